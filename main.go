@@ -1,0 +1,104 @@
+// Command perfbench measures the optimizations of the agent/signal runtime
+// in runtime/: for a toggle it runs a workload with the feature off and on,
+// compares the two with confidence intervals, captures and diffs CPU, heap,
+// allocs and wall-clock profiles, and writes everything a reviewer needs
+// under profiles/.
+//
+// main.go only wires the commands; each command lives in its own file
+// (cmd_list.go, cmd_profile.go, cmd_diff.go) and the work is done by the
+// packages measure, profiles, report, toggles and workloads.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, the contract scripts and CI rely on.
+const (
+	exitOK       = 0
+	exitError    = 1 // something failed while running
+	exitUsage    = 2 // bad flags, names or files: nothing was run or written
+	exitCriteria = 3 // a criterion failed or a regression was found
+)
+
+// usageError marks an error the user can fix by changing the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// criteriaError marks a run that worked but found a failed criterion.
+type criteriaError struct{ msg string }
+
+func (e criteriaError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var u usageError
+	var c criteriaError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &u):
+		return exitUsage
+	case errors.As(err, &c):
+		return exitCriteria
+	}
+	return exitError
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	app := &cli.App{
+		Name:  "perfbench",
+		Usage: "profile the runtime's optimizations off against on, with profiles and statistics",
+		Description: "Typical use:\n\n" +
+			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
+			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz\n\n" +
+			"Exit codes: 0 ok, 1 error while running, 2 bad usage or input, 3 a criterion failed or a regression was found.",
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		OnUsageError:    onUsage,
+		HideHelpCommand: true,
+		Commands: []*cli.Command{
+			listCommand(),
+			profileCommand(),
+			diffCommand(),
+		},
+		// Returning errors to main (instead of cli.Exit) keeps deferred
+		// cleanup running; main picks the exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsage
+	}
+	return app
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	if err := app.RunContext(ctx, args); err != nil {
+		fmt.Fprintf(stderr, "perfbench: %v\n", err)
+		if errors.Is(err, context.Canceled) {
+			return exitError
+		}
+		return exitCode(err)
+	}
+	return exitOK
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/perfbench/perfbench/measure"
+)
+
+// progress reports phases on stderr: one rewritten status line on a
+// terminal, a plain line per phase otherwise (CI logs, pipes).
+type progress struct {
+	w        io.Writer
+	tty      bool
+	start    time.Time
+	estimate time.Duration // expected total, for "time left"
+	last     string
+	label    string
+}
+
+func newProgress(w io.Writer, label string, estimate time.Duration) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	return &progress{w: w, tty: tty, start: time.Now(), estimate: estimate, label: label}
+}
+
+func (p *progress) event(e measure.Event) {
+	phase := e.Phase
+	if phase == "calibrate" || phase == "round" {
+		phase = "measure"
+	}
+	if !p.tty {
+		key := phase + " " + e.Side.String()
+		if phase == "measure" {
+			key = phase
+		}
+		if key != p.last {
+			p.last = key
+			detail := ""
+			if e.Phase == "round" || e.Phase == "calibrate" {
+				detail = " (calibrate, then alternating off/on rounds)"
+			} else {
+				detail = " " + e.Side.String()
+			}
+			fmt.Fprintf(p.w, "perfbench: %s: %s%s\n", p.label, phase, detail)
+		}
+		return
+	}
+	el := time.Since(p.start)
+	left := ""
+	if p.estimate > el {
+		left = fmt.Sprintf(", ~%s left", (p.estimate - el).Round(time.Second))
+	}
+	what := e.Phase + " " + e.Side.String()
+	if e.Phase == "round" {
+		what = fmt.Sprintf("round %d/%d %s", e.Round, e.Rounds, e.Side)
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s: %s [%s%s]", p.label, what, el.Round(100*time.Millisecond), left)
+}
+
+// done ends the status line.
+func (p *progress) done() {
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,97 @@
+// Package report turns measured samples into the numbers perfbench prints:
+// per-side summaries with confidence intervals, Mann-Whitney comparisons,
+// verdicts, and the tables and files (text, Markdown, JSON, Go benchmark
+// format) that carry them. It never runs a workload; it only reads samples.
+package report
+
+import "fmt"
+
+// SchemaVersion is bumped whenever the JSON layout of Run changes.
+const SchemaVersion = 1
+
+// Direction says which way a metric improves.
+type Direction int
+
+const (
+	LowerIsBetter Direction = iota
+	HigherIsBetter
+)
+
+// String gives the benchfmt spelling ("lower", "higher") so that JSON,
+// bench.txt and the tables all use the same words.
+func (d Direction) String() string {
+	if d == HigherIsBetter {
+		return "higher"
+	}
+	return "lower"
+}
+
+// MarshalText makes results.json say "better": "lower" instead of a bare 0
+// that a reader would have to look up.
+func (d Direction) MarshalText() ([]byte, error) {
+	if d != LowerIsBetter && d != HigherIsBetter {
+		return nil, fmt.Errorf("report: invalid direction %d", int(d))
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText reads a baseline results.json back.
+func (d *Direction) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "lower":
+		*d = LowerIsBetter
+	case "higher":
+		*d = HigherIsBetter
+	default:
+		return fmt.Errorf("report: invalid direction %q (valid: lower, higher)", b)
+	}
+	return nil
+}
+
+// Metric describes one measured quantity.
+type Metric struct {
+	Name   string    `json:"name"`   // e.g. "ns/op", "B/op", "cache-hit-%"
+	Better Direction `json:"better"` // which way is an improvement
+	// Noise is the relative change (e.g. 0.02 for 2 %) below which a
+	// significant difference is still reported as "~".
+	Noise float64 `json:"noise"`
+}
+
+// Summary is the centre and 95 % confidence interval of one sample.
+type Summary struct {
+	N      int     `json:"n"`
+	Center float64 `json:"center"` // median
+	Lo     float64 `json:"lo"`     // CI low; equals Center when N is too small for a CI
+	Hi     float64 `json:"hi"`
+	HasCI  bool    `json:"has_ci"`
+	// Confidence is the level the CI actually reaches: order statistics
+	// only hit certain levels, so it is >= 0.95 (0.978 for N=10).
+	Confidence float64  `json:"confidence,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
+}
+
+// Change classifies a comparison.
+type Change string
+
+const (
+	Better  Change = "better"
+	Worse   Change = "worse"
+	NoDiff  Change = "~"
+	Unknown Change = "?" // too few samples to test, or to bound the change with a CI
+)
+
+// Comparison is one metric measured on both sides.
+type Comparison struct {
+	Metric   Metric  `json:"metric"`
+	Off      Summary `json:"off"`
+	On       Summary `json:"on"`
+	DeltaPct float64 `json:"delta_pct"` // (on-off)/|off|*100 of the medians; 0 when off is 0 (see Note)
+	// DeltaLoPct and DeltaHiPct bound the change conservatively, as a
+	// percentage of the off median: [on.Lo-off.Hi, on.Hi-off.Lo]. They equal
+	// DeltaPct when either side has no CI or the off median is 0.
+	DeltaLoPct float64 `json:"delta_lo_pct"`
+	DeltaHiPct float64 `json:"delta_hi_pct"`
+	P          float64 `json:"p"` // Mann-Whitney U p-value; 1 when untestable
+	Change     Change  `json:"change"`
+	Note       string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
+}

@@ -1,0 +1,328 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Format selects how tables are printed.
+type Format string
+
+const (
+	Text     Format = "text"
+	Markdown Format = "markdown"
+	JSON     Format = "json"
+)
+
+// Formats lists the valid values of --format, in the order help text shows.
+var Formats = []Format{Text, Markdown, JSON}
+
+// ParseFormat reads a --format value. Case and surrounding space are
+// ignored; "md" is accepted for markdown.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "text":
+		return Text, nil
+	case "markdown", "md":
+		return Markdown, nil
+	case "json":
+		return JSON, nil
+	}
+	return "", fmt.Errorf("unknown format %q (valid: text, markdown, json)", s)
+}
+
+// ComparisonHeader is the header of every comparison table.
+var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"}
+
+// WriteComparisons prints one comparison table. Text and Markdown add the
+// comparisons' notes below the table, since a "~" or "?" without its reason
+// invites a guess. JSON carries the full Comparison values (with raw
+// numbers), wrapped with the schema version and title.
+func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) error {
+	if f == JSON {
+		doc := struct {
+			SchemaVersion int          `json:"schema_version"`
+			Title         string       `json:"title,omitempty"`
+			Comparisons   []Comparison `json:"comparisons"`
+		}{SchemaVersion, title, SanitizeComparisons(cs)}
+		return writeJSON(w, doc)
+	}
+	var buf bytes.Buffer
+	if title != "" {
+		if f == Markdown {
+			fmt.Fprintf(&buf, "**%s**\n\n", escapeMarkdown(title))
+		} else {
+			fmt.Fprintf(&buf, "%s\n", title)
+		}
+	}
+	if err := renderTable(&buf, f, ComparisonHeader, ComparisonRows(cs)); err != nil {
+		return err
+	}
+	writeNotes(&buf, f, cs)
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write comparisons: %w", err)
+	}
+	return nil
+}
+
+// ComparisonRows formats comparisons as table cells, for callers that add
+// columns of their own.
+func ComparisonRows(cs []Comparison) [][]string {
+	rows := make([][]string, 0, len(cs))
+	for _, c := range cs {
+		delta := "n/a"
+		if c.DeltaDefined() {
+			delta = formatPct(c.DeltaPct)
+		}
+		rows = append(rows, []string{
+			c.Metric.Name,
+			FormatSummary(c.Off, c.Metric.Name),
+			FormatSummary(c.On, c.Metric.Name),
+			delta,
+			formatP(c),
+			string(c.Change),
+		})
+	}
+	return rows
+}
+
+// FormatSummary prints a median with the half-width of its CI as a
+// percentage, as benchstat does ("1.52 µs/op ± 2%"). A CI that cannot be
+// expressed relative to the median (median 0) is printed as [lo, hi].
+func FormatSummary(s Summary, unit string) string {
+	switch {
+	case s.N == 0:
+		return "n/a"
+	case !s.HasCI:
+		return FormatValue(s.Center, unit) + " (no CI)"
+	case s.Center == 0 && (s.Lo != 0 || s.Hi != 0):
+		return fmt.Sprintf("%s [%s, %s]", FormatValue(s.Center, unit), FormatValue(s.Lo, unit), FormatValue(s.Hi, unit))
+	}
+	half := 0.0
+	if s.Center != 0 {
+		c := math.Abs(s.Center)
+		half = math.Max(s.Hi-s.Center, s.Center-s.Lo) / c * 100
+	}
+	prec := 0
+	if half < 10 && half != 0 {
+		prec = 1
+	}
+	return fmt.Sprintf("%s ± %.*f%%", FormatValue(s.Center, unit), prec, half)
+}
+
+func formatP(c Comparison) string {
+	n := fmt.Sprintf("n=%d", c.Off.N)
+	if c.Off.N != c.On.N {
+		n = fmt.Sprintf("n=%d+%d", c.Off.N, c.On.N)
+	}
+	if c.Off.N < MinSamplesForTest || c.On.N < MinSamplesForTest {
+		return "n/a " + n // never tested; P=1 is a placeholder
+	}
+	return strings.TrimPrefix(formatPValue(c.P), "=") + " " + n
+}
+
+func writeNotes(buf *bytes.Buffer, f Format, cs []Comparison) {
+	first := true
+	for _, c := range cs {
+		if c.Note == "" {
+			continue
+		}
+		if first {
+			if f == Markdown {
+				buf.WriteString("\n")
+			} else {
+				buf.WriteString("notes:\n")
+			}
+			first = false
+		}
+		if f == Markdown {
+			fmt.Fprintf(buf, "- `%s`: %s\n", c.Metric.Name, escapeMarkdown(c.Note))
+		} else {
+			fmt.Fprintf(buf, "  %s: %s\n", c.Metric.Name, c.Note)
+		}
+	}
+}
+
+// WriteTable prints any table in the same style as the comparison tables, so
+// criteria, top movers and load verdicts look alike. JSON is an array of
+// objects whose keys follow header order. Short rows are padded; a row
+// longer than the header is an error, since its extra cells would vanish.
+func WriteTable(w io.Writer, f Format, header []string, rows [][]string) error {
+	var buf bytes.Buffer
+	var err error
+	if f == JSON {
+		err = tableJSON(&buf, header, rows)
+	} else {
+		err = renderTable(&buf, f, header, rows)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write table: %w", err)
+	}
+	return nil
+}
+
+// renderTable draws text or markdown through tablewriter into buf.
+func renderTable(buf *bytes.Buffer, f Format, header []string, rows [][]string) error {
+	if len(header) == 0 {
+		return fmt.Errorf("report: table has no header")
+	}
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off)}
+	switch f {
+	case Text:
+	case Markdown:
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	default:
+		return fmt.Errorf("report: cannot render a table as %q (valid: text, markdown, json)", f)
+	}
+	esc := func(s string) string { return s }
+	if f == Markdown {
+		esc = escapeMarkdown
+	}
+	padded, err := padRows(header, rows, esc)
+	if err != nil {
+		return err
+	}
+	t := tablewriter.NewTable(buf, opts...)
+	hdr := make([]any, len(header))
+	for i, h := range header {
+		hdr[i] = esc(h)
+	}
+	t.Header(hdr...)
+	if err := t.Bulk(padded); err != nil {
+		return fmt.Errorf("report: table rows: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("report: render table: %w", err)
+	}
+	return nil
+}
+
+func padRows(header []string, rows [][]string, esc func(string) string) ([][]string, error) {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		if len(r) > len(header) {
+			return nil, fmt.Errorf("report: row %d has %d cells, header has %d", i, len(r), len(header))
+		}
+		out[i] = make([]string, len(header))
+		for j, cell := range r {
+			out[i][j] = esc(cell)
+		}
+	}
+	return out, nil
+}
+
+// escapeMarkdown keeps a cell inside its column: an unescaped "|" would
+// start a new one and a newline would end the row.
+func escapeMarkdown(s string) string {
+	s = strings.ReplaceAll(s, `|`, `\|`)
+	s = strings.ReplaceAll(s, "\r\n", " ")
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// tableJSON writes rows as objects. encoding/json sorts map keys, so each
+// object is assembled by hand to keep the header's order.
+func tableJSON(buf *bytes.Buffer, header []string, rows [][]string) error {
+	if len(header) == 0 {
+		return fmt.Errorf("report: table has no header")
+	}
+	padded, err := padRows(header, rows, func(s string) string { return s })
+	if err != nil {
+		return err
+	}
+	buf.WriteString("[")
+	for i, r := range padded {
+		if i > 0 {
+			buf.WriteString(",")
+		}
+		buf.WriteString("\n  {")
+		for j, h := range header {
+			if j > 0 {
+				buf.WriteString(",")
+			}
+			fmt.Fprintf(buf, "\n    %s: %s", jsonString(h), jsonString(r[j]))
+		}
+		buf.WriteString("\n  }")
+	}
+	if len(padded) > 0 {
+		buf.WriteString("\n")
+	}
+	buf.WriteString("]\n")
+	return nil
+}
+
+// writeJSON encodes into memory first so an encoding failure writes
+// nothing, and leaves "<" unescaped because notes say "p < 0.05".
+func jsonString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("report: encode json: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write json: %w", err)
+	}
+	return nil
+}
+
+// SanitizeComparisons returns copies whose floats are all finite, because
+// encoding/json refuses NaN and ±Inf and one bad value would lose the whole
+// results.json. Compare never produces them; this guards hand-built or
+// decoded values. A replaced number is named in the Note.
+func SanitizeComparisons(cs []Comparison) []Comparison {
+	out := make([]Comparison, len(cs))
+	for i, c := range cs {
+		var bad []string
+		fix := func(name string, v *float64, repl float64) {
+			if !isFinite(*v) {
+				bad = append(bad, name)
+				*v = repl
+			}
+		}
+		fix("metric.noise", &c.Metric.Noise, 0)
+		for _, s := range []struct {
+			name string
+			s    *Summary
+		}{{"off", &c.Off}, {"on", &c.On}} {
+			fix(s.name+".center", &s.s.Center, 0)
+			fix(s.name+".lo", &s.s.Lo, s.s.Center)
+			fix(s.name+".hi", &s.s.Hi, s.s.Center)
+			fix(s.name+".confidence", &s.s.Confidence, 0)
+		}
+		fix("delta_pct", &c.DeltaPct, 0)
+		fix("delta_lo_pct", &c.DeltaLoPct, c.DeltaPct)
+		fix("delta_hi_pct", &c.DeltaHiPct, c.DeltaPct)
+		fix("p", &c.P, 1)
+		if len(bad) > 0 {
+			msg := "non-finite " + strings.Join(bad, ", ") + " replaced"
+			if c.Note != "" {
+				msg = c.Note + "; " + msg
+			}
+			c.Note = msg
+		}
+		c.Off.Warnings = append([]string(nil), c.Off.Warnings...)
+		c.On.Warnings = append([]string(nil), c.On.Warnings...)
+		out[i] = c
+	}
+	return out
+}

@@ -1,0 +1,226 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestParseFormat(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Format
+	}{
+		{"text", Text}, {"markdown", Markdown}, {"md", Markdown}, {"json", JSON}, {" JSON ", JSON},
+	}
+	for _, tt := range tests {
+		got, err := ParseFormat(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseFormat(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	_, err := ParseFormat("html")
+	if err == nil || !strings.Contains(err.Error(), "text, markdown, json") || !strings.Contains(err.Error(), `"html"`) {
+		t.Errorf("ParseFormat(html) error = %v, want one naming the input and the valid values", err)
+	}
+}
+
+func sampleComparisons() []Comparison {
+	return []Comparison{
+		Compare(Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
+		Compare(Metric{Name: "ops/s", Better: HigherIsBetter, Noise: 0.02}, seq(1e6, 1e3, 10), seq(1e6, 1e3, 10)),
+		Compare(Metric{Name: "B/op"}, seq(2048, 0, 3), seq(512, 0, 3)),
+	}
+}
+
+func TestWriteComparisonsText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteComparisons(&b, Text, "zerocopy / mixed", sampleComparisons()); err != nil {
+		t.Fatal(err)
+	}
+	want := `zerocopy / mixed
+┌────────┬─────────────────────┬────────────────────┬─────────┬─────────────┬─────────┐
+│ metric │         off         │         on         │ delta % │      p      │ verdict │
+├────────┼─────────────────────┼────────────────────┼─────────┼─────────────┼─────────┤
+│ ns/op  │ 1.02 µs/op ± 1.7%   │ 822 ns/op ± 2.1%   │ -19.56% │ <0.001 n=10 │ better  │
+│ ops/s  │ 1.00M ops/s ± 0.3%  │ 1.00M ops/s ± 0.3% │ +0.00%  │ 1.000 n=10  │ ~       │
+│ B/op   │ 2.00 KiB/op (no CI) │ 512 B/op (no CI)   │ -75.00% │ n/a n=3     │ ?       │
+└────────┴─────────────────────┴────────────────────┴─────────┴─────────────┴─────────┘
+notes:
+  B/op: 3 vs 3 samples: the U test needs at least 4 per side to reach p < 0.05
+`
+	if got := b.String(); got != want {
+		t.Errorf("text table:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestWriteComparisonsMarkdown(t *testing.T) {
+	cs := sampleComparisons()
+	cs[0].Metric.Name = "cache|hit" // a pipe must not open a new column
+	var b bytes.Buffer
+	if err := WriteComparisons(&b, Markdown, "", cs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	wantTable := []string{
+		"|   metric   |           off           |          on           | delta % |      p      | verdict |",
+		"|:-----------|:------------------------|:----------------------|:--------|:------------|:--------|",
+		"| cache\\|hit | 1.02k cache\\|hit ± 1.7% | 822 cache\\|hit ± 2.1% | -19.56% | <0.001 n=10 | better  |",
+	}
+	for i, w := range wantTable {
+		if lines[i] != w {
+			t.Errorf("line %d = %q, want %q", i, lines[i], w)
+		}
+	}
+	// Every table line has 7 unescaped pipes: 6 columns.
+	for _, l := range lines[:5] {
+		if n := strings.Count(l, "|") - strings.Count(l, `\|`); n != 7 {
+			t.Errorf("line %q has %d column pipes, want 7", l, n)
+		}
+	}
+	if last := lines[len(lines)-1]; last != "- `B/op`: 3 vs 3 samples: the U test needs at least 4 per side to reach p < 0.05" {
+		t.Errorf("last line = %q, want the B/op note", last)
+	}
+}
+
+func TestWriteComparisonsJSON(t *testing.T) {
+	cs := sampleComparisons()
+	// A hand-built comparison with every kind of non-finite number.
+	cs = append(cs, Comparison{
+		Metric:   Metric{Name: "bad", Noise: math.NaN()},
+		Off:      Summary{N: 2, Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1)},
+		On:       Summary{N: 2, Center: 1, Lo: math.Inf(-1), Hi: 2},
+		DeltaPct: math.Inf(1), DeltaLoPct: math.NaN(), DeltaHiPct: math.Inf(-1),
+		P: math.NaN(), Change: Unknown,
+	})
+	var b bytes.Buffer
+	if err := WriteComparisons(&b, JSON, "t", cs); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, bad := range []string{"NaN", "Inf", `\u003c`} {
+		if strings.Contains(out, bad) {
+			t.Errorf("JSON contains %q:\n%s", bad, out)
+		}
+	}
+	var doc struct {
+		SchemaVersion int          `json:"schema_version"`
+		Title         string       `json:"title"`
+		Comparisons   []Comparison `json:"comparisons"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("JSON does not parse: %v\n%s", err, out)
+	}
+	if doc.SchemaVersion != SchemaVersion || doc.Title != "t" || len(doc.Comparisons) != 4 {
+		t.Fatalf("decoded %+v", doc)
+	}
+	if got := doc.Comparisons[1].Metric.Better; got != HigherIsBetter {
+		t.Errorf("direction round-tripped to %v", got)
+	}
+	bad := doc.Comparisons[3]
+	if bad.Off.Center != 0 || bad.Off.Lo != 0 || bad.On.Lo != 1 || bad.P != 1 || bad.DeltaPct != 0 {
+		t.Errorf("sanitised comparison = %+v", bad)
+	}
+	if !strings.Contains(bad.Note, "non-finite metric.noise, off.center, off.lo, off.hi, on.lo, delta_pct, delta_lo_pct, delta_hi_pct, p replaced") {
+		t.Errorf("note = %q", bad.Note)
+	}
+	// Field order is the struct's, so diffs of results.json stay readable.
+	if i, j := strings.Index(out, `"delta_pct"`), strings.Index(out, `"change"`); i < 0 || j < i {
+		t.Errorf("unexpected field order:\n%s", out)
+	}
+	if !strings.Contains(out, `"better": "higher"`) {
+		t.Errorf("direction not written as text:\n%s", out)
+	}
+	// The input must not be modified.
+	if !math.IsNaN(cs[3].P) {
+		t.Error("SanitizeComparisons changed its input")
+	}
+}
+
+func TestDirectionText(t *testing.T) {
+	var d Direction
+	if err := d.UnmarshalText([]byte("sideways")); err == nil || !strings.Contains(err.Error(), "lower, higher") {
+		t.Errorf("UnmarshalText(sideways) error = %v", err)
+	}
+	if _, err := Direction(7).MarshalText(); err == nil {
+		t.Error("MarshalText(7) succeeded")
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	header := []string{"criterion", "target", "result"}
+	rows := [][]string{{"bytes allocated", "-80 %", "PASS"}, {"p99 | tail", "< 100 µs"}}
+	tests := []struct {
+		f    Format
+		want string
+	}{
+		{Text, `┌─────────────────┬──────────┬────────┐
+│    criterion    │  target  │ result │
+├─────────────────┼──────────┼────────┤
+│ bytes allocated │ -80 %    │ PASS   │
+│ p99 | tail      │ < 100 µs │        │
+└─────────────────┴──────────┴────────┘
+`},
+		{Markdown, `|    criterion    |  target  | result |
+|:----------------|:---------|:-------|
+| bytes allocated | -80 %    | PASS   |
+| p99 \| tail     | < 100 µs |        |
+`},
+		{JSON, `[
+  {
+    "criterion": "bytes allocated",
+    "target": "-80 %",
+    "result": "PASS"
+  },
+  {
+    "criterion": "p99 | tail",
+    "target": "< 100 µs",
+    "result": ""
+  }
+]
+`},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := WriteTable(&b, tt.f, header, rows); err != nil {
+			t.Fatalf("%s: %v", tt.f, err)
+		}
+		if b.String() != tt.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.f, b.String(), tt.want)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteTable(&b, JSON, header, nil); err != nil || b.String() != "[]\n" {
+		t.Errorf("empty JSON table = %q, %v", b.String(), err)
+	}
+}
+
+func TestWriteTableErrors(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, Text, []string{"a"}, [][]string{{"1", "2"}}); err == nil {
+		t.Error("row longer than header accepted")
+	}
+	if err := WriteTable(&b, Format("html"), []string{"a"}, nil); err == nil || !strings.Contains(err.Error(), "text, markdown, json") {
+		t.Errorf("unknown format error = %v", err)
+	}
+	if err := WriteTable(&b, JSON, nil, nil); err == nil {
+		t.Error("JSON table without header accepted")
+	}
+	if b.Len() != 0 {
+		t.Errorf("failed writes left output %q", b.String())
+	}
+	errBoom := errors.New("boom")
+	if err := WriteTable(failWriter{errBoom}, Text, []string{"a"}, nil); !errors.Is(err, errBoom) {
+		t.Errorf("writer error not wrapped: %v", err)
+	}
+	if err := WriteComparisons(failWriter{errBoom}, JSON, "", nil); !errors.Is(err, errBoom) {
+		t.Errorf("writer error not wrapped: %v", err)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }

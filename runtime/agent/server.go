@@ -1,0 +1,448 @@
+// Package agent models a Jido AgentServer: one goroutine per agent owning
+// its state, fed by a bounded mailbox. A signal is routed to bindings, each
+// binding becomes an instruction, the instruction's action runs against the
+// state, its updates are merged, and its directives (emit, set state,
+// enqueue, fail) are carried out.
+//
+// Four optimizations switch code paths here: FastPath (lock-free snapshot
+// reads instead of a mailbox round trip), ZeroCopy (no deep copy of incoming
+// signals), Pooling (instructions and envelopes reused) and Batching (batched
+// hand-over and drains of up to BatchSize per wake-up). JIT and Caching are
+// passed to the agent's router. Either side of every switch gives the same
+// deliveries, state and errors.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/perfbench/perfbench/runtime/dispatch"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/router"
+	"github.com/perfbench/perfbench/runtime/signal"
+)
+
+// Errors; test with errors.Is.
+var (
+	ErrMailboxFull   = errors.New("agent: mailbox full")
+	ErrStopped       = errors.New("agent: server stopped")
+	ErrTimeout       = errors.New("agent: call timed out")
+	ErrUnknownAction = errors.New("agent: unknown action")
+	ErrEnqueueLimit  = errors.New("agent: enqueue limit reached")
+	ErrNoDispatcher  = errors.New("agent: emit without a dispatcher")
+	ErrInvalidConfig = errors.New("agent: invalid config")
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMailboxSize = 10000
+	DefaultBatchSize   = 128
+	// MaxEnqueued bounds the instructions one command may enqueue, so an
+	// action that enqueues itself ends in an error instead of a hang.
+	MaxEnqueued = 1000
+)
+
+// Config describes one agent server.
+type Config struct {
+	ID           string
+	Features     features.Set
+	Routes       []router.Route[Binding]
+	Actions      map[string]Action
+	Dispatcher   *dispatch.Dispatcher // target of Emit directives; may be nil if no action emits
+	InitialState map[string]any
+	MailboxSize  int // default DefaultMailboxSize
+	BatchSize    int // signals drained per wake-up with Batching on; default DefaultBatchSize
+	CacheSize    int // router cache entries with Caching on; default router.DefaultCacheSize
+}
+
+// Stats are the server's counters. Accepted + Rejected is everything ever
+// offered to the mailbox; every accepted message is processed before Stop
+// returns.
+type Stats struct {
+	Accepted    uint64 // messages the mailbox took (casts, calls, queries)
+	Rejected    uint64 // messages refused because the mailbox was full or stopped
+	Processed   uint64 // commands (casts and calls) run to completion
+	Failed      uint64 // of those, commands that ended in an error
+	Queries     uint64 // state queries answered (either path)
+	Wakeups     uint64 // times the server took work from the mailbox
+	Copies      uint64 // incoming signals deep-copied (ZeroCopy off)
+	BytesCopied uint64 // their approximate size
+	Published   uint64 // snapshots published (FastPath on)
+
+	InstructionsUsed, InstructionsNew uint64 // New < Used means pooled reuse
+	EnvelopesUsed, EnvelopesNew       uint64
+}
+
+// Server is a running agent.
+type Server struct {
+	id      string
+	idAny   any // boxed once: instructions carry it in their context
+	feat    features.Set
+	router  *router.Router[Binding]
+	actions map[string]Action
+	disp    *dispatch.Dispatcher
+	box     mailbox
+	batch   int
+	instr   instructions
+	envs    envelopes
+
+	// Owned by the server goroutine.
+	state   map[string]any
+	version uint64
+	dirty   bool
+	scratch []Binding
+	pending []*Instruction
+
+	snap atomic.Pointer[Snapshot] // FastPath: last published state
+
+	stopOnce sync.Once
+	done     chan struct{}
+
+	accepted, rejected, processed, failed, queries, wakeups atomic.Uint64
+	copies, bytesCopied, published                          atomic.Uint64
+}
+
+// Start validates cfg and starts the server goroutine. Stop ends it.
+func Start(cfg Config) (*Server, error) {
+	if cfg.ID == "" {
+		return nil, fmt.Errorf("%w: empty ID", ErrInvalidConfig)
+	}
+	if cfg.MailboxSize < 0 || cfg.BatchSize < 0 {
+		return nil, fmt.Errorf("%w: negative MailboxSize or BatchSize", ErrInvalidConfig)
+	}
+	for _, r := range cfg.Routes {
+		if _, ok := cfg.Actions[r.Handler.Action]; !ok {
+			return nil, fmt.Errorf("%w: route %q names action %q", ErrUnknownAction, r.Pattern, r.Handler.Action)
+		}
+	}
+	rt := router.New[Binding](router.Options{JIT: cfg.Features.JIT, Caching: cfg.Features.Caching, CacheSize: cfg.CacheSize})
+	if err := rt.Add(cfg.Routes...); err != nil {
+		return nil, fmt.Errorf("agent %s: %w", cfg.ID, err)
+	}
+	size := cfg.MailboxSize
+	if size == 0 {
+		size = DefaultMailboxSize
+	}
+	s := &Server{
+		id: cfg.ID, idAny: cfg.ID, feat: cfg.Features, router: rt, actions: cfg.Actions, disp: cfg.Dispatcher,
+		state: deepCopyMap(cfg.InitialState), done: make(chan struct{}), batch: 1,
+	}
+	s.instr.pooled = cfg.Features.Pooling
+	s.envs.pooled = cfg.Features.Pooling
+	if cfg.Features.Batching {
+		s.box = newRingBox(size)
+		s.batch = cfg.BatchSize
+		if s.batch == 0 {
+			s.batch = DefaultBatchSize
+		}
+	} else {
+		s.box = newChanBox(size)
+	}
+	if cfg.Features.FastPath {
+		s.publish()
+	}
+	go s.loop()
+	return s, nil
+}
+
+// ID is the agent's identifier.
+func (s *Server) ID() string { return s.id }
+
+// Features is the switchboard the server was built with.
+func (s *Server) Features() features.Set { return s.feat }
+
+// Router exposes the agent's router, e.g. to add routes at run time.
+func (s *Server) Router() *router.Router[Binding] { return s.router }
+
+// receive applies the ZeroCopy policy to an incoming signal: without it every
+// local delivery gets its own deep copy.
+func (s *Server) receive(sig *signal.Signal) *signal.Signal {
+	if s.feat.ZeroCopy {
+		return sig
+	}
+	s.copies.Add(1)
+	s.bytesCopied.Add(uint64(sig.Size()))
+	return sig.Clone()
+}
+
+func (s *Server) count(err error) error {
+	if err != nil {
+		s.rejected.Add(1)
+		return fmt.Errorf("agent %s: %w", s.id, err)
+	}
+	s.accepted.Add(1)
+	return nil
+}
+
+// Cast queues sig for asynchronous processing. A full mailbox returns
+// ErrMailboxFull at once; the signal is counted as rejected, never dropped
+// silently.
+func (s *Server) Cast(sig *signal.Signal) error {
+	if sig == nil {
+		return fmt.Errorf("agent %s: cast of a nil signal", s.id)
+	}
+	e := s.envs.get(kindCast, s.receive(sig))
+	err := s.box.put(e)
+	if err != nil {
+		s.envs.put(e)
+	}
+	return s.count(err)
+}
+
+// CastBatch queues sigs in order. With Batching on they are handed over in
+// one operation; otherwise one by one. It returns how many were accepted (a
+// prefix of sigs); the rest were rejected and counted.
+func (s *Server) CastBatch(sigs []*signal.Signal) (int, error) {
+	if !s.feat.Batching {
+		for i, sig := range sigs {
+			if err := s.Cast(sig); err != nil {
+				s.rejected.Add(uint64(len(sigs) - i - 1))
+				return i, err
+			}
+		}
+		return len(sigs), nil
+	}
+	for i, sig := range sigs {
+		if sig == nil {
+			s.rejected.Add(uint64(len(sigs)))
+			return 0, fmt.Errorf("agent %s: cast of a nil signal at %d", s.id, i)
+		}
+	}
+	es := make([]*envelope, len(sigs))
+	for i, sig := range sigs {
+		es[i] = s.envs.get(kindCast, s.receive(sig))
+	}
+	n, err := s.box.putBatch(es)
+	for _, e := range es[n:] {
+		s.envs.put(e)
+	}
+	s.accepted.Add(uint64(n))
+	s.rejected.Add(uint64(len(sigs) - n))
+	if err != nil {
+		return n, fmt.Errorf("agent %s: %w", s.id, err)
+	}
+	return n, nil
+}
+
+// Call processes sig synchronously and returns the command's error, if any.
+// It gives up with ErrTimeout when ctx ends first; the command may still run.
+func (s *Server) Call(ctx context.Context, sig *signal.Signal) error {
+	if sig == nil {
+		return fmt.Errorf("agent %s: call with a nil signal", s.id)
+	}
+	r, err := s.roundTrip(ctx, kindCall, s.receive(sig))
+	if err != nil {
+		return err
+	}
+	return r.err
+}
+
+// State returns the agent's state. With FastPath on it is the snapshot
+// published after the last command, read without touching the mailbox;
+// with it off, a query travels through the mailbox and returns a deep copy,
+// as a GenServer call in Jido does.
+func (s *Server) State(ctx context.Context) (Snapshot, error) {
+	if s.feat.FastPath {
+		select {
+		case <-s.done:
+			return Snapshot{}, fmt.Errorf("agent %s: %w", s.id, ErrStopped)
+		default:
+		}
+		s.queries.Add(1)
+		return *s.snap.Load(), nil
+	}
+	r, err := s.roundTrip(ctx, kindQuery, nil)
+	return r.snap, err
+}
+
+func (s *Server) roundTrip(ctx context.Context, kind envKind, sig *signal.Signal) (reply, error) {
+	e := s.envs.get(kind, sig)
+	if err := s.count(s.box.put(e)); err != nil {
+		s.envs.put(e)
+		return reply{}, err
+	}
+	select {
+	case r := <-e.reply:
+		s.envs.put(e)
+		return r, nil
+	case <-ctx.Done():
+		return reply{}, fmt.Errorf("agent %s: %w: %w", s.id, ErrTimeout, ctx.Err())
+	}
+}
+
+// Stop closes the mailbox, lets the server finish every message it accepted,
+// and waits for its goroutine to end. It is safe to call more than once.
+func (s *Server) Stop() {
+	s.stopOnce.Do(s.box.close)
+	<-s.done
+}
+
+// Stats returns a consistent-enough copy of the counters (each is atomic).
+func (s *Server) Stats() Stats {
+	return Stats{
+		Accepted: s.accepted.Load(), Rejected: s.rejected.Load(),
+		Processed: s.processed.Load(), Failed: s.failed.Load(), Queries: s.queries.Load(),
+		Wakeups: s.wakeups.Load(), Copies: s.copies.Load(), BytesCopied: s.bytesCopied.Load(),
+		Published:        s.published.Load(),
+		InstructionsUsed: s.instr.gets.Load(), InstructionsNew: s.instr.news.Load(),
+		EnvelopesUsed: s.envs.gets.Load(), EnvelopesNew: s.envs.news.Load(),
+	}
+}
+
+// RouterStats returns the agent router's cache and compile counters.
+func (s *Server) RouterStats() router.Stats { return s.router.Stats() }
+
+func (s *Server) loop() {
+	defer close(s.done)
+	batch := make([]*envelope, 0, s.batch)
+	for {
+		var ok bool
+		batch, ok = s.box.take(batch[:0], s.batch)
+		if !ok {
+			return
+		}
+		s.wakeups.Add(1)
+		for i, e := range batch {
+			s.handle(e)
+			batch[i] = nil
+		}
+		if s.feat.FastPath && s.dirty {
+			s.publish()
+		}
+	}
+}
+
+func (s *Server) handle(e *envelope) {
+	switch e.kind {
+	case kindCast:
+		s.command(e.sig)
+		s.envs.put(e)
+	case kindCall:
+		err := s.command(e.sig)
+		// A caller must see its own write through the fast path at once.
+		if s.feat.FastPath && s.dirty {
+			s.publish()
+		}
+		e.reply <- reply{err: err}
+	case kindQuery:
+		s.queries.Add(1)
+		e.reply <- reply{snap: Snapshot{m: deepCopyMap(s.state), version: s.version}}
+	}
+}
+
+// publish makes the current state visible to fast-path readers. The
+// snapshot is a private deep copy, so readers never see a later merge.
+func (s *Server) publish() {
+	s.snap.Store(&Snapshot{m: deepCopyMap(s.state), version: s.version})
+	s.dirty = false
+	s.published.Add(1)
+}
+
+// command runs every binding the signal routes to, then the instructions
+// they enqueue, in order.
+func (s *Server) command(sig *signal.Signal) error {
+	s.version++
+	s.dirty = true // the version moved even if the state did not
+	s.processed.Add(1)
+	err := s.runSignal(sig)
+	if err != nil {
+		s.failed.Add(1)
+		return fmt.Errorf("agent %s: signal %s (%s): %w", s.id, sig.ID(), sig.Type(), err)
+	}
+	return nil
+}
+
+func (s *Server) runSignal(sig *signal.Signal) error {
+	bindings, err := s.router.AppendHandlers(s.scratch[:0], sig)
+	s.scratch = bindings
+	if err != nil {
+		return err
+	}
+	var errs error
+	for _, b := range bindings {
+		in := s.instr.get()
+		in.Action, in.Signal = b.Action, sig
+		for k, v := range b.Params {
+			in.Params[k] = v
+		}
+		in.Context["agent_id"] = s.idAny
+		s.pending = append(s.pending[:0], in)
+		if err := s.drain(); err != nil {
+			errs = errors.Join(errs, err)
+		}
+	}
+	return errs
+}
+
+// drain runs pending instructions in FIFO order; Enqueue directives append.
+func (s *Server) drain() error {
+	var errs error
+	for i := 0; i < len(s.pending); i++ {
+		in := s.pending[i]
+		if i > MaxEnqueued {
+			errs = errors.Join(errs, fmt.Errorf("%w (%d)", ErrEnqueueLimit, MaxEnqueued))
+			break
+		}
+		if err := s.exec(in); err != nil {
+			errs = errors.Join(errs, err)
+		}
+	}
+	for i, in := range s.pending {
+		s.instr.put(in)
+		s.pending[i] = nil
+	}
+	s.pending = s.pending[:0]
+	return errs
+}
+
+type stateReader map[string]any
+
+func (r stateReader) Get(k string) (any, bool) { v, ok := r[k]; return v, ok }
+
+func (s *Server) exec(in *Instruction) error {
+	act, ok := s.actions[in.Action]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAction, in.Action)
+	}
+	if err := act(in, stateReader(s.state), &in.result); err != nil {
+		return fmt.Errorf("action %s: %w", in.Action, err)
+	}
+	for _, u := range in.result.updates {
+		merge(s.state, u.key, u.val)
+		s.dirty = true
+	}
+	var errs error
+	for _, d := range in.result.directives {
+		switch d := d.(type) {
+		case Emit:
+			if s.disp == nil {
+				errs = errors.Join(errs, ErrNoDispatcher)
+				continue
+			}
+			if err := s.disp.Dispatch(d.Signal, d.To); err != nil {
+				errs = errors.Join(errs, fmt.Errorf("emit %s: %w", d.Signal.Type(), err))
+			}
+		case SetState:
+			s.state[d.Key] = d.Value
+			s.dirty = true
+		case Enqueue:
+			if _, ok := s.actions[d.Action]; !ok {
+				errs = errors.Join(errs, fmt.Errorf("enqueue: %w: %q", ErrUnknownAction, d.Action))
+				continue
+			}
+			next := s.instr.get()
+			next.Action, next.Signal = d.Action, in.Signal
+			for k, v := range d.Params {
+				next.Params[k] = v
+			}
+			next.Context["agent_id"] = s.idAny
+			s.pending = append(s.pending, next)
+		case Fail:
+			errs = errors.Join(errs, d.Err)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,95 @@
+// Package features is the switchboard of the runtime's optimizations.
+//
+// A Set is built once and passed by value to every constructor of the runtime
+// (agent servers, routers, buses). Nothing in the runtime reads environment
+// variables or globals to decide which code path to take, so two runtimes with
+// different Sets can run side by side in one process — which is exactly what
+// an off/on comparison needs.
+package features
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Set holds one switch per optimization. The zero value is "everything off",
+// the behaviour of the unoptimized Jido model.
+type Set struct {
+	// FastPath answers state queries from an immutable snapshot read through
+	// an atomic pointer instead of a round trip through the mailbox.
+	FastPath bool
+	// ZeroCopy shares one immutable signal between receivers instead of
+	// deep-copying it on every local delivery.
+	ZeroCopy bool
+	// Pooling reuses instructions and mailbox envelopes from pools.
+	Pooling bool
+	// Batching hands signals to an agent in batches and drains up to
+	// BatchSize of them per wake-up.
+	Batching bool
+	// JIT compiles routes into an allocation-free plan ahead of time instead
+	// of splitting the type and walking the trie per signal.
+	JIT bool
+	// Caching keeps a bounded cache of route lookups keyed by signal type.
+	Caching bool
+}
+
+// Names lists the switch names accepted by Get and With, in a stable order.
+func Names() []string {
+	return []string{"fastpath", "zerocopy", "pooling", "batching", "jit", "caching"}
+}
+
+// All returns a Set with every optimization on.
+func All() Set {
+	return Set{FastPath: true, ZeroCopy: true, Pooling: true, Batching: true, JIT: true, Caching: true}
+}
+
+func (s *Set) field(name string) (*bool, error) {
+	switch name {
+	case "fastpath":
+		return &s.FastPath, nil
+	case "zerocopy":
+		return &s.ZeroCopy, nil
+	case "pooling":
+		return &s.Pooling, nil
+	case "batching":
+		return &s.Batching, nil
+	case "jit":
+		return &s.JIT, nil
+	case "caching":
+		return &s.Caching, nil
+	}
+	return nil, fmt.Errorf("unknown feature %q (valid: %s)", name, strings.Join(Names(), ", "))
+}
+
+// With returns a copy of s with the named switch set to on.
+func (s Set) With(name string, on bool) (Set, error) {
+	p, err := s.field(name)
+	if err != nil {
+		return s, err
+	}
+	*p = on
+	return s, nil
+}
+
+// Get reports whether the named switch is on.
+func (s Set) Get(name string) (bool, error) {
+	p, err := s.field(name)
+	if err != nil {
+		return false, err
+	}
+	return *p, nil
+}
+
+// String lists the switches that are on, e.g. "jit+caching", or "none".
+func (s Set) String() string {
+	var on []string
+	for _, n := range Names() {
+		if v, _ := s.Get(n); v {
+			on = append(on, n)
+		}
+	}
+	if len(on) == 0 {
+		return "none"
+	}
+	return strings.Join(on, "+")
+}

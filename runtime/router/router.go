@@ -1,0 +1,314 @@
+// Package router matches signal types against route patterns, the way
+// jido_signal's Router does: a trie over dot-separated type segments.
+//
+// Pattern syntax: literal segments (letters, digits, '_' and '-'), "*"
+// (exactly one segment) and "**" (zero or more segments). "**.**", empty
+// segments and segments mixing '*' with other characters are rejected. A
+// route matches only when the whole type is consumed: unlike jido_signal's
+// trie, pattern "user" does not match type "user.created" ("user.**" does).
+//
+// Matching handlers come back ordered by specificity (most specific first),
+// then priority (higher first, -100..100), then insertion order (earlier
+// first). Specificity is a score summed over the pattern's segments:
+//
+//	literal 3, "*" 2, "**" 0
+//
+// so "a.b" (6) > "a.*" (5) > "*.*" (4) > "a.**" (3) > "**" (0). A literal
+// outweighs "*" because it names the segment rather than only counting it,
+// and "**" constrains nothing. A route's optional Match predicate is applied
+// last: a route whose predicate returns false is left out.
+//
+// Two optimizations live here, switched by Options:
+//   - JIT off: every lookup splits the type and walks a trie of maps
+//     (recursing for "**"), then sorts what it collected. JIT on: the routes
+//     are compiled, lazily on the first lookup after a change, into an
+//     immutable plan: an exact-type table holding, for every wildcard-free
+//     pattern, the pre-sorted handlers of every route matching that type
+//     (wildcard routes included); and, for other types, flat trie arrays
+//     walked segment by segment over the type string, collecting global
+//     ranks on the stack. A JIT lookup allocates nothing.
+//   - Caching on: a bounded cache keyed by signal type holds the sorted
+//     handler list. It is replaced on every Add or Remove, bypassed (and
+//     counted as Bypassed, not as a hit or miss) when a matching route has a
+//     predicate, and also remembers types that match nothing. When full it
+//     drops one arbitrary entry per insertion (Go's randomized map
+//     iteration order makes that random replacement), which keeps the hot
+//     types of a skewed mix resident without bookkeeping on hits.
+//
+// Order of checks with JIT on: the exact-type table first (a single map
+// read that already answers every type named by a literal pattern; the cache
+// is not consulted or counted for these), then the cache, then the compiled
+// trie walk. With JIT off: the cache, then the trie walk.
+//
+// All four JIT x Caching combinations return the same handlers in the same
+// order for the same signal. Lookups are safe from many goroutines while
+// routes are added and removed: a lookup sees the routes either before or
+// after a concurrent change, never a mix.
+package router
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/perfbench/perfbench/runtime/signal"
+)
+
+// Errors; test with errors.Is.
+var (
+	ErrNoMatch        = errors.New("router: no route matches")
+	ErrInvalidPattern = errors.New("router: invalid pattern")
+	ErrPriority       = errors.New("router: priority out of range -100..100")
+)
+
+// Priority bounds, as in jido_signal.
+const (
+	MinPriority = -100
+	MaxPriority = 100
+)
+
+// Route binds a pattern to a handler.
+type Route[H any] struct {
+	Pattern  string
+	Priority int                       // -100..100, higher first among equally specific routes
+	Match    func(*signal.Signal) bool // optional predicate; nil matches every signal
+	Handler  H
+}
+
+// Options select the lookup strategy.
+type Options struct {
+	JIT       bool
+	Caching   bool
+	CacheSize int // entries; 0 (or less) means DefaultCacheSize
+}
+
+// DefaultCacheSize bounds the lookup cache when Options.CacheSize is 0.
+const DefaultCacheSize = 4096
+
+// Stats counts cache traffic.
+type Stats struct {
+	Hits, Misses, Bypassed uint64
+	Compiles               uint64 // JIT plan builds
+}
+
+// Router routes signals to handlers. The zero value is not usable; call New.
+type Router[H any] struct {
+	jit       bool
+	cacheSize int // 0 when caching is off
+
+	// mu serializes Add and Remove and guards root, which the JIT-off path
+	// reads under RLock. The JIT path never takes it: it reads snap.
+	mu   sync.RWMutex
+	root *node[H]
+	seq  uint64 // insertion counter; the last tie-break
+
+	// snap is replaced, never mutated, on every change, so a lookup that
+	// loaded it sees one consistent route set together with the cache and
+	// plan built for exactly that set.
+	snap atomic.Pointer[snapshot[H]]
+
+	hits, misses, bypassed, compiles atomic.Uint64
+}
+
+// route is a validated Route with what ordering needs precomputed.
+type route[H any] struct {
+	Route[H]
+	spec int
+	seq  uint64
+}
+
+// before is the handler order: specificity, then priority, then insertion.
+func (a *route[H]) before(b *route[H]) bool {
+	if a.spec != b.spec {
+		return a.spec > b.spec
+	}
+	if a.Priority != b.Priority {
+		return a.Priority > b.Priority
+	}
+	return a.seq < b.seq
+}
+
+// snapshot is one generation of the route set. The routes never change; the
+// cache and the lazily compiled plan describe exactly those routes and are
+// dropped with them.
+type snapshot[H any] struct {
+	routes []*route[H] // insertion order; never modified after publication
+	cache  *cache[H]   // nil when caching is off
+
+	plan      atomic.Pointer[plan[H]]
+	compileMu sync.Mutex
+}
+
+// New returns an empty router.
+func New[H any](opts Options) *Router[H] {
+	r := &Router[H]{jit: opts.JIT, root: newNode[H]()}
+	if opts.Caching {
+		r.cacheSize = opts.CacheSize
+		if r.cacheSize <= 0 {
+			r.cacheSize = DefaultCacheSize
+		}
+	}
+	r.publish(nil)
+	return r
+}
+
+// publish installs a new generation; callers hold mu (or own r exclusively).
+func (r *Router[H]) publish(routes []*route[H]) {
+	s := &snapshot[H]{routes: routes}
+	if r.cacheSize > 0 {
+		s.cache = newCache[H](r.cacheSize)
+	}
+	r.snap.Store(s)
+}
+
+// Add validates every route first and adds none unless all are valid.
+func (r *Router[H]) Add(routes ...Route[H]) error {
+	for i, rt := range routes {
+		if err := ValidatePattern(rt.Pattern); err != nil {
+			return fmt.Errorf("route %d: %w", i, err)
+		}
+		if rt.Priority < MinPriority || rt.Priority > MaxPriority {
+			return fmt.Errorf("%w: route %d (%q) has priority %d", ErrPriority, i, rt.Pattern, rt.Priority)
+		}
+	}
+	if len(routes) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.snap.Load().routes
+	next := make([]*route[H], len(old), len(old)+len(routes))
+	copy(next, old)
+	for _, rt := range routes {
+		r.seq++
+		rr := &route[H]{Route: rt, spec: specificity(rt.Pattern), seq: r.seq}
+		r.root.insert(rr)
+		next = append(next, rr)
+	}
+	r.publish(next)
+	return nil
+}
+
+// Remove deletes every route whose pattern is exactly pattern and returns
+// how many it deleted.
+func (r *Router[H]) Remove(pattern string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.snap.Load().routes
+	n := 0
+	for _, rt := range old {
+		if rt.Pattern == pattern {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	next := make([]*route[H], 0, len(old)-n)
+	for _, rt := range old {
+		if rt.Pattern != pattern {
+			next = append(next, rt)
+		}
+	}
+	r.root.remove(pattern)
+	r.publish(next)
+	return n
+}
+
+// Len is the number of routes.
+func (r *Router[H]) Len() int { return len(r.snap.Load().routes) }
+
+// Route returns the handlers matching sig in order. It wraps ErrNoMatch,
+// naming the type, when none matches. The slice is the caller's.
+func (r *Router[H]) Route(sig *signal.Signal) ([]H, error) {
+	hs, err := r.AppendHandlers(nil, sig)
+	if err != nil {
+		return nil, err
+	}
+	return hs, nil
+}
+
+// AppendHandlers appends the handlers matching sig to dst, in order, and
+// returns the extended slice; on error dst comes back unchanged. With JIT on
+// a lookup that matches allocates nothing when cap(dst) suffices. The
+// exceptions are one-offs: the first lookup after a change compiles the
+// plan, a cache miss stores its result, and the ErrNoMatch error names the
+// type, so it is built per call.
+func (r *Router[H]) AppendHandlers(dst []H, sig *signal.Signal) ([]H, error) {
+	if sig == nil {
+		return dst, fmt.Errorf("%w: nil signal", ErrNoMatch)
+	}
+	typ := sig.Type()
+	if typ == "" {
+		// Only a zero Signal has an empty type; signal.New rejects it.
+		return dst, fmt.Errorf("%w: empty type", ErrNoMatch)
+	}
+	n := len(dst)
+	if r.jit {
+		dst = r.appendCompiled(dst, sig, typ)
+	} else {
+		dst = r.appendInterpreted(dst, sig, typ)
+	}
+	if len(dst) == n {
+		return dst, fmt.Errorf("%w: type %q", ErrNoMatch, typ)
+	}
+	return dst, nil
+}
+
+// Stats returns the cache and compile counters.
+func (r *Router[H]) Stats() Stats {
+	return Stats{
+		Hits:     r.hits.Load(),
+		Misses:   r.misses.Load(),
+		Bypassed: r.bypassed.Load(),
+		Compiles: r.compiles.Load(),
+	}
+}
+
+// cacheLookup serves typ from the generation's cache when it can.
+func (r *Router[H]) cacheLookup(s *snapshot[H], dst []H, typ string) ([]H, bool) {
+	if s.cache == nil {
+		return dst, false
+	}
+	hs, ok := s.cache.get(typ)
+	if !ok {
+		return dst, false
+	}
+	r.hits.Add(1)
+	return append(dst, hs...), true
+}
+
+// cacheStore records a computed lookup: a result with a predicate cannot be
+// reused for another signal of the same type, so it is only counted.
+func (r *Router[H]) cacheStore(s *snapshot[H], typ string, pred bool, hs func() []H) {
+	if s.cache == nil {
+		return
+	}
+	if pred {
+		r.bypassed.Add(1)
+		return
+	}
+	r.misses.Add(1)
+	s.cache.put(typ, hs())
+}
+
+// appendFiltered appends the handlers of sorted routes, applying predicates.
+func appendFiltered[H any](dst []H, sorted []*route[H], sig *signal.Signal) []H {
+	for _, rt := range sorted {
+		if rt.Match == nil || rt.Match(sig) {
+			dst = append(dst, rt.Handler)
+		}
+	}
+	return dst
+}
+
+// sortRoutes orders matches and drops duplicates: "**" can reach one route
+// along several paths (e.g. "**.a.**" on "a.a"), and since the order is
+// total, copies end up adjacent.
+func sortRoutes[H any](found []*route[H]) []*route[H] {
+	sort.SliceStable(found, func(i, j int) bool { return found[i].before(found[j]) })
+	return slices.Compact(found)
+}

@@ -1,0 +1,124 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/signal"
+)
+
+// mixedCycle is the blend of the mixed workload, one entry per operation,
+// repeated: 12 casts (to 4 agents, 6 signal types, 64 B), 4 state queries,
+// 3 bus publishes of 1 KiB fanned out to the 4 agents, 1 bus publish of
+// 64 KiB fanned out the same way.
+var mixedCycle = []mixedOp{
+	opCast, opQuery, opCast, opPublish, opCast, opCast, opQuery, opCast,
+	opPublish, opCast, opCast, opQuery, opCast, opLarge, opCast, opCast,
+	opQuery, opCast, opPublish, opCast,
+}
+
+type mixedOp uint8
+
+const (
+	opCast mixedOp = iota
+	opQuery
+	opPublish
+	opLarge
+)
+
+func mixed() Workload {
+	return Workload{
+		Name: "mixed",
+		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 64 B into 4 agents, 4 state queries, "+
+			"3 bus publishes of 1 KiB and 1 of 64 KiB, each fanned out to the 4 agents", len(mixedCycle)),
+		Op:      "one operation of the blend",
+		Toggles: everyToggle(),
+		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
+		New:     newMixed,
+	}
+}
+
+type mixedInstance struct {
+	fl          *fleet
+	casts       []*signal.Signal
+	small, big  *signal.Signal
+	i           int
+	lastVersion uint64
+}
+
+func newMixed(f features.Set) (Instance, error) {
+	fl, err := newFleet(f, 4)
+	if err != nil {
+		return nil, err
+	}
+	if err := fl.withBus(f, "data.**"); err != nil {
+		fl.Close()
+		return nil, err
+	}
+	m := &mixedInstance{fl: fl}
+	r := newRand(5)
+	for _, t := range []string{"counter.inc", "order.created", "order.paid", "counter.add", "user.profile.updated", "work.item"} {
+		s, err := signal.New(t, "/perfbench/mixed", payload(r, 64))
+		if err != nil {
+			fl.Close()
+			return nil, err
+		}
+		m.casts = append(m.casts, s)
+	}
+	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", payload(r, 1<<10)); err != nil {
+		fl.Close()
+		return nil, err
+	}
+	if m.big, err = signal.New("data.doc.large", "/perfbench/mixed", payload(r, 64<<10)); err != nil {
+		fl.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *mixedInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
+	before := m.fl.totals()
+	retries := 0
+	for k := 0; k < n; k++ {
+		if k > 0 && k%flushEvery == 0 {
+			if err := m.fl.barrier(ctx); err != nil {
+				return nil, err
+			}
+		}
+		i := m.i
+		m.i++
+		a := m.fl.agents[i%len(m.fl.agents)]
+		switch mixedCycle[i%len(mixedCycle)] {
+		case opCast:
+			r, err := cast(ctx, a, m.casts[i%len(m.casts)])
+			if err != nil {
+				return nil, err
+			}
+			retries += r
+		case opQuery:
+			snap, err := a.State(ctx)
+			if err != nil {
+				return nil, err
+			}
+			m.lastVersion = snap.Version()
+		case opPublish:
+			if _, err := m.fl.bus.Publish(m.small); err != nil {
+				return nil, err
+			}
+		case opLarge:
+			if _, err := m.fl.bus.Publish(m.big); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := m.fl.barrier(ctx); err != nil {
+		return nil, err
+	}
+	out := m.fl.metrics(before, m.fl.totals(), n)
+	out[metricRetries.Name] = float64(retries) / float64(n)
+	return out, nil
+}
+
+func (m *mixedInstance) Close() error { return m.fl.Close() }

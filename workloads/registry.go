@@ -1,0 +1,95 @@
+// Package workloads holds the named workloads perfbench drives the runtime
+// with. Each one builds its own runtime from a features.Set, performs n
+// operations on request and reports the metrics only it can know (cache hit
+// rate, pool reuse, bytes copied); the measurement engine around it adds
+// time, CPU, allocation and GC figures. A workload never decides which side
+// it runs: the Set it is given is the whole difference between off and on.
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+)
+
+// Instance is one built workload, ready to run.
+type Instance interface {
+	// Run performs n operations, waits until the runtime has finished them,
+	// and returns the workload's own metrics for exactly those n.
+	Run(ctx context.Context, n int) (map[string]float64, error)
+	// Close stops everything the instance started.
+	Close() error
+}
+
+// Workload describes and builds one workload.
+type Workload struct {
+	Name    string
+	Doc     string
+	Op      string          // what one operation is, e.g. "one signal cast"
+	Toggles []string        // toggles whose code paths it exercises
+	Metrics []report.Metric // the extra metrics Run returns
+	New     func(f features.Set) (Instance, error)
+}
+
+// All returns every workload, sorted by name.
+func All() []Workload {
+	ws := []Workload{
+		signalCreate(),
+		dispatchLocal(),
+		stateQuery(),
+		signalPass("64", "64 B", 64),
+		signalPass("1k", "1 KiB", 1<<10),
+		signalPass("64k", "64 KiB", 64<<10),
+		instructionChurn(),
+		batchThroughput(),
+		routeMatch(),
+		mixed(),
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
+	return ws
+}
+
+// Names lists the workload names.
+func Names() []string {
+	var ns []string
+	for _, w := range All() {
+		ns = append(ns, w.Name)
+	}
+	return ns
+}
+
+// Lookup finds a workload by name; the error lists the valid ones.
+func Lookup(name string) (Workload, error) {
+	for _, w := range All() {
+		if w.Name == name {
+			return w, nil
+		}
+	}
+	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Exercises reports whether the workload runs the named toggle's code path.
+func (w Workload) Exercises(toggle string) bool {
+	for _, t := range w.Toggles {
+		if t == toggle {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	metricBytesCopied = report.Metric{Name: "copied-B/op", Better: report.LowerIsBetter, Noise: 0.02}
+	metricPoolReuse   = report.Metric{Name: "pool-reuse-%", Better: report.HigherIsBetter, Noise: 0.01}
+	metricCacheHit    = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
+	metricRetries     = report.Metric{Name: "full-retries/op", Better: report.LowerIsBetter, Noise: 0.05}
+	metricFailed      = report.Metric{Name: "failed/op", Better: report.LowerIsBetter, Noise: 0}
+)
+
+// everyToggle is the Toggles list of workloads that go through the whole
+// runtime.
+func everyToggle() []string { return features.Names() }

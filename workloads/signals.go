@@ -1,0 +1,98 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/signal"
+)
+
+func signalCreate() Workload {
+	return Workload{
+		Name: "signal-create",
+		Doc:  "build and validate new signals carrying 1 KiB of random payload",
+		Op:   "one signal.New with a fresh 1 KiB payload",
+		New: func(features.Set) (Instance, error) {
+			return &createInstance{r: newRand(1)}, nil
+		},
+	}
+}
+
+type createInstance struct {
+	r    *rand.Rand
+	keep *signal.Signal // the last signal, so the compiler cannot drop the work
+}
+
+func (c *createInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
+	for i := 0; i < n; i++ {
+		if i%flushEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		s, err := signal.New("sensor.device.reading", "/perfbench/create", payload(c.r, 1<<10),
+			signal.WithSubject("device-42"), signal.WithExtension("unit", "celsius"))
+		if err != nil {
+			return nil, err
+		}
+		c.keep = s
+	}
+	return map[string]float64{}, nil
+}
+
+func (c *createInstance) Close() error { return nil }
+
+// signalPass delivers one signal of the given payload size from a bus to
+// three subscribed agents: four local deliveries per operation (into the
+// bus log and into each mailbox), each a deep copy unless ZeroCopy is on.
+func signalPass(label, human string, size int) Workload {
+	return Workload{
+		Name:    "signal-pass/" + label,
+		Doc:     fmt.Sprintf("publish a signal with a %s payload on the bus, fanned out to 3 agents", human),
+		Op:      "one publish delivered to 3 agents",
+		Toggles: []string{"zerocopy", "batching", "jit", "caching", "pooling"},
+		Metrics: []report.Metric{metricBytesCopied, metricFailed},
+		New: func(f features.Set) (Instance, error) {
+			fl, err := newFleet(f, 3)
+			if err != nil {
+				return nil, err
+			}
+			if err := fl.withBus(f, "data.**"); err != nil {
+				fl.Close()
+				return nil, err
+			}
+			sig, err := signal.New("data.blob.ready", "/perfbench/pass", payload(newRand(2), size))
+			if err != nil {
+				fl.Close()
+				return nil, err
+			}
+			return &passInstance{fl: fl, sig: sig}, nil
+		},
+	}
+}
+
+type passInstance struct {
+	fl  *fleet
+	sig *signal.Signal
+}
+
+func (p *passInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
+	before := p.fl.totals()
+	for i := 0; i < n; i++ {
+		if i > 0 && i%flushEvery == 0 {
+			if err := p.fl.barrier(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := p.fl.bus.Publish(p.sig); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.fl.barrier(ctx); err != nil {
+		return nil, err
+	}
+	return p.fl.metrics(before, p.fl.totals(), n), nil
+}
+
+func (p *passInstance) Close() error { return p.fl.Close() }
