@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -30,7 +31,7 @@ func profileCommand() *cli.Command {
 			"CPU, heap, allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own. " +
 			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall}.{off,on,diff}.pb.gz, results.json, bench.txt and summary.md.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)", Required: true},
+			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			&cli.IntFlag{Name: "rounds", Value: measure.DefaultRounds, Usage: "measured rounds per side (≥ 2; ≥ 6 for a confidence interval)"},
 			&cli.StringFlag{Name: "benchtime", Value: "200ms", Usage: "work per round: a duration (200ms) or a count (5000x)"},
@@ -58,6 +59,9 @@ type profileOptions struct {
 func parseProfileOptions(c *cli.Context) (profileOptions, error) {
 	if c.NArg() > 0 {
 		return profileOptions{}, usagef("profile takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
+	}
+	if c.String("opt") == "" {
+		return profileOptions{}, usagef("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
 	}
 	t, err := toggles.Lookup(c.String("opt"))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -86,6 +87,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
+		var names []string
+		for _, c := range app.Commands {
+			names = append(names, c.Name)
+		}
+		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
+		return exitUsage
+	}
 	if err := app.RunContext(ctx, args); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		if errors.Is(err, context.Canceled) {

@@ -115,6 +115,9 @@ type queryInstance struct {
 func (q *queryInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
 	a := q.fl.agents[0]
 	for i := 0; i < n; i++ {
+		if i%flushEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if i%100 == 0 {
 			if _, err := cast(ctx, a, q.inc); err != nil {
 				return nil, err

@@ -373,8 +373,10 @@ func TestReuseAndCopiesCounted(t *testing.T) {
 			t.Fatalf("%v: used %d instructions, %d envelopes; want 100 each", f, st.InstructionsUsed, st.EnvelopesUsed)
 		}
 		if f.Pooling {
-			// Sequential calls reuse one object; a GC may empty the pool now and then.
-			if st.InstructionsNew > 10 || st.EnvelopesNew > 10 {
+			// Sequential calls reuse one object. A GC may empty the pool, and
+			// under the race detector sync.Pool drops a quarter of its Puts
+			// on purpose, so the bound is loose: half of the gets.
+			if st.InstructionsNew >= 50 || st.EnvelopesNew >= 50 {
 				t.Fatalf("pooling on allocated %d instructions, %d envelopes", st.InstructionsNew, st.EnvelopesNew)
 			}
 			if st.Copies != 0 {

@@ -1,0 +1,175 @@
+package measure
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+func TestParseBenchtime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Benchtime
+		err  string
+	}{
+		{"200ms", Benchtime{D: 200 * time.Millisecond}, ""},
+		{"1s", Benchtime{D: time.Second}, ""},
+		{"5000x", Benchtime{N: 5000}, ""},
+		{"0x", Benchtime{}, "positive integer"},
+		{"-3x", Benchtime{}, "positive integer"},
+		{"x", Benchtime{}, "positive integer"},
+		{"10", Benchtime{}, "positive duration"},
+		{"-1s", Benchtime{}, "positive duration"},
+		{"", Benchtime{}, "positive duration"},
+	}
+	for _, tt := range tests {
+		got, err := ParseBenchtime(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseBenchtime(%q) err = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want || got.String() != tt.in {
+			t.Errorf("ParseBenchtime(%q) = %v (%s), %v", tt.in, got, got, err)
+		}
+	}
+}
+
+// fake is a workload whose instances log what they were asked to do.
+type fake struct {
+	log  *[]string
+	cost time.Duration // per op
+	fail bool
+}
+
+func (f fake) workload() workloads.Workload {
+	return workloads.Workload{
+		Name:    "fake",
+		Metrics: []report.Metric{{Name: "units/op"}},
+		New: func(s features.Set) (workloads.Instance, error) {
+			return &fakeInst{f: f, side: s.String()}, nil
+		},
+	}
+}
+
+type fakeInst struct {
+	f    fake
+	side string
+}
+
+func (i *fakeInst) Run(ctx context.Context, n int) (map[string]float64, error) {
+	if i.f.fail {
+		return nil, errors.New("broken workload")
+	}
+	*i.f.log = append(*i.f.log, i.side)
+	deadline := time.Now().Add(time.Duration(n) * i.f.cost)
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	return map[string]float64{"units/op": float64(len(i.side))}, nil
+}
+
+func (i *fakeInst) Close() error { return nil }
+
+func TestMeasureAlternatesSides(t *testing.T) {
+	var log []string
+	p, err := NewPair(fake{log: &log}.workload(), features.Set{}, features.Set{JIT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	res, err := p.Measure(context.Background(), Settings{Rounds: 3, Benchtime: Benchtime{N: 100}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One warm-up per side, then off, on, off, on, off, on.
+	want := "none jit none jit none jit none jit"
+	if got := strings.Join(log, " "); got != want {
+		t.Fatalf("run order %q, want %q", got, want)
+	}
+	if len(res.Samples) != 6 || res.Off != "none" || res.On != "jit" {
+		t.Fatalf("result %+v", res)
+	}
+	for i, s := range res.Samples {
+		if s.Side != []string{"off", "on"}[i%2] || s.Ops != 100 || s.Index != i/2 {
+			t.Errorf("sample %d = %+v", i, s)
+		}
+	}
+	if got := res.Values(On, "units/op"); len(got) != 3 || got[0] != 3 {
+		t.Fatalf("on units/op = %v, want three 3s (len \"jit\")", got)
+	}
+	if got := res.Values(Off, NsPerOp); len(got) != 3 || got[0] <= 0 {
+		t.Fatalf("ns/op = %v", got)
+	}
+	names := map[string]bool{}
+	for _, c := range res.Compare() {
+		names[c.Metric.Name] = true
+	}
+	for _, m := range append(EngineMetrics(), report.Metric{Name: "units/op"}) {
+		if !names[m.Name] {
+			t.Errorf("no comparison for %s", m.Name)
+		}
+	}
+}
+
+func TestCalibrateFillsBenchtime(t *testing.T) {
+	var log []string
+	p, err := NewPair(fake{log: &log, cost: 10 * time.Microsecond}.workload(), features.Set{}, features.Set{JIT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 20 * time.Millisecond}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// 20 ms at 10 µs/op is 2000 ops; calibration must land at or above it
+	// and, growing by at most 1.2× the prediction, not far beyond.
+	for _, side := range []Side{Off, On} {
+		if n := p.Ops(side); n < 2000 || n > 100*2000 {
+			t.Errorf("%s calibrated to %d ops", side, n)
+		}
+	}
+}
+
+func TestMeasureErrors(t *testing.T) {
+	var log []string
+	p, _ := NewPair(fake{log: &log, fail: true}.workload(), features.Set{}, features.Set{})
+	defer p.Close()
+	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{N: 1}}, nil); err == nil || !strings.Contains(err.Error(), "broken workload") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := p.Measure(context.Background(), Settings{Rounds: 1, Benchtime: Benchtime{N: 1}}, nil); err == nil {
+		t.Fatal("1 round accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	q, _ := NewPair(fake{log: &log, cost: time.Millisecond}.workload(), features.Set{}, features.Set{})
+	defer q.Close()
+	if _, err := q.Measure(ctx, Settings{Rounds: 2, Benchtime: Benchtime{N: 1000}}, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled measure err = %v", err)
+	}
+}
+
+func TestProfileOpsUsesOffMedian(t *testing.T) {
+	r := &Result{Samples: []Round{
+		{Side: "off", Values: map[string]float64{NsPerOp: 1000}},
+		{Side: "on", Values: map[string]float64{NsPerOp: 10}},
+		{Side: "off", Values: map[string]float64{NsPerOp: 3000}},
+		{Side: "off", Values: map[string]float64{NsPerOp: 2000}},
+	}}
+	if got := r.ProfileOps(time.Second); got != 500000 {
+		t.Fatalf("ProfileOps = %d, want 1s / 2000 ns = 500000", got)
+	}
+	if got := (&Result{}).ProfileOps(time.Second); got != 1 {
+		t.Fatalf("empty result ProfileOps = %d", got)
+	}
+}

@@ -1,0 +1,121 @@
+package workloads
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/perfbench/perfbench/runtime/features"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestEveryWorkloadRunsBothSides(t *testing.T) {
+	for _, w := range All() {
+		for _, f := range []features.Set{{}, features.All()} {
+			t.Run(w.Name+"/"+f.String(), func(t *testing.T) {
+				inst, err := w.New(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer inst.Close()
+				m, err := inst.Run(context.Background(), 2500)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, want []string
+				for k := range m {
+					got = append(got, k)
+				}
+				for _, d := range w.Metrics {
+					want = append(want, d.Name)
+				}
+				sort.Strings(got)
+				sort.Strings(want)
+				// Every declared metric is reported; extra keys (like
+				// cache-hit-% of a workload not declaring it) are not.
+				for _, k := range want {
+					if !slices.Contains(got, k) {
+						t.Errorf("metric %s declared but not reported (got %v)", k, got)
+					}
+				}
+				if v, ok := m[metricFailed.Name]; ok && v != 0 {
+					t.Errorf("failed deliveries: %v/op", v)
+				}
+			})
+		}
+	}
+}
+
+// agentState is what the agents of an instance hold after a run.
+func agentState(t *testing.T, inst Instance) []map[string]any {
+	t.Helper()
+	var fl *fleet
+	switch x := inst.(type) {
+	case *mixedInstance:
+		fl = x.fl
+	case *castInstance:
+		fl = x.fl
+	case *passInstance:
+		fl = x.fl
+	case *throughputInstance:
+		fl = x.fl
+	default:
+		t.Fatalf("no fleet in %T", inst)
+	}
+	var out []map[string]any
+	for _, a := range fl.agents {
+		s, err := a.State(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := s.Map()
+		delete(m, "last") // a signal id: the same signal, cast again, differs only in copies
+		out = append(out, m)
+	}
+	return out
+}
+
+// The toggles change how the work is done, never what it does: every
+// workload that drives agents leaves them in the same state off and on.
+func TestWorkloadsSameStateOffAndOn(t *testing.T) {
+	for _, name := range []string{"mixed", "dispatch-local", "instruction-churn", "signal-pass/1k", "batch-throughput"} {
+		w, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states [][]map[string]any
+		for _, f := range []features.Set{{}, features.All()} {
+			inst, err := w.New(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := inst.Run(context.Background(), 3000); err != nil {
+				t.Fatal(err)
+			}
+			states = append(states, agentState(t, inst))
+			inst.Close()
+		}
+		if !reflect.DeepEqual(states[0], states[1]) {
+			t.Errorf("%s: state off %v\n on %v", name, states[0], states[1])
+		}
+		if c, _ := states[0][0]["count"].(int); name == "dispatch-local" && c == 0 {
+			t.Errorf("%s did no work: %v", name, states[0][0])
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "valid: batch-throughput, dispatch-local") {
+		t.Fatalf("err = %v", err)
+	}
+	w, err := Lookup("route-match")
+	if err != nil || !w.Exercises("jit") || w.Exercises("fastpath") {
+		t.Fatalf("route-match: %+v %v", w, err)
+	}
+}
