@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -65,10 +64,14 @@ func (p *envelopes) put(e *envelope) {
 }
 
 // mailbox is the bounded queue in front of an agent server. put never
-// blocks: when the box is full the sender gets ErrMailboxFull.
+// blocks: when the box is full the sender gets ErrMailboxFull. Refusals
+// return the bare sentinel errors, without allocating: a producer that
+// overruns a mailbox must not also flood the heap.
 type mailbox interface {
 	put(e *envelope) error
-	putBatch(es []*envelope) (accepted int, err error)
+	// putBatch queues up to n envelopes made by mk (called only for those
+	// that fit, in order) and returns how many it queued.
+	putBatch(n int, mk func(i int) *envelope) (accepted int, err error)
 	// take blocks until it can append between 1 and max envelopes to dst,
 	// or the box is closed and empty (ok false).
 	take(dst []*envelope, max int) (out []*envelope, ok bool)
@@ -95,17 +98,17 @@ func (b *chanBox) put(e *envelope) error {
 	case b.ch <- e:
 		return nil
 	default:
-		return fmt.Errorf("%w (capacity %d)", ErrMailboxFull, cap(b.ch))
+		return ErrMailboxFull
 	}
 }
 
-func (b *chanBox) putBatch(es []*envelope) (int, error) {
-	for i, e := range es {
-		if err := b.put(e); err != nil {
+func (b *chanBox) putBatch(n int, mk func(int) *envelope) (int, error) {
+	for i := 0; i < n; i++ {
+		if err := b.put(mk(i)); err != nil {
 			return i, err
 		}
 	}
-	return len(es), nil
+	return n, nil
 }
 
 func (b *chanBox) take(dst []*envelope, max int) ([]*envelope, bool) {
@@ -156,7 +159,7 @@ func (b *ringBox) put(e *envelope) error {
 	}
 	if b.n == len(b.buf) {
 		b.mu.Unlock()
-		return fmt.Errorf("%w (capacity %d)", ErrMailboxFull, len(b.buf))
+		return ErrMailboxFull
 	}
 	b.buf[(b.head+b.n)%len(b.buf)] = e
 	b.n++
@@ -168,25 +171,24 @@ func (b *ringBox) put(e *envelope) error {
 	return nil
 }
 
-func (b *ringBox) putBatch(es []*envelope) (int, error) {
+func (b *ringBox) putBatch(n int, mk func(int) *envelope) (int, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return 0, ErrStopped
 	}
-	free := len(b.buf) - b.n
-	k := min(free, len(es))
+	k := min(len(b.buf)-b.n, n)
 	wasEmpty := b.n == 0
 	for i := 0; i < k; i++ {
-		b.buf[(b.head+b.n)%len(b.buf)] = es[i]
+		b.buf[(b.head+b.n)%len(b.buf)] = mk(i)
 		b.n++
 	}
 	b.mu.Unlock()
 	if wasEmpty && k > 0 {
 		b.wake()
 	}
-	if k < len(es) {
-		return k, fmt.Errorf("%w (capacity %d)", ErrMailboxFull, len(b.buf))
+	if k < n {
+		return k, ErrMailboxFull
 	}
 	return k, nil
 }

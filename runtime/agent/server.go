@@ -101,6 +101,9 @@ type Server struct {
 	stopOnce sync.Once
 	done     chan struct{}
 
+	// Refusals are built once: a rejected send must cost no allocation.
+	errFull, errStopped error
+
 	accepted, rejected, processed, failed, queries, wakeups atomic.Uint64
 	copies, bytesCopied, published                          atomic.Uint64
 }
@@ -141,6 +144,8 @@ func Start(cfg Config) (*Server, error) {
 	} else {
 		s.box = newChanBox(size)
 	}
+	s.errFull = fmt.Errorf("agent %s: %w (capacity %d)", s.id, ErrMailboxFull, size)
+	s.errStopped = fmt.Errorf("agent %s: %w", s.id, ErrStopped)
 	if cfg.Features.FastPath {
 		s.publish()
 	}
@@ -168,10 +173,18 @@ func (s *Server) receive(sig *signal.Signal) *signal.Signal {
 	return sig.Clone()
 }
 
+// refusal maps a mailbox's bare sentinel to the server's prebuilt error.
+func (s *Server) refusal(err error) error {
+	if err == ErrMailboxFull {
+		return s.errFull
+	}
+	return s.errStopped
+}
+
 func (s *Server) count(err error) error {
 	if err != nil {
 		s.rejected.Add(1)
-		return fmt.Errorf("agent %s: %w", s.id, err)
+		return s.refusal(err)
 	}
 	s.accepted.Add(1)
 	return nil
@@ -211,18 +224,14 @@ func (s *Server) CastBatch(sigs []*signal.Signal) (int, error) {
 			return 0, fmt.Errorf("agent %s: cast of a nil signal at %d", s.id, i)
 		}
 	}
-	es := make([]*envelope, len(sigs))
-	for i, sig := range sigs {
-		es[i] = s.envs.get(kindCast, s.receive(sig))
-	}
-	n, err := s.box.putBatch(es)
-	for _, e := range es[n:] {
-		s.envs.put(e)
-	}
+	// Envelopes are made, and signals copied, only for what fits.
+	n, err := s.box.putBatch(len(sigs), func(i int) *envelope {
+		return s.envs.get(kindCast, s.receive(sigs[i]))
+	})
 	s.accepted.Add(uint64(n))
 	s.rejected.Add(uint64(len(sigs) - n))
 	if err != nil {
-		return n, fmt.Errorf("agent %s: %w", s.id, err)
+		return n, s.refusal(err)
 	}
 	return n, nil
 }
