@@ -123,54 +123,61 @@ type Event struct {
 	Rounds int
 }
 
-// Pair is a workload built twice, once per side.
+// Pair is a workload to be run on two sides. Every round builds the side's
+// runtime afresh, warms it up, measures it and closes it, so that only one
+// side's runtime is alive while it is measured: what one side retains (a
+// bus log full of copies, say) never inflates the other's heap, GC goal or
+// GC work.
 type Pair struct {
 	W    workloads.Workload
 	Sets [2]features.Set
-	inst [2]workloads.Instance
 	ops  [2]int
 }
 
-// NewPair builds both sides. Close releases them.
+// NewPair prepares a comparison of w under off and on.
 func NewPair(w workloads.Workload, off, on features.Set) (*Pair, error) {
-	p := &Pair{W: w, Sets: [2]features.Set{off, on}}
-	for i, f := range p.Sets {
-		inst, err := w.New(f)
-		if err != nil {
-			p.Close()
-			return nil, fmt.Errorf("build %s (%s): %w", w.Name, Side(i), err)
-		}
-		p.inst[i] = inst
+	if w.New == nil {
+		return nil, fmt.Errorf("workload %q cannot be built", w.Name)
 	}
-	return p, nil
+	return &Pair{W: w, Sets: [2]features.Set{off, on}}, nil
 }
 
-// Close stops both sides.
-func (p *Pair) Close() error {
-	var first error
-	for _, inst := range p.inst {
-		if inst != nil {
-			if err := inst.Close(); err != nil && first == nil {
-				first = err
-			}
-		}
-	}
-	return first
-}
+// Close releases the pair. Instances are closed after each use, so there is
+// nothing left to stop; it exists so callers can defer it.
+func (p *Pair) Close() error { return nil }
 
 // Ops is the calibrated operation count of one round of a side (0 before
 // Measure).
 func (p *Pair) Ops(side Side) int { return p.ops[side] }
 
-// Run performs n operations on one side outside any measurement, e.g.
-// under a profiler.
+// Open builds one side and warms it up with a tenth of a round (at least
+// one operation): caches, pools and the JIT plan start a round warm, as they
+// would in a long-running service. The caller closes it.
+func (p *Pair) Open(ctx context.Context, side Side) (workloads.Instance, error) {
+	inst, err := p.W.New(p.Sets[side])
+	if err != nil {
+		return nil, fmt.Errorf("build %s (%s): %w", p.W.Name, side, err)
+	}
+	if _, err := inst.Run(ctx, max(1, p.ops[side]/10)); err != nil {
+		inst.Close()
+		return nil, fmt.Errorf("warm up %s (%s): %w", p.W.Name, side, err)
+	}
+	return inst, nil
+}
+
+// Run performs n operations on a freshly opened side, outside any
+// measurement.
 func (p *Pair) Run(ctx context.Context, side Side, n int) error {
-	_, err := p.inst[side].Run(ctx, n)
+	inst, err := p.Open(ctx, side)
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+	_, err = inst.Run(ctx, n)
 	return err
 }
 
-// Measure calibrates and warms up both sides, then runs the alternating
-// rounds.
+// Measure calibrates both sides, then runs the alternating rounds.
 func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -212,16 +219,20 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 }
 
 // calibrate finds the operation count that fills the benchtime, the way
-// `go test` grows b.N; its runs double as the warm-up.
+// `go test` grows b.N, on one instance of the side.
 func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, error) {
 	if bt.N > 0 {
-		warm := max(1, bt.N/10)
-		return bt.N, p.Run(ctx, side, warm)
+		return bt.N, nil
 	}
+	inst, err := p.W.New(p.Sets[side])
+	if err != nil {
+		return 0, fmt.Errorf("build %s (%s): %w", p.W.Name, side, err)
+	}
+	defer inst.Close()
 	n := 1
 	for {
 		start := time.Now()
-		if err := p.Run(ctx, side, n); err != nil {
+		if _, err := inst.Run(ctx, n); err != nil {
 			return 0, err
 		}
 		el := time.Since(start)
@@ -234,12 +245,17 @@ func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, err
 }
 
 func (p *Pair) round(ctx context.Context, side Side, sample []metrics.Sample) (map[string]float64, error) {
-	// Start each round from a collected heap so one side does not pay for
-	// the other's garbage.
+	inst, err := p.Open(ctx, side)
+	if err != nil {
+		return nil, err
+	}
+	defer inst.Close()
+	// Start from a collected heap so a round does not pay for the garbage
+	// of the one before.
 	runtime.GC()
 	stop, peak := samplePeakHeap()
 	before := readCounters(sample)
-	extra, err := p.inst[side].Run(ctx, p.ops[side])
+	extra, err := inst.Run(ctx, p.ops[side])
 	after := readCounters(sample)
 	stop()
 	if err != nil {

@@ -91,8 +91,9 @@ func TestMeasureAlternatesSides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One warm-up per side, then off, on, off, on, off, on.
-	want := "none jit none jit none jit none jit"
+	// Each round opens its side fresh: a warm-up run, then the measured run;
+	// rounds alternate off, on, off, on …
+	want := "none none jit jit none none jit jit none none jit jit"
 	if got := strings.Join(log, " "); got != want {
 		t.Fatalf("run order %q, want %q", got, want)
 	}

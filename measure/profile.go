@@ -28,7 +28,8 @@ func (r *Result) ProfileOps(d time.Duration) int {
 }
 
 // CaptureProfiles takes one profile of every kind of one side, each in a
-// pass of its own that runs the workload for about d. They come after the
+// pass of its own on a freshly opened, warmed-up instance running n
+// operations; only the n operations are profiled. Passes come after the
 // measured rounds so the profilers never touch the numbers.
 func (p *Pair) CaptureProfiles(ctx context.Context, side Side, n int, progress func(Event)) (profiles.Set, error) {
 	set := profiles.Set{}
@@ -36,7 +37,15 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side Side, n int, progress f
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		prof, err := profiles.Capture(ctx, k, func(ctx context.Context) error { return p.Run(ctx, side, n) })
+		inst, err := p.Open(ctx, side)
+		if err != nil {
+			return nil, err
+		}
+		prof, err := profiles.Capture(ctx, k, func(ctx context.Context) error {
+			_, err := inst.Run(ctx, n)
+			return err
+		})
+		inst.Close()
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)
 		}
