@@ -74,6 +74,9 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			listCommand(),
 			profileCommand(),
 			diffCommand(),
+			benchCommand(),
+			baselineCommand(),
+			loadCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.

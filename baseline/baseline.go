@@ -1,0 +1,333 @@
+// Package baseline stores a measured suite as a committed baseline file and
+// gates later runs against it: a metric regressed only when the
+// Mann-Whitney U test says p < 0.05 and its median moved the worse way by
+// more than the metric's tolerance.
+//
+// The file is versioned, indented JSON meant to be committed and diffed. It
+// holds, per run (toggle and workload), side (off, on) and metric, the raw
+// samples and their summary, with the environment they were taken on.
+// Loading validates everything a check relies on, so a missing, truncated,
+// corrupt or foreign file is reported as such and never checks as a pass.
+package baseline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/suite"
+)
+
+const (
+	// Schema names the file type, so another JSON file (a results.json, a
+	// package.json) is not read as a baseline.
+	Schema = "perfbench-baseline"
+	// SchemaVersion is bumped on any change a reader would notice.
+	SchemaVersion = 1
+	// DefaultFile is where `perfbench baseline save` writes by default.
+	DefaultFile = "perf/baseline.json"
+)
+
+// File is the baseline file.
+type File struct {
+	Schema        string     `json:"schema"`
+	SchemaVersion int        `json:"schema_version"`
+	Tool          string     `json:"tool"`
+	Created       time.Time  `json:"created"`
+	Env           report.Env `json:"env"`
+	Settings      Settings   `json:"settings"`
+	Runs          []Run      `json:"runs"`
+}
+
+// Settings are the measurement settings the baseline was taken with; a
+// check reruns with the same ones.
+type Settings struct {
+	Preset    string `json:"preset,omitempty"`
+	Rounds    int    `json:"rounds"` // per side
+	Benchtime string `json:"benchtime"`
+}
+
+// Run is one off/on run of the suite.
+type Run struct {
+	ID       string     `json:"id"`
+	Opt      string     `json:"opt"`
+	Workload string     `json:"workload"`
+	Kind     suite.Kind `json:"kind"`
+	Toggle   string     `json:"toggle,omitempty"`
+	Off      string     `json:"off"` // features.Set.String of each side
+	On       string     `json:"on"`
+	// OpsPerRound is what calibration chose per side; informative only.
+	OpsPerRound map[string]int `json:"ops_per_round,omitempty"`
+	// Probe holds the machine probe taken just before the run (see Probe).
+	Probe   []float64 `json:"probe_ns_per_unit,omitempty"`
+	Metrics []Metric  `json:"metrics"`
+}
+
+// Metric is one metric of one run, both sides.
+type Metric struct {
+	report.Metric
+	Off Side `json:"off"`
+	On  Side `json:"on"`
+}
+
+// Side is one side's samples, in round order, and their summary.
+type Side struct {
+	Summary report.Summary `json:"summary"`
+	Samples []float64      `json:"samples"`
+}
+
+// Sides names the two sides in file order.
+var Sides = []string{"off", "on"}
+
+// Side returns the named side ("off" or "on").
+func (m Metric) Side(name string) Side {
+	if name == "on" {
+		return m.On
+	}
+	return m.Off
+}
+
+// New builds a baseline from finished suite runs and the machine probes
+// taken before them (by run ID; may be nil).
+func New(env report.Env, preset suite.Preset, results []suite.Result, probes map[string][]float64) *File {
+	f := &File{
+		Schema: Schema, SchemaVersion: SchemaVersion, Tool: "perfbench",
+		Created: time.Now().UTC().Truncate(time.Second), Env: env,
+		Settings: Settings{Preset: preset.Name, Rounds: preset.Rounds, Benchtime: preset.Benchtime.String()},
+	}
+	for _, res := range results {
+		r := Run{
+			ID: res.Run.ID, Opt: res.Run.Opt, Workload: res.Run.Workload, Kind: res.Run.Kind, Toggle: res.Run.Toggle,
+			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[string]int{},
+			Probe: finiteOnly(probes[res.Run.ID]),
+		}
+		for _, s := range res.Measurement.Samples {
+			r.OpsPerRound[s.Side] = s.Ops
+		}
+		for _, m := range res.Measurement.Metrics {
+			off := finiteOnly(res.Measurement.Values(measure.Off, m.Name))
+			on := finiteOnly(res.Measurement.Values(measure.On, m.Name))
+			r.Metrics = append(r.Metrics, Metric{
+				Metric: m,
+				Off:    Side{Summary: report.Summarize(off), Samples: off},
+				On:     Side{Summary: report.Summarize(on), Samples: on},
+			})
+		}
+		f.Runs = append(f.Runs, r)
+	}
+	return f
+}
+
+func finiteOnly(v []float64) []float64 {
+	if len(v) == 0 {
+		return nil
+	}
+	out := make([]float64, 0, len(v))
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Encode gives the file's bytes: indented JSON with a final newline.
+func (f *File) Encode() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("encode baseline: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// Save validates f and writes it atomically to path, creating the directory.
+func Save(path string, f *File) error {
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("refusing to save an invalid baseline: %w", err)
+	}
+	b, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save baseline: %w", err)
+	}
+	return atomicfile.WriteBytes(path, b)
+}
+
+// LoadError says why a baseline file cannot be used and how to make one
+// that can.
+type LoadError struct {
+	Path    string
+	Problem string
+	Err     error // underlying cause, if any
+}
+
+func (e *LoadError) Error() string {
+	return fmt.Sprintf("baseline %s %s; make a new one with: perfbench baseline save --file %s", e.Path, e.Problem, e.Path)
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// Load reads and validates a baseline file. Every failure is a *LoadError.
+func Load(path string) (*File, error) {
+	fail := func(err error, format string, a ...any) (*File, error) {
+		return nil, &LoadError{Path: path, Problem: fmt.Sprintf(format, a...), Err: err}
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail(err, "does not exist")
+	case err != nil:
+		return fail(err, "cannot be read (%v)", err)
+	case len(bytes.TrimSpace(b)) == 0:
+		return fail(nil, "is empty (an interrupted write or a truncated copy?)")
+	}
+	return Parse(path, b)
+}
+
+// Parse validates the bytes of a baseline file; path is only used in
+// messages.
+func Parse(path string, b []byte) (*File, error) {
+	fail := func(err error, format string, a ...any) (*File, error) {
+		return nil, &LoadError{Path: path, Problem: fmt.Sprintf(format, a...), Err: err}
+	}
+	// The header first: a file of another type or version must say so even
+	// when the rest would not decode into this version's layout.
+	var head struct {
+		Schema        string `json:"schema"`
+		SchemaVersion *int   `json:"schema_version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn) && strings.Contains(err.Error(), "unexpected end of JSON input"):
+			return fail(err, "is truncated: its JSON ends early, after %d bytes", len(b))
+		case errors.As(err, &syn):
+			line, col := position(b, syn.Offset)
+			return fail(err, "is corrupt: not valid JSON at line %d, column %d (%v)", line, col, err)
+		case errors.As(err, &typ):
+			return fail(err, "is not a perfbench baseline: field %q has the wrong type (%v)", typ.Field, err)
+		}
+		return fail(err, "is not valid JSON (%v)", err)
+	}
+	switch {
+	case head.Schema != Schema:
+		return fail(nil, "is not a perfbench baseline (schema %q, want %q)", head.Schema, Schema)
+	case head.SchemaVersion == nil:
+		return fail(nil, "has no schema_version")
+	case *head.SchemaVersion != SchemaVersion:
+		return fail(nil, "has schema version %d; this perfbench reads version %d", *head.SchemaVersion, SchemaVersion)
+	}
+	var f File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fail(err, "is corrupt: %v", err)
+	}
+	if err := f.Validate(); err != nil {
+		return fail(err, "is invalid: %v", err)
+	}
+	return &f, nil
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	pre := b[:off]
+	line = bytes.Count(pre, []byte("\n")) + 1
+	col = int(off) - bytes.LastIndexByte(pre, '\n')
+	return line, col
+}
+
+// Validate checks what a check relies on: runs with parseable sides and
+// settings, and per side at least report.MinSamplesForTest finite samples
+// per metric (fewer cannot reach p < 0.05, so a regression could never be
+// found: a silent pass).
+func (f *File) Validate() error {
+	if f.Settings.Rounds < report.MinSamplesForTest {
+		return fmt.Errorf("settings.rounds is %d: a regression test needs at least %d rounds per side", f.Settings.Rounds, report.MinSamplesForTest)
+	}
+	if _, err := measure.ParseBenchtime(f.Settings.Benchtime); err != nil {
+		return fmt.Errorf("settings.benchtime: %w", err)
+	}
+	if len(f.Runs) == 0 {
+		return errors.New("it holds no runs")
+	}
+	ids := map[string]bool{}
+	for i, r := range f.Runs {
+		where := fmt.Sprintf("runs[%d] (%s)", i, r.ID)
+		if r.ID == "" || r.Workload == "" {
+			return fmt.Errorf("%s: empty id or workload", where)
+		}
+		if ids[r.ID] {
+			return fmt.Errorf("%s: duplicate id", where)
+		}
+		ids[r.ID] = true
+		for _, s := range []string{r.Off, r.On} {
+			if _, err := suite.ParseSet(s); err != nil {
+				return fmt.Errorf("%s: side %q: %w", where, s, err)
+			}
+		}
+		if len(r.Metrics) == 0 {
+			return fmt.Errorf("%s: no metrics", where)
+		}
+		for _, v := range r.Probe {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("%s: probe sample %v is not a positive number", where, v)
+			}
+		}
+		names := map[string]bool{}
+		for _, m := range r.Metrics {
+			if m.Name == "" || names[m.Name] {
+				return fmt.Errorf("%s: empty or duplicate metric name %q", where, m.Name)
+			}
+			names[m.Name] = true
+			for _, side := range Sides {
+				s := m.Side(side)
+				if len(s.Samples) < report.MinSamplesForTest {
+					return fmt.Errorf("%s: %s %s has %d samples, need at least %d", where, m.Name, side, len(s.Samples), report.MinSamplesForTest)
+				}
+				for _, v := range s.Samples {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return fmt.Errorf("%s: %s %s has a non-finite sample", where, m.Name, side)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Plan is what a check reruns: the baseline's runs and settings.
+func (f *File) Plan() ([]suite.Run, measure.Settings, error) {
+	bt, err := measure.ParseBenchtime(f.Settings.Benchtime)
+	if err != nil {
+		return nil, measure.Settings{}, err
+	}
+	var runs []suite.Run
+	for _, r := range f.Runs {
+		off, err := suite.ParseSet(r.Off)
+		if err != nil {
+			return nil, measure.Settings{}, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		on, err := suite.ParseSet(r.On)
+		if err != nil {
+			return nil, measure.Settings{}, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		runs = append(runs, suite.Run{ID: r.ID, Opt: r.Opt, Workload: r.Workload, Kind: r.Kind, Off: off, On: on, Toggle: r.Toggle})
+	}
+	return runs, measure.Settings{Rounds: f.Settings.Rounds, Benchtime: bt}, nil
+}

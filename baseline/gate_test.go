@@ -1,0 +1,246 @@
+package baseline
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/suite/suitetest"
+)
+
+var (
+	nsOp    = report.Metric{Name: "ns/op", Better: report.LowerIsBetter, Noise: 0.03}
+	opsSec  = report.Metric{Name: "ops/s", Better: report.HigherIsBetter, Noise: 0.03}
+	bytesOp = report.Metric{Name: "B/op", Better: report.LowerIsBetter, Noise: 0.01}
+	failed  = report.Metric{Name: "failed/op", Better: report.LowerIsBetter}
+	pauses  = report.Metric{Name: "gc-pause-ns/op", Better: report.LowerIsBetter, Noise: 0.1}
+)
+
+// noisy draws n samples around center with a relative spread (normal,
+// deterministic for a seed), like rounds on a busy machine.
+func noisy(seed uint64, n int, center, spread float64) []float64 {
+	r := rand.New(rand.NewPCG(seed, seed*7+1))
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = center * (1 + spread*r.NormFloat64())
+	}
+	return out
+}
+
+func TestJudgeAANotFlagged(t *testing.T) {
+	// 500 A/A comparisons of 10 rounds with 3 % noise: at p < 0.05 about 25
+	// are "significant" by chance, but none moves by more than 10 %.
+	tol := DefaultTolerances()
+	flagged := 0
+	for seed := uint64(1); seed <= 500; seed++ {
+		f := Judge(nsOp, noisy(seed, 10, 1000, 0.03), noisy(seed+1000, 10, 1000, 0.03), tol.Time, true)
+		if f.Status != Unchanged {
+			flagged++
+			t.Logf("seed %d: %s %+.1f %% p=%.3f", seed, f.Status, f.DeltaPct, f.P)
+		}
+	}
+	if flagged > 0 {
+		t.Errorf("%d of 500 A/A comparisons flagged", flagged)
+	}
+}
+
+func TestJudgePlantedSlowdownFlagged(t *testing.T) {
+	tol := DefaultTolerances()
+	for seed := uint64(1); seed <= 100; seed++ {
+		base := noisy(seed, 10, 1000, 0.03)
+		if f := Judge(nsOp, base, noisy(seed+1000, 10, 1200, 0.03), tol.Time, true); f.Status != Regressed {
+			t.Fatalf("seed %d: +20 %% ns/op: %s (%+.1f %%, p=%.3f)", seed, f.Status, f.DeltaPct, f.P)
+		}
+		// The same slowdown seen as throughput: 1/1.2 of the ops/s.
+		if f := Judge(opsSec, noisy(seed, 10, 1e6, 0.03), noisy(seed+1000, 10, 1e6/1.2, 0.03), tol.Time, true); f.Status != Regressed {
+			t.Fatalf("seed %d: -17 %% ops/s: %s (%+.1f %%)", seed, f.Status, f.DeltaPct)
+		}
+		if f := Judge(nsOp, base, noisy(seed+1000, 10, 800, 0.03), tol.Time, true); f.Status != Improved {
+			t.Fatalf("seed %d: -20 %% ns/op: %s", seed, f.Status)
+		}
+	}
+}
+
+func TestJudgeSmallChangeWithinTolerance(t *testing.T) {
+	// +2 % with little noise: clearly significant, but within 10 %.
+	f := Judge(nsOp, noisy(1, 10, 1000, 0.002), noisy(2, 10, 1020, 0.002), 0.10, true)
+	if f.P >= report.Alpha {
+		t.Fatalf("setup: p=%.3f, want a significant change", f.P)
+	}
+	if f.Status != Unchanged || !strings.Contains(f.Note, "within the ±10 % tolerance") {
+		t.Errorf("+2 %% with 10 %% tolerance: %s (%q)", f.Status, f.Note)
+	}
+	// The same +2 % on B/op with its 2 % tolerance is not beyond it either,
+	// but +3 % is.
+	if f := Judge(bytesOp, noisy(1, 10, 1000, 0.001), noisy(2, 10, 1030, 0.001), 0.02, true); f.Status != Regressed {
+		t.Errorf("+3 %% B/op with 2 %% tolerance: %s", f.Status)
+	}
+}
+
+func TestJudgeEdges(t *testing.T) {
+	zeros := []float64{0, 0, 0, 0, 0, 0, 0, 0}
+	some := []float64{0.01, 0.02, 0.01, 0.015, 0.01, 0.02, 0.01, 0.012}
+	if f := Judge(failed, zeros, some, 0, true); f.Status != Regressed {
+		t.Errorf("failures appearing: %s", f.Status)
+	}
+	if f := Judge(failed, some, zeros, 0, true); f.Status != Improved {
+		t.Errorf("failures vanishing: %s", f.Status)
+	}
+	if f := Judge(failed, zeros, zeros, 0, true); f.Status != Unchanged {
+		t.Errorf("0 vs 0: %s", f.Status)
+	}
+	if f := Judge(pauses, noisy(1, 10, 100, 0.01), noisy(2, 10, 200, 0.01), 0, false); f.Status != Ungated {
+		t.Errorf("ungated metric doubling: %s", f.Status)
+	}
+	if f := Judge(nsOp, []float64{1, 1, 1}, []float64{2, 2, 2}, 0.1, true); f.Status != Unchanged || !strings.Contains(f.Note, "needs 4") {
+		t.Errorf("3 samples: %s %q", f.Status, f.Note)
+	}
+}
+
+func TestTolerancesFor(t *testing.T) {
+	tol := Tolerances{Time: 0.1, Alloc: 0.02, PerMetric: map[string]float64{"peak-heap-B": 0.3, "ops/s": -1}}
+	for _, tc := range []struct {
+		metric string
+		tol    float64
+		gated  bool
+	}{
+		{"ns/op", 0.1, true}, {"cpu-ns/op", 0.1, true}, {"ops/s", -1, false},
+		{"B/op", 0.02, true}, {"allocs/op", 0.02, true}, {"B/live-signal", 0.02, true},
+		{"gc/op", 0, false}, {"failed/op", 0, true}, {"cache-hit-%", 0.02, true},
+		{"gc-pause-ns/op", 0, false}, {"peak-heap-B", 0.3, true}, {"latency-p99-ns", 0.1, true},
+	} {
+		got, gated := tol.For(tc.metric)
+		if got != tc.tol || gated != tc.gated {
+			t.Errorf("%s: %v %v, want %v %v", tc.metric, got, gated, tc.tol, tc.gated)
+		}
+	}
+	if d := DefaultTolerances().Describe(); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10%") || !strings.Contains(d, "B/op, allocs/op") {
+		t.Errorf("Describe: %s", d)
+	}
+}
+
+// result wraps samples as a finished run.
+func result(id string, metric report.Metric, off, on []float64) suite.Result {
+	res := &measure.Result{Workload: "w", Metrics: []report.Metric{metric}}
+	for i := range off {
+		res.Samples = append(res.Samples,
+			measure.Round{Side: "off", Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
+			measure.Round{Side: "on", Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
+	}
+	return suite.Result{Run: suite.Run{ID: id, Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}}, Measurement: res}
+}
+
+func TestCompareFile(t *testing.T) {
+	base := New(report.Env{}, suite.Quick(), []suite.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
+	same := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 500, 0.01))}, nil, DefaultTolerances())
+	if len(same.Findings) != 2 || len(same.Regressions()) != 0 {
+		t.Errorf("A/A: %d findings, %d regressions", len(same.Findings), len(same.Regressions()))
+	}
+	// Only the on side slowed down: one regression, on "on".
+	slow := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 600, 0.01))}, nil, DefaultTolerances())
+	if r := slow.Regressions(); len(r) != 1 || r[0].Side != "on" || r[0].Run != "jit/w" {
+		t.Errorf("on side +20 %%: %+v", r)
+	}
+	// A run the new results lack is missing, not a pass.
+	gone := Compare(base, nil, nil, DefaultTolerances())
+	if n := gone.Count()[Missing]; n != 2 {
+		t.Errorf("missing run: %d missing findings, want 2", n)
+	}
+}
+
+func TestEnvDiff(t *testing.T) {
+	a := report.Env{GoVersion: "go1.26.0", CPUs: 2, GitCommit: "abc", Hostname: "x"}
+	b := report.Env{GoVersion: "go1.26.1", CPUs: 2, GitCommit: "def", Hostname: "y"}
+	warn, info := EnvDiff(a, b)
+	if len(warn) != 1 || !strings.HasPrefix(warn[0], "go version") || len(info) != 2 {
+		t.Errorf("warn %q info %q", warn, info)
+	}
+}
+
+// TestSaveCheckWithKnownCost runs the gate end to end on a workload whose
+// cost is a parameter: the same cost passes, 20 % more is a regression
+// (deterministically through B/op and allocs/op; time is left to a wide
+// tolerance so a busy machine cannot make the A/A check flaky).
+func TestSaveCheckWithKnownCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures for about a second")
+	}
+	var cost atomic.Int64
+	cost.Store(20)
+	w := suitetest.Costly("cost", func() int { return int(cost.Load()) })
+	lookup := suitetest.Lookup(w)
+	runs := []suite.Run{{ID: "jit/cost", Opt: "jit", Workload: "cost", Kind: suite.Primary, On: features.Set{JIT: true}, Toggle: "jit"}}
+	preset := suite.Preset{Name: "test", Rounds: 6, Benchtime: measure.Benchtime{D: 20 * time.Millisecond}}
+	ctx := context.Background()
+
+	results, probes, err := Take(ctx, runs, preset.Settings(), lookup, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probes["jit/cost"]) != probeSamples {
+		t.Fatalf("probes %v", probes)
+	}
+	path := t.TempDir() + "/perf/baseline.json"
+	if err := Save(path, New(report.CurrentEnv(), preset, results, probes)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := Tolerances{Time: 10, Alloc: 0.02} // time is not what this test is about: a busy machine moves it
+	check := func() Report {
+		fresh, probes, err := Rerun(ctx, b, lookup, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Compare(b, fresh, probes, tol)
+		if r.Machine == nil {
+			t.Error("no machine comparison")
+		}
+		return r
+	}
+	if r := check(); len(r.Regressions()) != 0 {
+		t.Errorf("same cost: regressions %+v", r.Regressions())
+	}
+	cost.Store(24)
+	r := check()
+	got := map[string]bool{}
+	for _, f := range r.Regressions() {
+		got[f.Side+" "+f.Metric.Name] = true
+	}
+	for _, want := range []string{"off B/op", "on B/op", "off allocs/op", "on allocs/op"} {
+		if !got[want] {
+			t.Errorf("+20 %% cost: %s not flagged (flagged: %v)", want, got)
+		}
+	}
+}
+
+func TestMachineShift(t *testing.T) {
+	b := &File{Runs: []Run{{ID: "a", Probe: noisy(1, 5, 1.0, 0.01)}, {ID: "b", Probe: noisy(2, 5, 1.0, 0.01)}}}
+	slow := map[string][]float64{"a": noisy(3, 5, 1.3, 0.01), "b": noisy(4, 5, 1.3, 0.01)}
+	c, ok := MachineShift(b, slow)
+	if !ok || c.DeltaPct < 25 {
+		t.Fatalf("shift %+v %v", c, ok)
+	}
+	if w := MachineWarning(c); !strings.Contains(w, "% slower") || !strings.Contains(w, "allocation metrics are not affected") {
+		t.Errorf("warning %q", w)
+	}
+	same := map[string][]float64{"a": noisy(5, 5, 1.0, 0.01), "b": noisy(6, 5, 1.02, 0.01)}
+	if c, _ := MachineShift(b, same); MachineWarning(c) != "" {
+		t.Errorf("warned about %+.1f %%", c.DeltaPct)
+	}
+	if _, ok := MachineShift(&File{Runs: []Run{{ID: "a"}}}, slow); ok {
+		t.Error("a baseline without probes compared")
+	}
+	if p := Probe(); !(p > 0) {
+		t.Errorf("probe %v", p)
+	}
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfbench/perfbench/suite"
+)
+
+// TestBenchFailsOnCriterion runs the real bench command on a test toggle
+// whose on side changes nothing: its "≥ 50 % better" criterion must FAIL
+// (exit 3), and every file must be written.
+func TestBenchFailsOnCriterion(t *testing.T) {
+	var cost atomic.Int64
+	cost.Store(10)
+	out := filepath.Join(t.TempDir(), "bench")
+	code, stdout, stderr := runSuiteCLI(t, costDeps(&cost), "bench", "--opt", "jit", "--rounds", "6", "--benchtime", "20ms",
+		"--profiletime", "20ms", "--out", out)
+	if code != exitCriteria {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitCriteria, stdout, stderr)
+	}
+	for _, want := range []string{"≥ 50 % better", "B/op -50 %", "FAIL", "at least one unit", "units/op ≥ 1 units/op", "PASS", "no regression elsewhere"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "criteria not met: jit cost B/op -50 % (FAIL)") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	for _, f := range []string{"results.json", "summary.md", "bench.txt", "jit/cost/cpu.off.pb.gz", "jit/cost/wall.diff.pb.gz", "jit/cost/results.json", "jit/cost/summary.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		Env           struct {
+			GoVersion string `json:"go_version"`
+		} `json:"env"`
+		Criteria []suite.Row          `json:"criteria"`
+		Counts   map[suite.Status]int `json:"counts"`
+		Runs     []struct {
+			Measurement struct {
+				Samples []struct {
+					Side string `json:"side"`
+				} `json:"samples"`
+			} `json:"measurement"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != benchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
+		t.Errorf("results.json: %+v", doc)
+	}
+
+	md, _ := os.ReadFile(filepath.Join(out, "summary.md"))
+	if !strings.Contains(string(md), "| jit    | cost     | ≥ 50 % better") || !strings.Contains(string(md), "### Runs") {
+		t.Errorf("summary.md:\n%s", md)
+	}
+
+	f, err := os.Open(filepath.Join(out, "bench.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := benchfmt.NewReader(f, "bench.txt")
+	n := 0
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		n++
+		if res.GetConfig("opt") != "jit" || res.GetConfig("workload") != "cost" || (res.GetConfig("toggle") != "off" && res.GetConfig("toggle") != "on") {
+			t.Errorf("config of %s: %+v", res.Name, res.Config)
+		}
+	}
+	if n != 12 {
+		t.Errorf("bench.txt has %d results, want 12", n)
+	}
+}
+
+// TestBenchInconclusiveOnlyFailsWhenStrict: with 4 rounds there is no CI,
+// so every criterion is INCONCLUSIVE: exit 0, or 3 with --strict.
+func TestBenchInconclusiveOnlyFailsWhenStrict(t *testing.T) {
+	var cost atomic.Int64
+	cost.Store(5)
+	d := costDeps(&cost)
+	args := []string{"bench", "--opt", "jit", "--rounds", "4", "--benchtime", "300x", "--profiletime", "10ms", "--format", "json"}
+	code, stdout, stderr := runSuiteCLI(t, d, append(args, "--out", filepath.Join(t.TempDir(), "a"))...)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var doc struct {
+		Criteria []suite.Row `json:"criteria"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	inconclusive := 0
+	for _, r := range doc.Criteria {
+		if r.Status == suite.Inconclusive {
+			inconclusive++
+			if !strings.Contains(r.Reason, "CI needs at least 6") {
+				t.Errorf("reason %q", r.Reason)
+			}
+		}
+	}
+	if inconclusive != 2 {
+		t.Errorf("%d INCONCLUSIVE rows, want 2: %+v", inconclusive, doc.Criteria)
+	}
+	code, _, stderr = runSuiteCLI(t, d, append(args, "--strict", "--out", filepath.Join(t.TempDir(), "b"))...)
+	if code != exitCriteria || !strings.Contains(stderr, "(INCONCLUSIVE)") {
+		t.Errorf("--strict: exit %d: %s", code, stderr)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--quick", "--full"}, "exclude each other"},
+		{[]string{"bench", "--opt", "turbo"}, `unknown --opt "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory)`},
+		{[]string{"bench", "--format", "xml"}, "unknown format"},
+		{[]string{"bench", "--rounds", "1"}, "invalid rounds 1"},
+		{[]string{"bench", "--benchtime", "fast"}, "invalid benchtime"},
+		{[]string{"bench", "--profiletime", "0s"}, "invalid --profiletime"},
+		{[]string{"bench", "extra"}, "takes no arguments"},
+		{[]string{"bench", "--opt", "jit", "--out", filepath.Join(file, "sub")}, "not writable"},
+	} {
+		code, _, stderr := runMain(tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -1,0 +1,243 @@
+package load
+
+import (
+	"math"
+	"runtime/metrics"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Memory-trend rule. Under sustained load the live heap (the bytes the last
+// GC found reachable, /gc/heap/live:bytes) must not trend upwards. The
+// trend is the least-squares slope of the samples taken during the
+// schedule, after the first TrendSkip of it (warm-up: pools, caches and
+// the mailboxes fill). Memory is stable when the slope, projected over the
+// fitted window, grows the heap by at most the larger of
+// TrendGrowthFraction of the window's mean live heap and TrendGrowthFloor.
+// The live heap only changes when a GC completes: with fewer than
+// TrendMinGCs cycles in the window there is nothing to fit, and the verdict
+// is inconclusive rather than a pass.
+const (
+	TrendSkip           = 0.2
+	TrendGrowthFraction = 0.10
+	TrendGrowthFloor    = 1 << 20
+	TrendMinGCs         = 3
+)
+
+// HeapSample is one reading of the runtime's heap gauges.
+type HeapSample struct {
+	T       time.Duration `json:"t_ns"`         // since the run's start
+	Live    uint64        `json:"live_bytes"`   // /gc/heap/live:bytes
+	Objects uint64        `json:"object_bytes"` // /memory/classes/heap/objects:bytes (live + not yet swept garbage)
+	GCs     uint64        `json:"gc_cycles"`    // /gc/cycles/total:gc-cycles
+}
+
+// HeapTrend is the fitted trend of the live heap.
+type HeapTrend struct {
+	Samples     []HeapSample `json:"samples"`
+	Interval    string       `json:"interval"`
+	WindowFrom  string       `json:"window_from"`
+	WindowTo    string       `json:"window_to"`
+	Fitted      int          `json:"fitted_samples"`
+	GCs         uint64       `json:"gc_cycles_in_window"`
+	MeanLive    float64      `json:"mean_live_bytes"`
+	StartLive   uint64       `json:"start_live_bytes"`
+	EndLive     uint64       `json:"end_live_bytes"`
+	PeakLive    uint64       `json:"peak_live_bytes"`
+	PeakObjects uint64       `json:"peak_object_bytes"`
+	SlopeBps    float64      `json:"slope_bytes_per_s"`
+	Growth      float64      `json:"projected_growth_bytes"` // slope × window
+	Threshold   float64      `json:"threshold_bytes"`
+	// PerOp is the slope divided by the requested rate: bytes retained per
+	// operation if the trend were a leak.
+	PerOp  float64 `json:"slope_bytes_per_op"`
+	Judged bool    `json:"judged"` // enough GCs to judge
+	Stable bool    `json:"stable"`
+}
+
+var heapMetrics = []string{"/gc/heap/live:bytes", "/memory/classes/heap/objects:bytes", "/gc/cycles/total:gc-cycles"}
+
+func readHeap(s []metrics.Sample, t time.Duration) HeapSample {
+	metrics.Read(s)
+	return HeapSample{T: t, Live: s[0].Value.Uint64(), Objects: s[1].Value.Uint64(), GCs: s[2].Value.Uint64()}
+}
+
+// heapSampler reads the heap gauges every interval on its own goroutine
+// until stop is called.
+type heapSampler struct {
+	clk      *clock
+	interval time.Duration
+	samples  []HeapSample
+	quit     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// sampleInterval: about 200 samples over the schedule, 10 ms to 250 ms apart.
+func sampleInterval(span time.Duration) time.Duration {
+	return min(max(span/200, 10*time.Millisecond), 250*time.Millisecond)
+}
+
+func startHeapSampler(clk *clock, span time.Duration) *heapSampler {
+	h := &heapSampler{clk: clk, interval: sampleInterval(span), quit: make(chan struct{})}
+	h.samples = make([]HeapSample, 0, int(span/h.interval)+64)
+	s := make([]metrics.Sample, len(heapMetrics))
+	for i, n := range heapMetrics {
+		s[i].Name = n
+	}
+	h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		t := time.NewTicker(h.interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.quit:
+				h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+				return
+			case <-t.C:
+				h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) stop() []HeapSample {
+	close(h.quit)
+	h.wg.Wait()
+	return h.samples
+}
+
+// fitTrend applies the memory-trend rule to samples taken over a schedule
+// of length span at rate operations per second.
+func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval time.Duration) HeapTrend {
+	tr := HeapTrend{Samples: samples, Interval: interval.String()}
+	if len(samples) == 0 {
+		return tr
+	}
+	tr.StartLive, tr.EndLive = samples[0].Live, samples[len(samples)-1].Live
+	for _, s := range samples {
+		tr.PeakLive = max(tr.PeakLive, s.Live)
+		tr.PeakObjects = max(tr.PeakObjects, s.Objects)
+	}
+	from := time.Duration(float64(span) * TrendSkip)
+	tr.WindowFrom, tr.WindowTo = from.String(), span.String()
+	var xs, ys []float64
+	var first, last *HeapSample
+	for i := range samples {
+		s := &samples[i]
+		if s.T < from || s.T > span {
+			continue
+		}
+		if first == nil {
+			first = s
+		}
+		last = s
+		xs = append(xs, s.T.Seconds())
+		ys = append(ys, float64(s.Live))
+	}
+	tr.Fitted = len(xs)
+	if len(xs) < 2 {
+		return tr
+	}
+	tr.GCs = last.GCs - first.GCs
+	slope, mean := leastSquares(xs, ys)
+	tr.SlopeBps, tr.MeanLive = slope, mean
+	window := xs[len(xs)-1] - xs[0]
+	tr.Growth = slope * window
+	tr.Threshold = math.Max(TrendGrowthFraction*mean, TrendGrowthFloor)
+	if rate > 0 {
+		tr.PerOp = slope / rate
+	}
+	tr.Judged = tr.GCs >= TrendMinGCs
+	tr.Stable = tr.Growth <= tr.Threshold
+	return tr
+}
+
+// leastSquares returns the slope of the least-squares line through (x, y)
+// and the mean of y. Degenerate x (all equal) gives slope 0.
+func leastSquares(xs, ys []float64) (slope, meanY float64) {
+	n := float64(len(xs))
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i]
+		my += ys[i]
+	}
+	mx /= n
+	my /= n
+	var sxy, sxx float64
+	for i := range xs {
+		dx := xs[i] - mx
+		sxy += dx * (ys[i] - my)
+		sxx += dx * dx
+	}
+	if sxx == 0 {
+		return 0, my
+	}
+	return sxy / sxx, my
+}
+
+// runCounters are the process-wide cumulative counters a run subtracts.
+type runCounters struct {
+	gcs      uint64
+	alloc    uint64
+	pauseSec float64
+	cpu      time.Duration
+}
+
+var counterMetrics = []string{"/gc/cycles/total:gc-cycles", "/gc/heap/allocs:bytes", "/sched/pauses/total/gc:seconds"}
+
+func readCounters() runCounters {
+	s := make([]metrics.Sample, len(counterMetrics))
+	for i, n := range counterMetrics {
+		s[i].Name = n
+	}
+	metrics.Read(s)
+	c := runCounters{gcs: s[0].Value.Uint64(), alloc: s[1].Value.Uint64()}
+	h := s[2].Value.Float64Histogram()
+	for i, n := range h.Counts {
+		if n == 0 {
+			continue
+		}
+		lo, hi := h.Buckets[i], h.Buckets[i+1]
+		mid := (lo + hi) / 2
+		if math.IsInf(hi, 1) {
+			mid = lo
+		}
+		if math.IsInf(lo, -1) {
+			mid = hi
+		}
+		c.pauseSec += float64(n) * mid
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return c
+}
+
+// pauseCounts reads the GC pause histogram, to find the longest pause of
+// the run: the highest bucket whose count grew.
+func pauseCounts() (counts []uint64, buckets []float64) {
+	s := []metrics.Sample{{Name: "/sched/pauses/total/gc:seconds"}}
+	metrics.Read(s)
+	h := s[0].Value.Float64Histogram()
+	return append([]uint64(nil), h.Counts...), h.Buckets
+}
+
+// maxPause is the upper edge of the highest bucket that grew between two
+// readings of the pause histogram.
+func maxPause(before, after []uint64, buckets []float64) time.Duration {
+	for i := len(after) - 1; i >= 0; i-- {
+		if i < len(before) && after[i] > before[i] {
+			hi := buckets[i+1]
+			if math.IsInf(hi, 1) {
+				hi = buckets[i]
+			}
+			return time.Duration(hi * 1e9)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,444 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/perfbench/perfbench/runtime/features"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestParseScenario(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Scenario
+		wantErr string
+	}{
+		{"burst", Burst, ""},
+		{" Sustained ", Sustained, ""},
+		{"mixed", Mixed, ""},
+		{"", "", "missing scenario (valid: burst, sustained, mixed)"},
+		{"spike", "", `unknown scenario "spike" (valid: burst, sustained, mixed)`},
+	}
+	for _, tt := range tests {
+		got, err := ParseScenario(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("ParseScenario(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseScenario(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr string
+	}{
+		{"1000", 1000, ""},
+		{"1000/s", 1000, ""},
+		{"100k/s", 100000, ""},
+		{"2.5K", 2500, ""},
+		{"1.5M", 1.5e6, ""},
+		{"0", 0, "want a positive number"},
+		{"-5", 0, "want a positive number"},
+		{"fast", 0, `invalid rate "fast"`},
+		{"NaN", 0, "invalid rate"},
+		{"", 0, "invalid rate"},
+	}
+	for _, tt := range tests {
+		got, err := ParseRate(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseRate(%q) error = %v, want it to contain %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      Config
+		wantOps int64
+		wantErr string
+	}{
+		{"burst default", Config{Scenario: Burst}, 10000, ""},
+		{"burst ×10", Config{Scenario: Burst, Multiplier: 10}, 100000, ""},
+		{"sustained default", Config{Scenario: Sustained}, 60000, ""},
+		{"sustained ×10, 5 s", Config{Scenario: Sustained, Multiplier: 10, Duration: 5 * time.Second}, 50000, ""},
+		{"mixed 200/s 1 s", Config{Scenario: Mixed, Rate: 200, Duration: time.Second}, 200, ""},
+		{"unknown scenario", Config{Scenario: "spike"}, 0, "unknown scenario"},
+		{"burst with rate", Config{Scenario: Burst, Rate: 5}, 0, "burst takes no rate or duration"},
+		{"negative rate", Config{Scenario: Sustained, Rate: -1}, 0, "invalid rate"},
+		{"negative duration", Config{Scenario: Sustained, Duration: -time.Second}, 0, "invalid duration"},
+		{"multiplier 0 is 1", Config{Scenario: Burst, Multiplier: 0}, 10000, ""},
+		{"negative multiplier", Config{Scenario: Burst, Multiplier: -2}, 0, "invalid multiplier -2"},
+		{"too many agents", Config{Scenario: Burst, Agents: MaxAgents + 1}, 0, "invalid agents"},
+		{"no operation", Config{Scenario: Sustained, Rate: 0.1, Duration: time.Second}, 0, "schedules no operation"},
+		{"too many operations", Config{Scenario: Sustained, Rate: 1e9, Duration: time.Hour}, 0, "more than the limit"},
+		{"closed loop mixed", Config{Scenario: Mixed, ClosedLoop: true}, 0, "closed loop applies to sustained only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.in.Normalize()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Ops() != tt.wantOps {
+				t.Errorf("Ops() = %d, want %d", got.Ops(), tt.wantOps)
+			}
+			if got.Agents != DefaultAgents {
+				t.Errorf("Agents = %d, want the default %d", got.Agents, DefaultAgents)
+			}
+		})
+	}
+}
+
+func TestDueTimes(t *testing.T) {
+	c, err := Config{Scenario: Sustained, Rate: 1000, Multiplier: 4}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{0, 250000, 500000, 750000, 1000000} {
+		if got := c.dueNs(int64(i)); got != want {
+			t.Errorf("dueNs(%d) = %d, want %d", i, got, want)
+		}
+	}
+	b, _ := Config{Scenario: Burst}.Normalize()
+	if b.dueNs(9999) != 0 {
+		t.Errorf("a burst signal is due at t0, got %d", b.dueNs(9999))
+	}
+}
+
+func TestHeaderRoundTrip(t *testing.T) {
+	b := make([]byte, 64)
+	putHeader(b, 123456789, kPublish)
+	due, kind, ok := readHeader(b)
+	if !ok || due != 123456789 || kind != kPublish {
+		t.Fatalf("readHeader = %d, %d, %v", due, kind, ok)
+	}
+	if _, _, ok := readHeader(b[:headerSize-1]); ok {
+		t.Error("a short payload must not read as a header")
+	}
+	if _, _, ok := readHeader(make([]byte, 64)); ok {
+		t.Error("a payload without the magic must not read as a header")
+	}
+}
+
+func TestLeastSquares(t *testing.T) {
+	tests := []struct {
+		xs, ys    []float64
+		slope, my float64
+	}{
+		{[]float64{0, 1, 2, 3}, []float64{5, 5, 5, 5}, 0, 5},
+		{[]float64{0, 1, 2, 3}, []float64{1, 3, 5, 7}, 2, 4},
+		{[]float64{1, 2, 3}, []float64{9, 6, 3}, -3, 6},
+		{[]float64{2, 2, 2}, []float64{1, 2, 3}, 0, 2}, // degenerate x
+	}
+	for _, tt := range tests {
+		s, m := leastSquares(tt.xs, tt.ys)
+		if s != tt.slope || m != tt.my {
+			t.Errorf("leastSquares(%v, %v) = %v, %v; want %v, %v", tt.xs, tt.ys, s, m, tt.slope, tt.my)
+		}
+	}
+}
+
+// samples builds one sample every 100 ms over 10 s: live = base + slope·t,
+// one GC every gcEvery samples.
+func samples(base, slopeBps float64, gcEvery int) []HeapSample {
+	var out []HeapSample
+	for i := 0; i <= 100; i++ {
+		t := time.Duration(i) * 100 * time.Millisecond
+		out = append(out, HeapSample{T: t, Live: uint64(base + slopeBps*t.Seconds()), GCs: uint64(i / gcEvery)})
+	}
+	return out
+}
+
+func TestFitTrend(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name                 string
+		s                    []HeapSample
+		judged, stable       bool
+		wantSlope, wantGrowP float64 // slope in B/s; growth over the 8 s window
+	}{
+		{"flat", samples(8*mib, 0, 10), true, true, 0, 0},
+		// 8 MiB live: the threshold is max(0.8 MiB, 1 MiB) = 1 MiB; 100 KiB/s × 8 s = 800 KiB.
+		{"slow growth under the floor", samples(8*mib, 100<<10, 10), true, true, 100 << 10, 800 << 10},
+		// 200 KiB/s × 8 s = 1.6 MiB > 1 MiB.
+		{"leak", samples(8*mib, 200<<10, 10), true, false, 200 << 10, 1600 << 10},
+		// 100 MiB live: 10 % is 10 MiB; 1 MiB/s × 8 s = 8 MiB is within it.
+		{"large heap, proportional limit", samples(100*mib, mib, 10), true, true, mib, 8 * mib},
+		{"too few GCs", samples(8*mib, 200<<10, 40), false, false, 200 << 10, 1600 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := fitTrend(tt.s, 10*time.Second, 1000, 100*time.Millisecond)
+			if tr.Judged != tt.judged || tr.Stable != tt.stable {
+				t.Errorf("judged, stable = %v, %v; want %v, %v (growth %.0f, threshold %.0f, gcs %d)", tr.Judged, tr.Stable, tt.judged, tt.stable, tr.Growth, tr.Threshold, tr.GCs)
+			}
+			if math.Abs(tr.SlopeBps-tt.wantSlope) > 1 || math.Abs(tr.Growth-tt.wantGrowP) > 8 {
+				t.Errorf("slope %.1f growth %.1f, want %.1f, %.1f", tr.SlopeBps, tr.Growth, tt.wantSlope, tt.wantGrowP)
+			}
+			if tr.Fitted != 81 { // samples at 2.0 s … 10.0 s
+				t.Errorf("fitted %d samples, want 81", tr.Fitted)
+			}
+		})
+	}
+}
+
+func TestBucketsAndHistogram(t *testing.T) {
+	l := newLatency()
+	for _, v := range []int64{150, 900, 1500, 1500, 3000, 7000, 7000, 7000, 45000, 2_500_000} {
+		l.record(v)
+	}
+	want := []Bucket{
+		{100, 200, 1}, {200, 500, 0}, {500, 1000, 1}, {1000, 2000, 2}, {2000, 5000, 1}, {5000, 10000, 3},
+		{10000, 20000, 0}, {20000, 50000, 1}, {50000, 100000, 0}, {100000, 200000, 0}, {200000, 500000, 0},
+		{500000, 1000000, 0}, {1000000, 2000000, 0}, {2000000, 5000000, 1},
+	}
+	got := l.Buckets()
+	if len(got) != len(want) {
+		t.Fatalf("got %d buckets, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("bucket %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	var b strings.Builder
+	WriteHistogram(&b, l, 6)
+	wantText := "" +
+		"  100 ns – 200 ns   |##    |  10.00%  cum  10.000%\n" +
+		"  200 ns – 500 ns   |      |   0.00%  cum  10.000%\n" +
+		"  500 ns – 1 µs     |##    |  10.00%  cum  20.000%\n" +
+		"  1 µs – 2 µs       |####  |  20.00%  cum  40.000%\n" +
+		"  2 µs – 5 µs       |##    |  10.00%  cum  50.000%  ← p50\n" +
+		"  5 µs – 10 µs      |######|  30.00%  cum  80.000%\n" +
+		"  10 µs – 20 µs     |      |   0.00%  cum  80.000%\n" +
+		"  20 µs – 50 µs     |##    |  10.00%  cum  90.000%  ← p90\n" +
+		"  50 µs – 100 µs    |      |   0.00%  cum  90.000%\n" +
+		"  100 µs – 200 µs   |      |   0.00%  cum  90.000%\n" +
+		"  200 µs – 500 µs   |      |   0.00%  cum  90.000%\n" +
+		"  500 µs – 1 ms     |      |   0.00%  cum  90.000%\n" +
+		"  1 ms – 2 ms       |      |   0.00%  cum  90.000%\n" +
+		"  2 ms – 5 ms       |##    |  10.00%  cum 100.000%  ← p99 p99.9 max\n"
+	if b.String() != wantText {
+		t.Errorf("histogram:\n%s\nwant:\n%s", b.String(), wantText)
+	}
+	var empty strings.Builder
+	WriteHistogram(&empty, newLatency(), 10)
+	if empty.String() != "  (no operations)\n" {
+		t.Errorf("empty histogram = %q", empty.String())
+	}
+}
+
+func TestLatencyClampAndMerge(t *testing.T) {
+	a, b := newLatency(), newLatency()
+	a.record(-5) // counts as 0
+	a.record(1000)
+	b.record(histHighest + 1)
+	a.merge(b)
+	if a.Count() != 3 || a.Clamped() != 1 {
+		t.Fatalf("count %d clamped %d, want 3 and 1", a.Count(), a.Clamped())
+	}
+	if got := a.Max(); got < time.Duration(histHighest)*999/1000 {
+		t.Errorf("max %v, want the top of the range", got)
+	}
+}
+
+// TestCoordinatedOmission injects a 200 ms stall into the receiving agent
+// (at 5 000 signals/s, 1 000 signals fall due during it) and shows that
+// the open-loop measurement (latency from due time) reports it at p99,
+// while a closed-loop one (latency from the actual send, the sender
+// waiting for each reply) hides it at p99 and shows it only as the max.
+// The bounds leave a factor of two to spare on either side (p99 "shows" at
+// ≥ 80 % of the stall, "hides" below 50 %), so a loaded machine or the
+// race detector, which only add delay of their own, cannot flip them
+// unless they stall the process for 100 ms themselves.
+func TestCoordinatedOmission(t *testing.T) {
+	const stall = 200 * time.Millisecond
+	shows, hides := stall*8/10, stall/2
+	base := Config{Scenario: Sustained, Rate: 5000, Duration: 400 * time.Millisecond, Agents: 1}
+	withStall := base
+	withStall.Stall = Stall{At: 100, For: stall}
+	closed := withStall
+	closed.ClosedLoop = true
+	tests := []struct {
+		name  string
+		cfg   Config
+		check func(t *testing.T, r *Result)
+	}{
+		{"open loop, no stall", base, func(t *testing.T, r *Result) {
+			if p := r.Response.Quantile(99); p >= hides {
+				t.Errorf("response p99 %v without a stall, want < %v", p, hides)
+			}
+		}},
+		{"open loop, stall", withStall, func(t *testing.T, r *Result) {
+			if p := r.Response.Quantile(99); p < shows {
+				t.Errorf("response p99 %v, want ≥ %v: the stall must show", p, shows)
+			}
+			if m := r.Service.Max(); m < stall {
+				t.Errorf("service max %v, want ≥ %v: the stalled signal's own service time", m, stall)
+			}
+		}},
+		{"closed loop, stall", closed, func(t *testing.T, r *Result) {
+			if p := r.ClosedLoop.Quantile(99); p >= hides {
+				t.Errorf("closed-loop p99 %v, want < %v: measuring from the actual send hides the stall", p, hides)
+			}
+			if m := r.ClosedLoop.Max(); m < stall {
+				t.Errorf("closed-loop max %v, want ≥ %v: the one call that hit the stall", m, stall)
+			}
+			if p := r.Response.Quantile(99); p < shows {
+				t.Errorf("response p99 from due time %v, want ≥ %v: the correction sees what the closed loop hides", p, shows)
+			}
+			if r.Lag.Max() < shows {
+				t.Errorf("schedule lag max %v: a closed-loop generator blocked by the stall must fall behind", r.Lag.Max())
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Run(context.Background(), tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Total.Sent != 2000 || !r.Conserved() || r.Total.Errors() != 0 {
+				t.Fatalf("sent %d, conserved %v, errors %d; want 2000, true, 0 (%s)", r.Total.Sent, r.Conserved(), r.Total.Errors(), r.Runtime.Note)
+			}
+			t.Logf("response p99 %v, closed loop p99 %v max %v", r.Response.Quantile(99), r.ClosedLoop.Quantile(99), r.ClosedLoop.Max())
+			tt.check(t, r)
+		})
+	}
+}
+
+// TestMailboxOverflow bursts 10 000 signals into one agent with a mailbox
+// of 16: most are refused. Every refusal is counted, the agent's own
+// rejection counter agrees, and sent = delivered + errored exactly.
+func TestMailboxOverflow(t *testing.T) {
+	for _, f := range []features.Set{{}, features.All()} {
+		t.Run(f.String(), func(t *testing.T) {
+			r, err := Run(context.Background(), Config{Scenario: Burst, Agents: 1, MailboxSize: 16, Features: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := r.Kind(KindCast)
+			if c == nil || c.Sent != 10000 || r.Total.Sent != 10000 || r.SentOps != 10000 {
+				t.Fatalf("sent %+v, want 10000 casts", r.Total)
+			}
+			if c.Errored == 0 || c.Errored != r.ErrorsBy["mailbox full"] {
+				t.Errorf("errored %d, mailbox full %d: want the same, non-zero", c.Errored, r.ErrorsBy["mailbox full"])
+			}
+			if c.Sent != c.Delivered+c.Errored || !r.Conserved() {
+				t.Errorf("sent %d != delivered %d + errored %d (%s)", c.Sent, c.Delivered, c.Errored, r.Runtime.Note)
+			}
+			if r.Runtime.Rejected != uint64(c.Errored) || r.Runtime.Processed != uint64(c.Delivered) {
+				t.Errorf("agent counters rejected %d processed %d, want %d and %d", r.Runtime.Rejected, r.Runtime.Processed, c.Errored, c.Delivered)
+			}
+			if r.Response.Count() != c.Delivered || r.OKOps != c.Delivered {
+				t.Errorf("latencies %d, ok ops %d, want one per delivered signal (%d)", r.Response.Count(), r.OKOps, c.Delivered)
+			}
+			v := verdictByTarget(r.Verdicts(), "error rate < 0.1 %")
+			if v.Status != Fail {
+				t.Errorf("error-rate verdict %s, want FAIL", v.Status)
+			}
+			if v := verdictByTarget(r.Verdicts(), "nothing lost"); v.Status != Pass {
+				t.Errorf("nothing-lost verdict %s (%s), want PASS: refused signals are counted, not lost", v.Status, v.Value)
+			}
+		})
+	}
+}
+
+func verdictByTarget(vs []Verdict, target string) Verdict {
+	for _, v := range vs {
+		if v.Target == target {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// TestAccounting runs each scenario briefly and checks the exact counts
+// the schedule implies.
+func TestAccounting(t *testing.T) {
+	tests := []struct {
+		name                    string
+		cfg                     Config
+		casts, deliveries, qrys int64
+	}{
+		{"sustained", Config{Scenario: Sustained, Rate: 2000, Duration: 200 * time.Millisecond, Agents: 2}, 400, 0, 0},
+		// 400 operations = 20 cycles: 240 casts, 80 queries, 80 publishes × 3 agents.
+		{"mixed", Config{Scenario: Mixed, Rate: 2000, Duration: 200 * time.Millisecond, Agents: 3, Features: features.All()}, 240, 240, 80},
+		{"burst", Config{Scenario: Burst, Agents: 3}, 10000, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Run(context.Background(), tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []struct {
+				k Kind
+				n int64
+			}{{KindCast, tt.casts}, {KindPublish, tt.deliveries}, {KindQuery, tt.qrys}} {
+				var sent, delivered int64
+				if kr := r.Kind(want.k); kr != nil {
+					sent, delivered = kr.Sent, kr.Delivered+kr.Errored
+					if kr.Response.Count() != kr.Delivered {
+						t.Errorf("%s: %d latencies for %d deliveries", want.k, kr.Response.Count(), kr.Delivered)
+					}
+				}
+				if sent != want.n || delivered != want.n {
+					t.Errorf("%s: sent %d, delivered+errored %d; want %d", want.k, sent, delivered, want.n)
+				}
+			}
+			if !r.Conserved() || r.Unsent != 0 || r.Unmeasured != 0 {
+				t.Errorf("conserved %v unsent %d unmeasured %d (%s)", r.Conserved(), r.Unsent, r.Unmeasured, r.Runtime.Note)
+			}
+			if r.SentOps != r.Scheduled || r.Lag.Count() != r.SentOps {
+				t.Errorf("sent ops %d, scheduled %d, lag samples %d", r.SentOps, r.Scheduled, r.Lag.Count())
+			}
+		})
+	}
+}
+
+// TestCancel: an interrupted run stops within a second and returns the
+// context's error; goleak (TestMain) checks that nothing is left running.
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		cancel()
+	}()
+	start := time.Now()
+	_, err := Run(ctx, Config{Scenario: Sustained, Duration: time.Minute})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if el := time.Since(start); el > 1500*time.Millisecond {
+		t.Errorf("took %v to stop", el)
+	}
+}

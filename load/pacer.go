@@ -1,0 +1,107 @@
+package load
+
+import (
+	"context"
+	"runtime"
+	"time"
+)
+
+// Pacing. The generator must send each operation at its due time, to the
+// microsecond, yet Go's timers on Linux wake up to about a millisecond late
+// (the netpoller's timeout has millisecond resolution, and the kernel adds
+// its timer slack). So the pacer sleeps only while more than a margin
+// remains and spins on the monotonic clock for the rest. The margin is
+// calibrated before the run (the worst wake-up delay of a few short sleeps,
+// plus spinFloor) and grows during the run whenever a sleep overshoots
+// further; it never shrinks, so a late wake-up is not repeated.
+//
+// A spinning generator must not starve the runtime it measures, at either
+// level of scheduling:
+//   - Go: an agent goroutine woken by a send waits in the generator's P's
+//     run-next slot until something yields that P (another P must otherwise
+//     steal it, ~100 µs on this VM). The spin calls runtime.Gosched at every
+//     turn, so it runs at once.
+//   - Linux: an agent's thread woken onto the generator's CPU waits behind
+//     the spinning thread until the scheduler's next tick (Linux 6.x's EEVDF
+//     scheduler does not preempt it sooner; 4 ms at HZ=250 — measured: the
+//     stalls ended on 4 ms boundaries, p99 in milliseconds). While more than
+//     yieldUntil remains, the spin also calls sched_yield (osYield), so a
+//     woken thread runs at once; the last microseconds are spun without it,
+//     since a yield can return late.
+//
+// The cost: between operations closer together than the margin (about 1 ms
+// here, so above ~1 000 operations/s) the generator spins continuously and
+// keeps one core busy. Whatever lateness remains is measured as schedule lag
+// and, since latency counts from the due time, charged to the operations,
+// not hidden.
+const (
+	yieldUntil = 5 * time.Microsecond
+	spinFloor  = 50 * time.Microsecond
+	maxMargin  = 5 * time.Millisecond
+)
+
+type pacer struct {
+	clk    *clock
+	margin int64 // ns
+	timer  *time.Timer
+	sleeps int64
+}
+
+func newPacer(clk *clock, margin time.Duration) *pacer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &pacer{clk: clk, margin: int64(margin), timer: t}
+}
+
+// calibrateMargin measures how late short sleeps wake up.
+func calibrateMargin(ctx context.Context) (time.Duration, error) {
+	worst := time.Duration(0)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for _, d := range []time.Duration{100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond,
+		100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond} {
+		start := time.Now()
+		t.Reset(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		worst = max(worst, time.Since(start)-d)
+	}
+	return min(worst+spinFloor, maxMargin), nil
+}
+
+// wait returns once the clock has reached due (ns since start), or with
+// ctx's error.
+func (p *pacer) wait(ctx context.Context, due int64) error {
+	for {
+		rem := due - p.clk.now()
+		if rem <= 0 {
+			return nil
+		}
+		if rem <= p.margin {
+			for p.clk.now() < due {
+				// Spin, yielding the P and (but for the last few µs)
+				// the CPU: see the comment at the top.
+				runtime.Gosched()
+				if due-p.clk.now() > int64(yieldUntil) {
+					osYield()
+				}
+			}
+			return nil
+		}
+		wake := due - p.margin
+		p.timer.Reset(time.Duration(rem - p.margin))
+		select {
+		case <-p.timer.C:
+		case <-ctx.Done():
+			p.timer.Stop()
+			return ctx.Err()
+		}
+		p.sleeps++
+		if over := p.clk.now() - wake; over+int64(spinFloor) > p.margin {
+			p.margin = min(over+int64(spinFloor), int64(maxMargin))
+		}
+	}
+}

@@ -1,0 +1,547 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/agent"
+)
+
+// SchemaVersion is the version of the load command's results.json.
+const SchemaVersion = 1
+
+// Side is one run of a report: the whole scenario with one feature set.
+type Side struct {
+	Label  string  // "off", "on" (with --opt), or "all-off" / "all-on"
+	Result *Result // the run
+}
+
+// Report is what the load command prints and writes: one or two runs of
+// the same scenario.
+type Report struct {
+	Config  Config // the normalized settings both sides share (Features aside)
+	Toggle  string // the toggle compared off vs on, if any
+	Env     report.Env
+	Command string
+	Created time.Time
+	Dir     string
+	Files   []string
+	Sides   []Side
+}
+
+// Missed lists every missed target as "target (side): value".
+func (rep *Report) Missed() []string {
+	var out []string
+	for _, s := range rep.Sides {
+		for _, v := range s.Result.Missed() {
+			out = append(out, fmt.Sprintf("%s (%s): %s", v.Target, s.Label, v.Value))
+		}
+	}
+	return out
+}
+
+// Title is the report's one-line headline.
+func (rep *Report) Title() string {
+	c := rep.Config
+	var what string
+	switch c.Scenario {
+	case Burst:
+		what = fmt.Sprintf("%d signals due at once", c.Ops())
+	case Sustained:
+		what = fmt.Sprintf("%s signals/s for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+	case Mixed:
+		what = fmt.Sprintf("%s operations/s of the blend for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+	}
+	loop := "open loop"
+	if c.ClosedLoop {
+		loop = "closed loop"
+	}
+	return fmt.Sprintf("perfbench load: %s — %s (multiplier %d), %d agents, %s", c.Scenario, what, c.Multiplier, c.Agents, loop)
+}
+
+// Settings are the report's "key=value" items.
+func (rep *Report) Settings() []string {
+	c := rep.Config
+	s := []string{"scenario=" + string(c.Scenario)}
+	if c.Scenario != Burst {
+		s = append(s, fmt.Sprintf("rate=%s/s × %d = %s/s", report.FormatValue(c.Rate, ""), c.Multiplier, report.FormatValue(c.EffectiveRate(), "")),
+			"duration="+c.Duration.String())
+	} else {
+		s = append(s, fmt.Sprintf("burst=%d × %d", BurstSize, c.Multiplier))
+	}
+	s = append(s, fmt.Sprintf("agents=%d", c.Agents))
+	mb := c.MailboxSize
+	if mb == 0 {
+		mb = agent.DefaultMailboxSize
+	}
+	s = append(s, fmt.Sprintf("mailbox=%d", mb))
+	for _, sd := range rep.Sides {
+		s = append(s, sd.Label+"="+sd.Result.Features)
+	}
+	return s
+}
+
+func labels(rep *Report) []string {
+	var l []string
+	for _, s := range rep.Sides {
+		l = append(l, s.Label)
+	}
+	return l
+}
+
+// latencyRows: one row per measure and side.
+func (rep *Report) latencyRows() [][]string {
+	var rows [][]string
+	add := func(name, side string, l *Latency) {
+		if l == nil || l.Count() == 0 {
+			return
+		}
+		row := []string{name, side, fmt.Sprint(l.Count())}
+		for _, q := range Percentiles {
+			row = append(row, us(l.Quantile(q)))
+		}
+		rows = append(rows, append(row, us(l.Max())))
+	}
+	each := func(name string, get func(*Result) *Latency) {
+		for _, s := range rep.Sides {
+			add(name, s.Label, get(s.Result))
+		}
+	}
+	each("response", func(r *Result) *Latency { return r.Response })
+	each("service", func(r *Result) *Latency { return r.Service })
+	if rep.Config.Scenario == Mixed {
+		for _, k := range kinds {
+			k := k
+			each("response "+string(k), func(r *Result) *Latency {
+				if kr := r.Kind(k); kr != nil {
+					return kr.Response
+				}
+				return nil
+			})
+			each("service "+string(k), func(r *Result) *Latency {
+				if kr := r.Kind(k); kr != nil {
+					return kr.Service
+				}
+				return nil
+			})
+		}
+	}
+	each("schedule lag", func(r *Result) *Latency { return r.Lag })
+	each("closed loop (send → reply)", func(r *Result) *Latency { return r.ClosedLoop })
+	return rows
+}
+
+var latencyHeader = []string{"measure", "side", "count", "p50", "p90", "p99", "p99.9", "max"}
+
+// runRows: one row per figure, one column per side.
+func (rep *Report) runRows() [][]string {
+	type fig struct {
+		name string
+		f    func(r *Result) string
+	}
+	B := func(v float64) string { return report.FormatValue(v, "B") }
+	var figs []fig
+	if rep.Config.Scenario != Burst {
+		figs = append(figs, fig{"throughput", func(r *Result) string {
+			return fmt.Sprintf("%s (requested %s)", report.FormatValue(r.AchievedRate, "ops/s"), report.FormatValue(r.RequestedRate, "ops/s"))
+		}})
+	} else {
+		figs = append(figs,
+			fig{"hand-over (t0 → last sent)", func(r *Result) string { return us(r.HandOver) }},
+			fig{"drain (t0 → last done)", func(r *Result) string {
+				return fmt.Sprintf("%s (%s)", us(r.LastDone), report.FormatValue(r.AchievedRate, "signals/s"))
+			}})
+	}
+	figs = append(figs,
+		fig{"errors", func(r *Result) string {
+			s := fmt.Sprintf("%d of %d (%s)", r.Total.Errors(), r.Total.Sent, pct(r.Total.ErrorRate()))
+			if reasons := r.ErrorReasons(); len(reasons) > 0 {
+				s += ": " + strings.Join(reasons, ", ")
+			}
+			return s
+		}},
+		fig{"sent = delivered + errored", func(r *Result) string {
+			mark := "holds"
+			if !r.Total.Conserved() {
+				mark = "BROKEN"
+			}
+			return fmt.Sprintf("%d = %d + %d: %s", r.Total.Sent, r.Total.Delivered, r.Total.Errored, mark)
+		}},
+	)
+	if rep.Config.Scenario == Mixed {
+		for _, k := range kinds {
+			k := k
+			figs = append(figs, fig{"… of which " + string(k), func(r *Result) string {
+				kr := r.Kind(k)
+				if kr == nil {
+					return "none"
+				}
+				mark := "holds"
+				if !kr.Conserved() {
+					mark = "BROKEN"
+				}
+				return fmt.Sprintf("%d = %d + %d: %s", kr.Sent, kr.Delivered, kr.Errored, mark)
+			}})
+		}
+	}
+	figs = append(figs, fig{"agents' own counters", func(r *Result) string {
+		if !r.Runtime.Agree {
+			return "DISAGREE: " + r.Runtime.Note
+		}
+		return fmt.Sprintf("processed %d, rejected %d, failed %d: agree", r.Runtime.Processed, r.Runtime.Rejected, r.Runtime.Failed)
+	}})
+	if rep.Config.Scenario != Burst {
+		figs = append(figs,
+			fig{"schedule lag p99 / max", func(r *Result) string {
+				return fmt.Sprintf("%s / %s", us(r.Lag.Quantile(99)), us(r.Lag.Max()))
+			}},
+			fig{"late sends (> " + us(LateThreshold) + ")", func(r *Result) string {
+				return fmt.Sprintf("%d (%s)", r.Late, pct(frac(r.Late, r.SentOps)))
+			}},
+			fig{"unsent", func(r *Result) string { return fmt.Sprint(r.Unsent) }},
+			fig{"sleep margin (spins below)", func(r *Result) string { return us(r.SleepMargin) }},
+		)
+	}
+	figs = append(figs,
+		fig{"heap live start → end (peak)", func(r *Result) string {
+			h := r.Heap
+			return fmt.Sprintf("%s → %s (%s)", B(float64(h.StartLive)), B(float64(h.EndLive)), B(float64(h.PeakLive)))
+		}},
+	)
+	if rep.Config.Scenario != Burst {
+		figs = append(figs, fig{"heap live trend", func(r *Result) string {
+			h := r.Heap
+			return fmt.Sprintf("%s/s (%s/op), %d samples, %d GCs", signedBytes(h.SlopeBps), signedBytes(h.PerOp), h.Fitted, h.GCs)
+		}})
+	}
+	figs = append(figs,
+		fig{"GC cycles, pause total / longest", func(r *Result) string {
+			return fmt.Sprintf("%d, %s / ≤ %s", r.GC.Cycles, us(r.GC.PauseTotal), us(r.GC.PauseMax))
+		}},
+		fig{allocLabel(rep.Config.Scenario), func(r *Result) string { return B(r.GC.AllocPerOp) }},
+		fig{"CPU (cores busy)", func(r *Result) string { return fmt.Sprintf("%.2f", r.GC.CPUCores) }},
+	)
+	var rows [][]string
+	for _, f := range figs {
+		row := []string{f.name}
+		for _, s := range rep.Sides {
+			row = append(row, f.f(s.Result))
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// notes are the remarks under the tables: inconclusive verdicts, a
+// generator that missed its aim, broken accounting.
+func (rep *Report) notes() []string {
+	var out []string
+	for _, s := range rep.Sides {
+		r := s.Result
+		for _, v := range r.Verdicts() {
+			if v.Note != "" {
+				out = append(out, fmt.Sprintf("%s (%s): %s", v.Target, s.Label, v.Note))
+			}
+		}
+		if rep.Config.Scenario != Burst && r.Lag.Quantile(99) >= LagAim {
+			out = append(out, fmt.Sprintf("schedule (%s): the generator missed its aim (lag p99 %s ≥ %s), e.g. for want of CPU; latency counts from the due time, so the lag is in the figures, not hidden",
+				s.Label, us(r.Lag.Quantile(99)), us(LagAim)))
+		}
+	}
+	return out
+}
+
+func allocLabel(s Scenario) string {
+	if s == Burst {
+		return "allocated per op (hand-over, processing)"
+	}
+	return "allocated per op (generator incl.)"
+}
+
+func frac(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// verdictRows: target, reads, then "value STATUS" per side.
+func (rep *Report) verdictRows() [][]string {
+	per := make([][]Verdict, len(rep.Sides))
+	for i, s := range rep.Sides {
+		per[i] = s.Result.Verdicts()
+	}
+	var rows [][]string
+	for j, v := range per[0] {
+		row := []string{v.Target, v.Reads}
+		for i := range rep.Sides {
+			row = append(row, per[i][j].Value+"  "+string(per[i][j].Status))
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func (rep *Report) verdictHeader() []string {
+	return append([]string{"target", "reads"}, labels(rep)...)
+}
+
+func (rep *Report) outcome() string {
+	if m := rep.Missed(); len(m) > 0 {
+		return "FAIL — missed: " + strings.Join(m, "; ")
+	}
+	for _, s := range rep.Sides {
+		for _, v := range s.Result.Verdicts() {
+			if v.Status == Inconclusive {
+				return "PASS, with inconclusive targets (see the table)"
+			}
+		}
+	}
+	return "PASS — every target met"
+}
+
+// WriteText prints the report for a terminal.
+func (rep *Report) WriteText(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\n%s\n  %s\n", rep.Title(), rep.Env, strings.Join(rep.Settings(), "  "))
+	if rep.Config.Scenario == Mixed {
+		fmt.Fprintf(&b, "  blend: %s\n", BlendDoc)
+	}
+	b.WriteString("\nLatency — response: due → done (what a caller feels); service: agent takes the signal → done; schedule lag: actual send − due\n")
+	if err := report.WriteTable(&b, report.Text, latencyHeader, rep.latencyRows()); err != nil {
+		return err
+	}
+	b.WriteString("\nRun\n")
+	if err := report.WriteTable(&b, report.Text, append([]string{"figure"}, labels(rep)...), rep.runRows()); err != nil {
+		return err
+	}
+	for _, s := range rep.Sides {
+		fmt.Fprintf(&b, "\nResponse-time distribution, %s (%d operations):\n", s.Label, s.Result.Response.Count())
+		WriteHistogram(&b, s.Result.Response, 40)
+		if rep.Config.Scenario == Burst {
+			fmt.Fprintf(&b, "\nService-time distribution, %s:\n", s.Label)
+			WriteHistogram(&b, s.Result.Service, 40)
+		}
+	}
+	b.WriteString("\nVerdicts\n")
+	if err := report.WriteTable(&b, report.Text, rep.verdictHeader(), rep.verdictRows()); err != nil {
+		return err
+	}
+	for _, n := range rep.notes() {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
+	fmt.Fprintf(&b, "\n%s\n", rep.outcome())
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteMarkdown writes summary.md.
+func (rep *Report) WriteMarkdown(w io.Writer) error {
+	var b bytes.Buffer
+	title := strings.TrimPrefix(rep.Title(), "perfbench load: ")
+	fmt.Fprintf(&b, "## perfbench load: %s\n\n", title)
+	fmt.Fprintf(&b, "**Environment:** %s\n\n", rep.Env)
+	fmt.Fprintf(&b, "**Settings:** %s\n\n", strings.Join(rep.Settings(), ", "))
+	if rep.Config.Scenario == Mixed {
+		fmt.Fprintf(&b, "**Blend:** %s\n\n", BlendDoc)
+	}
+	fmt.Fprintf(&b, "**Outcome:** %s\n\n", rep.outcome())
+	b.WriteString("### Verdicts\n\n")
+	if err := report.WriteTable(&b, report.Markdown, rep.verdictHeader(), rep.verdictRows()); err != nil {
+		return err
+	}
+	if n := rep.notes(); len(n) > 0 {
+		b.WriteString("\n")
+		for _, x := range n {
+			fmt.Fprintf(&b, "- %s\n", x)
+		}
+	}
+	b.WriteString("\n### Latency\n\nResponse time counts from each operation's due time (open loop, corrected for coordinated omission); service time from when the agent takes the signal; schedule lag is the generator's actual send time minus the due time.\n\n")
+	if err := report.WriteTable(&b, report.Markdown, latencyHeader, rep.latencyRows()); err != nil {
+		return err
+	}
+	b.WriteString("\n### Run\n\n")
+	if err := report.WriteTable(&b, report.Markdown, append([]string{"figure"}, labels(rep)...), rep.runRows()); err != nil {
+		return err
+	}
+	for _, s := range rep.Sides {
+		fmt.Fprintf(&b, "\n### Response-time distribution, %s\n\n```text\n", s.Label)
+		WriteHistogram(&b, s.Result.Response, 40)
+		b.WriteString("```\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// document is the layout of results.json.
+type document struct {
+	SchemaVersion int          `json:"schema_version"`
+	Tool          string       `json:"tool"`
+	Command       string       `json:"command"`
+	Created       time.Time    `json:"created"`
+	Env           report.Env   `json:"env"`
+	Settings      docSettings  `json:"settings"`
+	Targets       docTargets   `json:"targets"`
+	Sides         []docSide    `json:"sides"`
+	Passed        bool         `json:"passed"`
+	Missed        []string     `json:"missed"`
+	Files         []string     `json:"files"`
+	Notes         docNotesJSON `json:"notes"`
+}
+
+type docSettings struct {
+	Scenario      Scenario `json:"scenario"`
+	Rate          float64  `json:"rate_ops_per_s,omitempty"`
+	Multiplier    int      `json:"multiplier"`
+	EffectiveRate float64  `json:"effective_rate_ops_per_s,omitempty"`
+	Duration      string   `json:"duration,omitempty"`
+	Scheduled     int64    `json:"scheduled_ops"`
+	Agents        int      `json:"agents"`
+	MailboxSize   int      `json:"mailbox_size"`
+	Toggle        string   `json:"toggle,omitempty"`
+	ClosedLoop    bool     `json:"closed_loop,omitempty"`
+	Blend         string   `json:"blend,omitempty"`
+	Dir           string   `json:"dir,omitempty"`
+}
+
+type docTargets struct {
+	P50Ns               int64   `json:"p50_ns"`
+	P99Ns               int64   `json:"p99_ns"`
+	ErrorRate           float64 `json:"error_rate"`
+	DrainNs             int64   `json:"burst_drain_ns"`
+	ThroughputTolerance float64 `json:"throughput_tolerance"`
+	LateThresholdNs     int64   `json:"late_threshold_ns"`
+	TrendSkip           float64 `json:"heap_trend_skip"`
+	TrendGrowthFraction float64 `json:"heap_trend_growth_fraction"`
+	TrendGrowthFloor    int64   `json:"heap_trend_growth_floor_bytes"`
+	TrendMinGCs         int     `json:"heap_trend_min_gcs"`
+}
+
+type docSide struct {
+	Label    string    `json:"label"`
+	Features string    `json:"features"`
+	Verdicts []Verdict `json:"verdicts"`
+	Result   *Result   `json:"result"`
+}
+
+type docNotesJSON struct {
+	Response string `json:"response"`
+	Service  string `json:"service"`
+	Lag      string `json:"schedule_lag"`
+	Hdr      string `json:"hdr"`
+}
+
+// JSON returns results.json.
+func (rep *Report) JSON() ([]byte, error) {
+	c := rep.Config
+	d := document{
+		SchemaVersion: SchemaVersion, Tool: "perfbench", Command: rep.Command, Created: rep.Created, Env: rep.Env,
+		Settings: docSettings{
+			Scenario: c.Scenario, Multiplier: c.Multiplier, Scheduled: c.Ops(), Agents: c.Agents,
+			MailboxSize: c.MailboxSize, Toggle: rep.Toggle, ClosedLoop: c.ClosedLoop, Dir: rep.Dir,
+		},
+		Targets: docTargets{
+			P50Ns: int64(TargetP50), P99Ns: int64(TargetP99), ErrorRate: TargetErrorRate, DrainNs: int64(TargetDrain),
+			ThroughputTolerance: ThroughputTolerance, LateThresholdNs: int64(LateThreshold),
+			TrendSkip: TrendSkip, TrendGrowthFraction: TrendGrowthFraction, TrendGrowthFloor: TrendGrowthFloor, TrendMinGCs: TrendMinGCs,
+		},
+		Missed: rep.Missed(), Files: rep.Files,
+		Notes: docNotesJSON{
+			Response: "ns from the operation's due time (burst: t0) to the end of the last action it ran; queries: to State's return",
+			Service:  "ns from the first action of the signal (the agent has taken it; routing and instruction set-up just before are excluded) to the end of its last action; queries: from the call to its return",
+			Lag:      "ns from the due time to the generator's actual send",
+			Hdr:      "hdr_v2_base64 is HdrHistogram's V2 compressed encoding, base64, 1 ns to 10 min, 3 significant digits: hdrhistogram.Decode reads it",
+		},
+	}
+	if d.Missed == nil {
+		d.Missed = []string{}
+	}
+	d.Passed = len(d.Missed) == 0
+	if c.Scenario != Burst {
+		d.Settings.Rate, d.Settings.EffectiveRate, d.Settings.Duration = c.Rate, c.EffectiveRate(), c.Duration.String()
+	}
+	if c.Scenario == Mixed {
+		d.Settings.Blend = BlendDoc
+	}
+	for _, s := range rep.Sides {
+		d.Sides = append(d.Sides, docSide{Label: s.Label, Features: s.Result.Features, Verdicts: s.Result.Verdicts(), Result: s.Result})
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encode results.json: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteHistogram draws l as ASCII bars, one per 1-2-5 latency bucket: the
+// bar is proportional to the bucket's share of operations, then the share,
+// the cumulative share (the percentile at the bucket's upper edge), and the
+// percentiles that fall in the bucket.
+func WriteHistogram(w io.Writer, l *Latency, width int) {
+	bs := l.Buckets()
+	if len(bs) == 0 {
+		fmt.Fprintln(w, "  (no operations)")
+		return
+	}
+	total := float64(l.Count())
+	var peak int64
+	for _, b := range bs {
+		peak = max(peak, b.Count)
+	}
+	marks := []struct {
+		name string
+		v    time.Duration
+	}{{"p50", l.Quantile(50)}, {"p90", l.Quantile(90)}, {"p99", l.Quantile(99)}, {"p99.9", l.Quantile(99.9)}, {"max", l.Max()}}
+	var cum int64
+	for _, b := range bs {
+		cum += b.Count
+		n := int(float64(b.Count)/float64(peak)*float64(width) + 0.5)
+		if n == 0 && b.Count > 0 {
+			n = 1
+		}
+		var in []string
+		for _, m := range marks {
+			if m.v >= b.From && m.v < b.To {
+				in = append(in, m.name)
+			}
+		}
+		note := ""
+		if len(in) > 0 {
+			note = "  ← " + strings.Join(in, " ")
+		}
+		fmt.Fprintf(w, "  %-17s |%-*s| %6.2f%%  cum %7.3f%%%s\n", bucketLabel(b), width, strings.Repeat("#", n),
+			float64(b.Count)/total*100, float64(cum)/total*100, note)
+	}
+}
+
+func bucketLabel(b Bucket) string {
+	switch {
+	case b.From == 0:
+		return "< " + edge(b.To)
+	case b.To == time.Duration(1<<63-1):
+		return "≥ " + edge(b.From)
+	}
+	return edge(b.From) + " – " + edge(b.To)
+}
+
+// edge prints a 1-2-5 bucket edge without decimals: "200 ns", "5 µs", "1 s".
+func edge(d time.Duration) string {
+	ns := int64(d)
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%d s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%d ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%d µs", ns/1e3)
+	}
+	return fmt.Sprintf("%d ns", ns)
+}

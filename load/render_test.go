@@ -1,0 +1,113 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+)
+
+// TestReport renders a real (short) two-sided run in every format and
+// checks results.json round-trips: the lossless histogram decodes to the
+// same count and percentiles.
+func TestReport(t *testing.T) {
+	cfg, err := Config{Scenario: Mixed, Rate: 2000, Duration: 100 * time.Millisecond, Agents: 2}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &Report{Config: cfg, Toggle: "fastpath", Env: report.Env{GoVersion: "go1.26", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2}}
+	for _, s := range []struct {
+		label string
+		f     features.Set
+	}{{"off", features.Set{}}, {"on", features.Set{FastPath: true}}} {
+		c := cfg
+		c.Features = s.f
+		r, err := Run(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Sides = append(rep.Sides, Side{Label: s.label, Result: r})
+	}
+
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"perfbench load: mixed — 2.00k operations/s of the blend for 100ms (multiplier 1), 2 agents, open loop",
+		"off=none", "on=fastpath", "response query", "schedule lag", "… of which publish",
+		"Response-time distribution, off (", "Response-time distribution, on (", "Verdicts", "nothing lost",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text output lacks %q", want)
+		}
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(md.String(), "## perfbench load: mixed") || !strings.Contains(md.String(), "### Verdicts") || !strings.Contains(md.String(), "```text") {
+		t.Errorf("markdown output:\n%s", md.String())
+	}
+
+	js, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		Settings      struct {
+			Scenario  string `json:"scenario"`
+			Scheduled int64  `json:"scheduled_ops"`
+		} `json:"settings"`
+		Sides []struct {
+			Label    string    `json:"label"`
+			Features string    `json:"features"`
+			Verdicts []Verdict `json:"verdicts"`
+			Result   struct {
+				Total    Counts      `json:"total"`
+				Response LatencyJSON `json:"response"`
+			} `json:"result"`
+		} `json:"sides"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != SchemaVersion || doc.Settings.Scenario != "mixed" || doc.Settings.Scheduled != 200 || len(doc.Sides) != 2 {
+		t.Fatalf("results.json header: %+v", doc)
+	}
+	for i, s := range doc.Sides {
+		r := rep.Sides[i].Result
+		if s.Label != rep.Sides[i].Label || s.Features != r.Features || s.Result.Total != r.Total {
+			t.Errorf("side %d: %+v", i, s)
+		}
+		h, err := hdr.Decode([]byte(s.Result.Response.HdrV2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.TotalCount() != r.Response.Count() || time.Duration(h.ValueAtQuantile(99)) != r.Response.Quantile(99) {
+			t.Errorf("side %d: decoded histogram count %d p99 %d, want %d %v", i, h.TotalCount(), h.ValueAtQuantile(99), r.Response.Count(), r.Response.Quantile(99))
+		}
+		var sum int64
+		for _, b := range s.Result.Response.Buckets {
+			sum += b.Count
+		}
+		if sum != r.Response.Count() {
+			t.Errorf("side %d: buckets hold %d values, want %d", i, sum, r.Response.Count())
+		}
+		if len(s.Verdicts) != 6 {
+			t.Errorf("side %d: %d verdicts, want 6", i, len(s.Verdicts))
+		}
+	}
+	var hg bytes.Buffer
+	if err := rep.Sides[0].Result.Response.WriteHgrm(&hg); err != nil || !strings.Contains(hg.String(), "Percentile") {
+		t.Errorf("hgrm: %v\n%s", err, hg.String())
+	}
+}

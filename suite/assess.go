@@ -1,0 +1,269 @@
+package suite
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// MinWarnPct is the smallest change "no regression elsewhere" warns about:
+// a metric whose noise band is 0 (a count such as matches/op) can be
+// "significantly worse" by a few thousandths of a percent when the two
+// sides ran different numbers of operations over a cyclic input, which is
+// no regression anyone would act on. A move away from a zero off median
+// (failures appearing) is always shown.
+const MinWarnPct = 1.0
+
+// MemoryTarget is the plan's "< 1 KiB memory per signal", in bytes.
+const MemoryTarget = 1024
+
+// Row is one line of the criteria table.
+type Row struct {
+	Opt       string       `json:"opt"` // toggle name, "all" or "memory"
+	Workload  string       `json:"workload"`
+	Run       string       `json:"run"`       // ID of the run judged
+	Criterion string       `json:"criterion"` // the plan's wording
+	Metric    string       `json:"metric"`
+	Kind      toggles.Kind `json:"kind,omitempty"`
+	Target    string       `json:"target"`
+	// TargetValue is the criterion's number (a percentage, a factor or a
+	// value in the metric's unit); 0 for rows that only report.
+	TargetValue float64 `json:"target_value"`
+	Verdict
+}
+
+// Header is the criteria table's header.
+var Header = []string{"toggle", "workload", "criterion", "target", "measured (median, 95 % CI)", "verdict", "why"}
+
+// Cells formats the row for report.WriteTable.
+func (r Row) Cells() []string {
+	return []string{r.Opt, r.Workload, r.Criterion, r.Target, r.Measured, string(r.Status), r.Reason}
+}
+
+// Assess builds the criteria table from finished runs:
+//
+//   - each Primary run: the toggle's primary criterion (≥ 50 % better on
+//     its primary metric) and its specific criteria, then "no regression
+//     elsewhere": a WARN row for every other metric report.Compare calls
+//     Worse, or one PASS row saying none was;
+//   - the Cumulative run: an INFO row with the effect of all toggles on
+//     mixed, and the same regression scan;
+//   - the VersusSingle runs: one row, "all on at least as good as the best
+//     single toggle", judged with NotWorse on ns/op against every single
+//     toggle with the metric's noise band as margin. Being at least as good
+//     as every single toggle is the same as being at least as good as the
+//     best one, and needs no choice of "best" from noisy medians. PASS
+//     when all six pass, FAIL when any fails, else INCONCLUSIVE; the row
+//     shows the closest contender (the single toggle all-on gains least
+//     against);
+//   - the memory runs: bytes allocated per signal processed and bytes
+//     retained per live queued signal, each AtMost 1 KiB on the all-on side
+//     (the all-off figure is given in the why column).
+func Assess(ts []toggles.Toggle, results []Result) []Row {
+	var primary, all, memory []Row
+	var versus []Result
+	for _, res := range results {
+		switch res.Run.Kind {
+		case Primary:
+			primary = append(primary, assessPrimary(ts, res)...)
+		case Cumulative:
+			all = append(all, assessCumulative(res)...)
+		case VersusSingle:
+			versus = append(versus, res)
+		case MemoryAllocated:
+			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget,
+				Text: "< 1 KiB per signal: allocated per signal processed (all on)"}))
+		case MemoryRetained:
+			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
+				Text: "< 1 KiB per signal: retained per live queued signal (all on)"}))
+		}
+	}
+	if len(versus) > 0 {
+		all = append(all, assessVersus(versus))
+	}
+	return append(append(primary, all...), memory...)
+}
+
+func judge(res Result, opt string, c toggles.Criterion) Row {
+	row := Row{
+		Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: c.Text,
+		Metric: c.Metric, Kind: c.Kind, Target: TargetString(c), TargetValue: c.Target,
+	}
+	cmp, ok := res.Comparison(c.Metric)
+	if !ok {
+		row.Verdict = Verdict{Status: Inconclusive, Reason: fmt.Sprintf("run %s did not report %s", res.Run.ID, c.Metric)}
+		return row
+	}
+	row.Verdict = Evaluate(c, cmp)
+	return row
+}
+
+func assessPrimary(ts []toggles.Toggle, res Result) []Row {
+	var t toggles.Toggle
+	for _, x := range ts {
+		if x.Name == res.Run.Toggle {
+			t = x
+		}
+	}
+	if t.Name == "" {
+		return []Row{{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
+			Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
+	}
+	var rows []Row
+	judged := map[string]bool{}
+	for _, c := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
+		rows = append(rows, judge(res, t.Name, c))
+		judged[c.Metric] = true
+	}
+	return append(rows, elsewhere(res, t.Name, judged)...)
+}
+
+// elsewhere is the "no regression elsewhere" scan of one run.
+func elsewhere(res Result, opt string, judged map[string]bool) []Row {
+	var rows []Row
+	var negligible []string
+	checked := 0
+	for _, c := range res.Comparisons {
+		if judged[c.Metric.Name] {
+			continue
+		}
+		checked++
+		if c.Change != report.Worse {
+			continue
+		}
+		if c.Off.Center != 0 && math.Abs(c.DeltaPct) < MinWarnPct {
+			negligible = append(negligible, fmt.Sprintf("%s %+.3f %%", c.Metric.Name, c.DeltaPct))
+			continue
+		}
+		v, lo, hi := change(c)
+		rows = append(rows, Row{
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
+			Metric: c.Metric.Name, Target: c.Metric.Name + " not worse",
+			Verdict: Verdict{
+				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
+				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
+				Reason:   fmt.Sprintf("significantly worse: p=%s, beyond the ±%g %% noise band", formatP(c.P), c.Metric.Noise*100),
+			},
+		})
+	}
+	if len(rows) == 0 {
+		rows = append(rows, Row{
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
+			Target:  "no other metric worse",
+			Verdict: Verdict{Status: Pass, Measured: fmt.Sprintf("none of %d other metrics significantly worse", checked)},
+		})
+		if len(negligible) > 0 {
+			rows[0].Reason = fmt.Sprintf("below the %g %% floor: %s", MinWarnPct, strings.Join(negligible, ", "))
+		}
+	}
+	return rows
+}
+
+func assessCumulative(res Result) []Row {
+	row := Row{Opt: GroupAll, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "cumulative effect: all on vs all off",
+		Metric: measure.NsPerOp, Target: "(reported)"}
+	row.Status = Info
+	if c, ok := res.Comparison(measure.NsPerOp); ok {
+		v, lo, hi := change(c)
+		row.Value, row.Lo, row.Hi = finite(v), finite(lo), finite(hi)
+		row.Measured = "ns/op " + pctInterval(v, lo, hi) + " (" + medians(c) + ")"
+	}
+	var more []string
+	for _, m := range []string{measure.CPUNsPerOp, measure.BytesPerOp, measure.AllocsPerOp, measure.GCPerOp} {
+		if c, ok := res.Comparison(m); ok && c.DeltaDefined() {
+			more = append(more, fmt.Sprintf("%s %+.1f %% (%s)", m, c.DeltaPct, c.Change))
+		}
+	}
+	row.Reason = strings.Join(more, ", ")
+	return append([]Row{row}, elsewhere(res, GroupAll, map[string]bool{measure.NsPerOp: true})...)
+}
+
+func assessVersus(rs []Result) Row {
+	type one struct {
+		single string
+		cmp    report.Comparison
+		v      Verdict
+	}
+	var all []one
+	for _, res := range rs {
+		cmp, ok := res.Comparison(measure.NsPerOp)
+		c := toggles.Criterion{Metric: measure.NsPerOp, Kind: NotWorse, Target: cmp.Metric.Noise * 100}
+		v := Verdict{Status: Inconclusive, Reason: "ns/op not reported"}
+		if ok {
+			v = Evaluate(c, cmp)
+		}
+		all = append(all, one{res.Run.Toggle, cmp, v})
+	}
+	// The closest contender: the single toggle whose own run shows all-on
+	// gaining least (highest change of ns/op).
+	sort.SliceStable(all, func(i, j int) bool { return all[i].v.Value > all[j].v.Value })
+	noise := all[0].cmp.Metric.Noise * 100
+	status := Pass
+	var parts []string
+	for _, o := range all {
+		switch {
+		case o.v.Status == Fail:
+			status = Fail
+		case o.v.Status != Pass && status != Fail:
+			status = Inconclusive
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.0f%% %s", o.single, o.v.Value, o.v.Status))
+	}
+	best := all[0]
+	row := Row{
+		Opt: GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
+		Criterion: "all on at least as good as the best single toggle",
+		Metric:    measure.NsPerOp, Kind: NotWorse,
+		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%g %% (noise band)", noise),
+		TargetValue: noise,
+		Verdict:     best.v,
+	}
+	row.Run = GroupAll + "-vs-" + best.single + "/" + row.Workload
+	row.Status = status
+	row.Measured = "vs " + best.single + " alone (closest): " + best.v.Measured
+	reason := strings.Join(parts, "; ")
+	if best.v.Reason != "" && best.v.Status != Pass {
+		reason = best.v.Reason + "; " + reason
+	}
+	row.Reason = reason
+	return row
+}
+
+func assessMemory(res Result, c toggles.Criterion) Row {
+	row := judge(res, GroupMemory, c)
+	if cmp, ok := res.Comparison(c.Metric); ok && cmp.Off.N > 0 {
+		off := "all off: " + report.FormatValue(cmp.Off.Center, c.Metric)
+		if row.Reason == "" {
+			row.Reason = off
+		} else {
+			row.Reason += "; " + off
+		}
+	}
+	return row
+}
+
+// Count tallies the rows by verdict.
+func Count(rows []Row) map[Status]int {
+	n := map[Status]int{}
+	for _, r := range rows {
+		n[r.Status]++
+	}
+	return n
+}
+
+// Failing lists the rows that fail the suite: FAIL, and with strict also
+// INCONCLUSIVE.
+func Failing(rows []Row, strict bool) []Row {
+	var out []Row
+	for _, r := range rows {
+		if r.Status == Fail || (strict && r.Status == Inconclusive) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

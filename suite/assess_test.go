@@ -1,0 +1,250 @@
+package suite
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// series gives 10 rounds around v with a ±0.5 % spread.
+func series(v float64) []float64 {
+	out := make([]float64, 10)
+	for i := range out {
+		out[i] = v * (1 + float64(i%5-2)/400)
+	}
+	return out
+}
+
+// fakeResult builds a finished run whose metric m goes from off to on.
+func fakeResult(r Run, changes map[report.Metric][2]float64) Result {
+	res := Result{Run: r}
+	for m, v := range changes {
+		res.Comparisons = append(res.Comparisons, report.Compare(m, series(v[0]), series(v[1])))
+	}
+	slices.SortFunc(res.Comparisons, func(a, b report.Comparison) int { return strings.Compare(a.Metric.Name, b.Metric.Name) })
+	return res
+}
+
+var (
+	mNs     = report.Metric{Name: measure.NsPerOp, Better: report.LowerIsBetter, Noise: 0.03}
+	mBytes  = report.Metric{Name: measure.BytesPerOp, Better: report.LowerIsBetter, Noise: 0.01}
+	mGC     = report.Metric{Name: measure.GCPerOp, Better: report.LowerIsBetter, Noise: 0.05}
+	mMatch  = report.Metric{Name: "matches/op", Better: report.HigherIsBetter}
+	mRetain = report.Metric{Name: RetainedMetric, Better: report.LowerIsBetter, Noise: 0.02}
+)
+
+func testToggles() []toggles.Toggle {
+	return []toggles.Toggle{{
+		Name: "zerocopy", Workloads: []string{"w"},
+		Primary:  toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 50, Text: "primary"},
+		Criteria: []toggles.Criterion{{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 80, Text: "-80 % bytes"}},
+	}}
+}
+
+func find(rows []Row, criterion string) []Row {
+	var out []Row
+	for _, r := range rows {
+		if strings.HasPrefix(r.Criterion, criterion) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestAssessPrimary(t *testing.T) {
+	run := Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}
+	rows := Assess(testToggles(), []Result{fakeResult(run, map[report.Metric][2]float64{
+		mBytes: {1000, 400}, // -60 %: primary PASS, -80 % FAIL
+		mNs:    {1000, 1000},
+		mGC:    {1, 1.5}, // +50 %: a WARN
+	})})
+	if got := find(rows, "primary"); len(got) != 1 || got[0].Status != Pass {
+		t.Errorf("primary: %+v", got)
+	}
+	if got := find(rows, "-80 % bytes"); len(got) != 1 || got[0].Status != Fail || got[0].Target != "B/op -80 %" {
+		t.Errorf("-80 %%: %+v", got)
+	}
+	warn := find(rows, "no regression elsewhere")
+	if len(warn) != 1 || warn[0].Status != Warn || warn[0].Metric != measure.GCPerOp || !strings.Contains(warn[0].Measured, "+50.0 %") {
+		t.Errorf("elsewhere: %+v", warn)
+	}
+	if f := Failing(rows, false); len(f) != 1 {
+		t.Errorf("failing: %+v", f)
+	}
+
+	// Nothing worse: one PASS row; a worse count by a hair stays below the floor.
+	res := fakeResult(run, map[report.Metric][2]float64{mBytes: {1000, 100}, mNs: {1000, 900}})
+	flat := func(v float64) []float64 { return []float64{v, v, v, v, v, v, v, v, v, v} }
+	res.Comparisons = append(res.Comparisons, report.Compare(mMatch, flat(5.9107), flat(5.9104)))
+	if res.Comparisons[2].Change != report.Worse {
+		t.Fatalf("setup: matches/op %s", res.Comparisons[2].Change)
+	}
+	rows = Assess(testToggles(), []Result{res})
+	ok := find(rows, "no regression elsewhere")
+	if len(ok) != 1 || ok[0].Status != Pass || !strings.Contains(ok[0].Measured, "none of 2 other metrics") || !strings.Contains(ok[0].Reason, "matches/op") {
+		t.Errorf("elsewhere: %+v", ok)
+	}
+	if c := Count(rows); c[Pass] != 3 || c[Fail] != 0 {
+		t.Errorf("counts %v", c)
+	}
+}
+
+func TestAssessMissingToggleOrMetric(t *testing.T) {
+	rows := Assess(testToggles(), []Result{
+		fakeResult(Run{ID: "turbo/w", Opt: "turbo", Workload: "w", Kind: Primary, Toggle: "turbo"}, nil),
+		fakeResult(Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}, map[report.Metric][2]float64{mNs: {1, 1}}),
+	})
+	if rows[0].Status != Inconclusive || !strings.Contains(rows[0].Reason, `no toggle "turbo"`) {
+		t.Errorf("unknown toggle: %+v", rows[0])
+	}
+	if rows[1].Status != Inconclusive || !strings.Contains(rows[1].Reason, "did not report B/op") {
+		t.Errorf("missing metric: %+v", rows[1])
+	}
+	if f := Failing(rows, false); len(f) != 0 {
+		t.Errorf("INCONCLUSIVE fails without strict: %+v", f)
+	}
+	if f := Failing(rows, true); len(f) < 2 {
+		t.Errorf("INCONCLUSIVE does not fail with strict: %+v", f)
+	}
+}
+
+func TestAssessVersusSingle(t *testing.T) {
+	vs := func(single string, off, on float64) Result {
+		return fakeResult(Run{ID: "all-vs-" + single + "/mixed", Opt: "all-vs-" + single, Workload: "mixed", Kind: VersusSingle, Toggle: single},
+			map[report.Metric][2]float64{mNs: {off, on}})
+	}
+	for _, tc := range []struct {
+		name    string
+		results []Result
+		want    Status
+		closest string
+	}{
+		{"better than all", []Result{vs("jit", 1000, 500), vs("caching", 1000, 300)}, Pass, "jit"},
+		{"as good as the best", []Result{vs("jit", 1000, 1000), vs("caching", 1000, 300)}, Pass, "jit"},
+		{"worse than one", []Result{vs("jit", 1000, 1200), vs("caching", 1000, 300)}, Fail, "jit"},
+		{"too close to call", []Result{vs("jit", 1000, 1029), vs("caching", 1000, 300)}, Inconclusive, "jit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := Assess(nil, tc.results)
+			if len(rows) != 1 {
+				t.Fatalf("rows %+v", rows)
+			}
+			r := rows[0]
+			if r.Status != tc.want || !strings.Contains(r.Measured, "vs "+tc.closest+" alone") || r.Kind != NotWorse || r.TargetValue != 3 {
+				t.Errorf("%s: %s %q (%s)", tc.name, r.Status, r.Measured, r.Reason)
+			}
+		})
+	}
+}
+
+func TestAssessCumulativeAndMemory(t *testing.T) {
+	rows := Assess(nil, []Result{
+		fakeResult(Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: Cumulative}, map[report.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
+		fakeResult(Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: MemoryAllocated}, map[report.Metric][2]float64{mBytes: {1300, 172}}),
+		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: SignalMemoryName, Kind: MemoryRetained}, map[report.Metric][2]float64{mRetain: {2000, 1500}}),
+	})
+	if len(rows) != 4 {
+		t.Fatalf("rows: %+v", rows)
+	}
+	if rows[0].Status != Info || !strings.Contains(rows[0].Measured, "-90.0 %") || !strings.Contains(rows[0].Reason, "B/op -99.0 %") {
+		t.Errorf("cumulative: %+v", rows[0])
+	}
+	if rows[2].Status != Pass || !strings.Contains(rows[2].Reason, "all off: 1.27 KiB/op") {
+		t.Errorf("allocated: %+v", rows[2])
+	}
+	if rows[3].Status != Fail || rows[3].Metric != RetainedMetric {
+		t.Errorf("retained: %+v", rows[3])
+	}
+}
+
+func TestPlan(t *testing.T) {
+	ts := toggles.All()
+	runs, err := Plan(ts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	kinds := map[Kind]int{}
+	for _, r := range runs {
+		if ids[r.ID] {
+			t.Errorf("duplicate id %s", r.ID)
+		}
+		ids[r.ID] = true
+		kinds[r.Kind]++
+		if _, err := DefaultLookup(r.Workload); err != nil {
+			t.Errorf("%s: %v", r.ID, err)
+		}
+	}
+	primary := 0
+	for _, tg := range ts {
+		primary += len(tg.Workloads)
+	}
+	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != len(ts) || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
+		t.Errorf("kinds %v", kinds)
+	}
+	for _, r := range runs {
+		switch r.Kind {
+		case VersusSingle:
+			if on, _ := r.Off.Get(r.Toggle); !on || r.Off.String() != r.Toggle || r.On != features.All() {
+				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
+			}
+		case Primary:
+			if r.Off != (features.Set{}) || r.On.String() != r.Toggle {
+				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
+			}
+		}
+	}
+
+	some, err := Plan(ts, []string{"jit,memory"})
+	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+SignalMemoryName {
+		t.Errorf("jit,memory: %+v %v", some, err)
+	}
+	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory") {
+		t.Errorf("unknown opt: %v", err)
+	}
+}
+
+func TestParseSet(t *testing.T) {
+	for _, s := range []features.Set{{}, features.All(), {JIT: true, Caching: true}} {
+		got, err := ParseSet(s.String())
+		if err != nil || got != s {
+			t.Errorf("%s: %v %v", s, got, err)
+		}
+	}
+	for _, bad := range []string{"", "turbo", "jit+", "jit+turbo"} {
+		if _, err := ParseSet(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestSignalMemory runs the retained-memory workload briefly on both sides:
+// the figure must be plausible (a signal, its payload and an envelope are
+// at least 64 B and far from the 1 KiB target) and the agent must drain.
+func TestSignalMemory(t *testing.T) {
+	w := SignalMemory()
+	for _, f := range []features.Set{{}, features.All()} {
+		inst, err := w.New(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := inst.Run(context.Background(), 1500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := m[RetainedMetric]; v < 64 || v > 1024 {
+			t.Errorf("%s: %s = %.0f", f, RetainedMetric, v)
+		}
+		if err := inst.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var _ workloads.Workload = w
+}

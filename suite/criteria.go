@@ -1,0 +1,267 @@
+package suite
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// Status is the verdict on one criterion.
+type Status string
+
+const (
+	Pass Status = "PASS"
+	Fail Status = "FAIL"
+	// Inconclusive: not enough evidence either way (too noisy, too few
+	// rounds, a zero baseline); the Reason says which.
+	Inconclusive Status = "INCONCLUSIVE"
+	// Warn: a metric that no criterion covers got significantly worse. It
+	// never fails the suite; it is shown so nobody misses it.
+	Warn Status = "WARN"
+	// Info: shown for context, not judged.
+	Info Status = "INFO"
+)
+
+// NotWorse is a criterion kind the suite adds to the plan's four: the on
+// side is not worse than the off side by more than Target percent, in the
+// metric's own direction (a non-inferiority margin). "All toggles on is at
+// least as good as the best single toggle" is NotWorse with the metric's
+// noise band as margin, since a difference inside the band cannot be told
+// from noise.
+const NotWorse toggles.Kind = "not-worse"
+
+// Verdict is the outcome of evaluating one criterion against one
+// comparison.
+type Verdict struct {
+	Status Status `json:"verdict"`
+	// Value is the measured quantity in the criterion's own terms: the
+	// change of the median in % (Reduction, NotWorse), the improvement
+	// factor (Speedup) or the on side's median (AtMost, AtLeast). Lo and Hi
+	// bound it conservatively at 95 % confidence.
+	Value    float64 `json:"value"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	Measured string  `json:"measured"`
+	Reason   string  `json:"reason,omitempty"`
+}
+
+// Evaluate judges criterion c against the comparison of c.Metric. The
+// rules, one per kind; every interval is the 95 % one, so a verdict is
+// PASS or FAIL only when the evidence carries it:
+//
+//   - Reduction X: the change of the median, bounded conservatively by
+//     [DeltaLoPct, DeltaHiPct] (report.Compare's interval of on−off from
+//     both CIs). PASS when the whole interval is at or below −X % and the
+//     Mann-Whitney p < 0.05; FAIL when the whole interval is above −X %
+//     (even the best case misses); otherwise INCONCLUSIVE.
+//   - Speedup F: the factor in the metric's direction (on/off when higher
+//     is better, off/on when lower is), bounded by dividing the CI ends
+//     (e.g. [on.Lo/off.Hi, on.Hi/off.Lo]). PASS when the low end ≥ F and
+//     p < 0.05; FAIL when the high end < F; otherwise INCONCLUSIVE.
+//   - AtMost T / AtLeast T: the on side's median and its CI. AtMost: PASS
+//     when on.Hi ≤ T, FAIL when on.Lo > T. AtLeast: PASS when on.Lo ≥ T,
+//     FAIL when on.Hi < T. Otherwise INCONCLUSIVE.
+//   - NotWorse M: the change towards worse (in the metric's direction),
+//     bounded as for Reduction. PASS when its high end ≤ M %; FAIL when its
+//     low end > M % and p < 0.05; otherwise INCONCLUSIVE.
+//
+// Every kind is INCONCLUSIVE when a side it needs was not measured or has
+// no CI (fewer than report.MinSamplesForCI rounds). The relative kinds are
+// also INCONCLUSIVE when the comparison is "?" or the off median is 0 (no
+// relative change from nothing).
+func Evaluate(c toggles.Criterion, cmp report.Comparison) Verdict {
+	var v Verdict
+	switch c.Kind {
+	case toggles.Reduction:
+		v = evalReduction(c, cmp)
+	case toggles.Speedup:
+		v = evalSpeedup(c, cmp)
+	case toggles.AtMost, toggles.AtLeast:
+		v = evalBound(c, cmp)
+	case NotWorse:
+		v = evalNotWorse(c, cmp)
+	default:
+		v = Verdict{Status: Inconclusive, Reason: fmt.Sprintf("unknown criterion kind %q", c.Kind)}
+	}
+	v.Value, v.Lo, v.Hi = finite(v.Value), finite(v.Lo), finite(v.Hi)
+	return v
+}
+
+// TargetString is the target as the criteria table shows it.
+func TargetString(c toggles.Criterion) string {
+	switch c.Kind {
+	case toggles.Reduction:
+		return fmt.Sprintf("%s -%g %%", c.Metric, c.Target)
+	case toggles.Speedup:
+		return fmt.Sprintf("%s ≥ %g×", c.Metric, c.Target)
+	case toggles.AtMost:
+		return fmt.Sprintf("%s ≤ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+	case toggles.AtLeast:
+		return fmt.Sprintf("%s ≥ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+	case NotWorse:
+		return fmt.Sprintf("%s at most %g %% worse", c.Metric, c.Target)
+	}
+	return c.String()
+}
+
+// relative checks what every relative kind needs: both sides measured with
+// a CI, a testable comparison and a non-zero off median.
+func relative(cmp report.Comparison) (reason string, ok bool) {
+	switch {
+	case cmp.Off.N == 0 || cmp.On.N == 0:
+		return "metric not measured on both sides", false
+	case cmp.Change == report.Unknown:
+		return "comparison is \"?\": " + cmp.Note, false
+	case !cmp.Off.HasCI || !cmp.On.HasCI:
+		return fmt.Sprintf("%d vs %d rounds: a 95 %% CI needs at least %d per side", cmp.Off.N, cmp.On.N, report.MinSamplesForCI), false
+	case cmp.Off.Center == 0:
+		return "off median is 0: a relative change from nothing is undefined (for counts of rare events such as GC cycles, raise --benchtime)", false
+	}
+	return "", true
+}
+
+func medians(cmp report.Comparison) string {
+	u := cmp.Metric.Name
+	return fmt.Sprintf("%s → %s", report.FormatValue(cmp.Off.Center, u), report.FormatValue(cmp.On.Center, u))
+}
+
+// change is the comparison's change of the median and its conservative
+// interval, in %. A metric that cannot go below 0 cannot fall by more than
+// 100 %, so the interval's low end is clamped there (report.Compare's
+// interval arithmetic can reach below it when the off side is noisy).
+func change(cmp report.Comparison) (v, lo, hi float64) {
+	v, lo, hi = cmp.DeltaPct, cmp.DeltaLoPct, cmp.DeltaHiPct
+	if cmp.On.Lo >= 0 && cmp.Off.Center > 0 {
+		lo = math.Max(lo, -100)
+	}
+	return v, lo, hi
+}
+
+func pctInterval(v, lo, hi float64) string {
+	return fmt.Sprintf("%+.1f %% [%+.1f, %+.1f]", v, lo, hi)
+}
+
+func evalReduction(c toggles.Criterion, cmp report.Comparison) Verdict {
+	if why, ok := relative(cmp); !ok {
+		return Verdict{Status: Inconclusive, Reason: why}
+	}
+	var v Verdict
+	v.Value, v.Lo, v.Hi = change(cmp)
+	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
+	need := -c.Target
+	switch {
+	case v.Hi <= need && (c.Target <= 0 || cmp.P < report.Alpha):
+		v.Status = Pass
+	case v.Lo > need:
+		v.Status = Fail
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %+g %%", v.Lo, need)
+	case v.Hi <= need:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, report.Alpha)
+	default:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("the 95 %% interval straddles %+g %%: too noisy to tell (more rounds or --full)", need)
+	}
+	return v
+}
+
+func evalSpeedup(c toggles.Criterion, cmp report.Comparison) Verdict {
+	if why, ok := relative(cmp); !ok {
+		return Verdict{Status: Inconclusive, Reason: why}
+	}
+	num, den := cmp.On, cmp.Off
+	if cmp.Metric.Better == report.LowerIsBetter {
+		num, den = cmp.Off, cmp.On
+	}
+	if num.Lo <= 0 || den.Lo <= 0 || num.Center <= 0 || den.Center <= 0 {
+		return Verdict{Status: Inconclusive, Reason: "a factor needs positive values on both sides"}
+	}
+	v := Verdict{Value: num.Center / den.Center, Lo: num.Lo / den.Hi, Hi: num.Hi / den.Lo}
+	v.Measured = fmt.Sprintf("%.2f× [%.2f, %.2f] (%s)", v.Value, v.Lo, v.Hi, medians(cmp))
+	switch {
+	case v.Lo >= c.Target && (c.Target <= 1 || cmp.P < report.Alpha):
+		v.Status = Pass
+	case v.Hi < c.Target:
+		v.Status = Fail
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", v.Hi, c.Target)
+	case v.Lo >= c.Target:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, report.Alpha)
+	default:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("the 95 %% interval straddles %g×: too noisy to tell (more rounds or --full)", c.Target)
+	}
+	return v
+}
+
+func evalBound(c toggles.Criterion, cmp report.Comparison) Verdict {
+	on, u := cmp.On, cmp.Metric.Name
+	switch {
+	case on.N == 0:
+		return Verdict{Status: Inconclusive, Reason: "metric not measured on the on side"}
+	case !on.HasCI:
+		return Verdict{Status: Inconclusive, Value: on.Center, Lo: on.Center, Hi: on.Center,
+			Measured: report.FormatValue(on.Center, u) + " (no CI)",
+			Reason:   fmt.Sprintf("%d rounds: a 95 %% CI needs at least %d", on.N, report.MinSamplesForCI)}
+	}
+	v := Verdict{Value: on.Center, Lo: on.Lo, Hi: on.Hi}
+	v.Measured = fmt.Sprintf("%s [%s, %s]", report.FormatValue(on.Center, u), report.FormatValue(on.Lo, u), report.FormatValue(on.Hi, u))
+	target := report.FormatValue(c.Target, u)
+	pass, fail := on.Hi <= c.Target, on.Lo > c.Target
+	if c.Kind == toggles.AtLeast {
+		pass, fail = on.Lo >= c.Target, on.Hi < c.Target
+	}
+	switch {
+	case pass:
+		v.Status = Pass
+	case fail:
+		v.Status = Fail
+		v.Reason = fmt.Sprintf("the whole 95 %% CI is on the wrong side of %s", target)
+	default:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("the 95 %% CI straddles %s: too noisy to tell (more rounds or --full)", target)
+	}
+	return v
+}
+
+func evalNotWorse(c toggles.Criterion, cmp report.Comparison) Verdict {
+	if why, ok := relative(cmp); !ok {
+		return Verdict{Status: Inconclusive, Reason: why}
+	}
+	var v Verdict
+	v.Value, v.Lo, v.Hi = change(cmp)
+	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
+	// Turn the change into "how much worse", whichever way the metric improves.
+	worseLo, worseHi := v.Lo, v.Hi
+	if cmp.Metric.Better == report.HigherIsBetter {
+		worseLo, worseHi = -v.Hi, -v.Lo
+	}
+	switch {
+	case worseHi <= c.Target:
+		v.Status = Pass
+	case worseLo > c.Target && cmp.P < report.Alpha:
+		v.Status = Fail
+		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %g %% margin (p=%s)", worseLo, worseHi, c.Target, formatP(cmp.P))
+	default:
+		v.Status = Inconclusive
+		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %g %% margin: too noisy to tell", worseHi, c.Target)
+	}
+	return v
+}
+
+func formatP(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+// finite guards the JSON of a verdict.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

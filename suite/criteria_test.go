@@ -1,0 +1,181 @@
+package suite
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// sum is a side with a CI [lo, hi] around center from 10 rounds.
+func sum(center, lo, hi float64) report.Summary {
+	return report.Summary{N: 10, Center: center, Lo: lo, Hi: hi, HasCI: true, Confidence: 0.978}
+}
+
+// cmpOf builds the comparison report.Compare would give for two summaries:
+// the same delta and conservative interval arithmetic.
+func cmpOf(m report.Metric, off, on report.Summary, p float64) report.Comparison {
+	c := report.Comparison{Metric: m, Off: off, On: on, P: p, Change: report.NoDiff}
+	if off.Center != 0 {
+		c.DeltaPct = (on.Center - off.Center) / math.Abs(off.Center) * 100
+		c.DeltaLoPct = (on.Lo - off.Hi) / math.Abs(off.Center) * 100
+		c.DeltaHiPct = (on.Hi - off.Lo) / math.Abs(off.Center) * 100
+	}
+	if p < report.Alpha {
+		c.Change = report.Better
+	}
+	return c
+}
+
+var (
+	bytesM = report.Metric{Name: "B/op", Better: report.LowerIsBetter, Noise: 0.01}
+	nsM    = report.Metric{Name: "ns/op", Better: report.LowerIsBetter, Noise: 0.03}
+	opsM   = report.Metric{Name: "ops/s", Better: report.HigherIsBetter, Noise: 0.03}
+	hitM   = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
+)
+
+func TestEvaluate(t *testing.T) {
+	red80 := toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}
+	speed3 := toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}
+	speed3ns := toggles.Criterion{Metric: "ns/op", Kind: toggles.Speedup, Target: 3}
+	atMost := toggles.Criterion{Metric: "ns/op", Kind: toggles.AtMost, Target: 10000}
+	atLeast := toggles.Criterion{Metric: "cache-hit-%", Kind: toggles.AtLeast, Target: 80}
+	notWorse := toggles.Criterion{Metric: "ns/op", Kind: NotWorse, Target: 3}
+	notWorseOps := toggles.Criterion{Metric: "ops/s", Kind: NotWorse, Target: 3}
+	off := sum(1000, 990, 1010)
+
+	unknown := cmpOf(bytesM, off, sum(100, 95, 105), 0.001)
+	unknown.Change = report.Unknown
+	unknown.Note = "3 vs 3 samples"
+	noCI := cmpOf(bytesM, report.Summary{N: 5, Center: 1000, Lo: 1000, Hi: 1000}, report.Summary{N: 5, Center: 100, Lo: 100, Hi: 100}, 0.008)
+	zeroOff := cmpOf(bytesM, sum(0, 0, 0), sum(5, 4, 6), 0.001)
+
+	tests := []struct {
+		name   string
+		c      toggles.Criterion
+		cmp    report.Comparison
+		want   Status
+		reason string // substring of the reason, when it matters
+	}{
+		// Reduction ≥ 80 %: the change interval must lie wholly at or below -80 %.
+		{"reduction pass", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.0001), Pass, ""},
+		{"reduction pass at the boundary", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(190, 180, 200), 0.0001), Pass, ""},
+		{"reduction fail", red80, cmpOf(bytesM, off, sum(600, 550, 650), 0.0001), Fail, "misses -80"},
+		{"reduction fail when nothing changed", red80, cmpOf(bytesM, off, sum(1000, 980, 1020), 0.9), Fail, "misses"},
+		{"reduction straddles", red80, cmpOf(bytesM, off, sum(200, 150, 250), 0.0001), Inconclusive, "straddles"},
+		{"reduction low end exactly on target", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(250, 200, 300), 0.0001), Inconclusive, "straddles"},
+		{"reduction interval ok but p too big", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.06), Inconclusive, "p=0.060"},
+		{"reduction on a ? comparison", red80, unknown, Inconclusive, `"?"`},
+		{"reduction without CI", red80, noCI, Inconclusive, "CI needs at least 6"},
+		{"reduction from a zero off median", red80, zeroOff, Inconclusive, "off median is 0"},
+		{"reduction not measured", red80, report.Comparison{Metric: bytesM}, Inconclusive, "not measured"},
+
+		// Speedup ≥ 3×: the factor interval from dividing CI ends.
+		{"speedup pass", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Pass, ""},
+		{"speedup fail", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(200e3, 190e3, 210e3), 0.0001), Fail, "2.21×"},
+		{"speedup straddles", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(300e3, 280e3, 320e3), 0.0001), Inconclusive, "straddles 3×"},
+		{"speedup interval ok but p too big", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.2), Inconclusive, "p=0.200"},
+		{"speedup of a lower-is-better metric", speed3ns, cmpOf(nsM, off, sum(250, 240, 260), 0.0001), Pass, ""},
+		{"speedup of a lower-is-better metric fails", speed3ns, cmpOf(nsM, off, sum(500, 490, 510), 0.0001), Fail, ""},
+		{"speedup with a zero CI end", speed3, cmpOf(opsM, sum(100e3, 0, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Inconclusive, "positive"},
+		{"speedup on a ? comparison", speed3, func() report.Comparison {
+			c := cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001)
+			c.Change = report.Unknown
+			return c
+		}(), Inconclusive, `"?"`},
+
+		// AtMost 10 µs: the on side's CI.
+		{"at-most pass", atMost, cmpOf(nsM, off, sum(40, 35, 45), 0.0001), Pass, ""},
+		{"at-most pass at the boundary", atMost, cmpOf(nsM, off, sum(9000, 8000, 10000), 0.0001), Pass, ""},
+		{"at-most fail", atMost, cmpOf(nsM, off, sum(12000, 11000, 13000), 0.0001), Fail, "wrong side of 10.0 µs/op"},
+		{"at-most straddles", atMost, cmpOf(nsM, off, sum(10000, 9000, 11000), 0.0001), Inconclusive, "straddles"},
+		{"at-most without CI", atMost, cmpOf(nsM, off, report.Summary{N: 3, Center: 40, Lo: 40, Hi: 40}, 1), Inconclusive, "CI needs"},
+		{"at-most does not need the off side", atMost, cmpOf(nsM, report.Summary{}, sum(40, 35, 45), 1), Pass, ""},
+
+		// AtLeast 80 %.
+		{"at-least pass", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(95, 94, 96), 0.0001), Pass, ""},
+		{"at-least pass at the boundary", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(81, 80, 82), 0.0001), Pass, ""},
+		{"at-least fail", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(50, 49, 51), 0.0001), Fail, "wrong side"},
+		{"at-least straddles", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(80, 78, 82), 0.0001), Inconclusive, "straddles"},
+		{"at-least unmeasured", atLeast, report.Comparison{Metric: hitM}, Inconclusive, "not measured"},
+
+		// NotWorse 3 %: how much worse, at most the margin.
+		{"not-worse pass (equal)", notWorse, cmpOf(nsM, off, sum(1000, 990, 1010), 0.9), Pass, ""},
+		{"not-worse pass (better)", notWorse, cmpOf(nsM, off, sum(700, 690, 710), 0.0001), Pass, ""},
+		{"not-worse fail", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.0001), Fail, "beyond the 3 % margin"},
+		{"not-worse worse but not significant", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.2), Inconclusive, ""},
+		{"not-worse straddles the margin", notWorse, cmpOf(nsM, off, sum(1020, 1000, 1040), 0.01), Inconclusive, "too noisy"},
+		{"not-worse on higher-is-better passes", notWorseOps, cmpOf(opsM, off, sum(1000, 990, 1010), 0.9), Pass, ""},
+		{"not-worse on higher-is-better fails", notWorseOps, cmpOf(opsM, off, sum(900, 880, 920), 0.0001), Fail, ""},
+		{"not-worse from zero", notWorse, zeroOff, Inconclusive, "off median is 0"},
+
+		{"unknown kind", toggles.Criterion{Metric: "ns/op", Kind: "faster"}, cmpOf(nsM, off, off, 1), Inconclusive, "unknown criterion kind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Evaluate(tt.c, tt.cmp)
+			if v.Status != tt.want {
+				t.Fatalf("status %s, want %s (measured %q, reason %q)", v.Status, tt.want, v.Measured, v.Reason)
+			}
+			if !strings.Contains(v.Reason, tt.reason) {
+				t.Errorf("reason %q does not mention %q", v.Reason, tt.reason)
+			}
+			if tt.want != Pass && tt.want != Fail && v.Reason == "" {
+				t.Errorf("%s without a reason", v.Status)
+			}
+			if tt.want == Fail && v.Reason == "" {
+				t.Errorf("FAIL without a reason")
+			}
+		})
+	}
+}
+
+func TestEvaluateValues(t *testing.T) {
+	v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80},
+		cmpOf(bytesM, sum(1000, 990, 1010), sum(100, 95, 105), 0.0001))
+	if v.Value != -90 || v.Lo != -91.5 || v.Hi != -88.5 {
+		t.Errorf("reduction value %v [%v, %v], want -90 [-91.5, -88.5]", v.Value, v.Lo, v.Hi)
+	}
+	if !strings.Contains(v.Measured, "-90.0 % [-91.5, -88.5]") || !strings.Contains(v.Measured, "1000 B/op → 100 B/op") {
+		t.Errorf("measured %q", v.Measured)
+	}
+	v = Evaluate(toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3},
+		cmpOf(opsM, sum(100, 80, 125), sum(400, 375, 500), 0.0001))
+	if v.Value != 4 || v.Lo != 3 || v.Hi != 6.25 {
+		t.Errorf("speedup %v [%v, %v], want 4 [3, 6.25]", v.Value, v.Lo, v.Hi)
+	}
+}
+
+// TestEvaluateRealSamples runs the rule on report.Compare's own output.
+func TestEvaluateRealSamples(t *testing.T) {
+	off := []float64{1012, 1005, 1030, 998, 1021, 1040, 1009, 1017, 1001, 1026}
+	on := []float64{101, 100, 103, 99, 102, 104, 100, 101, 100, 102}
+	c := report.Compare(bytesM, off, on)
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, c); v.Status != Pass {
+		t.Errorf("-90 %% vs -80 %% target: %s (%s)", v.Status, v.Reason)
+	}
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 95}, c); v.Status != Fail {
+		t.Errorf("-90 %% vs -95 %% target: %s (%s)", v.Status, v.Reason)
+	}
+	few := report.Compare(bytesM, off[:3], on[:3])
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, few); v.Status != Inconclusive {
+		t.Errorf("3 rounds: %s, want INCONCLUSIVE", v.Status)
+	}
+}
+
+func TestTargetString(t *testing.T) {
+	for c, want := range map[toggles.Criterion]string{
+		{Metric: "B/op", Kind: toggles.Reduction, Target: 80}:         "B/op -80 %",
+		{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}:           "ops/s ≥ 3×",
+		{Metric: "ns/op", Kind: toggles.AtMost, Target: 10000}:        "ns/op ≤ 10.0 µs/op",
+		{Metric: "cache-hit-%", Kind: toggles.AtLeast, Target: 80}:    "cache-hit-% ≥ 80%",
+		{Metric: "ns/op", Kind: NotWorse, Target: 3}:                  "ns/op at most 3 % worse",
+		{Metric: "B/live-signal", Kind: toggles.AtMost, Target: 1024}: "B/live-signal ≤ 1024 B/live-signal",
+	} {
+		if got := TargetString(c); got != want {
+			t.Errorf("%+v: %q, want %q", c, got, want)
+		}
+	}
+}

@@ -1,0 +1,237 @@
+// Package suite is the library behind `perfbench bench` and the baseline
+// gate: which off/on runs make up the whole suite, how long they run
+// (the quick and full presets), how a plan criterion is judged against a
+// measured comparison, and the criteria table built from a finished suite.
+//
+// Nothing here reads globals to decide what to run: the toggles, the
+// workload lookup and the settings are values passed in, so tests can run
+// the same code on workloads they build themselves.
+package suite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// Lookup resolves a workload name. Production code passes DefaultLookup;
+// tests pass their own registry.
+type Lookup func(name string) (workloads.Workload, error)
+
+// DefaultLookup knows every registered workload plus the suite's own
+// memory-per-signal workload.
+func DefaultLookup(name string) (workloads.Workload, error) {
+	if name == SignalMemoryName {
+		return SignalMemory(), nil
+	}
+	w, err := workloads.Lookup(name)
+	if err != nil {
+		return workloads.Workload{}, fmt.Errorf("%w; the suite also knows %s", err, SignalMemoryName)
+	}
+	return w, nil
+}
+
+// Kind says what a run of the suite is for.
+type Kind string
+
+const (
+	// Primary: one toggle off vs on, on one of its primary workloads.
+	Primary Kind = "primary"
+	// Cumulative: every toggle off vs every toggle on, on the mixed workload.
+	Cumulative Kind = "cumulative"
+	// VersusSingle: one toggle alone (off side) vs every toggle (on side),
+	// on the mixed workload. Six of them decide whether all-on is at least
+	// as good as the best single toggle.
+	VersusSingle Kind = "versus-single"
+	// MemoryAllocated: bytes allocated per signal processed (dispatch-local
+	// B/op), all off vs all on.
+	MemoryAllocated Kind = "memory-allocated"
+	// MemoryRetained: bytes retained per live queued signal, all off vs all on.
+	MemoryRetained Kind = "memory-retained"
+)
+
+// Group names that --opt accepts besides toggle names.
+const (
+	GroupAll    = "all"    // the cumulative and all-vs-single runs on mixed
+	GroupMemory = "memory" // the memory-per-signal runs
+)
+
+// MixedWorkload is where the toggles are combined.
+const MixedWorkload = "mixed"
+
+// Run is one off/on measurement of the suite.
+type Run struct {
+	// ID is unique in a suite and path-like: "zerocopy/signal-pass/64",
+	// "all/mixed", "all-vs-jit/mixed", "memory/signal-memory".
+	ID string `json:"id"`
+	// Opt is the first path element of ID: a toggle name, "all",
+	// "all-vs-<toggle>" or "memory".
+	Opt      string       `json:"opt"`
+	Workload string       `json:"workload"`
+	Kind     Kind         `json:"kind"`
+	Off      features.Set `json:"-"`
+	On       features.Set `json:"-"`
+	// Toggle is the toggle a Primary run measures, or the single toggle on
+	// the off side of a VersusSingle run.
+	Toggle string `json:"toggle,omitempty"`
+}
+
+// MarshalJSON spells the two sides as features.Set.String does.
+func (r Run) MarshalJSON() ([]byte, error) {
+	type plain Run
+	return json.Marshal(struct {
+		plain
+		Off string `json:"off"`
+		On  string `json:"on"`
+	}{plain(r), r.Off.String(), r.On.String()})
+}
+
+func newRun(opt, workload string, kind Kind, off, on features.Set, toggle string) Run {
+	return Run{ID: opt + "/" + workload, Opt: opt, Workload: workload, Kind: kind, Off: off, On: on, Toggle: toggle}
+}
+
+// Plan lists the runs of the suite for the given toggles, in the order
+// they run: each toggle on its primary workloads, then all toggles on vs
+// all off on mixed, then all on vs each single toggle on mixed, then the
+// memory-per-signal runs.
+//
+// only restricts the suite to some toggles (their primary runs) and the
+// groups "all" and "memory"; empty means everything. An unknown name is an
+// error that lists the valid ones.
+func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
+	valid := []string{}
+	for _, t := range ts {
+		valid = append(valid, t.Name)
+	}
+	valid = append(valid, GroupAll, GroupMemory)
+	want := map[string]bool{}
+	for _, n := range only {
+		for _, part := range strings.Split(n, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if !slices.Contains(valid, part) {
+				return nil, fmt.Errorf("unknown --opt %q (valid: %s)", part, strings.Join(valid, ", "))
+			}
+			want[part] = true
+		}
+	}
+	sel := func(name string) bool { return len(want) == 0 || want[name] }
+
+	var runs []Run
+	none, all := features.Set{}, features.Set{}
+	for _, t := range ts {
+		all = t.Apply(all, true)
+	}
+	for _, t := range ts {
+		if !sel(t.Name) {
+			continue
+		}
+		for _, w := range t.Workloads {
+			runs = append(runs, newRun(t.Name, w, Primary, none, t.Apply(none, true), t.Name))
+		}
+	}
+	if sel(GroupAll) && len(ts) > 0 {
+		runs = append(runs, newRun(GroupAll, MixedWorkload, Cumulative, none, all, ""))
+		for _, t := range ts {
+			runs = append(runs, newRun(GroupAll+"-vs-"+t.Name, MixedWorkload, VersusSingle, t.Apply(none, true), all, t.Name))
+		}
+	}
+	if sel(GroupMemory) {
+		runs = append(runs,
+			newRun(GroupMemory, "dispatch-local", MemoryAllocated, none, all, ""),
+			newRun(GroupMemory, SignalMemoryName, MemoryRetained, none, all, ""))
+	}
+	return runs, nil
+}
+
+// Preset is a named set of suite settings.
+type Preset struct {
+	Name        string
+	Rounds      int               // per side
+	Benchtime   measure.Benchtime // per round
+	ProfileTime time.Duration     // per profiling pass (bench only)
+}
+
+// Quick fits the whole suite, profiles included, in about a minute on a
+// 2-core machine: 10 rounds (enough for a 95 % CI) of 50 ms.
+func Quick() Preset {
+	return Preset{Name: "quick", Rounds: 10, Benchtime: measure.Benchtime{D: 50 * time.Millisecond}, ProfileTime: 100 * time.Millisecond}
+}
+
+// Full takes more and longer rounds for tighter intervals, within the
+// plan's five minutes for everything.
+func Full() Preset {
+	return Preset{Name: "full", Rounds: 20, Benchtime: measure.Benchtime{D: 150 * time.Millisecond}, ProfileTime: 300 * time.Millisecond}
+}
+
+// Settings is the measurement part of the preset.
+func (p Preset) Settings() measure.Settings {
+	return measure.Settings{Rounds: p.Rounds, Benchtime: p.Benchtime}
+}
+
+// Result is one finished run.
+type Result struct {
+	Run         Run                 `json:"run"`
+	Measurement *measure.Result     `json:"measurement"`
+	Comparisons []report.Comparison `json:"comparisons"`
+	Elapsed     time.Duration       `json:"-"`
+}
+
+// Comparison finds one metric's comparison.
+func (r Result) Comparison(metric string) (report.Comparison, bool) {
+	for _, c := range r.Comparisons {
+		if c.Metric.Name == metric {
+			return c, true
+		}
+	}
+	return report.Comparison{}, false
+}
+
+// Measure builds the run's workload on both sides and measures it in
+// alternating rounds; it takes no profiles.
+func Measure(ctx context.Context, r Run, lookup Lookup, s measure.Settings, progress func(measure.Event)) (Result, error) {
+	start := time.Now()
+	w, err := lookup(r.Workload)
+	if err != nil {
+		return Result{}, err
+	}
+	pair, err := measure.NewPair(w, r.Off, r.On)
+	if err != nil {
+		return Result{}, err
+	}
+	defer pair.Close()
+	res, err := pair.Measure(ctx, s, progress)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", r.ID, err)
+	}
+	return Result{Run: r, Measurement: res, Comparisons: res.Compare(), Elapsed: time.Since(start)}, nil
+}
+
+// ParseSet reads features.Set.String back: "none" or names joined by "+".
+func ParseSet(s string) (features.Set, error) {
+	var set features.Set
+	if s == "none" {
+		return set, nil
+	}
+	if s == "" {
+		return set, fmt.Errorf("empty feature set (want \"none\" or names joined by +, e.g. jit+caching)")
+	}
+	for _, n := range strings.Split(s, "+") {
+		var err error
+		if set, err = set.With(n, true); err != nil {
+			return features.Set{}, err
+		}
+	}
+	return set, nil
+}
