@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -133,9 +134,14 @@ type Finding struct {
 // samples of the baseline and of the new run; tol is a fraction.
 //
 // Regressed when both hold: the Mann-Whitney U p-value < 0.05 and the
-// median moved the worse way by more than tol (relative to the baseline
-// median). Improved when p < 0.05 and it moved the better way by more than
-// tol. Otherwise Unchanged. A baseline median of 0 has no relative change:
+// change is worse than tol with 95 % confidence, not just in its median:
+// the change of the medians minus its one-sided 95 % uncertainty is still
+// beyond tol. The uncertainty is that of the difference of two independent
+// estimates — the 95 % CI half-widths of baseline and check added in
+// quadrature, scaled by 1.645/1.96 for one side (relative to the baseline
+// median). A measurement whose own rounds scatter by ±15 % cannot resolve
+// a 10 % move, and saying it did would fail CI on noise. Improved
+// symmetrically. Otherwise Unchanged. A baseline median of 0 has no relative change:
 // any significant move off 0 the worse way (say, failures appearing) is a
 // regression, the better way an improvement. Metrics outside the gate are
 // Ungated instead of Regressed.
@@ -164,9 +170,20 @@ func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Findin
 			f.Note = "baseline median is 0: any significant move counts"
 		}
 	} else {
-		worse = significant && f.WorsePct > f.TolerancePct
-		better = significant && -f.WorsePct > f.TolerancePct
-		if significant && !worse && !better && f.DeltaPct != 0 {
+		up, down := changeUncertainty(c.Off, c.On)
+		// The least-worse and least-better ends of the change, in %,
+		// positive meaning worse.
+		leastWorse, leastBetter := f.DeltaPct-down, -f.DeltaPct-up
+		if m.Better == report.HigherIsBetter {
+			leastWorse, leastBetter = -f.DeltaPct-up, f.DeltaPct-down
+		}
+		worse = significant && leastWorse > f.TolerancePct
+		better = significant && leastBetter > f.TolerancePct
+		switch {
+		case significant && !worse && !better && math.Abs(f.WorsePct) > f.TolerancePct:
+			f.Note = fmt.Sprintf("p=%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%g %% tolerance",
+				formatP(c.P), f.DeltaPct, down, up, f.TolerancePct)
+		case significant && !worse && !better && f.DeltaPct != 0:
 			f.Note = fmt.Sprintf("p=%s but %+.1f %% is within the ±%g %% tolerance", formatP(c.P), f.DeltaPct, f.TolerancePct)
 		}
 	}
@@ -180,6 +197,28 @@ func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Findin
 		f.Status = Improved
 	}
 	return f
+}
+
+// oneSided turns a two-sided 95 % half-width into a one-sided 95 % bound
+// (z 1.645 instead of 1.96): the gate asks only "is it worse by more than
+// the tolerance", never "is it different".
+const oneSided = 1.645 / 1.96
+
+// changeUncertainty is how far the true change may lie below (down) and
+// above (up) the change of the medians, in % of the baseline median: the
+// CI half-widths of the two sides on the relevant ends, added in
+// quadrature, one-sided. Without CIs (too few rounds) it is 0 and the
+// medians decide.
+func changeUncertainty(base, now report.Summary) (up, down float64) {
+	if base.Center == 0 {
+		return 0, 0
+	}
+	scale := oneSided * 100 / math.Abs(base.Center)
+	// The change is larger when now is high and base is low, and smaller
+	// in the opposite case.
+	up = math.Hypot(now.Hi-now.Center, base.Center-base.Lo) * scale
+	down = math.Hypot(now.Center-now.Lo, base.Hi-base.Center) * scale
+	return up, down
 }
 
 func formatP(p float64) string {
@@ -304,4 +343,65 @@ func Resolve(b *File, lookup suite.Lookup) error {
 		}
 	}
 	return nil
+}
+
+// Unconfirmed: a first measurement looked like a regression, but the
+// confirming rerun of that run did not. Shown; does not fail the gate.
+const Unconfirmed Status = "unconfirmed"
+
+// Confirm reruns every run that has a regression in rep and keeps a
+// regression only if the rerun shows it again (same run, side and metric).
+//
+// Time metrics move between measurements taken at different moments on a
+// shared machine — a noisy neighbour, a frequency change — by more than
+// the rounds of one measurement show, so a single significant result can be
+// noise with p < 0.05. A real regression is in the code and shows up every
+// time; noise rarely strikes the same metric twice. Findings that do not
+// repeat become Unconfirmed.
+func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol Tolerances, before func(i, n int, r suite.Run)) (Report, error) {
+	suspect := map[string]bool{}
+	for _, f := range rep.Regressions() {
+		suspect[f.Run] = true
+	}
+	if len(suspect) == 0 {
+		return rep, nil
+	}
+	runs, settings, err := b.Plan()
+	if err != nil {
+		return rep, err
+	}
+	sub := *b
+	sub.Runs = nil
+	var again []suite.Run
+	for i, r := range runs {
+		if suspect[r.ID] {
+			again = append(again, r)
+			sub.Runs = append(sub.Runs, b.Runs[i])
+		}
+	}
+	fresh, probes, err := Take(ctx, again, settings, lookup, before)
+	if err != nil {
+		return rep, err
+	}
+	second := Compare(&sub, fresh, probes, tol)
+	type key struct{ run, side, metric string }
+	confirmed := map[key]Finding{}
+	for _, f := range second.Findings {
+		confirmed[key{f.Run, f.Side, f.Metric.Name}] = f
+	}
+	out := rep
+	out.Findings = append([]Finding(nil), rep.Findings...)
+	for i, f := range out.Findings {
+		if f.Status != Regressed {
+			continue
+		}
+		g := confirmed[key{f.Run, f.Side, f.Metric.Name}]
+		if g.Status == Regressed {
+			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, p=%s", g.DeltaPct, formatP(g.P))
+			continue
+		}
+		out.Findings[i].Status = Unconfirmed
+		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, formatP(g.P))
+	}
+	return out, nil
 }

@@ -221,6 +221,28 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 			t.Errorf("+20 %% cost: %s not flagged (flagged: %v)", want, got)
 		}
 	}
+
+	// A regression that is in the code repeats on the confirming rerun.
+	confirmed, err := Confirm(ctx, b, r, lookup, tol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(confirmed.Regressions()) != len(r.Regressions()) {
+		t.Errorf("confirming rerun at the same +20 %% cost kept %d of %d regressions", len(confirmed.Regressions()), len(r.Regressions()))
+	}
+	// One that was a passing disturbance (here: the cost goes back before
+	// the rerun) does not, and no longer fails the gate.
+	cost.Store(20)
+	cleared, err := Confirm(ctx, b, r, lookup, tol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cleared.Regressions()); n != 0 {
+		t.Errorf("%d regressions survived a rerun that did not repeat them", n)
+	}
+	if cleared.Count()[Unconfirmed] != len(r.Regressions()) {
+		t.Errorf("unconfirmed %d, want %d", cleared.Count()[Unconfirmed], len(r.Regressions()))
+	}
 }
 
 func TestMachineShift(t *testing.T) {
