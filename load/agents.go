@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/runtime/agent"
-	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // Kind is the kind of a measured operation.
@@ -176,68 +176,14 @@ func (r *recorder) wrap(a agent.Action) agent.Action {
 	}
 }
 
-// loadActions are the Jido actions of a load agent, the same work the
-// workloads' agents do: counters, payload sizes, order records, an action
-// that enqueues another.
+// loadActions are the workloads' agent actions, each wrapped to record
+// service time: the load agents do the same work the workloads measure.
 func loadActions(r *recorder) map[string]agent.Action {
-	acts := map[string]agent.Action{
-		"inc": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
-			n, _ := st.Get("count")
-			c, _ := n.(int)
-			by, ok := in.Params["by"].(int)
-			if !ok {
-				by = 1
-			}
-			out.Set("count", c+by)
-			out.Set("last", in.Signal.ID())
-			return nil
-		},
-		"size": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
-			v, _ := st.Get("bytes")
-			b, _ := v.(int)
-			out.Set("bytes", b+len(in.Signal.Data()))
-			return nil
-		},
-		"order": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
-			v, _ := st.Get("orders")
-			o, _ := v.(int)
-			out.Set("orders", o+1)
-			out.Set("order", map[string]any{"type": in.Signal.Type(), "subject": in.Signal.Subject()})
-			return nil
-		},
-		"audit": func(_ *agent.Instruction, _ agent.Reader, out *agent.Result) error {
-			out.Directive(agent.Enqueue{Action: "inc", Params: map[string]any{"by": 0}})
-			return nil
-		},
-	}
+	acts := workloads.AgentActions()
 	for k, a := range acts {
 		acts[k] = r.wrap(a)
 	}
 	return acts
-}
-
-// loadRoutes: literal, single- and multi-segment wildcard routes, and types
-// bound to several actions, like the workloads' agents.
-func loadRoutes() []router.Route[agent.Binding] {
-	b := func(p, a string, prio int) router.Route[agent.Binding] {
-		return router.Route[agent.Binding]{Pattern: p, Priority: prio, Handler: agent.Binding{Action: a}}
-	}
-	return []router.Route[agent.Binding]{
-		b("counter.inc", "inc", 0),
-		{Pattern: "counter.add", Handler: agent.Binding{Action: "inc", Params: map[string]any{"by": 5}}},
-		b("order.created", "order", 0),
-		b("order.paid", "order", 10),
-		b("order.*.eu", "order", 0),
-		b("data.**", "size", 0),
-		b("work.item", "inc", 0),
-		b("work.item", "order", -10),
-		b("work.item", "audit", -20),
-		b("audit.**", "audit", 0),
-		b("user.*.updated", "inc", 0),
-		b("user.profile.*", "inc", 0),
-		b("payment.**", "inc", 0),
-		b("session.started", "inc", 0),
-	}
 }
 
 func initialState(id string) map[string]any {

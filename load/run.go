@@ -13,6 +13,7 @@ import (
 	"github.com/perfbench/perfbench/runtime/bus"
 	"github.com/perfbench/perfbench/runtime/dispatch"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 const (
@@ -67,7 +68,7 @@ func newRig(cfg Config) (*rig, error) {
 		rec := newRecorder(r.clk, st, ks...)
 		id := fmt.Sprintf("load-%d", i)
 		s, err := agent.Start(agent.Config{
-			ID: id, Features: cfg.Features, Routes: loadRoutes(), Actions: loadActions(rec),
+			ID: id, Features: cfg.Features, Routes: workloads.AgentRoutes(), Actions: loadActions(rec),
 			InitialState: initialState(id), MailboxSize: cfg.MailboxSize,
 		})
 		if err != nil {

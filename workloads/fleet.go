@@ -22,8 +22,10 @@ import (
 // (that is the load command's business, where overflow counts as errors).
 const flushEvery = 1000
 
-// actions are the Jido actions every workload agent knows.
-func actions() map[string]agent.Action {
+// AgentActions are the Jido actions every workload agent knows: counters,
+// payload sizes, order records, an action that enqueues another, and a
+// no-op used as a barrier. The load command runs the same ones.
+func AgentActions() map[string]agent.Action {
 	return map[string]agent.Action{
 		"inc": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
 			n, _ := st.Get("count")
@@ -57,9 +59,9 @@ func actions() map[string]agent.Action {
 	}
 }
 
-// agentRoutes is a realistic small route table: literals, single and
-// multi-segment wildcards, several bindings for one type.
-func agentRoutes() []router.Route[agent.Binding] {
+// AgentRoutes is a realistic small route table for AgentActions: literals,
+// single and multi-segment wildcards, several bindings for one type.
+func AgentRoutes() []router.Route[agent.Binding] {
 	b := func(p, a string, prio int) router.Route[agent.Binding] {
 		return router.Route[agent.Binding]{Pattern: p, Priority: prio, Handler: agent.Binding{Action: a}}
 	}
@@ -100,8 +102,8 @@ func newFleet(f features.Set, n int) (*fleet, error) {
 		s, err := agent.Start(agent.Config{
 			ID:       fmt.Sprintf("agent-%d", i),
 			Features: f,
-			Routes:   agentRoutes(),
-			Actions:  actions(),
+			Routes:   AgentRoutes(),
+			Actions:  AgentActions(),
 			InitialState: map[string]any{
 				"count": 0, "bytes": 0, "orders": 0, "name": fmt.Sprintf("agent-%d", i),
 				"tags": []string{"bench", "perfbench"}, "limits": map[string]any{"max": 100, "min": 0},
