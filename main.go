@@ -38,6 +38,10 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// usageOnError makes urfave/cli's flag errors (unknown flag, bad value)
+// usage errors, so they exit 2.
+func usageOnError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+
 // criteriaError marks a run that worked but found a failed criterion.
 type criteriaError struct{ msg string }
 
@@ -58,7 +62,6 @@ func exitCode(err error) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 	app := &cli.App{
 		Name:  "perfbench",
 		Usage: "profile the runtime's optimizations off against on, with profiles and statistics",
@@ -68,7 +71,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"Exit codes: 0 ok, 1 error while running, 2 bad usage or input, 3 a criterion failed or a regression was found.",
 		Writer:          stdout,
 		ErrWriter:       stderr,
-		OnUsageError:    onUsage,
+		OnUsageError:    usageOnError,
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			listCommand(),
@@ -83,7 +86,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 	for _, c := range app.Commands {
-		c.OnUsageError = onUsage
+		c.OnUsageError = usageOnError
 	}
 	return app
 }
