@@ -38,7 +38,6 @@ func benchCommand() *cli.Command { return newBenchCommand(defaultSuiteDeps()) }
 // benchSchemaVersion versions the suite's results.json.
 const benchSchemaVersion = 1
 
-
 func presetFlags() []cli.Flag {
 	q, f := suite.Quick(), suite.Full()
 	return []cli.Flag{
