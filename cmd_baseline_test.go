@@ -211,7 +211,10 @@ func TestBaselineCheckWarnsOnOtherEnvironment(t *testing.T) {
 	if err := baseline.Save(path, f); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runSuiteCLI(t, d, "baseline", "check", "--file", path, "--tolerance", "1000%")
+	// This test is about the warnings, not the verdict: at 300 operations a
+	// round, the engine's own few allocations per round move B/op by several
+	// percent under the race detector, so every tolerance is opened wide.
+	code, _, stderr := runSuiteCLI(t, d, "baseline", "check", "--file", path, "--tolerance", "1000%", "--alloc-tolerance", "1000%")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
