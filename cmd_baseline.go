@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/suite"
 )
@@ -52,8 +53,13 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 		UsageText: "perfbench baseline save [--file perf/baseline.json] [--quick|--full] [--opt NAME …] [--rounds N] [--benchtime D]",
 		Description: "Stores, per run (toggle and workload), side (off, on) and metric, the raw samples and their summary, with the " +
 			"environment (Go version, OS/arch, CPU model, cores, GOMAXPROCS, git commit). The file is versioned, indented JSON, written " +
-			"atomically, meant to be committed. `baseline check` reruns exactly what it holds, with the same settings.",
-		Flags:        append([]cli.Flag{fileFlag()}, presetFlags()...),
+			"atomically, meant to be committed. `baseline check` reruns exactly what it holds, with the same settings.\n\n" +
+			"The suite runs --passes times (default 2), one pass after the other; samples are pooled and each pass's median kept. " +
+			"How far the passes drift apart is this machine's drift over minutes, which one pass's rounds cannot show; the check " +
+			"widens each metric's tolerance by it (by the larger of the metric's own drift and the drift 90 % of the suite's runs stay within).",
+		Flags: append([]cli.Flag{fileFlag(),
+			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured)"},
+		}, presetFlags()...),
 		OnUsageError: usageOnError,
 		Action:       func(c *cli.Context) error { return runBaselineSave(c, d) },
 	}
@@ -76,20 +82,42 @@ func runBaselineSave(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	results, probes, err := baseline.Take(c.Context, runs, preset.Settings(), d.lookup, func(i, n int, r suite.Run) {
-		fmt.Fprintf(c.App.ErrWriter, "perfbench: baseline [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
-	})
-	if err != nil {
+	passes := c.Int("passes")
+	if passes < 1 {
 		cleanup()
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: %s was not written", path)
-		}
-		return err
+		return usagef("invalid --passes %d: want at least 1 (2 or more to measure drift)", passes)
 	}
-	f := baseline.New(report.CurrentEnv(), preset, results, probes)
+	start := time.Now()
+	var all [][]suite.Result
+	probes := map[string][]float64{}
+	for p := 1; p <= passes; p++ {
+		results, pr, err := baseline.Take(c.Context, runs, preset.Settings(), d.lookup, func(i, n int, r suite.Run) {
+			fmt.Fprintf(c.App.ErrWriter, "perfbench: baseline pass %d/%d [%d/%d] %s: off=%s on=%s\n", p, passes, i+1, n, r.ID, r.Off, r.On)
+		})
+		if err != nil {
+			cleanup()
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("interrupted: %s was not written", path)
+			}
+			return err
+		}
+		all = append(all, results)
+		for id, v := range pr {
+			probes[id] = append(probes[id], v...)
+		}
+	}
+	f := baseline.NewPasses(report.CurrentEnv(), preset, all, probes)
 	if err := baseline.Save(path, f); err != nil {
 		return err
+	}
+	if passes > 1 {
+		drift := f.Drift()
+		var parts []string
+		for _, m := range []string{measure.NsPerOp, measure.CPUNsPerOp, measure.BytesPerOp, measure.AllocsPerOp} {
+			parts = append(parts, fmt.Sprintf("%s %.1f %%", m, drift.Floor(m)*100))
+		}
+		fmt.Fprintf(c.App.Writer, "drift between the %d passes (%g%% of runs within): %s — check widens each metric's tolerance by it\n",
+			passes, baseline.DriftFloorQuantile*100, strings.Join(parts, ", "))
 	}
 	metrics := 0
 	for _, r := range f.Runs {
@@ -256,7 +284,10 @@ func checkRows(rep baseline.Report, all bool) [][]string {
 		if !all && f.Status == baseline.Unchanged {
 			continue
 		}
-		tol := fmt.Sprintf("±%g%%", f.TolerancePct)
+		tol := fmt.Sprintf("±%.3g%%", f.TolerancePct)
+		if f.DriftPct > 0 {
+			tol = fmt.Sprintf("±%.3g%% (%.3g + %.3g drift)", f.TolerancePct, f.TolerancePct-f.DriftPct, f.DriftPct)
+		}
 		if !f.Gated {
 			tol = "not gated"
 		}

@@ -53,8 +53,12 @@ type File struct {
 // check reruns with the same ones.
 type Settings struct {
 	Preset    string `json:"preset,omitempty"`
-	Rounds    int    `json:"rounds"` // per side
+	Rounds    int    `json:"rounds"` // per side and pass
 	Benchtime string `json:"benchtime"`
+	// Passes is how many times the suite was run, one after the other, to
+	// see how far the machine drifts between measurements (1 or absent: no
+	// drift seen, the gate uses its tolerances alone).
+	Passes int `json:"passes,omitempty"`
 }
 
 // Run is one off/on run of the suite.
@@ -80,10 +84,15 @@ type Metric struct {
 	On  Side `json:"on"`
 }
 
-// Side is one side's samples, in round order, and their summary.
+// Side is one side's samples, in round order (pass after pass), and their
+// summary.
 type Side struct {
 	Summary report.Summary `json:"summary"`
 	Samples []float64      `json:"samples"`
+	// PassMedians is the median of each pass's samples, when there were
+	// several: how far they differ is drift the rounds of one pass cannot
+	// show.
+	PassMedians []float64 `json:"pass_medians,omitempty"`
 }
 
 // Sides names the two sides in file order.
@@ -100,12 +109,26 @@ func (m Metric) Side(name string) Side {
 // New builds a baseline from finished suite runs and the machine probes
 // taken before them (by run ID; may be nil).
 func New(env report.Env, preset suite.Preset, results []suite.Result, probes map[string][]float64) *File {
+	return NewPasses(env, preset, [][]suite.Result{results}, probes)
+}
+
+// NewPasses builds a baseline from several passes of the same runs, taken
+// one after the other: each side's samples are pooled over the passes and
+// each pass's median is kept, so the gate can see the drift between them.
+// Runs are matched by ID; the first pass gives the order.
+func NewPasses(env report.Env, preset suite.Preset, passes [][]suite.Result, probes map[string][]float64) *File {
 	f := &File{
 		Schema: Schema, SchemaVersion: SchemaVersion, Tool: "perfbench",
 		Created: time.Now().UTC().Truncate(time.Second), Env: env,
 		Settings: Settings{Preset: preset.Name, Rounds: preset.Rounds, Benchtime: preset.Benchtime.String()},
 	}
-	for _, res := range results {
+	if len(passes) == 0 {
+		return f
+	}
+	if len(passes) > 1 {
+		f.Settings.Passes = len(passes)
+	}
+	for _, res := range passes[0] {
 		r := Run{
 			ID: res.Run.ID, Opt: res.Run.Opt, Workload: res.Run.Workload, Kind: res.Run.Kind, Toggle: res.Run.Toggle,
 			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[string]int{},
@@ -114,18 +137,41 @@ func New(env report.Env, preset suite.Preset, results []suite.Result, probes map
 		for _, s := range res.Measurement.Samples {
 			r.OpsPerRound[s.Side] = s.Ops
 		}
+		var same []suite.Result
+		for _, pass := range passes {
+			for _, other := range pass {
+				if other.Run.ID == res.Run.ID {
+					same = append(same, other)
+				}
+			}
+		}
 		for _, m := range res.Measurement.Metrics {
-			off := finiteOnly(res.Measurement.Values(measure.Off, m.Name))
-			on := finiteOnly(res.Measurement.Values(measure.On, m.Name))
 			r.Metrics = append(r.Metrics, Metric{
 				Metric: m,
-				Off:    Side{Summary: report.Summarize(off), Samples: off},
-				On:     Side{Summary: report.Summarize(on), Samples: on},
+				Off:    pooledSide(same, measure.Off, m.Name),
+				On:     pooledSide(same, measure.On, m.Name),
 			})
 		}
 		f.Runs = append(f.Runs, r)
 	}
 	return f
+}
+
+// pooledSide pools one metric of one side over the passes of a run.
+func pooledSide(passes []suite.Result, side measure.Side, metric string) Side {
+	var s Side
+	for _, p := range passes {
+		v := finiteOnly(p.Measurement.Values(side, metric))
+		if len(v) == 0 {
+			continue
+		}
+		s.Samples = append(s.Samples, v...)
+		if len(passes) > 1 {
+			s.PassMedians = append(s.PassMedians, report.Summarize(v).Center)
+		}
+	}
+	s.Summary = report.Summarize(s.Samples)
+	return s
 }
 
 func finiteOnly(v []float64) []float64 {
@@ -257,6 +303,9 @@ func position(b []byte, off int64) (line, col int) {
 // per metric (fewer cannot reach p < 0.05, so a regression could never be
 // found: a silent pass).
 func (f *File) Validate() error {
+	if f.Settings.Passes < 0 {
+		return fmt.Errorf("settings.passes is %d: want 1 or more", f.Settings.Passes)
+	}
 	if f.Settings.Rounds < report.MinSamplesForTest {
 		return fmt.Errorf("settings.rounds is %d: a regression test needs at least %d rounds per side", f.Settings.Rounds, report.MinSamplesForTest)
 	}

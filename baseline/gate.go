@@ -124,10 +124,13 @@ type Finding struct {
 	// the metric improves.
 	WorsePct     float64 `json:"worse_pct"`
 	P            float64 `json:"p"`
-	TolerancePct float64 `json:"tolerance_pct"`
-	Gated        bool    `json:"gated"`
-	Status       Status  `json:"status"`
-	Note         string  `json:"note,omitempty"`
+	TolerancePct float64 `json:"tolerance_pct"` // what the change was judged against: the metric's tolerance plus DriftPct
+	// DriftPct is how far the baseline's own passes drifted apart for this
+	// metric (see File.Drift); it widens the tolerance.
+	DriftPct float64 `json:"drift_pct,omitempty"`
+	Gated    bool    `json:"gated"`
+	Status   Status  `json:"status"`
+	Note     string  `json:"note,omitempty"`
 }
 
 // Judge applies the regression rule to one metric: base and now are the
@@ -279,12 +282,15 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 		rep.Machine = &m
 		rep.MachineWarning = MachineWarning(m)
 	}
+	drift := b.Drift()
 	for _, run := range b.Runs {
 		res, ok := byID[run.ID]
 		for _, m := range run.Metrics {
-			t, gated := tol.For(m.Name)
+			t0, gated := tol.For(m.Name)
 			for _, side := range Sides {
 				base := m.Side(side)
+				d := drift.For(run.ID, side, m.Name)
+				t := t0 + d
 				var now []float64
 				if ok {
 					sd := measure.Off
@@ -302,7 +308,7 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 					continue
 				}
 				f := Judge(m.Metric, base.Samples, now, t, gated)
-				f.Run, f.Side = run.ID, side
+				f.Run, f.Side, f.DriftPct = run.ID, side, d*100
 				rep.Findings = append(rep.Findings, f)
 			}
 		}
@@ -404,4 +410,72 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, formatP(g.P))
 	}
 	return out, nil
+}
+
+// DriftFloorQuantile picks, per metric name, the drift that most runs of
+// the suite stay within; it is the least drift the gate allows that metric
+// in any run.
+const DriftFloorQuantile = 0.9
+
+// Drift is how far the baseline's passes drifted apart: per run, side and
+// metric the spread of the pass medians relative to the pooled median, and
+// per metric name a floor, the DriftFloorQuantile of those spreads over all
+// runs and sides.
+//
+// Why: on a shared machine the time a workload takes moves over minutes —
+// another tenant, frequency, the GC's pacing in a new process — by more
+// than the rounds of one measurement show, and a check runs minutes or days
+// after the save. The passes of a save, taken one after the other, are a
+// measurement of that drift on this machine. A change within it cannot be
+// told from it, so the gate widens each metric's tolerance by its drift:
+// the larger of its own and its metric's floor (one run may have been
+// lucky). Allocation metrics barely drift, so their tolerance stays tight.
+type Drift struct {
+	own   map[string]float64 // run|side|metric
+	floor map[string]float64 // metric
+}
+
+// Drift measures the drift between the baseline's passes (none when it
+// has a single pass).
+func (f *File) Drift() Drift {
+	d := Drift{own: map[string]float64{}, floor: map[string]float64{}}
+	byMetric := map[string][]float64{}
+	for _, r := range f.Runs {
+		for _, m := range r.Metrics {
+			for _, side := range Sides {
+				s := m.Side(side)
+				spread, ok := passSpread(s)
+				if !ok {
+					continue
+				}
+				d.own[r.ID+"|"+side+"|"+m.Name] = spread
+				byMetric[m.Name] = append(byMetric[m.Name], spread)
+			}
+		}
+	}
+	for name, v := range byMetric {
+		sort.Float64s(v)
+		d.floor[name] = v[int(math.Ceil(DriftFloorQuantile*float64(len(v))))-1]
+	}
+	return d
+}
+
+// For is the drift, as a fraction, that widens one metric's tolerance.
+func (d Drift) For(run, side, metric string) float64 {
+	return max(d.own[run+"|"+side+"|"+metric], d.floor[metric])
+}
+
+// Floor is the drift floor of a metric name (0 when unknown).
+func (d Drift) Floor(metric string) float64 { return d.floor[metric] }
+
+// passSpread is (max − min) of the pass medians over |pooled median|.
+func passSpread(s Side) (float64, bool) {
+	if len(s.PassMedians) < 2 || s.Summary.Center == 0 {
+		return 0, false
+	}
+	lo, hi := s.PassMedians[0], s.PassMedians[0]
+	for _, v := range s.PassMedians[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return (hi - lo) / math.Abs(s.Summary.Center), true
 }
