@@ -96,14 +96,18 @@ type fleet struct {
 	syncs  []*signal.Signal
 }
 
-func newFleet(f features.Set, n int) (*fleet, error) {
+func newFleet(f features.Set, n int) (*fleet, error) { return newFleetSized(f, n, 0) }
+
+// newFleetSized is newFleet with a mailbox size (0: the agent default).
+func newFleetSized(f features.Set, n, mailbox int) (*fleet, error) {
 	fl := &fleet{}
 	for i := 0; i < n; i++ {
 		s, err := agent.Start(agent.Config{
-			ID:       fmt.Sprintf("agent-%d", i),
-			Features: f,
-			Routes:   AgentRoutes(),
-			Actions:  AgentActions(),
+			ID:          fmt.Sprintf("agent-%d", i),
+			Features:    f,
+			Routes:      AgentRoutes(),
+			Actions:     AgentActions(),
+			MailboxSize: mailbox,
 			InitialState: map[string]any{
 				"count": 0, "bytes": 0, "orders": 0, "name": fmt.Sprintf("agent-%d", i),
 				"tags": []string{"bench", "perfbench"}, "limits": map[string]any{"max": 100, "min": 0},
@@ -136,11 +140,16 @@ func (fl *fleet) withBus(f features.Set, pattern string) error {
 }
 
 // barrier returns once every agent has processed everything sent before:
-// a Call is answered only after the mailbox ahead of it is drained.
+// a Call is answered only after the mailbox ahead of it is drained. A full
+// mailbox is waited out, as cast does.
 func (fl *fleet) barrier(ctx context.Context) error {
 	for i, a := range fl.agents {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := a.Call(ctx, fl.syncs[i])
+		for errors.Is(err, agent.ErrMailboxFull) && ctx.Err() == nil {
+			runtime.Gosched()
+			err = a.Call(ctx, fl.syncs[i])
+		}
 		cancel()
 		if err != nil {
 			return fmt.Errorf("barrier: %w", err)

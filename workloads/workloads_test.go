@@ -119,3 +119,24 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("route-match: %+v %v", w, err)
 	}
 }
+
+// A barrier behind a full mailbox waits its turn instead of failing the
+// run (found when state-query with the fast path outran its agent).
+func TestBarrierWaitsOutAFullMailbox(t *testing.T) {
+	for _, f := range []features.Set{{}, features.All()} {
+		fl, err := newFleetSized(f, 1, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := fl.syncs[0]
+		for i := 0; i < 200; i++ {
+			for fl.agents[0].Cast(sig) == nil {
+			}
+			if err := fl.barrier(context.Background()); err != nil {
+				fl.Close()
+				t.Fatalf("%v: barrier %d: %v", f, i, err)
+			}
+		}
+		fl.Close()
+	}
+}
