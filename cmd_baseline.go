@@ -144,12 +144,12 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 			"GOMAXPROCS) is warned about on stderr; a different git commit is expected and only noted. A CPU probe taken before " +
 			"every run warns when the machine itself runs faster or slower than when the baseline was saved.\n\n" +
 			"Time metrics move between measurements taken at different moments more than between the rounds of one measurement: " +
-			"on a shared 2-core machine an A/A check (same binary, minutes apart) found ns/op of scheduling-heavy runs up to 32 % " +
-			"worse with p < 0.05, while B/op and allocs/op stayed within 2 %. So every run with a regression is measured again " +
+			"on a shared 2-core machine an A/A check (same binary, minutes apart) found ns/op of some runs up to 32 % worse with " +
+			"p < 0.05, while B/op and allocs/op stayed within 2 %. So every run with a regression is measured again " +
 			"(--confirm, on by default) and only regressions that repeat fail the gate; the others are shown as unconfirmed. " +
-			"Even so, drift that lasts minutes can repeat: with the same binary one A/A check still flagged 1 of ~350 metrics " +
-			"(a cpu-ns/op, +33 % then +16 %). On a shared runner use --tolerance 35% (allocation metrics keep catching added work " +
-			"at 2 %) or a dedicated runner.",
+			"Drift that lasts minutes repeats, so each tolerance is also widened by the drift between the baseline's passes " +
+			"(see baseline save --passes): on a wandering machine the time tolerance widens and the allocation metrics stay the " +
+			"tight part of the gate.",
 		Flags: []cli.Flag{
 			fileFlag(),
 			&cli.StringFlag{Name: "tolerance", Value: pctString(def.Time), Usage: "tolerance of time metrics (ns/op, ops/s, cpu-ns/op) and of metrics without one of their own"},
