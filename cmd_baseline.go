@@ -137,8 +137,8 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 			"[--metric-tolerance NAME=PCT|off …] [--format text|markdown|json] [--all]",
 		Description: "Reruns every run of the baseline with its settings and compares each metric of each side with the baseline's " +
 			"samples. A regression is called only when both hold: the Mann-Whitney U test gives p < 0.05, and the change is worse " +
-			"than the metric's tolerance — the whole interval of the change, from the 95 % CIs of baseline and check, not just the " +
-			"medians. Prints what moved (worse, better; ~ is unchanged or within tolerance) and exits 3 on any regression, 0 otherwise.\n\n" +
+			"than the metric's tolerance (plus the baseline's drift) with 95 % confidence — the change of the medians less the " +
+			"uncertainty of both measurements, not just the medians. Prints what moved (worse, better; ~ is unchanged or within tolerance) and exits 3 on any regression, 0 otherwise.\n\n" +
 			"Tolerances by metric: " + def.Describe() + ".\n\n" +
 			"A missing, truncated, corrupt or wrong-version baseline is exit 2. A different environment (Go version, CPU, cores, " +
 			"GOMAXPROCS) is warned about on stderr; a different git commit is expected and only noted. A CPU probe taken before " +
