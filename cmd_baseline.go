@@ -327,7 +327,7 @@ func checkCounts(rep baseline.Report) string {
 
 func printCheck(w io.Writer, f report.Format, b *baseline.File, rep baseline.Report, all bool, took time.Duration) error {
 	if f == report.JSON {
-		return writeJSONNoEscape(w, struct {
+		return report.WriteJSON(w, struct {
 			SchemaVersion int `json:"schema_version"`
 			baseline.Report
 			Regressions int    `json:"regressions"`

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -310,7 +309,7 @@ func (o *benchOutcome) results(withRuns bool) benchResults {
 // write saves the suite's own files, each atomically.
 func (o *benchOutcome) write() ([]string, error) {
 	var js bytes.Buffer
-	if err := writeJSONNoEscape(&js, o.results(true)); err != nil {
+	if err := report.WriteJSON(&js, o.results(true)); err != nil {
 		return nil, fmt.Errorf("encode results.json: %w", err)
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(o.root, "results.json"), js.Bytes()); err != nil {
@@ -421,7 +420,7 @@ func (o *benchOutcome) writeMarkdown(w io.Writer) error {
 func (o *benchOutcome) print(w io.Writer, f report.Format) error {
 	switch f {
 	case report.JSON:
-		return writeJSONNoEscape(w, o.results(false))
+		return report.WriteJSON(w, o.results(false))
 	case report.Markdown:
 		return o.writeMarkdown(w)
 	}
@@ -432,20 +431,6 @@ func (o *benchOutcome) print(w io.Writer, f report.Format) error {
 	}
 	fmt.Fprintf(&b, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
 		o.countsLine(), benchRules, o.root, o.root)
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-// writeJSONNoEscape writes indented JSON without escaping "<" and ">",
-// which reasons such as "p < 0.05" contain.
-func writeJSONNoEscape(w io.Writer, v any) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

@@ -77,7 +77,7 @@ func runDiff(c *cli.Context) error {
 			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta)})
 	}
 	if f == report.JSON {
-		return writeJSON(c.App.Writer, struct {
+		return report.WriteJSON(c.App.Writer, struct {
 			Kind   profiles.Kind    `json:"kind"`
 			Base   string           `json:"base"`
 			New    string           `json:"new"`

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -59,7 +57,7 @@ func runList(c *cli.Context) error {
 		for _, x := range workloads.All() {
 			doc.Workloads = append(doc.Workloads, wl{x.Name, x.Doc, x.Op, x.Toggles})
 		}
-		return writeJSON(w, doc)
+		return report.WriteJSON(w, doc)
 	}
 	var rows [][]string
 	for _, t := range toggles.All() {
@@ -82,10 +80,4 @@ func runList(c *cli.Context) error {
 		rows = append(rows, []string{x.Name, x.Doc, x.Op, ts})
 	}
 	return report.WriteTable(w, f, []string{"workload", "what it does", "one op", "toggles exercised"}, rows)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -97,11 +96,11 @@ func (o *profileOutcome) write() ([]string, error) {
 }
 
 func (o *profileOutcome) resultsJSON(files []string) ([]byte, error) {
-	js, err := json.MarshalIndent(o.results(files), "", "  ")
+	js, err := report.EncodeJSON(o.results(files))
 	if err != nil {
 		return nil, fmt.Errorf("encode results.json: %w", err)
 	}
-	return append(js, '\n'), nil
+	return js, nil
 }
 
 func (o *profileOutcome) writeBench(w io.Writer) error {

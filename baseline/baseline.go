@@ -189,14 +189,11 @@ func finiteOnly(v []float64) []float64 {
 
 // Encode gives the file's bytes: indented JSON with a final newline.
 func (f *File) Encode() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
+	b, err := report.EncodeJSON(f)
+	if err != nil {
 		return nil, fmt.Errorf("encode baseline: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // Save validates f and writes it atomically to path, creating the directory.

@@ -2,7 +2,6 @@ package load
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -471,14 +470,11 @@ func (rep *Report) JSON() ([]byte, error) {
 	for _, s := range rep.Sides {
 		d.Sides = append(d.Sides, docSide{Label: s.Label, Features: s.Result.Features, Verdicts: s.Result.Verdicts(), Result: s.Result})
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	b, err := report.EncodeJSON(d)
+	if err != nil {
 		return nil, fmt.Errorf("encode results.json: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // WriteHistogram draws l as ASCII bars, one per 1-2-5 latency bucket: the

@@ -53,7 +53,7 @@ func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) erro
 			Title         string       `json:"title,omitempty"`
 			Comparisons   []Comparison `json:"comparisons"`
 		}{SchemaVersion, title, SanitizeComparisons(cs)}
-		return writeJSON(w, doc)
+		return WriteJSON(w, doc)
 	}
 	var buf bytes.Buffer
 	if title != "" {
@@ -261,8 +261,7 @@ func tableJSON(buf *bytes.Buffer, header []string, rows [][]string) error {
 	return nil
 }
 
-// writeJSON encodes into memory first so an encoding failure writes
-// nothing, and leaves "<" unescaped because notes say "p < 0.05".
+// jsonString quotes s as JSON, leaving "<" unescaped.
 func jsonString(s string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -271,15 +270,28 @@ func jsonString(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func writeJSON(w io.Writer, v any) error {
+// EncodeJSON returns v as indented JSON with a final newline, the layout of
+// every JSON file and output of perfbench. "<" and ">" stay unescaped:
+// notes and reasons say "p < 0.05".
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("report: encode json: %w", err)
+		return nil, fmt.Errorf("report: encode json: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	return buf.Bytes(), nil
+}
+
+// WriteJSON writes EncodeJSON(v); encoding happens in memory first, so a
+// failure writes nothing.
+func WriteJSON(w io.Writer, v any) error {
+	b, err := EncodeJSON(v)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("report: write json: %w", err)
 	}
 	return nil
