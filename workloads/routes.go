@@ -25,7 +25,10 @@ func routeMatch() Workload {
 		Doc:     "look up a Zipf-skewed mix of signal types in ~1 000 routes with wildcards and predicates",
 		Op:      "one route lookup",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{metricCacheHit, {Name: "matches/op", Better: report.HigherIsBetter, Noise: 0}},
+		// matches/op cross-checks that both sides route alike. It is not
+		// exactly equal: each side's rounds cover a different stretch of
+		// the cycled type sample, so it gets a 1 % band.
+		Metrics: []report.Metric{metricCacheHit, {Name: "matches/op", Better: report.HigherIsBetter, Noise: 0.01}},
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
 			r := router.New[int](router.Options{JIT: f.JIT, Caching: f.Caching})
