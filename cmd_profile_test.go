@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfbench/perfbench/profiles"
@@ -55,6 +57,14 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if smokeDir != "" {
 		os.RemoveAll(filepath.Dir(smokeDir))
+	}
+	// Every command stops what it started: no agent, profiler or load
+	// goroutine may outlive the tests.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
