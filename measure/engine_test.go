@@ -132,10 +132,12 @@ func TestCalibrateFillsBenchtime(t *testing.T) {
 	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 20 * time.Millisecond}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	// 20 ms at 10 µs/op is 2000 ops; calibration must land at or above it
-	// and, growing by at most 1.2× the prediction, not far beyond.
+	// 20 ms at 10 µs/op is 2000 ops. Calibration stops once a run lasts
+	// the benchtime, so a preempted run can stop it early: demand only that
+	// it grew well past its start (1 op) and stayed within the 100× growth
+	// bound of the prediction.
 	for _, side := range []Side{Off, On} {
-		if n := p.Ops(side); n < 2000 || n > 100*2000 {
+		if n := p.Ops(side); n < 200 || n > 100*2000 {
 			t.Errorf("%s calibrated to %d ops", side, n)
 		}
 	}
