@@ -254,17 +254,13 @@ func benchOne(c *cli.Context, d suiteDeps, r suite.Run, w workloads.Workload, p 
 
 // benchResults is the layout of the suite's results.json.
 type benchResults struct {
-	Schema        string               `json:"schema"`
-	SchemaVersion int                  `json:"schema_version"`
-	Tool          string               `json:"tool"`
-	Command       string               `json:"command"`
-	Created       time.Time            `json:"created"`
-	Env           report.Env           `json:"env"`
-	Settings      benchSettings        `json:"settings"`
-	Elapsed       string               `json:"elapsed"`
-	Counts        map[suite.Status]int `json:"counts"`
-	Criteria      []suite.Row          `json:"criteria"`
-	Runs          []benchRunJSON       `json:"runs,omitempty"`
+	Schema string `json:"schema"`
+	report.Header
+	Settings benchSettings        `json:"settings"`
+	Elapsed  string               `json:"elapsed"`
+	Counts   map[suite.Status]int `json:"counts"`
+	Criteria []suite.Row          `json:"criteria"`
+	Runs     []benchRunJSON       `json:"runs,omitempty"`
 }
 
 type benchSettings struct {
@@ -287,8 +283,7 @@ type benchRunJSON struct {
 
 func (o *benchOutcome) results(withRuns bool) benchResults {
 	doc := benchResults{
-		Schema: "perfbench-bench", SchemaVersion: benchSchemaVersion, Tool: "perfbench", Command: "bench",
-		Created: time.Now().UTC(), Env: o.env,
+		Schema: "perfbench-bench", Header: report.NewHeader("bench", benchSchemaVersion, time.Now().UTC(), o.env),
 		Settings: benchSettings{
 			Preset: o.preset.Name, Rounds: o.preset.Rounds, Benchtime: o.preset.Benchtime.String(),
 			ProfileTime: o.preset.ProfileTime.String(), Opts: o.opts, Strict: o.strict, Out: o.root,

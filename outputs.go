@@ -16,17 +16,13 @@ import (
 // resultsFile is the layout of results.json. Bump report.SchemaVersion on
 // any change a reader would notice.
 type resultsFile struct {
-	SchemaVersion int                                `json:"schema_version"`
-	Tool          string                             `json:"tool"`
-	Command       string                             `json:"command"`
-	Created       time.Time                          `json:"created"`
-	Env           report.Env                         `json:"env"`
-	Settings      resultsSettings                    `json:"settings"`
-	Elapsed       string                             `json:"elapsed"`
-	Measurement   *measure.Result                    `json:"measurement"`
-	Comparisons   []report.Comparison                `json:"comparisons"`
-	TopMovers     map[profiles.Kind][]profiles.Mover `json:"top_movers"`
-	Files         []string                           `json:"files"`
+	report.Header
+	Settings    resultsSettings                    `json:"settings"`
+	Elapsed     string                             `json:"elapsed"`
+	Measurement *measure.Result                    `json:"measurement"`
+	Comparisons []report.Comparison                `json:"comparisons"`
+	TopMovers   map[profiles.Kind][]profiles.Mover `json:"top_movers"`
+	Files       []string                           `json:"files"`
 }
 
 type resultsSettings struct {
@@ -42,8 +38,7 @@ type resultsSettings struct {
 
 func (o *profileOutcome) results(files []string) resultsFile {
 	return resultsFile{
-		SchemaVersion: report.SchemaVersion, Tool: "perfbench", Command: o.opts.command,
-		Created: time.Now().UTC(), Env: o.env,
+		Header: report.NewHeader(o.opts.command, report.SchemaVersion, time.Now().UTC(), o.env),
 		Settings: resultsSettings{
 			Toggle: o.opts.toggle.Name, Workload: o.opts.workload.Name,
 			Off: o.opts.off.String(), On: o.opts.on.String(),

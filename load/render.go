@@ -379,18 +379,14 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 
 // document is the layout of results.json.
 type document struct {
-	SchemaVersion int          `json:"schema_version"`
-	Tool          string       `json:"tool"`
-	Command       string       `json:"command"`
-	Created       time.Time    `json:"created"`
-	Env           report.Env   `json:"env"`
-	Settings      docSettings  `json:"settings"`
-	Targets       docTargets   `json:"targets"`
-	Sides         []docSide    `json:"sides"`
-	Passed        bool         `json:"passed"`
-	Missed        []string     `json:"missed"`
-	Files         []string     `json:"files"`
-	Notes         docNotesJSON `json:"notes"`
+	report.Header
+	Settings docSettings  `json:"settings"`
+	Targets  docTargets   `json:"targets"`
+	Sides    []docSide    `json:"sides"`
+	Passed   bool         `json:"passed"`
+	Missed   []string     `json:"missed"`
+	Files    []string     `json:"files"`
+	Notes    docNotesJSON `json:"notes"`
 }
 
 type docSettings struct {
@@ -439,7 +435,7 @@ type docNotesJSON struct {
 func (rep *Report) JSON() ([]byte, error) {
 	c := rep.Config
 	d := document{
-		SchemaVersion: SchemaVersion, Tool: "perfbench", Command: rep.Command, Created: rep.Created, Env: rep.Env,
+		Header: report.NewHeader(rep.Command, SchemaVersion, rep.Created, rep.Env),
 		Settings: docSettings{
 			Scenario: c.Scenario, Multiplier: c.Multiplier, Scheduled: c.Ops(), Agents: c.Agents,
 			MailboxSize: c.MailboxSize, Toggle: rep.Toggle, ClosedLoop: c.ClosedLoop, Dir: rep.Dir,

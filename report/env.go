@@ -153,3 +153,20 @@ func (e Env) Diff(o Env) []string {
 	add("hostname", e.Hostname, o.Hostname)
 	return d
 }
+
+// Header opens every results.json perfbench writes, embedded so its fields
+// come first: which layout (a schema version per command), which command,
+// when, and on what machine.
+type Header struct {
+	SchemaVersion int       `json:"schema_version"`
+	Tool          string    `json:"tool"`
+	Command       string    `json:"command"`
+	Created       time.Time `json:"created"`
+	Env           Env       `json:"env"`
+}
+
+// NewHeader fills a Header for command, with its layout version, created
+// at the given time on env.
+func NewHeader(command string, version int, created time.Time, env Env) Header {
+	return Header{SchemaVersion: version, Tool: "perfbench", Command: command, Created: created, Env: env}
+}
