@@ -14,8 +14,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
 
@@ -66,7 +68,7 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 }
 
 func runBaselineSave(c *cli.Context, d suiteDeps) error {
-	preset, err := parsePreset(c, report.MinSamplesForCI)
+	preset, err := parsePreset(c, stats.MinSamplesForCI)
 	if err != nil {
 		return err
 	}
@@ -106,7 +108,7 @@ func runBaselineSave(c *cli.Context, d suiteDeps) error {
 			probes[id] = append(probes[id], v...)
 		}
 	}
-	f := baseline.NewPasses(report.CurrentEnv(), preset, all, probes)
+	f := baseline.NewPasses(machine.Current(), preset, all, probes)
 	if err := baseline.Save(path, f); err != nil {
 		return err
 	}
@@ -226,7 +228,7 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		return usageError{fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)}
 	}
 	stderr := c.App.ErrWriter
-	warn, info := baseline.EnvDiff(b.Env, report.CurrentEnv())
+	warn, info := baseline.EnvDiff(b.Env, machine.Current())
 	if len(warn) > 0 {
 		fmt.Fprintf(stderr, "perfbench: WARNING: this machine or build differs from the baseline's, so numbers may move for reasons other than the code:\n")
 		for _, w := range warn {

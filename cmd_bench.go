@@ -13,8 +13,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -150,7 +152,7 @@ type benchOutcome struct {
 	opts    []string
 	strict  bool
 	root    string
-	env     report.Env
+	env     machine.Env
 	runs    []benchRun
 	rows    []suite.Row
 	elapsed time.Duration
@@ -177,7 +179,7 @@ func runBench(c *cli.Context, d suiteDeps) error {
 		return err
 	}
 	start := time.Now()
-	out := &benchOutcome{preset: preset, opts: c.StringSlice("opt"), strict: c.Bool("strict"), root: root, env: report.CurrentEnv()}
+	out := &benchOutcome{preset: preset, opts: c.StringSlice("opt"), strict: c.Bool("strict"), root: root, env: machine.Current()}
 	for i, r := range runs {
 		br, err := benchOne(c, d, r, ws[r.Workload], preset, root, fmt.Sprintf("[%d/%d] %s", i+1, len(runs), r.ID))
 		if err != nil {
@@ -274,11 +276,11 @@ type benchSettings struct {
 }
 
 type benchRunJSON struct {
-	Run         suite.Run           `json:"run"`
-	Dir         string              `json:"dir"`
-	Elapsed     string              `json:"elapsed"`
-	Measurement *measure.Result     `json:"measurement"`
-	Comparisons []report.Comparison `json:"comparisons"`
+	Run         suite.Run          `json:"run"`
+	Dir         string             `json:"dir"`
+	Elapsed     string             `json:"elapsed"`
+	Measurement *measure.Result    `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
 }
 
 func (o *benchOutcome) results(withRuns bool) benchResults {
@@ -322,7 +324,7 @@ func (o *benchOutcome) write() ([]string, error) {
 // writeBench writes every round of every run; config keys opt, workload
 // and toggle let benchstat split them (benchstat -col toggle bench.txt).
 func (o *benchOutcome) writeBench(w io.Writer) error {
-	var units []report.Metric
+	var units []stats.Metric
 	seen := map[string]bool{}
 	var rounds []report.BenchRound
 	for _, r := range o.runs {

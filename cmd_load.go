@@ -14,6 +14,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/load"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
@@ -176,7 +177,7 @@ func commandLine(c *cli.Context) string {
 // runLoad runs each side in turn, reporting progress on stderr.
 func runLoad(ctx context.Context, progress io.Writer, o loadOptions) (*load.Report, error) {
 	rep := &load.Report{
-		Config: o.cfg, Toggle: o.toggle, Env: report.CurrentEnv(), Created: time.Now().UTC(), Dir: o.dir,
+		Config: o.cfg, Toggle: o.toggle, Env: machine.Current(), Created: time.Now().UTC(), Dir: o.dir,
 	}
 	for i, s := range o.sides {
 		if i > 0 {

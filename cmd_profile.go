@@ -11,10 +11,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiles"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -165,9 +166,9 @@ func prepareDir(dir string) (cleanup func(), err error) {
 // profileOutcome is a finished profile run, held in memory until written.
 type profileOutcome struct {
 	opts        profileOptions
-	env         report.Env
+	env         machine.Env
 	res         *measure.Result
-	comparisons []report.Comparison
+	comparisons []stats.Comparison
 	sets        map[profiles.Side]profiles.Set
 	movers      map[profiles.Kind][]profiles.Mover
 	elapsed     time.Duration
@@ -186,7 +187,7 @@ func runProfile(ctx context.Context, o profileOptions, progress func(measure.Eve
 		return nil, err
 	}
 	out := &profileOutcome{
-		opts: o, env: report.CurrentEnv(), res: res, comparisons: res.Compare(),
+		opts: o, env: machine.Current(), res: res, comparisons: res.Compare(),
 		sets:   map[profiles.Side]profiles.Set{},
 		movers: map[profiles.Kind][]profiles.Mover{},
 	}

@@ -15,8 +15,10 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiles"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // perfbench runs the CLI in-process and returns exit code, stdout, stderr.
@@ -89,7 +91,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 
 	var res struct {
 		SchemaVersion int `json:"schema_version"`
-		Env           report.Env
+		Env           machine.Env
 		Settings      resultsSettings
 		Measurement   struct {
 			Samples []struct {
@@ -98,7 +100,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 				Values map[string]float64 `json:"values"`
 			} `json:"samples"`
 		} `json:"measurement"`
-		Comparisons []report.Comparison         `json:"comparisons"`
+		Comparisons []stats.Comparison          `json:"comparisons"`
 		TopMovers   map[string][]profiles.Mover `json:"top_movers"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))

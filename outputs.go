@@ -11,6 +11,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiles"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // resultsFile is the layout of results.json. Bump report.SchemaVersion on
@@ -20,7 +21,7 @@ type resultsFile struct {
 	Settings    resultsSettings                    `json:"settings"`
 	Elapsed     string                             `json:"elapsed"`
 	Measurement *measure.Result                    `json:"measurement"`
-	Comparisons []report.Comparison                `json:"comparisons"`
+	Comparisons []stats.Comparison                 `json:"comparisons"`
 	TopMovers   map[profiles.Kind][]profiles.Mover `json:"top_movers"`
 	Files       []string                           `json:"files"`
 }

@@ -7,8 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
 
@@ -113,11 +114,11 @@ const (
 
 // Finding is the gate's look at one metric of one side of one run.
 type Finding struct {
-	Run      string         `json:"run"`
-	Side     string         `json:"side"`
-	Metric   report.Metric  `json:"metric"`
-	Baseline report.Summary `json:"baseline"`
-	Now      report.Summary `json:"now"`
+	Run      string        `json:"run"`
+	Side     string        `json:"side"`
+	Metric   stats.Metric  `json:"metric"`
+	Baseline stats.Summary `json:"baseline"`
+	Now      stats.Summary `json:"now"`
 	// DeltaPct is (now − baseline)/|baseline| of the medians, in %.
 	DeltaPct float64 `json:"delta_pct"`
 	// WorsePct is DeltaPct turned so that positive is worse, whichever way
@@ -148,26 +149,26 @@ type Finding struct {
 // any significant move off 0 the worse way (say, failures appearing) is a
 // regression, the better way an improvement. Metrics outside the gate are
 // Ungated instead of Regressed.
-func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Finding {
-	c := report.Compare(m, base, now)
+func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding {
+	c := stats.Compare(m, base, now)
 	f := Finding{
 		Metric: m, Baseline: c.Off, Now: c.On, DeltaPct: c.DeltaPct, P: c.P,
 		TolerancePct: tol * 100, Gated: gated, Status: Unchanged,
 	}
 	f.WorsePct = f.DeltaPct
-	if m.Better == report.HigherIsBetter {
+	if m.Better == stats.HigherIsBetter {
 		f.WorsePct = -f.DeltaPct
 	}
-	if c.Off.N < report.MinSamplesForTest || c.On.N < report.MinSamplesForTest {
-		f.Note = fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, report.MinSamplesForTest)
+	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
+		f.Note = fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, stats.MinSamplesForTest)
 		return f
 	}
-	significant := c.P < report.Alpha
+	significant := c.P < stats.Alpha
 	var worse, better bool
 	if c.Off.Center == 0 {
 		up := c.On.Center > 0
 		moved := c.On.Center != 0
-		worse = significant && moved && up == (m.Better == report.LowerIsBetter)
+		worse = significant && moved && up == (m.Better == stats.LowerIsBetter)
 		better = significant && moved && !worse
 		if moved {
 			f.Note = "baseline median is 0: any significant move counts"
@@ -177,7 +178,7 @@ func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Findin
 		// The least-worse and least-better ends of the change, in %,
 		// positive meaning worse.
 		leastWorse, leastBetter := f.DeltaPct-down, -f.DeltaPct-up
-		if m.Better == report.HigherIsBetter {
+		if m.Better == stats.HigherIsBetter {
 			leastWorse, leastBetter = -f.DeltaPct-up, f.DeltaPct-down
 		}
 		worse = significant && leastWorse > f.TolerancePct
@@ -212,7 +213,7 @@ const oneSided = 1.645 / 1.96
 // CI half-widths of the two sides on the relevant ends, added in
 // quadrature, one-sided. Without CIs (too few rounds) it is 0 and the
 // medians decide.
-func changeUncertainty(base, now report.Summary) (up, down float64) {
+func changeUncertainty(base, now stats.Summary) (up, down float64) {
 	if base.Center == 0 {
 		return 0, 0
 	}
@@ -242,8 +243,8 @@ type Report struct {
 	EnvInfo     []string `json:"env_info,omitempty"`
 	// Machine compares the machine probes of the check with the
 	// baseline's; MachineWarning is set when the machine itself moved.
-	Machine        *report.Comparison `json:"machine,omitempty"`
-	MachineWarning string             `json:"machine_warning,omitempty"`
+	Machine        *stats.Comparison `json:"machine,omitempty"`
+	MachineWarning string            `json:"machine_warning,omitempty"`
 }
 
 // Regressions lists the findings that fail the gate.
@@ -318,7 +319,7 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 
 // EnvDiff splits the differences between the baseline's environment and
 // the current one into warnings and expected information.
-func EnvDiff(base, now report.Env) (warnings, info []string) {
+func EnvDiff(base, now machine.Env) (warnings, info []string) {
 	for _, d := range base.Diff(now) {
 		if strings.HasPrefix(d, "git commit:") || strings.HasPrefix(d, "hostname:") {
 			info = append(info, d)

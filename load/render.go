@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
@@ -25,7 +26,7 @@ type Side struct {
 type Report struct {
 	Config  Config // the normalized settings both sides share (Features aside)
 	Toggle  string // the toggle compared off vs on, if any
-	Env     report.Env
+	Env     machine.Env
 	Command string
 	Created time.Time
 	Dir     string

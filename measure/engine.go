@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -70,13 +70,13 @@ type Round struct {
 
 // Result is everything one measurement produced.
 type Result struct {
-	Workload  string          `json:"workload"`
-	Off       string          `json:"off"` // features.Set.String of each side
-	On        string          `json:"on"`
-	Rounds    int             `json:"rounds"`
-	Benchtime string          `json:"benchtime"`
-	Metrics   []report.Metric `json:"metrics"`
-	Samples   []Round         `json:"samples"`
+	Workload  string         `json:"workload"`
+	Off       string         `json:"off"` // features.Set.String of each side
+	On        string         `json:"on"`
+	Rounds    int            `json:"rounds"`
+	Benchtime string         `json:"benchtime"`
+	Metrics   []stats.Metric `json:"metrics"`
+	Samples   []Round        `json:"samples"`
 }
 
 // Values returns one metric's per-round values for a side, in round order.
@@ -91,10 +91,10 @@ func (r *Result) Values(side Side, metric string) []float64 {
 }
 
 // Compare summarizes and compares every metric.
-func (r *Result) Compare() []report.Comparison {
-	var cs []report.Comparison
+func (r *Result) Compare() []stats.Comparison {
+	var cs []stats.Comparison
 	for _, m := range r.Metrics {
-		cs = append(cs, report.Compare(m, r.Values(Off, m.Name), r.Values(On, m.Name)))
+		cs = append(cs, stats.Compare(m, r.Values(Off, m.Name), r.Values(On, m.Name)))
 	}
 	return cs
 }
@@ -102,16 +102,16 @@ func (r *Result) Compare() []report.Comparison {
 // EngineMetrics are measured for every workload. Noise thresholds reflect
 // what an A/A run on a shared 2-core machine shows: time moves by a few
 // percent, allocation counts hardly at all.
-func EngineMetrics() []report.Metric {
-	return []report.Metric{
-		{Name: NsPerOp, Better: report.LowerIsBetter, Noise: 0.03},
-		{Name: OpsPerSec, Better: report.HigherIsBetter, Noise: 0.03},
-		{Name: CPUNsPerOp, Better: report.LowerIsBetter, Noise: 0.03},
-		{Name: BytesPerOp, Better: report.LowerIsBetter, Noise: 0.01},
-		{Name: AllocsPerOp, Better: report.LowerIsBetter, Noise: 0.01},
-		{Name: GCPerOp, Better: report.LowerIsBetter, Noise: 0.05},
-		{Name: GCPauseNsOp, Better: report.LowerIsBetter, Noise: 0.10},
-		{Name: PeakHeap, Better: report.LowerIsBetter, Noise: 0.05},
+func EngineMetrics() []stats.Metric {
+	return []stats.Metric{
+		{Name: NsPerOp, Better: stats.LowerIsBetter, Noise: 0.03},
+		{Name: OpsPerSec, Better: stats.HigherIsBetter, Noise: 0.03},
+		{Name: CPUNsPerOp, Better: stats.LowerIsBetter, Noise: 0.03},
+		{Name: BytesPerOp, Better: stats.LowerIsBetter, Noise: 0.01},
+		{Name: AllocsPerOp, Better: stats.LowerIsBetter, Noise: 0.01},
+		{Name: GCPerOp, Better: stats.LowerIsBetter, Noise: 0.05},
+		{Name: GCPauseNsOp, Better: stats.LowerIsBetter, Noise: 0.10},
+		{Name: PeakHeap, Better: stats.LowerIsBetter, Noise: 0.05},
 	}
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -52,7 +52,7 @@ type fake struct {
 func (f fake) workload() workloads.Workload {
 	return workloads.Workload{
 		Name:    "fake",
-		Metrics: []report.Metric{{Name: "units/op"}},
+		Metrics: []stats.Metric{{Name: "units/op"}},
 		New: func(s features.Set) (workloads.Instance, error) {
 			return &fakeInst{f: f, side: s.String()}, nil
 		},
@@ -115,7 +115,7 @@ func TestMeasureAlternatesSides(t *testing.T) {
 	for _, c := range res.Compare() {
 		names[c.Metric.Name] = true
 	}
-	for _, m := range append(EngineMetrics(), report.Metric{Name: "units/op"}) {
+	for _, m := range append(EngineMetrics(), stats.Metric{Name: "units/op"}) {
 		if !names[m.Name] {
 			t.Errorf("no comparison for %s", m.Name)
 		}

@@ -3,6 +3,8 @@ package report
 import (
 	"math"
 	"testing"
+
+	"github.com/perfbench/perfbench/stats"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -57,15 +59,15 @@ func TestFormatValue(t *testing.T) {
 
 func TestFormatSummary(t *testing.T) {
 	tests := []struct {
-		s    Summary
+		s    stats.Summary
 		want string
 	}{
-		{Summary{N: 10, Center: 1000, Lo: 980, Hi: 1030, HasCI: true}, "1.00 µs/op ± 3.0%"},
-		{Summary{N: 10, Center: 1000, Lo: 800, Hi: 1150, HasCI: true}, "1.00 µs/op ± 20%"},
-		{Summary{N: 10, Center: 1000, Lo: 1000, Hi: 1000, HasCI: true}, "1.00 µs/op ± 0%"},
-		{Summary{N: 3, Center: 1000, Lo: 1000, Hi: 1000}, "1.00 µs/op (no CI)"},
-		{Summary{N: 10, Center: 0, Lo: 0, Hi: 2, HasCI: true}, "0 ns/op [0 ns/op, 2 ns/op]"},
-		{Summary{}, "n/a"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 980, Hi: 1030, HasCI: true}, "1.00 µs/op ± 3.0%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 800, Hi: 1150, HasCI: true}, "1.00 µs/op ± 20%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 1000, Hi: 1000, HasCI: true}, "1.00 µs/op ± 0%"},
+		{stats.Summary{N: 3, Center: 1000, Lo: 1000, Hi: 1000}, "1.00 µs/op (no CI)"},
+		{stats.Summary{N: 10, Center: 0, Lo: 0, Hi: 2, HasCI: true}, "0 ns/op [0 ns/op, 2 ns/op]"},
+		{stats.Summary{}, "n/a"},
 	}
 	for _, tt := range tests {
 		if got := FormatSummary(tt.s, "ns/op"); got != tt.want {

@@ -6,16 +6,19 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // MarkdownSummary is what summary.md shows. The caller fills it from the
 // run; report only lays it out.
 type MarkdownSummary struct {
 	Toggle, Workload string
-	Env              Env
+	Env              machine.Env
 	// Settings are short "key=value" items ("rounds=10", "warmup=1s").
 	Settings    []string
-	Comparisons []Comparison
+	Comparisons []stats.Comparison
 	// Sections are extra tables (criteria, load verdicts) shown after the
 	// comparison table, in order.
 	Sections []Section
@@ -65,7 +68,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 		return fmt.Errorf("report: summary results: %w", err)
 	}
 	writeNotes(&b, Markdown, s.Comparisons)
-	fmt.Fprintf(&b, "\nMedian ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).\n", Alpha)
+	fmt.Fprintf(&b, "\nMedian ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).\n", stats.Alpha)
 
 	for _, sec := range s.Sections {
 		fmt.Fprintf(&b, "\n### %s\n\n", escapeMarkdown(sec.Title))

@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Format selects how tables are printed.
@@ -46,12 +47,12 @@ var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"
 // comparisons' notes below the table, since a "~" or "?" without its reason
 // invites a guess. JSON carries the full Comparison values (with raw
 // numbers), wrapped with the schema version and title.
-func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) error {
+func WriteComparisons(w io.Writer, f Format, title string, cs []stats.Comparison) error {
 	if f == JSON {
 		doc := struct {
-			SchemaVersion int          `json:"schema_version"`
-			Title         string       `json:"title,omitempty"`
-			Comparisons   []Comparison `json:"comparisons"`
+			SchemaVersion int                `json:"schema_version"`
+			Title         string             `json:"title,omitempty"`
+			Comparisons   []stats.Comparison `json:"comparisons"`
 		}{SchemaVersion, title, SanitizeComparisons(cs)}
 		return WriteJSON(w, doc)
 	}
@@ -75,7 +76,7 @@ func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) erro
 
 // ComparisonRows formats comparisons as table cells, for callers that add
 // columns of their own.
-func ComparisonRows(cs []Comparison) [][]string {
+func ComparisonRows(cs []stats.Comparison) [][]string {
 	rows := make([][]string, 0, len(cs))
 	for _, c := range cs {
 		delta := "n/a"
@@ -97,7 +98,7 @@ func ComparisonRows(cs []Comparison) [][]string {
 // FormatSummary prints a median with the half-width of its CI as a
 // percentage, as benchstat does ("1.52 µs/op ± 2%"). A CI that cannot be
 // expressed relative to the median (median 0) is printed as [lo, hi].
-func FormatSummary(s Summary, unit string) string {
+func FormatSummary(s stats.Summary, unit string) string {
 	switch {
 	case s.N == 0:
 		return "n/a"
@@ -118,18 +119,18 @@ func FormatSummary(s Summary, unit string) string {
 	return fmt.Sprintf("%s ± %.*f%%", FormatValue(s.Center, unit), prec, half)
 }
 
-func formatP(c Comparison) string {
+func formatP(c stats.Comparison) string {
 	n := fmt.Sprintf("n=%d", c.Off.N)
 	if c.Off.N != c.On.N {
 		n = fmt.Sprintf("n=%d+%d", c.Off.N, c.On.N)
 	}
-	if c.Off.N < MinSamplesForTest || c.On.N < MinSamplesForTest {
+	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
 		return "n/a " + n // never tested; P=1 is a placeholder
 	}
-	return strings.TrimPrefix(formatPValue(c.P), "=") + " " + n
+	return stats.FormatP(c.P) + " " + n
 }
 
-func writeNotes(buf *bytes.Buffer, f Format, cs []Comparison) {
+func writeNotes(buf *bytes.Buffer, f Format, cs []stats.Comparison) {
 	first := true
 	for _, c := range cs {
 		if c.Note == "" {
@@ -301,8 +302,8 @@ func WriteJSON(w io.Writer, v any) error {
 // encoding/json refuses NaN and ±Inf and one bad value would lose the whole
 // results.json. Compare never produces them; this guards hand-built or
 // decoded values. A replaced number is named in the Note.
-func SanitizeComparisons(cs []Comparison) []Comparison {
-	out := make([]Comparison, len(cs))
+func SanitizeComparisons(cs []stats.Comparison) []stats.Comparison {
+	out := make([]stats.Comparison, len(cs))
 	for i, c := range cs {
 		var bad []string
 		fix := func(name string, v *float64, repl float64) {
@@ -314,7 +315,7 @@ func SanitizeComparisons(cs []Comparison) []Comparison {
 		fix("metric.noise", &c.Metric.Noise, 0)
 		for _, s := range []struct {
 			name string
-			s    *Summary
+			s    *stats.Summary
 		}{{"off", &c.Off}, {"on", &c.On}} {
 			fix(s.name+".center", &s.s.Center, 0)
 			fix(s.name+".lo", &s.s.Lo, s.s.Center)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 )
 
@@ -49,7 +50,7 @@ func (r Row) Cells() []string {
 //
 //   - each Primary run: the toggle's primary criterion (≥ 50 % better on
 //     its primary metric) and its specific criteria, then "no regression
-//     elsewhere": a WARN row for every other metric report.Compare calls
+//     elsewhere": a WARN row for every other metric stats.Compare calls
 //     Worse, or one PASS row saying none was;
 //   - the Cumulative run: an INFO row with the effect of all toggles on
 //     mixed, and the same regression scan;
@@ -133,7 +134,7 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 			continue
 		}
 		checked++
-		if c.Change != report.Worse {
+		if c.Change != stats.Worse {
 			continue
 		}
 		if c.Off.Center != 0 && math.Abs(c.DeltaPct) < MinWarnPct {
@@ -186,7 +187,7 @@ func assessCumulative(res Result) []Row {
 func assessVersus(rs []Result) Row {
 	type one struct {
 		single string
-		cmp    report.Comparison
+		cmp    stats.Comparison
 		v      Verdict
 	}
 	var all []one

@@ -8,11 +8,11 @@ import (
 	"runtime/metrics"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -50,7 +50,7 @@ func SignalMemory() workloads.Workload {
 			"the live heap they add after a full GC, per signal, is %s", memPayload, memChunk, RetainedMetric),
 		Op:      "one signal built, cast, held queued, then processed",
 		Toggles: []string{"zerocopy", "pooling", "batching"},
-		Metrics: []report.Metric{{Name: RetainedMetric, Better: report.LowerIsBetter, Noise: 0.02}},
+		Metrics: []stats.Metric{{Name: RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02}},
 		New:     newSignalMemory,
 	}
 }

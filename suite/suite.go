@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -182,20 +182,20 @@ func (p Preset) Settings() measure.Settings {
 
 // Result is one finished run.
 type Result struct {
-	Run         Run                 `json:"run"`
-	Measurement *measure.Result     `json:"measurement"`
-	Comparisons []report.Comparison `json:"comparisons"`
-	Elapsed     time.Duration       `json:"-"`
+	Run         Run                `json:"run"`
+	Measurement *measure.Result    `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
+	Elapsed     time.Duration      `json:"-"`
 }
 
 // Comparison finds one metric's comparison.
-func (r Result) Comparison(metric string) (report.Comparison, bool) {
+func (r Result) Comparison(metric string) (stats.Comparison, bool) {
 	for _, c := range r.Comparisons {
 		if c.Metric.Name == metric {
 			return c, true
 		}
 	}
-	return report.Comparison{}, false
+	return stats.Comparison{}, false
 }
 
 // Measure builds the run's workload on both sides and measures it in

@@ -1,4 +1,4 @@
-package report
+package stats
 
 import (
 	"math"
@@ -221,26 +221,47 @@ func TestCompareDeltaBounds(t *testing.T) {
 	}
 }
 
-func TestRatioAndSpeedup(t *testing.T) {
-	off := Summary{N: 10, Center: 200}
-	on := Summary{N: 10, Center: 600}
-	if r, ok := Ratio(off, on); !ok || r != 3 {
-		t.Errorf("Ratio = %v, %v; want 3, true", r, ok)
+func TestDirectionText(t *testing.T) {
+	var d Direction
+	if err := d.UnmarshalText([]byte("sideways")); err == nil || !strings.Contains(err.Error(), "lower, higher") {
+		t.Errorf("UnmarshalText(sideways) error = %v", err)
 	}
-	if r, ok := Speedup(Metric{Better: HigherIsBetter}, off, on); !ok || r != 3 {
-		t.Errorf("Speedup(higher) = %v, %v; want 3, true", r, ok)
+	if _, err := Direction(7).MarshalText(); err == nil {
+		t.Error("MarshalText(7) succeeded")
 	}
-	if r, ok := Speedup(Metric{Better: LowerIsBetter}, on, off); !ok || r != 3 {
-		t.Errorf("Speedup(lower) = %v, %v; want 3, true", r, ok)
+}
+
+func TestFormatP(t *testing.T) {
+	for _, tt := range []struct {
+		p           float64
+		bare, prose string
+	}{{0.0123, "0.012", "p=0.012"}, {0.0004, "<0.001", "p<0.001"}, {1, "1.000", "p=1.000"}} {
+		if got := FormatP(tt.p); got != tt.bare {
+			t.Errorf("FormatP(%g) = %q, want %q", tt.p, got, tt.bare)
+		}
+		if got := PEquals(tt.p); got != tt.prose {
+			t.Errorf("PEquals(%g) = %q, want %q", tt.p, got, tt.prose)
+		}
 	}
-	if _, ok := Ratio(Summary{N: 10, Center: 0}, on); ok {
-		t.Error("Ratio from a zero median reported ok")
+}
+
+func TestSideText(t *testing.T) {
+	for _, s := range []Side{Off, On} {
+		b, err := s.MarshalText()
+		if err != nil || string(b) != s.String() {
+			t.Fatalf("MarshalText(%v) = %q, %v", s, b, err)
+		}
+		var back Side
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Fatalf("UnmarshalText(%q) = %v, %v", b, back, err)
+		}
 	}
-	if _, ok := Ratio(Summary{}, on); ok {
-		t.Error("Ratio of an empty summary reported ok")
+	var s Side
+	if err := s.UnmarshalText([]byte("diff")); err == nil || !strings.Contains(err.Error(), "off, on") {
+		t.Errorf("UnmarshalText(diff) error = %v", err)
 	}
-	if r, ok := Ratio(on, Summary{N: 10}); !ok || r != 0 {
-		t.Errorf("Ratio to zero = %v, %v; want 0, true", r, ok)
+	if _, err := Side(2).MarshalText(); err == nil {
+		t.Error("MarshalText(2) succeeded")
 	}
 }
 

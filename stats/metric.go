@@ -1,13 +1,52 @@
-// Package report turns measured samples into the numbers perfbench prints:
-// per-side summaries with confidence intervals, Mann-Whitney comparisons,
-// verdicts, and the tables and files (text, Markdown, JSON, Go benchmark
-// format) that carry them. It never runs a workload; it only reads samples.
-package report
+// Package stats is where perfbench decides what its numbers mean: the metric
+// model (name, which way is better, noise band, gate tolerance), the two
+// sides of a comparison, per-side medians with confidence intervals and the
+// comparison rules built on golang.org/x/perf/benchmath. It neither measures
+// nor prints; measure feeds it samples and report renders what it returns.
+package stats
 
 import "fmt"
 
-// SchemaVersion is bumped whenever the JSON layout of Run changes.
-const SchemaVersion = 1
+// Side is one half of an off/on comparison. It reads and writes as "off"
+// and "on" in every file, table and flag.
+type Side int
+
+// The two sides, in the order every round, table and file lists them.
+const (
+	Off Side = iota
+	On
+)
+
+// Sides lists both sides in order.
+func Sides() []Side { return []Side{Off, On} }
+
+func (s Side) String() string {
+	if s == On {
+		return "on"
+	}
+	return "off"
+}
+
+// MarshalText writes "off" or "on".
+func (s Side) MarshalText() ([]byte, error) {
+	if s != Off && s != On {
+		return nil, fmt.Errorf("stats: invalid side %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText reads "off" or "on".
+func (s *Side) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "off":
+		*s = Off
+	case "on":
+		*s = On
+	default:
+		return fmt.Errorf("stats: invalid side %q (valid: off, on)", b)
+	}
+	return nil
+}
 
 // Direction says which way a metric improves.
 type Direction int
@@ -30,7 +69,7 @@ func (d Direction) String() string {
 // that a reader would have to look up.
 func (d Direction) MarshalText() ([]byte, error) {
 	if d != LowerIsBetter && d != HigherIsBetter {
-		return nil, fmt.Errorf("report: invalid direction %d", int(d))
+		return nil, fmt.Errorf("stats: invalid direction %d", int(d))
 	}
 	return []byte(d.String()), nil
 }
@@ -43,7 +82,7 @@ func (d *Direction) UnmarshalText(b []byte) error {
 	case "higher":
 		*d = HigherIsBetter
 	default:
-		return fmt.Errorf("report: invalid direction %q (valid: lower, higher)", b)
+		return fmt.Errorf("stats: invalid direction %q (valid: lower, higher)", b)
 	}
 	return nil
 }

@@ -1,4 +1,8 @@
-package report
+// Package machine describes the machine and build a measurement was taken
+// on (Go version, OS/arch, CPUs, GOMAXPROCS, CPU model, git commit), so
+// that results carry it and a baseline check can say when two sets of
+// numbers come from different machines.
+package machine
 
 import (
 	"bufio"
@@ -30,9 +34,9 @@ type Env struct {
 // lock) must not stall a benchmark run for an optional field.
 const gitTimeout = 2 * time.Second
 
-// CurrentEnv describes this process. Fields that cannot be found stay
+// Current describes this process. Fields that cannot be found stay
 // empty; their absence is not an error.
-func CurrentEnv() Env {
+func Current() Env {
 	e := Env{
 		GoVersion:  runtime.Version(),
 		OS:         runtime.GOOS,
@@ -152,21 +156,4 @@ func (e Env) Diff(o Env) []string {
 	add("git commit", e.GitCommit, o.GitCommit)
 	add("hostname", e.Hostname, o.Hostname)
 	return d
-}
-
-// Header opens every results.json perfbench writes, embedded so its fields
-// come first: which layout (a schema version per command), which command,
-// when, and on what machine.
-type Header struct {
-	SchemaVersion int       `json:"schema_version"`
-	Tool          string    `json:"tool"`
-	Command       string    `json:"command"`
-	Created       time.Time `json:"created"`
-	Env           Env       `json:"env"`
-}
-
-// NewHeader fills a Header for command, with its layout version, created
-// at the given time on env.
-func NewHeader(command string, version int, created time.Time, env Env) Header {
-	return Header{SchemaVersion: version, Tool: "perfbench", Command: command, Created: created, Env: env}
 }

@@ -1,4 +1,4 @@
-package report
+package machine
 
 import (
 	"reflect"
@@ -23,7 +23,7 @@ func TestCPUModel(t *testing.T) {
 }
 
 func TestCurrentEnv(t *testing.T) {
-	e := CurrentEnv()
+	e := Current()
 	if e.GoVersion != runtime.Version() || e.OS != runtime.GOOS || e.Arch != runtime.GOARCH ||
 		e.CPUs != runtime.NumCPU() || e.GOMAXPROCS != runtime.GOMAXPROCS(0) {
 		t.Errorf("CurrentEnv = %+v", e)

@@ -1,4 +1,4 @@
-package report
+package stats
 
 import (
 	"fmt"
@@ -116,8 +116,8 @@ func Compare(m Metric, off, on []float64) (c Comparison) {
 	}
 	if !o.HasCI || !n.HasCI {
 		c.Change = Unknown
-		notes = append(notes, fmt.Sprintf("p%s but %d vs %d samples give no %.0f%% CI (need %d per side): size of the change unknown",
-			formatPValue(c.P), o.N, n.N, Confidence*100, MinSamplesForCI))
+		notes = append(notes, fmt.Sprintf("%s but %d vs %d samples give no %.0f%% CI (need %d per side): size of the change unknown",
+			PEquals(c.P), o.N, n.N, Confidence*100, MinSamplesForCI))
 		return c
 	}
 
@@ -131,8 +131,8 @@ func Compare(m Metric, off, on []float64) (c Comparison) {
 		up = false
 	default:
 		c.Change = NoDiff
-		notes = append(notes, fmt.Sprintf("p%s but the CI of the change %s is not wholly beyond the ±%g%% noise band",
-			formatPValue(c.P), changeRange(c, lo, hi), noise(m)*100))
+		notes = append(notes, fmt.Sprintf("%s but the CI of the change %s is not wholly beyond the ±%g%% noise band",
+			PEquals(c.P), changeRange(c, lo, hi), noise(m)*100))
 		return c
 	}
 	if up == (m.Better == HigherIsBetter) {
@@ -149,33 +149,24 @@ func (c Comparison) DeltaDefined() bool {
 	return c.Off.Center != 0 || c.On.Center == 0
 }
 
-// Ratio gives on/off of the medians (3 means "three times as much"), which
-// is how throughput targets such as "3-5x" are stated. ok is false when the
-// off median is 0 or either side has no samples.
-func Ratio(off, on Summary) (ratio float64, ok bool) {
-	if off.N == 0 || on.N == 0 || off.Center == 0 {
-		return 0, false
-	}
-	return on.Center / off.Center, true
-}
-
-// Speedup gives the improvement factor in m's own direction: on/off when
-// higher is better, off/on when lower is better, so 2 always means "twice
-// as good" and 0.5 "half as good". ok is false when the divisor is 0.
-func Speedup(m Metric, off, on Summary) (factor float64, ok bool) {
-	if m.Better == HigherIsBetter {
-		return Ratio(off, on)
-	}
-	return Ratio(on, off)
-}
-
-// formatPValue gives "=0.012" or "<0.001": three decimals would print a
-// tiny p as "0.000", which reads as impossible certainty.
-func formatPValue(p float64) string {
+// FormatP is the one spelling of a p-value perfbench prints: "0.012", or
+// "<0.001" because three decimals would print a tiny p as "0.000", which
+// reads as impossible certainty. Prose writes "p=" + FormatP(p) unless it
+// starts with "<" (see PEquals).
+func FormatP(p float64) string {
 	if p < 0.001 {
 		return "<0.001"
 	}
-	return fmt.Sprintf("=%.3f", p)
+	return fmt.Sprintf("%.3f", p)
+}
+
+// PEquals gives "p=0.012" or "p<0.001" for prose and notes.
+func PEquals(p float64) string {
+	f := FormatP(p)
+	if strings.HasPrefix(f, "<") {
+		return "p" + f
+	}
+	return "p=" + f
 }
 
 func changeRange(c Comparison, lo, hi float64) string {

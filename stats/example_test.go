@@ -1,24 +1,26 @@
-package report_test
+package stats_test
 
 import (
 	"fmt"
 	"os"
 
+	"github.com/perfbench/perfbench/stats"
+
 	"github.com/perfbench/perfbench/report"
 )
 
 func ExampleCompare() {
-	nsPerOp := report.Metric{Name: "ns/op", Better: report.LowerIsBetter, Noise: 0.02}
+	nsPerOp := stats.Metric{Name: "ns/op", Better: stats.LowerIsBetter, Noise: 0.02}
 	off := []float64{1012, 1005, 1030, 998, 1021, 1040, 1009, 1017, 1001, 1026}
 	on := []float64{812, 805, 821, 799, 830, 808, 815, 826, 802, 818}
 
-	c := report.Compare(nsPerOp, off, on)
+	c := stats.Compare(nsPerOp, off, on)
 	fmt.Printf("off median %.1f [%g, %g], on median %.1f [%g, %g]\n",
 		c.Off.Center, c.Off.Lo, c.Off.Hi, c.On.Center, c.On.Lo, c.On.Hi)
 	fmt.Printf("delta %.2f%% (change within [%.1f%%, %.1f%%]), p=%.5f: %s\n",
 		c.DeltaPct, c.DeltaLoPct, c.DeltaHiPct, c.P, c.Change)
 
-	if err := report.WriteComparisons(os.Stdout, report.Markdown, "", []report.Comparison{c}); err != nil {
+	if err := report.WriteComparisons(os.Stdout, report.Markdown, "", []stats.Comparison{c}); err != nil {
 		fmt.Println(err)
 	}
 	// Output:
