@@ -301,7 +301,7 @@ func checkRows(rep baseline.Report, all bool) [][]string {
 			}
 		}
 		rows = append(rows, []string{
-			f.Run, f.Side, f.Metric.Name,
+			f.Run, f.Side.String(), f.Metric.Name,
 			report.FormatSummary(f.Baseline, f.Metric.Name), report.FormatSummary(f.Now, f.Metric.Name),
 			delta, p, tol, string(f.Status), f.Note,
 		})

@@ -179,7 +179,7 @@ func TestBaselineSaveCheckEndToEnd(t *testing.T) {
 	flagged := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.Status == baseline.Regressed {
-			flagged[f.Side+" "+f.Metric.Name] = true
+			flagged[f.Side.String()+" "+f.Metric.Name] = true
 			if f.DeltaPct < 15 || f.DeltaPct > 25 {
 				t.Errorf("%s %s moved %+.1f %%, want about +20 %%", f.Side, f.Metric.Name, f.DeltaPct)
 			}

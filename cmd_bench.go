@@ -337,7 +337,7 @@ func (o *benchOutcome) writeBench(w io.Writer) error {
 		for _, s := range r.Measurement.Samples {
 			rounds = append(rounds, report.BenchRound{
 				Name:   "Suite/" + r.Run.ID,
-				Config: map[string]string{"opt": r.Run.Opt, "workload": r.Run.Workload, "toggle": s.Side},
+				Config: map[string]string{"opt": r.Run.Opt, "workload": r.Run.Workload, "toggle": s.Side.String()},
 				Iters:  s.Ops, Values: s.Values,
 			})
 		}

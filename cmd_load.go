@@ -194,7 +194,7 @@ func runLoad(ctx context.Context, progress io.Writer, o loadOptions) (*load.Repo
 		if err != nil {
 			return nil, err
 		}
-		rep.Sides = append(rep.Sides, load.Side{Label: s.label, Result: res})
+		rep.Sides = append(rep.Sides, load.Variant{Label: s.label, Result: res})
 	}
 	return rep, nil
 }

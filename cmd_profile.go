@@ -191,7 +191,7 @@ func runProfile(ctx context.Context, o profileOptions, progress func(measure.Eve
 		sets:   map[profiles.Side]profiles.Set{},
 		movers: map[profiles.Kind][]profiles.Mover{},
 	}
-	for _, side := range []measure.Side{measure.Off, measure.On} {
+	for _, side := range []stats.Side{stats.Off, stats.On} {
 		set, err := pair.CaptureProfiles(ctx, side, res.ProfileOps(o.profileTime), progress)
 		if err != nil {
 			return nil, err

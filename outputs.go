@@ -104,7 +104,7 @@ func (o *profileOutcome) writeBench(w io.Writer) error {
 	var rounds []report.BenchRound
 	for _, s := range o.res.Samples {
 		rounds = append(rounds, report.BenchRound{
-			Name: name, Config: map[string]string{"toggle": s.Side},
+			Name: name, Config: map[string]string{"toggle": s.Side.String()},
 			Iters: s.Ops, Values: s.Values,
 		})
 	}

@@ -73,7 +73,7 @@ type Run struct {
 	Off      string     `json:"off"` // features.Set.String of each side
 	On       string     `json:"on"`
 	// OpsPerRound is what calibration chose per side; informative only.
-	OpsPerRound map[string]int `json:"ops_per_round,omitempty"`
+	OpsPerRound map[stats.Side]int `json:"ops_per_round,omitempty"`
 	// Probe holds the machine probe taken just before the run (see Probe).
 	Probe   []float64 `json:"probe_ns_per_unit,omitempty"`
 	Metrics []Metric  `json:"metrics"`
@@ -82,13 +82,13 @@ type Run struct {
 // Metric is one metric of one run, both sides.
 type Metric struct {
 	stats.Metric
-	Off Side `json:"off"`
-	On  Side `json:"on"`
+	Off Samples `json:"off"`
+	On  Samples `json:"on"`
 }
 
-// Side is one side's samples, in round order (pass after pass), and their
-// summary.
-type Side struct {
+// Samples are one side's samples, in round order (pass after pass), and
+// their summary.
+type Samples struct {
 	Summary stats.Summary `json:"summary"`
 	Samples []float64     `json:"samples"`
 	// PassMedians is the median of each pass's samples, when there were
@@ -97,12 +97,9 @@ type Side struct {
 	PassMedians []float64 `json:"pass_medians,omitempty"`
 }
 
-// Sides names the two sides in file order.
-var Sides = []string{"off", "on"}
-
-// Side returns the named side ("off" or "on").
-func (m Metric) Side(name string) Side {
-	if name == "on" {
+// Side returns one side's samples.
+func (m Metric) Side(side stats.Side) Samples {
+	if side == stats.On {
 		return m.On
 	}
 	return m.Off
@@ -133,7 +130,7 @@ func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, pr
 	for _, res := range passes[0] {
 		r := Run{
 			ID: res.Run.ID, Opt: res.Run.Opt, Workload: res.Run.Workload, Kind: res.Run.Kind, Toggle: res.Run.Toggle,
-			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[string]int{},
+			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[stats.Side]int{},
 			Probe: finiteOnly(probes[res.Run.ID]),
 		}
 		for _, s := range res.Measurement.Samples {
@@ -150,8 +147,8 @@ func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, pr
 		for _, m := range res.Measurement.Metrics {
 			r.Metrics = append(r.Metrics, Metric{
 				Metric: m,
-				Off:    pooledSide(same, measure.Off, m.Name),
-				On:     pooledSide(same, measure.On, m.Name),
+				Off:    pooledSide(same, stats.Off, m.Name),
+				On:     pooledSide(same, stats.On, m.Name),
 			})
 		}
 		f.Runs = append(f.Runs, r)
@@ -160,8 +157,8 @@ func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, pr
 }
 
 // pooledSide pools one metric of one side over the passes of a run.
-func pooledSide(passes []suite.Result, side measure.Side, metric string) Side {
-	var s Side
+func pooledSide(passes []suite.Result, side stats.Side, metric string) Samples {
+	var s Samples
 	for _, p := range passes {
 		v := finiteOnly(p.Measurement.Values(side, metric))
 		if len(v) == 0 {
@@ -343,7 +340,7 @@ func (f *File) Validate() error {
 				return fmt.Errorf("%s: empty or duplicate metric name %q", where, m.Name)
 			}
 			names[m.Name] = true
-			for _, side := range Sides {
+			for _, side := range stats.Sides() {
 				s := m.Side(side)
 				if len(s.Samples) < stats.MinSamplesForTest {
 					return fmt.Errorf("%s: %s %s has %d samples, need at least %d", where, m.Name, side, len(s.Samples), stats.MinSamplesForTest)

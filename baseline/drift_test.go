@@ -17,8 +17,8 @@ func pass(id string, vs ...float64) suite.Result {
 	res := &measure.Result{Metrics: []stats.Metric{nsOp}}
 	for i, v := range vs {
 		res.Samples = append(res.Samples,
-			measure.Round{Side: "off", Index: i, Ops: 100, Values: map[string]float64{"ns/op": v}},
-			measure.Round{Side: "on", Index: i, Ops: 100, Values: map[string]float64{"ns/op": v / 2}})
+			measure.Round{Side: stats.Off, Index: i, Ops: 100, Values: map[string]float64{"ns/op": v}},
+			measure.Round{Side: stats.On, Index: i, Ops: 100, Values: map[string]float64{"ns/op": v / 2}})
 	}
 	return suite.Result{Run: suite.Run{ID: id, Workload: "w", Opt: "jit", On: features.Set{JIT: true}}, Measurement: res}
 }
@@ -50,17 +50,18 @@ func TestDrift(t *testing.T) {
 	// run b not at all. The floor (90th percentile of 4 spreads) is a's.
 	want := 20.0 / 110
 	for _, tc := range []struct {
-		run, side string
-		want      float64
-	}{{"a", "off", want}, {"a", "on", want}, {"b", "off", want}, {"b", "on", want}, {"c", "off", want}} {
+		run  string
+		side stats.Side
+		want float64
+	}{{"a", stats.Off, want}, {"a", stats.On, want}, {"b", stats.Off, want}, {"b", stats.On, want}, {"c", stats.Off, want}} {
 		if got := d.For(tc.run, tc.side, "ns/op"); math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("drift %s %s = %v, want %v", tc.run, tc.side, got, tc.want)
 		}
 	}
-	if got := d.For("a", "off", "B/op"); got != 0 {
+	if got := d.For("a", stats.Off, "B/op"); got != 0 {
 		t.Errorf("drift of an unmeasured metric = %v", got)
 	}
-	if got := New(machine.Env{}, suite.Quick(), p1, nil).Drift().For("a", "off", "ns/op"); got != 0 {
+	if got := New(machine.Env{}, suite.Quick(), p1, nil).Drift().For("a", stats.Off, "ns/op"); got != 0 {
 		t.Errorf("single-pass drift = %v", got)
 	}
 }

@@ -115,7 +115,7 @@ const (
 // Finding is the gate's look at one metric of one side of one run.
 type Finding struct {
 	Run      string        `json:"run"`
-	Side     string        `json:"side"`
+	Side     stats.Side    `json:"side"`
 	Metric   stats.Metric  `json:"metric"`
 	Baseline stats.Summary `json:"baseline"`
 	Now      stats.Summary `json:"now"`
@@ -288,17 +288,13 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 		res, ok := byID[run.ID]
 		for _, m := range run.Metrics {
 			t0, gated := tol.For(m.Name)
-			for _, side := range Sides {
+			for _, side := range stats.Sides() {
 				base := m.Side(side)
 				d := drift.For(run.ID, side, m.Name)
 				t := t0 + d
 				var now []float64
 				if ok {
-					sd := measure.Off
-					if side == "on" {
-						sd = measure.On
-					}
-					now = finiteOnly(res.Measurement.Values(sd, m.Name))
+					now = finiteOnly(res.Measurement.Values(side, m.Name))
 				}
 				if len(now) == 0 {
 					rep.Findings = append(rep.Findings, Finding{
@@ -391,7 +387,11 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		return rep, err
 	}
 	second := Compare(&sub, fresh, probes, tol)
-	type key struct{ run, side, metric string }
+	type key struct {
+		run    string
+		side   stats.Side
+		metric string
+	}
 	confirmed := map[key]Finding{}
 	for _, f := range second.Findings {
 		confirmed[key{f.Run, f.Side, f.Metric.Name}] = f
@@ -443,13 +443,13 @@ func (f *File) Drift() Drift {
 	byMetric := map[string][]float64{}
 	for _, r := range f.Runs {
 		for _, m := range r.Metrics {
-			for _, side := range Sides {
+			for _, side := range stats.Sides() {
 				s := m.Side(side)
 				spread, ok := passSpread(s)
 				if !ok {
 					continue
 				}
-				d.own[r.ID+"|"+side+"|"+m.Name] = spread
+				d.own[r.ID+"|"+side.String()+"|"+m.Name] = spread
 				byMetric[m.Name] = append(byMetric[m.Name], spread)
 			}
 		}
@@ -462,15 +462,15 @@ func (f *File) Drift() Drift {
 }
 
 // For is the drift, as a fraction, that widens one metric's tolerance.
-func (d Drift) For(run, side, metric string) float64 {
-	return max(d.own[run+"|"+side+"|"+metric], d.floor[metric])
+func (d Drift) For(run string, side stats.Side, metric string) float64 {
+	return max(d.own[run+"|"+side.String()+"|"+metric], d.floor[metric])
 }
 
 // Floor is the drift floor of a metric name (0 when unknown).
 func (d Drift) Floor(metric string) float64 { return d.floor[metric] }
 
 // passSpread is (max − min) of the pass medians over |pooled median|.
-func passSpread(s Side) (float64, bool) {
+func passSpread(s Samples) (float64, bool) {
 	if len(s.PassMedians) < 2 || s.Summary.Center == 0 {
 		return 0, false
 	}

@@ -132,8 +132,8 @@ func result(id string, metric stats.Metric, off, on []float64) suite.Result {
 	res := &measure.Result{Workload: "w", Metrics: []stats.Metric{metric}}
 	for i := range off {
 		res.Samples = append(res.Samples,
-			measure.Round{Side: "off", Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
-			measure.Round{Side: "on", Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
+			measure.Round{Side: stats.Off, Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
+			measure.Round{Side: stats.On, Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
 	}
 	return suite.Result{Run: suite.Run{ID: id, Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}}, Measurement: res}
 }
@@ -146,7 +146,7 @@ func TestCompareFile(t *testing.T) {
 	}
 	// Only the on side slowed down: one regression, on "on".
 	slow := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 600, 0.01))}, nil, DefaultTolerances())
-	if r := slow.Regressions(); len(r) != 1 || r[0].Side != "on" || r[0].Run != "jit/w" {
+	if r := slow.Regressions(); len(r) != 1 || r[0].Side != stats.On || r[0].Run != "jit/w" {
 		t.Errorf("on side +20 %%: %+v", r)
 	}
 	// A run the new results lack is missing, not a pass.
@@ -215,7 +215,7 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 	r := check()
 	got := map[string]bool{}
 	for _, f := range r.Regressions() {
-		got[f.Side+" "+f.Metric.Name] = true
+		got[f.Side.String()+" "+f.Metric.Name] = true
 	}
 	for _, want := range []string{"off B/op", "on B/op", "off allocs/op", "on allocs/op"} {
 		if !got[want] {

@@ -15,8 +15,8 @@ import (
 // SchemaVersion is the version of the load command's results.json.
 const SchemaVersion = 1
 
-// Side is one run of a report: the whole scenario with one feature set.
-type Side struct {
+// Variant is one run of a report: the whole scenario with one feature set.
+type Variant struct {
 	Label  string  // "off", "on" (with --opt), or "all-off" / "all-on"
 	Result *Result // the run
 }
@@ -31,7 +31,7 @@ type Report struct {
 	Created time.Time
 	Dir     string
 	Files   []string
-	Sides   []Side
+	Sides   []Variant
 }
 
 // Missed lists every missed target as "target (side): value".

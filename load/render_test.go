@@ -33,7 +33,7 @@ func TestReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep.Sides = append(rep.Sides, Side{Label: s.label, Result: r})
+		rep.Sides = append(rep.Sides, Variant{Label: s.label, Result: r})
 	}
 
 	var text bytes.Buffer

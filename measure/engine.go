@@ -20,21 +20,6 @@ import (
 	"github.com/perfbench/perfbench/workloads"
 )
 
-// Side is one half of a comparison.
-type Side int
-
-const (
-	Off Side = iota
-	On
-)
-
-func (s Side) String() string {
-	if s == On {
-		return "on"
-	}
-	return "off"
-}
-
 // Rounds limits: a p-value needs 4 per side, a 95 % CI 6; fewer than
 // MinRounds cannot compare anything.
 const (
@@ -62,7 +47,7 @@ func (s Settings) Validate() error {
 
 // Round is one measured run of one side.
 type Round struct {
-	Side   string             `json:"side"`
+	Side   stats.Side         `json:"side"`
 	Index  int                `json:"index"`
 	Ops    int                `json:"ops"`
 	Values map[string]float64 `json:"values"`
@@ -80,10 +65,10 @@ type Result struct {
 }
 
 // Values returns one metric's per-round values for a side, in round order.
-func (r *Result) Values(side Side, metric string) []float64 {
+func (r *Result) Values(side stats.Side, metric string) []float64 {
 	var out []float64
 	for _, s := range r.Samples {
-		if v, ok := s.Values[metric]; ok && s.Side == side.String() {
+		if v, ok := s.Values[metric]; ok && s.Side == side {
 			out = append(out, v)
 		}
 	}
@@ -94,7 +79,7 @@ func (r *Result) Values(side Side, metric string) []float64 {
 func (r *Result) Compare() []stats.Comparison {
 	var cs []stats.Comparison
 	for _, m := range r.Metrics {
-		cs = append(cs, stats.Compare(m, r.Values(Off, m.Name), r.Values(On, m.Name)))
+		cs = append(cs, stats.Compare(m, r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name)))
 	}
 	return cs
 }
@@ -118,7 +103,7 @@ func EngineMetrics() []stats.Metric {
 // Event reports progress.
 type Event struct {
 	Phase  string // "build", "calibrate", "round"
-	Side   Side
+	Side   stats.Side
 	Round  int // 1-based, for "round"
 	Rounds int
 }
@@ -148,12 +133,12 @@ func (p *Pair) Close() error { return nil }
 
 // Ops is the calibrated operation count of one round of a side (0 before
 // Measure).
-func (p *Pair) Ops(side Side) int { return p.ops[side] }
+func (p *Pair) Ops(side stats.Side) int { return p.ops[side] }
 
 // Open builds one side and warms it up with a tenth of a round (at least
 // one operation): caches, pools and the JIT plan start a round warm, as they
 // would in a long-running service. The caller closes it.
-func (p *Pair) Open(ctx context.Context, side Side) (workloads.Instance, error) {
+func (p *Pair) Open(ctx context.Context, side stats.Side) (workloads.Instance, error) {
 	inst, err := p.W.New(p.Sets[side])
 	if err != nil {
 		return nil, fmt.Errorf("build %s (%s): %w", p.W.Name, side, err)
@@ -167,7 +152,7 @@ func (p *Pair) Open(ctx context.Context, side Side) (workloads.Instance, error) 
 
 // Run performs n operations on a freshly opened side, outside any
 // measurement.
-func (p *Pair) Run(ctx context.Context, side Side, n int) error {
+func (p *Pair) Run(ctx context.Context, side stats.Side, n int) error {
 	inst, err := p.Open(ctx, side)
 	if err != nil {
 		return err
@@ -185,7 +170,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 	if progress == nil {
 		progress = func(Event) {}
 	}
-	for _, side := range []Side{Off, On} {
+	for _, side := range []stats.Side{stats.Off, stats.On} {
 		progress(Event{Phase: "calibrate", Side: side})
 		n, err := p.calibrate(ctx, side, s.Benchtime)
 		if err != nil {
@@ -194,7 +179,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 		p.ops[side] = n
 	}
 	res := &Result{
-		Workload: p.W.Name, Off: p.Sets[Off].String(), On: p.Sets[On].String(),
+		Workload: p.W.Name, Off: p.Sets[stats.Off].String(), On: p.Sets[stats.On].String(),
 		Rounds: s.Rounds, Benchtime: s.Benchtime.String(),
 		Metrics: append(EngineMetrics(), p.W.Metrics...),
 	}
@@ -203,7 +188,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 		sample[i].Name = name
 	}
 	for r := 0; r < s.Rounds; r++ {
-		for _, side := range []Side{Off, On} {
+		for _, side := range []stats.Side{stats.Off, stats.On} {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -212,7 +197,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			if err != nil {
 				return nil, fmt.Errorf("round %d %s: %w", r+1, side, err)
 			}
-			res.Samples = append(res.Samples, Round{Side: side.String(), Index: r, Ops: p.ops[side], Values: values})
+			res.Samples = append(res.Samples, Round{Side: side, Index: r, Ops: p.ops[side], Values: values})
 		}
 	}
 	return res, nil
@@ -220,7 +205,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 
 // calibrate finds the operation count that fills the benchtime, the way
 // `go test` grows b.N, on one instance of the side.
-func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, error) {
+func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
 	}
@@ -244,7 +229,7 @@ func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, err
 	}
 }
 
-func (p *Pair) round(ctx context.Context, side Side, sample []metrics.Sample) (map[string]float64, error) {
+func (p *Pair) round(ctx context.Context, side stats.Side, sample []metrics.Sample) (map[string]float64, error) {
 	inst, err := p.Open(ctx, side)
 	if err != nil {
 		return nil, err

@@ -101,14 +101,14 @@ func TestMeasureAlternatesSides(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for i, s := range res.Samples {
-		if s.Side != []string{"off", "on"}[i%2] || s.Ops != 100 || s.Index != i/2 {
+		if s.Side != stats.Sides()[i%2] || s.Ops != 100 || s.Index != i/2 {
 			t.Errorf("sample %d = %+v", i, s)
 		}
 	}
-	if got := res.Values(On, "units/op"); len(got) != 3 || got[0] != 3 {
+	if got := res.Values(stats.On, "units/op"); len(got) != 3 || got[0] != 3 {
 		t.Fatalf("on units/op = %v, want three 3s (len \"jit\")", got)
 	}
-	if got := res.Values(Off, NsPerOp); len(got) != 3 || got[0] <= 0 {
+	if got := res.Values(stats.Off, NsPerOp); len(got) != 3 || got[0] <= 0 {
 		t.Fatalf("ns/op = %v", got)
 	}
 	names := map[string]bool{}
@@ -136,7 +136,7 @@ func TestCalibrateFillsBenchtime(t *testing.T) {
 	// the benchtime, so a preempted run can stop it early: demand only that
 	// it grew well past its start (1 op) and stayed within the 100× growth
 	// bound of the prediction.
-	for _, side := range []Side{Off, On} {
+	for _, side := range []stats.Side{stats.Off, stats.On} {
 		if n := p.Ops(side); n < 200 || n > 100*2000 {
 			t.Errorf("%s calibrated to %d ops", side, n)
 		}
@@ -164,10 +164,10 @@ func TestMeasureErrors(t *testing.T) {
 
 func TestProfileOpsUsesOffMedian(t *testing.T) {
 	r := &Result{Samples: []Round{
-		{Side: "off", Values: map[string]float64{NsPerOp: 1000}},
-		{Side: "on", Values: map[string]float64{NsPerOp: 10}},
-		{Side: "off", Values: map[string]float64{NsPerOp: 3000}},
-		{Side: "off", Values: map[string]float64{NsPerOp: 2000}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 1000}},
+		{Side: stats.On, Values: map[string]float64{NsPerOp: 10}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 3000}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 2000}},
 	}}
 	if got := r.ProfileOps(time.Second); got != 500000 {
 		t.Fatalf("ProfileOps = %d, want 1s / 2000 ns = 500000", got)

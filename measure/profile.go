@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // ProfileOps is how many operations fill d on the off side, from the median
@@ -14,7 +15,7 @@ import (
 // so a diff compares equal work: a function that costs less per operation
 // shows as a loss, not as a gain because the faster side ran more often.
 func (r *Result) ProfileOps(d time.Duration) int {
-	v := r.Values(Off, NsPerOp)
+	v := r.Values(stats.Off, NsPerOp)
 	if len(v) == 0 {
 		return 1
 	}
@@ -31,7 +32,7 @@ func (r *Result) ProfileOps(d time.Duration) int {
 // pass of its own on a freshly opened, warmed-up instance running n
 // operations; only the n operations are profiled. Passes come after the
 // measured rounds so the profilers never touch the numbers.
-func (p *Pair) CaptureProfiles(ctx context.Context, side Side, n int, progress func(Event)) (profiles.Set, error) {
+func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (profiles.Set, error) {
 	set := profiles.Set{}
 	for _, k := range profiles.Kinds() {
 		if progress != nil {
