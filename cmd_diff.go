@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -38,35 +38,35 @@ func runDiff(c *cli.Context) error {
 		return usagef("invalid --top %d: want at least 1", c.Int("top"))
 	}
 	basePath, newPath := c.Args().Get(0), c.Args().Get(1)
-	base, err := profiles.Load(basePath)
+	base, err := profiling.Load(basePath)
 	if err != nil {
 		return usageError{err}
 	}
-	newer, err := profiles.Load(newPath)
+	newer, err := profiling.Load(newPath)
 	if err != nil {
 		return usageError{err}
 	}
-	kb, err := profiles.KindOf(base)
+	kb, err := profiling.KindOf(base)
 	if err != nil {
 		return usagef("%s: %v", basePath, err)
 	}
-	kn, err := profiles.KindOf(newer)
+	kn, err := profiling.KindOf(newer)
 	if err != nil {
 		return usagef("%s: %v", newPath, err)
 	}
 	if kb != kn {
 		return usagef("cannot diff a %s profile (%s) against a %s profile (%s): both must be of one kind", kb, basePath, kn, newPath)
 	}
-	d, err := profiles.Diff(base, newer)
+	d, err := profiling.Diff(base, newer)
 	if err != nil {
 		return usageError{err}
 	}
-	movers, err := profiles.TopMovers(base, newer, kb, c.Int("top"))
+	movers, err := profiling.TopMovers(base, newer, kb, c.Int("top"))
 	if err != nil {
 		return err
 	}
 	if out := c.String("o"); out != "" {
-		if err := profiles.Save(out, d); err != nil {
+		if err := profiling.Save(out, d); err != nil {
 			return usageError{err}
 		}
 		fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %s\n", out)
@@ -78,10 +78,10 @@ func runDiff(c *cli.Context) error {
 	}
 	if f == report.JSON {
 		return report.WriteJSON(c.App.Writer, struct {
-			Kind   profiles.Kind    `json:"kind"`
-			Base   string           `json:"base"`
-			New    string           `json:"new"`
-			Movers []profiles.Mover `json:"movers"`
+			Kind   profiling.Kind    `json:"kind"`
+			Base   string            `json:"base"`
+			New    string            `json:"new"`
+			Movers []profiling.Mover `json:"movers"`
 		}{kb, basePath, newPath, movers})
 	}
 	fmt.Fprintf(c.App.Writer, "%s profile: %s → %s (flat, top %d by absolute change)\n", kb, basePath, newPath, c.Int("top"))

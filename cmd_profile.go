@@ -13,7 +13,7 @@ import (
 
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -169,8 +169,8 @@ type profileOutcome struct {
 	env         machine.Env
 	res         *measure.Result
 	comparisons []stats.Comparison
-	sets        map[profiles.Side]profiles.Set
-	movers      map[profiles.Kind][]profiles.Mover
+	sets        profiling.Sets
+	movers      map[profiling.Kind][]profiling.Mover
 	elapsed     time.Duration
 }
 
@@ -188,23 +188,20 @@ func runProfile(ctx context.Context, o profileOptions, progress func(measure.Eve
 	}
 	out := &profileOutcome{
 		opts: o, env: machine.Current(), res: res, comparisons: res.Compare(),
-		sets:   map[profiles.Side]profiles.Set{},
-		movers: map[profiles.Kind][]profiles.Mover{},
+		movers: map[profiling.Kind][]profiling.Mover{},
 	}
-	for _, side := range []stats.Side{stats.Off, stats.On} {
-		set, err := pair.CaptureProfiles(ctx, side, res.ProfileOps(o.profileTime), progress)
-		if err != nil {
-			return nil, err
-		}
-		out.sets[profiles.Side(side.String())] = set
-	}
-	diff, err := profiles.DiffSet(out.sets[profiles.SideOff], out.sets[profiles.SideOn])
-	if err != nil {
+	n := res.ProfileOps(o.profileTime)
+	if out.sets.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, progress); err != nil {
 		return nil, err
 	}
-	out.sets[profiles.SideDiff] = diff
-	for _, k := range profiles.Kinds() {
-		m, err := profiles.TopMovers(out.sets[profiles.SideOff][k], out.sets[profiles.SideOn][k], k, o.top)
+	if out.sets.On, err = pair.CaptureProfiles(ctx, stats.On, n, progress); err != nil {
+		return nil, err
+	}
+	if out.sets.Diff, err = profiling.DiffSet(out.sets.Off, out.sets.On); err != nil {
+		return nil, err
+	}
+	for _, k := range profiling.Kinds() {
+		m, err := profiling.TopMovers(out.sets.Off[k], out.sets.On[k], k, o.top)
 		if err != nil {
 			return nil, fmt.Errorf("top movers %s: %w", k, err)
 		}

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfbench/perfbench/machine"
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
@@ -73,14 +73,14 @@ func TestMain(m *testing.M) {
 
 func TestProfileWritesTheContract(t *testing.T) {
 	dir := smokeRun(t)
-	for _, k := range profiles.Kinds() {
-		for _, side := range profiles.Sides() {
-			p, err := profiles.Load(filepath.Join(dir, profiles.FileName(k, side)))
+	for _, k := range profiling.Kinds() {
+		for _, name := range []string{profiling.FileName(k, stats.Off), profiling.FileName(k, stats.On), profiling.DiffFileName(k)} {
+			p, err := profiling.Load(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := profiles.KindOf(p); err != nil || got != k {
-				t.Errorf("%s.%s is a %s profile (%v)", k, side, got, err)
+			if got, err := profiling.KindOf(p); err != nil || got != k {
+				t.Errorf("%s is a %s profile (%v)", name, got, err)
 			}
 		}
 	}
@@ -100,8 +100,8 @@ func TestProfileWritesTheContract(t *testing.T) {
 				Values map[string]float64 `json:"values"`
 			} `json:"samples"`
 		} `json:"measurement"`
-		Comparisons []stats.Comparison          `json:"comparisons"`
-		TopMovers   map[string][]profiles.Mover `json:"top_movers"`
+		Comparisons []stats.Comparison           `json:"comparisons"`
+		TopMovers   map[string][]profiling.Mover `json:"top_movers"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
@@ -234,17 +234,17 @@ func TestDiffCommand(t *testing.T) {
 	text := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(text, []byte("hello"), 0o644)
 	out := filepath.Join(t.TempDir(), "d.pb.gz")
-	f := func(k profiles.Kind, s profiles.Side) string { return filepath.Join(dir, profiles.FileName(k, s)) }
+	f := func(k profiling.Kind, s stats.Side) string { return filepath.Join(dir, profiling.FileName(k, s)) }
 
-	code, stdout, stderr := perfbench(context.Background(), "diff", "-o", out, "--top", "3", f(profiles.Allocs, profiles.SideOff), f(profiles.Allocs, profiles.SideOn))
+	code, stdout, stderr := perfbench(context.Background(), "diff", "-o", out, "--top", "3", f(profiling.Allocs, stats.Off), f(profiling.Allocs, stats.On))
 	if code != 0 || !strings.Contains(stdout, "allocs profile") {
 		t.Fatalf("diff exited %d: %s %s", code, stdout, stderr)
 	}
-	d, err := profiles.Load(out)
+	d, err := profiling.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k, _ := profiles.KindOf(d); k != profiles.Allocs {
+	if k, _ := profiling.KindOf(d); k != profiling.Allocs {
 		t.Fatalf("diff profile kind %s", k)
 	}
 
@@ -253,9 +253,9 @@ func TestDiffCommand(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"kinds differ", []string{f(profiles.CPU, profiles.SideOff), f(profiles.Allocs, profiles.SideOn)}, "cannot diff a cpu profile"},
-		{"missing file", []string{filepath.Join(dir, "nope.pb.gz"), f(profiles.CPU, profiles.SideOn)}, "no such file"},
-		{"not a profile", []string{text, f(profiles.CPU, profiles.SideOn)}, "not a pprof profile"},
+		{"kinds differ", []string{f(profiling.CPU, stats.Off), f(profiling.Allocs, stats.On)}, "cannot diff a cpu profile"},
+		{"missing file", []string{filepath.Join(dir, "nope.pb.gz"), f(profiling.CPU, stats.On)}, "no such file"},
+		{"not a profile", []string{text, f(profiling.CPU, stats.On)}, "not a pprof profile"},
 		{"one file", []string{text}, "needs two profile files"},
 	}
 	for _, tt := range bad {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
@@ -18,12 +18,12 @@ import (
 // any change a reader would notice.
 type resultsFile struct {
 	report.Header
-	Settings    resultsSettings                    `json:"settings"`
-	Elapsed     string                             `json:"elapsed"`
-	Measurement *measure.Result                    `json:"measurement"`
-	Comparisons []stats.Comparison                 `json:"comparisons"`
-	TopMovers   map[profiles.Kind][]profiles.Mover `json:"top_movers"`
-	Files       []string                           `json:"files"`
+	Settings    resultsSettings                      `json:"settings"`
+	Elapsed     string                               `json:"elapsed"`
+	Measurement *measure.Result                      `json:"measurement"`
+	Comparisons []stats.Comparison                   `json:"comparisons"`
+	TopMovers   map[profiling.Kind][]profiling.Mover `json:"top_movers"`
+	Files       []string                             `json:"files"`
 }
 
 type resultsSettings struct {
@@ -53,24 +53,14 @@ func (o *profileOutcome) results(files []string) resultsFile {
 }
 
 func (o *profileOutcome) fileNames() []string {
-	var files []string
-	for _, side := range profiles.Sides() {
-		for _, k := range profiles.Kinds() {
-			if o.sets[side][k] != nil {
-				files = append(files, profiles.FileName(k, side))
-			}
-		}
-	}
-	return append(files, "results.json", "bench.txt", "summary.md")
+	return append(o.sets.FileNames(), "results.json", "bench.txt", "summary.md")
 }
 
 // write saves every file of the run, each atomically.
 func (o *profileOutcome) write() ([]string, error) {
 	dir := o.opts.dir
-	for _, side := range profiles.Sides() {
-		if err := profiles.SaveSet(dir, side, o.sets[side]); err != nil {
-			return nil, err
-		}
+	if err := o.sets.Save(dir); err != nil {
+		return nil, err
 	}
 	files := o.fileNames()
 	js, err := o.resultsJSON(files)
@@ -114,10 +104,10 @@ func (o *profileOutcome) writeBench(w io.Writer) error {
 // pprofCommands are the commands that dig into the diff of each kind.
 func (o *profileOutcome) pprofCommands() []string {
 	var cmds []string
-	for _, k := range profiles.Kinds() {
+	for _, k := range profiling.Kinds() {
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
-			filepath.Join(o.opts.dir, profiles.FileName(k, profiles.SideOff)),
-			filepath.Join(o.opts.dir, profiles.FileName(k, profiles.SideOn))))
+			filepath.Join(o.opts.dir, profiling.FileName(k, stats.Off)),
+			filepath.Join(o.opts.dir, profiling.FileName(k, stats.On))))
 	}
 	return append(cmds, fmt.Sprintf("benchstat -col toggle %s", filepath.Join(o.opts.dir, "bench.txt")))
 }
@@ -134,7 +124,7 @@ func moverUnit(u string) string {
 
 func (o *profileOutcome) moverRows() []report.MoverRow {
 	var rows []report.MoverRow
-	for _, k := range profiles.Kinds() {
+	for _, k := range profiling.Kinds() {
 		for _, m := range o.movers[k] {
 			rows = append(rows, report.MoverRow{
 				Kind: string(k), Function: m.Function, Unit: moverUnit(m.Unit),
@@ -187,7 +177,7 @@ func (o *profileOutcome) print(w io.Writer, f report.Format) error {
 	if err := report.WriteComparisons(&b, report.Text, "", o.comparisons); err != nil {
 		return err
 	}
-	for _, k := range profiles.Kinds() {
+	for _, k := range profiling.Kinds() {
 		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
 		if err := report.WriteMovers(&b, report.Text, o.moverRows(), string(k)); err != nil {
 			return err

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -32,9 +32,9 @@ func (r *Result) ProfileOps(d time.Duration) int {
 // pass of its own on a freshly opened, warmed-up instance running n
 // operations; only the n operations are profiled. Passes come after the
 // measured rounds so the profilers never touch the numbers.
-func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (profiles.Set, error) {
-	set := profiles.Set{}
-	for _, k := range profiles.Kinds() {
+func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (profiling.Set, error) {
+	set := profiling.Set{}
+	for _, k := range profiling.Kinds() {
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
@@ -42,7 +42,7 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 		if err != nil {
 			return nil, err
 		}
-		prof, err := profiles.Capture(ctx, k, func(ctx context.Context) error {
+		prof, err := profiling.Capture(ctx, k, func(ctx context.Context) error {
 			_, err := inst.Run(ctx, n)
 			return err
 		})

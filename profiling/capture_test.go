@@ -1,4 +1,4 @@
-package profiles
+package profiling
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/google/pprof/profile"
 )
 
-const pkg = "github.com/perfbench/perfbench/profiles."
+const pkg = "github.com/perfbench/perfbench/profiling."
 
 // inclusive sums column idx over the samples whose stack contains fn.
 func inclusive(p *profile.Profile, idx int, fn string) int64 {

@@ -1,4 +1,4 @@
-package profiles
+package profiling
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/perfbench/perfbench/stats"
 )
 
 func TestKindOf(t *testing.T) {
@@ -210,8 +211,8 @@ func TestTopMoversMatchGoToolPprof(t *testing.T) {
 		t.Run(string(tt.kind), func(t *testing.T) {
 			t.Cleanup(func() { retained = nil })
 			dir := t.TempDir()
-			basePath := filepath.Join(dir, FileName(tt.kind, SideOff))
-			newPath := filepath.Join(dir, FileName(tt.kind, SideOn))
+			basePath := filepath.Join(dir, FileName(tt.kind, stats.Off))
+			newPath := filepath.Join(dir, FileName(tt.kind, stats.On))
 			if err := Save(basePath, capture(t, tt.kind, tt.base)); err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package profiles
+package profiling
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/pprof/profile"
+	"github.com/perfbench/perfbench/stats"
 )
 
 func mustBytes(t *testing.T, p *profile.Profile) []byte {
@@ -67,7 +68,7 @@ func synthetic(k Kind, values map[string]int64) *profile.Profile {
 
 func TestSaveIsAtomicAndLoadable(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "nested", FileName(CPU, SideOff))
+	path := filepath.Join(dir, "nested", FileName(CPU, stats.Off))
 	p := synthetic(CPU, map[string]int64{"main.a": 30, "main.b": 10})
 	if err := Save(path, p); err != nil {
 		t.Fatal(err)
@@ -158,16 +159,16 @@ func TestSaveSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for side, set := range map[Side]Set{SideOff: off, SideOn: on, SideDiff: diffs} {
-		if err := SaveSet(dir, side, set); err != nil {
-			t.Fatal(err)
-		}
+	sets := Sets{Off: off, On: on, Diff: diffs}
+	if err := sets.Save(dir); err != nil {
+		t.Fatal(err)
 	}
 	var want []string
 	for _, k := range Kinds() {
-		for _, s := range Sides() {
-			want = append(want, FileName(k, s))
-		}
+		want = append(want, FileName(k, stats.Off), FileName(k, stats.On), DiffFileName(k))
+	}
+	if got := sets.FileNames(); len(got) != len(want) || got[0] != "cpu.off.pb.gz" || got[len(got)-1] != "wall.diff.pb.gz" {
+		t.Fatalf("FileNames = %v", got)
 	}
 	entries, _ := os.ReadDir(dir)
 	var got []string
@@ -179,22 +180,20 @@ func TestSaveSet(t *testing.T) {
 		t.Fatalf("files = %v, want %v", got, want)
 	}
 	for _, k := range Kinds() {
-		p, err := Load(filepath.Join(dir, FileName(k, SideDiff)))
+		p, err := Load(filepath.Join(dir, DiffFileName(k)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got, err := KindOf(p); err != nil || got != k {
-			t.Errorf("%s: KindOf = %q, %v", FileName(k, SideDiff), got, err)
+			t.Errorf("%s: KindOf = %q, %v", DiffFileName(k), got, err)
 		}
 	}
 
-	// Filing a profile under the wrong kind, or an unknown side, writes nothing.
+	// Filing a profile under the wrong kind writes nothing, not even the
+	// well-filed ones.
 	bad := t.TempDir()
-	if err := SaveSet(bad, SideOn, Set{Heap: off[Allocs]}); err == nil {
+	if err := (Sets{Off: Set{CPU: off[CPU]}, On: Set{Heap: off[Allocs]}}).Save(bad); err == nil {
 		t.Error("allocs profile filed as heap: want error")
-	}
-	if err := SaveSet(bad, Side("before"), Set{CPU: off[CPU]}); err == nil {
-		t.Error("unknown side: want error")
 	}
 	if entries, _ := os.ReadDir(bad); len(entries) != 0 {
 		t.Errorf("refused sets left files: %v", entries)
