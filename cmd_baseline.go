@@ -16,6 +16,7 @@ import (
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
@@ -141,7 +142,7 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 			"samples. A regression is called only when both hold: the Mann-Whitney U test gives p < 0.05, and the change is worse " +
 			"than the metric's tolerance (plus the baseline's drift) with 95 % confidence — the change of the medians less the " +
 			"uncertainty of both measurements, not just the medians. Prints what moved (worse, better; ~ is unchanged or within tolerance) and exits 3 on any regression, 0 otherwise.\n\n" +
-			"Tolerances by metric: " + def.Describe() + ".\n\n" +
+			"Tolerances by metric: " + def.Describe(baseline.Metrics()) + ".\n\n" +
 			"A missing, truncated, corrupt or wrong-version baseline is exit 2. A different environment (Go version, CPU, cores, " +
 			"GOMAXPROCS) is warned about on stderr; a different git commit is expected and only noted. A CPU probe taken before " +
 			"every run warns when the machine itself runs faster or slower than when the baseline was saved.\n\n" +
@@ -286,16 +287,16 @@ func checkRows(rep baseline.Report, all bool) [][]string {
 		if !all && f.Status == baseline.Unchanged {
 			continue
 		}
-		tol := fmt.Sprintf("±%.3g%%", f.TolerancePct)
+		tol := "±" + numfmt.Pct(f.TolerancePct)
 		if f.DriftPct > 0 {
-			tol = fmt.Sprintf("±%.3g%% (%.3g + %.3g drift)", f.TolerancePct, f.TolerancePct-f.DriftPct, f.DriftPct)
+			tol = fmt.Sprintf("±%s (%s + %s drift)", numfmt.Pct(f.TolerancePct), numfmt.Pct(f.TolerancePct-f.DriftPct), numfmt.Pct(f.DriftPct))
 		}
 		if !f.Gated {
 			tol = "not gated"
 		}
 		delta, p := "n/a", "n/a"
 		if f.Status != baseline.Missing {
-			p = strings.TrimPrefix(formatPValue(f.P), "=")
+			p = stats.FormatP(f.P)
 			if f.Baseline.Center != 0 || f.Now.Center == 0 {
 				delta = fmt.Sprintf("%+.1f%%", f.DeltaPct)
 			}
@@ -307,13 +308,6 @@ func checkRows(rep baseline.Report, all bool) [][]string {
 		})
 	}
 	return rows
-}
-
-func formatPValue(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return fmt.Sprintf("=%.3f", p)
 }
 
 func checkCounts(rep baseline.Report) string {
@@ -349,7 +343,7 @@ func printCheck(w io.Writer, f report.Format, b *baseline.File, rep baseline.Rep
 		fmt.Fprintf(&buf, "environment differs: %s\n", wn)
 	}
 	if rep.Machine != nil {
-		fmt.Fprintf(&buf, "machine probe vs baseline: %+.1f %% (p%s)", rep.Machine.DeltaPct, formatPValue(rep.Machine.P))
+		fmt.Fprintf(&buf, "machine probe vs baseline: %+.1f %% (%s)", rep.Machine.DeltaPct, stats.PEquals(rep.Machine.P))
 		if rep.MachineWarning != "" {
 			buf.WriteString(" — WARNING: " + rep.MachineWarning)
 		}

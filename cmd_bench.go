@@ -15,6 +15,7 @@ import (
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
@@ -31,7 +32,7 @@ type suiteDeps struct {
 }
 
 func defaultSuiteDeps() suiteDeps {
-	return suiteDeps{toggles: toggles.All(), lookup: suite.DefaultLookup}
+	return suiteDeps{toggles: toggles.All(), lookup: workloads.Lookup}
 }
 
 func benchCommand() *cli.Command { return newBenchCommand(defaultSuiteDeps()) }
@@ -386,7 +387,7 @@ func (o *benchOutcome) runRows() [][]string {
 			if c.DeltaDefined() {
 				d = fmt.Sprintf("%+.1f%%", c.DeltaPct)
 			}
-			return fmt.Sprintf("%s → %s (%s, %s)", report.FormatValue(c.Off.Center, metric), report.FormatValue(c.On.Center, metric), d, c.Change)
+			return fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), d, c.Change)
 		}
 		rows = append(rows, []string{r.Run.ID, r.Run.Off.String(), r.Run.On.String(), cell(measure.NsPerOp), cell(measure.BytesPerOp),
 			r.Elapsed.Round(100 * time.Millisecond).String(), r.Dir})

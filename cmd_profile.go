@@ -177,11 +177,7 @@ type profileOutcome struct {
 // runProfile measures, then profiles each side, then diffs.
 func runProfile(ctx context.Context, o profileOptions, progress func(measure.Event)) (*profileOutcome, error) {
 	start := time.Now()
-	pair, err := measure.NewPair(o.workload, o.off, o.on)
-	if err != nil {
-		return nil, err
-	}
-	defer pair.Close()
+	pair := measure.NewLocalPair(o.workload, o.off, o.on)
 	res, err := pair.Measure(ctx, o.settings, progress)
 	if err != nil {
 		return nil, err

@@ -9,19 +9,20 @@ import (
 
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // Tolerances say how far each metric's median may move the worse way
 // before a significant change is a regression. All are fractions (0.10 is
-// 10 %).
+// 10 %). Which one applies is the metric's own declaration (stats.GateClass).
 type Tolerances struct {
-	// Time applies to ns/op, ops/s and cpu-ns/op, and to any metric not
-	// listed elsewhere.
+	// Time applies to metrics declared stats.TimeGate.
 	Time float64
-	// Alloc applies to B/op, allocs/op, copied-B/op and B/live-signal,
-	// which hardly move between runs of the same code.
+	// Alloc applies to metrics declared stats.AllocGate, which hardly move
+	// between runs of the same code.
 	Alloc float64
 	// PerMetric overrides everything for the named metrics; a negative
 	// value takes the metric out of the gate (shown, never a regression).
@@ -31,68 +32,64 @@ type Tolerances struct {
 // DefaultTolerances: 10 % for time, 2 % for allocation.
 func DefaultTolerances() Tolerances { return Tolerances{Time: 0.10, Alloc: 0.02} }
 
-var (
-	timeMetrics  = []string{measure.NsPerOp, measure.OpsPerSec, measure.CPUNsPerOp}
-	allocMetrics = []string{measure.BytesPerOp, measure.AllocsPerOp, "copied-B/op", suite.RetainedMetric}
-	// fixedTolerances are the built-in tolerances of the remaining metrics.
-	fixedTolerances = map[string]float64{
-		"cache-hit-%":  0.02,
-		"pool-reuse-%": 0.02,
-		"matches/op":   0.02,
-		"failed/op":    0, // any significant increase of failures
-	}
-	// ungated metrics depend on scheduling, sampling and GC pacing more
-	// than on the code (an A/A check on a shared 2-core machine moved gc/op
-	// by up to 41 % and peak-heap-B by 30 %, while B/op and allocs/op, which
-	// carry the same allocation signal, stayed within 2 %): shown, never a
-	// regression unless a PerMetric tolerance says so.
-	ungated = []string{measure.GCPerOp, measure.GCPauseNsOp, measure.PeakHeap, "full-retries/op"}
-)
-
 // For gives the tolerance of a metric and whether the gate applies to it.
-func (t Tolerances) For(metric string) (tol float64, gated bool) {
-	if v, ok := t.PerMetric[metric]; ok {
+func (t Tolerances) For(m stats.Metric) (tol float64, gated bool) {
+	if v, ok := t.PerMetric[m.Name]; ok {
 		return v, v >= 0
 	}
-	switch {
-	case contains(timeMetrics, metric):
-		return t.Time, true
-	case contains(allocMetrics, metric):
+	switch m.Gate {
+	case stats.AllocGate:
 		return t.Alloc, true
-	case contains(ungated, metric):
+	case stats.FixedGate:
+		return m.Tolerance, true
+	case stats.Ungated:
 		return 0, false
-	}
-	if v, ok := fixedTolerances[metric]; ok {
-		return v, true
 	}
 	return t.Time, true
 }
 
-// Describe lists the tolerances for --help and reports.
-func (t Tolerances) Describe() string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%s: %g%% (--tolerance)", strings.Join(timeMetrics, ", "), t.Time*100))
-	parts = append(parts, fmt.Sprintf("%s: %g%% (--alloc-tolerance)", strings.Join(allocMetrics, ", "), t.Alloc*100))
-	var fixed []string
-	for m := range fixedTolerances {
-		fixed = append(fixed, m)
+// Metrics are every metric the gate may meet, as their owners declare
+// them: the engine's, then each workload's, once each.
+func Metrics() []stats.Metric {
+	all := measure.EngineMetrics()
+	seen := map[string]bool{}
+	for _, m := range all {
+		seen[m.Name] = true
 	}
-	sort.Strings(fixed)
-	for _, m := range fixed {
-		parts = append(parts, fmt.Sprintf("%s: %g%%", m, fixedTolerances[m]*100))
+	for _, w := range workloads.All() {
+		for _, m := range w.Metrics {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				all = append(all, m)
+			}
+		}
 	}
+	return all
+}
+
+// Describe lists the tolerances of metrics for --help and reports.
+func (t Tolerances) Describe(metrics []stats.Metric) string {
+	var timeM, allocM, ungated, fixed []string
+	for _, m := range metrics {
+		switch m.Gate {
+		case stats.TimeGate:
+			timeM = append(timeM, m.Name)
+		case stats.AllocGate:
+			allocM = append(allocM, m.Name)
+		case stats.FixedGate:
+			fixed = append(fixed, m.Name+": "+numfmt.Pct(m.Tolerance*100))
+		case stats.Ungated:
+			ungated = append(ungated, m.Name)
+		}
+	}
+	parts := []string{
+		fmt.Sprintf("%s: %s (--tolerance)", strings.Join(timeM, ", "), numfmt.Pct(t.Time*100)),
+		fmt.Sprintf("%s: %s (--alloc-tolerance)", strings.Join(allocM, ", "), numfmt.Pct(t.Alloc*100)),
+	}
+	parts = append(parts, fixed...)
 	parts = append(parts, "not gated (shown only): "+strings.Join(ungated, ", "))
 	parts = append(parts, "any other metric: the time tolerance")
 	return strings.Join(parts, "; ")
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Status is the gate's verdict on one metric of one side.
@@ -185,10 +182,10 @@ func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding
 		better = significant && leastBetter > f.TolerancePct
 		switch {
 		case significant && !worse && !better && math.Abs(f.WorsePct) > f.TolerancePct:
-			f.Note = fmt.Sprintf("p=%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%g %% tolerance",
-				formatP(c.P), f.DeltaPct, down, up, f.TolerancePct)
+			f.Note = fmt.Sprintf("p=%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
+				stats.FormatP(c.P), f.DeltaPct, down, up, numfmt.Pct(f.TolerancePct))
 		case significant && !worse && !better && f.DeltaPct != 0:
-			f.Note = fmt.Sprintf("p=%s but %+.1f %% is within the ±%g %% tolerance", formatP(c.P), f.DeltaPct, f.TolerancePct)
+			f.Note = fmt.Sprintf("p=%s but %+.1f %% is within the ±%s tolerance", stats.FormatP(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
 		}
 	}
 	switch {
@@ -223,13 +220,6 @@ func changeUncertainty(base, now stats.Summary) (up, down float64) {
 	up = math.Hypot(now.Hi-now.Center, base.Center-base.Lo) * scale
 	down = math.Hypot(now.Center-now.Lo, base.Hi-base.Center) * scale
 	return up, down
-}
-
-func formatP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return fmt.Sprintf("%.3f", p)
 }
 
 // Report is the outcome of a check.
@@ -286,8 +276,20 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 	drift := b.Drift()
 	for _, run := range b.Runs {
 		res, ok := byID[run.ID]
+		// The baseline file records names and directions; how a metric is
+		// gated is what the code measuring it now declares.
+		declared := map[string]stats.Metric{}
+		if ok {
+			for _, m := range res.Measurement.Metrics {
+				declared[m.Name] = m
+			}
+		}
 		for _, m := range run.Metrics {
-			t0, gated := tol.For(m.Name)
+			decl, known := declared[m.Name]
+			if !known {
+				decl = m.Metric
+			}
+			t0, gated := tol.For(decl)
 			for _, side := range stats.Sides() {
 				base := m.Side(side)
 				d := drift.For(run.ID, side, m.Name)
@@ -404,11 +406,11 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		}
 		g := confirmed[key{f.Run, f.Side, f.Metric.Name}]
 		if g.Status == Regressed {
-			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, p=%s", g.DeltaPct, formatP(g.P))
+			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, p=%s", g.DeltaPct, stats.FormatP(g.P))
 			continue
 		}
 		out.Findings[i].Status = Unconfirmed
-		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, formatP(g.P))
+		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, stats.FormatP(g.P))
 	}
 	return out, nil
 }

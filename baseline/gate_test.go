@@ -117,12 +117,18 @@ func TestTolerancesFor(t *testing.T) {
 		{"gc/op", 0, false}, {"failed/op", 0, true}, {"cache-hit-%", 0.02, true},
 		{"gc-pause-ns/op", 0, false}, {"peak-heap-B", 0.3, true}, {"latency-p99-ns", 0.1, true},
 	} {
-		got, gated := tol.For(tc.metric)
+		m := stats.Metric{Name: tc.metric}
+		for _, d := range Metrics() {
+			if d.Name == tc.metric {
+				m = d
+			}
+		}
+		got, gated := tol.For(m)
 		if got != tc.tol || gated != tc.gated {
 			t.Errorf("%s: %v %v, want %v %v", tc.metric, got, gated, tc.tol, tc.gated)
 		}
 	}
-	if d := DefaultTolerances().Describe(); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10%") || !strings.Contains(d, "B/op, allocs/op") {
+	if d := DefaultTolerances().Describe(Metrics()); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10 %") || !strings.Contains(d, "B/op, allocs/op") {
 		t.Errorf("Describe: %s", d)
 	}
 }

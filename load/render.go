@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
@@ -53,9 +54,9 @@ func (rep *Report) Title() string {
 	case Burst:
 		what = fmt.Sprintf("%d signals due at once", c.Ops())
 	case Sustained:
-		what = fmt.Sprintf("%s signals/s for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+		what = fmt.Sprintf("%s signals/s for %s", numfmt.Value(c.EffectiveRate(), ""), c.Duration)
 	case Mixed:
-		what = fmt.Sprintf("%s operations/s of the blend for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+		what = fmt.Sprintf("%s operations/s of the blend for %s", numfmt.Value(c.EffectiveRate(), ""), c.Duration)
 	}
 	loop := "open loop"
 	if c.ClosedLoop {
@@ -69,7 +70,7 @@ func (rep *Report) Settings() []string {
 	c := rep.Config
 	s := []string{"scenario=" + string(c.Scenario)}
 	if c.Scenario != Burst {
-		s = append(s, fmt.Sprintf("rate=%s/s × %d = %s/s", report.FormatValue(c.Rate, ""), c.Multiplier, report.FormatValue(c.EffectiveRate(), "")),
+		s = append(s, fmt.Sprintf("rate=%s/s × %d = %s/s", numfmt.Value(c.Rate, ""), c.Multiplier, numfmt.Value(c.EffectiveRate(), "")),
 			"duration="+c.Duration.String())
 	} else {
 		s = append(s, fmt.Sprintf("burst=%d × %d", BurstSize, c.Multiplier))
@@ -144,17 +145,17 @@ func (rep *Report) runRows() [][]string {
 		name string
 		f    func(r *Result) string
 	}
-	B := func(v float64) string { return report.FormatValue(v, "B") }
+	B := func(v float64) string { return numfmt.Value(v, "B") }
 	var figs []fig
 	if rep.Config.Scenario != Burst {
 		figs = append(figs, fig{"throughput", func(r *Result) string {
-			return fmt.Sprintf("%s (requested %s)", report.FormatValue(r.AchievedRate, "ops/s"), report.FormatValue(r.RequestedRate, "ops/s"))
+			return fmt.Sprintf("%s (requested %s)", numfmt.Value(r.AchievedRate, "ops/s"), numfmt.Value(r.RequestedRate, "ops/s"))
 		}})
 	} else {
 		figs = append(figs,
 			fig{"hand-over (t0 → last sent)", func(r *Result) string { return us(r.HandOver) }},
 			fig{"drain (t0 → last done)", func(r *Result) string {
-				return fmt.Sprintf("%s (%s)", us(r.LastDone), report.FormatValue(r.AchievedRate, "signals/s"))
+				return fmt.Sprintf("%s (%s)", us(r.LastDone), numfmt.Value(r.AchievedRate, "signals/s"))
 			}})
 	}
 	figs = append(figs,

@@ -38,14 +38,11 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		inst, err := p.Open(ctx, side)
+		inst, err := p.open(ctx, side)
 		if err != nil {
 			return nil, err
 		}
-		prof, err := profiling.Capture(ctx, k, func(ctx context.Context) error {
-			_, err := inst.Run(ctx, n)
-			return err
-		})
+		prof, err := inst.Profile(ctx, k, n)
 		inst.Close()
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)

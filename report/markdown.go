@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -122,16 +123,16 @@ func moverRows(rows []MoverRow, kind string) [][]string {
 		}
 		pct := "n/a"
 		if r.Base != 0 {
-			pct = formatPct(r.Delta / math.Abs(r.Base) * 100)
+			pct = numfmt.Delta(r.Delta / math.Abs(r.Base) * 100)
 		}
-		delta := FormatValue(r.Delta, r.Unit)
+		delta := numfmt.Value(r.Delta, r.Unit)
 		if r.Delta > 0 {
 			delta = "+" + delta
 		}
 		out = append(out, []string{
 			"`" + r.Function + "`",
-			FormatValue(r.Base, r.Unit),
-			FormatValue(r.New, r.Unit),
+			numfmt.Value(r.Base, r.Unit),
+			numfmt.Value(r.New, r.Unit),
 			delta,
 			pct,
 		})

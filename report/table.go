@@ -11,6 +11,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -81,7 +82,7 @@ func ComparisonRows(cs []stats.Comparison) [][]string {
 	for _, c := range cs {
 		delta := "n/a"
 		if c.DeltaDefined() {
-			delta = formatPct(c.DeltaPct)
+			delta = numfmt.Delta(c.DeltaPct)
 		}
 		rows = append(rows, []string{
 			c.Metric.Name,
@@ -103,9 +104,9 @@ func FormatSummary(s stats.Summary, unit string) string {
 	case s.N == 0:
 		return "n/a"
 	case !s.HasCI:
-		return FormatValue(s.Center, unit) + " (no CI)"
+		return numfmt.Value(s.Center, unit) + " (no CI)"
 	case s.Center == 0 && (s.Lo != 0 || s.Hi != 0):
-		return fmt.Sprintf("%s [%s, %s]", FormatValue(s.Center, unit), FormatValue(s.Lo, unit), FormatValue(s.Hi, unit))
+		return fmt.Sprintf("%s [%s, %s]", numfmt.Value(s.Center, unit), numfmt.Value(s.Lo, unit), numfmt.Value(s.Hi, unit))
 	}
 	half := 0.0
 	if s.Center != 0 {
@@ -116,7 +117,7 @@ func FormatSummary(s stats.Summary, unit string) string {
 	if half < 10 && half != 0 {
 		prec = 1
 	}
-	return fmt.Sprintf("%s ± %.*f%%", FormatValue(s.Center, unit), prec, half)
+	return fmt.Sprintf("%s ± %.*f%%", numfmt.Value(s.Center, unit), prec, half)
 }
 
 func formatP(c stats.Comparison) string {

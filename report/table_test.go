@@ -225,3 +225,22 @@ func seq(start, step float64, n int) []float64 {
 	}
 	return v
 }
+
+func TestFormatSummary(t *testing.T) {
+	tests := []struct {
+		s    stats.Summary
+		want string
+	}{
+		{stats.Summary{N: 10, Center: 1000, Lo: 980, Hi: 1030, HasCI: true}, "1.00 µs/op ± 3.0%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 800, Hi: 1150, HasCI: true}, "1.00 µs/op ± 20%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 1000, Hi: 1000, HasCI: true}, "1.00 µs/op ± 0%"},
+		{stats.Summary{N: 3, Center: 1000, Lo: 1000, Hi: 1000}, "1.00 µs/op (no CI)"},
+		{stats.Summary{N: 10, Center: 0, Lo: 0, Hi: 2, HasCI: true}, "0 ns/op [0 ns/op, 2 ns/op]"},
+		{stats.Summary{}, "n/a"},
+	}
+	for _, tt := range tests {
+		if got := FormatSummary(tt.s, "ns/op"); got != tt.want {
+			t.Errorf("FormatSummary(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}

@@ -94,7 +94,31 @@ type Metric struct {
 	// Noise is the relative change (e.g. 0.02 for 2 %) below which a
 	// significant difference is still reported as "~".
 	Noise float64 `json:"noise"`
+	// Gate and Tolerance say how far the baseline regression gate lets the
+	// metric move the worse way between sessions: beside the noise band
+	// because both are what the metric's owner knows about it. Neither is
+	// stored in results: the code that declares the metric is authoritative.
+	Gate      GateClass `json:"-"`
+	Tolerance float64   `json:"-"` // for FixedGate: a fraction, 0.02 is 2 %
 }
+
+// GateClass says which tolerance the regression gate applies to a metric.
+type GateClass int
+
+const (
+	// TimeGate follows the time tolerance (baseline check --tolerance): time
+	// moves between sessions by tens of percent on shared machines. It is the
+	// zero value, so a metric that says nothing is gated like time.
+	TimeGate GateClass = iota
+	// AllocGate follows the allocation tolerance (--alloc-tolerance):
+	// allocation counts hardly move between runs of the same code.
+	AllocGate
+	// FixedGate uses the metric's own Tolerance whatever the flags.
+	FixedGate
+	// Ungated metrics depend on scheduling, sampling or GC pacing more than
+	// on the code: shown, never a regression.
+	Ungated
+)
 
 // Summary is the centre and 95 % confidence interval of one sample.
 type Summary struct {

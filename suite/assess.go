@@ -7,9 +7,10 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // MinWarnPct is the smallest change "no regression elsewhere" warns about:
@@ -80,7 +81,7 @@ func Assess(ts []toggles.Toggle, results []Result) []Row {
 			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: allocated per signal processed (all on)"}))
 		case MemoryRetained:
-			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
+			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: retained per live queued signal (all on)"}))
 		}
 	}
@@ -148,7 +149,7 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 			Verdict: Verdict{
 				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
 				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
-				Reason:   fmt.Sprintf("significantly worse: p=%s, beyond the ±%g %% noise band", formatP(c.P), c.Metric.Noise*100),
+				Reason:   fmt.Sprintf("significantly worse: p=%s, beyond the ±%s noise band", stats.FormatP(c.P), numfmt.Pct(c.Metric.Noise*100)),
 			},
 		})
 	}
@@ -238,7 +239,7 @@ func assessVersus(rs []Result) Row {
 func assessMemory(res Result, c toggles.Criterion) Row {
 	row := judge(res, GroupMemory, c)
 	if cmp, ok := res.Comparison(c.Metric); ok && cmp.Off.N > 0 {
-		off := "all off: " + report.FormatValue(cmp.Off.Center, c.Metric)
+		off := "all off: " + numfmt.Value(cmp.Off.Center, c.Metric)
 		if row.Reason == "" {
 			row.Reason = off
 		} else {

@@ -1,7 +1,6 @@
 package suite
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -37,7 +36,7 @@ var (
 	mBytes  = stats.Metric{Name: measure.BytesPerOp, Better: stats.LowerIsBetter, Noise: 0.01}
 	mGC     = stats.Metric{Name: measure.GCPerOp, Better: stats.LowerIsBetter, Noise: 0.05}
 	mMatch  = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter}
-	mRetain = stats.Metric{Name: RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02}
+	mRetain = stats.Metric{Name: workloads.RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02}
 )
 
 func testToggles() []toggles.Toggle {
@@ -148,7 +147,7 @@ func TestAssessCumulativeAndMemory(t *testing.T) {
 	rows := Assess(nil, []Result{
 		fakeResult(Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: Cumulative}, map[stats.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
 		fakeResult(Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: MemoryAllocated}, map[stats.Metric][2]float64{mBytes: {1300, 172}}),
-		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: SignalMemoryName, Kind: MemoryRetained}, map[stats.Metric][2]float64{mRetain: {2000, 1500}}),
+		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: workloads.SignalMemoryName, Kind: MemoryRetained}, map[stats.Metric][2]float64{mRetain: {2000, 1500}}),
 	})
 	if len(rows) != 4 {
 		t.Fatalf("rows: %+v", rows)
@@ -159,7 +158,7 @@ func TestAssessCumulativeAndMemory(t *testing.T) {
 	if rows[2].Status != Pass || !strings.Contains(rows[2].Reason, "all off: 1.27 KiB/op") {
 		t.Errorf("allocated: %+v", rows[2])
 	}
-	if rows[3].Status != Fail || rows[3].Metric != RetainedMetric {
+	if rows[3].Status != Fail || rows[3].Metric != workloads.RetainedMetric {
 		t.Errorf("retained: %+v", rows[3])
 	}
 }
@@ -178,7 +177,7 @@ func TestPlan(t *testing.T) {
 		}
 		ids[r.ID] = true
 		kinds[r.Kind]++
-		if _, err := DefaultLookup(r.Workload); err != nil {
+		if _, err := workloads.Lookup(r.Workload); err != nil {
 			t.Errorf("%s: %v", r.ID, err)
 		}
 	}
@@ -203,7 +202,7 @@ func TestPlan(t *testing.T) {
 	}
 
 	some, err := Plan(ts, []string{"jit,memory"})
-	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+SignalMemoryName {
+	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
 	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory") {
@@ -223,28 +222,4 @@ func TestParseSet(t *testing.T) {
 			t.Errorf("%q parsed", bad)
 		}
 	}
-}
-
-// TestSignalMemory runs the retained-memory workload briefly on both sides:
-// the figure must be plausible (a signal, its payload and an envelope are
-// at least 64 B and far from the 1 KiB target) and the agent must drain.
-func TestSignalMemory(t *testing.T) {
-	w := SignalMemory()
-	for _, f := range []features.Set{{}, features.All()} {
-		inst, err := w.New(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := inst.Run(context.Background(), 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v := m[RetainedMetric]; v < 64 || v > 1024 {
-			t.Errorf("%s: %s = %.0f", f, RetainedMetric, v)
-		}
-		if err := inst.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var _ workloads.Workload = w
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 )
@@ -98,9 +98,9 @@ func TargetString(c toggles.Criterion) string {
 	case toggles.Speedup:
 		return fmt.Sprintf("%s ≥ %g×", c.Metric, c.Target)
 	case toggles.AtMost:
-		return fmt.Sprintf("%s ≤ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+		return fmt.Sprintf("%s ≤ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
 	case toggles.AtLeast:
-		return fmt.Sprintf("%s ≥ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+		return fmt.Sprintf("%s ≥ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
 	case NotWorse:
 		return fmt.Sprintf("%s at most %g %% worse", c.Metric, c.Target)
 	}
@@ -125,7 +125,7 @@ func relative(cmp stats.Comparison) (reason string, ok bool) {
 
 func medians(cmp stats.Comparison) string {
 	u := cmp.Metric.Name
-	return fmt.Sprintf("%s → %s", report.FormatValue(cmp.Off.Center, u), report.FormatValue(cmp.On.Center, u))
+	return fmt.Sprintf("%s → %s", numfmt.Value(cmp.Off.Center, u), numfmt.Value(cmp.On.Center, u))
 }
 
 // change is the comparison's change of the median and its conservative
@@ -157,7 +157,7 @@ func evalReduction(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Status = Pass
 	case v.Lo > need:
 		v.Status = Fail
-		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %+g %%", v.Lo, need)
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", v.Lo, numfmt.Pct(need))
 	case v.Hi <= need:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, stats.Alpha)
@@ -204,12 +204,12 @@ func evalBound(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		return Verdict{Status: Inconclusive, Reason: "metric not measured on the on side"}
 	case !on.HasCI:
 		return Verdict{Status: Inconclusive, Value: on.Center, Lo: on.Center, Hi: on.Center,
-			Measured: report.FormatValue(on.Center, u) + " (no CI)",
+			Measured: numfmt.Value(on.Center, u) + " (no CI)",
 			Reason:   fmt.Sprintf("%d rounds: a 95 %% CI needs at least %d", on.N, stats.MinSamplesForCI)}
 	}
 	v := Verdict{Value: on.Center, Lo: on.Lo, Hi: on.Hi}
-	v.Measured = fmt.Sprintf("%s [%s, %s]", report.FormatValue(on.Center, u), report.FormatValue(on.Lo, u), report.FormatValue(on.Hi, u))
-	target := report.FormatValue(c.Target, u)
+	v.Measured = fmt.Sprintf("%s [%s, %s]", numfmt.Value(on.Center, u), numfmt.Value(on.Lo, u), numfmt.Value(on.Hi, u))
+	target := numfmt.Value(c.Target, u)
 	pass, fail := on.Hi <= c.Target, on.Lo > c.Target
 	if c.Kind == toggles.AtLeast {
 		pass, fail = on.Lo >= c.Target, on.Hi < c.Target
@@ -244,19 +244,12 @@ func evalNotWorse(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Status = Pass
 	case worseLo > c.Target && cmp.P < stats.Alpha:
 		v.Status = Fail
-		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %g %% margin (p=%s)", worseLo, worseHi, c.Target, formatP(cmp.P))
+		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %s margin (p=%s)", worseLo, worseHi, numfmt.Pct(c.Target), stats.FormatP(cmp.P))
 	default:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %g %% margin: too noisy to tell", worseHi, c.Target)
+		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %s margin: too noisy to tell", worseHi, numfmt.Pct(c.Target))
 	}
 	return v
-}
-
-func formatP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return fmt.Sprintf("%.3f", p)
 }
 
 // finite guards the JSON of a verdict.

@@ -23,22 +23,9 @@ import (
 	"github.com/perfbench/perfbench/workloads"
 )
 
-// Lookup resolves a workload name. Production code passes DefaultLookup;
-// tests pass their own registry.
+// Lookup resolves a workload name. Production code passes
+// workloads.Lookup; tests pass their own registry.
 type Lookup func(name string) (workloads.Workload, error)
-
-// DefaultLookup knows every registered workload plus the suite's own
-// memory-per-signal workload.
-func DefaultLookup(name string) (workloads.Workload, error) {
-	if name == SignalMemoryName {
-		return SignalMemory(), nil
-	}
-	w, err := workloads.Lookup(name)
-	if err != nil {
-		return workloads.Workload{}, fmt.Errorf("%w; the suite also knows %s", err, SignalMemoryName)
-	}
-	return w, nil
-}
 
 // Kind says what a run of the suite is for.
 type Kind string
@@ -150,7 +137,7 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 	if sel(GroupMemory) {
 		runs = append(runs,
 			newRun(GroupMemory, "dispatch-local", MemoryAllocated, none, all, ""),
-			newRun(GroupMemory, SignalMemoryName, MemoryRetained, none, all, ""))
+			newRun(GroupMemory, workloads.SignalMemoryName, MemoryRetained, none, all, ""))
 	}
 	return runs, nil
 }
@@ -206,12 +193,7 @@ func Measure(ctx context.Context, r Run, lookup Lookup, s measure.Settings, prog
 	if err != nil {
 		return Result{}, err
 	}
-	pair, err := measure.NewPair(w, r.Off, r.On)
-	if err != nil {
-		return Result{}, err
-	}
-	defer pair.Close()
-	res, err := pair.Measure(ctx, s, progress)
+	res, err := measure.NewLocalPair(w, r.Off, r.On).Measure(ctx, s, progress)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", r.ID, err)
 	}

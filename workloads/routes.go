@@ -28,7 +28,7 @@ func routeMatch() Workload {
 		// matches/op cross-checks that both sides route alike. It is not
 		// exactly equal: each side's rounds cover a different stretch of
 		// the cycled type sample, so it gets a 1 % band.
-		Metrics: []stats.Metric{metricCacheHit, {Name: "matches/op", Better: stats.HigherIsBetter, Noise: 0.01}},
+		Metrics: []stats.Metric{metricCacheHit, metricMatches},
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
 			r := router.New[int](router.Options{JIT: f.JIT, Caching: f.Caching})

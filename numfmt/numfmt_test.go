@@ -1,13 +1,11 @@
-package report
+package numfmt
 
 import (
 	"math"
 	"testing"
-
-	"github.com/perfbench/perfbench/stats"
 )
 
-func TestFormatValue(t *testing.T) {
+func TestValue(t *testing.T) {
 	tests := []struct {
 		v    float64
 		unit string
@@ -51,27 +49,19 @@ func TestFormatValue(t *testing.T) {
 		{math.Inf(1), "B/op", "n/a"},
 	}
 	for _, tt := range tests {
-		if got := FormatValue(tt.v, tt.unit); got != tt.want {
-			t.Errorf("FormatValue(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)
+		if got := Value(tt.v, tt.unit); got != tt.want {
+			t.Errorf("Value(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)
 		}
 	}
 }
 
-func TestFormatSummary(t *testing.T) {
-	tests := []struct {
-		s    stats.Summary
+func TestPct(t *testing.T) {
+	for _, tt := range []struct {
+		p    float64
 		want string
-	}{
-		{stats.Summary{N: 10, Center: 1000, Lo: 980, Hi: 1030, HasCI: true}, "1.00 µs/op ± 3.0%"},
-		{stats.Summary{N: 10, Center: 1000, Lo: 800, Hi: 1150, HasCI: true}, "1.00 µs/op ± 20%"},
-		{stats.Summary{N: 10, Center: 1000, Lo: 1000, Hi: 1000, HasCI: true}, "1.00 µs/op ± 0%"},
-		{stats.Summary{N: 3, Center: 1000, Lo: 1000, Hi: 1000}, "1.00 µs/op (no CI)"},
-		{stats.Summary{N: 10, Center: 0, Lo: 0, Hi: 2, HasCI: true}, "0 ns/op [0 ns/op, 2 ns/op]"},
-		{stats.Summary{}, "n/a"},
-	}
-	for _, tt := range tests {
-		if got := FormatSummary(tt.s, "ns/op"); got != tt.want {
-			t.Errorf("FormatSummary(%+v) = %q, want %q", tt.s, got, tt.want)
+	}{{38.965542621774595, "38.97 %"}, {10, "10 %"}, {2.0000000000000004, "2 %"}, {0.5, "0.5 %"}, {0, "0 %"}, {12345.6, "12346 %"}} {
+		if got := Pct(tt.p); got != tt.want {
+			t.Errorf("Pct(%v) = %q, want %q", tt.p, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package suite
+package workloads
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/signal"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // Memory per signal, the plan's "< 1 KiB per signal", is measured two ways:
@@ -30,6 +29,7 @@ import (
 //     or its copy, its envelope, its payload. Divided by k. The mailbox's
 //     slots are allocated when the agent starts, so they are not counted.
 const (
+	// SignalMemoryName names the retained-memory workload.
 	SignalMemoryName = "signal-memory"
 	// RetainedMetric is the signal-memory workload's own metric.
 	RetainedMetric = "B/live-signal"
@@ -41,16 +41,16 @@ const (
 	memChunk = 4000
 )
 
-// SignalMemory is the workload behind the retained-memory-per-signal
+// signalMemory is the workload behind the retained-memory-per-signal
 // measurement.
-func SignalMemory() workloads.Workload {
-	return workloads.Workload{
+func signalMemory() Workload {
+	return Workload{
 		Name: SignalMemoryName,
 		Doc: fmt.Sprintf("build signals with a %d B payload and cast them into an agent held busy, up to %d at a time; "+
 			"the live heap they add after a full GC, per signal, is %s", memPayload, memChunk, RetainedMetric),
 		Op:      "one signal built, cast, held queued, then processed",
 		Toggles: []string{"zerocopy", "pooling", "batching"},
-		Metrics: []stats.Metric{{Name: RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02}},
+		Metrics: []stats.Metric{{Name: RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.AllocGate}},
 		New:     newSignalMemory,
 	}
 }
@@ -64,7 +64,7 @@ type memInstance struct {
 	seq        int
 }
 
-func newSignalMemory(f features.Set) (workloads.Instance, error) {
+func newSignalMemory(f features.Set) (Instance, error) {
 	m := &memInstance{
 		entered: make(chan struct{}, 1),
 		release: make(chan struct{}, 1),

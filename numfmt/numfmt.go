@@ -1,4 +1,7 @@
-package report
+// Package numfmt is the one place numbers become text: every value, percentage
+// and change a user reads, in a table, a note or a flag's help, goes through
+// it, so that the same number is spelt the same way everywhere.
+package numfmt
 
 import (
 	"fmt"
@@ -7,7 +10,7 @@ import (
 	"strings"
 )
 
-// FormatValue prints v with three significant digits, scaling the unit's
+// Value prints v with three significant digits, scaling the unit's
 // numerator (the part before the first "/") so a reader never counts zeros:
 //
 //	time  "ns", "us"/"µs", "ms", "s"/"sec":  1500 "ns/op"  -> "1.50 µs/op"
@@ -17,7 +20,7 @@ import (
 //
 // Unscaled integers keep no decimals ("12 allocs/op"). NaN and ±Inf print
 // as "n/a" because no table should show them.
-func FormatValue(v float64, unit string) string {
+func Value(v float64, unit string) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
 	}
@@ -104,8 +107,20 @@ func roundSig(v float64, digits int) float64 {
 	return math.Round(v*p) / p
 }
 
-// formatPct prints a signed percentage with two decimals, the precision
-// benchstat uses for deltas.
-func formatPct(p float64) string {
+// Delta prints a signed change in percent with two decimals, the precision
+// benchstat uses for deltas: "-19.81%".
+func Delta(p float64) string {
 	return fmt.Sprintf("%+.2f%%", p)
+}
+
+// Pct prints a percentage such as a tolerance, noise band or drift with up to
+// four significant digits: 38.965542 -> "38.97 %", 10 -> "10 %".
+func Pct(p float64) string {
+	if math.IsNaN(p) || math.IsInf(p, 0) {
+		return "n/a"
+	}
+	if math.Abs(p) >= 1000 {
+		return strconv.FormatFloat(p, 'f', 0, 64) + " %"
+	}
+	return strconv.FormatFloat(roundSig(p, 4), 'g', -1, 64) + " %"
 }
