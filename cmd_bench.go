@@ -1,23 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/internal/atomicfile"
-	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/report"
-	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -36,9 +27,6 @@ func defaultSuiteDeps() suiteDeps {
 }
 
 func benchCommand() *cli.Command { return newBenchCommand(defaultSuiteDeps()) }
-
-// benchSchemaVersion versions the suite's results.json.
-const benchSchemaVersion = 1
 
 func presetFlags() []cli.Flag {
 	q, f := suite.Quick(), suite.Full()
@@ -88,8 +76,8 @@ func parsePreset(c *cli.Context, minRounds int) (suite.Preset, error) {
 // planSuite selects the runs and resolves every workload before anything
 // runs, so a bad name is exit 2 with nothing measured.
 func planSuite(c *cli.Context, d suiteDeps) ([]suite.Run, map[string]workloads.Workload, error) {
-	if c.NArg() > 0 {
-		return nil, nil, usagef("%s takes no arguments, got %q (flags must come before arguments)", c.Command.Name, c.Args().Slice())
+	if err := noArgs(c); err != nil {
+		return nil, nil, err
 	}
 	runs, err := suite.Plan(d.toggles, c.StringSlice("opt"))
 	if err != nil {
@@ -141,24 +129,6 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 	}
 }
 
-// benchRun is one finished run of the suite with where it was written.
-type benchRun struct {
-	suite.Result
-	Dir   string
-	Files []string
-}
-
-type benchOutcome struct {
-	preset  suite.Preset
-	opts    []string
-	strict  bool
-	root    string
-	env     machine.Env
-	runs    []benchRun
-	rows    []suite.Row
-	elapsed time.Duration
-}
-
 func runBench(c *cli.Context, d suiteDeps) error {
 	f, err := parseFormat(c)
 	if err != nil {
@@ -179,256 +149,32 @@ func runBench(c *cli.Context, d suiteDeps) error {
 	if _, err := prepareDir(root); err != nil {
 		return err
 	}
-	start := time.Now()
-	out := &benchOutcome{preset: preset, opts: c.StringSlice("opt"), strict: c.Bool("strict"), root: root, env: machine.Current()}
-	for i, r := range runs {
-		br, err := benchOne(c, d, r, ws[r.Workload], preset, root, fmt.Sprintf("[%d/%d] %s", i+1, len(runs), r.ID))
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("interrupted after %d of %d runs: the finished runs' directories are complete, the suite files were not written", i, len(runs))
+	stderr := c.App.ErrWriter
+	b, err := suite.RunBench(c.Context, suite.BenchOptions{
+		Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
+		Toggles: d.toggles, Runs: runs, Workloads: ws,
+		Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
+			pr := newProgress(stderr, fmt.Sprintf("bench [%d/%d] %s", i+1, n, r.ID), est)
+			if !pr.tty {
+				fmt.Fprintf(stderr, "perfbench: bench [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
+				return nil, pr.done
 			}
-			return fmt.Errorf("run %s: %w", r.ID, err)
-		}
-		out.runs = append(out.runs, br)
+			return pr.event, pr.done
+		},
+	})
+	if err == nil {
+		err = b.Write()
 	}
-	out.elapsed = time.Since(start)
-	var results []suite.Result
-	for _, r := range out.runs {
-		results = append(results, r.Result)
-	}
-	out.rows = suite.Assess(d.toggles, results)
-	files, err := out.write()
 	if err != nil {
 		return err
 	}
-	if err := out.print(c.App.Writer, f); err != nil {
+	if err := b.Print(c.App.Writer, f); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "perfbench: suite of %d runs took %s; wrote %s and %d run directories under %s\n",
-		len(out.runs), out.elapsed.Round(100*time.Millisecond), strings.Join(files, ", "), len(out.runs), root)
-	if failing := suite.Failing(out.rows, out.strict); len(failing) > 0 {
-		var what []string
-		for _, r := range failing {
-			what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.Target, r.Status))
-		}
-		return criteriaError{fmt.Sprintf("%d criteria not met: %s", len(failing), strings.Join(what, "; "))}
+	fmt.Fprintf(stderr, "perfbench: suite of %d runs took %s; wrote %s and %d run directories under %s\n",
+		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(suite.BenchFiles, ", "), len(b.Runs), root)
+	if msg := b.Failing(); msg != "" {
+		return criteriaError{msg}
 	}
 	return nil
-}
-
-// benchOne measures, profiles and writes one run through the same code as
-// `perfbench profile`.
-func benchOne(c *cli.Context, d suiteDeps, r suite.Run, w workloads.Workload, p suite.Preset, root, label string) (benchRun, error) {
-	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
-	for _, x := range d.toggles {
-		if x.Name == r.Opt {
-			t = x
-		}
-	}
-	o := profileOptions{
-		toggle: t, workload: w, off: r.Off, on: r.On,
-		settings: p.Settings(), profileTime: p.ProfileTime,
-		dir: filepath.Join(root, r.Opt, r.Workload), top: c.Int("top"), command: "bench",
-	}
-	if _, err := prepareDir(o.dir); err != nil {
-		return benchRun{}, err
-	}
-	est := 2*time.Duration(p.Rounds)*max(p.Benchtime.D, 50*time.Millisecond) + 8*p.ProfileTime + time.Second
-	pr := newProgress(c.App.ErrWriter, "bench "+label, est)
-	event := pr.event
-	if !pr.tty {
-		fmt.Fprintf(c.App.ErrWriter, "perfbench: bench %s: off=%s on=%s\n", label, r.Off, r.On)
-		event = nil
-	}
-	res, err := runProfile(c.Context, o, event)
-	pr.done()
-	if err != nil {
-		return benchRun{}, err
-	}
-	files, err := res.write()
-	if err != nil {
-		return benchRun{}, err
-	}
-	return benchRun{
-		Result: suite.Result{Run: r, Measurement: res.res, Comparisons: res.comparisons, Elapsed: res.elapsed},
-		Dir:    o.dir, Files: files,
-	}, nil
-}
-
-// benchResults is the layout of the suite's results.json.
-type benchResults struct {
-	Schema string `json:"schema"`
-	report.Header
-	Settings benchSettings        `json:"settings"`
-	Elapsed  string               `json:"elapsed"`
-	Counts   map[suite.Status]int `json:"counts"`
-	Criteria []suite.Row          `json:"criteria"`
-	Runs     []benchRunJSON       `json:"runs,omitempty"`
-}
-
-type benchSettings struct {
-	Preset      string   `json:"preset"`
-	Rounds      int      `json:"rounds"`
-	Benchtime   string   `json:"benchtime"`
-	ProfileTime string   `json:"profile_time"`
-	Opts        []string `json:"opts,omitempty"`
-	Strict      bool     `json:"strict"`
-	Out         string   `json:"out"`
-}
-
-type benchRunJSON struct {
-	Run         suite.Run          `json:"run"`
-	Dir         string             `json:"dir"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
-}
-
-func (o *benchOutcome) results(withRuns bool) benchResults {
-	doc := benchResults{
-		Schema: "perfbench-bench", Header: report.NewHeader("bench", benchSchemaVersion, time.Now().UTC(), o.env),
-		Settings: benchSettings{
-			Preset: o.preset.Name, Rounds: o.preset.Rounds, Benchtime: o.preset.Benchtime.String(),
-			ProfileTime: o.preset.ProfileTime.String(), Opts: o.opts, Strict: o.strict, Out: o.root,
-		},
-		Elapsed: o.elapsed.Round(time.Millisecond).String(), Counts: suite.Count(o.rows), Criteria: o.rows,
-	}
-	if withRuns {
-		for _, r := range o.runs {
-			doc.Runs = append(doc.Runs, benchRunJSON{
-				Run: r.Run, Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons),
-			})
-		}
-	}
-	return doc
-}
-
-// write saves the suite's own files, each atomically.
-func (o *benchOutcome) write() ([]string, error) {
-	var js bytes.Buffer
-	if err := report.WriteJSON(&js, o.results(true)); err != nil {
-		return nil, fmt.Errorf("encode results.json: %w", err)
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(o.root, "results.json"), js.Bytes()); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.Write(filepath.Join(o.root, "summary.md"), o.writeMarkdown); err != nil {
-		return nil, err
-	}
-	if err := atomicfile.Write(filepath.Join(o.root, "bench.txt"), o.writeBench); err != nil {
-		return nil, err
-	}
-	return []string{"results.json", "summary.md", "bench.txt"}, nil
-}
-
-// writeBench writes every round of every run; config keys opt, workload
-// and toggle let benchstat split them (benchstat -col toggle bench.txt).
-func (o *benchOutcome) writeBench(w io.Writer) error {
-	var units []stats.Metric
-	seen := map[string]bool{}
-	var rounds []report.BenchRound
-	for _, r := range o.runs {
-		for _, m := range r.Measurement.Metrics {
-			if !seen[m.Name] {
-				seen[m.Name] = true
-				units = append(units, m)
-			}
-		}
-		for _, s := range r.Measurement.Samples {
-			rounds = append(rounds, report.BenchRound{
-				Name:   "Suite/" + r.Run.ID,
-				Config: map[string]string{"opt": r.Run.Opt, "workload": r.Run.Workload, "toggle": s.Side.String()},
-				Iters:  s.Ops, Values: s.Values,
-			})
-		}
-	}
-	return report.WriteBench(w, units, rounds)
-}
-
-func (o *benchOutcome) settingsLine() string {
-	return fmt.Sprintf("preset %s: %d rounds of %s per side, profiles %s per pass; suite time %s",
-		o.preset.Name, o.preset.Rounds, o.preset.Benchtime, o.preset.ProfileTime, o.elapsed.Round(100*time.Millisecond))
-}
-
-func (o *benchOutcome) tableRows() [][]string {
-	var rows [][]string
-	for _, r := range o.rows {
-		rows = append(rows, r.Cells())
-	}
-	return rows
-}
-
-func (o *benchOutcome) countsLine() string {
-	n := suite.Count(o.rows)
-	var parts []string
-	for _, s := range []suite.Status{suite.Pass, suite.Fail, suite.Inconclusive, suite.Warn, suite.Info} {
-		if n[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-const benchRules = "Measured: median with its 95 % CI (for changes, the conservative interval of the change). " +
-	"PASS when the whole interval meets the target, FAIL when the whole interval misses it, INCONCLUSIVE when it straddles the " +
-	"target or the evidence is insufficient (p ≥ 0.05, no CI, a zero baseline). WARN: another metric of the run significantly " +
-	"worse (p < 0.05 and beyond its noise band); it does not fail the suite."
-
-func (o *benchOutcome) runRows() [][]string {
-	var rows [][]string
-	for _, r := range o.runs {
-		cell := func(metric string) string {
-			c, ok := r.Comparison(metric)
-			if !ok {
-				return ""
-			}
-			d := "n/a"
-			if c.DeltaDefined() {
-				d = fmt.Sprintf("%+.1f%%", c.DeltaPct)
-			}
-			return fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), d, c.Change)
-		}
-		rows = append(rows, []string{r.Run.ID, r.Run.Off.String(), r.Run.On.String(), cell(measure.NsPerOp), cell(measure.BytesPerOp),
-			r.Elapsed.Round(100 * time.Millisecond).String(), r.Dir})
-	}
-	return rows
-}
-
-var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "profiles"}
-
-func (o *benchOutcome) writeMarkdown(w io.Writer) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "## perfbench bench: the plan's criteria\n\n**Environment:** %s\n\n**Settings:** %s\n\n", o.env, o.settingsLine())
-	b.WriteString("### Criteria\n\n")
-	if err := report.WriteTable(&b, report.Markdown, suite.Header, o.tableRows()); err != nil {
-		return err
-	}
-	fmt.Fprintf(&b, "\n%s\n\n%s\n\n### Runs\n\n", o.countsLine(), benchRules)
-	if err := report.WriteTable(&b, report.Markdown, benchRunHeader, o.runRows()); err != nil {
-		return err
-	}
-	fmt.Fprintf(&b, "\nEach run's directory holds its profiles, results.json and summary.md, e.g.\n\n```sh\n"+
-		"go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n```\n",
-		filepath.Join(o.runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(o.runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(o.root, "bench.txt"))
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-func (o *benchOutcome) print(w io.Writer, f report.Format) error {
-	switch f {
-	case report.JSON:
-		return report.WriteJSON(w, o.results(false))
-	case report.Markdown:
-		return o.writeMarkdown(w)
-	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "perfbench bench: the plan's criteria, %d runs\n%s\n  %s\n\n", len(o.runs), o.env, o.settingsLine())
-	if err := report.WriteTable(&b, report.Text, suite.Header, o.tableRows()); err != nil {
-		return err
-	}
-	fmt.Fprintf(&b, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
-		o.countsLine(), benchRules, o.root, o.root)
-	_, err := w.Write(b.Bytes())
-	return err
 }

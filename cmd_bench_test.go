@@ -61,7 +61,7 @@ func TestBenchFailsOnCriterion(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != benchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
+	if doc.SchemaVersion != suite.BenchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
 		t.Errorf("results.json: %+v", doc)
 	}
 

@@ -11,18 +11,6 @@ import (
 	"github.com/perfbench/perfbench/workloads"
 )
 
-func formatFlag() *cli.StringFlag {
-	return &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"}
-}
-
-func parseFormat(c *cli.Context) (report.Format, error) {
-	f, err := report.ParseFormat(c.String("format"))
-	if err != nil {
-		return "", usageError{err}
-	}
-	return f, nil
-}
-
 func listCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "list",
@@ -39,8 +27,8 @@ func runList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
-		return usagef("list takes no arguments, got %q", c.Args().Slice())
+	if err := noArgs(c); err != nil {
+		return err
 	}
 	w := c.App.Writer
 	if f == report.JSON {

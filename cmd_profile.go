@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -41,32 +38,20 @@ func profileCommand() *cli.Command {
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "top movers shown per profile kind"},
 			formatFlag(),
 		},
-		Action: runProfileCmd,
+		Action: runProfile,
 	}
 }
 
-// profileOptions is one validated profile request.
-type profileOptions struct {
-	toggle      toggles.Toggle
-	workload    workloads.Workload
-	off, on     features.Set
-	settings    measure.Settings
-	profileTime time.Duration
-	dir         string // output directory of this run
-	top         int
-	command     string
-}
-
-func parseProfileOptions(c *cli.Context) (profileOptions, error) {
-	if c.NArg() > 0 {
-		return profileOptions{}, usagef("profile takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
+func parseProfileOptions(c *cli.Context) (experiment.Options, error) {
+	if err := noArgs(c); err != nil {
+		return experiment.Options{}, err
 	}
 	if c.String("opt") == "" {
-		return profileOptions{}, usagef("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+		return experiment.Options{}, usagef("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
 	}
 	t, err := toggles.Lookup(c.String("opt"))
 	if err != nil {
-		return profileOptions{}, usageError{err}
+		return experiment.Options{}, usageError{err}
 	}
 	wname := c.String("workload")
 	if wname == "" {
@@ -74,32 +59,25 @@ func parseProfileOptions(c *cli.Context) (profileOptions, error) {
 	}
 	w, err := workloads.Lookup(wname)
 	if err != nil {
-		return profileOptions{}, usageError{err}
+		return experiment.Options{}, usageError{err}
 	}
 	bt, err := measure.ParseBenchtime(c.String("benchtime"))
 	if err != nil {
-		return profileOptions{}, usageError{err}
+		return experiment.Options{}, usageError{err}
 	}
-	s := measure.Settings{Rounds: c.Int("rounds"), Benchtime: bt}
-	if err := s.Validate(); err != nil {
-		return profileOptions{}, usageError{err}
+	o := experiment.Options{
+		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
+		Settings:    measure.Settings{Rounds: c.Int("rounds"), Benchtime: bt},
+		ProfileTime: c.Duration("profiletime"), Top: c.Int("top"), Command: "profile",
+		Dir: filepath.Join(c.String("out"), t.Name, w.Name),
 	}
-	if c.Duration("profiletime") <= 0 {
-		return profileOptions{}, usagef("invalid --profiletime %s: want a positive duration", c.Duration("profiletime"))
+	if err := o.Validate(); err != nil {
+		return o, usageError{err}
 	}
-	if c.Int("top") < 1 {
-		return profileOptions{}, usagef("invalid --top %d: want at least 1", c.Int("top"))
-	}
-	return profileOptions{
-		toggle: t, workload: w,
-		off: t.Apply(features.Set{}, false), on: t.Apply(features.Set{}, true),
-		settings: s, profileTime: c.Duration("profiletime"),
-		dir: filepath.Join(c.String("out"), t.Name, w.Name), top: c.Int("top"),
-		command: "profile",
-	}, nil
+	return o, nil
 }
 
-func runProfileCmd(c *cli.Context) error {
+func runProfile(c *cli.Context) error {
 	f, err := parseFormat(c)
 	if err != nil {
 		return err
@@ -108,101 +86,26 @@ func runProfileCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cleanup, err := prepareDir(o.dir)
+	cleanup, err := prepareDir(o.Dir)
 	if err != nil {
 		return err
 	}
-	est := 2*time.Duration(o.settings.Rounds)*max(o.settings.Benchtime.D, 50*time.Millisecond) + 8*o.profileTime + 2*time.Second
-	pr := newProgress(c.App.ErrWriter, o.toggle.Name+"/"+o.workload.Name, est)
-	out, err := runProfile(c.Context, o, pr.event)
+	pr := newProgress(c.App.ErrWriter, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
+	out, err := experiment.Run(c.Context, o, pr.event)
 	pr.done()
+	if err == nil {
+		_, err = out.Write()
+	}
 	if err != nil {
 		cleanup()
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.dir)
+			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.Dir)
 		}
 		return err
 	}
-	files, err := out.write()
-	if err != nil {
+	if err := out.Print(c.App.Writer, f); err != nil {
 		return err
 	}
-	if err := out.print(c.App.Writer, f); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(files), o.dir)
+	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(out.FileNames()), o.Dir)
 	return nil
-}
-
-// prepareDir makes sure the output directory can be written before any
-// work starts, so a bad --out fails at once with exit 2. The returned
-// cleanup removes what it created if the run then fails.
-func prepareDir(dir string) (cleanup func(), err error) {
-	var created []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == "." || d == "/" || d == filepath.Dir(d) {
-			break
-		}
-		created = append(created, d)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, usagef("output directory %s is not writable: %v", dir, err)
-	}
-	cleanup = func() {
-		for _, d := range created {
-			os.Remove(d) // only succeeds while empty
-		}
-	}
-	probe, err := os.CreateTemp(dir, ".perfbench-probe-*")
-	if err != nil {
-		cleanup()
-		return nil, usagef("output directory %s is not writable: %v", dir, err)
-	}
-	probe.Close()
-	os.Remove(probe.Name())
-	return cleanup, nil
-}
-
-// profileOutcome is a finished profile run, held in memory until written.
-type profileOutcome struct {
-	opts        profileOptions
-	env         machine.Env
-	res         *measure.Result
-	comparisons []stats.Comparison
-	sets        profiling.Sets
-	movers      map[profiling.Kind][]profiling.Mover
-	elapsed     time.Duration
-}
-
-// runProfile measures, then profiles each side, then diffs.
-func runProfile(ctx context.Context, o profileOptions, progress func(measure.Event)) (*profileOutcome, error) {
-	start := time.Now()
-	pair := measure.NewLocalPair(o.workload, o.off, o.on)
-	res, err := pair.Measure(ctx, o.settings, progress)
-	if err != nil {
-		return nil, err
-	}
-	out := &profileOutcome{
-		opts: o, env: machine.Current(), res: res, comparisons: res.Compare(),
-		movers: map[profiling.Kind][]profiling.Mover{},
-	}
-	n := res.ProfileOps(o.profileTime)
-	if out.sets.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, progress); err != nil {
-		return nil, err
-	}
-	if out.sets.On, err = pair.CaptureProfiles(ctx, stats.On, n, progress); err != nil {
-		return nil, err
-	}
-	if out.sets.Diff, err = profiling.DiffSet(out.sets.Off, out.sets.On); err != nil {
-		return nil, err
-	}
-	for _, k := range profiling.Kinds() {
-		m, err := profiling.TopMovers(out.sets.Off[k], out.sets.On[k], k, o.top)
-		if err != nil {
-			return nil, fmt.Errorf("top movers %s: %w", k, err)
-		}
-		out.movers[k] = m
-	}
-	out.elapsed = time.Since(start)
-	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -92,7 +93,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 	var res struct {
 		SchemaVersion int `json:"schema_version"`
 		Env           machine.Env
-		Settings      resultsSettings
+		Settings      experiment.ResultsSettings
 		Measurement   struct {
 			Samples []struct {
 				Side   string             `json:"side"`
@@ -253,7 +254,7 @@ func TestDiffCommand(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"kinds differ", []string{f(profiling.CPU, stats.Off), f(profiling.Allocs, stats.On)}, "cannot diff a cpu profile"},
+		{"kinds differ", []string{f(profiling.CPU, stats.Off), f(profiling.Allocs, stats.On)}, "cannot diff base (cpu profile) against new (allocs profile)"},
 		{"missing file", []string{filepath.Join(dir, "nope.pb.gz"), f(profiling.CPU, stats.On)}, "no such file"},
 		{"not a profile", []string{text, f(profiling.CPU, stats.On)}, "not a pprof profile"},
 		{"one file", []string{text}, "needs two profile files"},

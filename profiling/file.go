@@ -65,31 +65,38 @@ func (s Sets) each(fn func(name string, p *profile.Profile)) {
 	}
 }
 
-// Save writes every profile to dir under its contract name. A profile whose
-// content is not the kind it is filed under is refused before anything is
-// written: users open these files by name.
-func (s Sets) Save(dir string) error {
+// Files are the profiles as files of the naming contract, for a run
+// directory written all-or-nothing. A profile whose content is not the kind
+// it is filed under is refused: users open these files by name.
+func (s Sets) Files() ([]atomicfile.File, error) {
 	for _, set := range []Set{s.Off, s.On, s.Diff} {
 		for k, p := range set {
 			if _, err := ParseKind(string(k)); err != nil {
-				return fmt.Errorf("save %s profiles: %w", dir, err)
+				return nil, fmt.Errorf("profiles: %w", err)
 			}
 			got, err := KindOf(p)
 			if err != nil {
-				return fmt.Errorf("save %s profiles: %s: %w", dir, k, err)
+				return nil, fmt.Errorf("profiles: %s: %w", k, err)
 			}
 			if got != k {
-				return fmt.Errorf("save %s profiles: a %s profile filed as %s", dir, got, k)
+				return nil, fmt.Errorf("profiles: a %s profile filed as %s", got, k)
 			}
 		}
 	}
-	var err error
+	var files []atomicfile.File
 	s.each(func(name string, p *profile.Profile) {
-		if err == nil {
-			err = Save(filepath.Join(dir, name), p)
-		}
+		files = append(files, atomicfile.File{Name: name, Fill: p.Write})
 	})
-	return err
+	return files, nil
+}
+
+// Save writes every profile to dir under its contract name, all or none.
+func (s Sets) Save(dir string) error {
+	files, err := s.Files()
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	return atomicfile.WriteDir(dir, files)
 }
 
 // Load reads a profile written by Save, `go test -cpuprofile`, net/http/pprof

@@ -21,21 +21,13 @@ type Mover struct {
 }
 
 // TopMovers returns the n functions (all when n <= 0) with the largest
-// absolute flat change from base to new, ranked and valued as
-// `go tool pprof -top -diff_base base new` shows them for the kind's default
-// value column: cpu, inuse_space (heap), alloc_space (allocs), time (wall).
-// Functions whose flat value did not change are left out.
-func TopMovers(base, new *profile.Profile, kind Kind, n int) ([]Mover, error) {
-	d, err := Diff(base, new)
-	if err != nil {
-		return nil, fmt.Errorf("top movers: %w", err)
-	}
-	// Diff has checked both sides are one kind; it must be the one asked for,
-	// since heap and allocs share columns and would silently rank the wrong one.
-	if got, _ := KindOf(d); got != kind {
-		return nil, fmt.Errorf("top movers: asked for %s, profiles are %s", kind, got)
-	}
-	idx, err := d.SampleIndexByName(sampleIndexName(kind))
+// absolute flat change in diff, a profile made by Diff, ranked and valued as
+// `go tool pprof -top -diff_base base new` shows them for the profile's
+// default value column: cpu, inuse_space (heap), alloc_space (allocs), time
+// (wall), or the default or last sample type of any other profile, as pprof
+// picks it. Functions whose flat value did not change are left out.
+func TopMovers(d *profile.Profile, n int) ([]Mover, error) {
+	idx, err := d.SampleIndexByName("")
 	if err != nil {
 		return nil, fmt.Errorf("top movers: %w", err)
 	}
@@ -102,6 +94,19 @@ func TopMovers(base, new *profile.Profile, kind Kind, n int) ([]Mover, error) {
 	return movers, nil
 }
 
+// Label names what a profile holds: its kind (cpu, heap, allocs, wall) or,
+// for a profile of another kind, the type of its default value column
+// ("delay" for a block profile).
+func Label(p *profile.Profile) string {
+	if k, err := KindOf(p); err == nil {
+		return string(k)
+	}
+	if idx, err := p.SampleIndexByName(""); err == nil && idx < len(p.SampleType) {
+		return p.SampleType[idx].Type
+	}
+	return "unknown"
+}
+
 // flatName names the node pprof charges a sample's flat value to at its
 // default "functions" granularity: the innermost inlined frame of the leaf
 // location, or, for an unsymbolized one, its binary.
@@ -120,4 +125,36 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
+}
+
+// FileDiff is two profile files compared: what `perfbench diff` shows.
+type FileDiff struct {
+	Kind   string           `json:"kind"` // Label of the profiles
+	Base   string           `json:"base"`
+	New    string           `json:"new"`
+	Movers []Mover          `json:"movers"`
+	Diff   *profile.Profile `json:"-"` // new minus base, as Diff builds it
+}
+
+// DiffFiles loads two profile files, diffs them and ranks the top movers.
+// Every error is about the input: a missing file, one that is no profile,
+// or profiles whose sample types differ.
+func DiffFiles(basePath, newPath string, top int) (*FileDiff, error) {
+	base, err := Load(basePath)
+	if err != nil {
+		return nil, err
+	}
+	newer, err := Load(newPath)
+	if err != nil {
+		return nil, err
+	}
+	d, err := Diff(base, newer)
+	if err != nil {
+		return nil, fmt.Errorf("%s, %s: %w", basePath, newPath, err)
+	}
+	movers, err := TopMovers(d, top)
+	if err != nil {
+		return nil, err
+	}
+	return &FileDiff{Kind: Label(newer), Base: basePath, New: newPath, Movers: movers, Diff: d}, nil
 }

@@ -3,10 +3,12 @@ package profiling
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,13 +54,44 @@ func TestDiffRefusesDifferentKinds(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), string(pair[0])) || !strings.Contains(err.Error(), string(pair[1])) {
 			t.Errorf("Diff(%s, %s) err = %v, want one naming both", pair[0], pair[1], err)
 		}
-		if _, err := TopMovers(b, n, pair[0], 5); err == nil {
-			t.Errorf("TopMovers(%s, %s): want error", pair[0], pair[1])
+		if !errors.Is(err, ErrMismatch) {
+			t.Errorf("Diff(%s, %s) err = %v, want ErrMismatch", pair[0], pair[1], err)
 		}
 	}
-	b := synthetic(Allocs, map[string]int64{"main.a": 1})
-	if _, err := TopMovers(b, b, Heap, 5); err == nil {
-		t.Error("TopMovers of allocs profiles asked as heap: want error")
+}
+
+// Go's block and mutex profiles are none of perfbench's kinds, but pprof
+// diffs them, and so must Diff: profiles of matching sample types diff,
+// others are refused.
+func TestDiffOtherProfiles(t *testing.T) {
+	block := func(values map[string]int64) *profile.Profile {
+		p := synthetic(CPU, values)
+		p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
+		p.PeriodType = &profile.ValueType{Type: "contentions", Unit: "count"}
+		return p
+	}
+	base, new := block(map[string]int64{"main.a": 30, "main.b": 10}), block(map[string]int64{"main.a": 10})
+	d, err := Diff(base, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Label(d); got != "delay" {
+		t.Errorf("Label = %q, want delay", got)
+	}
+	movers, err := TopMovers(d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Mover{
+		{Function: "main.a", Unit: "nanoseconds", Base: 30, New: 10, Delta: -20, DeltaPct: -50},
+		{Function: "main.b", Unit: "nanoseconds", Base: 10, New: 0, Delta: -10, DeltaPct: -25},
+	}
+	if !reflect.DeepEqual(movers, want) {
+		t.Fatalf("movers = %+v, want %+v", movers, want)
+	}
+	if _, err := Diff(base, synthetic(CPU, map[string]int64{"main.a": 1})); !errors.Is(err, ErrMismatch) ||
+		!strings.Contains(err.Error(), "contentions/count,delay/nanoseconds") {
+		t.Fatalf("block vs cpu: err = %v, want ErrMismatch naming the sample types", err)
 	}
 }
 
@@ -86,7 +119,7 @@ func TestDiffAndTopMoversExact(t *testing.T) {
 		t.Fatalf("diff has %d samples (%d base), want 6 (3 base)", len(d.Sample), baseSamples)
 	}
 
-	got, err := TopMovers(base, new, CPU, 0)
+	got, err := TopMovers(d, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +132,7 @@ func TestDiffAndTopMoversExact(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("TopMovers =\n%v\nwant\n%v", got, want)
 	}
-	if top, _ := TopMovers(base, new, CPU, 1); len(top) != 1 || top[0].Function != "main.a" {
+	if top, _ := TopMovers(d, 1); len(top) != 1 || top[0].Function != "main.a" {
 		t.Fatalf("TopMovers n=1 = %v", top)
 	}
 }
@@ -229,7 +262,11 @@ func TestTopMoversMatchGoToolPprof(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			movers, err := TopMovers(base, new, tt.kind, 0)
+			d, err := Diff(base, new)
+			if err != nil {
+				t.Fatal(err)
+			}
+			movers, err := TopMovers(d, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -154,4 +155,27 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 		return err
 	}
 	return WriteTable(w, f, MoverHeader, cells)
+}
+
+// MoverRows turns one kind's top movers into table rows.
+func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
+	rows := make([]MoverRow, 0, len(ms))
+	for _, m := range ms {
+		rows = append(rows, MoverRow{
+			Kind: kind, Function: m.Function, Unit: moverUnit(m.Unit),
+			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta),
+		})
+	}
+	return rows
+}
+
+// moverUnit maps pprof's sample units to the units numfmt scales.
+func moverUnit(u string) string {
+	switch u {
+	case "nanoseconds":
+		return "ns"
+	case "bytes":
+		return "B"
+	}
+	return ""
 }
