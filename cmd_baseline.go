@@ -1,25 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
-	"github.com/perfbench/perfbench/machine"
-	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 )
 
 func baselineCommand() *cli.Command { return newBaselineCommand(defaultSuiteDeps()) }
@@ -81,54 +73,25 @@ func runBaselineSave(c *cli.Context, d suiteDeps) error {
 	if path == "" {
 		return usagef("--file is empty")
 	}
+	if c.Int("passes") < 1 {
+		return usagef("invalid --passes %d: want at least 1 (2 or more to measure drift)", c.Int("passes"))
+	}
 	cleanup, err := prepareDir(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
-	passes := c.Int("passes")
-	if passes < 1 {
-		cleanup()
-		return usagef("invalid --passes %d: want at least 1 (2 or more to measure drift)", passes)
-	}
 	start := time.Now()
-	var all [][]suite.Result
-	probes := map[string][]float64{}
-	for p := 1; p <= passes; p++ {
-		results, pr, err := baseline.Take(c.Context, runs, preset.Settings(), d.lookup, func(i, n int, r suite.Run) {
-			fmt.Fprintf(c.App.ErrWriter, "perfbench: baseline pass %d/%d [%d/%d] %s: off=%s on=%s\n", p, passes, i+1, n, r.ID, r.Off, r.On)
-		})
-		if err != nil {
-			cleanup()
-			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("interrupted: %s was not written", path)
-			}
-			return err
-		}
-		all = append(all, results)
-		for id, v := range pr {
-			probes[id] = append(probes[id], v...)
-		}
+	f, err := baseline.TakePasses(c.Context, baseline.SaveOptions{
+		Path: path, Preset: preset, Runs: runs, Passes: c.Int("passes"), Lookup: d.lookup, Log: c.App.ErrWriter,
+	})
+	if err == nil {
+		err = baseline.Save(path, f)
 	}
-	f := baseline.NewPasses(machine.Current(), preset, all, probes)
-	if err := baseline.Save(path, f); err != nil {
+	if err != nil {
+		cleanup()
 		return err
 	}
-	if passes > 1 {
-		drift := f.Drift()
-		var parts []string
-		for _, m := range []string{measure.NsPerOp, measure.CPUNsPerOp, measure.BytesPerOp, measure.AllocsPerOp} {
-			parts = append(parts, fmt.Sprintf("%s %.1f %%", m, drift.Floor(m)*100))
-		}
-		fmt.Fprintf(c.App.Writer, "drift between the %d passes (%g%% of runs within): %s — check widens each metric's tolerance by it\n",
-			passes, baseline.DriftFloorQuantile*100, strings.Join(parts, ", "))
-	}
-	metrics := 0
-	for _, r := range f.Runs {
-		metrics += len(r.Metrics)
-	}
-	fmt.Fprintf(c.App.Writer, "saved baseline %s: %d runs, %d metrics with off and on samples, %s preset (%d rounds of %s per side), took %s\n%s\n",
-		path, len(f.Runs), metrics, preset.Name, preset.Rounds, preset.Benchtime, time.Since(start).Round(100*time.Millisecond), f.Env)
-	return nil
+	return f.WriteSaved(c.App.Writer, path, time.Since(start))
 }
 
 func baselineCheckCommand(d suiteDeps) *cli.Command {
@@ -169,56 +132,17 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 
 func pctString(f float64) string { return strconv.FormatFloat(f*100, 'g', -1, 64) + "%" }
 
-// parsePct reads "10%", "10" (percent) or "0.5%" into a fraction.
-func parsePct(flag, s string) (float64, error) {
-	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v > 1000 || v != v {
-		return 0, usagef("invalid %s %q: want a percentage between 0 and 1000, e.g. 10%%", flag, s)
-	}
-	return v / 100, nil
-}
-
-func parseTolerances(c *cli.Context) (baseline.Tolerances, error) {
-	var t baseline.Tolerances
-	var err error
-	if t.Time, err = parsePct("--tolerance", c.String("tolerance")); err != nil {
-		return t, err
-	}
-	if t.Alloc, err = parsePct("--alloc-tolerance", c.String("alloc-tolerance")); err != nil {
-		return t, err
-	}
-	for _, kv := range c.StringSlice("metric-tolerance") {
-		name, val, ok := strings.Cut(kv, "=")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" {
-			return t, usagef("invalid --metric-tolerance %q: want NAME=PCT or NAME=off, e.g. peak-heap-B=30%%", kv)
-		}
-		if t.PerMetric == nil {
-			t.PerMetric = map[string]float64{}
-		}
-		if strings.TrimSpace(val) == "off" {
-			t.PerMetric[name] = -1
-			continue
-		}
-		if t.PerMetric[name], err = parsePct("--metric-tolerance "+name, val); err != nil {
-			return t, err
-		}
-	}
-	return t, nil
-}
-
 func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	f, err := parseFormat(c)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
-		return usagef("check takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
-	}
-	tol, err := parseTolerances(c)
-	if err != nil {
+	if err := noArgs(c); err != nil {
 		return err
+	}
+	tol, err := baseline.ParseTolerances(c.String("tolerance"), c.String("alloc-tolerance"), c.StringSlice("metric-tolerance"))
+	if err != nil {
+		return usageError{err}
 	}
 	path := c.String("file")
 	b, err := baseline.Load(path)
@@ -228,20 +152,8 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	if err := baseline.Resolve(b, d.lookup); err != nil {
 		return usageError{fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)}
 	}
-	stderr := c.App.ErrWriter
-	warn, info := baseline.EnvDiff(b.Env, machine.Current())
-	if len(warn) > 0 {
-		fmt.Fprintf(stderr, "perfbench: WARNING: this machine or build differs from the baseline's, so numbers may move for reasons other than the code:\n")
-		for _, w := range warn {
-			fmt.Fprintf(stderr, "perfbench:   %s\n", w)
-		}
-	}
-	for _, i := range info {
-		fmt.Fprintf(stderr, "perfbench: note: %s (expected)\n", i)
-	}
-	start := time.Now()
-	fresh, probes, err := baseline.Rerun(c.Context, b, d.lookup, func(i, n int, r suite.Run) {
-		fmt.Fprintf(stderr, "perfbench: check [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
+	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{
+		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Lookup: d.lookup, Log: c.App.ErrWriter,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -249,121 +161,11 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		}
 		return err
 	}
-	rep := baseline.Compare(b, fresh, probes, tol)
-	if n := len(rep.Regressions()); n > 0 && c.Bool("confirm") {
-		fmt.Fprintf(stderr, "perfbench: %d metric(s) look worse; rerunning their runs to confirm\n", n)
-		rep, err = baseline.Confirm(c.Context, b, rep, d.lookup, tol, func(i, n int, r suite.Run) {
-			fmt.Fprintf(stderr, "perfbench: confirm [%d/%d] %s\n", i+1, n, r.ID)
-		})
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fmt.Errorf("interrupted: no verdict")
-			}
-			return err
-		}
-	}
-	rep.Baseline, rep.EnvWarnings, rep.EnvInfo = path, warn, info
-	if rep.MachineWarning != "" {
-		fmt.Fprintf(stderr, "perfbench: WARNING: %s\n", rep.MachineWarning)
-	}
-	if err := printCheck(c.App.Writer, f, b, rep, c.Bool("all"), time.Since(start)); err != nil {
+	if err := check.Print(c.App.Writer, f, c.Bool("all")); err != nil {
 		return err
 	}
-	if regs := rep.Regressions(); len(regs) > 0 {
-		var what []string
-		for _, r := range regs {
-			what = append(what, fmt.Sprintf("%s %s %s %+.1f%%", r.Run, r.Side, r.Metric.Name, r.DeltaPct))
-		}
-		return criteriaError{fmt.Sprintf("%d regression(s) against %s: %s", len(regs), path, strings.Join(what, "; "))}
+	if msg := check.Failed(); msg != "" {
+		return criteriaError{msg}
 	}
 	return nil
-}
-
-var checkHeader = []string{"run", "side", "metric", "baseline", "now", "delta", "p", "tolerance", "verdict", "note"}
-
-func checkRows(rep baseline.Report, all bool) [][]string {
-	var rows [][]string
-	for _, f := range rep.Findings {
-		if !all && f.Status == baseline.Unchanged {
-			continue
-		}
-		tol := "±" + numfmt.Pct(f.TolerancePct)
-		if f.DriftPct > 0 {
-			tol = fmt.Sprintf("±%s (%s + %s drift)", numfmt.Pct(f.TolerancePct), numfmt.Pct(f.TolerancePct-f.DriftPct), numfmt.Pct(f.DriftPct))
-		}
-		if !f.Gated {
-			tol = "not gated"
-		}
-		delta, p := "n/a", "n/a"
-		if f.Status != baseline.Missing {
-			p = stats.FormatP(f.P)
-			if f.Baseline.Center != 0 || f.Now.Center == 0 {
-				delta = fmt.Sprintf("%+.1f%%", f.DeltaPct)
-			}
-		}
-		rows = append(rows, []string{
-			f.Run, f.Side.String(), f.Metric.Name,
-			report.FormatSummary(f.Baseline, f.Metric.Name), report.FormatSummary(f.Now, f.Metric.Name),
-			delta, p, tol, string(f.Status), f.Note,
-		})
-	}
-	return rows
-}
-
-func checkCounts(rep baseline.Report) string {
-	n := rep.Count()
-	var parts []string
-	for _, s := range []baseline.Status{baseline.Regressed, baseline.Unconfirmed, baseline.Improved, baseline.Unchanged, baseline.Ungated, baseline.Missing} {
-		if n[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func printCheck(w io.Writer, f report.Format, b *baseline.File, rep baseline.Report, all bool, took time.Duration) error {
-	if f == report.JSON {
-		return report.WriteJSON(w, struct {
-			SchemaVersion int `json:"schema_version"`
-			baseline.Report
-			Regressions int    `json:"regressions"`
-			Elapsed     string `json:"elapsed"`
-		}{baseline.SchemaVersion, rep, len(rep.Regressions()), took.Round(time.Millisecond).String()})
-	}
-	var buf bytes.Buffer
-	title := fmt.Sprintf("perfbench baseline check: %d runs against %s (saved %s, %s preset: %d rounds of %s per side), took %s",
-		len(b.Runs), rep.Baseline, b.Created.Format("2006-01-02 15:04 MST"), b.Settings.Preset, b.Settings.Rounds, b.Settings.Benchtime,
-		took.Round(100*time.Millisecond))
-	if f == report.Markdown {
-		fmt.Fprintf(&buf, "## %s\n\n", title)
-	} else {
-		fmt.Fprintf(&buf, "%s\n\n", title)
-	}
-	for _, wn := range rep.EnvWarnings {
-		fmt.Fprintf(&buf, "environment differs: %s\n", wn)
-	}
-	if rep.Machine != nil {
-		fmt.Fprintf(&buf, "machine probe vs baseline: %+.1f %% (%s)", rep.Machine.DeltaPct, stats.PEquals(rep.Machine.P))
-		if rep.MachineWarning != "" {
-			buf.WriteString(" — WARNING: " + rep.MachineWarning)
-		}
-		buf.WriteString("\n")
-	}
-	if len(rep.EnvWarnings) > 0 || rep.Machine != nil {
-		buf.WriteString("\n")
-	}
-	rows := checkRows(rep, all)
-	if len(rows) == 0 {
-		buf.WriteString("Nothing moved: every metric is ~ (not significant, or within its tolerance).\n")
-	} else if err := report.WriteTable(&buf, f, checkHeader, rows); err != nil {
-		return err
-	}
-	fmt.Fprintf(&buf, "\n%s. A regression needs p < 0.05 and a median worse by more than the tolerance.\n", checkCounts(rep))
-	if n := len(rep.Regressions()); n > 0 {
-		fmt.Fprintf(&buf, "FAIL: %d regression(s).\n", n)
-	} else {
-		buf.WriteString("OK: no regression.\n")
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
 }

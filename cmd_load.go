@@ -4,18 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/load"
-	"github.com/perfbench/perfbench/machine"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 )
@@ -57,23 +51,10 @@ func loadCommand() *cli.Command {
 	}
 }
 
-type loadSide struct {
-	label string
-	set   features.Set
-}
-
-// loadOptions is one validated load request.
-type loadOptions struct {
-	cfg    load.Config
-	toggle string
-	sides  []loadSide
-	dir    string
-}
-
-func parseLoadOptions(c *cli.Context) (loadOptions, error) {
-	var o loadOptions
-	if c.NArg() > 0 {
-		return o, usagef("load takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
+func parseLoadOptions(c *cli.Context) (load.Options, error) {
+	var o load.Options
+	if err := noArgs(c); err != nil {
+		return o, err
 	}
 	sc, err := load.ParseScenario(c.String("scenario"))
 	if err != nil {
@@ -111,20 +92,21 @@ func parseLoadOptions(c *cli.Context) (loadOptions, error) {
 		if err != nil {
 			return o, usagef("--opt: %v", err)
 		}
-		o.toggle = t.Name
-		o.sides = []loadSide{{"off", t.Apply(features.Set{}, false)}, {"on", t.Apply(features.Set{}, true)}}
+		o.Toggle = t.Name
+		o.Variants = []load.VariantSpec{{Label: "off", Set: t.Apply(features.Set{}, false)}, {Label: "on", Set: t.Apply(features.Set{}, true)}}
 	case allOn:
-		o.sides = []loadSide{{"all-on", features.All()}}
+		o.Variants = []load.VariantSpec{{Label: "all-on", Set: features.All()}}
 	default:
-		o.sides = []loadSide{{"all-off", features.Set{}}}
+		o.Variants = []load.VariantSpec{{Label: "all-off", Set: features.Set{}}}
 	}
-	if o.cfg, err = cfg.Normalize(); err != nil {
+	if o.Config, err = cfg.Normalize(); err != nil {
 		return o, usageError{err}
 	}
-	o.dir = c.String("out")
-	if o.dir == "" {
-		o.dir = filepath.Join("profiles", "load", string(sc))
+	o.Dir = c.String("out")
+	if o.Dir == "" {
+		o.Dir = filepath.Join("profiles", "load", string(sc))
 	}
+	o.Command = commandLine(c)
 	return o, nil
 }
 
@@ -137,28 +119,27 @@ func runLoadCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cleanup, err := prepareDir(o.dir)
+	cleanup, err := prepareDir(o.Dir)
 	if err != nil {
 		return err
 	}
-	rep, err := runLoad(c.Context, c.App.ErrWriter, o)
+	rep, err := load.Execute(c.Context, o, c.App.ErrWriter)
+	if err == nil {
+		err = rep.Write()
+	}
 	if err != nil {
 		cleanup()
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.dir)
+			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.Dir)
 		}
 		return err
 	}
-	rep.Command = commandLine(c)
-	if err := writeLoadFiles(rep); err != nil {
+	if err := rep.Print(c.App.Writer, f); err != nil {
 		return err
 	}
-	if err := printLoad(c.App.Writer, f, rep); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(rep.Files), o.dir)
+	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(rep.Files), o.Dir)
 	if missed := rep.Missed(); len(missed) > 0 {
-		return criteriaError{fmt.Sprintf("load %s: %d target(s) missed: %s", o.cfg.Scenario, len(missed), strings.Join(missed, "; "))}
+		return criteriaError{fmt.Sprintf("load %s: %d target(s) missed: %s", o.Config.Scenario, len(missed), strings.Join(missed, "; "))}
 	}
 	return nil
 }
@@ -172,70 +153,4 @@ func commandLine(c *cli.Context) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-// runLoad runs each side in turn, reporting progress on stderr.
-func runLoad(ctx context.Context, progress io.Writer, o loadOptions) (*load.Report, error) {
-	rep := &load.Report{
-		Config: o.cfg, Toggle: o.toggle, Env: machine.Current(), Created: time.Now().UTC(), Dir: o.dir,
-	}
-	for i, s := range o.sides {
-		if i > 0 {
-			runtime.GC() // the next side starts from a collected heap
-		}
-		cfg := o.cfg
-		cfg.Features = s.set
-		what := fmt.Sprintf("%d operations", cfg.Ops())
-		if cfg.Scenario != load.Burst {
-			what = fmt.Sprintf("%s, %d operations", cfg.Duration, cfg.Ops())
-		}
-		fmt.Fprintf(progress, "perfbench: load %s: running %s (features %s; %s)\n", cfg.Scenario, s.label, s.set, what)
-		res, err := load.Run(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		rep.Sides = append(rep.Sides, load.Variant{Label: s.label, Result: res})
-	}
-	return rep, nil
-}
-
-// writeLoadFiles writes results.json, summary.md and one .hgrm per side,
-// each atomically.
-func writeLoadFiles(rep *load.Report) error {
-	var files []string
-	for _, s := range rep.Sides {
-		files = append(files, "response."+s.Label+".hgrm")
-	}
-	rep.Files = append([]string{"results.json", "summary.md"}, files...)
-	js, err := rep.JSON()
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteBytes(filepath.Join(rep.Dir, "results.json"), js); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(filepath.Join(rep.Dir, "summary.md"), rep.WriteMarkdown); err != nil {
-		return err
-	}
-	for i, s := range rep.Sides {
-		if err := atomicfile.Write(filepath.Join(rep.Dir, files[i]), s.Result.Response.WriteHgrm); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func printLoad(w io.Writer, f report.Format, rep *load.Report) error {
-	switch f {
-	case report.JSON:
-		js, err := rep.JSON()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(js)
-		return err
-	case report.Markdown:
-		return rep.WriteMarkdown(w)
-	}
-	return rep.WriteText(w)
 }
