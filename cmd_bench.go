@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
@@ -154,12 +155,12 @@ func runBench(c *cli.Context, d suiteDeps) error {
 		Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
 		Toggles: d.toggles, Runs: runs, Workloads: ws,
 		Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
-			pr := newProgress(stderr, fmt.Sprintf("bench [%d/%d] %s", i+1, n, r.ID), est)
-			if !pr.tty {
+			pr := progress.New(stderr, fmt.Sprintf("bench [%d/%d] %s", i+1, n, r.ID), est)
+			if !pr.TTY {
 				fmt.Fprintf(stderr, "perfbench: bench [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
-				return nil, pr.done
+				return nil, pr.Done
 			}
-			return pr.event, pr.done
+			return pr.Event, pr.Done
 		},
 	})
 	if err == nil {

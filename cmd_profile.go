@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/experiment"
+	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
@@ -90,9 +91,9 @@ func runProfile(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pr := newProgress(c.App.ErrWriter, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
-	out, err := experiment.Run(c.Context, o, pr.event)
-	pr.done()
+	pr := progress.New(c.App.ErrWriter, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
+	out, err := experiment.Run(c.Context, o, pr.Event)
+	pr.Done()
 	if err == nil {
 		_, err = out.Write()
 	}

@@ -249,6 +249,13 @@ func TestDiffCommand(t *testing.T) {
 		t.Fatalf("diff profile kind %s", k)
 	}
 
+	// The README's own form: flags after the files.
+	code, stdout, stderr = perfbench(context.Background(), "diff", f(profiling.CPU, stats.Off), f(profiling.CPU, stats.On), "--top", "2", "--format=json")
+	var doc profiling.FileDiff
+	if err := json.Unmarshal([]byte(stdout), &doc); code != 0 || err != nil || doc.Kind != "cpu" || len(doc.Movers) > 2 {
+		t.Fatalf("diff with flags last: exit %d, %v: %s %s", code, err, stdout, stderr)
+	}
+
 	bad := []struct {
 		name string
 		args []string

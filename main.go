@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
 		return exitUsage
 	}
-	if err := app.RunContext(ctx, args); err != nil {
+	if err := app.RunContext(ctx, flagsFirst(app.Commands, args)); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		if errors.Is(err, context.Canceled) {
 			return exitError
@@ -109,6 +109,70 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitCode(err)
 	}
 	return exitOK
+}
+
+// flagsFirst moves a command's flags before its positional arguments, so
+// that `perfbench diff BASE NEW --top 5` works: urfave/cli stops reading
+// flags at the first argument. Everything after "--" stays as it is.
+func flagsFirst(cmds []*cli.Command, args []string) []string {
+	out := append([]string(nil), args[:min(len(args), 1)]...)
+	rest := args[len(out):]
+	var cmd *cli.Command
+	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		next := findCommand(cmds, rest[0])
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+		out, rest = append(out, rest[0]), rest[1:]
+	}
+	if cmd == nil {
+		return args
+	}
+	var flags, positional []string
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			positional = append(positional, rest[i:]...)
+			i = len(rest)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			if takesValue(cmd, a) && i+1 < len(rest) {
+				i++
+				flags = append(flags, rest[i])
+			}
+		default:
+			positional = append(positional, a)
+		}
+	}
+	return append(append(out, flags...), positional...)
+}
+
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// takesValue reports whether flag a ("-o", "--top") reads the next argument.
+func takesValue(cmd *cli.Command, a string) bool {
+	name := strings.TrimLeft(a, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, isBool := f.(*cli.BoolFlag)
+				return !isBool
+			}
+		}
+	}
+	return false
 }
 
 func main() {

@@ -1,4 +1,6 @@
-package main
+// Package progress shows a long run's phases on stderr: one rewritten status
+// line on a terminal, a plain line per phase otherwise (CI logs, pipes).
+package progress
 
 import (
 	"fmt"
@@ -11,31 +13,33 @@ import (
 	"github.com/perfbench/perfbench/measure"
 )
 
-// progress reports phases on stderr: one rewritten status line on a
-// terminal, a plain line per phase otherwise (CI logs, pipes).
-type progress struct {
+// Line is the progress display of one run.
+type Line struct {
 	w        io.Writer
-	tty      bool
+	TTY      bool // a terminal: events rewrite one status line
 	start    time.Time
 	estimate time.Duration // expected total, for "time left"
 	last     string
 	label    string
 }
 
-func newProgress(w io.Writer, label string, estimate time.Duration) *progress {
+// New starts a display labelled label, expecting the run to take about
+// estimate.
+func New(w io.Writer, label string, estimate time.Duration) *Line {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		tty = term.IsTerminal(int(f.Fd()))
 	}
-	return &progress{w: w, tty: tty, start: time.Now(), estimate: estimate, label: label}
+	return &Line{w: w, TTY: tty, start: time.Now(), estimate: estimate, label: label}
 }
 
-func (p *progress) event(e measure.Event) {
+// Event shows one engine event.
+func (p *Line) Event(e measure.Event) {
 	phase := e.Phase
 	if phase == "calibrate" || phase == "round" {
 		phase = "measure"
 	}
-	if !p.tty {
+	if !p.TTY {
 		key := phase + " " + e.Side.String()
 		if phase == "measure" {
 			key = phase
@@ -64,9 +68,9 @@ func (p *progress) event(e measure.Event) {
 	fmt.Fprintf(p.w, "\r\033[K%s: %s [%s%s]", p.label, what, el.Round(100*time.Millisecond), left)
 }
 
-// done ends the status line.
-func (p *progress) done() {
-	if p.tty {
+// Done ends the status line.
+func (p *Line) Done() {
+	if p.TTY {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
