@@ -42,58 +42,25 @@ func presetFlags() []cli.Flag {
 
 // parsePreset reads --quick/--full and the overrides.
 func parsePreset(c *cli.Context, minRounds int) (suite.Preset, error) {
-	if c.Bool("quick") && c.Bool("full") {
-		return suite.Preset{}, usagef("--quick and --full exclude each other")
-	}
-	p := suite.Quick()
-	if c.Bool("full") {
-		p = suite.Full()
-	}
-	if c.IsSet("rounds") {
-		p.Rounds = c.Int("rounds")
-	}
-	if c.IsSet("benchtime") {
-		bt, err := measure.ParseBenchtime(c.String("benchtime"))
-		if err != nil {
-			return suite.Preset{}, usageError{err}
-		}
-		p.Benchtime = bt
-	}
-	if err := p.Settings().Validate(); err != nil {
-		return suite.Preset{}, usageError{err}
-	}
-	if p.Rounds < minRounds {
-		return suite.Preset{}, usagef("invalid rounds %d: need at least %d per side here (%d recommended)", p.Rounds, minRounds, measure.DefaultRounds)
-	}
-	if c.IsSet("profiletime") {
-		if c.Duration("profiletime") <= 0 {
-			return suite.Preset{}, usagef("invalid --profiletime %s: want a positive duration", c.Duration("profiletime"))
-		}
-		p.ProfileTime = c.Duration("profiletime")
+	p, err := suite.PresetRequest{
+		Quick: c.Bool("quick"), Full: c.Bool("full"), Rounds: c.Int("rounds"), RoundsSet: c.IsSet("rounds"),
+		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profiletime"), ProfileTimeSet: c.IsSet("profiletime"),
+		MinRounds: minRounds,
+	}.Preset()
+	if err != nil {
+		return p, usageError{err}
 	}
 	return p, nil
 }
 
-// planSuite selects the runs and resolves every workload before anything
-// runs, so a bad name is exit 2 with nothing measured.
+// planSuite selects the runs and resolves their workloads.
 func planSuite(c *cli.Context, d suiteDeps) ([]suite.Run, map[string]workloads.Workload, error) {
 	if err := noArgs(c); err != nil {
 		return nil, nil, err
 	}
-	runs, err := suite.Plan(d.toggles, c.StringSlice("opt"))
+	runs, ws, err := suite.Select(d.toggles, c.StringSlice("opt"), d.lookup)
 	if err != nil {
 		return nil, nil, usageError{err}
-	}
-	if len(runs) == 0 {
-		return nil, nil, usagef("nothing to run: no toggle has a primary workload")
-	}
-	ws := map[string]workloads.Workload{}
-	for _, r := range runs {
-		w, err := d.lookup(r.Workload)
-		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("run %s: %w", r.ID, err)}
-		}
-		ws[r.Workload] = w
 	}
 	return runs, ws, nil
 }
@@ -113,17 +80,7 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 			"Example:\n" +
 			"   perfbench bench --quick\n" +
 			"   benchstat -col toggle profiles/bench/bench.txt",
-		Description: "Runs each toggle off vs on on its primary workloads, then all toggles on vs all off on mixed, then all on vs each " +
-			"single toggle on mixed, then memory per signal (bytes allocated per signal processed: dispatch-local B/op; bytes retained " +
-			"per live queued signal: signal-memory), each with profiles as `profile` takes them. Prints one criteria table.\n\n" +
-			"Verdicts use 95 % intervals: PASS when the whole interval meets the target, FAIL when the whole interval misses it, " +
-			"INCONCLUSIVE (with the reason) when it straddles the target or there is not enough evidence. A reduction of X % needs the " +
-			"interval of the change [on.Lo-off.Hi, on.Hi-off.Lo]/off at or below -X % (and p < 0.05); a speedup F needs " +
-			"on.Lo/off.Hi ≥ F (and p < 0.05); at-most/at-least use the on side's CI. \"All on at least as good as the best single " +
-			"toggle\" is checked against every single toggle on mixed: ns/op of all-on at most the noise band (3 %) worse than each. " +
-			"Other metrics of a run that got significantly worse show as WARN.\n\n" +
-			"Exit 3 when a criterion FAILs (with --strict also when one is INCONCLUSIVE). Writes DIR/results.json, DIR/summary.md, " +
-			"DIR/bench.txt and, per run, DIR/OPT/WORKLOAD/ as `profile` does.",
+		Description:  suite.BenchDoc,
 		Flags:        flags,
 		OnUsageError: usageOnError,
 		Action:       func(c *cli.Context) error { return runBench(c, d) },

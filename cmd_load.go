@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/load"
-	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/toggles"
 )
 
 func loadCommand() *cli.Command {
@@ -23,19 +20,7 @@ func loadCommand() *cli.Command {
 			"   perfbench load --scenario burst --all-on\n" +
 			"   perfbench load --scenario sustained --duration 5s --opt batching\n" +
 			"   perfbench load --scenario mixed --multiplier 10 --all-on --format markdown",
-		Description: "Open loop, the way wrk2 and k6 measure: every operation has a due time (burst: all at t0; sustained and mixed: start + i/rate) " +
-			"and its latency counts from that due time, so a stall delays and counts against every operation due during it (no coordinated omission). " +
-			"Response time is due → done (what a caller feels); service time is agent takes the signal → done. Latencies go into HdrHistograms. " +
-			"Every run checks sent = delivered + errored exactly; a full mailbox is an error, counted, never retried.\n\n" +
-			"Scenarios (the plan's):\n" +
-			"   burst      10 000 signals due at once (× --multiplier); targets read service time, plus drain time < 50 ms\n" +
-			"   sustained  1 000 signals/s (--rate) for 60 s (--duration), × --multiplier\n" +
-			"   mixed      1 000 operations/s of a blend for 60 s: " + load.BlendDoc + "\n\n" +
-			"Targets: response (burst: service) p50 < 10 µs and p99 < 100 µs, throughput ≥ the requested rate, errors < 0.1 %, nothing lost, " +
-			"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
-			"Optimizations: by default every one is OFF. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, " +
-			"and shows both side by side.\n\n" +
-			"Writes results.json (histograms included), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/).",
+		Description: load.Doc,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "burst, sustained or mixed (required)"},
 			&cli.StringFlag{Name: "rate", Usage: "operations per second before --multiplier, e.g. 1000, 1000/s, 100k/s (sustained, mixed; default 1000)"},
@@ -51,73 +36,21 @@ func loadCommand() *cli.Command {
 	}
 }
 
-func parseLoadOptions(c *cli.Context) (load.Options, error) {
-	var o load.Options
-	if err := noArgs(c); err != nil {
-		return o, err
-	}
-	sc, err := load.ParseScenario(c.String("scenario"))
-	if err != nil {
-		return o, usagef("--scenario: %v", err)
-	}
-	cfg := load.Config{Scenario: sc, Multiplier: c.Int("multiplier"), Agents: c.Int("agents")}
-	if c.IsSet("rate") {
-		if sc == load.Burst {
-			return o, usagef("--rate does not apply to burst: all %d signals are due at once (use --multiplier to scale it)", load.BurstSize)
-		}
-		if cfg.Rate, err = load.ParseRate(c.String("rate")); err != nil {
-			return o, usagef("--rate: %v", err)
-		}
-	}
-	if c.IsSet("duration") {
-		if sc == load.Burst {
-			return o, usagef("--duration does not apply to burst: all %d signals are due at once", load.BurstSize)
-		}
-		if cfg.Duration = c.Duration("duration"); cfg.Duration <= 0 {
-			return o, usagef("invalid --duration %s: want a positive duration, e.g. 5s or 1m", cfg.Duration)
-		}
-	}
-	if cfg.Multiplier < 1 {
-		return o, usagef("invalid --multiplier %d: want an integer ≥ 1 (10 runs at 10× the traffic)", cfg.Multiplier)
-	}
-	if cfg.Agents < 1 || cfg.Agents > load.MaxAgents {
-		return o, usagef("invalid --agents %d: want 1 to %d", cfg.Agents, load.MaxAgents)
-	}
-	opt, allOn := c.String("opt"), c.Bool("all-on")
-	switch {
-	case opt != "" && allOn:
-		return o, usagef("--opt and --all-on exclude each other: --opt NAME runs all off, then only NAME on; --all-on runs once with every optimization on")
-	case opt != "":
-		t, err := toggles.Lookup(opt)
-		if err != nil {
-			return o, usagef("--opt: %v", err)
-		}
-		o.Toggle = t.Name
-		o.Variants = []load.VariantSpec{{Label: "off", Set: t.Apply(features.Set{}, false)}, {Label: "on", Set: t.Apply(features.Set{}, true)}}
-	case allOn:
-		o.Variants = []load.VariantSpec{{Label: "all-on", Set: features.All()}}
-	default:
-		o.Variants = []load.VariantSpec{{Label: "all-off", Set: features.Set{}}}
-	}
-	if o.Config, err = cfg.Normalize(); err != nil {
-		return o, usageError{err}
-	}
-	o.Dir = c.String("out")
-	if o.Dir == "" {
-		o.Dir = filepath.Join("profiles", "load", string(sc))
-	}
-	o.Command = commandLine(c)
-	return o, nil
-}
-
 func runLoadCmd(c *cli.Context) error {
 	f, err := parseFormat(c)
 	if err != nil {
 		return err
 	}
-	o, err := parseLoadOptions(c)
-	if err != nil {
+	if err := noArgs(c); err != nil {
 		return err
+	}
+	o, err := load.Request{
+		Scenario: c.String("scenario"), Rate: c.String("rate"), Duration: c.Duration("duration"), DurationSet: c.IsSet("duration"),
+		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"), AllOn: c.Bool("all-on"),
+		Out: c.String("out"), Command: commandLine(c),
+	}.Options()
+	if err != nil {
+		return usageError{err}
 	}
 	cleanup, err := prepareDir(o.Dir)
 	if err != nil {

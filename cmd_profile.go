@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,9 +11,6 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 func profileCommand() *cli.Command {
@@ -43,49 +38,20 @@ func profileCommand() *cli.Command {
 	}
 }
 
-func parseProfileOptions(c *cli.Context) (experiment.Options, error) {
-	if err := noArgs(c); err != nil {
-		return experiment.Options{}, err
-	}
-	if c.String("opt") == "" {
-		return experiment.Options{}, usagef("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
-	}
-	t, err := toggles.Lookup(c.String("opt"))
-	if err != nil {
-		return experiment.Options{}, usageError{err}
-	}
-	wname := c.String("workload")
-	if wname == "" {
-		wname = t.Workloads[0]
-	}
-	w, err := workloads.Lookup(wname)
-	if err != nil {
-		return experiment.Options{}, usageError{err}
-	}
-	bt, err := measure.ParseBenchtime(c.String("benchtime"))
-	if err != nil {
-		return experiment.Options{}, usageError{err}
-	}
-	o := experiment.Options{
-		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
-		Settings:    measure.Settings{Rounds: c.Int("rounds"), Benchtime: bt},
-		ProfileTime: c.Duration("profiletime"), Top: c.Int("top"), Command: "profile",
-		Dir: filepath.Join(c.String("out"), t.Name, w.Name),
-	}
-	if err := o.Validate(); err != nil {
-		return o, usageError{err}
-	}
-	return o, nil
-}
-
 func runProfile(c *cli.Context) error {
 	f, err := parseFormat(c)
 	if err != nil {
 		return err
 	}
-	o, err := parseProfileOptions(c)
-	if err != nil {
+	if err := noArgs(c); err != nil {
 		return err
+	}
+	o, err := experiment.Request{
+		Opt: c.String("opt"), Workload: c.String("workload"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
+		ProfileTime: c.Duration("profiletime"), Out: c.String("out"), Top: c.Int("top"),
+	}.Options()
+	if err != nil {
+		return usageError{err}
 	}
 	cleanup, err := prepareDir(o.Dir)
 	if err != nil {

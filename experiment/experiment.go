@@ -8,6 +8,8 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/perfbench/perfbench/machine"
@@ -37,10 +39,10 @@ func (o Options) Validate() error {
 		return err
 	}
 	if o.ProfileTime <= 0 {
-		return fmt.Errorf("invalid profile time %s: want a positive duration", o.ProfileTime)
+		return fmt.Errorf("invalid --profiletime %s: want a positive duration", o.ProfileTime)
 	}
 	if o.Top < 1 {
-		return fmt.Errorf("invalid top %d: want at least 1", o.Top)
+		return fmt.Errorf("invalid --top %d: want at least 1", o.Top)
 	}
 	return nil
 }
@@ -95,4 +97,44 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 	}
 	out.Elapsed = time.Since(start)
 	return out, nil
+}
+
+// Request is a profile command as the user gave it, before validation.
+type Request struct {
+	Opt, Workload string // Workload "" picks the toggle's primary workload
+	Rounds        int
+	Benchtime     string
+	ProfileTime   time.Duration
+	Out           string // output root; the run goes to Out/OPT/WORKLOAD
+	Top           int
+}
+
+// Options validates the request. Every error is about the input and names
+// what is valid.
+func (r Request) Options() (Options, error) {
+	if r.Opt == "" {
+		return Options{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+	}
+	t, err := toggles.Lookup(r.Opt)
+	if err != nil {
+		return Options{}, err
+	}
+	if r.Workload == "" {
+		r.Workload = t.Workloads[0]
+	}
+	w, err := workloads.Lookup(r.Workload)
+	if err != nil {
+		return Options{}, err
+	}
+	bt, err := measure.ParseBenchtime(r.Benchtime)
+	if err != nil {
+		return Options{}, err
+	}
+	o := Options{
+		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
+		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt},
+		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile",
+		Dir: filepath.Join(r.Out, t.Name, w.Name),
+	}
+	return o, o.Validate()
 }

@@ -217,3 +217,71 @@ func ParseSet(s string) (features.Set, error) {
 	}
 	return set, nil
 }
+
+// PresetRequest is the preset flags as the user gave them.
+type PresetRequest struct {
+	Quick, Full    bool
+	Rounds         int
+	RoundsSet      bool
+	Benchtime      string // "" keeps the preset's
+	ProfileTime    time.Duration
+	ProfileTimeSet bool
+	MinRounds      int // the least the command can judge with
+}
+
+// Preset picks quick (the default) or full and applies the overrides. Every
+// error is about the input.
+func (r PresetRequest) Preset() (Preset, error) {
+	if r.Quick && r.Full {
+		return Preset{}, fmt.Errorf("--quick and --full exclude each other")
+	}
+	p := Quick()
+	if r.Full {
+		p = Full()
+	}
+	if r.RoundsSet {
+		p.Rounds = r.Rounds
+	}
+	if r.Benchtime != "" {
+		bt, err := measure.ParseBenchtime(r.Benchtime)
+		if err != nil {
+			return Preset{}, err
+		}
+		p.Benchtime = bt
+	}
+	if err := p.Settings().Validate(); err != nil {
+		return Preset{}, err
+	}
+	if p.Rounds < r.MinRounds {
+		return Preset{}, fmt.Errorf("invalid rounds %d: need at least %d per side here (%d recommended)", p.Rounds, r.MinRounds, measure.DefaultRounds)
+	}
+	if r.ProfileTimeSet {
+		if r.ProfileTime <= 0 {
+			return Preset{}, fmt.Errorf("invalid --profiletime %s: want a positive duration", r.ProfileTime)
+		}
+		p.ProfileTime = r.ProfileTime
+	}
+	return p, nil
+}
+
+// Select plans the runs --opt names (every run when opts is empty) and
+// resolves every workload before anything runs, so that a bad name fails
+// with nothing measured. Every error is about the input.
+func Select(ts []toggles.Toggle, opts []string, lookup Lookup) ([]Run, map[string]workloads.Workload, error) {
+	runs, err := Plan(ts, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(runs) == 0 {
+		return nil, nil, fmt.Errorf("nothing to run: no toggle has a primary workload")
+	}
+	ws := map[string]workloads.Workload{}
+	for _, r := range runs {
+		w, err := lookup(r.Workload)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		ws[r.Workload] = w
+	}
+	return runs, ws, nil
+}
