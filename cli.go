@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
@@ -38,4 +43,38 @@ func prepareDir(dir string) (cleanup func(), err error) {
 		return nil, usageError{err}
 	}
 	return cleanup, nil
+}
+
+// outcome is a finished run that a command writes to its directory and
+// prints.
+type outcome interface {
+	Write() error
+	Print(w io.Writer, f report.Format) error
+}
+
+// runAndWrite is what every command that writes a run shares: check that
+// dir can be written (exit 2 if not), run, write the run's files all or
+// none, print it. A failed or interrupted run leaves nothing in dir.
+func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (O, error) {
+	var none O
+	f, err := parseFormat(c)
+	if err != nil {
+		return none, err
+	}
+	cleanup, err := prepareDir(dir)
+	if err != nil {
+		return none, err
+	}
+	out, err := run()
+	if err == nil {
+		err = out.Write()
+	}
+	if err != nil {
+		cleanup()
+		if errors.Is(err, context.Canceled) {
+			return none, fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", dir)
+		}
+		return none, err
+	}
+	return out, out.Print(c.App.Writer, f)
 }

@@ -25,7 +25,6 @@ func newBaselineCommand(d suiteDeps) *cli.Command {
 			"Example (CI):\n" +
 			"   perfbench baseline save && git add perf/baseline.json   # on the reference commit\n" +
 			"   perfbench baseline check                                # on every change: exit 3 on a regression",
-		OnUsageError:    usageOnError,
 		HideHelpCommand: true,
 		Subcommands:     []*cli.Command{baselineSaveCommand(d), baselineCheckCommand(d)},
 		Action: func(c *cli.Context) error {
@@ -50,8 +49,7 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 		Flags: append([]cli.Flag{fileFlag(),
 			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured)"},
 		}, presetFlags()...),
-		OnUsageError: usageOnError,
-		Action:       func(c *cli.Context) error { return runBaselineSave(c, d) },
+		Action: func(c *cli.Context) error { return runBaselineSave(c, d) },
 	}
 }
 
@@ -106,8 +104,7 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "show every metric, not only those that moved"},
 			&cli.BoolFlag{Name: "confirm", Value: true, Usage: "rerun the runs that regressed and keep only regressions that repeat (--confirm=false: one measurement decides)"},
 		},
-		OnUsageError: usageOnError,
-		Action:       func(c *cli.Context) error { return runBaselineCheck(c, d) },
+		Action: func(c *cli.Context) error { return runBaselineCheck(c, d) },
 	}
 }
 
@@ -126,12 +123,9 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		return usageError{err}
 	}
 	path := c.String("file")
-	b, err := baseline.Load(path)
+	b, err := baseline.Open(path, d.lookup)
 	if err != nil {
 		return usageError{err}
-	}
-	if err := baseline.Resolve(b, d.lookup); err != nil {
-		return usageError{fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)}
 	}
 	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{
 		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Lookup: d.lookup, Log: c.App.ErrWriter,

@@ -80,18 +80,13 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 			"Example:\n" +
 			"   perfbench bench --quick\n" +
 			"   benchstat -col toggle profiles/bench/bench.txt",
-		Description:  suite.BenchDoc,
-		Flags:        flags,
-		OnUsageError: usageOnError,
-		Action:       func(c *cli.Context) error { return runBench(c, d) },
+		Description: suite.BenchDoc,
+		Flags:       flags,
+		Action:      func(c *cli.Context) error { return runBench(c, d) },
 	}
 }
 
 func runBench(c *cli.Context, d suiteDeps) error {
-	f, err := parseFormat(c)
-	if err != nil {
-		return err
-	}
 	preset, err := parsePreset(c, measure.MinRounds)
 	if err != nil {
 		return err
@@ -103,30 +98,17 @@ func runBench(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return err
 	}
-	root := c.String("out")
-	if _, err := prepareDir(root); err != nil {
-		return err
-	}
-	stderr := c.App.ErrWriter
-	b, err := suite.RunBench(c.Context, suite.BenchOptions{
-		Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
-		Toggles: d.toggles, Runs: runs, Workloads: ws,
-		Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
-			pr := progress.New(stderr, fmt.Sprintf("bench [%d/%d] %s", i+1, n, r.ID), est)
-			if !pr.TTY {
-				fmt.Fprintf(stderr, "perfbench: bench [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
-				return nil, pr.Done
-			}
-			return pr.Event, pr.Done
-		},
+	root, stderr := c.String("out"), c.App.ErrWriter
+	b, err := runAndWrite(c, root, func() (*suite.Bench, error) {
+		return suite.RunBench(c.Context, suite.BenchOptions{
+			Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
+			Toggles: d.toggles, Runs: runs, Workloads: ws,
+			Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
+				return progress.Run(stderr, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", r.ID, r.Off, r.On), est)
+			},
+		})
 	})
-	if err == nil {
-		err = b.Write()
-	}
 	if err != nil {
-		return err
-	}
-	if err := b.Print(c.App.Writer, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "perfbench: suite of %d runs took %s; wrote %s and %d run directories under %s\n",

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -30,42 +27,5 @@ func runList(c *cli.Context) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	w := c.App.Writer
-	if f == report.JSON {
-		type wl struct {
-			Name    string   `json:"name"`
-			Doc     string   `json:"doc"`
-			Op      string   `json:"op"`
-			Toggles []string `json:"toggles"`
-		}
-		doc := struct {
-			Toggles   []toggles.Toggle `json:"toggles"`
-			Workloads []wl             `json:"workloads"`
-		}{Toggles: toggles.All()}
-		for _, x := range workloads.All() {
-			doc.Workloads = append(doc.Workloads, wl{x.Name, x.Doc, x.Op, x.Toggles})
-		}
-		return report.WriteJSON(w, doc)
-	}
-	var rows [][]string
-	for _, t := range toggles.All() {
-		var crit []string
-		for _, k := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
-			crit = append(crit, k.String())
-		}
-		rows = append(rows, []string{t.Name, t.Doc, strings.Join(t.Workloads, ", "), strings.Join(crit, "; ")})
-	}
-	if err := report.WriteTable(w, f, []string{"toggle", "what it does", "primary workloads", "criteria"}, rows); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	rows = rows[:0]
-	for _, x := range workloads.All() {
-		ts := strings.Join(x.Toggles, ", ")
-		if ts == "" {
-			ts = "none (an A/A control)"
-		}
-		rows = append(rows, []string{x.Name, x.Doc, x.Op, ts})
-	}
-	return report.WriteTable(w, f, []string{"workload", "what it does", "one op", "toggles exercised"}, rows)
+	return catalog.Write(c.App.Writer, f, toggles.All(), workloads.All())
 }

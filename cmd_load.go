@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -37,10 +35,6 @@ func loadCommand() *cli.Command {
 }
 
 func runLoadCmd(c *cli.Context) error {
-	f, err := parseFormat(c)
-	if err != nil {
-		return err
-	}
 	if err := noArgs(c); err != nil {
 		return err
 	}
@@ -52,22 +46,8 @@ func runLoadCmd(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cleanup, err := prepareDir(o.Dir)
+	rep, err := runAndWrite(c, o.Dir, func() (*load.Report, error) { return load.Execute(c.Context, o, c.App.ErrWriter) })
 	if err != nil {
-		return err
-	}
-	rep, err := load.Execute(c.Context, o, c.App.ErrWriter)
-	if err == nil {
-		err = rep.Write()
-	}
-	if err != nil {
-		cleanup()
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.Dir)
-		}
-		return err
-	}
-	if err := rep.Print(c.App.Writer, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(rep.Files), o.Dir)

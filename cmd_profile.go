@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,10 +37,6 @@ func profileCommand() *cli.Command {
 }
 
 func runProfile(c *cli.Context) error {
-	f, err := parseFormat(c)
-	if err != nil {
-		return err
-	}
 	if err := noArgs(c); err != nil {
 		return err
 	}
@@ -53,26 +47,13 @@ func runProfile(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cleanup, err := prepareDir(o.Dir)
-	if err != nil {
-		return err
-	}
-	pr := progress.New(c.App.ErrWriter, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
-	out, err := experiment.Run(c.Context, o, pr.Event)
-	pr.Done()
+	out, err := runAndWrite(c, o.Dir, func() (*experiment.Outcome, error) {
+		pr := progress.New(c.App.ErrWriter, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
+		defer pr.Done()
+		return experiment.Run(c.Context, o, pr.Event)
+	})
 	if err == nil {
-		_, err = out.Write()
+		fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(out.FileNames()), o.Dir)
 	}
-	if err != nil {
-		cleanup()
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: nothing was written to %s (files are only written once a run completes)", o.Dir)
-		}
-		return err
-	}
-	if err := out.Print(c.App.Writer, f); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %d files to %s\n", len(out.FileNames()), o.Dir)
-	return nil
+	return err
 }

@@ -4,9 +4,10 @@
 // allocs and wall-clock profiles, and writes everything a reviewer needs
 // under profiles/.
 //
-// main.go only wires the commands; each command lives in its own file
-// (cmd_list.go, cmd_profile.go, cmd_diff.go) and the work is done by the
-// packages measure, profiles, report, toggles and workloads.
+// Package main is the command line only: main.go wires the commands and
+// the exit codes, cli.go holds what they share, and each cmd_NAME.go parses
+// its flags into options and makes one call into the package that owns the
+// work (experiment, suite, baseline, load, profiling, catalog).
 package main
 
 import (
@@ -85,9 +86,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// cleanup running; main picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	for _, c := range app.Commands {
-		c.OnUsageError = usageOnError
+	var setUsage func([]*cli.Command)
+	setUsage = func(cs []*cli.Command) {
+		for _, c := range cs {
+			c.OnUsageError = usageOnError
+			setUsage(c.Subcommands)
+		}
 	}
+	setUsage(app.Commands)
 	return app
 }
 

@@ -279,3 +279,16 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// Open loads the baseline at path and checks that this perfbench can rerun
+// what it holds. Every error is about the input.
+func Open(path string, lookup suite.Lookup) (*File, error) {
+	b, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := Resolve(b, lookup); err != nil {
+		return nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
+	}
+	return b, nil
+}

@@ -63,26 +63,23 @@ func (o *Outcome) FileNames() []string {
 	return append(o.Profiles.FileNames(), "results.json", "bench.txt", "summary.md")
 }
 
-// Write saves every file of the run to its directory, all or none, and
-// returns their names.
-func (o *Outcome) Write() ([]string, error) {
+// Write saves every file of the run (FileNames) to its directory, all or
+// none.
+func (o *Outcome) Write() error {
 	files, err := o.Profiles.Files()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	js, err := report.EncodeJSON(o.Results(time.Now().UTC()))
 	if err != nil {
-		return nil, fmt.Errorf("encode results.json: %w", err)
+		return fmt.Errorf("encode results.json: %w", err)
 	}
 	files = append(files,
 		atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
 		atomicfile.File{Name: "bench.txt", Fill: o.WriteBench},
 		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
 	)
-	if err := atomicfile.WriteDir(o.Options.Dir, files); err != nil {
-		return nil, err
-	}
-	return o.FileNames(), nil
+	return atomicfile.WriteDir(o.Options.Dir, files)
 }
 
 // WriteBench writes every round in the Go benchmark format, for benchstat.

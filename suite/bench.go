@@ -106,13 +106,12 @@ func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
 	if err != nil {
 		return BenchRun{}, err
 	}
-	files, err := out.Write()
-	if err != nil {
+	if err := out.Write(); err != nil {
 		return BenchRun{}, err
 	}
 	return BenchRun{
 		Result: Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
-		Dir:    eo.Dir, Files: files,
+		Dir:    eo.Dir, Files: out.FileNames(),
 	}, nil
 }
 

@@ -74,3 +74,15 @@ func (p *Line) Done() {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 }
+
+// Run starts the display of run i of n of a series. Off a terminal it
+// prints one line saying what the run is and shows no events.
+func Run(w io.Writer, label string, i, n int, what string, estimate time.Duration) (event func(measure.Event), done func()) {
+	label = fmt.Sprintf("%s [%d/%d] %s", label, i+1, n, what)
+	p := New(w, label, estimate)
+	if !p.TTY {
+		fmt.Fprintf(w, "perfbench: %s\n", label)
+		return nil, p.Done
+	}
+	return p.Event, p.Done
+}
