@@ -96,9 +96,10 @@ func (t Tolerances) Describe(metrics []stats.Metric) string {
 type Status string
 
 const (
-	// Regressed: p < 0.05 and worse by more than the tolerance. Fails the gate.
+	// Regressed: p < 0.05 and worse than the tolerance with 95 %
+	// confidence, not just in its median (see Judge). Fails the gate.
 	Regressed Status = "worse"
-	// Improved: p < 0.05 and better by more than the tolerance.
+	// Improved: p < 0.05 and better than the tolerance with 95 % confidence.
 	Improved Status = "better"
 	// Unchanged: not significant, or within the tolerance.
 	Unchanged Status = "~"
@@ -182,10 +183,10 @@ func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding
 		better = significant && leastBetter > f.TolerancePct
 		switch {
 		case significant && !worse && !better && math.Abs(f.WorsePct) > f.TolerancePct:
-			f.Note = fmt.Sprintf("p=%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
-				stats.FormatP(c.P), f.DeltaPct, down, up, numfmt.Pct(f.TolerancePct))
+			f.Note = fmt.Sprintf("%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
+				stats.PEquals(c.P), f.DeltaPct, down, up, numfmt.Pct(f.TolerancePct))
 		case significant && !worse && !better && f.DeltaPct != 0:
-			f.Note = fmt.Sprintf("p=%s but %+.1f %% is within the ±%s tolerance", stats.FormatP(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
+			f.Note = fmt.Sprintf("%s but %+.1f %% is within the ±%s tolerance", stats.PEquals(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
 		}
 	}
 	switch {
@@ -406,11 +407,11 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		}
 		g := confirmed[key{f.Run, f.Side, f.Metric.Name}]
 		if g.Status == Regressed {
-			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, p=%s", g.DeltaPct, stats.FormatP(g.P))
+			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, %s", g.DeltaPct, stats.PEquals(g.P))
 			continue
 		}
 		out.Findings[i].Status = Unconfirmed
-		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, stats.FormatP(g.P))
+		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (%s): not repeated, so not a regression", g.DeltaPct, stats.PEquals(g.P))
 	}
 	return out, nil
 }

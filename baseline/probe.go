@@ -106,9 +106,9 @@ func MachineWarning(c stats.Comparison) string {
 	if c.DeltaPct < 0 {
 		dir = "faster"
 	}
-	return fmt.Sprintf("this machine ran a fixed CPU probe %.0f %% %s than when the baseline was saved (p=%s; other load, a different CPU or frequency): "+
+	return fmt.Sprintf("this machine ran a fixed CPU probe %.0f %% %s than when the baseline was saved (%s; other load, a different CPU or frequency): "+
 		"time metrics (ns/op, ops/s, cpu-ns/op) can move by as much for reasons other than the code; allocation metrics are not affected",
-		abs(c.DeltaPct), dir, stats.FormatP(c.P))
+		abs(c.DeltaPct), dir, stats.PEquals(c.P))
 }
 
 func abs(v float64) float64 {

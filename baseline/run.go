@@ -267,10 +267,10 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 	rows := c.rows(all)
 	if len(rows) == 0 {
 		buf.WriteString("Nothing moved: every metric is ~ (not significant, or within its tolerance).\n")
-	} else if err := report.WriteTable(&buf, f, checkHeader, rows); err != nil {
+	} else if err := report.WriteNotedTable(&buf, f, checkHeader, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(&buf, "\n%s. A regression needs p < 0.05 and a median worse by more than the tolerance.\n", c.counts())
+	fmt.Fprintf(&buf, "\n%s. A regression needs p < 0.05 and a change worse than the tolerance with 95 %% confidence.\n", c.counts())
 	if n := len(c.Regressions()); n > 0 {
 		fmt.Fprintf(&buf, "FAIL: %d regression(s).\n", n)
 	} else {

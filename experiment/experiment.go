@@ -61,6 +61,7 @@ type Outcome struct {
 	Profiles    profiling.Sets
 	Movers      map[profiling.Kind][]profiling.Mover
 	Elapsed     time.Duration
+	Created     time.Time // when the run finished: results.json's time stamp
 }
 
 // Run measures, then profiles each side, then diffs. It writes nothing.
@@ -96,6 +97,7 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 		}
 	}
 	out.Elapsed = time.Since(start)
+	out.Created = time.Now().UTC()
 	return out, nil
 }
 

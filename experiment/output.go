@@ -41,11 +41,11 @@ type ResultsSettings struct {
 	Dir         string `json:"dir"`
 }
 
-// Results builds the run's results document; created is its time stamp.
-func (o *Outcome) Results(created time.Time) ResultsFile {
+// Results builds the run's results document.
+func (o *Outcome) Results() ResultsFile {
 	opts := o.Options
 	return ResultsFile{
-		Header: report.NewHeader(opts.Command, SchemaVersion, created, o.Env),
+		Header: report.NewHeader(opts.Command, SchemaVersion, o.Created, o.Env),
 		Settings: ResultsSettings{
 			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
 			Off: opts.Off.String(), On: opts.On.String(),
@@ -70,7 +70,7 @@ func (o *Outcome) Write() error {
 	if err != nil {
 		return err
 	}
-	js, err := report.EncodeJSON(o.Results(time.Now().UTC()))
+	js, err := report.EncodeJSON(o.Results())
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
@@ -139,7 +139,7 @@ func (o *Outcome) WriteMarkdown(w io.Writer) error {
 func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	switch f {
 	case report.JSON:
-		return report.WriteJSON(w, o.Results(time.Now().UTC()))
+		return report.WriteJSON(w, o.Results())
 	case report.Markdown:
 		return o.WriteMarkdown(w)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -40,6 +41,9 @@ func ParseFormat(s string) (Format, error) {
 	}
 	return "", fmt.Errorf("unknown format %q (valid: text, markdown, json)", s)
 }
+
+// MaxTextWidth is the widest a text table may be, in terminal columns.
+const MaxTextWidth = 120
 
 // ComparisonHeader is the header of every comparison table.
 var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"}
@@ -174,7 +178,9 @@ func WriteTable(w io.Writer, f Format, header []string, rows [][]string) error {
 	return nil
 }
 
-// renderTable draws text or markdown through tablewriter into buf.
+// renderTable draws text or markdown through tablewriter into buf. Text is
+// read in a terminal: a table wider than MaxTextWidth is drawn again with
+// its cells wrapped to fit.
 func renderTable(buf *bytes.Buffer, f Format, header []string, rows [][]string) error {
 	if len(header) == 0 {
 		return fmt.Errorf("report: table has no header")
@@ -195,19 +201,107 @@ func renderTable(buf *bytes.Buffer, f Format, header []string, rows [][]string) 
 	if err != nil {
 		return err
 	}
-	t := tablewriter.NewTable(buf, opts...)
 	hdr := make([]any, len(header))
 	for i, h := range header {
 		hdr[i] = esc(h)
 	}
-	t.Header(hdr...)
-	if err := t.Bulk(padded); err != nil {
+	if f == Text {
+		fitText(hdr, padded)
+	}
+	return drawTable(buf, opts, hdr, padded)
+}
+
+func drawTable(w io.Writer, opts []tablewriter.Option, header []any, rows [][]string) error {
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header...)
+	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("report: table rows: %w", err)
 	}
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("report: render table: %w", err)
 	}
 	return nil
+}
+
+// fitText wraps the cells of a text table wider than MaxTextWidth, in place:
+// the widest columns are narrowed first, to the same width, until the table
+// fits; narrow columns keep their width.
+func fitText(header []any, rows [][]string) {
+	n := len(header)
+	widths := make([]int, n)
+	for i, h := range header {
+		widths[i] = textWidth(h.(string))
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], textWidth(c))
+		}
+	}
+	budget := MaxTextWidth - 3*n - 1 // "│ " before each cell, " │" after the last
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if total <= budget {
+		return
+	}
+	// The largest cap whose capped widths fit the budget.
+	capW := 1
+	for c := budget; c >= 1; c-- {
+		sum := 0
+		for _, w := range widths {
+			sum += min(w, c)
+		}
+		if sum <= budget {
+			capW = c
+			break
+		}
+	}
+	for i := range header {
+		header[i] = wrapText(header[i].(string), capW)
+	}
+	for _, r := range rows {
+		for i := range r {
+			r[i] = wrapText(r[i], capW)
+		}
+	}
+}
+
+// textWidth is the width of the longest line of s, in characters.
+func textWidth(s string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		n = max(n, utf8.RuneCountInString(line))
+	}
+	return n
+}
+
+// wrapText breaks s into lines of at most width characters, at spaces
+// where it can and inside a word where it must.
+func wrapText(s string, width int) string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			for utf8.RuneCountInString(word) > width {
+				if line != "" {
+					lines, line = append(lines, line), ""
+				}
+				r := []rune(word)
+				lines, word = append(lines, string(r[:width])), string(r[width:])
+			}
+			switch {
+			case line == "":
+				line = word
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+				line += " " + word
+			default:
+				lines, line = append(lines, line), word
+			}
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func padRows(header []string, rows [][]string, esc func(string) string) ([][]string, error) {
@@ -339,4 +433,35 @@ func SanitizeComparisons(cs []stats.Comparison) []stats.Comparison {
 		out[i] = c
 	}
 	return out
+}
+
+// WriteNotedTable is WriteTable for a table whose last column holds prose
+// (a reason, a note). In text, that column would stretch the table past a
+// terminal: it is replaced by "[n]" and the prose listed under the table as
+// numbered notes. Markdown and JSON keep the column as it is.
+func WriteNotedTable(w io.Writer, f Format, header []string, rows [][]string) error {
+	if f != Text || len(header) == 0 {
+		return WriteTable(w, f, header, rows)
+	}
+	var notes []string
+	cells := make([][]string, len(rows))
+	last := len(header) - 1
+	for i, r := range rows {
+		cells[i] = append([]string(nil), r...)
+		if len(r) > last && r[last] != "" {
+			notes = append(notes, fmt.Sprintf("  [%d] %s", len(notes)+1, r[last]))
+			cells[i][last] = fmt.Sprintf("[%d]", len(notes))
+		}
+	}
+	var buf bytes.Buffer
+	if err := renderTable(&buf, Text, header, cells); err != nil {
+		return err
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(&buf, "notes:\n%s\n", strings.Join(notes, "\n"))
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write table: %w", err)
+	}
+	return nil
 }

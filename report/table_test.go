@@ -244,3 +244,46 @@ func TestFormatSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestWideTextTableWraps(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	var b bytes.Buffer
+	if err := WriteTable(&b, Text, []string{"a", "b", "c"}, [][]string{{"x", long, long}}); err != nil {
+		t.Fatal(err)
+	}
+	if w := textWidth(b.String()); w > MaxTextWidth {
+		t.Fatalf("table is %d columns wide:\n%s", w, b.String())
+	}
+	if strings.Count(b.String(), "word") != 80 {
+		t.Fatalf("wrapping lost words:\n%s", b.String())
+	}
+	// A narrow table is left as drawn.
+	b.Reset()
+	if err := WriteTable(&b, Text, []string{"a"}, [][]string{{"2.00 KiB/op (no CI)"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "2.00 KiB/op (no CI)") {
+		t.Fatalf("narrow table wrapped:\n%s", b.String())
+	}
+}
+
+func TestWriteNotedTable(t *testing.T) {
+	rows := [][]string{{"a", "first reason"}, {"b", ""}, {"c", "second | reason"}}
+	var text, md bytes.Buffer
+	if err := WriteNotedTable(&text, Text, []string{"name", "why"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNotedTable(&md, Markdown, []string{"name", "why"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "notes:\n  [1] first reason\n  [2] second | reason\n"
+	if !strings.HasSuffix(text.String(), want) || !strings.Contains(text.String(), "│ c    │ [2] │") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.Contains(md.String(), "| a    | first reason     |") || strings.Contains(md.String(), "[1]") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	if rows[0][1] != "first reason" {
+		t.Error("the caller's rows were changed")
+	}
+}

@@ -149,7 +149,7 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 			Verdict: Verdict{
 				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
 				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
-				Reason:   fmt.Sprintf("significantly worse: p=%s, beyond the ±%s noise band", stats.FormatP(c.P), numfmt.Pct(c.Metric.Noise*100)),
+				Reason:   fmt.Sprintf("significantly worse: %s, beyond the ±%s noise band", stats.PEquals(c.P), numfmt.Pct(c.Metric.Noise*100)),
 			},
 		})
 	}

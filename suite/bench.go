@@ -53,6 +53,7 @@ type Bench struct {
 	Runs    []BenchRun
 	Rows    []Row
 	Elapsed time.Duration
+	Created time.Time // when the suite finished: results.json's time stamp
 }
 
 // RunBench measures, profiles and writes every run through the same
@@ -77,6 +78,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 		results = append(results, r.Result)
 	}
 	b.Rows = Assess(o.Toggles, results)
+	b.Created = time.Now().UTC()
 	return b, nil
 }
 
@@ -162,10 +164,10 @@ type BenchRunJSON struct {
 
 // Results builds the suite's results document; withRuns adds every run's
 // samples, as the file has them (stdout leaves them out).
-func (b *Bench) Results(created time.Time, withRuns bool) BenchResults {
+func (b *Bench) Results(withRuns bool) BenchResults {
 	o := b.Options
 	doc := BenchResults{
-		Schema: "perfbench-bench", Header: report.NewHeader("bench", BenchSchemaVersion, created, b.Env),
+		Schema: "perfbench-bench", Header: report.NewHeader("bench", BenchSchemaVersion, b.Created, b.Env),
 		Settings: BenchSettings{
 			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
 			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,
@@ -188,7 +190,7 @@ var BenchFiles = []string{"results.json", "summary.md", "bench.txt"}
 
 // Write saves the suite's own files to the output root, all or none.
 func (b *Bench) Write() error {
-	js, err := report.EncodeJSON(b.Results(time.Now().UTC(), true))
+	js, err := report.EncodeJSON(b.Results(true))
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
@@ -300,14 +302,14 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 func (b *Bench) Print(w io.Writer, f report.Format) error {
 	switch f {
 	case report.JSON:
-		return report.WriteJSON(w, b.Results(time.Now().UTC(), false))
+		return report.WriteJSON(w, b.Results(false))
 	case report.Markdown:
 		return b.WriteMarkdown(w)
 	}
 	var buf bytes.Buffer
 	root := b.Options.Root
 	fmt.Fprintf(&buf, "perfbench bench: the plan's criteria, %d runs\n%s\n  %s\n\n", len(b.Runs), b.Env, b.settingsLine())
-	if err := report.WriteTable(&buf, report.Text, Header, b.tableRows()); err != nil {
+	if err := report.WriteNotedTable(&buf, report.Text, Header, b.tableRows()); err != nil {
 		return err
 	}
 	fmt.Fprintf(&buf, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",

@@ -244,7 +244,7 @@ func evalNotWorse(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Status = Pass
 	case worseLo > c.Target && cmp.P < stats.Alpha:
 		v.Status = Fail
-		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %s margin (p=%s)", worseLo, worseHi, numfmt.Pct(c.Target), stats.FormatP(cmp.P))
+		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %s margin (%s)", worseLo, worseHi, numfmt.Pct(c.Target), stats.PEquals(cmp.P))
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %s margin: too noisy to tell", worseHi, numfmt.Pct(c.Target))
