@@ -343,40 +343,29 @@ func (rep *Report) WriteText(w io.Writer) error {
 
 // WriteMarkdown writes summary.md.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
-	var b bytes.Buffer
-	title := strings.TrimPrefix(rep.Title(), "perfbench load: ")
-	fmt.Fprintf(&b, "## perfbench load: %s\n\n", title)
-	fmt.Fprintf(&b, "**Environment:** %s\n\n", rep.Env)
-	fmt.Fprintf(&b, "**Settings:** %s\n\n", strings.Join(rep.Settings(), ", "))
+	var d report.Doc
+	d.Title("perfbench load: " + strings.TrimPrefix(rep.Title(), "perfbench load: "))
+	d.Field("Environment", rep.Env.String())
+	d.Field("Settings", strings.Join(rep.Settings(), ", "))
 	if rep.Config.Scenario == Mixed {
-		fmt.Fprintf(&b, "**Blend:** %s\n\n", BlendDoc)
+		d.Field("Blend", BlendDoc)
 	}
-	fmt.Fprintf(&b, "**Outcome:** %s\n\n", rep.outcome())
-	b.WriteString("### Verdicts\n\n")
-	if err := report.WriteTable(&b, report.Markdown, rep.verdictHeader(), rep.verdictRows()); err != nil {
-		return err
-	}
-	if n := rep.notes(); len(n) > 0 {
-		b.WriteString("\n")
-		for _, x := range n {
-			fmt.Fprintf(&b, "- %s\n", x)
-		}
-	}
-	b.WriteString("\n### Latency\n\nResponse time counts from each operation's due time (open loop, corrected for coordinated omission); service time from when the agent takes the signal; schedule lag is the generator's actual send time minus the due time.\n\n")
-	if err := report.WriteTable(&b, report.Markdown, latencyHeader, rep.latencyRows()); err != nil {
-		return err
-	}
-	b.WriteString("\n### Run\n\n")
-	if err := report.WriteTable(&b, report.Markdown, append([]string{"figure"}, labels(rep)...), rep.runRows()); err != nil {
-		return err
-	}
+	d.Field("Outcome", rep.outcome())
+	d.Section("Verdicts")
+	d.Table(rep.verdictHeader(), rep.verdictRows())
+	d.List(rep.notes())
+	d.Section("Latency")
+	d.Para("Response time counts from each operation's due time (open loop, corrected for coordinated omission); service time from when the agent takes the signal; schedule lag is the generator's actual send time minus the due time.")
+	d.Table(latencyHeader, rep.latencyRows())
+	d.Section("Run")
+	d.Table(append([]string{"figure"}, labels(rep)...), rep.runRows())
 	for _, s := range rep.Sides {
-		fmt.Fprintf(&b, "\n### Response-time distribution, %s\n\n```text\n", s.Label)
-		WriteHistogram(&b, s.Result.Response, 40)
-		b.WriteString("```\n")
+		d.Section("Response-time distribution, " + s.Label)
+		var h bytes.Buffer
+		WriteHistogram(&h, s.Result.Response, 40)
+		d.Code("text", h.String())
 	}
-	_, err := w.Write(b.Bytes())
-	return err
+	return d.Write(w)
 }
 
 // document is the layout of results.json.

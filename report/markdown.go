@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -58,48 +57,32 @@ var MoverHeader = []string{"function", "off", "on", "delta", "delta %"}
 // WriteSummaryMarkdown writes summary.md for a pull request. It is built in
 // memory first so a failing table leaves w untouched.
 func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "## perfbench: `%s` off vs on, workload `%s`\n\n", s.Toggle, s.Workload)
-	fmt.Fprintf(&b, "**Environment:** %s\n\n", escapeMarkdown(s.Env.String()))
+	var d Doc
+	d.Title(fmt.Sprintf("perfbench: `%s` off vs on, workload `%s`", s.Toggle, s.Workload))
+	d.Field("Environment", escapeMarkdown(s.Env.String()))
 	if len(s.Settings) > 0 {
-		fmt.Fprintf(&b, "**Settings:** %s\n\n", escapeMarkdown(strings.Join(s.Settings, ", ")))
+		d.Field("Settings", escapeMarkdown(strings.Join(s.Settings, ", ")))
 	}
-
-	b.WriteString("### Results\n\n")
-	if err := renderTable(&b, Markdown, ComparisonHeader, ComparisonRows(s.Comparisons)); err != nil {
-		return fmt.Errorf("report: summary results: %w", err)
-	}
-	writeNotes(&b, Markdown, s.Comparisons)
-	fmt.Fprintf(&b, "\nMedian ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).\n", stats.Alpha)
-
+	d.Section("Results")
+	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
+	d.List(noteItems(s.Comparisons))
+	d.Para(fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha))
 	for _, sec := range s.Sections {
-		fmt.Fprintf(&b, "\n### %s\n\n", escapeMarkdown(sec.Title))
-		if err := renderTable(&b, Markdown, sec.Header, sec.Rows); err != nil {
-			return fmt.Errorf("report: summary section %q: %w", sec.Title, err)
-		}
+		d.Section(escapeMarkdown(sec.Title))
+		d.Table(sec.Header, sec.Rows)
 	}
-
 	if len(s.Movers) > 0 {
-		b.WriteString("\n### Top movers\n")
+		d.Section("Top movers")
 		for _, kind := range moverKinds(s.Movers) {
-			fmt.Fprintf(&b, "\n#### %s\n\n", escapeMarkdown(kind))
-			if err := renderTable(&b, Markdown, MoverHeader, moverRows(s.Movers, kind)); err != nil {
-				return fmt.Errorf("report: summary movers %s: %w", kind, err)
-			}
+			d.Subsection(escapeMarkdown(kind))
+			d.Table(MoverHeader, moverRows(s.Movers, kind))
 		}
 	}
-
 	if len(s.PprofCommands) > 0 {
-		b.WriteString("\n### Profiles\n\n```sh\n")
-		for _, c := range s.PprofCommands {
-			b.WriteString(c + "\n")
-		}
-		b.WriteString("```\n")
+		d.Section("Profiles")
+		d.Code("sh", strings.Join(s.PprofCommands, "\n")+"\n")
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
-		return fmt.Errorf("report: write summary: %w", err)
-	}
-	return nil
+	return d.Write(w)
 }
 
 func moverKinds(rows []MoverRow) []string {

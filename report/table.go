@@ -135,25 +135,34 @@ func formatP(c stats.Comparison) string {
 	return stats.FormatP(c.P) + " " + n
 }
 
+// noteItems are the comparisons' notes as Markdown list items.
+func noteItems(cs []stats.Comparison) []string {
+	var items []string
+	for _, c := range cs {
+		if c.Note != "" {
+			items = append(items, fmt.Sprintf("`%s`: %s", c.Metric.Name, escapeMarkdown(c.Note)))
+		}
+	}
+	return items
+}
+
 func writeNotes(buf *bytes.Buffer, f Format, cs []stats.Comparison) {
+	if f == Markdown {
+		if items := noteItems(cs); len(items) > 0 {
+			fmt.Fprintf(buf, "\n- %s\n", strings.Join(items, "\n- "))
+		}
+		return
+	}
 	first := true
 	for _, c := range cs {
 		if c.Note == "" {
 			continue
 		}
 		if first {
-			if f == Markdown {
-				buf.WriteString("\n")
-			} else {
-				buf.WriteString("notes:\n")
-			}
+			buf.WriteString("notes:\n")
 			first = false
 		}
-		if f == Markdown {
-			fmt.Fprintf(buf, "- `%s`: %s\n", c.Metric.Name, escapeMarkdown(c.Note))
-		} else {
-			fmt.Fprintf(buf, "  %s: %s\n", c.Metric.Name, c.Note)
-		}
+		fmt.Fprintf(buf, "  %s: %s\n", c.Metric.Name, c.Note)
 	}
 }
 

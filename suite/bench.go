@@ -279,23 +279,22 @@ func (b *Bench) tableRows() [][]string {
 
 // WriteMarkdown writes the suite's summary.md.
 func (b *Bench) WriteMarkdown(w io.Writer) error {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "## perfbench bench: the plan's criteria\n\n**Environment:** %s\n\n**Settings:** %s\n\n", b.Env, b.settingsLine())
-	buf.WriteString("### Criteria\n\n")
-	if err := report.WriteTable(&buf, report.Markdown, Header, b.tableRows()); err != nil {
-		return err
-	}
-	fmt.Fprintf(&buf, "\n%s\n\n%s\n\n### Runs\n\n", b.countsLine(), benchRules)
-	if err := report.WriteTable(&buf, report.Markdown, benchRunHeader, b.runRows()); err != nil {
-		return err
-	}
+	var d report.Doc
+	d.Title("perfbench bench: the plan's criteria")
+	d.Field("Environment", b.Env.String())
+	d.Field("Settings", b.settingsLine())
+	d.Section("Criteria")
+	d.Table(Header, b.tableRows())
+	d.Para(b.countsLine())
+	d.Para(benchRules)
+	d.Section("Runs")
+	d.Table(benchRunHeader, b.runRows())
 	if len(b.Runs) > 0 {
-		fmt.Fprintf(&buf, "\nEach run's directory holds its profiles, results.json and summary.md, e.g.\n\n```sh\n"+
-			"go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n```\n",
-			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Options.Root, "bench.txt"))
+		d.Para("Each run's directory holds its profiles, results.json and summary.md, e.g.")
+		d.Code("sh", fmt.Sprintf("go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n",
+			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Options.Root, "bench.txt")))
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return d.Write(w)
 }
 
 // Print shows the suite on stdout in the chosen format.
