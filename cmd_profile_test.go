@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfbench/perfbench/experiment"
@@ -21,13 +18,6 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
-
-// perfbench runs the CLI in-process and returns exit code, stdout, stderr.
-func perfbench(ctx context.Context, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(ctx, append([]string{"perfbench"}, args...), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 var (
 	smokeOnce sync.Once
@@ -54,22 +44,6 @@ func smokeRun(t *testing.T) string {
 		t.Fatalf("profile exited %d: %s", smokeCode, smokeErr)
 	}
 	return filepath.Join(smokeDir, "jit", "route-match")
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if smokeDir != "" {
-		os.RemoveAll(filepath.Dir(smokeDir))
-	}
-	// Every command stops what it started: no agent, profiler or load
-	// goroutine may outlive the tests.
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
 }
 
 func TestProfileWritesTheContract(t *testing.T) {

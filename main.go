@@ -98,7 +98,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	return runApp(ctx, newApp(stdout, stderr), args)
+}
+
+// runApp runs app on args and maps its error to an exit code.
+func runApp(ctx context.Context, app *cli.App, args []string) int {
+	stderr := app.ErrWriter
 	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
 		var names []string
 		for _, c := range app.Commands {

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 func TestFlagsFirst(t *testing.T) {
@@ -23,4 +30,27 @@ func TestFlagsFirst(t *testing.T) {
 			t.Errorf("flagsFirst(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// perfbench runs the CLI in-process and returns exit code, stdout, stderr.
+func perfbench(ctx context.Context, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(ctx, append([]string{"perfbench"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if smokeDir != "" {
+		os.RemoveAll(filepath.Dir(smokeDir))
+	}
+	// Every command stops what it started: no agent, profiler or load
+	// goroutine may outlive the tests.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
