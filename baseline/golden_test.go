@@ -1,7 +1,7 @@
 package baseline
 
 import (
-	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -59,19 +59,8 @@ func fixedCheck() *Check {
 
 func TestGoldenRenderings(t *testing.T) {
 	c := fixedCheck()
-	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
-		for _, all := range []bool{false, true} {
-			var b bytes.Buffer
-			if err := c.Print(&b, f, all); err != nil {
-				t.Fatal(err)
-			}
-			name := "check." + string(f)
-			if all {
-				name = "check-all." + string(f)
-			}
-			golden.Check(t, name, b.Bytes())
-		}
-	}
+	golden.Renderings(t, "check", func(w io.Writer, f report.Format) error { return c.Print(w, f, false) })
+	golden.Renderings(t, "check-all", func(w io.Writer, f report.Format) error { return c.Print(w, f, true) })
 	if msg := c.Failed(); msg != "1 regression(s) against perf/baseline.json: jit/route-match on ns/op +50.0%" {
 		t.Errorf("Failed() = %q", msg)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -70,13 +69,7 @@ func fixedOutcome(t testing.TB) *Outcome {
 
 func TestGoldenRenderings(t *testing.T) {
 	out := fixedOutcome(t)
-	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
-		var b bytes.Buffer
-		if err := out.Print(&b, f); err != nil {
-			t.Fatal(err)
-		}
-		golden.Check(t, "profile."+string(f), b.Bytes())
-	}
+	golden.Renderings(t, "profile", out.Print)
 	var b bytes.Buffer
 	if err := out.WriteBench(&b); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,11 @@
 package load
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/machine"
-	"github.com/perfbench/perfbench/report"
 )
 
 // fixedLatency records n latencies from base in steps of step: the same
@@ -67,12 +65,5 @@ func fixedReport(t *testing.T) *Report {
 }
 
 func TestGoldenRenderings(t *testing.T) {
-	rep := fixedReport(t)
-	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
-		var b bytes.Buffer
-		if err := rep.Print(&b, f); err != nil {
-			t.Fatal(err)
-		}
-		golden.Check(t, "report."+string(f), b.Bytes())
-	}
+	golden.Renderings(t, "report", fixedReport(t).Print)
 }

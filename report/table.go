@@ -25,8 +25,6 @@ const (
 	JSON     Format = "json"
 )
 
-// Formats lists the valid values of --format, in the order help text shows.
-var Formats = []Format{Text, Markdown, JSON}
 
 // ParseFormat reads a --format value. Case and surrounding space are
 // ignored; "md" is accepted for markdown.

@@ -1,14 +1,12 @@
 package suite
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -62,12 +60,5 @@ func fixedBench(t testing.TB) *Bench {
 }
 
 func TestGoldenRenderings(t *testing.T) {
-	b := fixedBench(t)
-	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
-		var buf bytes.Buffer
-		if err := b.Print(&buf, f); err != nil {
-			t.Fatal(err)
-		}
-		golden.Check(t, "bench."+string(f), buf.Bytes())
-	}
+	golden.Renderings(t, "bench", fixedBench(t).Print)
 }

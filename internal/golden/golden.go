@@ -7,10 +7,13 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfbench/perfbench/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output")
@@ -53,4 +56,17 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(same lines, different bytes)"
+}
+
+// Renderings checks print's text, Markdown and JSON output against
+// testdata/name.text, name.markdown and name.json.
+func Renderings(t testing.TB, name string, print func(io.Writer, report.Format) error) {
+	t.Helper()
+	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
+		var b bytes.Buffer
+		if err := print(&b, f); err != nil {
+			t.Fatalf("%s as %s: %v", name, f, err)
+		}
+		Check(t, name+"."+string(f), b.Bytes())
+	}
 }
