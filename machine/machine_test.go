@@ -22,11 +22,11 @@ func TestCPUModel(t *testing.T) {
 	}
 }
 
-func TestCurrentEnv(t *testing.T) {
+func TestCurrent(t *testing.T) {
 	e := Current()
 	if e.GoVersion != runtime.Version() || e.OS != runtime.GOOS || e.Arch != runtime.GOARCH ||
 		e.CPUs != runtime.NumCPU() || e.GOMAXPROCS != runtime.GOMAXPROCS(0) {
-		t.Errorf("CurrentEnv = %+v", e)
+		t.Errorf("Current = %+v", e)
 	}
 	if d := e.Diff(e); d != nil {
 		t.Errorf("Diff with itself = %v", d)

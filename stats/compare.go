@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/perfbench/perfbench/numfmt"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -131,8 +132,8 @@ func Compare(m Metric, off, on []float64) (c Comparison) {
 		up = false
 	default:
 		c.Change = NoDiff
-		notes = append(notes, fmt.Sprintf("%s but the CI of the change %s is not wholly beyond the ±%g%% noise band",
-			PEquals(c.P), changeRange(c, lo, hi), noise(m)*100))
+		notes = append(notes, fmt.Sprintf("%s but the CI of the change %s is not wholly beyond the ±%s noise band",
+			PEquals(c.P), changeRange(c, lo, hi), numfmt.Pct(noise(m)*100)))
 		return c
 	}
 	if up == (m.Better == HigherIsBetter) {
@@ -171,7 +172,7 @@ func PEquals(p float64) string {
 
 func changeRange(c Comparison, lo, hi float64) string {
 	if c.Off.Center == 0 {
-		return fmt.Sprintf("[%g, %g]", lo, hi)
+		return fmt.Sprintf("[%s, %s]", numfmt.Value(lo, c.Metric.Name), numfmt.Value(hi, c.Metric.Name))
 	}
 	return fmt.Sprintf("[%+.1f%%, %+.1f%%]", c.DeltaLoPct, c.DeltaHiPct)
 }

@@ -131,7 +131,7 @@ func TestCompare(t *testing.T) {
 		{name: "1% shift, tight samples: significant but inside 2% noise", m: lower,
 			off: seq(1000, 0.5, 10), on: seq(1010, 0.5, 10),
 			change: NoDiff, p: below(0.001), pDesc: "< 0.001", delta: 0.9977550511349464,
-			noteHas: "p<0.001 but the CI of the change [+0.6%, +1.3%] is not wholly beyond the ±2% noise band"},
+			noteHas: "p<0.001 but the CI of the change [+0.6%, +1.3%] is not wholly beyond the ±2 % noise band"},
 		{name: "8% median shift, significant, but wide CIs reach the noise band", m: lower,
 			off: seq(1000, 20, 10), on: scale(seq(1000, 20, 10), 0.92),
 			change: NoDiff, p: below(Alpha), pDesc: "< 0.05", delta: -8.000000000000004,

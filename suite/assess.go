@@ -221,7 +221,7 @@ func assessVersus(rs []Result) Row {
 		Opt: GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
 		Criterion: "all on at least as good as the best single toggle",
 		Metric:    measure.NsPerOp, Kind: NotWorse,
-		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%g %% (noise band)", noise),
+		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
 		TargetValue: noise,
 		Verdict:     best.v,
 	}

@@ -160,7 +160,7 @@ func evalReduction(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", v.Lo, numfmt.Pct(need))
 	case v.Hi <= need:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, stats.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %+g %%: too noisy to tell (more rounds or --full)", need)
@@ -189,7 +189,7 @@ func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", v.Hi, c.Target)
 	case v.Lo >= c.Target:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, stats.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %g×: too noisy to tell (more rounds or --full)", c.Target)
