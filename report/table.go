@@ -25,7 +25,6 @@ const (
 	JSON     Format = "json"
 )
 
-
 // ParseFormat reads a --format value. Case and surrounding space are
 // ignored; "md" is accepted for markdown.
 func ParseFormat(s string) (Format, error) {
