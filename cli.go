@@ -18,7 +18,11 @@ func formatFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"}
 }
 
+// parseFormat reads --format; a command without the flag prints text.
 func parseFormat(c *cli.Context) (report.Format, error) {
+	if c.String("format") == "" {
+		return report.Text, nil
+	}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return "", usageError{err}

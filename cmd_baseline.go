@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,37 +53,16 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 }
 
 func runBaselineSave(c *cli.Context, d suiteDeps) error {
-	preset, err := parsePreset(c, stats.MinSamplesForCI)
+	preset, runs, _, err := parseSuite(c, d, stats.MinSamplesForCI)
 	if err != nil {
 		return err
 	}
-	runs, _, err := planSuite(c, d)
-	if err != nil {
-		return err
+	o := baseline.SaveOptions{Path: c.String("file"), Preset: preset, Runs: runs, Passes: c.Int("passes"), Lookup: d.lookup, Log: c.App.ErrWriter}
+	if err := o.Validate(); err != nil {
+		return usageError{err}
 	}
-	path := c.String("file")
-	if path == "" {
-		return usagef("--file is empty")
-	}
-	if c.Int("passes") < 1 {
-		return usagef("invalid --passes %d: want at least 1 (2 or more to measure drift)", c.Int("passes"))
-	}
-	cleanup, err := prepareDir(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	f, err := baseline.TakePasses(c.Context, baseline.SaveOptions{
-		Path: path, Preset: preset, Runs: runs, Passes: c.Int("passes"), Lookup: d.lookup, Log: c.App.ErrWriter,
-	})
-	if err == nil {
-		err = baseline.Save(path, f)
-	}
-	if err != nil {
-		cleanup()
-		return err
-	}
-	return f.WriteSaved(c.App.Writer, path, time.Since(start))
+	_, err = runAndWrite(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
+	return err
 }
 
 func baselineCheckCommand(d suiteDeps) *cli.Command {

@@ -40,29 +40,25 @@ func presetFlags() []cli.Flag {
 	}
 }
 
-// parsePreset reads --quick/--full and the overrides.
-func parsePreset(c *cli.Context, minRounds int) (suite.Preset, error) {
+// parseSuite reads the preset flags and --opt: the settings, the runs and
+// their workloads, all resolved before anything runs.
+func parseSuite(c *cli.Context, d suiteDeps, minRounds int) (suite.Preset, []suite.Run, map[string]workloads.Workload, error) {
+	if err := noArgs(c); err != nil {
+		return suite.Preset{}, nil, nil, err
+	}
 	p, err := suite.PresetRequest{
 		Quick: c.Bool("quick"), Full: c.Bool("full"), Rounds: c.Int("rounds"), RoundsSet: c.IsSet("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profiletime"), ProfileTimeSet: c.IsSet("profiletime"),
 		MinRounds: minRounds,
 	}.Preset()
 	if err != nil {
-		return p, usageError{err}
-	}
-	return p, nil
-}
-
-// planSuite selects the runs and resolves their workloads.
-func planSuite(c *cli.Context, d suiteDeps) ([]suite.Run, map[string]workloads.Workload, error) {
-	if err := noArgs(c); err != nil {
-		return nil, nil, err
+		return p, nil, nil, usageError{err}
 	}
 	runs, ws, err := suite.Select(d.toggles, c.StringSlice("opt"), d.lookup)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return p, nil, nil, usageError{err}
 	}
-	return runs, ws, nil
+	return p, runs, ws, nil
 }
 
 func newBenchCommand(d suiteDeps) *cli.Command {
@@ -87,16 +83,12 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 }
 
 func runBench(c *cli.Context, d suiteDeps) error {
-	preset, err := parsePreset(c, measure.MinRounds)
+	preset, runs, ws, err := parseSuite(c, d, measure.MinRounds)
 	if err != nil {
 		return err
 	}
 	if c.Int("top") < 1 {
 		return usagef("invalid --top %d: want at least 1", c.Int("top"))
-	}
-	runs, ws, err := planSuite(c, d)
-	if err != nil {
-		return err
 	}
 	root, stderr := c.String("out"), c.App.ErrWriter
 	b, err := runAndWrite(c, root, func() (*suite.Bench, error) {

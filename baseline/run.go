@@ -28,12 +28,38 @@ type SaveOptions struct {
 	Log    io.Writer // progress, one line per run
 }
 
+// Validate rejects a request that cannot be run; every error is about the
+// input.
+func (o SaveOptions) Validate() error {
+	if o.Path == "" {
+		return fmt.Errorf("--file is empty")
+	}
+	if o.Passes < 1 {
+		return fmt.Errorf("invalid --passes %d: want at least 1 (2 or more to measure drift)", o.Passes)
+	}
+	return nil
+}
+
+// Saved is a baseline taken by TakePasses, to be saved at Path.
+type Saved struct {
+	*File
+	Path string
+	Took time.Duration
+}
+
+// Write saves the baseline file, atomically.
+func (s *Saved) Write() error { return Save(s.Path, s.File) }
+
+// Print says what the baseline holds (one format: it is a short summary).
+func (s *Saved) Print(w io.Writer, _ report.Format) error { return s.WriteSaved(w, s.Path, s.Took) }
+
 // TakePasses runs the suite o.Passes times, one pass after the other, and
 // builds the baseline from them, pooled. It writes nothing.
-func TakePasses(ctx context.Context, o SaveOptions) (*File, error) {
-	if o.Passes < 1 {
-		return nil, fmt.Errorf("invalid passes %d: want at least 1 (2 or more to measure drift)", o.Passes)
+func TakePasses(ctx context.Context, o SaveOptions) (*Saved, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
+	start := time.Now()
 	var all [][]suite.Result
 	probes := map[string][]float64{}
 	for p := 1; p <= o.Passes; p++ {
@@ -51,7 +77,7 @@ func TakePasses(ctx context.Context, o SaveOptions) (*File, error) {
 			probes[id] = append(probes[id], v...)
 		}
 	}
-	return NewPasses(machine.Current(), o.Preset, all, probes), nil
+	return &Saved{File: NewPasses(machine.Current(), o.Preset, all, probes), Path: o.Path, Took: time.Since(start)}, nil
 }
 
 // WriteSaved says what a saved baseline holds and, with several passes,
