@@ -30,12 +30,18 @@ func parseFormat(c *cli.Context) (report.Format, error) {
 	return f, nil
 }
 
-// noArgs refuses positional arguments to a command that takes none.
-func noArgs(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usagef("%s takes no arguments, got %q", c.Command.Name, c.Args().Slice())
+// noArgs makes a command without ArgsUsage refuse positional arguments.
+func noArgs(cmd *cli.Command) {
+	if cmd.ArgsUsage != "" || cmd.Action == nil || len(cmd.Subcommands) > 0 {
+		return
 	}
-	return nil
+	action := cmd.Action
+	cmd.Action = func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return usagef("%s takes no arguments, got %q", c.Command.Name, c.Args().Slice())
+		}
+		return action(c)
+	}
 }
 
 // prepareDir makes sure an output directory can be written before any work

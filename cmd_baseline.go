@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"path/filepath"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -75,8 +72,8 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 		Description: baseline.CheckDoc,
 		Flags: []cli.Flag{
 			fileFlag(),
-			&cli.StringFlag{Name: "tolerance", Value: pctString(def.Time), Usage: "tolerance of time metrics (ns/op, ops/s, cpu-ns/op) and of metrics without one of their own"},
-			&cli.StringFlag{Name: "alloc-tolerance", Value: pctString(def.Alloc), Usage: "tolerance of B/op, allocs/op, copied-B/op, B/live-signal"},
+			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own"},
+			&cli.StringFlag{Name: "alloc-tolerance", Value: numfmt.Pct(def.Alloc * 100), Usage: "tolerance of the metrics gated as allocation (see the list above)"},
 			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT, or NAME=off to take it out of the gate; repeatable"},
 			formatFlag(),
 			&cli.BoolFlag{Name: "all", Usage: "show every metric, not only those that moved"},
@@ -86,14 +83,9 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 	}
 }
 
-func pctString(f float64) string { return strconv.FormatFloat(f*100, 'g', -1, 64) + "%" }
-
 func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	f, err := parseFormat(c)
 	if err != nil {
-		return err
-	}
-	if err := noArgs(c); err != nil {
 		return err
 	}
 	tol, err := baseline.ParseTolerances(c.String("tolerance"), c.String("alloc-tolerance"), c.StringSlice("metric-tolerance"))
@@ -109,9 +101,6 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Lookup: d.lookup, Log: c.App.ErrWriter,
 	})
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted: no verdict")
-		}
 		return err
 	}
 	if err := check.Print(c.App.Writer, f, c.Bool("all")); err != nil {

@@ -43,9 +43,6 @@ func presetFlags() []cli.Flag {
 // parseSuite reads the preset flags and --opt: the settings, the runs and
 // their workloads, all resolved before anything runs.
 func parseSuite(c *cli.Context, d suiteDeps, minRounds int) (suite.Preset, []suite.Run, map[string]workloads.Workload, error) {
-	if err := noArgs(c); err != nil {
-		return suite.Preset{}, nil, nil, err
-	}
 	p, err := suite.PresetRequest{
 		Quick: c.Bool("quick"), Full: c.Bool("full"), Rounds: c.Int("rounds"), RoundsSet: c.IsSet("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profiletime"), ProfileTimeSet: c.IsSet("profiletime"),

@@ -11,8 +11,9 @@ import (
 
 func diffCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "diff",
-		Usage: "diff two profiles through the pprof library and show the top movers",
+		Name:      "diff",
+		ArgsUsage: "BASE.pb.gz NEW.pb.gz",
+		Usage:     "diff two profiles through the pprof library and show the top movers",
 		UsageText: "perfbench diff BASE.pb.gz NEW.pb.gz [-o DIFF.pb.gz] [--top N] [--format text|markdown|json]\n\n" +
 			"Example:\n" +
 			"   perfbench diff profiles/jit/route-match/cpu.off.pb.gz profiles/jit/route-match/cpu.on.pb.gz -o cpu.diff.pb.gz\n\n" +
@@ -34,9 +35,6 @@ func runDiff(c *cli.Context) error {
 	}
 	if c.NArg() != 2 {
 		return usagef("diff needs two profile files, BASE and NEW, got %d argument(s)", c.NArg())
-	}
-	if c.Int("top") < 1 {
-		return usagef("invalid --top %d: want at least 1", c.Int("top"))
 	}
 	d, err := profiling.DiffFiles(c.Args().Get(0), c.Args().Get(1), c.Int("top"))
 	if err != nil {

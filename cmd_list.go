@@ -24,8 +24,5 @@ func runList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := noArgs(c); err != nil {
-		return err
-	}
 	return catalog.Write(c.App.Writer, f, toggles.All(), workloads.All())
 }

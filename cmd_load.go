@@ -35,9 +35,6 @@ func loadCommand() *cli.Command {
 }
 
 func runLoadCmd(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
-		return err
-	}
 	o, err := load.Request{
 		Scenario: c.String("scenario"), Rate: c.String("rate"), Duration: c.Duration("duration"), DurationSet: c.IsSet("duration"),
 		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"), AllOn: c.Bool("all-on"),

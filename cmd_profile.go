@@ -37,9 +37,6 @@ func profileCommand() *cli.Command {
 }
 
 func runProfile(c *cli.Context) error {
-	if err := noArgs(c); err != nil {
-		return err
-	}
 	o, err := experiment.Request{
 		Opt: c.String("opt"), Workload: c.String("workload"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
 		ProfileTime: c.Duration("profiletime"), Out: c.String("out"), Top: c.Int("top"),

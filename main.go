@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -90,6 +91,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	setUsage = func(cs []*cli.Command) {
 		for _, c := range cs {
 			c.OnUsageError = usageOnError
+			noArgs(c)
 			setUsage(c.Subcommands)
 		}
 	}
@@ -129,12 +131,12 @@ func flagsFirst(cmds []*cli.Command, args []string) []string {
 	out := append([]string(nil), args[:min(len(args), 1)]...)
 	rest := args[len(out):]
 	var cmd *cli.Command
-	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		next := findCommand(cmds, rest[0])
-		if next == nil {
+	for len(rest) > 0 {
+		i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(rest[0]) })
+		if i < 0 {
 			break
 		}
-		cmd, cmds = next, next.Subcommands
+		cmd, cmds = cmds[i], cmds[i].Subcommands
 		out, rest = append(out, rest[0]), rest[1:]
 	}
 	if cmd == nil {
@@ -160,15 +162,6 @@ func flagsFirst(cmds []*cli.Command, args []string) []string {
 	return append(append(out, flags...), positional...)
 }
 
-func findCommand(cmds []*cli.Command, name string) *cli.Command {
-	for _, c := range cmds {
-		if c.HasName(name) {
-			return c
-		}
-	}
-	return nil
-}
-
 // takesValue reports whether flag a ("-o", "--top") reads the next argument.
 func takesValue(cmd *cli.Command, a string) bool {
 	name := strings.TrimLeft(a, "-")
@@ -176,11 +169,8 @@ func takesValue(cmd *cli.Command, a string) bool {
 		return false
 	}
 	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == name {
-				_, isBool := f.(*cli.BoolFlag)
-				return !isBool
-			}
+		if v, ok := f.(cli.DocGenerationFlag); ok && slices.Contains(f.Names(), name) {
+			return v.TakesValue()
 		}
 	}
 	return false

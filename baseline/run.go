@@ -179,7 +179,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 		fmt.Fprintf(o.Log, "perfbench: check [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
 	})
 	if err != nil {
-		return nil, err
+		return nil, interrupted(err)
 	}
 	rep := Compare(b, fresh, probes, o.Tolerances)
 	if n := len(rep.Regressions()); n > 0 && o.Confirm {
@@ -188,7 +188,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 			fmt.Fprintf(o.Log, "perfbench: confirm [%d/%d] %s\n", i+1, n, r.ID)
 		})
 		if err != nil {
-			return nil, err
+			return nil, interrupted(err)
 		}
 	}
 	rep.Baseline, rep.EnvWarnings, rep.EnvInfo = o.Path, warn, info
@@ -317,4 +317,12 @@ func Open(path string, lookup suite.Lookup) (*File, error) {
 		return nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
 	}
 	return b, nil
+}
+
+// interrupted says that a cancelled check reached no verdict.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: no verdict: %w", err)
+	}
+	return err
 }

@@ -140,6 +140,9 @@ type FileDiff struct {
 // Every error is about the input: a missing file, one that is no profile,
 // or profiles whose sample types differ.
 func DiffFiles(basePath, newPath string, top int) (*FileDiff, error) {
+	if top < 1 {
+		return nil, fmt.Errorf("invalid --top %d: want at least 1", top)
+	}
 	base, err := Load(basePath)
 	if err != nil {
 		return nil, err
