@@ -44,17 +44,6 @@ func noArgs(cmd *cli.Command) {
 	}
 }
 
-// prepareDir makes sure an output directory can be written before any work
-// starts, so a bad --out fails at once with exit 2. The returned cleanup
-// removes what it created if the run then fails.
-func prepareDir(dir string) (cleanup func(), err error) {
-	cleanup, err = atomicfile.PrepareDir(dir)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return cleanup, nil
-}
-
 // outcome is a finished run that a command writes to its directory and
 // prints.
 type outcome interface {
@@ -71,9 +60,11 @@ func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (
 	if err != nil {
 		return none, err
 	}
-	cleanup, err := prepareDir(dir)
+	// Fail at once, with exit 2, on an output directory that cannot be
+	// written; cleanup removes what was created for a run that then fails.
+	cleanup, err := atomicfile.PrepareDir(dir)
 	if err != nil {
-		return none, err
+		return none, usageError{err}
 	}
 	out, err := run()
 	if err == nil {

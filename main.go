@@ -21,6 +21,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/urfave/cli/v2"
 )
 
@@ -114,7 +115,7 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
 		return exitUsage
 	}
-	if err := app.RunContext(ctx, flagsFirst(app.Commands, args)); err != nil {
+	if err := app.RunContext(ctx, argv.FlagsFirst(command{subs: app.Commands}, args)); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		if errors.Is(err, context.Canceled) {
 			return exitError
@@ -124,51 +125,22 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 	return exitOK
 }
 
-// flagsFirst moves a command's flags before its positional arguments, so
-// that `perfbench diff BASE NEW --top 5` works: urfave/cli stops reading
-// flags at the first argument. Everything after "--" stays as it is.
-func flagsFirst(cmds []*cli.Command, args []string) []string {
-	out := append([]string(nil), args[:min(len(args), 1)]...)
-	rest := args[len(out):]
-	var cmd *cli.Command
-	for len(rest) > 0 {
-		i := slices.IndexFunc(cmds, func(c *cli.Command) bool { return c.HasName(rest[0]) })
-		if i < 0 {
-			break
-		}
-		cmd, cmds = cmds[i], cmds[i].Subcommands
-		out, rest = append(out, rest[0]), rest[1:]
-	}
-	if cmd == nil {
-		return args
-	}
-	var flags, positional []string
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		switch {
-		case a == "--":
-			positional = append(positional, rest[i:]...)
-			i = len(rest)
-		case len(a) > 1 && a[0] == '-':
-			flags = append(flags, a)
-			if takesValue(cmd, a) && i+1 < len(rest) {
-				i++
-				flags = append(flags, rest[i])
-			}
-		default:
-			positional = append(positional, a)
-		}
-	}
-	return append(append(out, flags...), positional...)
+// command lets argv.FlagsFirst see the app's commands and flags, so that
+// flags may follow arguments: urfave/cli stops reading flags at the first.
+type command struct {
+	subs  []*cli.Command
+	flags []cli.Flag
 }
 
-// takesValue reports whether flag a ("-o", "--top") reads the next argument.
-func takesValue(cmd *cli.Command, a string) bool {
-	name := strings.TrimLeft(a, "-")
-	if strings.Contains(name, "=") {
-		return false
+func (c command) Sub(name string) argv.Command {
+	if i := slices.IndexFunc(c.subs, func(s *cli.Command) bool { return s.HasName(name) }); i >= 0 {
+		return command{c.subs[i].Subcommands, c.subs[i].Flags}
 	}
-	for _, f := range cmd.Flags {
+	return nil
+}
+
+func (c command) TakesValue(name string) bool {
+	for _, f := range c.flags {
 		if v, ok := f.(cli.DocGenerationFlag); ok && slices.Contains(f.Names(), name) {
 			return v.TakesValue()
 		}

@@ -10,25 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/internal/argv"
 	"go.uber.org/goleak"
 )
 
-func TestFlagsFirst(t *testing.T) {
+// The real commands' flags: a flag after the arguments is read as a flag.
+func TestFlagsAfterArguments(t *testing.T) {
 	app := newApp(io.Discard, io.Discard)
-	for _, tt := range []struct{ in, want string }{
-		{"perfbench diff a b --top 5", "perfbench diff --top 5 a b"},
-		{"perfbench diff a --format=json b -o d.pb.gz", "perfbench diff --format=json -o d.pb.gz a b"},
-		{"perfbench diff -o d a b", "perfbench diff -o d a b"},
-		{"perfbench diff a -- --top", "perfbench diff a -- --top"},
-		{"perfbench baseline check --all extra", "perfbench baseline check --all extra"},
-		{"perfbench baseline check extra --file f", "perfbench baseline check --file f extra"},
-		{"perfbench bench --strict x --quick", "perfbench bench --strict --quick x"},
-		{"perfbench nosuch a --b", "perfbench nosuch a --b"},
-		{"perfbench", "perfbench"},
-	} {
-		if got := strings.Join(flagsFirst(app.Commands, strings.Fields(tt.in)), " "); got != tt.want {
-			t.Errorf("flagsFirst(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+	got := strings.Join(argv.FlagsFirst(command{subs: app.Commands}, strings.Fields("perfbench diff a b --top 5 --format=json -o x")), " ")
+	if want := "perfbench diff --top 5 --format=json -o x a b"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	got = strings.Join(argv.FlagsFirst(command{subs: app.Commands}, strings.Fields("perfbench baseline check x --all --file f")), " ")
+	if want := "perfbench baseline check --all --file f x"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 
