@@ -322,3 +322,21 @@ func (w *lineWriter) tail() string {
 	defer w.mu.Unlock()
 	return strings.Join(w.last, " | ")
 }
+
+// Probe starts bin as a worker, reads its hello and ends it: a binary
+// that cannot serve is found before anything is measured.
+func Probe(ctx context.Context, bin string, env []string) (Hello, error) {
+	p, err := start(ctx, Target{Bin: bin, Name: "probe", Env: env})
+	if err != nil {
+		return Hello{}, err
+	}
+	p.closed = true
+	p.stdin.Close()
+	select {
+	case <-p.exited:
+	case <-time.After(exitTimeout):
+		p.kill()
+	}
+	p.once.Do(func() { close(p.abandon) })
+	return p.hello, nil
+}
