@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/workloads"
 	"github.com/perfbench/perfbench/worker"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // workerCommand serves one side of `perfbench compare` over stdin/stdout.
