@@ -321,4 +321,3 @@ func TestRunInterruptedCleansUp(t *testing.T) {
 		t.Errorf("output directory exists after an interrupted run: %v", err)
 	}
 }
-
