@@ -25,6 +25,21 @@ type Instance interface {
 	Close() error
 }
 
+// MaxPayload bounds what Resizable.SetPayloadSize accepts.
+const MaxPayload = 16 << 20
+
+// Resizable is implemented by instances whose payload size is part of their
+// configuration and can change while they live, so that a long-lived
+// instance (perfbench monitor) can be made to cost more or less without
+// being rebuilt: the code path stays the same, only the bytes it carries
+// change.
+type Resizable interface {
+	// SetPayloadSize sets the payload of the signals the instance sends
+	// from its next Run on, in bytes (0 to MaxPayload). Call it between
+	// Runs, not during one.
+	SetPayloadSize(bytes int) error
+}
+
 // Workload describes and builds one workload.
 type Workload struct {
 	Name    string
