@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/monitor"
+)
+
+func monitorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "monitor",
+		Usage: "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
+		UsageText: "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME… | --all-on] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
+			"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
+			"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
+			"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%",
+		Description: "Metrics for --threshold: p50, p99 (durations: 500us, 5ms), throughput (ops/s: 900, 1.5k), error-rate (0.1%), " +
+			"heap-slope (bytes/s: 1MB, 2MiB/s), gc-cpu (10%). Defaults: error-rate=0.1% and throughput = 90% of the probe's schedule; " +
+			"--baseline adds p50 = its ns/op × batch × 3. Stderr carries one JSON object per line (event: start, alert, clear, capture, webhook, stop). " +
+			"Writes DIR/monitor/history.jsonl and, per alert, DIR/monitor/<timestamp>/{" + "cpu.pb.gz,heap.pb.gz,goroutine.pb.gz,trace.out,alert.json}. " +
+			"Runs until SIGINT/SIGTERM (exit 0); with --for, exit 3 if an alert fired.",
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
+			&cli.StringFlag{Name: "workload", Value: monitor.DefaultWorkload, Usage: "workload the probe runs (see perfbench list)"},
+			&cli.StringSliceFlag{Name: "opt", Usage: "switch this optimization on (repeatable; default: all off)"},
+			&cli.BoolFlag{Name: "all-on", Usage: "switch every optimization on"},
+			&cli.Float64Flag{Name: "rate", Value: monitor.DefaultRate, Usage: "probe operations per second (up to 1000)"},
+			&cli.IntFlag{Name: "batch", Value: monitor.DefaultBatch, Usage: "workload operations per probe operation (1 to 1000)"},
+			&cli.StringSliceFlag{Name: "threshold", Usage: "METRIC=VALUE (repeatable)"},
+			&cli.StringFlag{Name: "baseline", Usage: "derive a p50 threshold from this baseline file"},
+			&cli.IntFlag{Name: "alert-after", Value: monitor.DefaultAfter, Usage: "breaching intervals in a row before an alert fires (1 to 100)"},
+			&cli.IntFlag{Name: "clear-after", Value: monitor.DefaultAfter, Usage: "good intervals in a row before it clears (1 to 100)"},
+			&cli.StringFlag{Name: "listen", Value: monitor.DefaultListen, Usage: "address of /metrics, /healthz, /debug/pprof/ (\"off\": none)"},
+			&cli.StringFlag{Name: "webhook", Usage: "POST each alert and clear as JSON to this URL"},
+			&cli.DurationFlag{Name: "for", Usage: "stop after this long (default: until interrupted)"},
+			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "directory; history and captures go to DIR/monitor"},
+			&cli.IntFlag{Name: "keep", Value: monitor.DefaultKeep, Usage: "captures kept; older ones are pruned (1 to 1000)"},
+			&cli.DurationFlag{Name: "capture-cpu", Value: monitor.DefaultCaptureCPU, Usage: "length of a capture's CPU profile (100ms to 1m)"},
+			&cli.IntFlag{Name: "window", Value: monitor.DefaultWindow, Usage: "intervals in the rolling window (3 to 10000)"},
+			&cli.StringFlag{Name: "summary", Usage: "print the last hour of this history file as a table, and exit"},
+			formatFlag(),
+		},
+		Action: runMonitor,
+	}
+}
+
+func runMonitor(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("monitor takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
+	}
+	err := monitorAction(c)
+	var in monitor.InputError
+	var alerts monitor.AlertsError
+	switch {
+	case errors.As(err, &in):
+		return usageError{err}
+	case errors.As(err, &alerts):
+		return criteriaError{err.Error()}
+	}
+	return err
+}
+
+func monitorAction(c *cli.Context) error {
+	if path := c.String("summary"); path != "" {
+		f, err := parseFormat(c)
+		if err != nil {
+			return err
+		}
+		return monitor.PrintSummary(c.App.Writer, path, f)
+	}
+	return monitor.Run(c.Context, monitor.Options{
+		Workload: c.String("workload"), Opts: c.StringSlice("opt"), AllOn: c.Bool("all-on"),
+		Interval: c.Duration("interval"), Rate: c.Float64("rate"), Batch: c.Int("batch"),
+		Thresholds: c.StringSlice("threshold"), Baseline: c.String("baseline"),
+		AlertAfter: c.Int("alert-after"), ClearAfter: c.Int("clear-after"),
+		Listen: c.String("listen"), Webhook: c.String("webhook"), For: c.Duration("for"), Dir: c.String("out"),
+		Keep: c.Int("keep"), CaptureCPU: c.Duration("capture-cpu"), Window: c.Int("window"),
+		Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
+	})
+}
