@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-		"net"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime/trace"
