@@ -125,7 +125,7 @@ func summarizeRow(recs []Record) SummaryRow {
 }
 
 // SummaryHeader is the header of the summary table.
-var SummaryHeader = []string{"from (UTC)", "n", "p50", "p99", "ops/s", "errors", "heap live", "heap slope", "GC CPU", "CPU", "breach"}
+var SummaryHeader = []string{"from (UTC)", "n", "p50 med", "p99 max", "ops/s", "errors", "heap live", "heap slope", "GC CPU", "cores", "breach"}
 
 // Write renders the summary: text or markdown (a title line, the table,
 // the alert events), or JSON (the Summary itself).
@@ -134,13 +134,15 @@ func (s Summary) Write(w io.Writer, f report.Format) error {
 		return report.WriteJSON(w, s)
 	}
 	var buf bytes.Buffer
-	title := fmt.Sprintf("monitor %s (%s): %d intervals, %s to %s UTC; probe %g/s × %d ops: %d scheduled, %d delivered, %d errored, %d missed",
-		s.Workload, s.Features, s.Intervals, s.From.UTC().Format("2006-01-02 15:04:05"), s.To.UTC().Format("15:04:05"),
-		s.Probe.Rate, s.Probe.Batch, s.Probe.Scheduled, s.Probe.Delivered, s.Probe.Errored, s.Probe.Missed)
+	title := fmt.Sprintf("monitor %s (features %s): %d intervals, %s to %s UTC", s.Workload, s.Features, s.Intervals,
+		s.From.UTC().Format("2006-01-02 15:04:05"), s.To.UTC().Format("15:04:05"))
+	probe := fmt.Sprintf("probe %g/s × %d ops: %d scheduled, %d delivered, %d errored, %d failed, %d missed (errors %s)",
+		s.Probe.Rate, s.Probe.Batch, s.Probe.Scheduled, s.Probe.Delivered, s.Probe.Errored, s.Probe.Failed, s.Probe.Missed,
+		report.FormatValue(s.Probe.ErrorRate*100, "%"))
 	if f == report.Markdown {
-		fmt.Fprintf(&buf, "**%s**\n\n", title)
+		fmt.Fprintf(&buf, "**%s**\n\n%s\n\n", title, probe)
 	} else {
-		fmt.Fprintln(&buf, title)
+		fmt.Fprintf(&buf, "%s\n%s\n", title, probe)
 	}
 	rows := make([][]string, 0, len(s.Rows))
 	for _, r := range s.Rows {
