@@ -132,5 +132,8 @@ func (p *Pacer) Now() time.Duration { return time.Duration(p.clk.now()) }
 // Wait returns once Now has reached due, or with ctx's error.
 func (p *Pacer) Wait(ctx context.Context, due time.Duration) error { return p.p.wait(ctx, int64(due)) }
 
+// Wall is the wall-clock time of a point of the schedule.
+func (p *Pacer) Wall(at time.Duration) time.Time { return p.clk.start.Add(at) }
+
 // Margin is the current sleep margin: within it the pacer spins.
 func (p *Pacer) Margin() time.Duration { return time.Duration(p.p.margin) }

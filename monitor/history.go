@@ -24,7 +24,7 @@ const HistoryVersion = 1
 type Record struct {
 	Version  int           `json:"v"`
 	Seq      int64         `json:"seq"`  // interval number; continues across restarts
-	Time     time.Time     `json:"time"` // the interval's end (UTC)
+	Time     time.Time     `json:"time"` // the interval's scheduled end (UTC)
 	Interval time.Duration `json:"interval_ns"`
 	Workload string        `json:"workload"`
 	Features string        `json:"features"`
@@ -46,7 +46,8 @@ type Record struct {
 
 // Probe is the open-loop probe's figures for one interval. Latencies are
 // per probe operation (Batch workload operations and a barrier), from the
-// operation's due time to its end.
+// operation's due time to its end; a missed operation counts with what it
+// had waited when the interval ended, a lower bound.
 type Probe struct {
 	Rate  float64 `json:"rate"`  // probe operations per second scheduled
 	Batch int     `json:"batch"` // workload operations per probe operation
@@ -73,7 +74,7 @@ func (p Probe) Conserved() bool { return p.Scheduled == p.Sent+p.Missed && p.Cou
 func (r Record) value(m Metric) float64 {
 	switch m {
 	case P50, P99:
-		if r.Probe.Delivered+r.Probe.Errored == 0 {
+		if r.Probe.Sent+r.Probe.Missed == 0 {
 			return math.NaN()
 		}
 		if m == P50 {

@@ -291,7 +291,17 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	for i := int64(0); i < n; i++ {
 		due := start + time.Duration(float64(i)*float64(iv)/float64(n))
 		if pacer.Now() >= end {
+			// The probe fell behind so far that the rest of this
+			// interval's operations were never sent. Each is charged
+			// what it had waited when the interval ended: a lower bound
+			// of its latency, so a stall shows in the percentiles and
+			// not only in the error rate.
 			p.Missed = n - i
+			for j := i; j < n; j++ {
+				wait := end - (start + time.Duration(float64(j)*float64(iv)/float64(n)))
+				lat.Record(int64(wait))
+				m.prom.latency.Observe(wait.Seconds())
+			}
 			break
 		}
 		if err := pacer.Wait(ctx, due); err != nil {
@@ -327,7 +337,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 			k, p.Scheduled, p.Sent, p.Missed, p.Delivered, p.Errored)
 	}
 	rec := Record{
-		Version: HistoryVersion, Seq: m.nextSeq, Time: time.Now().UTC(), Interval: iv,
+		Version: HistoryVersion, Seq: m.nextSeq, Time: pacer.Wall(end).UTC(), Interval: iv,
 		Workload: m.s.workload.Name, Features: m.s.features.String(), Probe: p, Runtime: m.rt.read(),
 	}
 	m.nextSeq++

@@ -101,7 +101,7 @@ func summarizeRow(recs []Record) SummaryRow {
 	var p50s []int64
 	var scheduled, bad int64
 	for _, r := range recs {
-		if r.Probe.Delivered+r.Probe.Errored > 0 {
+		if r.Probe.Sent+r.Probe.Missed > 0 {
 			p50s = append(p50s, r.Probe.P50)
 		}
 		row.P99 = max(row.P99, r.Probe.P99)

@@ -133,10 +133,16 @@ func (m *mixedInstance) SetPayloadSize(bytes int) error {
 	if bytes < 0 || bytes > MaxPayload {
 		return fmt.Errorf("mixed: payload size %d out of range (0 to %d bytes)", bytes, MaxPayload)
 	}
-	r := newRand(5)
+	// One payload, shared by the six signals (they never change it): a
+	// random 4 KiB block repeated, so that a resize costs a copy of the
+	// bytes, not their generation.
+	data := payload(newRand(5), min(bytes, 4<<10))
+	for len(data) < bytes {
+		data = append(data, data[:min(len(data), bytes-len(data))]...)
+	}
 	casts := make([]*signal.Signal, 0, len(mixedCastTypes))
 	for _, t := range mixedCastTypes {
-		s, err := signal.New(t, "/perfbench/mixed", payload(r, bytes))
+		s, err := signal.New(t, "/perfbench/mixed", data)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/signal"
 )
 
 // Instance is one built workload, ready to run.
@@ -25,8 +26,9 @@ type Instance interface {
 	Close() error
 }
 
-// MaxPayload bounds what Resizable.SetPayloadSize accepts.
-const MaxPayload = 16 << 20
+// MaxPayload bounds what Resizable.SetPayloadSize accepts: the largest
+// payload a signal may carry.
+const MaxPayload = signal.MaxDataSize
 
 // Resizable is implemented by instances whose payload size is part of their
 // configuration and can change while they live, so that a long-lived
