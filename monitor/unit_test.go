@@ -85,7 +85,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		{"unknown toggle", func(o *Options) { o.Opts = []string{"warp"} }, "--opt:"},
 		{"opt and all-on", func(o *Options) { o.Opts, o.AllOn = []string{"jit"}, true }, "exclude each other"},
 		{"rate too high", func(o *Options) { o.Rate = 5000 }, "invalid --rate 5000"},
-		{"no operation per interval", func(o *Options) { o.Rate, o.Interval = 1, 100 * time.Millisecond }, "schedules no probe operation"},
+		{"no operation per interval", func(o *Options) { o.Rate, o.Interval = 1, 100*time.Millisecond }, "schedules no probe operation"},
 		{"batch", func(o *Options) { o.Batch = 0 }, "invalid --batch 0"},
 		{"alert-after", func(o *Options) { o.AlertAfter = 101 }, "invalid --alert-after 101"},
 		{"clear-after", func(o *Options) { o.ClearAfter = 0 }, "invalid --clear-after 0"},
@@ -337,8 +337,8 @@ func summaryRecords() []Record {
 		out = append(out, Record{
 			Version: HistoryVersion, Seq: int64(i), Time: t0.Add(time.Duration(i+1) * 10 * time.Second), Interval: 10 * time.Second,
 			Workload: "mixed", Features: "none",
-			Probe: Probe{Rate: 10, Batch: 20, Scheduled: 100, Counts: countsDelivered(100), P50: p50, P99: p99, Throughput: 200},
-			Runtime: Runtime{GCCycles: 2, GCCPU: 0.002, HeapLive: uint64(5<<20 + 4096*i), CPUCores: 0.05},
+			Probe:     Probe{Rate: 10, Batch: 20, Scheduled: 100, Counts: countsDelivered(100), P50: p50, P99: p99, Throughput: 200},
+			Runtime:   Runtime{GCCycles: 2, GCCPU: 0.002, HeapLive: uint64(5<<20 + 4096*i), CPUCores: 0.05},
 			HeapSlope: &slope, Breaches: breaches, Firing: firing, Events: events,
 		})
 	}
