@@ -19,7 +19,7 @@ func monitorCommand() *cli.Command {
 		Description: "Metrics for --threshold: p50, p99 (durations: 500us, 5ms), throughput (ops/s: 900, 1.5k), error-rate (0.1%), " +
 			"heap-slope (bytes/s: 1MB, 2MiB/s), gc-cpu (10%). Defaults: error-rate=0.1% and throughput = 90% of the probe's schedule; " +
 			"--baseline adds p50 = its ns/op × batch × 3. Stderr carries one JSON object per line (event: start, alert, clear, capture, webhook, stop). " +
-			"Writes DIR/monitor/history.jsonl and, per alert, DIR/monitor/<timestamp>/{" + "cpu.pb.gz,heap.pb.gz,goroutine.pb.gz,trace.out,alert.json}. " +
+			"Writes DIR/monitor/history.jsonl and, per alert, DIR/monitor/<timestamp>/{cpu,heap,goroutine}.pb.gz, trace.out, alert.json. " +
 			"Runs until SIGINT/SIGTERM (exit 0); with --for, exit 3 if an alert fired.",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
@@ -51,12 +51,9 @@ func runMonitor(c *cli.Context) error {
 		return usagef("monitor takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
 	}
 	err := monitorAction(c)
-	var in monitor.InputError
-	var alerts monitor.AlertsError
-	switch {
-	case errors.As(err, &in):
+	if errors.As(err, new(monitor.InputError)) {
 		return usageError{err}
-	case errors.As(err, &alerts):
+	} else if errors.As(err, new(monitor.AlertsError)) {
 		return criteriaError{err.Error()}
 	}
 	return err
@@ -70,13 +67,13 @@ func monitorAction(c *cli.Context) error {
 		}
 		return monitor.PrintSummary(c.App.Writer, path, f)
 	}
-	return monitor.Run(c.Context, monitor.Options{
-		Workload: c.String("workload"), Opts: c.StringSlice("opt"), AllOn: c.Bool("all-on"),
-		Interval: c.Duration("interval"), Rate: c.Float64("rate"), Batch: c.Int("batch"),
-		Thresholds: c.StringSlice("threshold"), Baseline: c.String("baseline"),
-		AlertAfter: c.Int("alert-after"), ClearAfter: c.Int("clear-after"),
-		Listen: c.String("listen"), Webhook: c.String("webhook"), For: c.Duration("for"), Dir: c.String("out"),
-		Keep: c.Int("keep"), CaptureCPU: c.Duration("capture-cpu"), Window: c.Int("window"),
-		Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
-	})
+	o := monitor.DefaultOptions()
+	o.Workload, o.Opts, o.AllOn = c.String("workload"), c.StringSlice("opt"), c.Bool("all-on")
+	o.Interval, o.Rate, o.Batch = c.Duration("interval"), c.Float64("rate"), c.Int("batch")
+	o.Thresholds, o.Baseline = c.StringSlice("threshold"), c.String("baseline")
+	o.AlertAfter, o.ClearAfter = c.Int("alert-after"), c.Int("clear-after")
+	o.Listen, o.Webhook, o.For, o.Dir = c.String("listen"), c.String("webhook"), c.Duration("for"), c.String("out")
+	o.Keep, o.CaptureCPU, o.Window = c.Int("keep"), c.Duration("capture-cpu"), c.Int("window")
+	o.Stdout, o.Stderr = c.App.Writer, c.App.ErrWriter
+	return monitor.Run(c.Context, o)
 }
