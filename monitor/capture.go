@@ -48,7 +48,6 @@ type capturer struct {
 	keep   int
 	cpuFor time.Duration
 	fr     *trace.FlightRecorder
-	logf   func(format string, a ...any)
 	done   func(dir string, err error)
 
 	mu   sync.Mutex

@@ -64,6 +64,10 @@ type Probe struct {
 	// Throughput is workload operations delivered per second of interval.
 	Throughput float64 `json:"throughput_ops_per_s"`
 	ErrorRate  float64 `json:"error_rate"` // (errors + missed) / scheduled
+	// Margin is the pacer's spin margin at the interval's end: before each
+	// send the probe sleeps, then spins (yielding) for this long to send
+	// on time. The spin is most of what the probe costs at a low rate.
+	Margin int64 `json:"pacer_margin_ns"`
 }
 
 // Conserved reports that every scheduled operation is accounted for.

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,9 @@ const HistoryFile = "history.jsonl"
 
 // minSlopePoints is how many intervals the heap slope needs.
 const minSlopePoints = 3
+
+// maxRunRecords bounds the records a run keeps for its closing summary.
+const maxRunRecords = 3600
 
 // AlertsError is returned by a run bounded by Options.For during which an
 // alert fired: for CI, a degradation is a failed criterion.
@@ -180,6 +184,9 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 	}()
 	ctx := parent
 	limit := int64(m.s.For / m.s.Interval) // 0: none
+	// The run's own records, for its closing summary: the last hour, and
+	// no more than maxRunRecords whatever the interval.
+	keepRun := min(maxRunRecords, max(1, int(SummaryWindow/m.s.Interval)))
 	if m.fr, err = startFlightRecorder(); err != nil {
 		return err
 	}
@@ -257,6 +264,9 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 		m.prom.interval(rec)
 		m.last.Store(rec.Time.UnixNano())
 		run = append(run, rec)
+		if len(run) > keepRun {
+			run = slices.Delete(run, 0, len(run)-keepRun)
+		}
 		if m.s.OnInterval != nil {
 			m.s.OnInterval(rec)
 		}
@@ -329,6 +339,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	}
 	p.P50, p.P90, p.P99, p.Max = int64(lat.Quantile(50)), int64(lat.Quantile(90)), int64(lat.Quantile(99)), int64(lat.Max())
 	p.Throughput = float64(p.Delivered*int64(m.s.Batch)) / iv.Seconds()
+	p.Margin = int64(pacer.Margin())
 	if n > 0 {
 		p.ErrorRate = float64(p.Errors()+p.Missed) / float64(n)
 	}

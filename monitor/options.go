@@ -35,7 +35,7 @@ const (
 	MaxWindow         = 10000
 	DefaultHistoryMax = 16 << 20
 	MinHistoryMax     = 64 << 10
-	MaxHistoryMax     = 1 << 30
+	MaxHistoryMax     = 256 << 20
 	MaxFor            = 30 * 24 * time.Hour
 	// DefaultThroughputShare: with no throughput threshold given, the probe
 	// alerts when it delivers less than this share of what it scheduled.

@@ -22,7 +22,7 @@ const (
 	webhookTimeout  = 2 * time.Second
 	webhookAttempts = 3
 	webhookBackoff  = 200 * time.Millisecond
-	webhookGrace    = 3 * time.Second
+	webhookGrace    = time.Second
 )
 
 type webhookResult string
