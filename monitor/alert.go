@@ -21,8 +21,9 @@ type Event struct {
 	Seq       int64     `json:"seq"`
 	Workload  string    `json:"workload"`
 	Features  string    `json:"features"`
-	// Capture is the directory the evidence is written to (alerts only;
-	// it appears once the capture is complete).
+	// Capture is the directory the evidence goes to (alerts only). It
+	// appears, whole, once the capture is complete; a "capture" line on
+	// stderr says so, or why it failed.
 	Capture string `json:"capture,omitempty"`
 	Message string `json:"msg"`
 }

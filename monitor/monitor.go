@@ -208,7 +208,7 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 		"interval": m.s.Interval.String(), "rate": m.s.Rate, "batch": m.s.Batch, "thresholds": m.s.thresholds,
 		"history": m.hist.path, "restored_intervals": len(m.window)}
 	if m.ln != nil {
-		srv := serve(m.ln, m.prom.reg, &m.last)
+		srv := serve(m.ln, m.prom.reg, &m.last, 3*m.s.Interval+m.s.CaptureCPU)
 		defer func() {
 			if serr := srv.stop(); err == nil && serr != nil {
 				err = fmt.Errorf("monitor: http server: %w", serr)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -424,6 +425,39 @@ func TestWebhook(t *testing.T) {
 				if posts != webhookAttempts || failures != 1 {
 					t.Errorf("%d posts, %d failures; want %d attempts and 1 failure", posts, failures, webhookAttempts)
 				}
+			}
+		})
+	}
+}
+
+// /healthz turns 503 when no interval has ended for longer than allowed: a
+// stalled probe is visible to whoever scrapes it.
+func TestHealthzStale(t *testing.T) {
+	tests := []struct {
+		name string
+		last time.Duration // age of the last interval
+		code int
+	}{
+		{"fresh", 0, http.StatusOK},
+		{"stale", time.Hour, http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last atomic.Int64
+			last.Store(time.Now().Add(-tt.last).UnixNano())
+			srv := serve(ln, newPromMetrics("mixed", "none").reg, &last, time.Minute)
+			defer srv.stop()
+			resp, err := http.Get("http://" + srv.addr() + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("/healthz %s, want %d", resp.Status, tt.code)
 			}
 		})
 	}

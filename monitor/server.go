@@ -127,15 +127,24 @@ func listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// serve starts serving on ln. healthy reports the last interval's end.
-func serve(ln net.Listener, reg *prometheus.Registry, lastInterval *atomic.Int64) *server {
+// serve starts serving on ln. /healthz is 200 while intervals keep
+// ending (the last one less than staleAfter ago), 503 once the probe has
+// stalled.
+func serve(ln net.Listener, reg *prometheus.Registry, lastInterval *atomic.Int64, staleAfter time.Duration) *server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	started := time.Now()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		last := "none yet"
+		last, at := "none yet", started
 		if ns := lastInterval.Load(); ns != 0 {
-			last = time.Unix(0, ns).UTC().Format(time.RFC3339)
+			at = time.Unix(0, ns)
+			last = at.UTC().Format(time.RFC3339)
+		}
+		if age := time.Since(at); age > staleAfter {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "stale: no interval ended for %s\nlast interval: %s\n", age.Round(time.Second), last)
+			return
 		}
 		fmt.Fprintf(w, "ok\nlast interval: %s\n", last)
 	})
