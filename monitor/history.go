@@ -29,7 +29,11 @@ type Record struct {
 	Workload string        `json:"workload"`
 	Features string        `json:"features"`
 	Probe    Probe         `json:"probe"`
-	Runtime  Runtime       `json:"runtime"`
+	// WorkloadMetrics are the workload's own metrics (cache hit %, bytes
+	// copied per operation …), the mean over the interval's delivered
+	// probe operations.
+	WorkloadMetrics map[string]float64 `json:"workload_metrics,omitempty"`
+	Runtime         Runtime            `json:"runtime"`
 	// HeapSlope is the least-squares slope of the live heap over the rolling
 	// window ending with this interval, bytes per second; absent with fewer
 	// than minSlopePoints intervals in the window.

@@ -298,6 +298,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	n := int64(m.s.Rate * iv.Seconds())
 	lat := load.NewLatency()
 	p := Probe{Rate: m.s.Rate, Batch: m.s.Batch, Scheduled: n}
+	own := map[string]float64{} // the workload's own metrics, summed over delivered probe operations
 	for i := int64(0); i < n; i++ {
 		due := start + time.Duration(float64(i)*float64(iv)/float64(n))
 		if pacer.Now() >= end {
@@ -333,6 +334,12 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 		if res["failed/op"] > 0 {
 			p.Failed++
 		}
+		for k, v := range res {
+			own[k] += v
+		}
+	}
+	for k := range own {
+		own[k] /= float64(p.Delivered)
 	}
 	if err := pacer.Wait(ctx, end); err != nil {
 		return Record{}, false, nil
@@ -349,7 +356,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	}
 	rec := Record{
 		Version: HistoryVersion, Seq: m.nextSeq, Time: pacer.Wall(end).UTC(), Interval: iv,
-		Workload: m.s.workload.Name, Features: m.s.features.String(), Probe: p, Runtime: m.rt.read(),
+		Workload: m.s.workload.Name, Features: m.s.features.String(), Probe: p, Runtime: m.rt.read(), WorkloadMetrics: own,
 	}
 	m.nextSeq++
 	m.window = append(m.window, rec)
