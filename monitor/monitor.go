@@ -26,6 +26,11 @@ const HistoryFile = "history.jsonl"
 // minSlopePoints is how many intervals the heap slope needs.
 const minSlopePoints = 3
 
+// staleGrace is added to three intervals before /healthz calls a probe
+// that is behind its schedule stalled: on a loaded machine short intervals
+// fall behind by seconds without anything being wrong.
+const staleGrace = 10 * time.Second
+
 // maxRunRecords bounds the records a run keeps for its closing summary.
 const maxRunRecords = 3600
 
@@ -208,7 +213,7 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 		"interval": m.s.Interval.String(), "rate": m.s.Rate, "batch": m.s.Batch, "thresholds": m.s.thresholds,
 		"history": m.hist.path, "restored_intervals": len(m.window)}
 	if m.ln != nil {
-		srv := serve(m.ln, m.prom.reg, &m.last, 3*m.s.Interval+m.s.CaptureCPU)
+		srv := serve(m.ln, m.prom.reg, &m.last, 3*m.s.Interval+m.s.CaptureCPU+staleGrace)
 		defer func() {
 			if serr := srv.stop(); err == nil && serr != nil {
 				err = fmt.Errorf("monitor: http server: %w", serr)
@@ -300,6 +305,11 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	p := Probe{Rate: m.s.Rate, Batch: m.s.Batch, Scheduled: n}
 	own := map[string]float64{} // the workload's own metrics, summed over delivered probe operations
 	for i := int64(0); i < n; i++ {
+		// A probe behind its schedule never waits, so the context is
+		// checked here too: an interrupt is honoured at once.
+		if ctx.Err() != nil {
+			return Record{}, false, nil
+		}
 		due := start + time.Duration(float64(i)*float64(iv)/float64(n))
 		if pacer.Now() >= end {
 			// The probe fell behind so far that the rest of this
@@ -341,7 +351,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 	for k := range own {
 		own[k] /= float64(p.Delivered)
 	}
-	if err := pacer.Wait(ctx, end); err != nil {
+	if err := pacer.Wait(ctx, end); err != nil || ctx.Err() != nil {
 		return Record{}, false, nil
 	}
 	p.P50, p.P90, p.P99, p.Max = int64(lat.Quantile(50)), int64(lat.Quantile(90)), int64(lat.Quantile(99)), int64(lat.Max())
