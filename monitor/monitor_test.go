@@ -481,3 +481,36 @@ func TestHealthzStale(t *testing.T) {
 		})
 	}
 }
+
+// A probe far behind its schedule (every operation slower than an
+// interval) records no interval after it is cancelled: an interrupt does
+// not wait for the probe to catch up.
+func TestCancelWhileBehindSchedule(t *testing.T) {
+	o := testOptions(t)
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.inst.(workloads.Resizable).SetPayloadSize(workloads.MaxPayload); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var after []int64
+	cancelled := false
+	m.s.OnInterval = func(r Record) {
+		if cancelled {
+			after = append(after, r.Seq)
+		}
+		if r.Probe.Missed > 0 {
+			cancel()
+			cancelled = true
+		}
+	}
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !cancelled || len(after) > 0 {
+		t.Errorf("cancelled %v; intervals recorded after the cancel: %v, want none", cancelled, after)
+	}
+}
