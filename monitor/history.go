@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -124,7 +123,7 @@ func openHistory(path string, maxBytes int64) (*history, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -136,8 +135,7 @@ func openHistory(path string, maxBytes int64) (*history, error) {
 	return &history{path: path, f: f, size: size, maxBytes: maxBytes}, nil
 }
 
-// cutTornTail truncates f after its last newline and leaves the offset at
-// the end; it returns the new size.
+// cutTornTail truncates f after its last newline; it returns the new size.
 func cutTornTail(f *os.File) (int64, error) {
 	st, err := f.Stat()
 	if err != nil {
@@ -163,8 +161,7 @@ func cutTornTail(f *os.File) (int64, error) {
 			return 0, err
 		}
 	}
-	_, err = f.Seek(end, io.SeekStart)
-	return end, err
+	return end, nil
 }
 
 func (h *history) append(r Record) error {
@@ -191,7 +188,7 @@ func (h *history) rotate() error {
 	if err := os.Rename(h.path, h.path+".1"); err != nil {
 		return fmt.Errorf("history: rotate: %w", err)
 	}
-	f, err := os.OpenFile(h.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(h.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}

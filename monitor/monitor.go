@@ -55,6 +55,7 @@ type Monitor struct {
 	window  []Record // the rolling window, oldest first, at most s.Window
 	hyst    *hysteresis
 	rt      *runtimeReader
+	unlock  func()
 	nextSeq int64
 	last    atomic.Int64 // unix ns of the last interval's end, for /healthz
 
@@ -88,6 +89,9 @@ func New(o Options) (*Monitor, error) {
 	}
 	if err := os.MkdirAll(s.root, 0o755); err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)
+	}
+	if m.unlock, err = lockDir(s.root); err != nil {
+		return nil, err
 	}
 	if err := cleanStale(s.root); err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)
@@ -162,6 +166,10 @@ func (m *Monitor) Close() error {
 	}
 	if m.ln != nil {
 		m.ln.Close()
+	}
+	if m.unlock != nil {
+		m.unlock()
+		m.unlock = nil
 	}
 	return errors.Join(errs...)
 }

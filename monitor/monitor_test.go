@@ -514,3 +514,24 @@ func TestCancelWhileBehindSchedule(t *testing.T) {
 		t.Errorf("cancelled %v; intervals recorded after the cancel: %v, want none", cancelled, after)
 	}
 }
+
+// Two monitors never share a directory: the second is refused, naming the
+// first, and the directory is free again once the first is closed.
+func TestOneMonitorPerDirectory(t *testing.T) {
+	o := testOptions(t)
+	first, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(o)
+	var in InputError
+	if !errors.As(err, &in) || !strings.Contains(err.Error(), "another monitor") {
+		t.Errorf("second monitor on %s: %v, want an InputError naming the first", o.Dir, err)
+	}
+	first.Close()
+	again, err := New(o)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	again.Close()
+}
