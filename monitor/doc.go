@@ -28,4 +28,17 @@
 // intervals in a row and clears after ClearAfter good ones. Alerts are JSON
 // lines on stderr (every line the monitor writes there is a JSON object
 // with an "event" field) and, optionally, webhook POSTs of the same JSON.
+//
+// # Evidence, history, restart
+//
+// When an alert fires, the flight recorder's window (the seconds before
+// it) is taken at once, then a CPU profile of CaptureCPU, a heap profile
+// after a GC and the goroutine profile follow; all go to a temporary
+// directory that is renamed to DIR/monitor/<timestamp>/ only when whole,
+// and the oldest captures beyond Keep are removed. Every interval is one
+// line of DIR/monitor/history.jsonl (rotated to history.jsonl.1 at
+// HistoryMax). A monitor started on a directory with a history continues
+// its numbering, and its window and alert state when the last records are
+// recent and of the same probe; a torn last line is cut. One monitor at a
+// time owns a directory (a lock file).
 package monitor

@@ -117,9 +117,6 @@ func (m *Monitor) Addr() string {
 	return m.ln.Addr().String()
 }
 
-// Thresholds are the thresholds in force.
-func (m *Monitor) Thresholds() []Threshold { return append([]Threshold(nil), m.s.thresholds...) }
-
 // restore continues the rolling window and the alert state from the
 // history, when its last records are of the same probe and recent enough
 // to belong to the window.
@@ -129,7 +126,7 @@ func (m *Monitor) restore() error {
 		return nil
 	}
 	if err != nil {
-		return err
+		return InputError{fmt.Errorf("%w (a restart continues the history; move the file away or give another --out)", err)}
 	}
 	if len(recs) == 0 {
 		return nil
