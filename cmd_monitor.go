@@ -10,14 +10,14 @@ import (
 
 func monitorCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "monitor",
-		Usage: "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
+		Name: "monitor", Usage: "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
 		UsageText: "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME… | --all-on] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
 			"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
 			"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
 			"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%",
-		Description: "Metrics for --threshold: p50, p99 (durations: 500us, 5ms), throughput (ops/s: 900, 1.5k), error-rate (0.1%), " +
-			"heap-slope (bytes/s: 1MB, 2MiB/s), gc-cpu (10%). Defaults: error-rate=0.1% and throughput = 90% of the probe's schedule; " +
+		Description: "One workload instance lives for the whole run; each interval a probe sends --rate operations/s (each --batch workload operations), " +
+			"open loop, latency from due time; missed operations count as errors. Metrics for --threshold: p50, p99 (durations: 500us, 5ms), " +
+			"throughput (ops/s: 900, 1.5k), error-rate (0.1%), heap-slope (bytes/s: 1MB, 2MiB/s), gc-cpu (10%). Defaults: error-rate=0.1% and throughput = 90% of the probe's schedule; " +
 			"--baseline adds p50 = its ns/op × batch × 3. Stderr carries one JSON object per line (event: start, alert, clear, capture, webhook, stop). " +
 			"Writes DIR/monitor/history.jsonl and, per alert, DIR/monitor/<timestamp>/{cpu,heap,goroutine}.pb.gz, trace.out, alert.json. " +
 			"Runs until SIGINT/SIGTERM (exit 0); with --for, exit 3 if an alert fired.",
@@ -34,7 +34,7 @@ func monitorCommand() *cli.Command {
 			&cli.IntFlag{Name: "clear-after", Value: monitor.DefaultAfter, Usage: "good intervals in a row before it clears (1 to 100)"},
 			&cli.StringFlag{Name: "listen", Value: monitor.DefaultListen, Usage: "address of /metrics, /healthz, /debug/pprof/ (\"off\": none)"},
 			&cli.StringFlag{Name: "webhook", Usage: "POST each alert and clear as JSON to this URL"},
-			&cli.DurationFlag{Name: "for", Usage: "stop after this long (default: until interrupted)"},
+			&cli.DurationFlag{Name: "for", Usage: "stop after this long, a whole number of intervals (0: when interrupted)"},
 			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "directory; history and captures go to DIR/monitor"},
 			&cli.IntFlag{Name: "keep", Value: monitor.DefaultKeep, Usage: "captures kept; older ones are pruned (1 to 1000)"},
 			&cli.DurationFlag{Name: "capture-cpu", Value: monitor.DefaultCaptureCPU, Usage: "length of a capture's CPU profile (100ms to 1m)"},
