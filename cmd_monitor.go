@@ -15,12 +15,7 @@ func monitorCommand() *cli.Command {
 			"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
 			"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
 			"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%",
-		Description: "One workload instance lives for the whole run; each interval a probe sends --rate operations/s (each --batch workload operations), " +
-			"open loop, latency from due time; missed operations count as errors. Metrics for --threshold: p50, p99 (durations: 500us, 5ms), " +
-			"throughput (ops/s: 900, 1.5k), error-rate (0.1%), heap-slope (bytes/s: 1MB, 2MiB/s), gc-cpu (10%). Defaults: error-rate=0.1% and throughput = 90% of the probe's schedule; " +
-			"--baseline adds p50 = its ns/op × batch × 3. Stderr carries one JSON object per line (event: start, alert, clear, capture, webhook, stop). " +
-			"Writes DIR/monitor/history.jsonl and, per alert, DIR/monitor/<timestamp>/{cpu,heap,goroutine}.pb.gz, trace.out, alert.json. " +
-			"Runs until SIGINT/SIGTERM (exit 0); with --for, exit 3 if an alert fired.",
+		Description: monitor.Doc,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
 			&cli.StringFlag{Name: "workload", Value: monitor.DefaultWorkload, Usage: "workload the probe runs (see perfbench list)"},
@@ -47,9 +42,6 @@ func monitorCommand() *cli.Command {
 }
 
 func runMonitor(c *cli.Context) error {
-	if c.NArg() > 0 {
-		return usagef("monitor takes no arguments, got %q (flags must come before arguments)", c.Args().Slice())
-	}
 	err := monitorAction(c)
 	if errors.As(err, new(monitor.InputError)) {
 		return usageError{err}

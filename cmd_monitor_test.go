@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
@@ -11,9 +10,7 @@ import (
 )
 
 func monitorCLI(args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"perfbench", "monitor"}, args...), &out, &errb)
-	return code, out.String(), errb.String()
+	return perfbench(context.Background(), append([]string{"monitor"}, args...)...)
 }
 
 func TestMonitorBadInput(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
 )
 
 // Event is an alert firing or clearing. It is printed on stderr as one JSON
@@ -97,7 +97,7 @@ func (h *hysteresis) observe(r *Record) []Event {
 
 func newEvent(kind string, r Record, t Threshold, v float64, n int) Event {
 	info, _ := lookupMetric(string(t.Metric))
-	val, thr := report.FormatValue(display(info, v), info.unit), report.FormatValue(display(info, t.Value), info.unit)
+	val, thr := numfmt.Value(display(info, v), info.unit), numfmt.Value(display(info, t.Value), info.unit)
 	msg := fmt.Sprintf("%s %s %s %s for %d intervals", t.Metric, val, t.Op(), thr, n)
 	if kind == EventClear {
 		msg = fmt.Sprintf("%s back within %s (%s) for %d intervals", t.Metric, thr, val, n)

@@ -3,13 +3,14 @@ package monitor
 import (
 	"math"
 	"runtime/metrics"
-	"syscall"
-	"time"
+
+	"github.com/perfbench/perfbench/measure"
 )
 
-// The runtime/metrics the monitor reads at the end of every interval.
+// The runtime/metrics the monitor reads at the end of every interval,
+// beside measure's counters (GC cycles, process CPU), which it shares with
+// measure and load.
 const (
-	mGCCycles  = "/gc/cycles/total:gc-cycles"
 	mGCCPU     = "/cpu/classes/gc/total:cpu-seconds"
 	mTotalCPU  = "/cpu/classes/total:cpu-seconds"
 	mHeapLive  = "/gc/heap/live:bytes"
@@ -19,7 +20,7 @@ const (
 	mGoroutine = "/sched/goroutines:goroutines"
 )
 
-var runtimeMetricNames = []string{mGCCycles, mGCCPU, mTotalCPU, mHeapLive, mHeapGoal, mGCPauses, mSchedLat, mGoroutine}
+var runtimeMetricNames = []string{mGCCPU, mTotalCPU, mHeapLive, mHeapGoal, mGCPauses, mSchedLat, mGoroutine}
 
 // Runtime is what the Go runtime says about one interval.
 type Runtime struct {
@@ -41,19 +42,19 @@ type Runtime struct {
 // runtimeReader keeps the previous reading, so that counters and
 // histograms are turned into per-interval figures.
 type runtimeReader struct {
-	s       []metrics.Sample
-	prev    []metrics.Sample
-	prevCPU time.Duration
-	prevAt  time.Time
+	s        []metrics.Sample
+	prev     []metrics.Sample
+	counters *measure.CounterReader
+	prevC    measure.Counters
 }
 
 func newRuntimeReader() *runtimeReader {
-	r := &runtimeReader{s: make([]metrics.Sample, len(runtimeMetricNames))}
+	r := &runtimeReader{s: make([]metrics.Sample, len(runtimeMetricNames)), counters: measure.NewCounterReader()}
 	for i, n := range runtimeMetricNames {
 		r.s[i].Name = n
 	}
 	r.prev = r.snapshot()
-	r.prevCPU, r.prevAt = processCPU(), time.Now()
+	r.prevC = r.counters.Read()
 	return r
 }
 
@@ -71,24 +72,23 @@ func (r *runtimeReader) snapshot() []metrics.Sample {
 
 // read returns the figures since the previous call.
 func (r *runtimeReader) read() Runtime {
-	cur := r.snapshot()
-	cpu, at := processCPU(), time.Now()
-	p := r.prev
+	cur, c := r.snapshot(), r.counters.Read()
+	p, pc := r.prev, r.prevC
 	out := Runtime{
-		GCCycles:   cur[0].Value.Uint64() - p[0].Value.Uint64(),
-		HeapLive:   cur[3].Value.Uint64(),
-		HeapGoal:   cur[4].Value.Uint64(),
-		Goroutines: cur[7].Value.Uint64(),
+		GCCycles:   c.GCCycles - pc.GCCycles,
+		HeapLive:   cur[2].Value.Uint64(),
+		HeapGoal:   cur[3].Value.Uint64(),
+		Goroutines: cur[6].Value.Uint64(),
 	}
-	if total := cur[2].Value.Float64() - p[2].Value.Float64(); total > 0 {
-		out.GCCPU = (cur[1].Value.Float64() - p[1].Value.Float64()) / total
+	if total := cur[1].Value.Float64() - p[1].Value.Float64(); total > 0 {
+		out.GCCPU = (cur[0].Value.Float64() - p[0].Value.Float64()) / total
 	}
-	out.GCPauseP99, out.GCPauseMax = histDelta(p[5].Value.Float64Histogram(), cur[5].Value.Float64Histogram())
-	out.SchedP99, _ = histDelta(p[6].Value.Float64Histogram(), cur[6].Value.Float64Histogram())
-	if wall := at.Sub(r.prevAt); wall > 0 {
-		out.CPUCores = float64(cpu-r.prevCPU) / float64(wall)
+	out.GCPauseP99, out.GCPauseMax = histDelta(p[4].Value.Float64Histogram(), cur[4].Value.Float64Histogram())
+	out.SchedP99, _ = histDelta(p[5].Value.Float64Histogram(), cur[5].Value.Float64Histogram())
+	if wall := c.Wall.Sub(pc.Wall); wall > 0 {
+		out.CPUCores = float64(c.CPU-pc.CPU) / float64(wall)
 	}
-	r.prev, r.prevCPU, r.prevAt = cur, cpu, at
+	r.prev, r.prevC = cur, c
 	return out
 }
 
@@ -128,13 +128,4 @@ func histDelta(before, after *metrics.Float64Histogram) (p99, maxNs int64) {
 		}
 	}
 	return p99, maxNs
-}
-
-// processCPU is user + system time of the whole process.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -138,7 +139,7 @@ func (s Summary) Write(w io.Writer, f report.Format) error {
 		s.From.UTC().Format("2006-01-02 15:04:05"), s.To.UTC().Format("15:04:05"))
 	probe := fmt.Sprintf("probe %g/s × %d ops: %d scheduled, %d delivered, %d errored, %d failed, %d missed (errors %s)",
 		s.Probe.Rate, s.Probe.Batch, s.Probe.Scheduled, s.Probe.Delivered, s.Probe.Errored, s.Probe.Failed, s.Probe.Missed,
-		report.FormatValue(s.Probe.ErrorRate*100, "%"))
+		numfmt.Value(s.Probe.ErrorRate*100, "%"))
 	if f == report.Markdown {
 		fmt.Fprintf(&buf, "**%s**\n\n%s\n\n", title, probe)
 	} else {
@@ -148,14 +149,14 @@ func (s Summary) Write(w io.Writer, f report.Format) error {
 	for _, r := range s.Rows {
 		slope := "n/a"
 		if r.HeapSlope != nil {
-			slope = signed(report.FormatValue(math.Abs(*r.HeapSlope), "B/s"), *r.HeapSlope)
+			slope = signed(numfmt.Value(math.Abs(*r.HeapSlope), "B/s"), *r.HeapSlope)
 		}
 		rows = append(rows, []string{
 			r.From.UTC().Format("15:04:05"), fmt.Sprint(r.Intervals),
-			report.FormatValue(float64(r.P50), "ns"), report.FormatValue(float64(r.P99), "ns"),
-			report.FormatValue(r.Throughput, ""), report.FormatValue(r.ErrorRate*100, "%"),
-			report.FormatValue(float64(r.HeapLive), "B"), slope,
-			report.FormatValue(r.GCCPU*100, "%"), fmt.Sprintf("%.3f", r.CPUCores), fmt.Sprint(r.Breaching),
+			numfmt.Value(float64(r.P50), "ns"), numfmt.Value(float64(r.P99), "ns"),
+			numfmt.Value(r.Throughput, ""), numfmt.Value(r.ErrorRate*100, "%"),
+			numfmt.Value(float64(r.HeapLive), "B"), slope,
+			numfmt.Value(r.GCCPU*100, "%"), fmt.Sprintf("%.3f", r.CPUCores), fmt.Sprint(r.Breaching),
 		})
 	}
 	if err := report.WriteTable(&buf, f, SummaryHeader, rows); err != nil {

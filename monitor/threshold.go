@@ -10,6 +10,7 @@ import (
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Metric names one figure of an interval that a threshold can bound.
@@ -210,9 +211,9 @@ func FromBaseline(path, workload, features string, batch int) ([]Threshold, erro
 			continue
 		}
 		have = append(have, fmt.Sprintf("%s (off %s, on %s)", r.ID, r.Off, r.On))
-		for _, side := range baseline.Sides {
+		for _, side := range stats.Sides() {
 			sideFeatures := r.Off
-			if side == "on" {
+			if side == stats.On {
 				sideFeatures = r.On
 			}
 			if sideFeatures != features {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,13 +17,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
@@ -285,12 +284,12 @@ func TestPrune(t *testing.T) {
 
 func TestFromBaseline(t *testing.T) {
 	samples := []float64{1000, 1100, 900, 1000, 1050, 950}
-	side := baseline.Side{Summary: report.Summarize(samples), Samples: samples}
+	side := baseline.Samples{Summary: stats.Summarize(samples), Samples: samples}
 	f := &baseline.File{
 		Schema: baseline.Schema, SchemaVersion: baseline.SchemaVersion, Tool: "perfbench",
 		Settings: baseline.Settings{Rounds: 6, Benchtime: "100ms"},
 		Runs: []baseline.Run{{ID: "jit/mixed", Opt: "jit", Workload: "mixed", Kind: suite.Primary, Toggle: "jit", Off: "none", On: "jit",
-			Metrics: []baseline.Metric{{Metric: report.Metric{Name: measure.NsPerOp, Better: report.LowerIsBetter}, Off: side, On: side}}}},
+			Metrics: []baseline.Metric{{Metric: stats.Metric{Name: measure.NsPerOp, Better: stats.LowerIsBetter}, Off: side, On: side}}}},
 	}
 	path := filepath.Join(t.TempDir(), "baseline.json")
 	if err := baseline.Save(path, f); err != nil {
@@ -350,36 +349,22 @@ func TestSummaryGolden(t *testing.T) {
 	if s.Intervals != 18 || len(s.Events) != 2 || s.Probe.Delivered != 1800 {
 		t.Fatalf("summary: %d intervals, %d events, %d delivered", s.Intervals, len(s.Events), s.Probe.Delivered)
 	}
-	for _, f := range report.Formats {
-		t.Run(string(f), func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := s.Write(&buf, f); err != nil {
-				t.Fatal(err)
-			}
-			if f == report.JSON {
-				var back Summary
-				if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for _, line := range strings.Split(buf.String(), "\n") {
-				if f == report.Text && utf8.RuneCountInString(line) > 120 {
-					t.Errorf("line wider than 120 columns (%d): %s", utf8.RuneCountInString(line), line)
-				}
-			}
-			golden := filepath.Join("testdata", "summary."+string(f))
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				os.WriteFile(golden, buf.Bytes(), 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if buf.String() != string(want) {
-				t.Errorf("summary differs from %s:\n%s", golden, buf.String())
-			}
-		})
+	golden.Renderings(t, "summary", s.Write)
+	var text, js bytes.Buffer
+	if err := s.Write(&text, report.Text); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(text.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > 120 {
+			t.Errorf("line wider than 120 columns (%d): %s", n, line)
+		}
+	}
+	if err := s.Write(&js, report.JSON); err != nil {
+		t.Fatal(err)
+	}
+	var back Summary
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Intervals != s.Intervals {
+		t.Errorf("JSON does not read back: %v", err)
 	}
 	// The last hour only: records older than an hour before the newest
 	// are left out.
