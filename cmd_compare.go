@@ -8,8 +8,16 @@ import (
 
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
 )
+
+// workerCommand serves one side of compare over stdin/stdout (hidden).
+func workerCommand() *cli.Command {
+	return &cli.Command{Name: worker.Command, Hidden: true, Action: func(c *cli.Context) error {
+		return worker.Serve(c.Context, c.App.Reader, c.App.Writer, workloads.Lookup)
+	}}
+}
 
 func compareCommand() *cli.Command {
 	return &cli.Command{
