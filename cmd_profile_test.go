@@ -174,7 +174,7 @@ func TestProfileBadInput(t *testing.T) {
 		{"no opt", []string{"profile"}, "--opt is required (valid: fastpath, zerocopy"},
 		{"unknown toggle", []string{"profile", "--opt=turbo"}, `unknown toggle "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching)`},
 		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, dispatch-local"},
-		{"one round", []string{"profile", "--opt=jit", "--rounds=1"}, "need at least 2 per side"},
+		{"one round", []string{"profile", "--opt=jit", "--rounds=1"}, "invalid rounds 1: want 2 to 100 per side"},
 		{"bad benchtime", []string{"profile", "--opt=jit", "--benchtime=10"}, `invalid benchtime "10"`},
 		{"zero count", []string{"profile", "--opt=jit", "--benchtime=0x"}, "positive integer followed by x"},
 		{"bad format", []string{"profile", "--opt=jit", "--format=xml"}, "valid: text, markdown, json"},
