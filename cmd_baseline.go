@@ -222,7 +222,12 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := baseline.Resolve(b, d.lookup); err != nil {
+	all, err := suite.Plan(d.toggles, nil)
+	if err != nil {
+		return err
+	}
+	unchecked, err := baseline.Resolve(b, all, d.lookup)
+	if err != nil {
 		return usageError{fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)}
 	}
 	stderr := c.App.ErrWriter
@@ -259,7 +264,7 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 			return err
 		}
 	}
-	rep.Baseline, rep.EnvWarnings, rep.EnvInfo = path, warn, info
+	rep.Baseline, rep.EnvWarnings, rep.EnvInfo, rep.Unchecked = path, warn, info, unchecked
 	if rep.MachineWarning != "" {
 		fmt.Fprintf(stderr, "perfbench: WARNING: %s\n", rep.MachineWarning)
 	}
@@ -353,7 +358,10 @@ func printCheck(w io.Writer, f report.Format, b *baseline.File, rep baseline.Rep
 		}
 		buf.WriteString("\n")
 	}
-	if len(rep.EnvWarnings) > 0 || rep.Machine != nil {
+	for _, u := range rep.Unchecked {
+		fmt.Fprintf(&buf, "not checked: %s\n", u)
+	}
+	if len(rep.EnvWarnings) > 0 || rep.Machine != nil || len(rep.Unchecked) > 0 {
 		buf.WriteString("\n")
 	}
 	rows := checkRows(rep, all)
