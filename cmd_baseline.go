@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/suite"
@@ -66,7 +67,7 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 }
 
 func runBaselineSave(c *cli.Context, d suiteDeps) error {
-	preset, err := parsePreset(c, report.MinSamplesForCI)
+	preset, err := parsePreset(c, baseline.MinRounds)
 	if err != nil {
 		return err
 	}
@@ -77,6 +78,9 @@ func runBaselineSave(c *cli.Context, d suiteDeps) error {
 	path := c.String("file")
 	if path == "" {
 		return usagef("--file is empty")
+	}
+	if err := atomicfile.CheckTargets(path); err != nil {
+		return usagef("--file: %v (the baseline is one file, e.g. %s)", err, baseline.DefaultFile)
 	}
 	cleanup, err := prepareDir(filepath.Dir(path))
 	if err != nil {

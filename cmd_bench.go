@@ -67,11 +67,11 @@ func parsePreset(c *cli.Context, minRounds int) (suite.Preset, error) {
 		}
 		p.Benchtime = bt
 	}
-	if err := p.Settings().Validate(); err != nil {
+	if err := measure.CheckRounds(p.Rounds, minRounds); err != nil {
 		return suite.Preset{}, usageError{err}
 	}
-	if p.Rounds < minRounds {
-		return suite.Preset{}, usagef("invalid rounds %d: need at least %d per side here (%d recommended)", p.Rounds, minRounds, measure.DefaultRounds)
+	if err := p.Settings().Validate(); err != nil {
+		return suite.Preset{}, usageError{err}
 	}
 	if c.IsSet("profiletime") {
 		if c.Duration("profiletime") <= 0 {

@@ -5,8 +5,10 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -49,4 +51,38 @@ func WriteBytes(path string, b []byte) error {
 		_, err := io.Copy(w, bytes.NewReader(b))
 		return err
 	})
+}
+
+// ErrNotFile is wrapped by CheckTargets when a target exists as something
+// a file cannot replace.
+var ErrNotFile = errors.New("not a file")
+
+// CheckTargets says, before any work is done, whether Write could put a
+// file at each path: a rename cannot replace a directory, and a parent that
+// exists must be a directory. A command checks its whole output set with
+// it first, so that it fails at once instead of after the run, with part of
+// the set written.
+func CheckTargets(paths ...string) error {
+	for _, p := range paths {
+		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil {
+				if !fi.IsDir() {
+					return fmt.Errorf("cannot write %s: %w: %s is a file, not a directory", p, ErrNotFile, d)
+				}
+				break
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		case fi.IsDir():
+			return fmt.Errorf("cannot write %s: %w: it is a directory", p, ErrNotFile)
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,46 @@ func TestWriteUnwritableDir(t *testing.T) {
 	err := WriteBytes(filepath.Join(t.TempDir(), "missing", "x"), []byte("x"))
 	if err == nil {
 		t.Fatal("want error for missing directory")
+	}
+}
+
+func TestCheckTargets(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		paths []string
+		want  string // "" = writable
+	}{
+		{"new file", []string{filepath.Join(dir, "new.json")}, ""},
+		{"existing file", []string{file}, ""},
+		{"new file in new directories", []string{filepath.Join(dir, "a", "b", "c.json")}, ""},
+		{"a directory", []string{filepath.Join(dir, "sub")}, "it is a directory"},
+		{"the last of several", []string{file, filepath.Join(dir, "x"), filepath.Join(dir, "sub")}, "sub: not a file: it is a directory"},
+		{"under a file", []string{filepath.Join(file, "x.json")}, "not a file: " + file + " is a file, not a directory"},
+		{"deep under a file", []string{filepath.Join(file, "a", "x.json")}, file + " is a file, not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckTargets(tt.paths...)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNotFile) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want ErrNotFile and %q", err, tt.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("CheckTargets created or removed files: %v", entries)
 	}
 }
