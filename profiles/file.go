@@ -36,16 +36,17 @@ type Set map[Kind]*profile.Profile
 func FileName(k Kind, s Side) string { return string(k) + "." + string(s) + ".pb.gz" }
 
 // Load reads a profile written by Save, `go test -cpuprofile`, net/http/pprof
-// or fgprof (gzipped or not). A missing file keeps its fs.ErrNotExist; content
-// that is not a profile wraps ErrNotProfile.
+// or fgprof (gzipped or not), of at most MaxProfileBytes. A missing file
+// keeps its fs.ErrNotExist; content that is not a profile wraps
+// ErrNotProfile, and content too large for one ErrTooLarge.
 func Load(path string) (*profile.Profile, error) {
-	b, err := os.ReadFile(path)
+	b, err := readProfileFile(path, MaxProfileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("load profile: %w", err)
+		return nil, fmt.Errorf("load profile %s: %w", path, err)
 	}
 	p, err := profile.ParseData(b)
 	if err != nil {
-		return nil, fmt.Errorf("load profile %s: %w: %w", path, ErrNotProfile, err)
+		return nil, fmt.Errorf("load profile %s: %w (%w)", path, ErrNotProfile, err)
 	}
 	return p, nil
 }
