@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/suite/suitetest"
 )
@@ -19,10 +20,14 @@ import (
 // engineResult is a finished run of workload "w" with every engine metric
 // and the workload metric failed/op, as a real measurement reports them.
 func engineResult(id string, seed uint64) suite.Result {
-	ms := append(measure.EngineMetrics(), failed)
+	var ms []stats.Metric
+	for _, m := range append(measure.EngineMetrics(), failed) {
+		// As a baseline file records a metric: no gate declaration.
+		ms = append(ms, stats.Metric{Name: m.Name, Better: m.Better, Noise: m.Noise})
+	}
 	res := &measure.Result{Workload: "w", Metrics: ms}
 	for i := 0; i < 10; i++ {
-		for _, side := range []string{"off", "on"} {
+		for _, side := range stats.Sides() {
 			v := map[string]float64{}
 			for j, m := range ms {
 				v[m.Name] = noisy(seed+uint64(i*100+j), 1, float64(1000*(j+1)), 0.01)[0]
@@ -35,7 +40,7 @@ func engineResult(id string, seed uint64) suite.Result {
 }
 
 func sampleFile() *File {
-	return New(report.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2},
+	return New(machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2},
 		suite.Quick(), []suite.Result{engineResult("jit/w", 1)}, nil)
 }
 
@@ -227,7 +232,7 @@ func TestSummariesDerived(t *testing.T) {
 // has and the baseline lacks is listed as not checked.
 func TestResolve(t *testing.T) {
 	w := suitetest.Costly("w", func() int { return 1 })
-	w.Metrics = []report.Metric{failed}
+	w.Metrics = []stats.Metric{failed}
 	lookup := suitetest.Lookup(w)
 	suiteRuns := []suite.Run{
 		{ID: "jit/w", Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}},
