@@ -72,9 +72,9 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 		Description: baseline.CheckDoc,
 		Flags: []cli.Flag{
 			fileFlag(),
-			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own"},
+			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own, with its % sign: 10%"},
 			&cli.StringFlag{Name: "alloc-tolerance", Value: numfmt.Pct(def.Alloc * 100), Usage: "tolerance of the metrics gated as allocation (see the list above)"},
-			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT, or NAME=off to take it out of the gate; repeatable"},
+			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT (e.g. peak-heap-B=30%), or NAME=off to take it out of the gate; NAME is one of the baseline's metrics; repeatable"},
 			formatFlag(),
 			&cli.BoolFlag{Name: "all", Usage: "show every metric, not only those that moved"},
 			&cli.BoolFlag{Name: "confirm", Value: true, Usage: "rerun the runs that regressed and keep only regressions that repeat (--confirm=false: one measurement decides)"},
@@ -99,6 +99,9 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	}
 	b, unchecked, err := baseline.Open(path, all, d.lookup)
 	if err != nil {
+		return usageError{err}
+	}
+	if err := tol.CheckNames(b); err != nil {
 		return usageError{err}
 	}
 	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{

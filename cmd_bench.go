@@ -84,19 +84,18 @@ func runBench(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return err
 	}
-	if c.Int("top") < 1 {
-		return usagef("invalid --top %d: want at least 1", c.Int("top"))
-	}
 	root, stderr := c.String("out"), c.App.ErrWriter
-	b, err := runAndWrite(c, root, func() (*suite.Bench, error) {
-		return suite.RunBench(c.Context, suite.BenchOptions{
-			Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
-			Toggles: d.toggles, Runs: runs, Workloads: ws,
-			Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
-				return progress.Run(stderr, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", r.ID, r.Off, r.On), est)
-			},
-		})
-	})
+	o := suite.BenchOptions{
+		Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
+		Toggles: d.toggles, Runs: runs, Workloads: ws,
+		Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
+			return progress.Run(stderr, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", r.ID, r.Off, r.On), est)
+		},
+	}
+	if err := o.Validate(); err != nil {
+		return usageError{err}
+	}
+	b, err := runAndWrite(c, root, func() (*suite.Bench, error) { return suite.RunBench(c.Context, o) })
 	if err != nil {
 		return err
 	}

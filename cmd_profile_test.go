@@ -155,7 +155,7 @@ func TestProfileBadInput(t *testing.T) {
 		{"bad benchtime", []string{"profile", "--opt=jit", "--benchtime=10"}, `invalid benchtime "10"`},
 		{"zero count", []string{"profile", "--opt=jit", "--benchtime=0x"}, "positive integer followed by x"},
 		{"bad format", []string{"profile", "--opt=jit", "--format=xml"}, "valid: text, markdown, json"},
-		{"unwritable out", []string{"profile", "--opt=jit", "--out=" + filepath.Join(notDir, "sub")}, "is not writable"},
+		{"unwritable out", []string{"profile", "--opt=jit", "--out=" + filepath.Join(notDir, "sub")}, "is a file, not a directory"},
 		{"unknown flag", []string{"profile", "--opt=jit", "--bogus"}, "flag provided but not defined"},
 		{"stray argument", []string{"profile", "--opt=jit", "extra"}, "takes no arguments"},
 		{"unknown command", []string{"profiel"}, `unknown command "profiel" (valid: list, profile, diff`},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -110,12 +111,17 @@ func (f *File) WriteSaved(w io.Writer, path string, took time.Duration) error {
 	return err
 }
 
-// ParsePct reads "10%", "10" (percent) or "0.5%" into a fraction.
+// ParsePct reads a percentage, "10%" or "0.5 %", into a fraction. The %
+// sign is required: a bare number is ambiguous (is 0.1 ten percent or a
+// tenth of one?), so it is refused rather than guessed.
 func ParsePct(what, s string) (float64, error) {
-	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v > 1000 || v != v {
-		return 0, fmt.Errorf("invalid %s %q: want a percentage between 0 and 1000, e.g. 10%%", what, s)
+	t, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	switch {
+	case err == nil && !ok:
+		return 0, fmt.Errorf("invalid %s %q: write the percentage with %%, e.g. %g%% (a bare number is ambiguous: 0.1 could mean 10 %% or 0.1 %%)", what, s, v)
+	case err != nil || !ok || v < 0 || v > 1000 || v != v:
+		return 0, fmt.Errorf("invalid %s %q: want a percentage between 0%% and 1000%%, e.g. 10%%", what, s)
 	}
 	return v / 100, nil
 }
@@ -149,6 +155,41 @@ func ParseTolerances(timeTol, allocTol string, perMetric []string) (Tolerances, 
 		}
 	}
 	return t, nil
+}
+
+// CheckNames refuses a per-metric tolerance for a metric the baseline does
+// not hold: it would silently change nothing. The error names the valid
+// metrics.
+func (t Tolerances) CheckNames(b *File) error {
+	held := map[string]bool{}
+	var names []string
+	for _, r := range b.Runs {
+		for _, m := range r.Metrics {
+			if !held[m.Name] {
+				held[m.Name] = true
+				names = append(names, m.Name)
+			}
+		}
+	}
+	var unknown []string
+	for name := range t.PerMetric {
+		if !held[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("--metric-tolerance: unknown metric %s (the baseline's metrics: %s)", strings.Join(quoteAll(unknown), ", "), strings.Join(names, ", "))
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = strconv.Quote(v)
+	}
+	return out
 }
 
 // CheckOptions is one validated `perfbench baseline check` request.

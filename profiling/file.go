@@ -27,6 +27,22 @@ func FileName(k Kind, s stats.Side) string { return string(k) + "." + s.String()
 // cpu.diff.pb.gz.
 func DiffFileName(k Kind) string { return string(k) + ".diff.pb.gz" }
 
+// AllFileNames lists every file a complete Sets writes, in FileNames
+// order: what a run directory may hold before the profiles are taken.
+func AllFileNames() []string {
+	var files []string
+	for _, name := range []func(Kind) string{
+		func(k Kind) string { return FileName(k, stats.Off) },
+		func(k Kind) string { return FileName(k, stats.On) },
+		DiffFileName,
+	} {
+		for _, k := range Kinds() {
+			files = append(files, name(k))
+		}
+	}
+	return files
+}
+
 // Sets are the profiles of one comparison: each side's and their diff.
 type Sets struct {
 	Off, On, Diff Set

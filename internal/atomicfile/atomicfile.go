@@ -77,6 +77,15 @@ func WriteDir(dir string, files []File) error {
 			return err
 		}
 	}
+	// A target that cannot be replaced fails the set before any file of
+	// it is moved into place.
+	targets := make([]string, len(files))
+	for i, f := range files {
+		targets[i] = filepath.Join(dir, f.Name)
+	}
+	if err := CheckTargets(targets...); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
 	for _, f := range files {
 		if err := os.Rename(filepath.Join(stage, f.Name), filepath.Join(dir, f.Name)); err != nil {
 			return fmt.Errorf("write %s: %w", dir, err)

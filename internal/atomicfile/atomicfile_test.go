@@ -126,3 +126,21 @@ func TestCheckTargets(t *testing.T) {
 		t.Errorf("CheckTargets created or removed files: %v", entries)
 	}
 }
+
+// TestWriteDirTargetIsDirectory: when one target of the set exists as a
+// directory, no file of the set is moved into place.
+func TestWriteDirTargetIsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "results.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }
+	err := WriteDir(dir, []File{{"a.pb.gz", text}, {"b.pb.gz", text}, {"results.json", text}})
+	if !errors.Is(err, ErrNotFile) {
+		t.Fatalf("err = %v, want ErrNotFile", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "results.json" {
+		t.Fatalf("a refused set left %v", entries)
+	}
+}
