@@ -37,6 +37,11 @@ func costDeps(cost *atomic.Int64, criteria ...toggles.Criterion) suiteDeps {
 // from deps, mapping errors to exit codes as run does.
 func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runSuiteCLIContext(context.Background(), d, args...)
+}
+
+// runSuiteCLIContext is runSuiteCLI under ctx, which a test may cancel.
+func runSuiteCLIContext(ctx context.Context, d suiteDeps, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	app := newApp(&out, &errb)
 	for i, c := range app.Commands {
@@ -47,7 +52,7 @@ func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, s
 			app.Commands[i] = newBaselineCommand(d)
 		}
 	}
-	code = runApp(context.Background(), app, append([]string{"perfbench"}, args...))
+	code = runApp(ctx, app, append([]string{"perfbench"}, args...))
 	return code, out.String(), errb.String()
 }
 
