@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
@@ -43,7 +44,7 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 		UsageText:   "perfbench baseline save [--file perf/baseline.json] [--quick|--full] [--opt NAME …] [--rounds N] [--benchtime D]",
 		Description: baseline.SaveDoc,
 		Flags: append([]cli.Flag{fileFlag(),
-			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured)"},
+			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured; at most " + strconv.Itoa(baseline.MaxPasses) + ")"},
 		}, presetFlags()...),
 		Action: func(c *cli.Context) error { return runBaselineSave(c, d) },
 	}
