@@ -8,7 +8,6 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/suite"
 )
 
 func baselineCommand() *cli.Command { return newBaselineCommand(defaultSuiteDeps()) }
@@ -94,15 +93,8 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		return usageError{err}
 	}
 	path := c.String("file")
-	all, err := suite.Plan(d.toggles, nil)
+	b, unchecked, err := baseline.Open(path, d.toggles, d.lookup, tol)
 	if err != nil {
-		return err
-	}
-	b, unchecked, err := baseline.Open(path, all, d.lookup)
-	if err != nil {
-		return usageError{err}
-	}
-	if err := tol.CheckNames(b); err != nil {
 		return usageError{err}
 	}
 	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{

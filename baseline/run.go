@@ -18,6 +18,7 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/toggles"
 )
 
 // SaveOptions is one validated `perfbench baseline save` request.
@@ -358,18 +359,26 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 	return err
 }
 
-// Open loads the baseline at path and checks that this perfbench can rerun
-// what it holds (see Resolve; suiteRuns is every run of the suite). It
-// returns what the baseline lacks, to be shown as not checked. Every error
-// is about the input.
-func Open(path string, suiteRuns []suite.Run, lookup suite.Lookup) (*File, []string, error) {
+// Open loads the baseline at path and checks, before anything runs, that
+// this perfbench can rerun what it holds (see Resolve: ts are the toggles
+// the suite is planned from) and that every per-metric tolerance names one
+// of its metrics. It returns what the baseline lacks, to be shown as not
+// checked. Every error is about the input.
+func Open(path string, ts []toggles.Toggle, lookup suite.Lookup, tol Tolerances) (*File, []string, error) {
 	b, err := Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	unchecked, err := Resolve(b, suiteRuns, lookup)
+	all, err := suite.Plan(ts, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	unchecked, err := Resolve(b, all, lookup)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
+	}
+	if err := tol.CheckNames(b); err != nil {
+		return nil, nil, err
 	}
 	return b, unchecked, nil
 }
