@@ -167,7 +167,7 @@ func TestValidateBadData(t *testing.T) {
 		{"workload metric may be negative", setAll("failed/op", -3), ""},
 		{"workload metric 1e308", setAll("failed/op", -1e308), "metric failed/op, side off: sample 1 is -1e+308, beyond anything measurable"},
 		{"ns/op removed", drop("ns/op"), "runs[0] (jit/w): metric ns/op is missing"},
-		{"allocs/op removed", drop("allocs/op"), ""}, // acceptable: Resolve lists it as not checked
+		{"allocs/op removed", drop("allocs/op"), ""},       // acceptable: Resolve lists it as not checked
 		{"workload metric removed", drop("failed/op"), ""}, // acceptable: Resolve lists it as not checked
 		{"rounds 1e12", func(f *File) { f.Settings.Rounds = 1e12 }, "settings.rounds: invalid rounds 1000000000000: want 6 to 100 per side"},
 		{"rounds 5", func(f *File) { f.Settings.Rounds = 5 }, "settings.rounds: invalid rounds 5: want 6 to 100 per side (a 95 % confidence interval needs 6"},
