@@ -32,7 +32,7 @@ const (
 	DefaultRounds      = 20
 	DefaultBenchtime   = "50ms"
 	DefaultProfileTime = 100 * time.Millisecond
-	MaxRounds          = 200
+	MaxRounds          = measure.MaxRounds
 	MaxBenchtime       = 10 * time.Second
 	MaxProfileTime     = 10 * time.Second
 )

@@ -302,7 +302,7 @@ func TestRunInterruptedCleansUp(t *testing.T) {
 	tmp := isolate(t)
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	o := options(t, repo)
-	o.Settings.Rounds = 200
+	o.Settings.Rounds = MaxRounds
 	var stderr syncBuffer
 	o.Stderr = &stderr
 	ctx, stop := context.WithCancel(ctx)
