@@ -206,7 +206,7 @@ func TestPlan(t *testing.T) {
 	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
-	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory") {
+	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
 		t.Errorf("unknown opt: %v", err)
 	}
 }

@@ -560,9 +560,22 @@ func (n *Node) sendAcks(all bool) error {
 	return first
 }
 
+// flushTimeout bounds a flush whose context has no deadline of its own
+// (the NATS client insists on one).
+const flushTimeout = 30 * time.Second
+
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, flushTimeout)
+}
+
 // Flush sends every outbox now and waits until the NATS server has
 // everything published so far.
 func (n *Node) Flush(ctx context.Context) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	var first error
 	for _, ob := range n.outboxes {
 		if err := ob.flush(); err != nil && first == nil {
@@ -578,6 +591,8 @@ func (n *Node) Flush(ctx context.Context) error {
 // FlushAcks sends every peer its cumulative ack now, whether or not anything
 // changed, and waits until the server has them.
 func (n *Node) FlushAcks(ctx context.Context) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
 	if err := n.sendAcks(true); err != nil {
 		return err
 	}
