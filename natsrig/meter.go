@@ -133,20 +133,15 @@ func (s *scanner) keep(b []byte) {
 }
 
 // payloadSize reads the size announced by a message line: the last field
-// (for HPUB/HMSG, the total of headers and body).
+// (for HPUB/HMSG, the total of headers and body). It allocates nothing: it
+// runs on every socket read and write of the measured process.
 func payloadSize(line []byte) (int, bool) {
-	line = bytes.TrimRight(line, "\r")
+	line = bytes.TrimRight(line, "\r ")
 	sp := bytes.IndexByte(line, ' ')
-	if sp < 0 {
+	if sp < 0 || !isMsgOp(line[:sp]) {
 		return 0, false
 	}
-	switch string(bytes.ToUpper(line[:sp])) {
-	case "PUB", "HPUB", "MSG", "HMSG":
-	default:
-		return 0, false
-	}
-	f := bytes.Fields(line)
-	last := f[len(f)-1]
+	last := line[bytes.LastIndexByte(line, ' ')+1:]
 	n := 0
 	for _, c := range last {
 		if c < '0' || c > '9' {
@@ -154,5 +149,14 @@ func payloadSize(line []byte) (int, bool) {
 		}
 		n = n*10 + int(c-'0')
 	}
-	return n, true
+	return n, len(last) > 0
+}
+
+func isMsgOp(op []byte) bool {
+	for _, want := range []string{"PUB", "HPUB", "MSG", "HMSG"} {
+		if len(op) == len(want) && bytes.EqualFold(op, []byte(want)) {
+			return true
+		}
+	}
+	return false
 }
