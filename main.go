@@ -80,6 +80,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			clusterCommand(),
+			nodeCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.

@@ -57,15 +57,15 @@ func readCounters(s []metrics.Sample) counters {
 		}
 		c.pauseSec += float64(n) * mid
 	}
-	c.cpu = processCPU()
+	c.cpu = ProcessCPU()
 	c.wall = time.Now()
 	return c
 }
 
-// processCPU is user+system time of the whole process: the agents'
+// ProcessCPU is user+system time of the whole process: the agents'
 // goroutines work on behalf of the operation too, so per-goroutine time
 // would undercount.
-func processCPU() time.Duration {
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -1,0 +1,509 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/natsrig"
+	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
+)
+
+// NodeLostError ends a run whose node process died or went silent.
+type NodeLostError struct {
+	ID     string
+	Reason string
+	After  time.Duration // since the run started
+}
+
+func (e *NodeLostError) Error() string {
+	return fmt.Sprintf("node %s lost after %s: %s", e.ID, e.After.Round(time.Millisecond), e.Reason)
+}
+
+// coordinator drives one run: the servers, the node processes, the rounds.
+type coordinator struct {
+	o      Options
+	ids    []string
+	prefix string
+	start  time.Time
+	stderr io.Writer
+
+	servers *natsrig.Cluster
+	urls    []string
+	nc      *nats.Conn
+	hbSub   *nats.Subscription
+	kids    []*child
+
+	mu     sync.Mutex
+	beats  map[string]time.Time
+	hosts  map[string]heartbeat
+	cancel context.CancelCauseFunc
+
+	watchStop chan struct{}
+	watchDone chan struct{}
+}
+
+func newPrefix() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return "pb" + hex.EncodeToString(b)
+}
+
+// open starts (or reaches) the NATS cluster, starts the node processes,
+// and waits until every node has sent a heartbeat.
+func (c *coordinator) open(ctx context.Context) error {
+	if c.o.NATS == "" {
+		s, err := natsrig.Start(c.o.Servers)
+		if err != nil {
+			return err
+		}
+		c.servers = s
+		c.urls = s.URLs()
+	} else {
+		for _, u := range strings.Split(c.o.NATS, ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				c.urls = append(c.urls, u)
+			}
+		}
+	}
+	nc, err := connect(strings.Join(c.urls, ","), "perfbench-coordinator")
+	if err != nil {
+		return err
+	}
+	c.nc = nc
+	if c.hbSub, err = nc.Subscribe(hbWildcard(c.prefix), c.beat); err != nil {
+		return fmt.Errorf("subscribe heartbeats: %w", err)
+	}
+	if err := nc.Flush(); err != nil {
+		return fmt.Errorf("subscribe heartbeats: %w", err)
+	}
+	argv := c.o.NodeCommand
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find perfbench executable: %w", err)
+		}
+		argv = []string{exe, "node"}
+	}
+	for i, id := range c.ids[:c.o.Local] {
+		// Spread nodes over the servers: node i tries server i first and
+		// falls back to the others on reconnect.
+		urls := append(append([]string(nil), c.urls[i%len(c.urls):]...), c.urls[:i%len(c.urls)]...)
+		k, err := spawn(argv, c.o.NodeEnv, id, strings.Join(urls, ","), c.prefix, c.o.Heartbeat, c.stderr)
+		if err != nil {
+			return err
+		}
+		c.kids = append(c.kids, k)
+	}
+	deadline := time.Now().Add(30*time.Second + time.Duration(c.o.Nodes)*time.Second)
+	for {
+		missing := c.silent(time.Time{})
+		if len(missing) == 0 {
+			break
+		}
+		for _, k := range c.kids {
+			if k.exited() {
+				return fmt.Errorf("node %s exited before joining: %v", k.id, k.err)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nodes %s sent no heartbeat within %s", strings.Join(missing, ", "), time.Until(deadline))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if c.o.Local < len(c.ids) {
+		fmt.Fprintf(c.stderr, "perfbench: cluster: waiting for nodes %s to join: perfbench node --nats %s --prefix %s --id ID\n",
+			strings.Join(c.ids[c.o.Local:], ", "), strings.Join(c.urls, ","), c.prefix)
+	}
+	fmt.Fprintf(c.stderr, "perfbench: cluster: %d nodes up on %d NATS server(s) %s\n", len(c.ids), len(c.urls), strings.Join(c.urls, ","))
+	return nil
+}
+
+func (c *coordinator) beat(m *nats.Msg) {
+	var h heartbeat
+	if json.Unmarshal(m.Data, &h) != nil {
+		return
+	}
+	c.mu.Lock()
+	c.beats[h.ID] = time.Now()
+	c.hosts[h.ID] = h
+	c.mu.Unlock()
+}
+
+// silent lists the nodes with no heartbeat since t (never, if t is zero).
+func (c *coordinator) silent(t time.Time) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, id := range c.ids {
+		if b, ok := c.beats[id]; !ok || b.Before(t) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// watch declares a node lost when its process exits or it misses
+// missedBeats heartbeats, and cancels the run with a NodeLostError.
+func (c *coordinator) watch() {
+	defer close(c.watchDone)
+	t := time.NewTicker(c.o.Heartbeat / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.watchStop:
+			return
+		case <-t.C:
+		}
+		for _, k := range c.kids {
+			if k.exited() {
+				c.cancel(&NodeLostError{ID: k.id, Reason: fmt.Sprintf("process exited (%v)", k.err), After: time.Since(c.start)})
+				return
+			}
+		}
+		window := time.Duration(missedBeats) * c.o.Heartbeat
+		if ids := c.silent(time.Now().Add(-window)); len(ids) > 0 {
+			c.cancel(&NodeLostError{ID: ids[0], Reason: fmt.Sprintf("no heartbeat for %s (%d beats)", window, missedBeats), After: time.Since(c.start)})
+			return
+		}
+	}
+}
+
+func (c *coordinator) stopWatch() {
+	if c.watchStop != nil {
+		close(c.watchStop)
+		<-c.watchDone
+		c.watchStop = nil
+	}
+}
+
+// close stops the nodes, then the servers. Nothing outlives it.
+func (c *coordinator) close(ctx context.Context) {
+	c.stopWatch()
+	stopChildren(ctx, func(ctx context.Context, id string) { c.call(ctx, id, request{Op: opQuit}) }, c.kids, 2*time.Second)
+	if c.hbSub != nil {
+		c.hbSub.Unsubscribe()
+	}
+	if c.nc != nil {
+		c.nc.Close()
+	}
+	if c.servers != nil {
+		c.servers.Close()
+	}
+}
+
+// call sends one request to a node and waits for its answer.
+func (c *coordinator) call(ctx context.Context, id string, req request) (response, error) {
+	var resp response
+	m, err := c.nc.RequestWithContext(ctx, ctlSubject(c.prefix, id), mustJSON(req))
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			return resp, cause
+		}
+		return resp, fmt.Errorf("node %s: %s: %w", id, req.Op, err)
+	}
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
+		return resp, fmt.Errorf("node %s: %s: bad reply: %w", id, req.Op, err)
+	}
+	if resp.Err != "" {
+		return resp, fmt.Errorf("node %s: %s: %s", id, req.Op, resp.Err)
+	}
+	return resp, nil
+}
+
+// callAll sends each node its request at once and collects the answers.
+func (c *coordinator) callAll(ctx context.Context, ids []string, timeout time.Duration, req func(id string) request) (map[string]response, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out := make(map[string]response, len(ids))
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.call(ctx, id, req(id))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if first == nil {
+					first = err
+				}
+				return
+			}
+			out[id] = r
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+func (c *coordinator) same(op string) func(string) request {
+	return func(string) request { return request{Op: op} }
+}
+
+const ctlTimeout = 20 * time.Second
+
+// RoundData is the raw record of one round of one side.
+type RoundData struct {
+	Side       string                   `json:"side"`
+	Index      int                      `json:"index"`
+	Features   string                   `json:"features"`
+	Stream     map[string]*streamResult `json:"stream"`
+	Stats      map[string]*nodeStats    `json:"stats"`
+	Traffic    natsrig.Traffic          `json:"traffic"`    // stream phase, all nodes' data connections
+	ServerCPU  time.Duration            `json:"server_cpu"` // the coordinator process (embedded servers) over the stream
+	Broadcasts []GroupRun               `json:"broadcasts"`
+	Fault      string                   `json:"fault,omitempty"`
+	// Interrupted rounds were cut short by a lost node: their counters are
+	// the survivors', and they stay out of the sides' summaries.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// GroupRun is the broadcasts of one group size in one mode.
+type GroupRun struct {
+	Group   int                         `json:"group"`
+	Mode    string                      `json:"mode"` // "node" (the side's features) or "server" (reference)
+	Results []rtcluster.BroadcastResult `json:"results"`
+	Traffic natsrig.Traffic             `json:"traffic"`
+}
+
+// setup builds every node's runtime for one side and waits until every
+// subscription has reached every server.
+func (c *coordinator) setup(ctx context.Context, side int, round int) error {
+	set := c.o.sides()[side]
+	s := setupReq{Features: set, Peers: c.ids, Fanout: c.o.Fanout, BatchBytes: c.o.BatchBytes, BatchDelay: c.o.BatchDelay,
+		PayloadSize: c.o.Payload, Prefix: fmt.Sprintf("%s-r%d-%s", c.prefix, round, sideLabels[side])}
+	if _, err := c.callAll(ctx, c.ids, ctlTimeout, func(string) request { return request{Op: opSetup, Setup: &s} }); err != nil {
+		return err
+	}
+	// Interest crosses the routes asynchronously: a broadcast of each kind
+	// that every node acknowledges proves it has arrived everywhere.
+	deadline := time.Now().Add(15 * time.Second)
+	for _, server := range []bool{true, false} {
+		for {
+			r, err := c.call(ctx, c.ids[0], request{Op: opBroadcast, Broadcast: &broadcastReq{Group: len(c.ids), Count: 1, Server: server, Timeout: 250 * time.Millisecond}})
+			if err != nil {
+				return err
+			}
+			if len(r.Broadcast) == 1 && r.Broadcast[0].Acked == len(c.ids)-1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return errors.New("subscriptions did not reach every server within 15 s")
+			}
+		}
+	}
+	return nil
+}
+
+var sideLabels = [2]string{"off", "on"}
+
+func (c *coordinator) traffic(ctx context.Context) (natsrig.Traffic, error) {
+	rs, err := c.callAll(ctx, c.ids, ctlTimeout, c.same(opTraffic))
+	var t natsrig.Traffic
+	for _, r := range rs {
+		if r.Traffic != nil {
+			t = t.Add(*r.Traffic)
+		}
+	}
+	return t, err
+}
+
+// round runs one side once: setup, the stream, the drain, the broadcasts.
+func (c *coordinator) round(ctx context.Context, side, index int, inject func()) (*RoundData, error) {
+	rd := &RoundData{Side: sideLabels[side], Index: index, Features: c.o.sides()[side].String()}
+	if err := c.setup(ctx, side, index); err != nil {
+		return rd, err
+	}
+	pre, err := c.traffic(ctx)
+	if err != nil {
+		return rd, err
+	}
+	cpu0 := measure.ProcessCPU()
+	if inject != nil {
+		t := time.AfterFunc(c.o.Duration/2, inject)
+		defer t.Stop()
+	}
+	rs, err := c.stream(ctx, "")
+	rd.Stream = map[string]*streamResult{}
+	for id, r := range rs {
+		rd.Stream[id] = r.Stream
+	}
+	if err != nil {
+		return rd, err
+	}
+	if rd.Stats, err = c.drain(ctx, c.ids); err != nil {
+		return rd, err
+	}
+	rd.ServerCPU = measure.ProcessCPU() - cpu0
+	for _, st := range rd.Stats {
+		rd.Traffic = rd.Traffic.Add(st.Traffic)
+	}
+	rd.Traffic = rd.Traffic.Sub(pre)
+	for _, g := range c.o.groups() {
+		for _, mode := range []string{"node", "server"} {
+			gr, err := c.broadcasts(ctx, g, mode)
+			if err != nil {
+				return rd, err
+			}
+			rd.Broadcasts = append(rd.Broadcasts, gr)
+		}
+	}
+	return rd, nil
+}
+
+func (c *coordinator) stream(ctx context.Context, profile string) (map[string]response, error) {
+	return c.streamFor(ctx, c.o.Duration, profile)
+}
+
+// streamFor has every node stream to the next one for d; profile, if set,
+// is the kind each node captures over it.
+func (c *coordinator) streamFor(ctx context.Context, d time.Duration, profile string) (map[string]response, error) {
+	succ := map[string]string{}
+	for i, id := range c.ids {
+		succ[id] = c.ids[(i+1)%len(c.ids)]
+	}
+	return c.callAll(ctx, c.ids, d+ctlTimeout, func(id string) request {
+		return request{Op: opStream, Stream: &streamReq{Rate: c.o.Rate / float64(len(c.ids)), Duration: d,
+			Targets: []string{succ[id]}, PingEvery: c.o.PingEvery, Profile: profile}}
+	})
+}
+
+// drain flushes every outbox, waits until what was sent has arrived (or has
+// stopped arriving: the rest is lost), then has every node send its final
+// acks and returns everyone's counters.
+func (c *coordinator) drain(ctx context.Context, ids []string) (map[string]*nodeStats, error) {
+	if _, err := c.callAll(ctx, ids, ctlTimeout, c.same(opFlush)); err != nil {
+		return nil, err
+	}
+	stats := func() (map[string]*nodeStats, error) {
+		rs, err := c.callAll(ctx, ids, ctlTimeout, c.same(opStats))
+		out := map[string]*nodeStats{}
+		for id, r := range rs {
+			out[id] = r.Stats
+		}
+		return out, err
+	}
+	var last uint64
+	progress := time.Now()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		st, err := stats()
+		if err != nil {
+			return nil, err
+		}
+		missing := inFlight(st)
+		if missing == 0 || time.Since(progress) > time.Second || time.Now().After(deadline) {
+			break
+		}
+		if missing != last {
+			last, progress = missing, time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := c.callAll(ctx, ids, ctlTimeout, c.same(opFlushAcks)); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		st, err := stats()
+		if err != nil || len(disagreements(st)) == 0 || time.Now().After(deadline) {
+			return st, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// inFlight counts signals sent between the given nodes that have neither
+// failed at the sender nor arrived at the receiver.
+func inFlight(st map[string]*nodeStats) uint64 {
+	var n uint64
+	for a, sa := range st {
+		for b, pc := range sa.Counters.Peers {
+			sb, ok := st[b]
+			if !ok {
+				continue
+			}
+			got := sb.Counters.Peers[a].Received.Total()
+			if pc.Sent > pc.SendFailed+got {
+				n += pc.Sent - pc.SendFailed - got
+			}
+		}
+	}
+	return n
+}
+
+// disagreements lists the pairs whose sender's acked count differs from
+// the receiver's own count.
+func disagreements(st map[string]*nodeStats) []string {
+	var out []string
+	for a, sa := range st {
+		for b, pc := range sa.Counters.Peers {
+			sb, ok := st[b]
+			if !ok {
+				continue
+			}
+			if got := sb.Counters.Peers[a].Received; got != pc.Acked {
+				out = append(out, fmt.Sprintf("%s→%s: acked %d+%d, receiver counted %d+%d", a, b,
+					pc.Acked.Delivered, pc.Acked.Errored, got.Delivered, got.Errored))
+			}
+		}
+	}
+	return out
+}
+
+func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (GroupRun, error) {
+	gr := GroupRun{Group: group, Mode: mode}
+	pre, err := c.traffic(ctx)
+	if err != nil {
+		return gr, err
+	}
+	per := max(2*time.Second, time.Duration(group)*100*time.Millisecond)
+	r, err := c.call(ctx, c.ids[0], request{Op: opBroadcast, Broadcast: &broadcastReq{Group: group, Count: c.o.Broadcasts,
+		Server: mode == "server", Timeout: per}})
+	if err != nil {
+		return gr, err
+	}
+	gr.Results = r.Broadcast
+	post, err := c.traffic(ctx)
+	gr.Traffic = post.Sub(pre)
+	return gr, err
+}
+
+// injector returns the fault to fire half-way through the first stream.
+func (c *coordinator) injector() func() {
+	switch c.o.Fault.Kind {
+	case "node":
+		for _, k := range c.kids {
+			if k.id == c.o.Fault.Target {
+				return func() {
+					fmt.Fprintf(c.stderr, "perfbench: cluster: fault: killing node %s (pid %d)\n", k.id, k.cmd.Process.Pid)
+					k.cmd.Process.Kill()
+				}
+			}
+		}
+	case "server":
+		i, _ := strconv.Atoi(c.o.Fault.Target)
+		return func() {
+			fmt.Fprintf(c.stderr, "perfbench: cluster: fault: killing NATS server %d (%s)\n", i, c.servers.URL(i))
+			c.servers.Kill(i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/report"
+)
+
+// Run measures the cluster optimizations across node processes on NATS:
+// it starts the servers (unless o.NATS names a cluster) and o.Nodes node
+// processes, runs the interleaved rounds, profiles every node, writes the
+// run directory and prints the report. Errors: *InputError for bad input
+// (nothing was started), ErrCriteria when a target was missed, a
+// *NodeLostError when a node died (the report is still written); anything
+// else is a failure while running. Interrupted, it writes nothing.
+func Run(ctx context.Context, o Options) error {
+	o, err := o.Normalize()
+	if err != nil {
+		return err
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	dir := filepath.Join(o.Out, "cluster", fmt.Sprintf("%s-n%d", o.Opt, o.Nodes))
+	start := time.Now()
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	prefix := o.Prefix
+	if prefix == "" {
+		prefix = newPrefix()
+	}
+	c := &coordinator{o: o, ids: o.nodeIDs(), prefix: prefix, start: start, stderr: o.Stderr,
+		beats: map[string]time.Time{}, hosts: map[string]heartbeat{}, cancel: cancel}
+	defer c.close(ctx)
+	if err := c.open(rctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: nothing was written to %s: %w", dir, ctx.Err())
+		}
+		return err
+	}
+	c.watchStop, c.watchDone = make(chan struct{}), make(chan struct{})
+	go c.watch()
+
+	rep := newReport(o, report.CurrentEnv())
+	profs, runErr := c.run(rctx, rep)
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: nothing was written to %s: %w", dir, ctx.Err())
+	}
+	var lost *NodeLostError
+	if !errors.As(runErr, &lost) {
+		errors.As(context.Cause(rctx), &lost)
+	}
+	if lost == nil && runErr != nil {
+		return runErr
+	}
+	c.stopWatch()
+	for _, id := range c.ids {
+		c.mu.Lock()
+		rep.Nodes = append(rep.Nodes, c.hosts[id])
+		c.mu.Unlock()
+	}
+	skip := ""
+	if lost != nil {
+		skip = lost.ID
+		c.epilogue(ctx, rep, lost)
+	} else if o.Fault.Kind == "server" {
+		rep.Fault = &FaultReport{Injected: o.Fault.String()}
+	}
+	rep.Elapsed = time.Since(start)
+	if err := rep.fold(skip); err != nil {
+		return err
+	}
+	if rep.Fault != nil && lost == nil {
+		rep.Fault.Reconnects = append(append([]time.Duration(nil), rep.Off.Reconnects...), rep.On.Reconnects...)
+		rep.Fault.Lost = rep.Off.Signals.Lost + rep.On.Signals.Lost
+	}
+	if err := writeRun(dir, rep, profs); err != nil {
+		return err
+	}
+	if err := printReport(o.Stdout, o.Format, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Stderr, "perfbench: cluster: wrote %d files to %s\n", len(rep.Files), dir)
+	if lost != nil {
+		return fmt.Errorf("cluster run failed: %w; %d signal(s) in flight to it; report written to %s", lost, rep.Fault.InFlight, dir)
+	}
+	if missed := rep.Missed(); len(missed) > 0 {
+		return fmt.Errorf("%w: %d target(s) missed: %s", ErrCriteria, len(missed), strings.Join(missed, "; "))
+	}
+	return nil
+}
+
+func printReport(w io.Writer, f report.Format, rep *Report) error {
+	if f == report.JSON {
+		b, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	return rep.write(w, f)
+}
+
+// run does the interleaved rounds (A B B A …), then the profile passes.
+func (c *coordinator) run(ctx context.Context, rep *Report) (map[string]*profile.Profile, error) {
+	for r := 0; r < c.o.Rounds; r++ {
+		order := []int{0, 1}
+		if r%2 == 1 {
+			order = []int{1, 0}
+		}
+		for i, side := range order {
+			var inject func()
+			if r == 0 && i == 0 {
+				inject = c.injector()
+			}
+			fmt.Fprintf(c.stderr, "perfbench: cluster: round %d/%d, %s (%s)\n", r+1, c.o.Rounds, sideLabels[side], c.o.sides()[side])
+			rd, err := c.round(ctx, side, r, inject)
+			rep.Rounds = append(rep.Rounds, rd)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.o.ProfileTime == 0 {
+		return nil, nil
+	}
+	return c.profiles(ctx)
+}
+
+// profiles runs one stream per side and profile kind, each node capturing
+// its profile over it, and merges the nodes' profiles with a node label.
+func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile, error) {
+	out := map[string]*profile.Profile{}
+	for side := range 2 {
+		for i, kind := range profiles.Kinds() {
+			fmt.Fprintf(c.stderr, "perfbench: cluster: profiling %s, %s\n", sideLabels[side], kind)
+			if err := c.setup(ctx, side, 1000+10*side+i); err != nil {
+				return nil, err
+			}
+			rs, err := c.streamFor(ctx, c.o.ProfileTime, string(kind))
+			if err != nil {
+				return nil, err
+			}
+			var ps []*profile.Profile
+			for _, id := range c.ids {
+				p, err := profile.ParseData(rs[id].Stream.Profile)
+				if err != nil {
+					return nil, fmt.Errorf("node %s: %s profile: %w", id, kind, err)
+				}
+				p.SetLabel("node", []string{id})
+				ps = append(ps, p)
+			}
+			m, err := profile.Merge(ps)
+			if err != nil {
+				return nil, fmt.Errorf("merge %s profiles: %w", kind, err)
+			}
+			out[profiles.FileName(kind, profiles.Side(sideLabels[side]))] = m
+		}
+	}
+	for _, kind := range profiles.Kinds() {
+		d, err := profiles.Diff(out[profiles.FileName(kind, profiles.SideOff)], out[profiles.FileName(kind, profiles.SideOn)])
+		if err != nil {
+			return nil, fmt.Errorf("diff %s profiles: %w", kind, err)
+		}
+		out[profiles.FileName(kind, profiles.SideDiff)] = d
+	}
+	return out, nil
+}
+
+// epilogue runs after a node was lost: the survivors stop streaming, drain,
+// and report; what they sent the lost node without an ack was in flight.
+func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostError) {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	var survivors []string
+	for _, id := range c.ids {
+		if id != lost.ID {
+			survivors = append(survivors, id)
+		}
+	}
+	f := &FaultReport{Injected: c.o.Fault.String(), LostNode: lost.ID, Reason: lost.Reason, After: lost.After}
+	rep.Fault = f
+	c.callAll(ectx, survivors, 5*time.Second, c.same(opAbort))
+	st, err := c.drain(ectx, survivors)
+	if err != nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("collecting the survivors' counters: %v", err))
+	}
+	for _, s := range st {
+		pc := s.Counters.Peers[lost.ID]
+		f.InFlight += pc.Sent - pc.SendFailed - min(pc.Acked.Total(), pc.Sent-pc.SendFailed)
+		f.Reconnects = append(f.Reconnects, s.Reconnects...)
+	}
+	var led Conservation
+	led.Exact = true
+	led.add(st, lost.ID)
+	f.Lost = led.Lost
+	if n := len(rep.Rounds); n > 0 {
+		rd := rep.Rounds[n-1]
+		rd.Fault = lost.Error()
+		rd.Interrupted = true
+		rd.Stats = st
+	}
+	rep.Errors = append(rep.Errors, lost.Error())
+}
+
+// writeRun writes the run directory all or nothing: every file goes into a
+// temporary directory beside it, which then replaces the old run.
+func writeRun(dir string, rep *Report, profs map[string]*profile.Profile) (err error) {
+	files := map[string][]byte{}
+	for name, p := range profs {
+		var b bytes.Buffer
+		if err := p.Write(&b); err != nil {
+			return fmt.Errorf("encode %s: %w", name, err)
+		}
+		files[name] = b.Bytes()
+	}
+	var md bytes.Buffer
+	if err := rep.write(&md, report.Markdown); err != nil {
+		return err
+	}
+	files["summary.md"] = md.Bytes()
+	rep.Files = []string{"results.json"}
+	for name := range files {
+		rep.Files = append(rep.Files, name)
+	}
+	sort.Strings(rep.Files[1:])
+	js, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	files["results.json"] = js
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("write run %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("write run %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
+			return fmt.Errorf("write run %s: %w", dir, err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("write run %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("replace run %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("write run %s: %w", dir, err)
+	}
+	return nil
+}
