@@ -177,9 +177,17 @@ func (c *coordinator) watch() {
 				return
 			}
 		}
+		// A node is lost after missedBeats silent beats while others are
+		// heard: when every node falls silent at once it is the coordinator
+		// (or its link) that is behind, and only a much longer silence counts.
 		window := time.Duration(missedBeats) * c.o.Heartbeat
-		if ids := c.silent(time.Now().Add(-window)); len(ids) > 0 {
-			c.cancel(&NodeLostError{ID: ids[0], Reason: fmt.Sprintf("no heartbeat for %s (%d beats)", window, missedBeats), After: time.Since(c.start)})
+		ids := c.silent(time.Now().Add(-window))
+		if len(ids) == len(c.ids) {
+			window = time.Duration(allSilentBeats) * c.o.Heartbeat
+			ids = c.silent(time.Now().Add(-window))
+		}
+		if len(ids) > 0 {
+			c.cancel(&NodeLostError{ID: ids[0], Reason: fmt.Sprintf("no heartbeat for %s (%d beats)", window, window/c.o.Heartbeat), After: time.Since(c.start)})
 			return
 		}
 	}

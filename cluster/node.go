@@ -42,6 +42,7 @@ const (
 	DefaultHeartbeat = 500 * time.Millisecond
 	MaxHeartbeat     = 10 * time.Second
 	missedBeats      = 3
+	allSilentBeats   = 20
 )
 
 // agentID is the one agent each node runs; streams and broadcasts go to it.

@@ -83,8 +83,8 @@ func newReport(o Options, env report.Env) *Report {
 }
 
 // fold computes the sides, the reference, the comparisons and verdicts
-// from the rounds. skip names a lost node whose counters are missing.
-func (r *Report) fold(skip string) error {
+// from the rounds that ran to the end.
+func (r *Report) fold() error {
 	var off, on []*RoundData
 	for _, rd := range r.Rounds {
 		if rd.Stats == nil || rd.Interrupted {
@@ -98,13 +98,13 @@ func (r *Report) fold(skip string) error {
 	}
 	sets := r.opts.sides()
 	var err error
-	if r.Off, err = summarize("off", sets[0].String(), off, skip); err != nil {
+	if r.Off, err = summarize("off", sets[0].String(), off); err != nil {
 		return err
 	}
-	if r.On, err = summarize("on", sets[1].String(), on, skip); err != nil {
+	if r.On, err = summarize("on", sets[1].String(), on); err != nil {
 		return err
 	}
-	all, err := summarize("reference", "server fan-out", append(append([]*RoundData(nil), off...), on...), skip)
+	all, err := summarize("reference", "server fan-out", append(append([]*RoundData(nil), off...), on...))
 	if err != nil {
 		return err
 	}

@@ -74,15 +74,13 @@ func Run(ctx context.Context, o Options) error {
 		rep.Nodes = append(rep.Nodes, c.hosts[id])
 		c.mu.Unlock()
 	}
-	skip := ""
 	if lost != nil {
-		skip = lost.ID
 		c.epilogue(ctx, rep, lost)
 	} else if o.Fault.Kind == "server" {
 		rep.Fault = &FaultReport{Injected: o.Fault.String()}
 	}
 	rep.Elapsed = time.Since(start)
-	if err := rep.fold(skip); err != nil {
+	if err := rep.fold(); err != nil {
 		return err
 	}
 	if rep.Fault != nil && lost == nil {
@@ -133,6 +131,7 @@ func (c *coordinator) run(ctx context.Context, rep *Report) (map[string]*profile
 			rd, err := c.round(ctx, side, r, inject)
 			rep.Rounds = append(rep.Rounds, rd)
 			if err != nil {
+				rd.Interrupted = true
 				return nil, err
 			}
 		}
@@ -208,12 +207,11 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	}
 	var led Conservation
 	led.Exact = true
-	led.add(st, lost.ID)
+	led.add(st)
 	f.Lost = led.Lost
-	if n := len(rep.Rounds); n > 0 {
+	if n := len(rep.Rounds); n > 0 && rep.Rounds[n-1].Interrupted {
 		rd := rep.Rounds[n-1]
 		rd.Fault = lost.Error()
-		rd.Interrupted = true
 		rd.Stats = st
 	}
 	rep.Errors = append(rep.Errors, lost.Error())

@@ -49,12 +49,9 @@ type Conservation struct {
 	Undecodable   uint64   `json:"undecodable"`
 }
 
-func (c *Conservation) add(st map[string]*nodeStats, skip string) {
+func (c *Conservation) add(st map[string]*nodeStats) {
 	pairsExact := true
 	for a, sa := range st {
-		if a == skip {
-			continue
-		}
 		c.Dropped += sa.Counters.Dropped
 		c.Undecodable += sa.Counters.Undecodable
 		for b, pc := range sa.Counters.Peers {
@@ -121,7 +118,7 @@ type Side struct {
 }
 
 // summarize folds the rounds of one side.
-func summarize(label, features string, rounds []*RoundData, skip string) (Side, error) {
+func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	s := Side{Label: label, Features: features, Rounds: len(rounds)}
 	ow, rtt := newHist(), newHist()
 	var wire, msgs, payload, raw, cpu float64
@@ -136,7 +133,7 @@ func summarize(label, features string, rounds []*RoundData, skip string) (Side, 
 	s.Signals.Exact = true
 	for _, rd := range rounds {
 		before := s.Signals
-		s.Signals.add(rd.Stats, skip)
+		s.Signals.add(rd.Stats)
 		arrived += s.Signals.Delivered + s.Signals.Errored - before.Delivered - before.Errored
 		wire += float64(rd.Traffic.Bytes())
 		msgs += float64(rd.Traffic.Msgs())
@@ -258,7 +255,7 @@ var roundMetrics = []report.Metric{
 // roundValues computes roundMetrics for one round; bcast-p50-ns is for the
 // largest group in node mode.
 func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
-	s, err := summarize(rd.Side, rd.Features, []*RoundData{rd}, "")
+	s, err := summarize(rd.Side, rd.Features, []*RoundData{rd})
 	if err != nil {
 		return nil, err
 	}
