@@ -164,9 +164,9 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes := map[string]bool{}
+	nodes := map[int64]bool{}
 	for _, s := range prof.Sample {
-		for _, v := range s.Label["node"] {
+		for _, v := range s.NumLabel["node"] {
 			nodes[v] = true
 		}
 	}

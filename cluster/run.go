@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,7 +163,10 @@ func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile
 				if err != nil {
 					return nil, fmt.Errorf("node %s: %s profile: %w", id, kind, err)
 				}
-				p.SetLabel("node", []string{id})
+				// A numeric label: `go tool pprof -tagfocus node=3` reads
+				// "3" as a range, which matches numeric labels only.
+				num, _ := strconv.ParseInt(id, 10, 64)
+				p.SetNumLabel("node", []int64{num}, nil)
 				ps = append(ps, p)
 			}
 			m, err := profile.Merge(ps)
