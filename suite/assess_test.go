@@ -186,7 +186,17 @@ func TestPlan(t *testing.T) {
 	for _, tg := range ts {
 		primary += len(tg.Workloads)
 	}
-	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != len(ts) || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
+	mixed, _ := workloads.Lookup(MixedWorkload)
+	versus := 0
+	for _, tg := range ts {
+		if mixed.Exercises(tg.Name) {
+			versus++
+		}
+	}
+	if versus == len(ts) || versus == 0 {
+		t.Errorf("%d of %d toggles exercised by %s: the cross-node ones must not be", versus, len(ts), MixedWorkload)
+	}
+	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
 		t.Errorf("kinds %v", kinds)
 	}
 	for _, r := range runs {
