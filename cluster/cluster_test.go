@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -105,9 +106,13 @@ func assertChildrenGone(t *testing.T, stderr string, want int) {
 	}
 }
 
-func readResults(t *testing.T, dir string) Report {
+func readResults(t *testing.T, o Options) Report {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "cluster", "all-n3", "results.json"))
+	name := "all-n3"
+	if o.Fault.Kind != "" {
+		name += "-" + o.Fault.Kind + o.Fault.Target
+	}
+	b, err := os.ReadFile(filepath.Join(o.Out, "cluster", name, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,7 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	if err != nil && !errors.Is(err, ErrCriteria) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	r := readResults(t, o.Out)
+	r := readResults(t, o)
 	if r.SchemaVersion != SchemaVersion || r.Command != "cluster" || r.Env.GoVersion == "" {
 		t.Errorf("header %+v", r.Header)
 	}
@@ -176,20 +181,33 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	assertChildrenGone(t, stderr.String(), 3)
 }
 
-func TestNodeKilledEndsTheRunWithAReport(t *testing.T) {
-	o, _, stderr := small(t)
-	o.Duration = 2 * time.Second
-	o.Fault = Fault{Kind: "node", Target: "1"}
-	err := Run(context.Background(), o)
-	var lost *NodeLostError
-	if !errors.As(err, &lost) || lost.ID != "1" {
-		t.Fatalf("err = %v, want node 1 lost\n%s", err, stderr)
+// A killed node is seen by its exit; a frozen one (SIGSTOP) only by its
+// missing heartbeats. Either way the run ends, names it, counts what was in
+// flight to it and writes its report.
+func TestLostNodeEndsTheRunWithAReport(t *testing.T) {
+	for _, kind := range []string{"node", "freeze"} {
+		t.Run(kind, func(t *testing.T) {
+			o, _, stderr := small(t)
+			o.Duration = 2 * time.Second
+			o.Fault = Fault{Kind: kind, Target: "1"}
+			err := Run(context.Background(), o)
+			var lost *NodeLostError
+			if !errors.As(err, &lost) || lost.ID != "1" {
+				t.Fatalf("err = %v, want node 1 lost\n%s", err, stderr)
+			}
+			if want := map[string]string{"node": "process exited", "freeze": "no heartbeat"}[kind]; !strings.Contains(lost.Reason, want) {
+				t.Errorf("reason %q, want %q", lost.Reason, want)
+			}
+			r := readResults(t, o)
+			if r.Fault == nil || r.Fault.LostNode != "1" || r.Fault.InFlight == 0 || r.Fault.Survivors == nil || !r.Fault.Survivors.Exact {
+				t.Errorf("fault %+v", r.Fault)
+			}
+			if len(r.Verdicts) != 0 {
+				t.Errorf("a run cut short was judged: %+v", r.Verdicts)
+			}
+			assertChildrenGone(t, stderr.String(), 3)
+		})
 	}
-	r := readResults(t, o.Out)
-	if r.Fault == nil || r.Fault.LostNode != "1" || r.Fault.InFlight == 0 {
-		t.Errorf("fault %+v", r.Fault)
-	}
-	assertChildrenGone(t, stderr.String(), 3)
 }
 
 func TestServerKilledRunGoesOn(t *testing.T) {
@@ -200,7 +218,7 @@ func TestServerKilledRunGoesOn(t *testing.T) {
 	if err != nil && !errors.Is(err, ErrCriteria) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	r := readResults(t, o.Out)
+	r := readResults(t, o)
 	if r.Fault == nil || len(r.Fault.Reconnects) == 0 {
 		t.Fatalf("fault %+v: no reconnect recorded", r.Fault)
 	}

@@ -497,13 +497,22 @@ func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (G
 // injector returns the fault to fire half-way through the first stream.
 func (c *coordinator) injector() func() {
 	switch c.o.Fault.Kind {
-	case "node":
+	case "node", "freeze":
 		for _, k := range c.kids {
-			if k.id == c.o.Fault.Target {
+			if k.id != c.o.Fault.Target {
+				continue
+			}
+			if c.o.Fault.Kind == "freeze" {
 				return func() {
-					fmt.Fprintf(c.stderr, "perfbench: cluster: fault: killing node %s (pid %d)\n", k.id, k.cmd.Process.Pid)
-					k.cmd.Process.Kill()
+					fmt.Fprintf(c.stderr, "perfbench: cluster: fault: freezing node %s (pid %d, SIGSTOP)\n", k.id, k.cmd.Process.Pid)
+					if err := freeze(k.cmd.Process); err != nil {
+						fmt.Fprintf(c.stderr, "perfbench: cluster: fault: %v\n", err)
+					}
 				}
+			}
+			return func() {
+				fmt.Fprintf(c.stderr, "perfbench: cluster: fault: killing node %s (pid %d)\n", k.id, k.cmd.Process.Pid)
+				k.cmd.Process.Kill()
 			}
 		}
 	case "server":

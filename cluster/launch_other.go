@@ -2,6 +2,12 @@
 
 package cluster
 
-import "syscall"
+import (
+	"errors"
+	"os"
+	"syscall"
+)
 
 func childAttr() *syscall.SysProcAttr { return nil }
+
+func freeze(*os.Process) error { return errors.New("freeze: SIGSTOP is only available on Linux here") }

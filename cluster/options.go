@@ -84,18 +84,22 @@ func Opts() []string { return []string{"xbatch", "tree", "all"} }
 // Fault is a failure injected once, half-way through the first round's
 // stream.
 type Fault struct {
-	Kind   string // "node" or "server"; empty for none
+	// Kind is "node" (kill the process: its exit is seen at once),
+	// "freeze" (stop it with SIGSTOP: only the missing heartbeats tell),
+	// or "server" (kill an embedded NATS server); empty for none.
+	Kind   string
 	Target string // node id, or server index
 }
 
-// ParseFault reads --fault: node:ID or server:INDEX.
+// ParseFault reads --fault: node:ID, freeze:ID or server:INDEX.
 func ParseFault(s string) (Fault, error) {
 	if s == "" {
 		return Fault{}, nil
 	}
 	kind, target, ok := strings.Cut(s, ":")
-	if !ok || target == "" || (kind != "node" && kind != "server") {
-		return Fault{}, inputErrorf("invalid --fault %q: want node:ID (kill that node process) or server:INDEX (kill that embedded NATS server)", s)
+	if !ok || target == "" || (kind != "node" && kind != "freeze" && kind != "server") {
+		return Fault{}, inputErrorf("invalid --fault %q: want node:ID (kill that node process), freeze:ID (SIGSTOP it) "+
+			"or server:INDEX (kill that embedded NATS server)", s)
 	}
 	return Fault{Kind: kind, Target: target}, nil
 }
@@ -172,9 +176,9 @@ func (o Options) Normalize() (Options, error) {
 		}
 	}
 	switch o.Fault.Kind {
-	case "node":
+	case "node", "freeze":
 		if i, err := strconv.Atoi(o.Fault.Target); err != nil || i < 0 || i >= o.Local {
-			return o, inputErrorf("invalid --fault node:%s: want the id of a node started here, 0 to %d", o.Fault.Target, o.Local-1)
+			return o, inputErrorf("invalid --fault %s: want the id of a node started here, 0 to %d", o.Fault, o.Local-1)
 		}
 	case "server":
 		if o.NATS != "" {

@@ -43,7 +43,9 @@ type FaultReport struct {
 	After    time.Duration `json:"detected_after,omitempty"`
 	// InFlight counts signals the surviving nodes sent to the lost node that
 	// it never acknowledged: sent − failed − acked.
-	InFlight   uint64          `json:"in_flight_to_lost_node"`
+	InFlight uint64 `json:"in_flight_to_lost_node"`
+	// Survivors is the interrupted round's ledger among the other nodes.
+	Survivors  *Conservation   `json:"survivors,omitempty"`
 	Reconnects []time.Duration `json:"reconnects,omitempty"`
 	Lost       uint64          `json:"lost_in_flight"`
 }
@@ -132,6 +134,12 @@ func (r *Report) fold() error {
 	}
 	r.Comparisons, r.Ratios = compare(offV, onV)
 	r.Comparisons = report.SanitizeComparisons(r.Comparisons)
+	if r.Fault != nil && r.Fault.LostNode != "" {
+		// A run cut short by a lost node is judged by nobody: its
+		// verdict is the failure itself.
+		r.Verdicts = nil
+		return nil
+	}
 	r.judge()
 	return nil
 }
@@ -263,6 +271,10 @@ func (r *Report) faultRows() [][]string {
 		rows = append(rows, []string{"lost node", fmt.Sprintf("%s after %s: %s", f.LostNode, fmtDur(f.After), f.Reason)},
 			[]string{"in flight to it (sent, never acknowledged)", fmt.Sprint(f.InFlight)})
 	}
+	if c := f.Survivors; c != nil {
+		rows = append(rows, []string{"survivors: sent = delivered + errored + failed + lost",
+			fmt.Sprintf("%d = %d + %d + %d + %d (exact: %v, %d disagree)", c.Sent, c.Delivered, c.Errored, c.SendFailed, c.Lost, c.Exact, len(c.Disagreements))})
+	}
 	rows = append(rows, []string{"reconnects (time to reconnect)", durs(f.Reconnects)},
 		[]string{"lost in flight (other pairs)", fmt.Sprint(f.Lost)})
 	return rows
@@ -283,6 +295,11 @@ func (r *Report) write(w io.Writer, f report.Format) error {
 	} else {
 		fmt.Fprintf(&b, "%s\n%s\n%s\n", r.Title(), r.Env, r.settingsLine())
 	}
+	if r.Off.Rounds+r.On.Rounds == 0 {
+		h("No round completed")
+		fmt.Fprintf(&b, "The run stopped before the first round ended; the fault section says what was in flight.\n")
+		return r.writeTail(w, f, &b, h)
+	}
 	h("Cross-node stream (every node to the next, over NATS)")
 	if err := report.WriteTable(&b, f, []string{"", "off", "on"}, r.streamRows()); err != nil {
 		return err
@@ -301,18 +318,25 @@ func (r *Report) write(w io.Writer, f report.Format) error {
 			return err
 		}
 	}
+	return r.writeTail(w, f, &b, h)
+}
+
+// writeTail adds the fault, the verdicts and the errors, and writes out.
+func (r *Report) writeTail(w io.Writer, f report.Format, b *bytes.Buffer, h func(string)) error {
 	if rows := r.faultRows(); rows != nil {
 		h("Fault")
-		if err := report.WriteTable(&b, f, []string{"", ""}, rows); err != nil {
+		if err := report.WriteTable(b, f, []string{"", ""}, rows); err != nil {
 			return err
 		}
 	}
-	h("Verdicts")
-	if err := report.WriteTable(&b, f, []string{"source", "target", "measured", "verdict"}, r.verdictRows()); err != nil {
-		return err
+	if len(r.Verdicts) > 0 {
+		h("Verdicts")
+		if err := report.WriteTable(b, f, []string{"source", "target", "measured", "verdict"}, r.verdictRows()); err != nil {
+			return err
+		}
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "\nerror: %s\n", e)
+		fmt.Fprintf(b, "\nerror: %s\n", e)
 	}
 	_, err := w.Write(b.Bytes())
 	return err

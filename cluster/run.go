@@ -37,7 +37,12 @@ func Run(ctx context.Context, o Options) error {
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
-	dir := filepath.Join(o.Out, "cluster", fmt.Sprintf("%s-n%d", o.Opt, o.Nodes))
+	name := fmt.Sprintf("%s-n%d", o.Opt, o.Nodes)
+	if o.Fault.Kind != "" {
+		// A fault run never replaces the clean run it is compared with.
+		name += "-" + o.Fault.Kind + o.Fault.Target
+	}
+	dir := filepath.Join(o.Out, "cluster", name)
 	start := time.Now()
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -164,9 +169,11 @@ func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile
 					return nil, fmt.Errorf("node %s: %s profile: %w", id, kind, err)
 				}
 				// A numeric label: `go tool pprof -tagfocus node=3` reads
-				// "3" as a range, which matches numeric labels only.
+				// "3" as a range, which matches numeric labels only. The
+				// unit keeps node 0: the encoder drops a label whose value
+				// and unit are both zero.
 				num, _ := strconv.ParseInt(id, 10, 64)
-				p.SetNumLabel("node", []int64{num}, nil)
+				p.SetNumLabel("node", []int64{num}, []string{"id"})
 				ps = append(ps, p)
 			}
 			m, err := profile.Merge(ps)
@@ -213,6 +220,7 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	led.Exact = true
 	led.add(st)
 	f.Lost = led.Lost
+	f.Survivors = &led
 	if n := len(rep.Rounds); n > 0 && rep.Rounds[n-1].Interrupted {
 		rd := rep.Rounds[n-1]
 		rd.Fault = lost.Error()
