@@ -276,7 +276,7 @@ func (r *Report) faultRows() [][]string {
 			fmt.Sprintf("%d = %d + %d + %d + %d (exact: %v, %d disagree)", c.Sent, c.Delivered, c.Errored, c.SendFailed, c.Lost, c.Exact, len(c.Disagreements))})
 	}
 	rows = append(rows, []string{"reconnects (time to reconnect)", durs(f.Reconnects)},
-		[]string{"lost in flight (other pairs)", fmt.Sprint(f.Lost)})
+		[]string{"lost in flight (between nodes still up)", fmt.Sprint(f.Lost)})
 	return rows
 }
 

@@ -81,6 +81,11 @@ func Run(ctx context.Context, o Options) error {
 		c.mu.Unlock()
 	}
 	if lost != nil {
+		for _, k := range c.kids {
+			if k.id == lost.ID {
+				k.kill() // a hung node answers no quit: do not wait for it
+			}
+		}
 		c.epilogue(ctx, rep, lost)
 	} else if o.Fault.Kind == "server" {
 		rep.Fault = &FaultReport{Injected: o.Fault.String()}
