@@ -271,15 +271,20 @@ const ctlTimeout = 20 * time.Second
 
 // RoundData is the raw record of one round of one side.
 type RoundData struct {
-	Side       string                   `json:"side"`
-	Index      int                      `json:"index"`
-	Features   string                   `json:"features"`
-	Stream     map[string]*streamResult `json:"stream"`
-	Stats      map[string]*nodeStats    `json:"stats"`
-	Traffic    natsrig.Traffic          `json:"traffic"`    // stream phase, all nodes' data connections
-	ServerCPU  time.Duration            `json:"server_cpu"` // the coordinator process (embedded servers) over the stream
-	Broadcasts []GroupRun               `json:"broadcasts"`
-	Fault      string                   `json:"fault,omitempty"`
+	Side     string                   `json:"side"`
+	Index    int                      `json:"index"`
+	Features string                   `json:"features"`
+	Stream   map[string]*streamResult `json:"stream"`
+	Stats    map[string]*nodeStats    `json:"stats"`
+	Traffic  natsrig.Traffic          `json:"traffic"` // stream phase, all nodes' data connections
+	// Span runs from the stream's start until everything sent had arrived
+	// (or stopped arriving); the CPU figures cover the same span, so that
+	// a backlog worked off after the stream is paid for.
+	Span       time.Duration `json:"span"`
+	ServerCPU  time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
+	NodeCPU    time.Duration `json:"node_cpu"`   // every node process
+	Broadcasts []GroupRun    `json:"broadcasts"`
+	Fault      string        `json:"fault,omitempty"`
 	// Interrupted rounds were cut short by a lost node: their counters are
 	// the survivors', and they stay out of the sides' summaries.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -324,15 +329,18 @@ func (c *coordinator) setup(ctx context.Context, side int, round int) error {
 
 var sideLabels = [2]string{"off", "on"}
 
-func (c *coordinator) traffic(ctx context.Context) (natsrig.Traffic, error) {
+// traffic sums the nodes' wire traffic since setup, and their process CPU.
+func (c *coordinator) traffic(ctx context.Context) (natsrig.Traffic, time.Duration, error) {
 	rs, err := c.callAll(ctx, c.ids, ctlTimeout, c.same(opTraffic))
 	var t natsrig.Traffic
+	var cpu time.Duration
 	for _, r := range rs {
 		if r.Traffic != nil {
 			t = t.Add(*r.Traffic)
 		}
+		cpu += r.CPU
 	}
-	return t, err
+	return t, cpu, err
 }
 
 // round runs one side once: setup, the stream, the drain, the broadcasts.
@@ -341,11 +349,11 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 	if err := c.setup(ctx, side, index); err != nil {
 		return rd, err
 	}
-	pre, err := c.traffic(ctx)
+	pre, nodeCPU, err := c.traffic(ctx)
 	if err != nil {
 		return rd, err
 	}
-	cpu0 := measure.ProcessCPU()
+	cpu0, start := measure.ProcessCPU(), time.Now()
 	if inject != nil {
 		t := time.AfterFunc(c.o.Duration/2, inject)
 		defer t.Stop()
@@ -358,10 +366,16 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 	if err != nil {
 		return rd, err
 	}
-	if rd.Stats, err = c.drain(ctx, c.ids); err != nil {
+	d, err := c.drain(ctx, c.ids)
+	if err != nil {
 		return rd, err
 	}
+	rd.Stats, rd.Span = d.stats, d.arrived.Sub(start)
 	rd.ServerCPU = measure.ProcessCPU() - cpu0
+	rd.NodeCPU = -nodeCPU
+	for _, cpu := range d.cpus {
+		rd.NodeCPU += cpu
+	}
 	for _, st := range rd.Stats {
 		rd.Traffic = rd.Traffic.Add(st.Traffic)
 	}
@@ -398,15 +412,26 @@ func (c *coordinator) streamFor(ctx context.Context, d time.Duration, profile st
 // drain flushes every outbox, waits until what was sent has arrived (or has
 // stopped arriving: the rest is lost), then has every node send its final
 // acks and returns everyone's counters.
-func (c *coordinator) drain(ctx context.Context, ids []string) (map[string]*nodeStats, error) {
+// drained is what drain learnt: the final counters, and each node's process
+// CPU and the time when everything had arrived.
+type drained struct {
+	stats   map[string]*nodeStats
+	cpus    map[string]time.Duration
+	arrived time.Time
+}
+
+func (c *coordinator) drain(ctx context.Context, ids []string) (drained, error) {
+	var d drained
 	if _, err := c.callAll(ctx, ids, ctlTimeout, c.same(opFlush)); err != nil {
-		return nil, err
+		return d, err
 	}
+	var cpus map[string]time.Duration
 	stats := func() (map[string]*nodeStats, error) {
 		rs, err := c.callAll(ctx, ids, ctlTimeout, c.same(opStats))
 		out := map[string]*nodeStats{}
+		cpus = map[string]time.Duration{}
 		for id, r := range rs {
-			out[id] = r.Stats
+			out[id], cpus[id] = r.Stats, r.CPU
 		}
 		return out, err
 	}
@@ -415,7 +440,7 @@ func (c *coordinator) drain(ctx context.Context, ids []string) (map[string]*node
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		st, err := stats()
 		if err != nil {
-			return nil, err
+			return d, err
 		}
 		missing := inFlight(st)
 		if missing == 0 || time.Since(progress) > time.Second || time.Now().After(deadline) {
@@ -426,13 +451,15 @@ func (c *coordinator) drain(ctx context.Context, ids []string) (map[string]*node
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	d.cpus, d.arrived = cpus, time.Now()
 	if _, err := c.callAll(ctx, ids, ctlTimeout, c.same(opFlushAcks)); err != nil {
-		return nil, err
+		return d, err
 	}
 	for deadline := time.Now().Add(3 * time.Second); ; {
 		st, err := stats()
 		if err != nil || len(disagreements(st)) == 0 || time.Now().After(deadline) {
-			return st, err
+			d.stats = st
+			return d, err
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -478,7 +505,7 @@ func disagreements(st map[string]*nodeStats) []string {
 
 func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (GroupRun, error) {
 	gr := GroupRun{Group: group, Mode: mode}
-	pre, err := c.traffic(ctx)
+	pre, _, err := c.traffic(ctx)
 	if err != nil {
 		return gr, err
 	}
@@ -489,7 +516,7 @@ func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (G
 		return gr, err
 	}
 	gr.Results = r.Broadcast
-	post, err := c.traffic(ctx)
+	post, _, err := c.traffic(ctx)
 	gr.Traffic = post.Sub(pre)
 	return gr, err
 }

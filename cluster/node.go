@@ -236,11 +236,11 @@ func (n *node) handle(ctx context.Context, req request, resp *response) error {
 		return n.rt.FlushAcks(ctx)
 	case opStats:
 		st, err := n.stats()
-		resp.Stats = st
+		resp.Stats, resp.CPU = st, measure.ProcessCPU()
 		return err
 	case opTraffic:
 		t := n.meter.Traffic().Sub(n.traffic)
-		resp.Traffic = &t
+		resp.Traffic, resp.CPU = &t, measure.ProcessCPU()
 		return nil
 	case opBroadcast:
 		if req.Broadcast == nil {
@@ -356,7 +356,6 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 			}
 			due := int64(el.Seconds() * s.Rate)
 			for ; int64(i) < due; i++ {
-				res.Due++
 				err := n.rt.Send(s.Targets[i%len(s.Targets)], agentID, n.sigs[i%len(n.sigs)])
 				res.Sent++
 				if err != nil {
@@ -367,6 +366,9 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 		}
 		stopPings()
 		pw.Wait()
+		// What the schedule asked for; a sender that could not keep up sent
+		// fewer, and the report shows the shortfall.
+		res.Due = int64(s.Duration.Seconds() * s.Rate)
 		res.Elapsed = time.Since(start)
 		res.CPU = measure.ProcessCPU() - cpu0
 		return ctx.Err()

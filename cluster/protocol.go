@@ -71,11 +71,12 @@ type response struct {
 	Stream    *streamResult               `json:"stream,omitempty"`
 	Stats     *nodeStats                  `json:"stats,omitempty"`
 	Traffic   *natsrig.Traffic            `json:"traffic,omitempty"`
+	CPU       time.Duration               `json:"cpu,omitempty"` // the node's process CPU so far (traffic, stats)
 	Broadcast []rtcluster.BroadcastResult `json:"bcast,omitempty"`
 }
 
 type streamResult struct {
-	Due        int64         `json:"due"`  // signals the schedule asked for
+	Due        int64         `json:"due"`  // signals the schedule asked for: rate × duration
 	Sent       int64         `json:"sent"` // signals handed to Send
 	SendErrors int64         `json:"send_errors"`
 	Pings      int64         `json:"pings"`

@@ -183,7 +183,8 @@ func (r *Report) streamRows() [][]string {
 	rows = append(rows, latRows("round trip", off.RTT, on.RTT)...)
 	rows = append(rows, latRows(ow, off.OneWay, on.OneWay)...)
 	rows = append(rows, [][]string{
-		{"throughput (arrived)", num(off.Throughput, "signals/s"), num(on.Throughput, "signals/s")},
+		{"stream signals sent / due", sentDue(off), sentDue(on)},
+		{"throughput (all arrived)", num(off.Throughput, "signals/s"), num(on.Throughput, "signals/s")},
 		{"wire bytes per signal", num(off.WireBytes, "B"), num(on.WireBytes, "B")},
 		{"wire messages per signal", fmt.Sprintf("%.3f", off.WireMsgs), fmt.Sprintf("%.3f", on.WireMsgs)},
 		{"payload per signal (raw → sent)", fmt.Sprintf("%s → %s", num(off.RawBytes, "B"), num(off.PayloadBytes, "B")),
@@ -197,6 +198,13 @@ func (r *Report) streamRows() [][]string {
 		rows = append(rows, []string{"reconnects (time to reconnect)", durs(off.Reconnects), durs(on.Reconnects)})
 	}
 	return rows
+}
+
+func sentDue(s Side) string {
+	if s.Due == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%d / %d (%.1f %%)", s.Scheduled, s.Due, 100*float64(s.Scheduled)/float64(s.Due))
 }
 
 func agree(s Side) string {

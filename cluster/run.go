@@ -212,7 +212,8 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	f := &FaultReport{Injected: c.o.Fault.String(), LostNode: lost.ID, Reason: lost.Reason, After: lost.After}
 	rep.Fault = f
 	c.callAll(ectx, survivors, 5*time.Second, c.same(opAbort))
-	st, err := c.drain(ectx, survivors)
+	d, err := c.drain(ectx, survivors)
+	st := d.stats
 	if err != nil {
 		rep.Errors = append(rep.Errors, fmt.Sprintf("collecting the survivors' counters: %v", err))
 	}

@@ -99,9 +99,10 @@ type Side struct {
 	Rounds   int    `json:"rounds"`
 
 	Signals       Conservation `json:"signals"`
-	Due           int64        `json:"due"`
-	StreamSeconds float64      `json:"stream_seconds"`
-	Throughput    float64      `json:"throughput"` // signals that arrived, per second of stream
+	Due           int64        `json:"due"`       // stream signals the schedule asked for
+	Scheduled     int64        `json:"scheduled"` // of those, sent: fewer when the senders could not keep up
+	StreamSeconds float64      `json:"span_seconds"`
+	Throughput    float64      `json:"throughput"` // signals that arrived, per second from the stream's start to the last arrival
 	WireBytes     float64      `json:"wire_bytes_per_signal"`
 	WireMsgs      float64      `json:"wire_msgs_per_signal"`
 	PayloadBytes  float64      `json:"payload_bytes_per_signal"` // as published, after compression
@@ -137,24 +138,22 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 		arrived += s.Signals.Delivered + s.Signals.Errored - before.Delivered - before.Errored
 		wire += float64(rd.Traffic.Bytes())
 		msgs += float64(rd.Traffic.Msgs())
-		cpu += float64(rd.ServerCPU)
-		var longest time.Duration
+		cpu += float64(rd.ServerCPU + rd.NodeCPU)
+		s.StreamSeconds += rd.Span.Seconds()
 		for _, sr := range rd.Stream {
 			if sr == nil {
 				continue
 			}
 			s.Due += sr.Due
-			cpu += float64(sr.CPU)
+			s.Scheduled += sr.Sent
 			s.Pings += sr.Pings
 			s.PingErrors += sr.PingErrors
-			longest = max(longest, sr.Elapsed)
 			h, err := decodeHist(sr.RTT)
 			if err != nil {
 				return s, err
 			}
 			rtt.Merge(h)
 		}
-		s.StreamSeconds += longest.Seconds()
 		for _, st := range rd.Stats {
 			h, err := decodeHist(st.OneWay)
 			if err != nil {
