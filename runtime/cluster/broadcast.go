@@ -75,20 +75,11 @@ func (n *Node) broadcast(ctx context.Context, group int, agentID string, sig *si
 		return BroadcastResult{}, err
 	}
 	w := &bcastWait{res: BroadcastResult{Group: group}, seen: map[string]bool{}, done: make(chan struct{})}
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return BroadcastResult{}, ErrClosed
+	bid, release, err := register(n, n.bcasts, &n.bidSeq, w)
+	if err != nil {
+		return BroadcastResult{}, err
 	}
-	n.bidSeq++
-	bid := n.bidSeq
-	n.bcasts[bid] = w
-	n.mu.Unlock()
-	defer func() {
-		n.mu.Lock()
-		delete(n.bcasts, bid)
-		n.mu.Unlock()
-	}()
+	defer release()
 	e := &envelope{From: n.id, Agent: agentID, BID: bid, Root: n.id, Group: group}
 	ev, err := sig.MarshalJSON()
 	if err != nil {

@@ -311,20 +311,11 @@ func (n *Node) Request(ctx context.Context, to, agentID string, sig *signal.Sign
 		return a.Call(ctx, sig)
 	}
 	ch := make(chan error, 1)
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return ErrClosed
+	id, release, err := register(n, n.pending, &n.reqSeq, ch)
+	if err != nil {
+		return err
 	}
-	n.reqSeq++
-	id := n.reqSeq
-	n.pending[id] = ch
-	n.mu.Unlock()
-	defer func() {
-		n.mu.Lock()
-		delete(n.pending, id)
-		n.mu.Unlock()
-	}()
+	defer release()
 	if err := n.send(to, &envelope{From: n.id, Agent: agentID, Req: id}, sig); err != nil {
 		return err
 	}
@@ -334,6 +325,24 @@ func (n *Node) Request(ctx context.Context, to, agentID string, sig *signal.Sign
 	case <-ctx.Done():
 		return fmt.Errorf("cluster: request %d to %s: %w", id, to, ctx.Err())
 	}
+}
+
+// register files v under a fresh id in m (a table of things awaiting an
+// answer: requests, broadcasts); release removes it.
+func register[T any](n *Node, m map[uint64]T, seq *uint64, v T) (id uint64, release func(), err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return 0, nil, ErrClosed
+	}
+	*seq++
+	id = *seq
+	m[id] = v
+	return id, func() {
+		n.mu.Lock()
+		delete(m, id)
+		n.mu.Unlock()
+	}, nil
 }
 
 func (n *Node) send(to string, e *envelope, sig *signal.Signal) error {
