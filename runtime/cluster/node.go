@@ -1,19 +1,15 @@
 // Package cluster carries signals between runtimes on different nodes over
-// NATS, the way Jido agents on different BEAM nodes reach each other. A Node
-// has an id, its local agent servers and a NATS connection; other nodes send
-// to "agent A on node X" on X's own subject, as the signal's CloudEvents
-// JSON. Cumulative acks tell every sender what arrived, so that sent =
-// delivered + errored + lost holds exactly, with both ends' counters
-// agreeing.
-//
-// Two optimizations switch code paths here. XBatch keeps a per-peer outbox
-// flushed by size or time and compresses each batch with zstd instead of
-// publishing one message per signal. Tree sends a broadcast down a k-ary tree
-// of nodes, each forwarding to its children, instead of the root sending to
-// every other node. BroadcastServer is neither: it is what a NATS user would
-// write, one publish on a subject every node subscribes to, kept as the
-// reference the two are judged against. Either side of every switch delivers
-// the same signals with the same contents.
+// NATS, as Jido agents on different BEAM nodes reach each other: a Node has
+// an id, its local agent servers and a NATS connection; other nodes send to
+// "agent A on node X" on X's own subject, as the signal's CloudEvents JSON,
+// and cumulative acks tell every sender what arrived, so that sent =
+// delivered + errored + lost holds exactly with both ends' counters agreeing.
+// Two switches change code paths here, each delivering exactly the same
+// signals either way: XBatch (a per-peer outbox flushed by size or time, each
+// batch zstd-compressed, instead of one message per signal) and Tree (a
+// broadcast forwarded down a k-ary tree of nodes instead of sent by the root
+// to every node); BroadcastServer, one publish fanned out by the NATS
+// servers, is kept beside them as the reference a NATS user would write.
 package cluster
 
 import (
