@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -309,4 +311,46 @@ func TestTreeDepthBound(t *testing.T) {
 			t.Errorf("⌈log_%d %d⌉ = %d, want %d", tc.k, tc.n, got, tc.want)
 		}
 	}
+}
+
+// A node started by hand (as on another host) joins a run with the same
+// prefix, takes part, and is told to quit at the end.
+func TestNodeStartedByHandJoins(t *testing.T) {
+	o, _, stderr := small(t)
+	o.Local, o.Prefix, o.Rounds = 2, "handrun", 1
+	servers, err := natsrig.Start(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer servers.Close()
+	o.NATS = servers.URL(0)
+	hand := exec.Command(os.Args[0], "-test.run=^$", "--nats", o.NATS, "--id", "2", "--prefix", "handrun",
+		"--heartbeat", o.Heartbeat.String())
+	hand.Env = append(os.Environ(), helperEnv+"=1")
+	hand.Stderr = stderr
+	if err := hand.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- hand.Wait() }()
+	if err := Run(context.Background(), o); err != nil && !errors.Is(err, ErrCriteria) {
+		hand.Process.Kill()
+		<-exited
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("hand-started node: %v", err)
+		}
+	case <-time.After(30 * time.Second): // deadlock guard
+		hand.Process.Kill()
+		<-exited
+		t.Fatal("hand-started node was not told to quit")
+	}
+	r := readResults(t, o)
+	if c := r.On.Signals; c.Sent == 0 || !c.Exact || c.Lost != 0 {
+		t.Errorf("ledger %+v", c)
+	}
+	assertChildrenGone(t, stderr.String(), 3)
 }

@@ -108,6 +108,14 @@ func (c *coordinator) open(ctx context.Context) error {
 		c.kids = append(c.kids, k)
 	}
 	deadline := time.Now().Add(30*time.Second + time.Duration(c.o.Nodes)*time.Second)
+	if c.o.Local < len(c.ids) {
+		// Nodes started by hand on other hosts: give a person time.
+		deadline = time.Now().Add(remoteJoinTimeout)
+	}
+	if c.o.Local < len(c.ids) {
+		fmt.Fprintf(c.stderr, "perfbench: cluster: waiting up to %s for nodes %s to join: perfbench node --nats %s --prefix %s --heartbeat %s --id ID\n",
+			remoteJoinTimeout, strings.Join(c.ids[c.o.Local:], ", "), strings.Join(c.urls, ","), c.prefix, c.o.Heartbeat)
+	}
 	for {
 		missing := c.silent(time.Time{})
 		if len(missing) == 0 {
@@ -126,10 +134,6 @@ func (c *coordinator) open(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}
-	}
-	if c.o.Local < len(c.ids) {
-		fmt.Fprintf(c.stderr, "perfbench: cluster: waiting for nodes %s to join: perfbench node --nats %s --prefix %s --id ID\n",
-			strings.Join(c.ids[c.o.Local:], ", "), strings.Join(c.urls, ","), c.prefix)
 	}
 	fmt.Fprintf(c.stderr, "perfbench: cluster: %d nodes up on %d NATS server(s) %s\n", len(c.ids), len(c.urls), strings.Join(c.urls, ","))
 	return nil
@@ -201,9 +205,18 @@ func (c *coordinator) stopWatch() {
 	}
 }
 
-// close stops the nodes, then the servers. Nothing outlives it.
+// remoteJoinTimeout bounds the wait for nodes started by hand.
+const remoteJoinTimeout = 10 * time.Minute
+
+// close stops the nodes (those started by hand are told to quit), then the
+// servers. Nothing it started outlives it.
 func (c *coordinator) close(ctx context.Context) {
 	c.stopWatch()
+	if c.nc != nil && c.o.Local < len(c.ids) {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		c.callAll(qctx, c.ids[c.o.Local:], 2*time.Second, c.same(opQuit))
+		cancel()
+	}
 	stopChildren(ctx, func(ctx context.Context, id string) { c.call(ctx, id, request{Op: opQuit}) }, c.kids, 2*time.Second)
 	if c.hbSub != nil {
 		c.hbSub.Unsubscribe()
