@@ -335,7 +335,7 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 		return nil, fmt.Errorf("stream: need targets, a rate and a duration")
 	}
 	res := &streamResult{}
-	rtt := newHist()
+	rtt, lag := newHist(), newHist()
 	work := func(ctx context.Context) error {
 		cpu0 := measure.ProcessCPU()
 		start := time.Now()
@@ -348,27 +348,29 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 				n.ping(pctx, s, rtt, res)
 			}()
 		}
-		i := 0
-		for {
-			el := time.Since(start)
-			if el >= s.Duration || ctx.Err() != nil {
-				break
+		// Signal i is due at start + i/rate. It is sent when due or, if
+		// the sender fell behind, as soon as it can be; how late is recorded
+		// (a stall shows as lag instead of hiding in a smaller count).
+		total := int64(s.Duration.Seconds() * s.Rate)
+		send := func(i int64) {
+			due := start.Add(time.Duration(float64(i) / s.Rate * float64(time.Second)))
+			record(lag, time.Since(due).Nanoseconds())
+			err := n.rt.Send(s.Targets[int(i)%len(s.Targets)], agentID, n.sigs[int(i)%len(n.sigs)])
+			res.Sent++
+			if err != nil {
+				res.SendErrors++
 			}
-			due := int64(el.Seconds() * s.Rate)
-			for ; int64(i) < due; i++ {
-				err := n.rt.Send(s.Targets[i%len(s.Targets)], agentID, n.sigs[i%len(n.sigs)])
-				res.Sent++
-				if err != nil {
-					res.SendErrors++
-				}
+		}
+		var i int64
+		for i < total && ctx.Err() == nil {
+			for due := min(total, int64(time.Since(start).Seconds()*s.Rate)+1); i < due; i++ {
+				send(i)
 			}
 			time.Sleep(200 * time.Microsecond)
 		}
 		stopPings()
 		pw.Wait()
-		// What the schedule asked for; a sender that could not keep up sent
-		// fewer, and the report shows the shortfall.
-		res.Due = int64(s.Duration.Seconds() * s.Rate)
+		res.Due = total
 		res.Elapsed = time.Since(start)
 		res.CPU = measure.ProcessCPU() - cpu0
 		return ctx.Err()
@@ -392,6 +394,9 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 		err = work(ctx)
 	}
 	if res.RTT, err = encodeHist(rtt); err != nil {
+		return nil, err
+	}
+	if res.Lag, err = encodeHist(lag); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -82,6 +82,7 @@ type streamResult struct {
 	Pings      int64         `json:"pings"`
 	PingErrors int64         `json:"ping_errors"`
 	RTT        string        `json:"rtt"` // HdrHistogram, V2 compressed base64
+	Lag        string        `json:"lag"` // HdrHistogram of how late each send was against its due time
 	Elapsed    time.Duration `json:"elapsed"`
 	CPU        time.Duration `json:"cpu"`               // process CPU time over the stream
 	Profile    []byte        `json:"profile,omitempty"` // gzipped pprof

@@ -184,6 +184,7 @@ func (r *Report) streamRows() [][]string {
 	rows = append(rows, latRows(ow, off.OneWay, on.OneWay)...)
 	rows = append(rows, [][]string{
 		{"stream signals sent / due", sentDue(off), sentDue(on)},
+		{"send lag behind schedule p50 / p99 / max", lagText(off.Lag), lagText(on.Lag)},
 		{"throughput (all arrived)", num(off.Throughput, "signals/s"), num(on.Throughput, "signals/s")},
 		{"wire bytes per signal", num(off.WireBytes, "B"), num(on.WireBytes, "B")},
 		{"wire messages per signal", fmt.Sprintf("%.3f", off.WireMsgs), fmt.Sprintf("%.3f", on.WireMsgs)},
@@ -205,6 +206,13 @@ func sentDue(s Side) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%d / %d (%.1f %%)", s.Scheduled, s.Due, 100*float64(s.Scheduled)/float64(s.Due))
+}
+
+func lagText(l Latency) string {
+	if l.Count == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s / %s / %s", fmtDur(l.P50), fmtDur(l.P99), fmtDur(l.Max))
 }
 
 func agree(s Side) string {

@@ -100,7 +100,8 @@ type Side struct {
 
 	Signals       Conservation `json:"signals"`
 	Due           int64        `json:"due"`       // stream signals the schedule asked for
-	Scheduled     int64        `json:"scheduled"` // of those, sent: fewer when the senders could not keep up
+	Scheduled     int64        `json:"scheduled"` // of those, sent (fewer only if a stream was cut short)
+	Lag           Latency      `json:"send_lag"`  // how late sends were against their due times
 	StreamSeconds float64      `json:"span_seconds"`
 	Throughput    float64      `json:"throughput"` // signals that arrived, per second from the stream's start to the last arrival
 	WireBytes     float64      `json:"wire_bytes_per_signal"`
@@ -121,7 +122,7 @@ type Side struct {
 // summarize folds the rounds of one side.
 func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	s := Side{Label: label, Features: features, Rounds: len(rounds)}
-	ow, rtt := newHist(), newHist()
+	ow, rtt, lag := newHist(), newHist(), newHist()
 	var wire, msgs, payload, raw, cpu float64
 	var arrived uint64
 	hosts := map[string]bool{}
@@ -153,6 +154,10 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 				return s, err
 			}
 			rtt.Merge(h)
+			if h, err = decodeHist(sr.Lag); err != nil {
+				return s, err
+			}
+			lag.Merge(h)
 		}
 		for _, st := range rd.Stats {
 			h, err := decodeHist(st.OneWay)
@@ -193,7 +198,7 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	if s.StreamSeconds > 0 {
 		s.Throughput = float64(arrived) / s.StreamSeconds
 	}
-	s.OneWay, s.RTT = latencyOf(ow), latencyOf(rtt)
+	s.OneWay, s.RTT, s.Lag = latencyOf(ow), latencyOf(rtt), latencyOf(lag)
 	s.SameHost = len(hosts) == 1
 	for k, g := range groups {
 		if g.Count > 0 {
