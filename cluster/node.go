@@ -16,7 +16,7 @@ import (
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/natsrig"
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/agent"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
 	"github.com/perfbench/perfbench/runtime/signal"
@@ -377,11 +377,11 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 	}
 	var err error
 	if s.Profile != "" {
-		var kind profiles.Kind
-		if kind, err = profiles.ParseKind(s.Profile); err != nil {
+		var kind profiling.Kind
+		if kind, err = profiling.ParseKind(s.Profile); err != nil {
 			return nil, err
 		}
-		p, perr := profiles.Capture(ctx, kind, work)
+		p, perr := profiling.Capture(ctx, kind, work)
 		if perr != nil {
 			return nil, perr
 		}

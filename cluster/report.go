@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // SchemaVersion is the layout version of a cluster run's results.json.
@@ -53,23 +56,23 @@ type FaultReport struct {
 // Report is a whole cluster run: results.json holds it.
 type Report struct {
 	report.Header
-	Settings    Settings            `json:"settings"`
-	Elapsed     time.Duration       `json:"elapsed"`
-	Nodes       []heartbeat         `json:"nodes"`
-	Off         Side                `json:"off"`
-	On          Side                `json:"on"`
-	Reference   []GroupSummary      `json:"reference"` // server fan-out, over every round of both sides
-	Comparisons []report.Comparison `json:"comparisons"`
-	Ratios      map[string]float64  `json:"paired_ratio_medians"`
-	Verdicts    []Verdict           `json:"verdicts"`
-	Fault       *FaultReport        `json:"fault,omitempty"`
-	Rounds      []*RoundData        `json:"rounds"`
-	Files       []string            `json:"files"`
-	Errors      []string            `json:"errors,omitempty"`
+	Settings    Settings           `json:"settings"`
+	Elapsed     time.Duration      `json:"elapsed"`
+	Nodes       []heartbeat        `json:"nodes"`
+	Off         Side               `json:"off"`
+	On          Side               `json:"on"`
+	Reference   []GroupSummary     `json:"reference"` // server fan-out, over every round of both sides
+	Comparisons []stats.Comparison `json:"comparisons"`
+	Ratios      map[string]float64 `json:"paired_ratio_medians"`
+	Verdicts    []Verdict          `json:"verdicts"`
+	Fault       *FaultReport       `json:"fault,omitempty"`
+	Rounds      []*RoundData       `json:"rounds"`
+	Files       []string           `json:"files"`
+	Errors      []string           `json:"errors,omitempty"`
 	opts        Options
 }
 
-func newReport(o Options, env report.Env) *Report {
+func newReport(o Options, env machine.Env) *Report {
 	nats := o.NATS
 	if nats == "" {
 		nats = fmt.Sprintf("embedded, %d servers on loopback", o.Servers)
@@ -153,7 +156,7 @@ func (r *Report) settingsLine() string {
 	s := r.Settings
 	return fmt.Sprintf("%d rounds per side (A B B A) of %s streams at %s signals/s of %d B, ring to the next node; "+
 		"xbatch %s / %s; tree fanout %d; %d broadcasts per group; ping every %s; fault %s; elapsed %s",
-		s.Rounds, s.Duration, report.FormatValue(s.Rate, ""), s.Payload, report.FormatValue(float64(s.BatchBytes), "B"),
+		s.Rounds, s.Duration, numfmt.Value(s.Rate, ""), s.Payload, numfmt.Value(float64(s.BatchBytes), "B"),
 		s.BatchDelay, s.Fanout, s.Broadcasts, s.PingEvery, s.Fault, r.Elapsed.Round(time.Millisecond))
 }
 
@@ -170,7 +173,7 @@ func latRows(name string, off, on Latency) [][]string {
 
 func (r *Report) streamRows() [][]string {
 	off, on := r.Off, r.On
-	num := func(v float64, unit string) string { return report.FormatValue(v, unit) }
+	num := func(v float64, unit string) string { return numfmt.Value(v, unit) }
 	ledger := func(s Side) string {
 		c := s.Signals
 		return fmt.Sprintf("%d = %d + %d + %d + %d", c.Sent, c.Delivered, c.Errored, c.SendFailed, c.Lost)
@@ -256,7 +259,7 @@ func (r *Report) broadcastRows() (times, shape [][]string) {
 				c += fmt.Sprintf(" (%d/%d complete)", g.Complete, g.Count)
 			}
 			t = append(t, c)
-			sh = append(sh, fmt.Sprintf("%d / %.0f / %s", g.Depth, g.RootMsgs, report.FormatValue(g.WireBytes, "B")))
+			sh = append(sh, fmt.Sprintf("%d / %.0f / %s", g.Depth, g.RootMsgs, numfmt.Value(g.WireBytes, "B")))
 		}
 		t = append(t, fmtDur(time.Duration(n)*10*time.Millisecond))
 		times, shape = append(times, t), append(shape, sh)

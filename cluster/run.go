@@ -15,8 +15,10 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Run measures the cluster optimizations across node processes on NATS:
@@ -62,7 +64,7 @@ func Run(ctx context.Context, o Options) error {
 	c.watchStop, c.watchDone = make(chan struct{}), make(chan struct{})
 	go c.watch()
 
-	rep := newReport(o, report.CurrentEnv())
+	rep := newReport(o, machine.Current())
 	profs, runErr := c.run(rctx, rep)
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: nothing was written to %s: %w", dir, ctx.Err())
@@ -158,7 +160,7 @@ func (c *coordinator) run(ctx context.Context, rep *Report) (map[string]*profile
 func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile, error) {
 	out := map[string]*profile.Profile{}
 	for side := range 2 {
-		for i, kind := range profiles.Kinds() {
+		for i, kind := range profiling.Kinds() {
 			fmt.Fprintf(c.stderr, "perfbench: cluster: profiling %s, %s\n", sideLabels[side], kind)
 			if err := c.setup(ctx, side, 1000+10*side+i); err != nil {
 				return nil, err
@@ -185,15 +187,15 @@ func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile
 			if err != nil {
 				return nil, fmt.Errorf("merge %s profiles: %w", kind, err)
 			}
-			out[profiles.FileName(kind, profiles.Side(sideLabels[side]))] = m
+			out[profiling.FileName(kind, stats.Side(side))] = m
 		}
 	}
-	for _, kind := range profiles.Kinds() {
-		d, err := profiles.Diff(out[profiles.FileName(kind, profiles.SideOff)], out[profiles.FileName(kind, profiles.SideOn)])
+	for _, kind := range profiling.Kinds() {
+		d, err := profiling.Diff(out[profiling.FileName(kind, stats.Off)], out[profiling.FileName(kind, stats.On)])
 		if err != nil {
 			return nil, fmt.Errorf("diff %s profiles: %w", kind, err)
 		}
-		out[profiles.FileName(kind, profiles.SideDiff)] = d
+		out[profiling.DiffFileName(kind)] = d
 	}
 	return out, nil
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Latency summarizes one HdrHistogram.
@@ -246,14 +246,14 @@ func (s Side) crossNode() (Latency, string) {
 }
 
 // roundMetrics are the per-round values compared off against on.
-var roundMetrics = []report.Metric{
-	{Name: "wire-B/signal", Better: report.LowerIsBetter, Noise: 0.02},
-	{Name: "wire-msgs/signal", Better: report.LowerIsBetter, Noise: 0.02},
-	{Name: "cpu-ns/signal", Better: report.LowerIsBetter, Noise: 0.05},
-	{Name: "one-way-p50-ns", Better: report.LowerIsBetter, Noise: 0.05},
-	{Name: "rtt-p50-ns", Better: report.LowerIsBetter, Noise: 0.05},
-	{Name: "signals/s", Better: report.HigherIsBetter, Noise: 0.02},
-	{Name: "bcast-p50-ns", Better: report.LowerIsBetter, Noise: 0.05},
+var roundMetrics = []stats.Metric{
+	{Name: "wire-B/signal", Better: stats.LowerIsBetter, Noise: 0.02},
+	{Name: "wire-msgs/signal", Better: stats.LowerIsBetter, Noise: 0.02},
+	{Name: "cpu-ns/signal", Better: stats.LowerIsBetter, Noise: 0.05},
+	{Name: "one-way-p50-ns", Better: stats.LowerIsBetter, Noise: 0.05},
+	{Name: "rtt-p50-ns", Better: stats.LowerIsBetter, Noise: 0.05},
+	{Name: "signals/s", Better: stats.HigherIsBetter, Noise: 0.02},
+	{Name: "bcast-p50-ns", Better: stats.LowerIsBetter, Noise: 0.05},
 }
 
 // roundValues computes roundMetrics for one round; bcast-p50-ns is for the
@@ -275,8 +275,8 @@ func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
 
 // compare runs report.Compare on every round metric, and returns the
 // median of the paired on/off ratios (rounds paired in the order they ran).
-func compare(off, on []map[string]float64) ([]report.Comparison, map[string]float64) {
-	var cs []report.Comparison
+func compare(off, on []map[string]float64) ([]stats.Comparison, map[string]float64) {
+	var cs []stats.Comparison
 	ratios := map[string]float64{}
 	for _, m := range roundMetrics {
 		var a, b, r []float64
@@ -290,7 +290,7 @@ func compare(off, on []map[string]float64) ([]report.Comparison, map[string]floa
 		if len(a) == 0 {
 			continue
 		}
-		cs = append(cs, report.Compare(m, a, b))
+		cs = append(cs, stats.Compare(m, a, b))
 		if len(r) > 0 {
 			slices.Sort(r)
 			ratios[m.Name] = r[len(r)/2]
@@ -302,6 +302,6 @@ func compare(off, on []map[string]float64) ([]report.Comparison, map[string]floa
 	return cs, ratios
 }
 
-func fmtDur(d time.Duration) string { return report.FormatValue(float64(d.Nanoseconds()), "ns") }
+func fmtDur(d time.Duration) string { return numfmt.Value(float64(d.Nanoseconds()), "ns") }
 
 func fmtPct(ratio float64) string { return fmt.Sprintf("%+.1f %%", (ratio-1)*100) }
