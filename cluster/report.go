@@ -137,11 +137,14 @@ func (r *Report) fold() error {
 	}
 	r.Comparisons, r.Ratios = compare(offV, onV)
 	r.Comparisons = report.SanitizeComparisons(r.Comparisons)
-	if r.Fault != nil && r.Fault.LostNode != "" {
-		// A run cut short by a lost node is judged by nobody: its
-		// verdict is the failure itself.
-		r.Verdicts = nil
-		return nil
+	for _, rd := range r.Rounds {
+		if rd.Interrupted {
+			// A run whose rounds were cut short by a lost node is judged
+			// by nobody: its verdict is the failure itself. (A node lost
+			// while profiling leaves complete rounds, which are judged.)
+			r.Verdicts = nil
+			return nil
+		}
 	}
 	r.judge()
 	return nil
