@@ -201,7 +201,7 @@ func TestLostNodeEndsTheRunWithAReport(t *testing.T) {
 				t.Errorf("reason %q, want %q", lost.Reason, want)
 			}
 			r := readResults(t, o)
-			if r.Fault == nil || r.Fault.LostNode != "1" || r.Fault.InFlight == 0 || r.Fault.Survivors == nil || !r.Fault.Survivors.Exact {
+			if r.Fault == nil || r.Fault.LostNode != "1" || r.Fault.InFlight == 0 || r.Fault.Detection <= 0 || r.Fault.Survivors == nil || !r.Fault.Survivors.Exact {
 				t.Errorf("fault %+v", r.Fault)
 			}
 			if len(r.Verdicts) != 0 {

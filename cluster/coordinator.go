@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -53,6 +54,8 @@ type coordinator struct {
 
 	watchStop chan struct{}
 	watchDone chan struct{}
+
+	injected atomic.Int64 // when the fault fired, ns since start; 0 before
 }
 
 func newPrefix() string {
@@ -368,7 +371,10 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 	}
 	cpu0, start := measure.ProcessCPU(), time.Now()
 	if inject != nil {
-		t := time.AfterFunc(c.o.Duration/2, inject)
+		t := time.AfterFunc(c.o.Duration/2, func() {
+			c.injected.Store(int64(time.Since(c.start)))
+			inject()
+		})
 		defer t.Stop()
 	}
 	rs, err := c.stream(ctx, "")

@@ -43,7 +43,10 @@ type FaultReport struct {
 	Injected string        `json:"injected"`
 	LostNode string        `json:"lost_node,omitempty"`
 	Reason   string        `json:"reason,omitempty"`
-	After    time.Duration `json:"detected_after,omitempty"`
+	After    time.Duration `json:"detected_after,omitempty"` // since the run started
+	// Detection is from the fault's injection to the node being declared
+	// lost (0 when the loss was not injected).
+	Detection time.Duration `json:"detection,omitempty"`
 	// InFlight counts signals the surviving nodes sent to the lost node that
 	// it never acknowledged: sent − failed − acked.
 	InFlight uint64 `json:"in_flight_to_lost_node"`
@@ -290,7 +293,11 @@ func (r *Report) faultRows() [][]string {
 	}
 	rows := [][]string{{"injected", f.Injected}}
 	if f.LostNode != "" {
-		rows = append(rows, []string{"lost node", fmt.Sprintf("%s after %s: %s", f.LostNode, fmtDur(f.After), f.Reason)},
+		what := fmt.Sprintf("%s after %s: %s", f.LostNode, fmtDur(f.After), f.Reason)
+		if f.Detection > 0 {
+			what += fmt.Sprintf("; %s after the fault", fmtDur(f.Detection))
+		}
+		rows = append(rows, []string{"lost node", what},
 			[]string{"in flight to it (sent, never acknowledged)", fmt.Sprint(f.InFlight)})
 	}
 	if c := f.Survivors; c != nil {

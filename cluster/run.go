@@ -212,6 +212,9 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 		}
 	}
 	f := &FaultReport{Injected: c.o.Fault.String(), LostNode: lost.ID, Reason: lost.Reason, After: lost.After}
+	if at := time.Duration(c.injected.Load()); at > 0 && lost.After > at {
+		f.Detection = lost.After - at
+	}
 	rep.Fault = f
 	c.callAll(ectx, survivors, 5*time.Second, c.same(opAbort))
 	d, err := c.drain(ectx, survivors)
