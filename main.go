@@ -85,6 +85,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			loadCommand(),
 			clusterCommand(),
 			nodeCommand(),
+			monitorCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.
