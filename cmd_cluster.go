@@ -17,11 +17,7 @@ func clusterCommand() *cli.Command {
 		UsageText: "perfbench cluster [--nodes N] [--opt xbatch|tree|all] [--duration D] [--rate R] [--nats URL] [--fault node:ID|freeze:ID|server:I] [--format text|markdown|json]\n\n" +
 			"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 2\n" +
 			"   perfbench cluster --nodes 8 --nats nats://10.0.0.5:4222   (nodes run here; see perfbench node for other hosts)",
-		Description: "Starts an embedded 3-server NATS cluster on loopback (or uses --nats) and N node processes (perfbench node), spread over the servers. " +
-			"Rounds alternate off and on (A B B A); each streams 64 B signals from every node to the next for --duration, with timed pings, then broadcasts " +
-			"from node 0 to groups of 2, 4, 8, 16 … N nodes: off/on per the toggle, and the reference (one publish, server fan-out). Wire bytes are counted " +
-			"at each node's socket. Profiles of every node are merged with a node label (go tool pprof -tagfocus node=3). " +
-			"Writes profiles/cluster/<opt>-n<N>[-<fault>]/. Exit 1 if a node is lost (the report is written), 3 if a target is missed.",
+		Description: cluster.Doc,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: cluster.DefaultNodes, Usage: fmt.Sprintf("node processes (2–%d)", cluster.MaxNodes)},
 			&cli.StringFlag{Name: "opt", Value: "all", Usage: "xbatch, tree or all"},

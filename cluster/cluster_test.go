@@ -272,6 +272,10 @@ func TestBadInputStartsNothing(t *testing.T) {
 		{"duration", func(o *Options) { o.Duration = time.Hour }, "invalid --duration"},
 		{"server fault on --nats", func(o *Options) { o.NATS = "nats://127.0.0.1:1"; o.Fault = Fault{"server", "0"} }, "needs the embedded servers"},
 		{"unreachable nats", func(o *Options) { o.NATS = "nats://127.0.0.1:1" }, "cannot reach NATS at nats://127.0.0.1:1"},
+		{"unwritable out", func(o *Options) {
+			o.Out = filepath.Join(o.Out, "file")
+			os.WriteFile(o.Out, nil, 0o644)
+		}, "is not writable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o, _, stderr := small(t)
@@ -284,8 +288,8 @@ func TestBadInputStartsNothing(t *testing.T) {
 			if pidLine.MatchString(stderr.String()) {
 				t.Errorf("a node was started:\n%s", stderr)
 			}
-			if _, err := os.Stat(filepath.Join(o.Out, "cluster")); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("bad input wrote %s", filepath.Join(o.Out, "cluster"))
+			if _, err := os.Stat(filepath.Join(o.Out, "cluster")); !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				t.Errorf("bad input wrote %s: %v", filepath.Join(o.Out, "cluster"), err)
 			}
 		})
 	}

@@ -1,12 +1,10 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -45,6 +44,19 @@ func Run(ctx context.Context, o Options) error {
 		name += "-" + o.Fault.Kind + o.Fault.Target
 	}
 	dir := filepath.Join(o.Out, "cluster", name)
+	// An output directory that cannot be written is bad input, found
+	// before anything starts; a run that fails or is interrupted removes
+	// what this created.
+	cleanup, err := atomicfile.PrepareDir(dir)
+	if err != nil {
+		return &InputError{err.Error()}
+	}
+	written := false
+	defer func() {
+		if !written {
+			cleanup()
+		}
+	}()
 	start := time.Now()
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -103,6 +115,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := writeRun(dir, rep, profs); err != nil {
 		return err
 	}
+	written = true
 	if err := printReport(o.Stdout, o.Format, rep); err != nil {
 		return err
 	}
@@ -240,58 +253,22 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	rep.Errors = append(rep.Errors, lost.Error())
 }
 
-// writeRun writes the run directory all or nothing: every file goes into a
-// temporary directory beside it, which then replaces the old run.
-func writeRun(dir string, rep *Report, profs map[string]*profile.Profile) (err error) {
-	files := map[string][]byte{}
+// writeRun writes the run directory all or nothing (atomicfile.WriteDir).
+func writeRun(dir string, rep *Report, profs map[string]*profile.Profile) error {
+	var files []atomicfile.File
 	for name, p := range profs {
-		var b bytes.Buffer
-		if err := p.Write(&b); err != nil {
-			return fmt.Errorf("encode %s: %w", name, err)
-		}
-		files[name] = b.Bytes()
+		files = append(files, atomicfile.File{Name: name, Fill: p.Write})
 	}
-	var md bytes.Buffer
-	if err := rep.write(&md, report.Markdown); err != nil {
-		return err
-	}
-	files["summary.md"] = md.Bytes()
+	files = append(files, atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return rep.write(w, report.Markdown) }})
+	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	rep.Files = []string{"results.json"}
-	for name := range files {
-		rep.Files = append(rep.Files, name)
+	for _, f := range files {
+		rep.Files = append(rep.Files, f.Name)
 	}
-	sort.Strings(rep.Files[1:])
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
-	files["results.json"] = js
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write run %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write run %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
-			return fmt.Errorf("write run %s: %w", dir, err)
-		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write run %s: %w", dir, err)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("replace run %s: %w", dir, err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("write run %s: %w", dir, err)
-	}
-	return nil
+	files = append(files, atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }})
+	return atomicfile.WriteDir(dir, files)
 }
