@@ -84,7 +84,7 @@ func small(t *testing.T) (Options, *bytes.Buffer, *syncBuffer) {
 	errs := &syncBuffer{}
 	return Options{
 		Nodes: 3, Rounds: 1, Duration: 400 * time.Millisecond, Rate: 3000, Broadcasts: 3, ProfileTime: 0,
-		Heartbeat: 250 * time.Millisecond, Format: report.JSON, Out: t.TempDir(),
+		Heartbeat: 500 * time.Millisecond, Format: report.JSON, Out: t.TempDir(),
 		NodeCommand: []string{os.Args[0], "-test.run=^$"}, NodeEnv: []string{helperEnv + "=1"},
 		Stdout: &out, Stderr: errs,
 	}, &out, errs

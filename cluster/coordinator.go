@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,7 +154,9 @@ func (c *coordinator) beat(m *nats.Msg) {
 	c.mu.Unlock()
 }
 
-// silent lists the nodes with no heartbeat since t (never, if t is zero).
+// silent lists the nodes with no heartbeat since t (never, if t is zero),
+// the longest silent first: when load delays everyone's beats, the node
+// that really stopped is the one heard from least recently.
 func (c *coordinator) silent(t time.Time) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -163,6 +166,7 @@ func (c *coordinator) silent(t time.Time) []string {
 			out = append(out, id)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return c.beats[out[i]].Before(c.beats[out[j]]) })
 	return out
 }
 
