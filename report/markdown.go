@@ -78,7 +78,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 		b.WriteString("\n### Top movers\n")
 		for _, kind := range moverKinds(s.Movers) {
 			fmt.Fprintf(&b, "\n#### %s\n\n", escapeMarkdown(kind))
-			if err := renderTable(&b, Markdown, MoverHeader, moverRows(s.Movers, kind)); err != nil {
+			if err := renderTable(&b, Markdown, MoverHeader, MoverRows(s.Movers, kind)); err != nil {
 				return fmt.Errorf("report: summary movers %s: %w", kind, err)
 			}
 		}
@@ -109,9 +109,9 @@ func moverKinds(rows []MoverRow) []string {
 	return kinds
 }
 
-// moverRows formats one kind's rows. The function name is put in backticks
+// MoverRows formats one kind's rows. The function name is put in backticks
 // so Markdown does not read the "*" of pointer receivers as emphasis.
-func moverRows(rows []MoverRow, kind string) [][]string {
+func MoverRows(rows []MoverRow, kind string) [][]string {
 	var out [][]string
 	for _, r := range rows {
 		if r.Kind != kind {
@@ -139,7 +139,7 @@ func moverRows(rows []MoverRow, kind string) [][]string {
 // WriteMovers prints the top-movers table of one profile kind in the same
 // layout summary.md uses.
 func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
-	cells := moverRows(rows, kind)
+	cells := MoverRows(rows, kind)
 	if f != Markdown {
 		for _, r := range cells {
 			r[0] = strings.Trim(r[0], "`")

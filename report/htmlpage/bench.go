@@ -1,0 +1,130 @@
+package htmlpage
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/perfbench/perfbench/report"
+)
+
+// PageFile is the name of the page written beside summary.md.
+const PageFile = "report.html"
+
+// benchDoc is what the suite page reads of bench's results.json.
+type benchDoc struct {
+	report.Header
+	Settings struct {
+		Preset      string `json:"preset"`
+		Rounds      int    `json:"rounds"`
+		Benchtime   string `json:"benchtime"`
+		ProfileTime string `json:"profile_time"`
+		Out         string `json:"out"`
+	} `json:"settings"`
+	Elapsed  string `json:"elapsed"`
+	Criteria []struct {
+		Opt       string `json:"opt"`
+		Workload  string `json:"workload"`
+		Run       string `json:"run"`
+		Criterion string `json:"criterion"`
+		Target    string `json:"target"`
+		Measured  string `json:"measured"`
+		Verdict   string `json:"verdict"`
+		Reason    string `json:"reason"`
+	} `json:"criteria"`
+	Runs []struct {
+		Run struct {
+			ID  string `json:"id"`
+			Off string `json:"off"`
+			On  string `json:"on"`
+		} `json:"run"`
+		Dir         string              `json:"dir"`
+		Elapsed     string              `json:"elapsed"`
+		Comparisons []report.Comparison `json:"comparisons"`
+	} `json:"runs"`
+}
+
+// suiteOrder ranks verdicts for the headline: the worst one present wins.
+var suiteOrder = []Status{StatusFail, StatusInconclusive, StatusWarn, StatusPass, StatusInfo}
+
+func benchPage(r *Run) (*Page, error) {
+	var d benchDoc
+	if err := r.decode(&d); err != nil {
+		return nil, err
+	}
+	s := d.Settings
+	p := &Page{
+		Title: fmt.Sprintf("perfbench bench: the plan's criteria, %d runs", len(d.Runs)),
+		Meta: metaLines(d.Header, fmt.Sprintf("Settings: preset %s, %d rounds of %s per side, profiles %s per pass; suite took %s",
+			s.Preset, s.Rounds, s.Benchtime, s.ProfileTime, d.Elapsed)),
+	}
+	// Each run's page lies in its directory, named relative to the suite's
+	// own so the pages link wherever the tree is copied.
+	pages := map[string]string{}
+	for _, run := range d.Runs {
+		rel, err := filepath.Rel(s.Out, run.Dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			rel = run.Run.ID
+		}
+		pages[run.Run.ID] = path.Join(filepath.ToSlash(rel), PageFile)
+	}
+
+	counts := map[Status]int{}
+	crit := &Table{Header: []string{"toggle", "workload", "criterion", "target", "measured (median, 95 % CI)", "verdict", "why", "run"}}
+	for _, c := range d.Criteria {
+		st := verdictStatus(c.Verdict)
+		counts[st]++
+		run := Cell{Text: c.Run}
+		if href, ok := pages[c.Run]; ok {
+			run.Href = href
+		}
+		crit.Rows = append(crit.Rows, []Cell{{Text: c.Opt}, {Text: c.Workload}, {Text: c.Criterion}, {Text: c.Target},
+			{Text: c.Measured}, {Text: c.Verdict, Status: st}, {Text: c.Reason}, run})
+	}
+	var parts []string
+	for _, st := range suiteOrder {
+		if counts[st] > 0 {
+			if p.Outcome.Status == "" {
+				p.Outcome.Status = st
+			}
+			parts = append(parts, fmt.Sprintf("%s %d", strings.ToUpper(string(st)), counts[st]))
+		}
+	}
+	p.Outcome.Text = fmt.Sprintf("%d criteria: %s", len(d.Criteria), strings.Join(parts, ", "))
+
+	runs := &Table{Header: []string{"run", "off", "on", "ns/op", "B/op", "time", "page"}}
+	for _, run := range d.Runs {
+		row := []Cell{{Text: run.Run.ID}, {Text: run.Run.Off}, {Text: run.Run.On}}
+		for _, metric := range []string{"ns/op", "B/op"} {
+			row = append(row, runCell(run.Comparisons, metric))
+		}
+		row = append(row, Cell{Text: run.Elapsed}, Cell{Text: "report.html", Href: pages[run.Run.ID]})
+		runs.Rows = append(runs.Rows, row)
+	}
+	p.Sections = append(p.Sections,
+		Section{ID: "criteria", Title: "Criteria", Table: crit,
+			Intro: "One row per criterion of the plan. PASS when the whole 95 % interval meets the target, FAIL when the whole interval misses it, " +
+				"INCONCLUSIVE when it straddles the target or the evidence is insufficient; WARN: another metric of the run significantly worse (it does not fail the suite). " +
+				"Each run's own page has its rounds, ratios and flame graphs."},
+		Section{ID: "runs", Title: "Runs", Table: runs,
+			Intro: "Every run of the suite, off → on with the change, and its page."},
+	)
+	return p, nil
+}
+
+// runCell shows one metric of a run: off → on (delta, change).
+func runCell(cs []report.Comparison, metric string) Cell {
+	for _, c := range cs {
+		if c.Metric.Name != metric {
+			continue
+		}
+		delta := "n/a"
+		if c.DeltaDefined() {
+			delta = fmt.Sprintf("%+.1f%%", c.DeltaPct)
+		}
+		return Cell{Text: fmt.Sprintf("%s → %s (%s, %s)", report.FormatValue(c.Off.Center, metric), report.FormatValue(c.On.Center, metric), delta, c.Change),
+			Status: changeStatus(c.Change)}
+	}
+	return Cell{}
+}

@@ -1,0 +1,264 @@
+package htmlpage
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/report"
+)
+
+// profileDoc is what a profile page reads of a profile run's results.json
+// (also each run directory of a bench suite).
+type profileDoc struct {
+	report.Header
+	Settings struct {
+		Toggle      string `json:"toggle"`
+		Workload    string `json:"workload"`
+		Off         string `json:"off"`
+		On          string `json:"on"`
+		Rounds      int    `json:"rounds"`
+		Benchtime   string `json:"benchtime"`
+		ProfileTime string `json:"profile_time"`
+	} `json:"settings"`
+	Elapsed     string                             `json:"elapsed"`
+	Measurement measurement                        `json:"measurement"`
+	Comparisons []report.Comparison                `json:"comparisons"`
+	TopMovers   map[profiles.Kind][]profiles.Mover `json:"top_movers"`
+}
+
+// measurement is the engine's record of the rounds.
+type measurement struct {
+	Metrics []report.Metric `json:"metrics"`
+	Samples []struct {
+		Side   string             `json:"side"`
+		Index  int                `json:"index"`
+		Ops    int                `json:"ops"`
+		Values map[string]float64 `json:"values"`
+	} `json:"samples"`
+}
+
+// values returns one metric's per-round values of a side, by round index.
+func (m measurement) values(side, metric string) map[int]float64 {
+	out := map[int]float64{}
+	for _, s := range m.Samples {
+		if v, ok := s.Values[metric]; ok && s.Side == side {
+			out[s.Index] = v
+		}
+	}
+	return out
+}
+
+func profilePage(r *Run) (*Page, error) {
+	var d profileDoc
+	if err := r.decode(&d); err != nil {
+		return nil, err
+	}
+	s := d.Settings
+	p := &Page{
+		Title: fmt.Sprintf("perfbench profile: %s off vs on, workload %s", s.Toggle, s.Workload),
+		Meta: metaLines(d.Header, fmt.Sprintf("Settings: off=%s, on=%s, %d rounds per side of %s, profiles %s per pass, run took %s",
+			s.Off, s.On, s.Rounds, s.Benchtime, s.ProfileTime, d.Elapsed)),
+		Outcome: changeCounts(d.Comparisons),
+	}
+	p.Sections = append(p.Sections, comparisonSection(d.Comparisons))
+	charts, err := metricCharts(d.Measurement, d.Comparisons)
+	if err != nil {
+		return nil, err
+	}
+	p.Sections = append(p.Sections, Section{
+		ID: "rounds", Title: "Rounds and paired ratios",
+		Intro: "Left: every measured round of each side as a dot (off ● blue, on ▲ orange, in round order from left to right), " +
+			"the median as a bar and its 95 % confidence interval as a shaded box. Right: the on/off ratio of each round pair " +
+			"(rounds ran interleaved), the median ratio (line) with its 95 % interval (shaded orange), ×1 dashed and the " +
+			"metric's noise band in grey. A change is called only when its whole interval clears the noise band.",
+		Charts: charts,
+	})
+	profSections, err := profileSections(r, d.TopMovers)
+	if err != nil {
+		return nil, err
+	}
+	p.Sections = append(p.Sections, profSections...)
+	return p, nil
+}
+
+// changeCounts summarises the comparison verdicts in one line.
+func changeCounts(cs []report.Comparison) Cell {
+	n := map[report.Change]int{}
+	for _, c := range cs {
+		n[c.Change]++
+	}
+	parts := []string{fmt.Sprintf("%d better", n[report.Better]), fmt.Sprintf("%d worse", n[report.Worse]),
+		fmt.Sprintf("%d no difference", n[report.NoDiff])}
+	if n[report.Unknown] > 0 {
+		parts = append(parts, fmt.Sprintf("%d undecided (?)", n[report.Unknown]))
+	}
+	st := StatusBetter
+	switch {
+	case n[report.Worse] > 0:
+		st = StatusWorse
+	case n[report.Better] == 0:
+		st = StatusSame
+	}
+	return Cell{Text: fmt.Sprintf("%d metrics: %s", len(cs), strings.Join(parts, ", ")), Status: st}
+}
+
+// comparisonSection is the improvement table, with the verdict column
+// marked.
+func comparisonSection(cs []report.Comparison) Section {
+	t := &Table{Header: report.ComparisonHeader}
+	var notes []string
+	for i, row := range report.ComparisonRows(cs) {
+		cells := make([]Cell, len(row))
+		for j, text := range row {
+			cells[j] = Cell{Text: text}
+		}
+		cells[0].Code = true
+		cells[len(cells)-1].Status = changeStatus(cs[i].Change)
+		t.Rows = append(t.Rows, cells)
+		if cs[i].Note != "" {
+			notes = append(notes, cs[i].Metric.Name+": "+cs[i].Note)
+		}
+	}
+	return Section{
+		ID: "improvement", Title: "Improvement", Table: t,
+		Intro: fmt.Sprintf("Median ± 95 %% CI per side; p from the Mann-Whitney U test. ▲ better and ▼ worse are called only when p < %g "+
+			"and the whole interval of the change lies outside the metric's noise band; ≈ is no difference shown, ? too few rounds to tell.", report.Alpha),
+		Notes: notes,
+	}
+}
+
+// metricCharts draws every metric's rounds and paired ratios.
+func metricCharts(m measurement, cs []report.Comparison) ([]Chart, error) {
+	var charts []Chart
+	for _, c := range cs {
+		name := c.Metric.Name
+		offBy, onBy := m.values("off", name), m.values("on", name)
+		in := roundsInput{metric: name, unit: name, offSum: c.Off, onSum: c.On, noise: c.Metric.Noise, better: c.Metric.Better}
+		for i := 0; i < len(m.Samples); i++ {
+			off, okOff := offBy[i]
+			on, okOn := onBy[i]
+			if okOff {
+				in.off = append(in.off, off)
+			}
+			if okOn {
+				in.on = append(in.on, on)
+			}
+			if okOff && okOn && off != 0 {
+				in.ratios = append(in.ratios, on/off)
+			}
+		}
+		// The median of the ratios and its CI from order statistics: the
+		// same as exponentiating those of the log ratios, since the log is
+		// monotonic.
+		in.ratio = report.Summarize(in.ratios)
+		svg, err := roundsChart(in)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", name, err)
+		}
+		caption := fmt.Sprintf("%s → %s, %s", report.FormatSummary(c.Off, name), report.FormatSummary(c.On, name), c.Change)
+		if len(in.ratios) > 0 {
+			caption += fmt.Sprintf("; median ratio ×%.3g", in.ratio.Center)
+			if in.ratio.HasCI {
+				caption += fmt.Sprintf(" [%.3g, %.3g]", in.ratio.Lo, in.ratio.Hi)
+			}
+		} else {
+			caption += "; no ratio (off is 0)"
+		}
+		charts = append(charts, Chart{Title: name, SVG: svg, Caption: caption})
+	}
+	return charts, nil
+}
+
+// profileSections give, per profile kind, pprof's flame graph of the diff
+// (off as base, on as new) and the top movers.
+func profileSections(r *Run, movers map[profiles.Kind][]profiles.Mover) ([]Section, error) {
+	var out []Section
+	var cmds []string
+	for _, k := range profiles.Kinds() {
+		off, err := r.Profile(k, profiles.SideOff)
+		if err != nil {
+			return nil, err
+		}
+		on, err := r.Profile(k, profiles.SideOn)
+		if err != nil {
+			return nil, err
+		}
+		if off == nil && on == nil && movers[k] == nil {
+			continue
+		}
+		sec := Section{ID: "profile-" + string(k), Title: fmt.Sprintf("%s profile: on against off", k)}
+		if off != nil && on != nil {
+			doc, err := FlameGraph(off, on)
+			if err != nil {
+				return nil, fmt.Errorf("%s profile: %w", k, err)
+			}
+			sec.Flames = []Flame{{Title: fmt.Sprintf("pprof flame graph of the %s diff: base off, new on (red grew, green shrank; click to zoom)", k), Doc: inline(doc)}}
+		} else {
+			sec.Notes = append(sec.Notes, "the profiles of this kind are not in the run directory: no flame graph")
+		}
+		sec.Table = moverTable(k, movers[k])
+		out = append(out, sec)
+		cmds = append(cmds, fmt.Sprintf("go tool pprof -http=: -diff_base %s %s",
+			filepath.Join(r.Dir, profiles.FileName(k, profiles.SideOff)), filepath.Join(r.Dir, profiles.FileName(k, profiles.SideOn))))
+	}
+	if len(cmds) > 0 {
+		out = append(out, Section{ID: "dig", Title: "Dig further", Intro: "The same diffs in pprof's full web UI:", Notes: cmds})
+	}
+	return out, nil
+}
+
+// moverTable lists the functions whose flat cost moved most.
+func moverTable(k profiles.Kind, ms []profiles.Mover) *Table {
+	rows := make([]report.MoverRow, len(ms))
+	for i, m := range ms {
+		rows[i] = report.MoverRow{Kind: string(k), Function: m.Function, Unit: shortUnit(m.Unit),
+			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta)}
+	}
+	t := &Table{Header: append([]string{}, report.MoverHeader...)}
+	t.Header[0] = "top movers (flat)"
+	for i, row := range report.MoverRows(rows, string(k)) {
+		cells := make([]Cell, len(row))
+		for j, text := range row {
+			cells[j] = Cell{Text: text}
+		}
+		cells[0] = Cell{Text: strings.Trim(row[0], "`"), Code: true}
+		if d := ms[i].Delta; d < 0 {
+			cells[3].Status = StatusBetter
+		} else if d > 0 {
+			cells[3].Status = StatusWorse
+		}
+		t.Rows = append(t.Rows, cells)
+	}
+	if len(t.Rows) == 0 {
+		t.Rows = append(t.Rows, []Cell{{Text: "(no function moved)"}, {}, {}, {}, {}})
+	}
+	return t
+}
+
+// shortUnit is the unit report.FormatValue scales for a pprof sample unit.
+func shortUnit(u string) string {
+	switch u {
+	case "nanoseconds":
+		return "ns"
+	case "bytes":
+		return "B"
+	}
+	return ""
+}
+
+// inlineStyle hides the parts of pprof's page that lead to its server's
+// other views (which a saved page does not have) and keeps browser history
+// untouched, since a sandboxed frame may not rewrite its address.
+const inlineStyle = `<style>.header .title,#view,#sample,#refine,#config,#download,.help,#action-menu{display:none!important}</style>` +
+	`<script>try{history.pushState=function(){};history.replaceState=function(){}}catch(e){}</script>`
+
+// inline prepares pprof's page to live in a frame of the report.
+func inline(doc []byte) string {
+	s := string(doc)
+	if i := strings.Index(s, "</head>"); i >= 0 {
+		return s[:i] + inlineStyle + s[i:]
+	}
+	return inlineStyle + s
+}
