@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,10 +16,15 @@ import (
 	"github.com/perfbench/perfbench/report"
 )
 
-// ErrBadInput is wrapped by every error about the path or the file given
+// BadInputError is every error about the path, file or format given
 // (missing, not a results.json, a kind no renderer knows), so a command can
 // report it as bad input rather than as a failure.
-var ErrBadInput = errors.New("bad input")
+type BadInputError struct{ Err error }
+
+func (e *BadInputError) Error() string { return e.Err.Error() }
+func (e *BadInputError) Unwrap() error { return e.Err }
+
+func badInput(format string, a ...any) error { return &BadInputError{fmt.Errorf(format, a...)} }
 
 // ResultsFile is the name of the document every run directory holds.
 const ResultsFile = "results.json"
@@ -26,7 +32,8 @@ const ResultsFile = "results.json"
 // Run is one saved run: its results.json and where its other files are.
 type Run struct {
 	Dir    string // the run directory
-	Raw    []byte // results.json as written
+	file   string // results.json, as named
+	Raw    []byte // its content
 	Header report.Header
 	keys   map[string]json.RawMessage
 	// Profile reads the run's profiles. Open reads them from the run
@@ -42,19 +49,23 @@ type ProfileSource func(kind profiles.Kind, side profiles.Side) (*profile.Profil
 func Open(path string) (*Run, error) {
 	file := path
 	if st, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w (want a run directory or its %s)", ErrBadInput, path, errors.Unwrap(err), ResultsFile)
+		return nil, badInput("%s: %w (want a run directory or its %s)", path, errors.Unwrap(err), ResultsFile)
 	} else if st.IsDir() {
 		file = filepath.Join(path, ResultsFile)
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s holds no %s: want the directory of a run written by perfbench profile, bench or load", ErrBadInput, path, ResultsFile)
+		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench or load", path, ResultsFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
 	}
 	dir := filepath.Dir(file)
-	return NewRun(dir, b, DirProfiles(dir))
+	r, err := newRun(file, b, DirProfiles(dir))
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // DirProfiles reads a run's profiles from dir by their contract names;
@@ -71,12 +82,16 @@ func DirProfiles(dir string) ProfileSource {
 
 // NewRun wraps a results.json already in memory; profiles may be nil.
 func NewRun(dir string, results []byte, load ProfileSource) (*Run, error) {
-	r := &Run{Dir: dir, Raw: results, Profile: load}
+	return newRun(filepath.Join(dir, ResultsFile), results, load)
+}
+
+func newRun(file string, results []byte, load ProfileSource) (*Run, error) {
+	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, Profile: load}
 	if err := json.Unmarshal(results, &r.keys); err != nil {
-		return nil, fmt.Errorf("%w: %s: not a perfbench results.json: %w", ErrBadInput, filepath.Join(dir, ResultsFile), err)
+		return nil, badInput("%s: not a perfbench results.json: %w", file, err)
 	}
 	if err := json.Unmarshal(results, &r.Header); err != nil || r.Header.Tool != "perfbench" {
-		return nil, fmt.Errorf("%w: %s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", ErrBadInput, filepath.Join(dir, ResultsFile))
+		return nil, badInput("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
 	}
 	if r.Profile == nil {
 		r.Profile = func(profiles.Kind, profiles.Side) (*profile.Profile, error) { return nil, nil }
@@ -97,7 +112,7 @@ func (r *Run) has(keys ...string) bool {
 // decode reads results.json into v, naming the file on error.
 func (r *Run) decode(v any) error {
 	if err := json.Unmarshal(r.Raw, v); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBadInput, filepath.Join(r.Dir, ResultsFile), err)
+		return badInput("%s: %w", r.file, err)
 	}
 	return nil
 }
@@ -141,8 +156,8 @@ func (r *Run) Page() (*Page, error) {
 			return p, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s: a run of command %q that no renderer knows (valid kinds: %s)",
-		ErrBadInput, filepath.Join(r.Dir, ResultsFile), r.Header.Command, strings.Join(Kinds(), ", "))
+	return nil, badInput("%s: a run of command %q that no renderer knows (valid kinds: %s)",
+		r.file, r.Header.Command, strings.Join(Kinds(), ", "))
 }
 
 // metaLines are the lines every page shows under its title.
@@ -157,4 +172,32 @@ func metaLines(h report.Header, more ...string) []string {
 		lines = append(lines, fmt.Sprintf("Written %s by %s (results.json schema %d)", h.Created.UTC().Format("2006-01-02 15:04:05 UTC"), cmd, h.SchemaVersion))
 	}
 	return lines
+}
+
+// Formats are the renderings Write knows: the page, or its tables as
+// Markdown or text, or the results.json itself.
+var Formats = []string{"html", "markdown", "text", "json"}
+
+// Write renders the run in one of Formats to w. JSON is the run's
+// results.json as written. Nothing reaches w unless rendering succeeds.
+func (r *Run) Write(w io.Writer, format string) error {
+	if format == "json" {
+		_, err := w.Write(r.Raw)
+		return err
+	}
+	var f report.Format
+	if format != "html" {
+		var err error
+		if f, err = report.ParseFormat(format); err != nil || f == report.JSON {
+			return badInput("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
+		}
+	}
+	p, err := r.Page()
+	if err != nil {
+		return err
+	}
+	if format == "html" {
+		return p.Render(w)
+	}
+	return p.WriteText(w, f)
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/report/htmlpage"
+)
+
+func reportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "report",
+		Usage: "re-render a saved run (profile, bench suite, load) as one self-contained HTML page, Markdown, text or JSON",
+		UsageText: "perfbench report PATH [--format html|markdown|text|json] [-o FILE]\n\n" +
+			"Examples:\n" +
+			"   perfbench report profiles/zerocopy/mixed -o zerocopy.html\n" +
+			"   perfbench report profiles/bench/results.json --format markdown",
+		Description: "PATH is a run directory or its results.json; nothing is rerun. The HTML page is one file with everything inline " +
+			"(verdict table, charts of every round and paired ratio, latency percentiles, pprof's flame graph of each profile diff): " +
+			"it opens from disk and fetches nothing. Kinds of run: " + strings.Join(htmlpage.Kinds(), ", ") + ".",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "html", Usage: "output format: " + strings.Join(htmlpage.Formats, ", ")},
+			&cli.StringFlag{Name: "o", Usage: "write to FILE (atomically) instead of stdout"},
+		},
+		Action: runReportCmd,
+	}
+}
+
+func runReportCmd(c *cli.Context) error {
+	format, out, args := c.String("format"), c.String("o"), c.Args().Slice()
+	if len(args) > 1 { // flags typed after PATH: urfave/cli stops parsing at PATH
+		fs := flag.NewFlagSet("report", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.StringVar(&format, "format", format, "")
+		fs.StringVar(&out, "o", out, "")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usagef("report: %v", err)
+		}
+		args = append(args[:1], fs.Args()...)
+	}
+	if len(args) != 1 {
+		return usagef("report needs one PATH (a run directory or its results.json), got %d: %q", len(args), args)
+	}
+	run, err := htmlpage.Open(args[0])
+	if err == nil && out != "" {
+		err = atomicfile.Write(out, func(w io.Writer) error { return run.Write(w, format) })
+	} else if err == nil {
+		err = run.Write(c.App.Writer, format)
+	}
+	var bad *htmlpage.BadInputError
+	if errors.As(err, &bad) {
+		return usageError{err}
+	}
+	if err == nil && out != "" {
+		fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %s\n", out)
+	}
+	return err
+}
