@@ -166,8 +166,15 @@ func (p *Page) WriteText(w io.Writer, f report.Format) error {
 				return fmt.Errorf("%s table %q: %w", p.Kind, s.Title, err)
 			}
 		}
+		if len(s.Notes) > 0 && s.Table != nil {
+			b.WriteString("\n")
+		}
 		for _, n := range s.Notes {
-			fmt.Fprintf(&b, "%s\n", n)
+			if f == report.Markdown {
+				fmt.Fprintf(&b, "- %s\n", n)
+			} else {
+				fmt.Fprintf(&b, "  %s\n", n)
+			}
 		}
 	}
 	_, err := w.Write(b.Bytes())

@@ -104,6 +104,18 @@ func changeCounts(cs []report.Comparison) Cell {
 	return Cell{Text: fmt.Sprintf("%d metrics: %s", len(cs), strings.Join(parts, ", ")), Status: st}
 }
 
+// changeWord spells "~" and "?" out, since their status already shows a
+// symbol.
+func changeWord(c report.Change) string {
+	switch c {
+	case report.NoDiff:
+		return "no difference"
+	case report.Unknown:
+		return "undecided"
+	}
+	return string(c)
+}
+
 // comparisonSection is the improvement table, with the verdict column
 // marked.
 func comparisonSection(cs []report.Comparison) Section {
@@ -115,7 +127,7 @@ func comparisonSection(cs []report.Comparison) Section {
 			cells[j] = Cell{Text: text}
 		}
 		cells[0].Code = true
-		cells[len(cells)-1].Status = changeStatus(cs[i].Change)
+		cells[len(cells)-1] = Cell{Text: changeWord(cs[i].Change), Status: changeStatus(cs[i].Change)}
 		t.Rows = append(t.Rows, cells)
 		if cs[i].Note != "" {
 			notes = append(notes, cs[i].Metric.Name+": "+cs[i].Note)
@@ -124,7 +136,7 @@ func comparisonSection(cs []report.Comparison) Section {
 	return Section{
 		ID: "improvement", Title: "Improvement", Table: t,
 		Intro: fmt.Sprintf("Median ± 95 %% CI per side; p from the Mann-Whitney U test. ▲ better and ▼ worse are called only when p < %g "+
-			"and the whole interval of the change lies outside the metric's noise band; ≈ is no difference shown, ? too few rounds to tell.", report.Alpha),
+			"and the whole interval of the change lies outside the metric's noise band; ≈ no difference shown; ? undecided (too few rounds to tell).", report.Alpha),
 		Notes: notes,
 	}
 }
