@@ -29,9 +29,16 @@ type benchDoc struct {
 		Run       string `json:"run"`
 		Criterion string `json:"criterion"`
 		Target    string `json:"target"`
-		Measured  string `json:"measured"`
-		Verdict   string `json:"verdict"`
-		Reason    string `json:"reason"`
+		Kind      string `json:"kind"`
+		// TargetValue, Value, Lo and Hi are in the criterion's own terms
+		// (suite.Verdict): a change in %, a factor, or a value.
+		TargetValue float64 `json:"target_value"`
+		Value       float64 `json:"value"`
+		Lo          float64 `json:"lo"`
+		Hi          float64 `json:"hi"`
+		Measured    string  `json:"measured"`
+		Verdict     string  `json:"verdict"`
+		Reason      string  `json:"reason"`
 	} `json:"criteria"`
 	Runs []struct {
 		Run struct {
@@ -102,8 +109,12 @@ func benchPage(r *Run) (*Page, error) {
 		row = append(row, Cell{Text: run.Elapsed}, Cell{Text: "report.html", Href: pages[run.Run.ID]})
 		runs.Rows = append(runs.Rows, row)
 	}
+	charts, err := criteriaCharts(d)
+	if err != nil {
+		return nil, err
+	}
 	p.Sections = append(p.Sections,
-		Section{ID: "criteria", Title: "Criteria", Table: crit,
+		Section{ID: "criteria", Title: "Criteria", Table: crit, Charts: charts,
 			Intro: "One row per criterion of the plan. PASS when the whole 95 % interval meets the target, FAIL when the whole interval misses it, " +
 				"INCONCLUSIVE when it straddles the target or the evidence is insufficient; WARN: another metric of the run significantly worse (it does not fail the suite). " +
 				"Each run's own page has its rounds, ratios and flame graphs."},
@@ -127,4 +138,41 @@ func runCell(cs []report.Comparison, metric string) Cell {
 			Status: changeStatus(c.Change)}
 	}
 	return Cell{}
+}
+
+// criteriaCharts draw the relative criteria as forest plots, one per kind
+// since each has its own scale: reductions as the change of the median
+// (target −X %), speedups as the factor (target F×), not-worse as the
+// change towards worse (target +M %). Absolute targets (at most, at least)
+// are in each metric's own unit and stay in the table.
+func criteriaCharts(d benchDoc) ([]Chart, error) {
+	kinds := []struct {
+		kind, title, axis string
+		target            func(float64) float64
+	}{
+		{"reduction", "Reductions", "change of the median, % (target: at or below the red mark)", func(v float64) float64 { return -v }},
+		{"speedup", "Speedups", "improvement factor, × (target: at or above the red mark)", func(v float64) float64 { return v }},
+		{"not-worse", "Not worse", "change towards worse, % (target: at or below the red mark)", func(v float64) float64 { return v }},
+	}
+	var charts []Chart
+	for _, k := range kinds {
+		var rows []interval
+		for _, c := range d.Criteria {
+			if c.Kind != k.kind {
+				continue
+			}
+			rows = append(rows, interval{label: c.Run + ": " + c.Criterion, value: c.Value, lo: c.Lo, hi: c.Hi,
+				target: k.target(c.TargetValue), status: verdictStatus(c.Verdict)})
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		svg, err := intervalChart(k.axis, rows)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", k.kind, err)
+		}
+		charts = append(charts, Chart{Title: k.title, SVG: svg, Wide: true,
+			Caption: "each criterion's median with its conservative 95 % interval (dot: green PASS, red FAIL, grey otherwise); the red × is the target"})
+	}
+	return charts, nil
 }

@@ -320,8 +320,8 @@ type target struct {
 
 // percentileChart draws latency percentiles p50..p99.99 of each curve,
 // overlaid, with the targets marked.
-func percentileChart(title string, curves []quantileCurve, targets []target) (template.HTML, error) {
-	p := newPlot(title)
+func percentileChart(curves []quantileCurve, targets []target) (template.HTML, error) {
+	p := newPlot("")
 	p.X.Scale = plot.LogScale{}
 	p.X.Min, p.X.Max = pctFrom, pctTo
 	p.X.Label.Text = "percentile"
@@ -378,7 +378,7 @@ func percentileChart(title string, curves []quantileCurve, targets []target) (te
 		if err != nil {
 			return "", err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: targetColor, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+		sc.GlyphStyle = draw.GlyphStyle{Color: targetColor, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
 		p.Add(sc)
 		p.Legend.Add("target (must be below)", sc)
 	}
@@ -393,12 +393,20 @@ type timeSeries struct {
 }
 
 // timeChart draws values over time, one line per side.
-func timeChart(title, unit string, all []timeSeries) (template.HTML, error) {
-	p := newPlot(title)
+func timeChart(unit string, all []timeSeries) (template.HTML, error) {
+	p := newPlot("")
 	p.X.Label.Text = "time since start"
 	p.X.Tick.Marker = unitTicks("s")
 	p.Y.Tick.Marker = unitTicks(unit)
 	p.Y.Min = 0
+	top := 0.0
+	for _, ts := range all {
+		for _, y := range ts.y {
+			top = math.Max(top, finite(y))
+		}
+	}
+	// Room above the lines for the legend.
+	p.Y.Max = top * 1.25
 	for _, ts := range all {
 		pts := make(plotter.XYs, len(ts.x))
 		for i := range ts.x {
@@ -413,4 +421,62 @@ func timeChart(title, unit string, all []timeSeries) (template.HTML, error) {
 		p.Legend.Add(ts.s.label, l)
 	}
 	return svg(vg.Points(520), vg.Points(220), p)
+}
+
+// interval is one criterion's measured value with its 95 % bounds and
+// the target it is judged against.
+type interval struct {
+	label         string
+	value, lo, hi float64
+	target        float64
+	status        Status
+}
+
+// intervalChart draws intervals one row each, target marked: a forest
+// plot, so a reader sees at once which ones clear their target and by how
+// much, and which straddle it.
+func intervalChart(axis string, rows []interval) (template.HTML, error) {
+	p := newPlot("")
+	p.X.Label.Text = axis
+	names := make([]string, len(rows))
+	var pts, tgt plotter.XYs
+	errs := make(plotter.XErrors, 0, len(rows))
+	for i, r := range rows {
+		y := float64(len(rows) - 1 - i) // first row on top
+		names[len(rows)-1-i] = r.label
+		pts = append(pts, plotter.XY{X: finite(r.value), Y: y})
+		errs = append(errs, struct{ Low, High float64 }{Low: finite(r.value) - finite(r.lo), High: finite(r.hi) - finite(r.value)})
+		tgt = append(tgt, plotter.XY{X: r.target, Y: y})
+	}
+	p.NominalY(names...)
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		return "", err
+	}
+	sc.GlyphStyleFunc = func(i int) draw.GlyphStyle {
+		c := neutral
+		switch rows[i].status {
+		case StatusPass:
+			c = color.RGBA{R: 0x17, G: 0x65, B: 0x2a, A: 0xff}
+		case StatusFail:
+			c = targetColor
+		}
+		return draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+	}
+	bars := &plotter.XErrorBars{XYs: pts, XErrors: errs, LineStyle: draw.LineStyle{Color: neutral, Width: vg.Points(1.2)}, CapWidth: vg.Points(6)}
+	ts, err := plotter.NewScatter(tgt)
+	if err != nil {
+		return "", err
+	}
+	ts.GlyphStyle = draw.GlyphStyle{Color: targetColor, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
+	p.Add(bars, sc, ts)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, r := range rows {
+		lo = math.Min(lo, math.Min(finite(r.lo), r.target))
+		hi = math.Max(hi, math.Max(finite(r.hi), r.target))
+	}
+	pad := (hi - lo) * 0.05
+	p.X.Min, p.X.Max = lo-pad, hi+pad
+	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4
+	return svg(vg.Points(860), vg.Points(float64(46+20*len(rows))), p)
 }

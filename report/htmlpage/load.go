@@ -2,7 +2,6 @@ package htmlpage
 
 import (
 	"fmt"
-	"html/template"
 	"strconv"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -182,7 +181,7 @@ func loadCharts(d loadDoc) ([]Chart, error) {
 		if h.targets {
 			ts = targets
 		}
-		svg, err := percentileChart(h.title, curves, ts)
+		svg, err := percentileChart(curves, ts)
 		if err != nil {
 			return nil, fmt.Errorf("chart %s: %w", h.title, err)
 		}
@@ -200,11 +199,11 @@ func loadCharts(d loadDoc) ([]Chart, error) {
 		}
 	}
 	if len(heap) > 0 {
-		svg, err := timeChart("live heap over time", "B", heap)
+		svg, err := timeChart("B", heap)
 		if err != nil {
 			return nil, fmt.Errorf("chart heap: %w", err)
 		}
-		charts = append(charts, Chart{Title: "live heap over time", SVG: template.HTML(svg),
+		charts = append(charts, Chart{Title: "live heap over time", SVG: svg,
 			Caption: "bytes the last GC found reachable (/gc/heap/live:bytes); it moves only when a GC completes"})
 	}
 	return charts, nil

@@ -54,6 +54,7 @@ type Chart struct {
 	Title   string
 	SVG     template.HTML // from chart rendering only, never from input
 	Caption string
+	Wide    bool // takes the page's whole width
 }
 
 // Flame is one flame-graph document, shown in a sandboxed frame.
