@@ -83,8 +83,8 @@ func TestProfileWritesTheContract(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 15 {
-		t.Errorf("%d files in %s, want 12 profiles + results.json, bench.txt, summary.md", len(entries), dir)
+	if want := 3*len(profiles.Kinds()) + 3; len(entries) != want {
+		t.Errorf("%d files in %s, want %d: %d profiles + results.json, bench.txt, summary.md", len(entries), dir, want, want-3)
 	}
 
 	var res struct {
@@ -120,7 +120,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 			t.Errorf("sample %d: side %s ops %d ns/op %v; want alternating sides, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
 	}
-	if len(res.Comparisons) == 0 || len(res.TopMovers) != 4 {
+	if len(res.Comparisons) == 0 || len(res.TopMovers) != len(profiles.Kinds()) {
 		t.Errorf("%d comparisons, top movers for %d kinds", len(res.Comparisons), len(res.TopMovers))
 	}
 

@@ -42,6 +42,11 @@ func synthetic(k Kind, values map[string]int64) *profile.Profile {
 	case Heap, Allocs:
 		p.SampleType, p.PeriodType, p.Period = st(memoryTypes), st(memoryPeriod)[0], 512*1024
 		p.DefaultSampleType = defaultSampleType(k)
+	case Block, Mutex:
+		p.SampleType, p.PeriodType, p.Period = st(contentionTypes), st(contentionPeriod)[0], 1
+		if k == Mutex {
+			p.Comments = []string{mutexComment + " profile"}
+		}
 	}
 	m := &profile.Mapping{ID: 1, File: "/bin/app", HasFunctions: true}
 	p.Mapping = []*profile.Mapping{m}

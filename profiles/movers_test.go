@@ -35,10 +35,17 @@ func TestKindOf(t *testing.T) {
 	if _, err := KindOf(p); err == nil {
 		t.Error("cpu samples with wallclock period: want error")
 	}
+	// A contention profile from elsewhere (the runtime writes block and
+	// mutex profiles alike) is taken for a block profile.
+	p = synthetic(Mutex, map[string]int64{"main.a": 1})
+	p.Comments = nil
+	if got, err := KindOf(p); err != nil || got != Block {
+		t.Errorf("unmarked contention profile: KindOf = %q, %v; want block", got, err)
+	}
 	p = synthetic(CPU, map[string]int64{"main.a": 1})
-	p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
-	if _, err := KindOf(p); err == nil || !strings.Contains(err.Error(), "contentions/count") {
-		t.Errorf("mutex profile: err = %v, want one naming its sample types", err)
+	p.SampleType = []*profile.ValueType{{Type: "goroutine", Unit: "count"}}
+	if _, err := KindOf(p); err == nil || !strings.Contains(err.Error(), "goroutine/count") {
+		t.Errorf("goroutine profile: err = %v, want one naming its sample types", err)
 	}
 }
 
@@ -204,6 +211,11 @@ func TestTopMoversMatchGoToolPprof(t *testing.T) {
 		// Wall time sits in runtime.gopark, not in the sleepers: the longer
 		// pass moves it.
 		{Wall, func() { sleepAlpha(40 * time.Millisecond) }, func() { sleepBeta(120 * time.Millisecond) }, "ns",
+			"", ""},
+		// Waits, too, are charged to the runtime frames that park.
+		{Block, func() { waitAlpha(20 * time.Millisecond) }, func() { waitBeta(60 * time.Millisecond) }, "ns",
+			"", ""},
+		{Mutex, func() { contendAlpha(20 * time.Millisecond) }, func() { contendAlpha(60 * time.Millisecond) }, "ns",
 			"", ""},
 	}
 	for _, tt := range tests {
