@@ -15,6 +15,7 @@ import (
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -130,7 +131,7 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 			"on.Lo/off.Hi ≥ F (and p < 0.05); at-most/at-least use the on side's CI. \"All on at least as good as the best single " +
 			"toggle\" is checked against every single toggle on mixed: ns/op of all-on at most the noise band (3 %) worse than each. " +
 			"Other metrics of a run that got significantly worse show as WARN.\n\n" +
-			"Exit 3 when a criterion FAILs (with --strict also when one is INCONCLUSIVE). Writes DIR/results.json, DIR/summary.md, " +
+			"Exit 3 when a criterion FAILs (with --strict also when one is INCONCLUSIVE). Writes DIR/results.json, DIR/report.html, DIR/summary.md, " +
 			"DIR/bench.txt and, per run, DIR/OPT/WORKLOAD/ as `profile` does.",
 		Flags:        flags,
 		OnUsageError: usageOnError,
@@ -307,7 +308,14 @@ func (o *benchOutcome) write() ([]string, error) {
 	if err := report.WriteJSON(&js, o.results(true)); err != nil {
 		return nil, fmt.Errorf("encode results.json: %w", err)
 	}
+	page, err := htmlpage.RenderNew(o.root, js.Bytes(), nil)
+	if err != nil {
+		return nil, err
+	}
 	if err := atomicfile.WriteBytes(filepath.Join(o.root, "results.json"), js.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(o.root, htmlpage.PageFile), page); err != nil {
 		return nil, err
 	}
 	if err := atomicfile.Write(filepath.Join(o.root, "summary.md"), o.writeMarkdown); err != nil {
@@ -316,7 +324,7 @@ func (o *benchOutcome) write() ([]string, error) {
 	if err := atomicfile.Write(filepath.Join(o.root, "bench.txt"), o.writeBench); err != nil {
 		return nil, err
 	}
-	return []string{"results.json", "summary.md", "bench.txt"}, nil
+	return []string{"results.json", htmlpage.PageFile, "summary.md", "bench.txt"}, nil
 }
 
 // writeBench writes every round of every run; config keys opt, workload
@@ -397,6 +405,7 @@ var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "prof
 func (o *benchOutcome) writeMarkdown(w io.Writer) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## perfbench bench: the plan's criteria\n\n**Environment:** %s\n\n**Settings:** %s\n\n", o.env, o.settingsLine())
+	fmt.Fprintf(&b, "**Criteria charts, with each run's rounds and flame graphs:** [%s](%s), one self-contained page per run\n\n", htmlpage.PageFile, htmlpage.PageFile)
 	b.WriteString("### Criteria\n\n")
 	if err := report.WriteTable(&b, report.Markdown, suite.Header, o.tableRows()); err != nil {
 		return err
@@ -405,7 +414,7 @@ func (o *benchOutcome) writeMarkdown(w io.Writer) error {
 	if err := report.WriteTable(&b, report.Markdown, benchRunHeader, o.runRows()); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\nEach run's directory holds its profiles, results.json and summary.md, e.g.\n\n```sh\n"+
+	fmt.Fprintf(&b, "\nEach run's directory holds its profiles, results.json, summary.md and report.html, e.g.\n\n```sh\n"+
 		"go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n```\n",
 		filepath.Join(o.runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(o.runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(o.root, "bench.txt"))
 	_, err := w.Write(b.Bytes())
@@ -424,7 +433,7 @@ func (o *benchOutcome) print(w io.Writer, f report.Format) error {
 	if err := report.WriteTable(&b, report.Text, suite.Header, o.tableRows()); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
+	fmt.Fprintf(&b, "\n%s\n%s\n\nFiles: %s/{results.json,report.html,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
 		o.countsLine(), benchRules, o.root, o.root)
 	_, err := w.Write(b.Bytes())
 	return err

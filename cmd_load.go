@@ -15,6 +15,7 @@ import (
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 )
@@ -40,7 +41,7 @@ func loadCommand() *cli.Command {
 			"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
 			"Optimizations: by default every one is OFF. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, " +
 			"and shows both side by side.\n\n" +
-			"Writes results.json (histograms included), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/).",
+			"Writes results.json (histograms included), report.html (percentile plots, schedule lag, heap over time), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "burst, sustained or mixed (required)"},
 			&cli.StringFlag{Name: "rate", Usage: "operations per second before --multiplier, e.g. 1000, 1000/s, 100k/s (sustained, mixed; default 1000)"},
@@ -198,19 +199,28 @@ func runLoad(ctx context.Context, progress io.Writer, o loadOptions) (*load.Repo
 	return rep, nil
 }
 
-// writeLoadFiles writes results.json, summary.md and one .hgrm per side,
-// each atomically.
+// writeLoadFiles writes results.json, report.html, summary.md and one
+// .hgrm per side, each atomically; the page is rendered first, so that a
+// failure leaves no file.
 func writeLoadFiles(rep *load.Report) error {
 	var files []string
 	for _, s := range rep.Sides {
 		files = append(files, "response."+s.Label+".hgrm")
 	}
-	rep.Files = append([]string{"results.json", "summary.md"}, files...)
+	rep.Files = append([]string{"results.json", "summary.md", htmlpage.PageFile}, files...)
+	rep.Page = htmlpage.PageFile
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
+	page, err := htmlpage.RenderNew(rep.Dir, js, nil)
+	if err != nil {
+		return err
+	}
 	if err := atomicfile.WriteBytes(filepath.Join(rep.Dir, "results.json"), js); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(rep.Dir, htmlpage.PageFile), page); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(filepath.Join(rep.Dir, "summary.md"), rep.WriteMarkdown); err != nil {

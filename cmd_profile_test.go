@@ -83,8 +83,16 @@ func TestProfileWritesTheContract(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(dir)
-	if want := 3*len(profiles.Kinds()) + 3; len(entries) != want {
-		t.Errorf("%d files in %s, want %d: %d profiles + results.json, bench.txt, summary.md", len(entries), dir, want, want-3)
+	if want := 3*len(profiles.Kinds()) + 4; len(entries) != want {
+		t.Errorf("%d files in %s, want %d: %d profiles + results.json, bench.txt, summary.md, report.html", len(entries), dir, want, want-4)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil || !bytes.Contains(summary, []byte("](report.html)")) {
+		t.Errorf("summary.md does not link report.html (%v)", err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil || !bytes.Contains(page, []byte(`id="profile-mutex"`)) || !bytes.Contains(page, []byte(`class="flamegraph"`)) {
+		t.Errorf("report.html lacks the mutex profile's section or the flame graphs (%v)", err)
 	}
 
 	var res struct {

@@ -7,10 +7,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiles"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
 // resultsFile is the layout of results.json. Bump report.SchemaVersion on
@@ -60,7 +63,7 @@ func (o *profileOutcome) fileNames() []string {
 			}
 		}
 	}
-	return append(files, "results.json", "bench.txt", "summary.md")
+	return append(files, "results.json", "bench.txt", "summary.md", htmlpage.PageFile)
 }
 
 // write saves every file of the run, each atomically.
@@ -76,14 +79,25 @@ func (o *profileOutcome) write() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The page is rendered before anything is written: if it fails, no
+	// file of the run is.
+	page, err := htmlpage.RenderNew(dir, js, func(k profiles.Kind, s profiles.Side) (*profile.Profile, error) { return o.sets[s][k], nil })
+	if err != nil {
+		return nil, err
+	}
 	if err := atomicfile.WriteBytes(filepath.Join(dir, "results.json"), js); err != nil {
 		return nil, err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, "bench.txt"), o.writeBench); err != nil {
 		return nil, err
 	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, htmlpage.PageFile), page); err != nil {
+		return nil, err
+	}
 	if err := atomicfile.Write(filepath.Join(dir, "summary.md"), func(w io.Writer) error {
-		return report.WriteSummaryMarkdown(w, o.summary())
+		s := o.summary()
+		s.Page = htmlpage.PageFile
+		return report.WriteSummaryMarkdown(w, s)
 	}); err != nil {
 		return nil, err
 	}

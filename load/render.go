@@ -31,6 +31,8 @@ type Report struct {
 	Dir     string
 	Files   []string
 	Sides   []Side
+	// Page names the HTML page written beside summary.md, if any.
+	Page string
 }
 
 // Missed lists every missed target as "target (side): value".
@@ -350,6 +352,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "**Blend:** %s\n\n", BlendDoc)
 	}
 	fmt.Fprintf(&b, "**Outcome:** %s\n\n", rep.outcome())
+	if rep.Page != "" {
+		fmt.Fprintf(&b, "**Percentile plots, schedule lag and heap over time:** [%s](%s), one self-contained page\n\n", rep.Page, rep.Page)
+	}
 	b.WriteString("### Verdicts\n\n")
 	if err := report.WriteTable(&b, report.Markdown, rep.verdictHeader(), rep.verdictRows()); err != nil {
 		return err

@@ -25,6 +25,8 @@ type MarkdownSummary struct {
 	// PprofCommands are shell commands that open the profiles, e.g.
 	// "go tool pprof -top -diff_base profiles/x/y/cpu.off.pb.gz profiles/x/y/cpu.on.pb.gz".
 	PprofCommands []string
+	// Page names the HTML page written beside summary.md, if any.
+	Page string
 }
 
 // Section is a titled table in the same style as all others.
@@ -58,6 +60,9 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	fmt.Fprintf(&b, "**Environment:** %s\n\n", escapeMarkdown(s.Env.String()))
 	if len(s.Settings) > 0 {
 		fmt.Fprintf(&b, "**Settings:** %s\n\n", escapeMarkdown(strings.Join(s.Settings, ", ")))
+	}
+	if s.Page != "" {
+		fmt.Fprintf(&b, "**Charts and flame graphs:** [%s](%s), one self-contained page\n\n", s.Page, s.Page)
 	}
 
 	b.WriteString("### Results\n\n")

@@ -1,6 +1,7 @@
 package htmlpage
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,4 +201,19 @@ func (r *Run) Write(w io.Writer, format string) error {
 		return p.Render(w)
 	}
 	return p.WriteText(w, f)
+}
+
+// RenderNew renders the page of a run that is being written, from its
+// results.json and profiles in memory, so the command can write it with the
+// run's other files (or, if rendering fails, none of them).
+func RenderNew(dir string, results []byte, src ProfileSource) ([]byte, error) {
+	r, err := NewRun(dir, results, src)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := r.Write(&b, "html"); err != nil {
+		return nil, fmt.Errorf("render %s: %w", filepath.Join(dir, PageFile), err)
+	}
+	return b.Bytes(), nil
 }
