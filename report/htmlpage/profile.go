@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/perfbench/perfbench/profiles"
 	"github.com/perfbench/perfbench/report"
 )
@@ -201,14 +203,17 @@ func profileSections(r *Run, movers map[profiles.Kind][]profiles.Mover) ([]Secti
 			continue
 		}
 		sec := Section{ID: "profile-" + string(k), Title: fmt.Sprintf("%s profile: on against off", k)}
-		if off != nil && on != nil {
+		switch {
+		case off == nil || on == nil:
+			sec.Notes = append(sec.Notes, "the profiles of this kind are not in the run directory: no flame graph")
+		case empty(off) && empty(on):
+			sec.Notes = append(sec.Notes, "neither side recorded anything of this kind during its pass: no flame graph")
+		default:
 			doc, err := FlameGraph(off, on)
 			if err != nil {
 				return nil, fmt.Errorf("%s profile: %w", k, err)
 			}
-			sec.Flames = []Flame{{Title: fmt.Sprintf("pprof flame graph of the %s diff: base off, new on (red grew, green shrank; click to zoom)", k), Doc: inline(doc)}}
-		} else {
-			sec.Notes = append(sec.Notes, "the profiles of this kind are not in the run directory: no flame graph")
+			sec.Flames = []Flame{{Title: fmt.Sprintf("pprof flame graph of the %s diff: base off, new on (a box spans both sides; its red part grew, its green part shrank; click to zoom)", k), Doc: inline(doc)}}
 		}
 		sec.Table = moverTable(k, movers[k])
 		out = append(out, sec)
@@ -219,6 +224,18 @@ func profileSections(r *Run, movers map[profiles.Kind][]profiles.Mover) ([]Secti
 		out = append(out, Section{ID: "dig", Title: "Dig further", Intro: "The same diffs in pprof's full web UI:", Notes: cmds})
 	}
 	return out, nil
+}
+
+// empty reports whether a profile holds no non-zero value.
+func empty(p *profile.Profile) bool {
+	for _, s := range p.Sample {
+		for _, v := range s.Value {
+			if v != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // moverTable lists the functions whose flat cost moved most.
