@@ -128,7 +128,11 @@ func loadPage(r *Run) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Sections = append(p.Sections, Section{ID: "latency", Title: "Latency, schedule lag and heap", Charts: charts,
+	lat, err := latencyTable(d)
+	if err != nil {
+		return nil, err
+	}
+	p.Sections = append(p.Sections, Section{ID: "latency", Title: "Latency, schedule lag and heap", Table: lat, Charts: charts,
 		Intro: "Percentile plots in the HdrHistogram style: the x axis is 1/(1−q) on a log scale, so the tail up to p99.99 gets room; " +
 			"off is the solid blue line, on the dashed orange one. Latency counts from each operation's due time, so a stall counts against everything due during it."})
 	return p, nil
@@ -146,6 +150,41 @@ func sideList(d loadDoc) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// latencyQuantiles are the columns of the latency table, HDR style.
+var latencyQuantiles = []struct {
+	name string
+	q    float64
+}{{"p50", 50}, {"p90", 90}, {"p99", 99}, {"p99.9", 99.9}, {"p99.99", 99.99}, {"max", 100}}
+
+// latencyTable gives each side's percentiles of every distribution, read
+// from the lossless histograms.
+func latencyTable(d loadDoc) (*Table, error) {
+	t := &Table{Header: []string{"side", "measure", "count"}}
+	for _, q := range latencyQuantiles {
+		t.Header = append(t.Header, q.name)
+	}
+	for _, side := range d.Sides {
+		for _, m := range []struct {
+			name string
+			h    histogram
+		}{{"response", side.Result.Response}, {"service", side.Result.Service}, {"schedule lag", side.Result.Lag}} {
+			h, err := m.h.decode()
+			if err != nil {
+				return nil, fmt.Errorf("%s of %s: %w", m.name, side.Label, err)
+			}
+			if h == nil {
+				continue
+			}
+			row := []Cell{{Text: side.Label}, {Text: m.name}, {Text: itoa(h.TotalCount())}}
+			for _, q := range latencyQuantiles {
+				row = append(row, Cell{Text: report.FormatValue(float64(h.ValueAtQuantile(q.q)), "ns")})
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	return t, nil
+}
 
 // loadCharts draws response and service time, schedule lag and the live
 // heap over time, every side overlaid.
