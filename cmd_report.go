@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,8 +14,9 @@ import (
 
 func reportCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "report",
-		Usage: "re-render a saved run (profile, bench suite, load) as one self-contained HTML page, Markdown, text or JSON",
+		Name:      "report",
+		Usage:     "re-render a saved run (profile, bench suite, load) as one self-contained HTML page, Markdown, text or JSON",
+		ArgsUsage: "PATH",
 		UsageText: "perfbench report PATH [--format html|markdown|text|json] [-o FILE]\n\n" +
 			"Examples:\n" +
 			"   perfbench report profiles/zerocopy/mixed -o zerocopy.html\n" +
@@ -28,26 +28,16 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Value: "html", Usage: "output format: " + strings.Join(htmlpage.Formats, ", ")},
 			&cli.StringFlag{Name: "o", Usage: "write to FILE (atomically) instead of stdout"},
 		},
-		Action: runReportCmd,
+		Action: runReport,
 	}
 }
 
-func runReportCmd(c *cli.Context) error {
-	format, out, args := c.String("format"), c.String("o"), c.Args().Slice()
-	if len(args) > 1 { // flags typed after PATH: urfave/cli stops parsing at PATH
-		fs := flag.NewFlagSet("report", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		fs.StringVar(&format, "format", format, "")
-		fs.StringVar(&out, "o", out, "")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usagef("report: %v", err)
-		}
-		args = append(args[:1], fs.Args()...)
+func runReport(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("report needs one PATH (a run directory or its results.json), got %d: %q", c.NArg(), c.Args().Slice())
 	}
-	if len(args) != 1 {
-		return usagef("report needs one PATH (a run directory or its results.json), got %d: %q", len(args), args)
-	}
-	run, err := htmlpage.Open(args[0])
+	format, out := c.String("format"), c.String("o")
+	run, err := htmlpage.Open(c.Args().First())
 	if err == nil && out != "" {
 		err = atomicfile.Write(out, func(w io.Writer) error { return run.Write(w, format) })
 	} else if err == nil {

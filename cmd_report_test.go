@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func TestReportCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runMain(tt.args...)
+			code, stdout, stderr := perfbench(context.Background(), tt.args...)
 			if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
 				t.Errorf("exit %d, want %d; stdout %.200q; stderr %q", code, tt.code, stdout, stderr)
 			}
@@ -41,7 +42,7 @@ func TestReportCommand(t *testing.T) {
 	}
 	// A failed rendering leaves no file, not even a temporary one.
 	failed := filepath.Join(t.TempDir(), "x.html")
-	if code, _, _ := runMain("report", run, "--format", "pdf", "-o", failed); code != exitUsage {
+	if code, _, _ := perfbench(context.Background(), "report", run, "--format", "pdf", "-o", failed); code != exitUsage {
 		t.Fatalf("exit %d", code)
 	}
 	if left, _ := os.ReadDir(filepath.Dir(failed)); len(left) != 0 {

@@ -27,7 +27,7 @@ func TestRegistryMatchesFeaturesAndWorkloads(t *testing.T) {
 				t.Errorf("%s: %v", tg.Name, err)
 				continue
 			}
-			if !w.Exercises(tg.Name) {
+			if !slices.Contains(w.Toggles, tg.Name) {
 				t.Errorf("%s: primary workload %s does not exercise it", tg.Name, wn)
 			}
 		}

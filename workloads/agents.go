@@ -3,9 +3,9 @@ package workloads
 import (
 	"context"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // castLoop casts sigs[i%len(sigs)] n times into one agent, with a barrier
@@ -69,7 +69,7 @@ func dispatchLocal() Workload {
 		Doc:     "cast 64 B signals of 8 types into one agent: router, instruction, action, state merge",
 		Op:      "one cast, processed",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricCacheHit, metricPoolReuse, metricBytesCopied, metricRetries},
+		Metrics: []stats.Metric{metricCacheHit, metricPoolReuse, metricBytesCopied, metricRetries},
 		New:     func(f features.Set) (Instance, error) { return newCastInstance(f, types, 64) },
 	}
 }
@@ -80,7 +80,7 @@ func instructionChurn() Workload {
 		Doc:     "cast signals whose type binds 3 actions, one enqueuing a 4th: 4 instructions per signal",
 		Op:      "one cast running 4 instructions",
 		Toggles: []string{"pooling", "jit", "caching", "zerocopy", "batching"},
-		Metrics: []report.Metric{metricPoolReuse, metricRetries},
+		Metrics: []stats.Metric{metricPoolReuse, metricRetries},
 		New:     func(f features.Set) (Instance, error) { return newCastInstance(f, []string{"work.item"}, 0) },
 	}
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/router/routertest"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Route-match parameters: a table the size of a large Jido deployment and a
@@ -28,7 +28,7 @@ func routeMatch() Workload {
 		// matches/op cross-checks that both sides route alike. It is not
 		// exactly equal: each side's rounds cover a different stretch of
 		// the cycled type sample, so it gets a 1 % band.
-		Metrics: []report.Metric{metricCacheHit, {Name: "matches/op", Better: report.HigherIsBetter, Noise: 0.01}},
+		Metrics: []stats.Metric{metricCacheHit, metricMatches},
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
 			r := router.New[int](router.Options{JIT: f.JIT, Caching: f.Caching})

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 func signalCreate() Workload {
@@ -52,7 +52,7 @@ func signalPass(label, human string, size int) Workload {
 		Doc:     fmt.Sprintf("publish a signal with a %s payload on the bus, fanned out to 3 agents", human),
 		Op:      "one publish delivered to 3 agents",
 		Toggles: []string{"zerocopy", "batching", "jit", "caching", "pooling"},
-		Metrics: []report.Metric{metricBytesCopied, metricFailed},
+		Metrics: []stats.Metric{metricBytesCopied, metricFailed},
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 3)
 			if err != nil {

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // PageFile is the name of the page written beside summary.md.
@@ -46,9 +48,9 @@ type benchDoc struct {
 			Off string `json:"off"`
 			On  string `json:"on"`
 		} `json:"run"`
-		Dir         string              `json:"dir"`
-		Elapsed     string              `json:"elapsed"`
-		Comparisons []report.Comparison `json:"comparisons"`
+		Dir         string             `json:"dir"`
+		Elapsed     string             `json:"elapsed"`
+		Comparisons []stats.Comparison `json:"comparisons"`
 	} `json:"runs"`
 }
 
@@ -125,7 +127,7 @@ func benchPage(r *Run) (*Page, error) {
 }
 
 // runCell shows one metric of a run: off → on (delta, change).
-func runCell(cs []report.Comparison, metric string) Cell {
+func runCell(cs []stats.Comparison, metric string) Cell {
 	for _, c := range cs {
 		if c.Metric.Name != metric {
 			continue
@@ -134,7 +136,7 @@ func runCell(cs []report.Comparison, metric string) Cell {
 		if c.DeltaDefined() {
 			delta = fmt.Sprintf("%+.1f%%", c.DeltaPct)
 		}
-		return Cell{Text: fmt.Sprintf("%s → %s (%s, %s)", report.FormatValue(c.Off.Center, metric), report.FormatValue(c.On.Center, metric), delta, c.Change),
+		return Cell{Text: fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), delta, c.Change),
 			Status: changeStatus(c.Change)}
 	}
 	return Cell{}

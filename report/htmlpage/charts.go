@@ -8,14 +8,14 @@ import (
 	"math"
 	"strings"
 
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/perfbench/perfbench/report"
 )
 
 // Charts are drawn with gonum.org/v1/plot into SVG, in Go, when the page is
@@ -88,14 +88,14 @@ func newPlot(title string) *plot.Plot {
 	return p
 }
 
-// unitTicks labels the default ticks with report.FormatValue, so an axis
+// unitTicks labels the default ticks with numfmt.Value, so an axis
 // reads "1.50 µs" like the tables do.
 func unitTicks(unit string) plot.Ticker {
 	return plot.TickerFunc(func(min, max float64) []plot.Tick {
 		ts := plot.DefaultTicks{}.Ticks(min, max)
 		for i := range ts {
 			if ts[i].Label != "" {
-				ts[i].Label = report.FormatValue(ts[i].Value, unit)
+				ts[i].Label = numfmt.Value(ts[i].Value, unit)
 			}
 		}
 		return ts
@@ -103,7 +103,7 @@ func unitTicks(unit string) plot.Ticker {
 }
 
 // logTicks labels powers of ten (and 2× and 5× of them when the range is
-// narrow) with report.FormatValue.
+// narrow) with numfmt.Value.
 func logTicks(unit string) plot.Ticker {
 	return plot.TickerFunc(func(min, max float64) []plot.Tick {
 		var ts []plot.Tick
@@ -115,7 +115,7 @@ func logTicks(unit string) plot.Ticker {
 			for _, s := range steps {
 				v := s * math.Pow(10, e)
 				if v >= min && v <= max {
-					ts = append(ts, plot.Tick{Value: v, Label: report.FormatValue(v, unit)})
+					ts = append(ts, plot.Tick{Value: v, Label: numfmt.Value(v, unit)})
 				}
 			}
 		}
@@ -152,14 +152,14 @@ func svg(w, h vg.Length, plots ...*plot.Plot) (template.HTML, error) {
 // roundsInput is one metric of a two-sided measurement.
 type roundsInput struct {
 	metric  string
-	unit    string // for report.FormatValue
+	unit    string // for numfmt.Value
 	off, on []float64
-	offSum  report.Summary
-	onSum   report.Summary
+	offSum  stats.Summary
+	onSum   stats.Summary
 	ratios  []float64 // on/off per round pair, in round order
-	ratio   report.Summary
+	ratio   stats.Summary
 	noise   float64 // the metric's noise band, as a fraction
-	better  report.Direction
+	better  stats.Direction
 }
 
 // roundsChart draws a metric's rounds (left: each round a dot, the median a
@@ -174,7 +174,7 @@ func roundsChart(in roundsInput) (template.HTML, error) {
 	for i, side := range []struct {
 		s    series
 		vals []float64
-		sum  report.Summary
+		sum  stats.Summary
 	}{{series{label: "off"}, in.off, in.offSum}, {series{label: "on", on: true}, in.on, in.onSum}} {
 		x := float64(i)
 		if side.sum.HasCI {

@@ -6,6 +6,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -87,7 +88,7 @@ func loadPage(r *Run) (*Page, error) {
 	s := d.Settings
 	what := fmt.Sprintf("%d operations due at once", s.Scheduled)
 	if s.Scenario != "burst" {
-		what = fmt.Sprintf("%s operations/s for %s (%d operations)", report.FormatValue(s.EffectiveRate, ""), s.Duration, s.Scheduled)
+		what = fmt.Sprintf("%s operations/s for %s (%d operations)", numfmt.Value(s.EffectiveRate, ""), s.Duration, s.Scheduled)
 	}
 	title := fmt.Sprintf("perfbench load: %s, %s", s.Scenario, what)
 	if s.Toggle != "" {
@@ -116,7 +117,7 @@ func loadPage(r *Run) (*Page, error) {
 			conserved = Cell{Text: "no", Status: StatusFail}
 		}
 		counts.Rows = append(counts.Rows, []Cell{{Text: side.Label}, {Text: itoa(t.Sent)}, {Text: itoa(t.Delivered)}, {Text: itoa(t.Errored)},
-			{Text: itoa(t.Failed)}, conserved, {Text: report.FormatValue(side.Result.AchievedRate, "ops/s")}, {Text: itoa(side.Result.Late)}})
+			{Text: itoa(t.Failed)}, conserved, {Text: numfmt.Value(side.Result.AchievedRate, "ops/s")}, {Text: itoa(side.Result.Late)}})
 	}
 	p.Sections = append(p.Sections,
 		Section{ID: "targets", Title: "Targets", Table: targets,
@@ -178,7 +179,7 @@ func latencyTable(d loadDoc) (*Table, error) {
 			}
 			row := []Cell{{Text: side.Label}, {Text: m.name}, {Text: itoa(h.TotalCount())}}
 			for _, q := range latencyQuantiles {
-				row = append(row, Cell{Text: report.FormatValue(float64(h.ValueAtQuantile(q.q)), "ns")})
+				row = append(row, Cell{Text: numfmt.Value(float64(h.ValueAtQuantile(q.q)), "ns")})
 			}
 			t.Rows = append(t.Rows, row)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Page is one run laid out for reading; the renderers of each run kind
@@ -89,13 +90,13 @@ var symbols = map[Status]string{
 func (s Status) Symbol() string { return symbols[s] }
 
 // changeStatus maps a comparison's change to its status.
-func changeStatus(c report.Change) Status {
+func changeStatus(c stats.Change) Status {
 	switch c {
-	case report.Better:
+	case stats.Better:
 		return StatusBetter
-	case report.Worse:
+	case stats.Worse:
 		return StatusWorse
-	case report.NoDiff:
+	case stats.NoDiff:
 		return StatusSame
 	}
 	return StatusUnknown

@@ -3,19 +3,17 @@ package htmlpage
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/internal/golden"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixtures are small runs written once by the real commands at tiny
 // settings:
@@ -50,32 +48,12 @@ func skeleton(page []byte) []byte {
 	return regexp.MustCompile(`srcdoc="[^"]*"`).ReplaceAll(s, []byte(`srcdoc="…"`))
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", path, got)
-	}
-}
-
 func TestGolden(t *testing.T) {
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
-			golden(t, f.name+".html", skeleton(render(t, f.path, "html")))
-			golden(t, f.name+".md", render(t, f.path, "markdown"))
-			golden(t, f.name+".txt", render(t, f.path, "text"))
+			golden.Check(t, "golden/"+f.name+".html", skeleton(render(t, f.path, "html")))
+			golden.Check(t, "golden/"+f.name+".md", render(t, f.path, "markdown"))
+			golden.Check(t, "golden/"+f.name+".txt", render(t, f.path, "text"))
 		})
 	}
 }

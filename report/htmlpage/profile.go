@@ -7,8 +7,9 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // profileDoc is what a profile page reads of a profile run's results.json
@@ -24,15 +25,15 @@ type profileDoc struct {
 		Benchtime   string `json:"benchtime"`
 		ProfileTime string `json:"profile_time"`
 	} `json:"settings"`
-	Elapsed     string                             `json:"elapsed"`
-	Measurement measurement                        `json:"measurement"`
-	Comparisons []report.Comparison                `json:"comparisons"`
-	TopMovers   map[profiles.Kind][]profiles.Mover `json:"top_movers"`
+	Elapsed     string                               `json:"elapsed"`
+	Measurement measurement                          `json:"measurement"`
+	Comparisons []stats.Comparison                   `json:"comparisons"`
+	TopMovers   map[profiling.Kind][]profiling.Mover `json:"top_movers"`
 }
 
 // measurement is the engine's record of the rounds.
 type measurement struct {
-	Metrics []report.Metric `json:"metrics"`
+	Metrics []stats.Metric `json:"metrics"`
 	Samples []struct {
 		Side   string             `json:"side"`
 		Index  int                `json:"index"`
@@ -86,21 +87,21 @@ func profilePage(r *Run) (*Page, error) {
 }
 
 // changeCounts summarises the comparison verdicts in one line.
-func changeCounts(cs []report.Comparison) Cell {
-	n := map[report.Change]int{}
+func changeCounts(cs []stats.Comparison) Cell {
+	n := map[stats.Change]int{}
 	for _, c := range cs {
 		n[c.Change]++
 	}
-	parts := []string{fmt.Sprintf("%d better", n[report.Better]), fmt.Sprintf("%d worse", n[report.Worse]),
-		fmt.Sprintf("%d no difference", n[report.NoDiff])}
-	if n[report.Unknown] > 0 {
-		parts = append(parts, fmt.Sprintf("%d undecided (?)", n[report.Unknown]))
+	parts := []string{fmt.Sprintf("%d better", n[stats.Better]), fmt.Sprintf("%d worse", n[stats.Worse]),
+		fmt.Sprintf("%d no difference", n[stats.NoDiff])}
+	if n[stats.Unknown] > 0 {
+		parts = append(parts, fmt.Sprintf("%d undecided (?)", n[stats.Unknown]))
 	}
 	st := StatusBetter
 	switch {
-	case n[report.Worse] > 0:
+	case n[stats.Worse] > 0:
 		st = StatusWorse
-	case n[report.Better] == 0:
+	case n[stats.Better] == 0:
 		st = StatusSame
 	}
 	return Cell{Text: fmt.Sprintf("%d metrics: %s", len(cs), strings.Join(parts, ", ")), Status: st}
@@ -108,11 +109,11 @@ func changeCounts(cs []report.Comparison) Cell {
 
 // changeWord spells "~" and "?" out, since their status already shows a
 // symbol.
-func changeWord(c report.Change) string {
+func changeWord(c stats.Change) string {
 	switch c {
-	case report.NoDiff:
+	case stats.NoDiff:
 		return "no difference"
-	case report.Unknown:
+	case stats.Unknown:
 		return "undecided"
 	}
 	return string(c)
@@ -120,7 +121,7 @@ func changeWord(c report.Change) string {
 
 // comparisonSection is the improvement table, with the verdict column
 // marked.
-func comparisonSection(cs []report.Comparison) Section {
+func comparisonSection(cs []stats.Comparison) Section {
 	t := &Table{Header: report.ComparisonHeader}
 	var notes []string
 	for i, row := range report.ComparisonRows(cs) {
@@ -138,13 +139,13 @@ func comparisonSection(cs []report.Comparison) Section {
 	return Section{
 		ID: "improvement", Title: "Improvement", Table: t,
 		Intro: fmt.Sprintf("Median ± 95 %% CI per side; p from the Mann-Whitney U test. ▲ better and ▼ worse are called only when p < %g "+
-			"and the whole interval of the change lies outside the metric's noise band; ≈ no difference shown; ? undecided (too few rounds to tell).", report.Alpha),
+			"and the whole interval of the change lies outside the metric's noise band; ≈ no difference shown; ? undecided (too few rounds to tell).", stats.Alpha),
 		Notes: notes,
 	}
 }
 
 // metricCharts draws every metric's rounds and paired ratios.
-func metricCharts(m measurement, cs []report.Comparison) ([]Chart, error) {
+func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
 	var charts []Chart
 	for _, c := range cs {
 		name := c.Metric.Name
@@ -166,7 +167,7 @@ func metricCharts(m measurement, cs []report.Comparison) ([]Chart, error) {
 		// The median of the ratios and its CI from order statistics: the
 		// same as exponentiating those of the log ratios, since the log is
 		// monotonic.
-		in.ratio = report.Summarize(in.ratios)
+		in.ratio = stats.Summarize(in.ratios)
 		svg, err := roundsChart(in)
 		if err != nil {
 			return nil, fmt.Errorf("chart %s: %w", name, err)
@@ -187,15 +188,15 @@ func metricCharts(m measurement, cs []report.Comparison) ([]Chart, error) {
 
 // profileSections give, per profile kind, pprof's flame graph of the diff
 // (off as base, on as new) and the top movers.
-func profileSections(r *Run, movers map[profiles.Kind][]profiles.Mover) ([]Section, error) {
+func profileSections(r *Run, movers map[profiling.Kind][]profiling.Mover) ([]Section, error) {
 	var out []Section
 	var cmds []string
-	for _, k := range profiles.Kinds() {
-		off, err := r.Profile(k, profiles.SideOff)
+	for _, k := range profiling.Kinds() {
+		off, err := r.Profile(k, stats.Off)
 		if err != nil {
 			return nil, err
 		}
-		on, err := r.Profile(k, profiles.SideOn)
+		on, err := r.Profile(k, stats.On)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +219,7 @@ func profileSections(r *Run, movers map[profiles.Kind][]profiles.Mover) ([]Secti
 		sec.Table = moverTable(k, movers[k])
 		out = append(out, sec)
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -http=: -diff_base %s %s",
-			filepath.Join(r.Dir, profiles.FileName(k, profiles.SideOff)), filepath.Join(r.Dir, profiles.FileName(k, profiles.SideOn))))
+			filepath.Join(r.Dir, profiling.FileName(k, stats.Off)), filepath.Join(r.Dir, profiling.FileName(k, stats.On))))
 	}
 	if len(cmds) > 0 {
 		out = append(out, Section{ID: "dig", Title: "Dig further", Intro: "The same diffs in pprof's full web UI:", Notes: cmds})
@@ -239,15 +240,10 @@ func empty(p *profile.Profile) bool {
 }
 
 // moverTable lists the functions whose flat cost moved most.
-func moverTable(k profiles.Kind, ms []profiles.Mover) *Table {
-	rows := make([]report.MoverRow, len(ms))
-	for i, m := range ms {
-		rows[i] = report.MoverRow{Kind: string(k), Function: m.Function, Unit: shortUnit(m.Unit),
-			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta)}
-	}
+func moverTable(k profiling.Kind, ms []profiling.Mover) *Table {
 	t := &Table{Header: append([]string{}, report.MoverHeader...)}
 	t.Header[0] = "top movers (flat)"
-	for i, row := range report.MoverRows(rows, string(k)) {
+	for i, row := range report.MoverCells(report.MoverRows(string(k), ms), string(k)) {
 		cells := make([]Cell, len(row))
 		for j, text := range row {
 			cells[j] = Cell{Text: text}
@@ -264,17 +260,6 @@ func moverTable(k profiles.Kind, ms []profiles.Mover) *Table {
 		t.Rows = append(t.Rows, []Cell{{Text: "(no function moved)"}, {}, {}, {}, {}})
 	}
 	return t
-}
-
-// shortUnit is the unit report.FormatValue scales for a pprof sample unit.
-func shortUnit(u string) string {
-	switch u {
-	case "nanoseconds":
-		return "ns"
-	case "bytes":
-		return "B"
-	}
-	return ""
 }
 
 // inlineStyle hides the parts of pprof's page that lead to its server's

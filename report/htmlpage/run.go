@@ -13,8 +13,9 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // BadInputError is every error about the path, file or format given
@@ -37,14 +38,14 @@ type Run struct {
 	Raw    []byte // its content
 	Header report.Header
 	keys   map[string]json.RawMessage
-	// Profile reads the run's profiles. Open reads them from the run
+	// Profile reads the run's profiling. Open reads them from the run
 	// directory; a command writing a run hands over the ones it holds.
 	Profile ProfileSource
 }
 
 // ProfileSource returns one profile of a run (kind "cpu", side "off"), or
 // nil when the run has none.
-type ProfileSource func(kind profiles.Kind, side profiles.Side) (*profile.Profile, error)
+type ProfileSource func(kind profiling.Kind, side stats.Side) (*profile.Profile, error)
 
 // Open reads the run at path: a run directory or its results.json.
 func Open(path string) (*Run, error) {
@@ -72,8 +73,8 @@ func Open(path string) (*Run, error) {
 // DirProfiles reads a run's profiles from dir by their contract names;
 // a missing file is no profile.
 func DirProfiles(dir string) ProfileSource {
-	return func(k profiles.Kind, s profiles.Side) (*profile.Profile, error) {
-		p, err := profiles.Load(filepath.Join(dir, profiles.FileName(k, s)))
+	return func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
+		p, err := profiling.Load(filepath.Join(dir, profiling.FileName(k, s)))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -95,7 +96,7 @@ func newRun(file string, results []byte, load ProfileSource) (*Run, error) {
 		return nil, badInput("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
 	}
 	if r.Profile == nil {
-		r.Profile = func(profiles.Kind, profiles.Side) (*profile.Profile, error) { return nil, nil }
+		r.Profile = func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }
 	}
 	return r, nil
 }
