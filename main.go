@@ -84,6 +84,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			baselineCommand(),
 			loadCommand(),
 			reportCommand(),
+			monitorCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.
