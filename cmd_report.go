@@ -15,13 +15,13 @@ import (
 func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "re-render a saved run (profile, bench suite, load) as one self-contained HTML page, Markdown, text or JSON",
+		Usage:     "re-render a saved run (profile, bench suite, load, monitor history) as one self-contained HTML page, Markdown, text or JSON",
 		ArgsUsage: "PATH",
 		UsageText: "perfbench report PATH [--format html|markdown|text|json] [-o FILE]\n\n" +
 			"Examples:\n" +
 			"   perfbench report profiles/zerocopy/mixed -o zerocopy.html\n" +
 			"   perfbench report profiles/bench/results.json --format markdown",
-		Description: "PATH is a run directory or its results.json; nothing is rerun. The HTML page is one file with everything inline " +
+		Description: "PATH is a run directory or its results.json, or a monitor's directory or its history.jsonl; nothing is rerun. The HTML page is one file with everything inline " +
 			"(verdict table, charts of every round and paired ratio, latency percentiles, pprof's flame graph of each profile diff): " +
 			"it opens from disk and fetches nothing. Kinds of run: " + strings.Join(htmlpage.Kinds(), ", ") + ".",
 		Flags: []cli.Flag{
@@ -34,7 +34,7 @@ func reportCommand() *cli.Command {
 
 func runReport(c *cli.Context) error {
 	if c.NArg() != 1 {
-		return usagef("report needs one PATH (a run directory or its results.json), got %d: %q", c.NArg(), c.Args().Slice())
+		return usagef("report needs one PATH (a run directory or its results.json, or a monitor's history.jsonl), got %d: %q", c.NArg(), c.Args().Slice())
 	}
 	format, out := c.String("format"), c.String("o")
 	run, err := htmlpage.Open(c.Args().First())

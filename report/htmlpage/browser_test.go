@@ -105,7 +105,8 @@ func TestPagesInChromium(t *testing.T) {
 	}{
 		{"profile", render(t, "testdata/profile", "html"), []string{"#improvement table", "td.status", "figure.chart svg", "iframe.flamegraph"}, 4, false},
 		{"load", render(t, "testdata/load", "html"), []string{"#targets table", "td.status", "figure.chart svg"}, 0, false},
-		{"bench", render(t, "testdata/bench", "html"), []string{"#criteria table", "td.status", "#runs table"}, 0, false},
+		{"bench", render(t, "testdata/bench", "html"), []string{"#criteria table", "td.status", "#runs table", "figure.chart svg"}, 0, false},
+		{"monitor", render(t, "testdata/monitor", "html"), []string{"#events table", "td.status", "figure.chart svg"}, 0, false},
 		{"control", append(render(t, "testdata/bench", "html"),
 			`<img src="http://127.0.0.1:9/x.png"><script>console.error("control")</script>`...), []string{"table"}, 0, true},
 	}

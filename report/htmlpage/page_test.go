@@ -21,10 +21,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 //	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profiletime 200ms
 //	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profiletime 100ms
 //	perfbench load --scenario sustained --duration 2s --opt batching
+//	perfbench monitor --for 12s --interval 500ms --threshold p99=300us --alert-after 2 --clear-after 2 --listen off
 var fixtures = []struct{ name, path string }{
 	{"profile", "testdata/profile"},
 	{"bench", "testdata/bench/results.json"},
 	{"load", "testdata/load"},
+	{"monitor", "testdata/monitor"},
 }
 
 func render(t *testing.T, path, format string) []byte {
@@ -111,10 +113,11 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		name, path, want string
 	}{
 		{"missing", filepath.Join(dir, "nope"), "want a run directory or its results.json"},
-		{"empty dir", dir, "holds no results.json"},
+		{"empty dir", t.TempDir(), "holds no results.json"},
 		{"not json", write("a.json", "nope"), "not a perfbench results.json"},
 		{"not perfbench", write("b.json", `{"tool":"other"}`), `no "tool": "perfbench" header`},
-		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"cluster"}`), "valid kinds: bench, profile, load"},
+		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"cluster"}`), "valid kinds: monitor, bench, profile, load"},
+		{"bad history", write("history.jsonl", "{\"seq\": 1}\nnope\n"), "line 2: not a monitor history record"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

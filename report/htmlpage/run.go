@@ -38,6 +38,8 @@ type Run struct {
 	Raw    []byte // its content
 	Header report.Header
 	keys   map[string]json.RawMessage
+	// history marks a monitor history (JSON lines) rather than a results.json.
+	history bool
 	// Profile reads the run's profiling. Open reads them from the run
 	// directory; a command writing a run hands over the ones it holds.
 	Profile ProfileSource
@@ -47,17 +49,26 @@ type Run struct {
 // nil when the run has none.
 type ProfileSource func(kind profiling.Kind, side stats.Side) (*profile.Profile, error)
 
-// Open reads the run at path: a run directory or its results.json.
+// Open reads the run at path: a run directory or its results.json, or a
+// monitor's directory or its history.jsonl.
 func Open(path string) (*Run, error) {
 	file := path
 	if st, err := os.Stat(path); err != nil {
 		return nil, badInput("%s: %w (want a run directory or its %s)", path, errors.Unwrap(err), ResultsFile)
 	} else if st.IsDir() {
 		file = filepath.Join(path, ResultsFile)
+		for _, h := range []string{HistoryFile, filepath.Join("monitor", HistoryFile)} {
+			if _, err := os.Stat(filepath.Join(path, h)); err == nil {
+				file = filepath.Join(path, h)
+			}
+		}
+	}
+	if strings.HasSuffix(file, ".jsonl") {
+		return openHistory(file)
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench or load", path, ResultsFile)
+		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench or load, or of a monitor (%s)", path, ResultsFile, HistoryFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
@@ -68,6 +79,21 @@ func Open(path string) (*Run, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// openHistory reads a monitor history, its rotated part (file + ".1")
+// first.
+func openHistory(file string) (*Run, error) {
+	b, err := os.ReadFile(file + ".1")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	cur, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	return &Run{Dir: filepath.Dir(file), file: file, Raw: append(b, cur...), history: true,
+		Profile: func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }}, nil
 }
 
 // DirProfiles reads a run's profiles from dir by their contract names;
@@ -132,6 +158,7 @@ type renderer struct {
 // They recognise a document by its keys rather than by its command name,
 // because bench writes profile-shaped runs under its own name.
 var renderers = []renderer{
+	{"monitor", func(r *Run) bool { return r.history }, monitorPage},
 	{"bench", func(r *Run) bool { return r.has("criteria", "runs") }, benchPage},
 	{"profile", func(r *Run) bool { return r.has("measurement", "comparisons") }, profilePage},
 	{"load", func(r *Run) bool { return r.has("sides", "targets") }, loadPage},
