@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/perfbench/perfbench/profiling"
 )
 
 // chromiumPath is Debian's chromium package.
@@ -103,7 +104,7 @@ func TestPagesInChromium(t *testing.T) {
 		flames int      // flame graphs that must show boxes
 		bad    bool     // the control: the checks must catch its fetch and its error
 	}{
-		{"profile", render(t, "testdata/profile", "html"), []string{"#improvement table", "td.status", "figure.chart svg", "iframe.flamegraph"}, 4, false},
+		{"profile", render(t, "testdata/profile", "html"), []string{"#improvement table", "td.status", "figure.chart svg", "iframe.flamegraph"}, len(profiling.Kinds()), false},
 		{"load", render(t, "testdata/load", "html"), []string{"#targets table", "td.status", "figure.chart svg"}, 0, false},
 		{"bench", render(t, "testdata/bench", "html"), []string{"#criteria table", "td.status", "#runs table", "figure.chart svg"}, 0, false},
 		{"monitor", render(t, "testdata/monitor", "html"), []string{"#events table", "td.status", "figure.chart svg"}, 0, false},

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/perfbench/perfbench/internal/golden"
+	"github.com/perfbench/perfbench/profiling"
 	"go.uber.org/goleak"
 )
 
@@ -18,7 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fixtures are small runs written once by the real commands at tiny
 // settings:
 //
-//	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profiletime 200ms
+//	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profiletime 200ms (profiles off and on kept)
 //	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profiletime 100ms
 //	perfbench load --scenario sustained --duration 2s --opt batching
 //	perfbench monitor --for 12s --interval 500ms --threshold p99=300us --alert-after 2 --clear-after 2 --listen off
@@ -88,15 +89,15 @@ func TestProfilePageHoldsEveryPart(t *testing.T) {
 	for _, want := range []string{
 		`id="improvement"`, `class="status better"`, // the table, a verdict marked
 		`id="rounds"`, `<svg`, // the charts
-		`id="profile-cpu"`, `id="profile-heap"`, `id="profile-allocs"`, `id="profile-wall"`, // every kind
+		`id="profile-cpu"`, `id="profile-heap"`, `id="profile-allocs"`, `id="profile-wall"`, `id="profile-block"`, `id="profile-mutex"`, // every kind
 		`class="flamegraph"`, `stackViewer(`, // pprof's flame graph, escaped inside srcdoc
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("profile page lacks %q", want)
 		}
 	}
-	if n := strings.Count(page, `class="flamegraph"`); n != 4 {
-		t.Errorf("%d flame graphs, want one per kind (4)", n)
+	if n := strings.Count(page, `class="flamegraph"`); n != len(profiling.Kinds()) {
+		t.Errorf("%d flame graphs, want one per kind (%d)", n, len(profiling.Kinds()))
 	}
 }
 
