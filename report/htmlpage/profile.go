@@ -13,7 +13,10 @@ import (
 )
 
 // profileDoc is what a profile page reads of a profile run's results.json
-// (also each run directory of a bench suite).
+// (also each run directory of a bench suite). It mirrors the fields it needs
+// of experiment.ResultsFile rather than importing it: experiment renders
+// this page when it writes a run, so importing it back would be a cycle, and
+// a reader of a versioned file should depend on the file, not its writer.
 type profileDoc struct {
 	report.Header
 	Settings struct {
