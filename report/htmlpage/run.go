@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
@@ -244,4 +245,22 @@ func RenderNew(dir string, results []byte, src ProfileSource) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", filepath.Join(dir, PageFile), err)
 	}
 	return b.Bytes(), nil
+}
+
+// Rerender renders the saved run at path in format, to the file out
+// (atomically: on failure no file is left) or, when out is "", to w.
+func Rerender(path, format, out string, w io.Writer) error {
+	r, err := Open(path)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		var b bytes.Buffer
+		if err := r.Write(&b, format); err != nil {
+			return err
+		}
+		_, err = w.Write(b.Bytes())
+		return err
+	}
+	return atomicfile.Write(out, func(f io.Writer) error { return r.Write(f, format) })
 }
