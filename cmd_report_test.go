@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -47,5 +48,26 @@ func TestReportCommand(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Dir(failed)); len(left) != 0 {
 		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// Re-rendering a saved run reproduces the page its command wrote, byte for
+// byte: the page depends on the files of the run only.
+func TestReportReproducesTheWrittenPage(t *testing.T) {
+	dir := smokeRun(t)
+	out := filepath.Join(t.TempDir(), "page.html")
+	if code, _, stderr := perfbench(context.Background(), "report", dir, "-o", out); code != exitOK {
+		t.Fatalf("report exited %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("re-rendered page (%d bytes) differs from the written report.html (%d bytes)", len(got), len(want))
 	}
 }
