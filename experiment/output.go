@@ -17,9 +17,9 @@ import (
 )
 
 // SchemaVersion is the version of ResultsFile, the run's results.json.
-// Bump it on any change a reader would notice. 2: block and mutex kinds in
-// top_movers, report.html in files.
-const SchemaVersion = 2
+// Bump it on any change a reader would notice. 2: the paired CI of the
+// comparisons; 3: block and mutex kinds in top_movers, report.html in files.
+const SchemaVersion = 3
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {

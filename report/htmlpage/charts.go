@@ -157,7 +157,7 @@ type roundsInput struct {
 	offSum  stats.Summary
 	onSum   stats.Summary
 	ratios  []float64 // on/off per round pair, in round order
-	ratio   stats.Summary
+	paired  stats.Paired
 	noise   float64 // the metric's noise band, as a fraction
 	better  stats.Direction
 }
@@ -246,15 +246,15 @@ func ratioPlot(in roundsInput) (*plot.Plot, error) {
 	}
 	one.Color, one.Dashes = neutral, []vg.Length{vg.Points(2), vg.Points(2)}
 	p.Add(one)
-	if in.ratio.HasCI {
-		ci, err := plotter.NewPolygon(plotter.XYs{{X: 0.5, Y: in.ratio.Lo}, {X: n + 0.5, Y: in.ratio.Lo}, {X: n + 0.5, Y: in.ratio.Hi}, {X: 0.5, Y: in.ratio.Hi}})
+	if in.paired.HasCI {
+		ci, err := plotter.NewPolygon(plotter.XYs{{X: 0.5, Y: in.paired.Lo}, {X: n + 0.5, Y: in.paired.Lo}, {X: n + 0.5, Y: in.paired.Hi}, {X: 0.5, Y: in.paired.Hi}})
 		if err != nil {
 			return nil, err
 		}
 		ci.Color, ci.LineStyle.Width = withAlpha(onColor, 0x30), 0
 		p.Add(ci)
 	}
-	med, err := plotter.NewLine(plotter.XYs{{X: 0.5, Y: in.ratio.Center}, {X: n + 0.5, Y: in.ratio.Center}})
+	med, err := plotter.NewLine(plotter.XYs{{X: 0.5, Y: in.paired.Ratio}, {X: n + 0.5, Y: in.paired.Ratio}})
 	if err != nil {
 		return nil, err
 	}

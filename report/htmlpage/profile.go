@@ -2,6 +2,7 @@ package htmlpage
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -147,7 +148,9 @@ func comparisonSection(cs []stats.Comparison) Section {
 	}
 }
 
-// metricCharts draws every metric's rounds and paired ratios.
+// metricCharts draws every metric's rounds and paired ratios. The ratio
+// band is the comparison's own paired view when the run judged on it, and
+// is otherwise computed the same way (stats.PairRatios) from the rounds.
 func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
 	var charts []Chart
 	for _, c := range cs {
@@ -155,34 +158,33 @@ func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
 		offBy, onBy := m.values("off", name), m.values("on", name)
 		in := roundsInput{metric: name, unit: name, offSum: c.Off, onSum: c.On, noise: c.Metric.Noise, better: c.Metric.Better}
 		for i := 0; i < len(m.Samples); i++ {
-			off, okOff := offBy[i]
-			on, okOn := onBy[i]
-			if okOff {
-				in.off = append(in.off, off)
+			if v, ok := offBy[i]; ok {
+				in.off = append(in.off, v)
 			}
-			if okOn {
-				in.on = append(in.on, on)
-			}
-			if okOff && okOn && off != 0 {
-				in.ratios = append(in.ratios, on/off)
+			if v, ok := onBy[i]; ok {
+				in.on = append(in.on, v)
 			}
 		}
-		// The median of the ratios and its CI from order statistics: the
-		// same as exponentiating those of the log ratios, since the log is
-		// monotonic.
-		in.ratio = stats.Summarize(in.ratios)
+		caption := fmt.Sprintf("%s → %s, %s", report.FormatSummary(c.Off, name), report.FormatSummary(c.On, name), changeWord(c.Change))
+		if logs, err := stats.LogRatios(in.off, in.on); err == nil && len(logs) > 0 {
+			for _, l := range logs {
+				in.ratios = append(in.ratios, math.Exp(l))
+			}
+			if c.Paired != nil {
+				in.paired = *c.Paired
+			} else {
+				in.paired, _ = stats.PairRatios(in.off, in.on)
+			}
+			caption += fmt.Sprintf("; median ratio ×%.3g", in.paired.Ratio)
+			if in.paired.HasCI {
+				caption += fmt.Sprintf(" [%.3g, %.3g]", in.paired.Lo, in.paired.Hi)
+			}
+		} else if err != nil {
+			caption += "; no paired ratio: " + err.Error()
+		}
 		svg, err := roundsChart(in)
 		if err != nil {
 			return nil, fmt.Errorf("chart %s: %w", name, err)
-		}
-		caption := fmt.Sprintf("%s → %s, %s", report.FormatSummary(c.Off, name), report.FormatSummary(c.On, name), c.Change)
-		if len(in.ratios) > 0 {
-			caption += fmt.Sprintf("; median ratio ×%.3g", in.ratio.Center)
-			if in.ratio.HasCI {
-				caption += fmt.Sprintf(" [%.3g, %.3g]", in.ratio.Lo, in.ratio.Hi)
-			}
-		} else {
-			caption += "; no ratio (off is 0)"
 		}
 		charts = append(charts, Chart{Title: name, SVG: svg, Caption: caption})
 	}
