@@ -13,7 +13,7 @@ import (
 func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "re-render a saved run (profile, bench suite, load, monitor history) as one self-contained HTML page, Markdown, text or JSON",
+		Usage:     "re-render a saved run (profile, bench suite, compare, load, monitor history) as one self-contained HTML page, Markdown, text or JSON",
 		ArgsUsage: "PATH",
 		UsageText: "perfbench report PATH [--format html|markdown|text|json] [-o FILE]\n\n" +
 			"Example:\n   perfbench report profiles/zerocopy/mixed -o zerocopy.html",

@@ -22,12 +22,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 //	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profiletime 200ms (profiles off and on kept)
 //	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profiletime 100ms
 //	perfbench load --scenario sustained --duration 2s --opt batching
+//	perfbench compare --base HEAD --opt jit --workload route-match --rounds 6 --benchtime 2000x (CPU profiles kept)
 //	perfbench monitor --for 12s --interval 500ms --threshold p99=300us --alert-after 2 --clear-after 2 --listen off
 var fixtures = []struct{ name, path string }{
 	{"profile", "testdata/profile"},
 	{"bench", "testdata/bench/results.json"},
 	{"load", "testdata/load"},
 	{"monitor", "testdata/monitor"},
+	{"compare", "testdata/compare"},
 }
 
 func render(t *testing.T, path, format string) []byte {
@@ -117,7 +119,7 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		{"empty dir", t.TempDir(), "holds no results.json"},
 		{"not json", write("a.json", "nope"), "not a perfbench results.json"},
 		{"not perfbench", write("b.json", `{"tool":"other"}`), `no "tool": "perfbench" header`},
-		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"cluster"}`), "valid kinds: monitor, bench, profile, load"},
+		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"cluster"}`), "valid kinds: monitor, bench, compare, profile, load"},
 		{"bad history", write("history.jsonl", "{\"seq\": 1}\nnope\n"), "line 2: not a monitor history record"},
 	}
 	for _, tt := range tests {

@@ -161,6 +161,7 @@ type renderer struct {
 var renderers = []renderer{
 	{"monitor", func(r *Run) bool { return r.history }, monitorPage},
 	{"bench", func(r *Run) bool { return r.has("criteria", "runs") }, benchPage},
+	{"compare", func(r *Run) bool { return r.has("base", "head", "cases") }, comparePage},
 	{"profile", func(r *Run) bool { return r.has("measurement", "comparisons") }, profilePage},
 	{"load", func(r *Run) bool { return r.has("sides", "targets") }, loadPage},
 }
