@@ -69,7 +69,7 @@ func Open(path string) (*Run, error) {
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench or load, or of a monitor (%s)", path, ResultsFile, HistoryFile)
+		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare or load, or of a monitor (%s)", path, ResultsFile, HistoryFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
