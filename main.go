@@ -84,6 +84,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			baselineCommand(),
 			loadCommand(),
 			reportCommand(),
+			clusterCommand(),
+			nodeCommand(),
 			monitorCommand(),
 			compareCommand(),
 			workerCommand(),
