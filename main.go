@@ -21,8 +21,11 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/compare"
+	"github.com/perfbench/perfbench/internal/argv"
+	"github.com/perfbench/perfbench/monitor"
 )
 
 // Exit codes, the contract scripts and CI rely on.
@@ -50,15 +53,16 @@ type criteriaError struct{ msg string }
 
 func (e criteriaError) Error() string { return e.msg }
 
+// exitCode maps an error to its exit code. Besides main's own marks it
+// knows those of the packages that run long enough to find bad input or
+// fired alerts only once started (compare, monitor).
 func exitCode(err error) int {
-	var u usageError
-	var c criteriaError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u):
+	case errors.As(err, new(usageError)), errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)):
 		return exitUsage
-	case errors.As(err, &c):
+	case errors.As(err, new(criteriaError)), errors.As(err, new(monitor.AlertsError)):
 		return exitCriteria
 	}
 	return exitError
