@@ -56,7 +56,9 @@ func (rep *Report) Failed() string {
 }
 
 // Wrote says, once the run is written, what it wrote where.
-func (rep *Report) Wrote() string { return fmt.Sprintf("wrote %d files to %s", len(rep.Files), rep.Dir) }
+func (rep *Report) Wrote() string {
+	return fmt.Sprintf("wrote %d files to %s", len(rep.Files), rep.Dir)
+}
 
 // Title is the report's one-line headline.
 func (rep *Report) Title() string {
