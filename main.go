@@ -5,9 +5,10 @@
 // under profiles/.
 //
 // Package main is the command line only: main.go wires the commands and
-// the exit codes, cli.go holds what they share, and each cmd_NAME.go parses
-// its flags into options and makes one call into the package that owns the
-// work (experiment, suite, baseline, load, profiling, catalog).
+// the exit codes, cli.go holds what they share (the common flags, writing
+// a run, its verdict), and each cmd_NAME.go reads its flags into the owning
+// package's Request, makes one call, and writes or prints the result. Help
+// text that documents a method lives beside it (experiment.Doc, load.Usage …).
 package main
 
 import (
