@@ -88,6 +88,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			clusterCommand(),
+			nodeCommand(),
 			monitorCommand(),
 			compareCommand(),
 			workerCommand(),
