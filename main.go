@@ -24,6 +24,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/cluster"
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/perfbench/perfbench/monitor"
@@ -55,15 +56,16 @@ type criteriaError struct{ msg string }
 func (e criteriaError) Error() string { return e.msg }
 
 // exitCode maps an error to its exit code. Besides main's own marks it
-// knows those of the packages that run long enough to find bad input or
-// fired alerts only once started (compare, monitor).
+// knows those of the packages that find bad input, or a missed target,
+// only once they have started (cluster, compare, monitor).
 func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, new(usageError)), errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)):
+	case errors.As(err, new(usageError)), errors.As(err, new(*cluster.InputError)),
+		errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)):
 		return exitUsage
-	case errors.As(err, new(criteriaError)), errors.As(err, new(monitor.AlertsError)):
+	case errors.As(err, new(criteriaError)), errors.Is(err, cluster.ErrCriteria), errors.As(err, new(monitor.AlertsError)):
 		return exitCriteria
 	}
 	return exitError
