@@ -39,6 +39,7 @@ func benchtimeFlag(value, what string, maxD time.Duration, maxN int) *cli.String
 	return &cli.StringFlag{Name: "benchtime", Value: value, Usage: usage}
 }
 
+// profiletimeFlag is --profiletime, the length of each profiling pass.
 func profiletimeFlag(value time.Duration, what string, maxD time.Duration) *cli.DurationFlag {
 	return &cli.DurationFlag{Name: "profiletime", Value: value, Usage: fmt.Sprintf("%s (at most %s)", what, maxD)}
 }
@@ -48,6 +49,7 @@ func topFlag(value int, what string) *cli.IntFlag {
 	return &cli.IntFlag{Name: "top", Value: value, Usage: fmt.Sprintf("%s (1 to %d)", what, profiling.MaxTop)}
 }
 
+// outFlag is --out, where a command writes its run.
 func outFlag(value, usage string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "out", Value: value, Usage: usage}
 }

@@ -47,7 +47,7 @@ type BenchRequest struct {
 	Strict bool
 	Root   string
 	Top    int
-	Log    io.Writer // progress: a line per run, or a status line on a terminal
+	Log    io.Writer // progress, if set: a line per run, or a status line on a terminal
 }
 
 // Options resolves the request against the registries and validates it
@@ -57,11 +57,11 @@ func (r BenchRequest) Options(ts []toggles.Toggle, lookup Lookup) (BenchOptions,
 	if err != nil {
 		return BenchOptions{}, err
 	}
-	o := BenchOptions{
-		Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws,
-		Progress: func(i, n int, run Run, est time.Duration) (func(measure.Event), func()) {
+	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws}
+	if r.Log != nil {
+		o.Progress = func(i, n int, run Run, est time.Duration) (func(measure.Event), func()) {
 			return progress.Run(r.Log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
-		},
+		}
 	}
 	return o, o.Validate()
 }
