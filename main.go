@@ -28,6 +28,7 @@ import (
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/perfbench/perfbench/monitor"
+	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
 // Exit codes, the contract scripts and CI rely on.
@@ -57,13 +58,13 @@ func (e criteriaError) Error() string { return e.msg }
 
 // exitCode maps an error to its exit code. Besides main's own marks it
 // knows those of the packages that find bad input, or a missed target,
-// only once they have started (cluster, compare, monitor).
+// only once they have started (cluster, compare, monitor, htmlpage).
 func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, new(usageError)), errors.As(err, new(*cluster.InputError)),
-		errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)):
+		errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)), errors.As(err, new(*htmlpage.BadInputError)):
 		return exitUsage
 	case errors.As(err, new(criteriaError)), errors.Is(err, cluster.ErrCriteria), errors.As(err, new(monitor.AlertsError)):
 		return exitCriteria
@@ -90,6 +91,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			reportCommand(),
 			clusterCommand(),
 			nodeCommand(),
 			monitorCommand(),
