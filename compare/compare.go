@@ -34,6 +34,7 @@ const (
 	DefaultProfileTime = 100 * time.Millisecond
 	MaxRounds          = measure.MaxRounds
 	MaxBenchtime       = 10 * time.Second
+	MaxBenchtimeCount  = 1_000_000_000 // operations per round
 	MaxProfileTime     = 10 * time.Second
 )
 
@@ -87,8 +88,8 @@ func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, err
 	if err != nil {
 		return o, err
 	}
-	if bt.D > MaxBenchtime || bt.N > 1e9 {
-		return o, fmt.Errorf("invalid --benchtime %s: at most %s or 1000000000x", bt, MaxBenchtime)
+	if bt.D > MaxBenchtime || bt.N > MaxBenchtimeCount {
+		return o, fmt.Errorf("invalid --benchtime %s: at most %s or %dx", bt, MaxBenchtime, MaxBenchtimeCount)
 	}
 	if r.ProfileTime <= 0 || r.ProfileTime > MaxProfileTime {
 		return o, fmt.Errorf("invalid --profiletime %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
@@ -195,6 +196,15 @@ func (o *Outcome) Regressions() []string {
 		}
 	}
 	return out
+}
+
+// Failed names the regressions as an error message, or "" when head did
+// not regress.
+func (o *Outcome) Failed() string {
+	if regs := o.Regressions(); len(regs) > 0 {
+		return fmt.Sprintf("%d regression(s) of head against base", len(regs))
+	}
+	return ""
 }
 
 // Tolerance is the band a metric's change is judged against, and whether

@@ -145,6 +145,16 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 	return WriteTable(w, f, MoverHeader, cells)
 }
 
+// WriteFileDiff prints what `perfbench diff` found: the diff as JSON, or a
+// headline and the top movers of at most top functions.
+func WriteFileDiff(w io.Writer, f Format, d *profiling.FileDiff, top int) error {
+	if f == JSON {
+		return WriteJSON(w, d)
+	}
+	fmt.Fprintf(w, "%s profile: %s → %s (flat, top %d by absolute change)\n", d.Kind, d.Base, d.New, top)
+	return WriteMovers(w, f, MoverRows(d.Kind, d.Movers), d.Kind)
+}
+
 // MoverRows turns one kind's top movers into table rows.
 func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
 	rows := make([]MoverRow, 0, len(ms))

@@ -1,5 +1,12 @@
 package suite
 
+// BenchUsage is the synopsis of `perfbench bench`, with an example of
+// reading its bench.txt with benchstat.
+const BenchUsage = "perfbench bench [--quick|--full] [--opt NAME …] [--format text|markdown|json] [--out DIR] [--strict]\n\n" +
+	"Example:\n" +
+	"   perfbench bench --quick\n" +
+	"   benchstat -col toggle profiles/bench/bench.txt"
+
 // BenchDoc is the help of `perfbench bench`: what the suite runs and how it judges.
 const BenchDoc = "Runs each toggle off vs on on its primary workloads, then all toggles on vs all off on mixed, then all on vs each " +
 	"single toggle on mixed, then memory per signal (bytes allocated per signal processed: dispatch-local B/op; bytes retained " +

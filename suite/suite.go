@@ -224,7 +224,7 @@ func ParseSet(s string) (features.Set, error) {
 	return set, nil
 }
 
-// PresetRequest is the preset flags as the user gave them.
+// PresetRequest is the preset flags and --opt as the user gave them.
 type PresetRequest struct {
 	Quick, Full    bool
 	Rounds         int
@@ -232,7 +232,20 @@ type PresetRequest struct {
 	Benchtime      string // "" keeps the preset's
 	ProfileTime    time.Duration
 	ProfileTimeSet bool
-	MinRounds      int // the least the command can judge with
+	MinRounds      int      // the least the command can judge with
+	Opts           []string // --opt: the runs to select (all when empty)
+}
+
+// Resolve settles the preset and selects the runs of Opts with their
+// workloads (see Select): all a suite command needs before anything runs.
+// Every error is about the input.
+func (r PresetRequest) Resolve(ts []toggles.Toggle, lookup Lookup) (Preset, []Run, map[string]workloads.Workload, error) {
+	p, err := r.Preset()
+	if err != nil {
+		return p, nil, nil, err
+	}
+	runs, ws, err := Select(ts, r.Opts, lookup)
+	return p, runs, ws, err
 }
 
 // Preset picks quick (the default) or full and applies the overrides. Every
