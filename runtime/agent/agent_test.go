@@ -428,3 +428,70 @@ func diffOutcome(t *testing.T, name string, on, off outcome) {
 		t.Errorf("%s on differs from off:\n on: %+v\noff: %+v", name, on, off)
 	}
 }
+
+// An action may hand its own params to a SetState directive. With Pooling
+// on the instruction (and its Params map) is cleared and reused after the
+// command, so the state must hold its own copy, never the pooled map.
+func TestSetStateDoesNotAliasPooledParams(t *testing.T) {
+	for _, f := range []features.Set{{}, {Pooling: true}, features.All()} {
+		t.Run(f.String(), func(t *testing.T) {
+			s := start(t, f, func(c *Config) {
+				c.Routes = append(c.Routes,
+					router.Route[Binding]{Pattern: "keep.params", Handler: Binding{Action: "keep", Params: map[string]any{"k": "v"}}},
+					router.Route[Binding]{Pattern: "other.params", Handler: Binding{Action: "keep-ctx", Params: map[string]any{"x": 1}}})
+				c.Actions["keep"] = func(in *Instruction, _ Reader, out *Result) error {
+					out.Directive(SetState{Key: "params", Value: in.Params})
+					out.Directive(SetState{Key: "nested", Value: map[string]any{"ctx": in.Context}})
+					return nil
+				}
+				c.Actions["keep-ctx"] = func(in *Instruction, _ Reader, out *Result) error {
+					out.Directive(SetState{Key: "other", Value: in.Params["x"]})
+					return nil
+				}
+			})
+			ctx := context.Background()
+			if err := s.Call(ctx, sig(t, "keep.params", "")); err != nil {
+				t.Fatal(err)
+			}
+			// More commands reuse (and clear, then refill) the pooled instruction.
+			for i := 0; i < 20; i++ {
+				if err := s.Call(ctx, sig(t, "other.params", "")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			snap, err := s.State(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := snap.Map()
+			if want := map[string]any{"k": "v"}; !reflect.DeepEqual(got["params"], want) {
+				t.Errorf("state[params] = %v, want %v", got["params"], want)
+			}
+			if want := map[string]any{"ctx": map[string]any{"agent_id": "a1"}}; !reflect.DeepEqual(got["nested"], want) {
+				t.Errorf("state[nested] = %v, want %v", got["nested"], want)
+			}
+		})
+	}
+}
+
+// The same holds for a plain update whose value holds a pooled map.
+func TestUpdateDoesNotAliasPooledParams(t *testing.T) {
+	s := start(t, features.Set{Pooling: true}, func(c *Config) {
+		c.Routes = append(c.Routes,
+			router.Route[Binding]{Pattern: "keep.params", Handler: Binding{Action: "keep", Params: map[string]any{"k": "v"}}})
+		c.Actions["keep"] = func(in *Instruction, _ Reader, out *Result) error {
+			out.Set("list", []any{in.Params})
+			return nil
+		}
+	})
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if err := s.Call(ctx, sig(t, "keep.params", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, _ := s.State(ctx)
+	if got, want := snap.Map()["list"], []any{map[string]any{"k": "v"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("state[list] = %v, want %v", got, want)
+	}
+}

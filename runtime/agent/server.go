@@ -435,7 +435,10 @@ func (s *Server) exec(in *Instruction) error {
 				errs = errors.Join(errs, fmt.Errorf("emit %s: %w", d.Signal.Type(), err))
 			}
 		case SetState:
-			s.state[d.Key] = d.Value
+			// The state owns its values: d.Value may be (or hold) the
+			// instruction's Params or Context, which Pooling clears and
+			// reuses after the command.
+			s.state[d.Key] = deepCopy(d.Value)
 			s.dirty = true
 		case Enqueue:
 			if _, ok := s.actions[d.Action]; !ok {
