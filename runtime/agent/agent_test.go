@@ -495,3 +495,106 @@ func TestUpdateDoesNotAliasPooledParams(t *testing.T) {
 		t.Errorf("state[list] = %v, want %v", got, want)
 	}
 }
+
+func count(t *testing.T, s *Server) (int, uint64) {
+	t.Helper()
+	snap, err := s.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := snap.Get("count")
+	c, _ := n.(int)
+	return c, snap.Version()
+}
+
+// The consistency each side promises (package comment), checked exactly:
+// no timing, only the order the mailbox imposes.
+func TestStateConsistency(t *testing.T) {
+	ctx := context.Background()
+	for _, f := range []features.Set{{}, {FastPath: true}, features.All()} {
+		t.Run(f.String(), func(t *testing.T) {
+			gate := make(chan struct{})
+			s := start(t, f, func(c *Config) { c.Actions = testActions(gate) })
+
+			// A caller's own Call is visible as soon as Call returns.
+			for i := 1; i <= 50; i++ {
+				if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+					t.Fatal(err)
+				}
+				if c, v := count(t, s); c != i || v != uint64(i) {
+					t.Fatalf("after own Call %d: count %d version %d", i, c, v)
+				}
+			}
+			// A Cast is visible once a later Call to the agent has returned.
+			if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Call(ctx, sig(t, "unknown.type", "")); err == nil {
+				t.Fatal("unrouted call succeeded")
+			}
+			if c, v := count(t, s); c != 51 || v != 52 {
+				t.Fatalf("after Cast then Call: count %d version %d, want 51, 52", c, v)
+			}
+
+			// Hold the agent in an action, then cast behind it.
+			if err := s.Cast(sig(t, "block.now", "")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan [2]uint64, 1)
+			go func() {
+				snap, _ := s.State(ctx)
+				n, _ := snap.Get("count")
+				c, _ := n.(int)
+				got <- [2]uint64{uint64(c), snap.Version()}
+			}()
+			if f.FastPath {
+				// The fast path does not queue: it answers while the agent is
+				// busy, with the last completed command, so it misses the Cast.
+				select {
+				case r := <-got:
+					if r != [2]uint64{51, 52} {
+						t.Fatalf("fast read while busy = count %d version %d, want 51, 52", r[0], r[1])
+					}
+				case <-time.After(10 * time.Second): // deadlock guard only
+					t.Fatal("a fast-path read waited for the mailbox")
+				}
+				close(gate)
+				return
+			}
+			// The mailbox query queues behind the Cast and sees it.
+			close(gate)
+			if r := <-got; r != [2]uint64{52, 54} {
+				t.Fatalf("queued read = count %d version %d, want 52, 54", r[0], r[1])
+			}
+		})
+	}
+}
+
+// With FastPath on the agent copies nothing after its commands: the first
+// reader that finds the snapshot stale copies it, later readers share it.
+func TestFastPathCopiesLazily(t *testing.T) {
+	ctx := context.Background()
+	s := start(t, features.Set{FastPath: true}, nil)
+	for i := 0; i < 100; i++ {
+		if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Stats().Published; p != 1 {
+		t.Fatalf("published %d snapshots before any read, want 1 (the initial state)", p)
+	}
+	for i := 0; i < 3; i++ {
+		if c, v := count(t, s); c != 101 || v != 101 {
+			t.Fatalf("count %d version %d, want 101", c, v)
+		}
+	}
+	if p := s.Stats().Published; p != 2 {
+		t.Fatalf("published %d snapshots after three reads of one state, want 2", p)
+	}
+}
