@@ -219,7 +219,10 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 }
 
 // calibrate finds the operation count that fills the benchtime, the way
-// `go test` grows b.N, on one instance of the side.
+// `go test` grows b.N, on one instance of the side. It starts from, and
+// never goes below, the workload's MinOps: a first run that already takes
+// longer than the benchtime must not leave a round of one operation. An
+// explicit count (5000x) is taken as given.
 func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
@@ -229,7 +232,7 @@ func (p *Pair) calibrate(ctx context.Context, side Side, bt Benchtime) (int, err
 		return 0, fmt.Errorf("build %s (%s): %w", p.W.Name, side, err)
 	}
 	defer inst.Close()
-	n := 1
+	n := max(1, p.W.MinOps)
 	for {
 		start := time.Now()
 		if _, err := inst.Run(ctx, n); err != nil {

@@ -176,3 +176,24 @@ func TestProfileOpsUsesOffMedian(t *testing.T) {
 		t.Fatalf("empty result ProfileOps = %d", got)
 	}
 }
+
+// A workload slower per operation than the whole benchtime still gets its
+// MinOps per round: a round of one operation is never judged.
+func TestCalibrateKeepsMinOps(t *testing.T) {
+	var log []string
+	w := fake{log: &log, cost: 2 * time.Millisecond}.workload()
+	w.MinOps = 7
+	p, err := NewPair(w, features.Set{}, features.Set{JIT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: time.Millisecond}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, side := range []Side{Off, On} {
+		if n := p.Ops(side); n != 7 {
+			t.Errorf("%s: %d ops per round, want MinOps = 7 (one op already exceeds the benchtime)", side, n)
+		}
+	}
+}

@@ -180,7 +180,7 @@ type totals struct {
 	copies, bytesCopied      uint64
 	instrUsed, instrNew      uint64
 	envUsed, envNew          uint64
-	hits, misses             uint64
+	route                    router.Stats
 	rejected, failedDelivery uint64
 }
 
@@ -194,8 +194,9 @@ func (fl *fleet) totals() totals {
 		t.instrNew += st.InstructionsNew
 		t.envUsed += st.EnvelopesUsed
 		t.envNew += st.EnvelopesNew
-		t.hits += rs.Hits
-		t.misses += rs.Misses
+		t.route.Hits += rs.Hits
+		t.route.Misses += rs.Misses
+		t.route.Bypassed += rs.Bypassed
 		t.rejected += st.Rejected
 	}
 	if fl.bus != nil {
@@ -210,12 +211,10 @@ func (fl *fleet) totals() totals {
 // metrics derives the workload metrics of the operations between before
 // and after.
 func (fl *fleet) metrics(before, after totals, n int) map[string]float64 {
-	m := map[string]float64{
-		metricBytesCopied.Name: float64(after.bytesCopied-before.bytesCopied) / float64(n),
-		metricPoolReuse.Name:   pct(after.instrUsed-before.instrUsed+after.envUsed-before.envUsed-(after.instrNew-before.instrNew)-(after.envNew-before.envNew), after.instrUsed-before.instrUsed+after.envUsed-before.envUsed),
-		metricCacheHit.Name:    pct(after.hits-before.hits, after.hits-before.hits+after.misses-before.misses),
-		metricFailed.Name:      float64(after.failedDelivery-before.failedDelivery) / float64(n),
-	}
+	m := cacheMetrics(before.route, after.route)
+	m[metricBytesCopied.Name] = float64(after.bytesCopied-before.bytesCopied) / float64(n)
+	m[metricPoolReuse.Name] = pct(after.instrUsed-before.instrUsed+after.envUsed-before.envUsed-(after.instrNew-before.instrNew)-(after.envNew-before.envNew), after.instrUsed-before.instrUsed+after.envUsed-before.envUsed)
+	m[metricFailed.Name] = float64(after.failedDelivery-before.failedDelivery) / float64(n)
 	return m
 }
 
@@ -250,3 +249,6 @@ func payload(r *rand.Rand, size int) []byte {
 }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)) }
+
+// newZipf draws ranks 0..n-1 with exponent s (> 1).
+func newZipf(r *rand.Rand, s float64, n int) *rand.Zipf { return rand.NewZipf(r, s, 1, uint64(n-1)) }

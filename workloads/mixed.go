@@ -35,7 +35,8 @@ func mixed() Workload {
 			"3 bus publishes of 1 KiB and 1 of 64 KiB, each fanned out to the 4 agents", len(mixedCycle)),
 		Op:      "one operation of the blend",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
+		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricBypass, metricRetries},
+		MinOps:  50 * len(mixedCycle),
 		New:     newMixed,
 	}
 }

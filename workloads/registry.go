@@ -32,7 +32,12 @@ type Workload struct {
 	Op      string          // what one operation is, e.g. "one signal cast"
 	Toggles []string        // toggles whose code paths it exercises
 	Metrics []report.Metric // the extra metrics Run returns
-	New     func(f features.Set) (Instance, error)
+	// MinOps is the fewest operations a calibrated round may have: enough
+	// that one-offs (a first compile, a GC, a barrier) and the workload's
+	// own cycle (a blend, a chunk, a route change every so often) are a
+	// small part of what is measured. Every workload sets it.
+	MinOps int
+	New    func(f features.Set) (Instance, error)
 }
 
 // All returns every workload, sorted by name.
@@ -46,7 +51,11 @@ func All() []Workload {
 		signalPass("64k", "64 KiB", 64<<10),
 		instructionChurn(),
 		batchThroughput(),
+		castLatency(),
 		routeMatch(),
+		routeCache("zipf", "Zipf-skewed (s=1.1)", zipfS),
+		routeCache("uniform", "uniform (the control: no skew for a cache to use)", 0),
+		routeChurn(),
 		mixed(),
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -86,6 +95,7 @@ var (
 	metricBytesCopied = report.Metric{Name: "copied-B/op", Better: report.LowerIsBetter, Noise: 0.02}
 	metricPoolReuse   = report.Metric{Name: "pool-reuse-%", Better: report.HigherIsBetter, Noise: 0.01}
 	metricCacheHit    = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
+	metricBypass      = report.Metric{Name: "cache-bypass-%", Better: report.LowerIsBetter, Noise: 0.01}
 	metricRetries     = report.Metric{Name: "full-retries/op", Better: report.LowerIsBetter, Noise: 0.05}
 	metricFailed      = report.Metric{Name: "failed/op", Better: report.LowerIsBetter, Noise: 0}
 )

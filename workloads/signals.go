@@ -12,9 +12,10 @@ import (
 
 func signalCreate() Workload {
 	return Workload{
-		Name: "signal-create",
-		Doc:  "build and validate new signals carrying 1 KiB of random payload",
-		Op:   "one signal.New with a fresh 1 KiB payload",
+		Name:   "signal-create",
+		Doc:    "build and validate new signals carrying 1 KiB of random payload",
+		Op:     "one signal.New with a fresh 1 KiB payload",
+		MinOps: flushEvery,
 		New: func(features.Set) (Instance, error) {
 			return &createInstance{r: newRand(1)}, nil
 		},
@@ -53,6 +54,7 @@ func signalPass(label, human string, size int) Workload {
 		Op:      "one publish delivered to 3 agents",
 		Toggles: []string{"zerocopy", "batching", "jit", "caching", "pooling"},
 		Metrics: []report.Metric{metricBytesCopied, metricFailed},
+		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 3)
 			if err != nil {

@@ -19,6 +19,7 @@ func batchThroughput() Workload {
 		Op:      "one signal published and delivered to 4 agents",
 		Toggles: []string{"batching", "zerocopy", "pooling", "jit", "caching"},
 		Metrics: []report.Metric{metricFailed, metricPoolReuse},
+		MinOps:  10 * publishBatch,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 4)
 			if err != nil {

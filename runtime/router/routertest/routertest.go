@@ -336,3 +336,40 @@ func Signals(types []string) ([]*signal.Signal, error) {
 	}
 	return out, nil
 }
+
+// Universe returns n distinct types for routes, deterministic for seed,
+// shuffled so that a rank-based draw (Zipf) does not follow table order:
+// every type named by a literal pattern, then types of wildcard patterns
+// instantiated with numbered words (w0, w1 …, as tenant or entity ids make
+// a real type space grow past any cache), and about 1 % types that match
+// nothing. It returns fewer than n only if the routes cannot produce them.
+func Universe(routes []router.Route[int], seed uint64, n int) []string {
+	r := newRand(seed)
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if len(out) < n && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	var wildcards []string
+	for _, rt := range routes {
+		if strings.Contains(rt.Pattern, "*") {
+			wildcards = append(wildcards, rt.Pattern)
+		} else {
+			add(rt.Pattern)
+		}
+	}
+	for i := 0; len(out) < n-n/100 && len(wildcards) > 0 && i < 50*n; i++ {
+		word := []string{fmt.Sprintf("w%d", r.IntN(max(n/4, 1)))}
+		add(instantiate(r, pick(r, wildcards), word))
+	}
+	for i := 0; len(out) < n && i < 50*n; i++ {
+		if t := fmt.Sprintf("unrouted.z%d", i); !matchesAny(routes, t) {
+			add(t)
+		}
+	}
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
