@@ -173,7 +173,7 @@ func TestTargetString(t *testing.T) {
 		{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}:           "ops/s ≥ 3×",
 		{Metric: "ns/op", Kind: toggles.AtMost, Target: 10000}:        "ns/op ≤ 10.0 µs/op",
 		{Metric: "cache-hit-%", Kind: toggles.AtLeast, Target: 80}:    "cache-hit-% ≥ 80%",
-		{Metric: "ns/op", Kind: toggles.NotWorse, Target: 3}:                  "ns/op at most 3 % worse",
+		{Metric: "ns/op", Kind: toggles.NotWorse, Target: 3}:          "ns/op at most 3 % worse",
 		{Metric: "B/live-signal", Kind: toggles.AtMost, Target: 1024}: "B/live-signal ≤ 1024 B/live-signal",
 	} {
 		if got := TargetString(c); got != want {
