@@ -125,7 +125,7 @@ func All() []Toggle {
 		},
 		{
 			Name: "zerocopy", Doc: "local deliveries share one immutable signal instead of deep-copying it",
-			Workloads: []string{"signal-pass/64", "signal-pass/1k", "signal-pass/64k"}, Primary: half("B/op"),
+			Workloads: []string{"signal-pass/map-64", "signal-pass/map-1k", "signal-pass/bin-64k"}, Primary: half("B/op"),
 			Criteria: []Criterion{{Metric: "B/op", Kind: Reduction, Target: 80, Text: "−80 % bytes allocated"}},
 			Costs: []Use{{
 				Workload: "signal-memory",

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+	"math/rand/v2"
 
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
@@ -47,7 +48,7 @@ func (c *castInstance) Run(ctx context.Context, n int) (map[string]float64, erro
 
 func (c *castInstance) Close() error { return c.fl.Close() }
 
-func newCastInstance(f features.Set, types []string, size int) (Instance, error) {
+func newCastInstance(f features.Set, types []string, data func(*rand.Rand) map[string]any) (Instance, error) {
 	fl, err := newFleet(f, 1)
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func newCastInstance(f features.Set, types []string, size int) (Instance, error)
 	r := newRand(3)
 	var sigs []*signal.Signal
 	for i, t := range types {
-		s, err := signal.New(t, "/perfbench/cast", payload(r, size), signal.WithSubject(t+"-"+string(rune('a'+i%26))))
+		s, err := signal.New(t, "/perfbench/cast", data(r), signal.WithSubject(t+"-"+string(rune('a'+i%26))))
 		if err != nil {
 			fl.Close()
 			return nil, err
@@ -69,12 +70,14 @@ func dispatchLocal() Workload {
 	types := []string{"counter.inc", "order.created", "order.paid", "order.refund.eu", "counter.add", "user.profile.updated", "payment.card.charged", "session.started"}
 	return Workload{
 		Name:    "dispatch-local",
-		Doc:     "cast 64 B signals of 8 types into one agent: router, instruction, action, state merge",
+		Doc:     "cast signals of 8 types carrying a 64 B map into one agent: router, instruction, action, state merge",
 		Op:      "one cast, processed",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricCacheHit, metricBypass, metricPoolReuse, metricBytesCopied, metricRetries},
+		Metrics: []report.Metric{metricCacheHit, metricPoolReuse, metricBytesCopied, metricRetries},
 		MinOps:  flushEvery,
-		New:     func(f features.Set) (Instance, error) { return newCastInstance(f, types, 64) },
+		New: func(f features.Set) (Instance, error) {
+			return newCastInstance(f, types, func(r *rand.Rand) map[string]any { return termData(r, 64) })
+		},
 	}
 }
 
@@ -86,7 +89,9 @@ func instructionChurn() Workload {
 		Toggles: []string{"pooling", "jit", "caching", "zerocopy", "batching"},
 		Metrics: []report.Metric{metricPoolReuse, metricRetries},
 		MinOps:  flushEvery,
-		New:     func(f features.Set) (Instance, error) { return newCastInstance(f, []string{"work.item"}, 0) },
+		New: func(f features.Set) (Instance, error) {
+			return newCastInstance(f, []string{"work.item"}, func(*rand.Rand) map[string]any { return nil })
+		},
 	}
 }
 
@@ -177,7 +182,7 @@ func newLatencyInstance(f features.Set) (Instance, error) {
 		return nil, err
 	}
 	l.srv = srv
-	if l.ping, err = signal.New("latency.ping", "/perfbench/latency", payload(newRand(6), 64)); err != nil {
+	if l.ping, err = signal.New("latency.ping", "/perfbench/latency", termData(newRand(6), 64)); err != nil {
 		srv.Stop()
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/perfbench/perfbench/runtime/agent"
@@ -41,7 +42,7 @@ func AgentActions() map[string]agent.Action {
 		"size": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
 			v, _ := st.Get("bytes")
 			b, _ := v.(int)
-			out.Set("bytes", b+len(in.Signal.Data()))
+			out.Set("bytes", b+in.Signal.DataSize())
 			return nil
 		},
 		"order": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
@@ -231,6 +232,23 @@ func (fl *fleet) Close() error {
 		a.Stop()
 	}
 	return nil
+}
+
+// termData is signal data that is all term, as most Jido signal data is: a
+// map of size/16 fields ("f0", "f1" …), each a 16-byte string (a small
+// binary, which a BEAM send copies). size is the bytes of its strings.
+func termData(r *rand.Rand, size int) map[string]any {
+	m := make(map[string]any, max(size/16, 1))
+	for i := range max(size/16, 1) {
+		m["f"+strconv.Itoa(i)] = string(payload(r, 16))
+	}
+	return m
+}
+
+// binData is signal data that is one binary of size bytes under "blob": a
+// document or an image, which a BEAM send shares when it is over 64 bytes.
+func binData(r *rand.Rand, size int) map[string]any {
+	return map[string]any{"blob": payload(r, size)}
 }
 
 // payload returns size bytes of deterministic pseudo-random data.

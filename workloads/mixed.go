@@ -10,9 +10,9 @@ import (
 )
 
 // mixedCycle is the blend of the mixed workload, one entry per operation,
-// repeated: 12 casts (to 4 agents, 6 signal types, 64 B), 4 state queries,
-// 3 bus publishes of 1 KiB fanned out to the 4 agents, 1 bus publish of
-// 64 KiB fanned out the same way.
+// repeated: 12 casts (to 4 agents, 6 signal types, a 64 B map), 4 state
+// queries, 3 bus publishes of a 1 KiB map fanned out to the 4 agents, 1 bus
+// publish of a 64 KiB binary fanned out the same way.
 var mixedCycle = []mixedOp{
 	opCast, opQuery, opCast, opPublish, opCast, opCast, opQuery, opCast,
 	opPublish, opCast, opCast, opQuery, opCast, opLarge, opCast, opCast,
@@ -31,11 +31,11 @@ const (
 func mixed() Workload {
 	return Workload{
 		Name: "mixed",
-		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 64 B into 4 agents, 4 state queries, "+
-			"3 bus publishes of 1 KiB and 1 of 64 KiB, each fanned out to the 4 agents", len(mixedCycle)),
+		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of a 64 B map into 4 agents, 4 state queries, "+
+			"3 bus publishes of a 1 KiB map and 1 of a 64 KiB binary, each fanned out to the 4 agents", len(mixedCycle)),
 		Op:      "one operation of the blend",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricBypass, metricRetries},
+		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
 		MinOps:  50 * len(mixedCycle),
 		New:     newMixed,
 	}
@@ -61,18 +61,18 @@ func newMixed(f features.Set) (Instance, error) {
 	m := &mixedInstance{fl: fl}
 	r := newRand(5)
 	for _, t := range []string{"counter.inc", "order.created", "order.paid", "counter.add", "user.profile.updated", "work.item"} {
-		s, err := signal.New(t, "/perfbench/mixed", payload(r, 64))
+		s, err := signal.New(t, "/perfbench/mixed", termData(r, 64))
 		if err != nil {
 			fl.Close()
 			return nil, err
 		}
 		m.casts = append(m.casts, s)
 	}
-	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", payload(r, 1<<10)); err != nil {
+	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", termData(r, 1<<10)); err != nil {
 		fl.Close()
 		return nil, err
 	}
-	if m.big, err = signal.New("data.doc.large", "/perfbench/mixed", payload(r, 64<<10)); err != nil {
+	if m.big, err = signal.New("data.doc.large", "/perfbench/mixed", binData(r, 64<<10)); err != nil {
 		fl.Close()
 		return nil, err
 	}

@@ -9,6 +9,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -46,9 +47,9 @@ func All() []Workload {
 		signalCreate(),
 		dispatchLocal(),
 		stateQuery(),
-		signalPass("64", "64 B", 64),
-		signalPass("1k", "1 KiB", 1<<10),
-		signalPass("64k", "64 KiB", 64<<10),
+		signalPass("map-64", "a map of 4 strings of 16 B (64 B of terms)", func(r *rand.Rand) map[string]any { return termData(r, 64) }),
+		signalPass("map-1k", "a map of 64 strings of 16 B (1 KiB of terms)", func(r *rand.Rand) map[string]any { return termData(r, 1<<10) }),
+		signalPass("bin-64k", "one 64 KiB binary", func(r *rand.Rand) map[string]any { return binData(r, 64<<10) }),
 		instructionChurn(),
 		batchThroughput(),
 		castLatency(),
@@ -95,7 +96,6 @@ var (
 	metricBytesCopied = report.Metric{Name: "copied-B/op", Better: report.LowerIsBetter, Noise: 0.02}
 	metricPoolReuse   = report.Metric{Name: "pool-reuse-%", Better: report.HigherIsBetter, Noise: 0.01}
 	metricCacheHit    = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
-	metricBypass      = report.Metric{Name: "cache-bypass-%", Better: report.LowerIsBetter, Noise: 0.01}
 	metricRetries     = report.Metric{Name: "full-retries/op", Better: report.LowerIsBetter, Noise: 0.05}
 	metricFailed      = report.Metric{Name: "failed/op", Better: report.LowerIsBetter, Noise: 0}
 )

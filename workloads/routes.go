@@ -42,7 +42,7 @@ func routeMatch() Workload {
 		Doc:     "look up a Zipf-skewed mix of signal types in ~1 000 routes with wildcards and predicates",
 		Op:      "one route lookup",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{metricCacheHit, metricBypass, metricMatches},
+		Metrics: []report.Metric{metricCacheHit, metricMatches},
 		MinOps:  10 * flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
@@ -65,7 +65,7 @@ func routeCache(label, traffic string, s float64) Workload {
 			"one route removed and re-added every %d lookups", traffic, cacheUniverse, router.DefaultCacheSize, routeChangeEvery),
 		Op:      "one route lookup",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{metricCacheHit, metricBypass, metricMatches},
+		Metrics: []report.Metric{metricCacheHit, metricMatches},
 		MinOps:  2 * routeChangeEvery,
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
@@ -152,13 +152,12 @@ func (ri *routeInstance) Close() error { return nil }
 
 // cacheMetrics is the cache's share of the lookups between two readings.
 // A bypassed lookup (a matching route has a predicate) is one the cache did
-// not serve: it counts against the hit rate and is also shown on its own.
+// not serve: it counts as a miss. (With JIT on, types named by a literal
+// pattern are answered by the plan's exact table before the cache and are
+// not counted at all.)
 func cacheMetrics(before, after router.Stats) map[string]float64 {
 	hits, misses, bypassed := after.Hits-before.Hits, after.Misses-before.Misses, after.Bypassed-before.Bypassed
-	return map[string]float64{
-		metricCacheHit.Name: pct(hits, hits+misses+bypassed),
-		metricBypass.Name:   pct(bypassed, hits+misses+bypassed),
-	}
+	return map[string]float64{metricCacheHit.Name: pct(hits, hits+misses+bypassed)}
 }
 
 // routeChurn is where jit and caching cost: every operation changes the

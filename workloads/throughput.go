@@ -32,7 +32,7 @@ func batchThroughput() Workload {
 			sigs := make([]*signal.Signal, publishBatch)
 			r := newRand(4)
 			for i := range sigs {
-				if sigs[i], err = signal.New("stream.tick", "/perfbench/stream", payload(r, 32)); err != nil {
+				if sigs[i], err = signal.New("stream.tick", "/perfbench/stream", termData(r, 32)); err != nil {
 					fl.Close()
 					return nil, err
 				}

@@ -18,6 +18,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// body is the binary the test signals carry.
+func body(s *signal.Signal) []byte {
+	b, _ := s.Data()["body"].([]byte)
+	return b
+}
+
 var errBoom = errors.New("boom")
 
 // testActions covers every directive and a state merge.
@@ -33,18 +39,18 @@ func testActions(gate <-chan struct{}) map[string]Action {
 		"record": func(in *Instruction, st Reader, out *Result) error {
 			seen, _ := st.Get("seen")
 			s, _ := seen.([]string)
-			out.Set("seen", append(append([]string(nil), s...), in.Signal.Type()+"#"+string(in.Signal.Data())))
+			out.Set("seen", append(append([]string(nil), s...), in.Signal.Type()+"#"+string(body(in.Signal))))
 			return nil
 		},
 		"payload": func(in *Instruction, st Reader, out *Result) error {
 			var sum int
-			for _, b := range in.Signal.Data() {
+			for _, b := range body(in.Signal) {
 				sum += int(b)
 			}
 			v, _ := st.Get("sum")
 			prev, _ := v.(int)
 			out.Set("sum", prev+sum)
-			out.Set("nested", map[string]any{in.Signal.Type(): len(in.Signal.Data())})
+			out.Set("nested", map[string]any{in.Signal.Type(): len(body(in.Signal))})
 			return nil
 		},
 		"set": func(in *Instruction, _ Reader, out *Result) error {
@@ -102,7 +108,11 @@ func start(t *testing.T, f features.Set, mutate func(*Config)) *Server {
 
 func sig(t testing.TB, typ, data string) *signal.Signal {
 	t.Helper()
-	s, err := signal.New(typ, "/test", []byte(data))
+	var d map[string]any
+	if data != "" {
+		d = map[string]any{"body": []byte(data)}
+	}
+	s, err := signal.New(typ, "/test", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +182,7 @@ func run(t *testing.T, f features.Set, sigs []*signal.Signal) outcome {
 	o.State, o.Version = snap.Map(), snap.Version()
 	close(sink)
 	for e := range sink {
-		o.Emitted = append(o.Emitted, e.ID()+string(e.Data()))
+		o.Emitted = append(o.Emitted, e.ID()+string(body(e)))
 	}
 	s.Stop()
 	st := s.Stats()

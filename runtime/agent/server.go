@@ -88,8 +88,8 @@ type Stats struct {
 	Failed      uint64 // of those, commands that ended in an error
 	Queries     uint64 // state queries answered (either path)
 	Wakeups     uint64 // times the server took work from the mailbox
-	Copies      uint64 // incoming signals deep-copied (ZeroCopy off)
-	BytesCopied uint64 // their approximate size
+	Copies      uint64 // incoming signals copied (ZeroCopy off), as a BEAM send copies
+	BytesCopied uint64 // the approximate bytes those copies allocated
 	Published   uint64 // snapshots copied for fast-path readers (FastPath on)
 
 	InstructionsUsed, InstructionsNew uint64 // New < Used means pooled reuse
@@ -189,14 +189,15 @@ func (s *Server) Features() features.Set { return s.feat }
 func (s *Server) Router() *router.Router[Binding] { return s.router }
 
 // receive applies the ZeroCopy policy to an incoming signal: without it every
-// local delivery gets its own deep copy.
+// local delivery gets its own copy, made as a BEAM send makes it.
 func (s *Server) receive(sig *signal.Signal) *signal.Signal {
 	if s.feat.ZeroCopy {
 		return sig
 	}
+	c, n := sig.MessageCopy()
 	s.copies.Add(1)
-	s.bytesCopied.Add(uint64(sig.Size()))
-	return sig.Clone()
+	s.bytesCopied.Add(uint64(n))
+	return c
 }
 
 // refusal maps a mailbox's bare sentinel to the server's prebuilt error.

@@ -14,8 +14,11 @@ type cache[H any] struct {
 	size int
 }
 
+// newCache makes an empty cache. Its map grows with use instead of being
+// sized up front: every route change makes a new cache, and a router whose
+// routes change often must not pay for a large empty map each time.
 func newCache[H any](size int) *cache[H] {
-	return &cache[H]{m: make(map[string][]H, min(size, 1024)), size: size}
+	return &cache[H]{m: make(map[string][]H), size: size}
 }
 
 func (c *cache[H]) get(typ string) ([]H, bool) {

@@ -134,7 +134,7 @@ func TestMatches(t *testing.T) {
 
 func TestSignals(t *testing.T) {
 	sigs, err := routertest.Signals([]string{"a.b", "c"})
-	if err != nil || len(sigs) != 2 || sigs[1].Type() != "c" || sigs[0].Subject() != routertest.Tenant(0) {
+	if err != nil || len(sigs) != 2 || sigs[1].Type() != "c" || sigs[0].Data()["tenant"] != routertest.Tenant(0) {
 		t.Fatalf("Signals: %v, %v", sigs, err)
 	}
 	if _, err := routertest.Signals([]string{"a..b"}); err == nil {
