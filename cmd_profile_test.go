@@ -173,7 +173,7 @@ func TestProfileBadInput(t *testing.T) {
 	}{
 		{"no opt", []string{"profile"}, "--opt is required (valid: fastpath, zerocopy"},
 		{"unknown toggle", []string{"profile", "--opt=turbo"}, `unknown toggle "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching)`},
-		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, dispatch-local"},
+		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, cast-latency, dispatch-local"},
 		{"one round", []string{"profile", "--opt=jit", "--rounds=1"}, "need at least 2 per side"},
 		{"bad benchtime", []string{"profile", "--opt=jit", "--benchtime=10"}, `invalid benchtime "10"`},
 		{"zero count", []string{"profile", "--opt=jit", "--benchtime=0x"}, "positive integer followed by x"},
@@ -288,7 +288,7 @@ func TestListJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Toggles) != 6 || len(doc.Workloads) != 10 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
+	if len(doc.Toggles) != 6 || len(doc.Workloads) != 14 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
 	}
 }

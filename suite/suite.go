@@ -80,7 +80,7 @@ const MixedWorkload = "mixed"
 
 // Run is one off/on measurement of the suite.
 type Run struct {
-	// ID is unique in a suite and path-like: "zerocopy/signal-pass/64",
+	// ID is unique in a suite and path-like: "zerocopy/signal-pass/map-64",
 	// "all/mixed", "all-vs-jit/mixed", "memory/signal-memory",
 	// "batching-over-others-but-fastpath/batch-throughput".
 	ID string `json:"id"`

@@ -111,7 +111,7 @@ func All() []Toggle {
 	}
 	return []Toggle{
 		{
-			Name: "fastpath", Doc: "state queries read a lock-free snapshot instead of a mailbox round trip",
+			Name: "fastpath", Doc: "state queries read a shared snapshot (copied by the first reader after a change) instead of a mailbox round trip",
 			Workloads: []string{"state-query"}, Primary: half("ns/op"),
 			Criteria: []Criterion{{Metric: "ns/op", Kind: AtMost, Target: 10000, Text: "< 10 µs per simple query"}},
 			Costs: []Use{{
@@ -124,7 +124,7 @@ func All() []Toggle {
 			}},
 		},
 		{
-			Name: "zerocopy", Doc: "local deliveries share one immutable signal instead of deep-copying it",
+			Name: "zerocopy", Doc: "local deliveries share one immutable signal instead of copying it as a BEAM send does",
 			Workloads: []string{"signal-pass/map-64", "signal-pass/map-1k", "signal-pass/bin-64k"}, Primary: half("B/op"),
 			Criteria: []Criterion{{Metric: "B/op", Kind: Reduction, Target: 80, Text: "−80 % bytes allocated"}},
 			Costs: []Use{{
