@@ -28,9 +28,13 @@
 //     walked segment by segment over the type string, collecting global
 //     ranks on the stack. A JIT lookup allocates nothing.
 //   - Caching on: a bounded cache keyed by signal type holds the sorted
-//     handler list. It is replaced on every Add or Remove, bypassed (and
-//     counted as Bypassed, not as a hit or miss) when a matching route has a
-//     predicate, and also remembers types that match nothing. When full it
+//     handler list. Every Add or Remove starts a new, empty cache, which
+//     takes over an entry of the one before on its first use if the type
+//     matches none of the patterns that changed (its handlers cannot have
+//     changed); an entry of an affected type is recomputed. The cache is
+//     bypassed (and counted as Bypassed, not as a hit or miss) when a
+//     matching route has a predicate, and also remembers types that match
+//     nothing. When full it
 //     drops one arbitrary entry per insertion (Go's randomized map
 //     iteration order makes that random replacement), which keeps the hot
 //     types of a skewed mix resident without bookkeeping on hits.
@@ -138,6 +142,12 @@ type snapshot[H any] struct {
 	routes []*route[H] // insertion order; never modified after publication
 	cache  *cache[H]   // nil when caching is off
 
+	// carry is the previous generation's cache and changed the patterns
+	// added or removed since: an entry of carry whose type matches none of
+	// them is still right for these routes.
+	carry   *cache[H]
+	changed []string
+
 	plan      atomic.Pointer[plan[H]]
 	compileMu sync.Mutex
 }
@@ -151,15 +161,19 @@ func New[H any](opts Options) *Router[H] {
 			r.cacheSize = DefaultCacheSize
 		}
 	}
-	r.publish(nil)
+	r.publish(nil, nil)
 	return r
 }
 
-// publish installs a new generation; callers hold mu (or own r exclusively).
-func (r *Router[H]) publish(routes []*route[H]) {
+// publish installs a new generation whose routes differ from the current
+// one's by the changed patterns; callers hold mu (or own r exclusively).
+func (r *Router[H]) publish(routes []*route[H], changed []string) {
 	s := &snapshot[H]{routes: routes}
 	if r.cacheSize > 0 {
 		s.cache = newCache[H](r.cacheSize)
+		if old := r.snap.Load(); old != nil {
+			s.carry, s.changed = old.cache, changed
+		}
 	}
 	r.snap.Store(s)
 }
@@ -182,13 +196,15 @@ func (r *Router[H]) Add(routes ...Route[H]) error {
 	old := r.snap.Load().routes
 	next := make([]*route[H], len(old), len(old)+len(routes))
 	copy(next, old)
+	changed := make([]string, 0, len(routes))
 	for _, rt := range routes {
 		r.seq++
 		rr := &route[H]{Route: rt, spec: specificity(rt.Pattern), seq: r.seq}
 		r.root.insert(rr)
 		next = append(next, rr)
+		changed = append(changed, rt.Pattern)
 	}
-	r.publish(next)
+	r.publish(next, changed)
 	return nil
 }
 
@@ -214,7 +230,7 @@ func (r *Router[H]) Remove(pattern string) int {
 		}
 	}
 	r.root.remove(pattern)
-	r.publish(next)
+	r.publish(next, []string{pattern})
 	return n
 }
 
@@ -268,12 +284,23 @@ func (r *Router[H]) Stats() Stats {
 	}
 }
 
-// cacheLookup serves typ from the generation's cache when it can.
+// cacheLookup serves typ from the generation's cache when it can, taking
+// over the previous generation's entry when the change did not affect typ.
 func (r *Router[H]) cacheLookup(s *snapshot[H], dst []H, typ string) ([]H, bool) {
 	if s.cache == nil {
 		return dst, false
 	}
 	hs, ok := s.cache.get(typ)
+	if !ok && s.carry != nil {
+		if hs, ok = s.carry.get(typ); ok {
+			for _, p := range s.changed {
+				if matchesPattern(p, typ) {
+					return dst, false
+				}
+			}
+			s.cache.put(typ, hs)
+		}
+	}
 	if !ok {
 		return dst, false
 	}
