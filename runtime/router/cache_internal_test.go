@@ -151,6 +151,17 @@ func TestCacheCarriesUnaffectedEntries(t *testing.T) {
 			if got := look(sb); !slices.Equal(got, []string{"b"}) {
 				t.Fatalf("b.x after removing b.** = %v, want [b]", got)
 			}
+			// Replacing a route is two changes; the cache of before both
+			// still serves the types neither affects.
+			rt.Remove("b.*")
+			if err := rt.Add(Route[string]{Pattern: "b.*", Handler: "b"}); err != nil {
+				t.Fatal(err)
+			}
+			before = rt.Stats()
+			look(sa)
+			if got := rt.Stats(); got.Hits != before.Hits+1 {
+				t.Fatalf("a.x after replacing b.*: %+v → %+v, want a hit", before, got)
+			}
 		})
 	}
 }

@@ -29,9 +29,10 @@
 //     ranks on the stack. A JIT lookup allocates nothing.
 //   - Caching on: a bounded cache keyed by signal type holds the sorted
 //     handler list. Every Add or Remove starts a new, empty cache, which
-//     takes over an entry of the one before on its first use if the type
-//     matches none of the patterns that changed (its handlers cannot have
-//     changed); an entry of an affected type is recomputed. The cache is
+//     takes over an entry of one of the last few caches on its first use if
+//     the type matches none of the patterns that changed since (its
+//     handlers cannot have changed); an entry of an affected type is
+//     recomputed. The cache is
 //     bypassed (and counted as Bypassed, not as a hit or miss) when a
 //     matching route has a predicate, and also remembers types that match
 //     nothing. When full it
@@ -142,11 +143,9 @@ type snapshot[H any] struct {
 	routes []*route[H] // insertion order; never modified after publication
 	cache  *cache[H]   // nil when caching is off
 
-	// carry is the previous generation's cache and changed the patterns
-	// added or removed since: an entry of carry whose type matches none of
-	// them is still right for these routes.
-	carry   *cache[H]
-	changed []string
+	// carries are the caches of earlier generations, newest first, each
+	// with the patterns added or removed since it was current.
+	carries []carry[H]
 
 	plan      atomic.Pointer[plan[H]]
 	compileMu sync.Mutex
@@ -165,14 +164,35 @@ func New[H any](opts Options) *Router[H] {
 	return r
 }
 
+// carry is an earlier generation's cache: an entry whose type matches none
+// of changed is still right for the current routes.
+type carry[H any] struct {
+	cache   *cache[H]
+	changed []string
+}
+
+// Bounds on what a new generation keeps of earlier caches: a change that
+// removes one route and adds it back (two generations) must not lose the
+// cache, and a burst of changes must not make every miss a long search.
+const (
+	maxCarries = 4
+	maxChanged = 64
+)
+
 // publish installs a new generation whose routes differ from the current
 // one's by the changed patterns; callers hold mu (or own r exclusively).
 func (r *Router[H]) publish(routes []*route[H], changed []string) {
 	s := &snapshot[H]{routes: routes}
 	if r.cacheSize > 0 {
 		s.cache = newCache[H](r.cacheSize)
-		if old := r.snap.Load(); old != nil {
-			s.carry, s.changed = old.cache, changed
+		if old := r.snap.Load(); old != nil && len(changed) <= maxChanged {
+			s.carries = append(s.carries, carry[H]{old.cache, changed})
+			for _, c := range old.carries {
+				if len(s.carries) == maxCarries || len(c.changed)+len(changed) > maxChanged {
+					break
+				}
+				s.carries = append(s.carries, carry[H]{c.cache, append(slices.Clip(c.changed), changed...)})
+			}
 		}
 	}
 	r.snap.Store(s)
@@ -285,21 +305,25 @@ func (r *Router[H]) Stats() Stats {
 }
 
 // cacheLookup serves typ from the generation's cache when it can, taking
-// over the previous generation's entry when the change did not affect typ.
+// over the newest earlier entry when no change since has affected typ.
 func (r *Router[H]) cacheLookup(s *snapshot[H], dst []H, typ string) ([]H, bool) {
 	if s.cache == nil {
 		return dst, false
 	}
 	hs, ok := s.cache.get(typ)
-	if !ok && s.carry != nil {
-		if hs, ok = s.carry.get(typ); ok {
-			for _, p := range s.changed {
-				if matchesPattern(p, typ) {
-					return dst, false
-				}
-			}
-			s.cache.put(typ, hs)
+	for i := 0; !ok && i < len(s.carries); i++ {
+		c := s.carries[i]
+		if hs, ok = c.cache.get(typ); !ok {
+			continue
 		}
+		for _, p := range c.changed {
+			if matchesPattern(p, typ) {
+				// Older caches are older still: the same change
+				// affects them.
+				return dst, false
+			}
+		}
+		s.cache.put(typ, hs)
 	}
 	if !ok {
 		return dst, false
