@@ -183,7 +183,7 @@ func All() []Toggle {
 			}},
 			Costs: []Use{{
 				Workload: "route-churn",
-				Why:      "every route change starts an empty cache: a lookup after a change misses and stores",
+				Why:      "every route change invalidates the cached types its pattern matches: a lookup after a change checks the entry against the change, misses and stores",
 				Criteria: []Criterion{budget("ns/op", 10, "route changes ≤ 10 % slower")},
 			}},
 		},

@@ -132,8 +132,9 @@ func (ri *routeInstance) Run(ctx context.Context, n int) (map[string]float64, er
 	return m, nil
 }
 
-// change removes one route and adds it back: the same routes, a new
-// generation (an empty cache, a plan to compile).
+// change removes one route and adds it back: the same routes, two new
+// generations (a plan to compile, the types the pattern matches to look up
+// again).
 func (ri *routeInstance) change() error {
 	rt := ri.routes[ri.changes%len(ri.routes)]
 	ri.changes++

@@ -113,8 +113,8 @@ func TestMatchesPattern(t *testing.T) {
 	}
 }
 
-// After a route change the new cache takes over the entries of unaffected
-// types (hits, no recomputation) and recomputes affected ones.
+// After a route change the cache keeps serving the types the change cannot
+// affect (hits, no recomputation) and recomputes the affected ones.
 func TestCacheCarriesUnaffectedEntries(t *testing.T) {
 	for _, jit := range []bool{false, true} {
 		t.Run(fmt.Sprint("jit=", jit), func(t *testing.T) {
@@ -151,8 +151,8 @@ func TestCacheCarriesUnaffectedEntries(t *testing.T) {
 			if got := look(sb); !slices.Equal(got, []string{"b"}) {
 				t.Fatalf("b.x after removing b.** = %v, want [b]", got)
 			}
-			// Replacing a route is two changes; the cache of before both
-			// still serves the types neither affects.
+			// Replacing a route is two changes; entries from before both
+			// still serve the types neither affects.
 			rt.Remove("b.*")
 			if err := rt.Add(Route[string]{Pattern: "b.*", Handler: "b"}); err != nil {
 				t.Fatal(err)

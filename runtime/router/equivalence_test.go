@@ -229,8 +229,8 @@ func FuzzRoute(f *testing.F) {
 }
 
 // TestCacheAcrossSingleChanges interleaves one route change at a time with
-// lookups, so that entries carried over from the previous generation's
-// cache are used, and checks every lookup against the reference matcher.
+// lookups, so that entries computed before a change are used after it, and
+// checks every lookup against the reference matcher.
 func TestCacheAcrossSingleChanges(t *testing.T) {
 	for _, jit := range []bool{false, true} {
 		t.Run(fmt.Sprint("jit=", jit), func(t *testing.T) {
