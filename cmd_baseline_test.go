@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,18 +47,7 @@ func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, s
 			app.Commands[i] = newBaselineCommand(d)
 		}
 	}
-	code = exitOK
-	if err := app.RunContext(context.Background(), append([]string{"perfbench"}, args...)); err != nil {
-		fmt.Fprintf(&errb, "perfbench: %v\n", err)
-		code = exitCode(err)
-	}
-	return code, out.String(), errb.String()
-}
-
-// runMain goes through main's own run.
-func runMain(args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"perfbench"}, args...), &out, &errb)
+	code = runApp(context.Background(), app, append([]string{"perfbench"}, args...))
 	return code, out.String(), errb.String()
 }
 
@@ -93,7 +81,7 @@ func TestBaselineCheckBadFiles(t *testing.T) {
 		{"not a baseline", write("other.json", `{"schema_version": 1, "command": "profile"}`), "is not a perfbench baseline"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runMain("baseline", "check", "--file", tc.path)
+			code, stdout, stderr := perfbench(context.Background(), "baseline", "check", "--file", tc.path)
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d", code, exitUsage)
 			}
@@ -106,7 +94,7 @@ func TestBaselineCheckBadFiles(t *testing.T) {
 		})
 	}
 	// A baseline naming a workload this perfbench does not know.
-	code, _, stderr := runMain("baseline", "check", "--file", path)
+	code, _, stderr := perfbench(context.Background(), "baseline", "check", "--file", path)
 	if code != exitUsage || !strings.Contains(stderr, `unknown workload "cost"`) {
 		t.Errorf("unknown workload: exit %d: %s", code, stderr)
 	}
@@ -127,7 +115,7 @@ func TestBaselineUsage(t *testing.T) {
 		{[]string{"baseline", "save", "--rounds", "3"}, "need at least 6"},
 		{[]string{"baseline", "save", "--opt", "turbo"}, `unknown --opt "turbo"`},
 	} {
-		code, _, stderr := runMain(tc.args...)
+		code, _, stderr := perfbench(context.Background(), tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr, tc.want)
 		}
@@ -179,7 +167,7 @@ func TestBaselineSaveCheckEndToEnd(t *testing.T) {
 	flagged := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.Status == baseline.Regressed {
-			flagged[f.Side+" "+f.Metric.Name] = true
+			flagged[f.Side.String()+" "+f.Metric.Name] = true
 			if f.DeltaPct < 15 || f.DeltaPct > 25 {
 				t.Errorf("%s %s moved %+.1f %%, want about +20 %%", f.Side, f.Metric.Name, f.DeltaPct)
 			}

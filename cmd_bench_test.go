@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -61,7 +62,7 @@ func TestBenchFailsOnCriterion(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != benchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
+	if doc.SchemaVersion != suite.BenchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
 		t.Errorf("results.json: %+v", doc)
 	}
 
@@ -145,7 +146,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "extra"}, "takes no arguments"},
 		{[]string{"bench", "--opt", "jit", "--out", filepath.Join(file, "sub")}, "not writable"},
 	} {
-		code, _, stderr := runMain(tc.args...)
+		code, _, stderr := perfbench(context.Background(), tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr, tc.want)
 		}

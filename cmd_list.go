@@ -1,27 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
-
-func formatFlag() *cli.StringFlag {
-	return &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"}
-}
-
-func parseFormat(c *cli.Context) (report.Format, error) {
-	f, err := report.ParseFormat(c.String("format"))
-	if err != nil {
-		return "", usageError{err}
-	}
-	return f, nil
-}
 
 func listCommand() *cli.Command {
 	return &cli.Command{
@@ -39,45 +24,5 @@ func runList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
-		return usagef("list takes no arguments, got %q", c.Args().Slice())
-	}
-	w := c.App.Writer
-	if f == report.JSON {
-		type wl struct {
-			Name    string   `json:"name"`
-			Doc     string   `json:"doc"`
-			Op      string   `json:"op"`
-			Toggles []string `json:"toggles"`
-		}
-		doc := struct {
-			Toggles   []toggles.Toggle `json:"toggles"`
-			Workloads []wl             `json:"workloads"`
-		}{Toggles: toggles.All()}
-		for _, x := range workloads.All() {
-			doc.Workloads = append(doc.Workloads, wl{x.Name, x.Doc, x.Op, x.Toggles})
-		}
-		return report.WriteJSON(w, doc)
-	}
-	var rows [][]string
-	for _, t := range toggles.All() {
-		var crit []string
-		for _, k := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
-			crit = append(crit, k.String())
-		}
-		rows = append(rows, []string{t.Name, t.Doc, strings.Join(t.Workloads, ", "), strings.Join(crit, "; ")})
-	}
-	if err := report.WriteTable(w, f, []string{"toggle", "what it does", "primary workloads", "criteria"}, rows); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	rows = rows[:0]
-	for _, x := range workloads.All() {
-		ts := strings.Join(x.Toggles, ", ")
-		if ts == "" {
-			ts = "none (an A/A control)"
-		}
-		rows = append(rows, []string{x.Name, x.Doc, x.Op, ts})
-	}
-	return report.WriteTable(w, f, []string{"workload", "what it does", "one op", "toggles exercised"}, rows)
+	return catalog.Write(c.App.Writer, f, toggles.All(), workloads.All())
 }

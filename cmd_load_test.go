@@ -10,14 +10,6 @@ import (
 	"testing"
 )
 
-// loadCLI runs `perfbench load ARGS…` in-process.
-func loadCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"perfbench", "load"}, args...), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func TestLoadBadInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -45,7 +37,7 @@ func TestLoadBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "out")
-			code, stdout, stderr := loadCLI(t, append(tt.args, "--out", dir)...)
+			code, stdout, stderr := perfbench(context.Background(), append([]string{"load"}, append(tt.args, "--out", dir)...)...)
 			if code != exitUsage {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, exitUsage, stderr)
 			}
@@ -69,7 +61,7 @@ func TestLoadBadInput(t *testing.T) {
 // stdout decodes and its accounting holds.
 func TestLoadRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "load")
-	code, stdout, stderr := loadCLI(t, "--scenario", "sustained", "--rate", "2k/s", "--duration", "150ms", "--opt", "pooling",
+	code, stdout, stderr := perfbench(context.Background(), "load", "--scenario", "sustained", "--rate", "2k/s", "--duration", "150ms", "--opt", "pooling",
 		"--agents", "2", "--format", "json", "--out", dir)
 	if code != exitOK && code != exitCriteria {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)

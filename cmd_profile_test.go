@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,19 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/experiment"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 )
-
-// perfbench runs the CLI in-process and returns exit code, stdout, stderr.
-func perfbench(ctx context.Context, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(ctx, append([]string{"perfbench"}, args...), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 var (
 	smokeOnce sync.Once
@@ -53,32 +46,16 @@ func smokeRun(t *testing.T) string {
 	return filepath.Join(smokeDir, "jit", "route-match")
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if smokeDir != "" {
-		os.RemoveAll(filepath.Dir(smokeDir))
-	}
-	// Every command stops what it started: no agent, profiler or load
-	// goroutine may outlive the tests.
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
 func TestProfileWritesTheContract(t *testing.T) {
 	dir := smokeRun(t)
-	for _, k := range profiles.Kinds() {
-		for _, side := range profiles.Sides() {
-			p, err := profiles.Load(filepath.Join(dir, profiles.FileName(k, side)))
+	for _, k := range profiling.Kinds() {
+		for _, name := range []string{profiling.FileName(k, stats.Off), profiling.FileName(k, stats.On), profiling.DiffFileName(k)} {
+			p, err := profiling.Load(filepath.Join(dir, name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := profiles.KindOf(p); err != nil || got != k {
-				t.Errorf("%s.%s is a %s profile (%v)", k, side, got, err)
+			if got, err := profiling.KindOf(p); err != nil || got != k {
+				t.Errorf("%s is a %s profile (%v)", name, got, err)
 			}
 		}
 	}
@@ -89,8 +66,8 @@ func TestProfileWritesTheContract(t *testing.T) {
 
 	var res struct {
 		SchemaVersion int `json:"schema_version"`
-		Env           report.Env
-		Settings      resultsSettings
+		Env           machine.Env
+		Settings      experiment.ResultsSettings
 		Measurement   struct {
 			Samples []struct {
 				Side   string             `json:"side"`
@@ -98,8 +75,8 @@ func TestProfileWritesTheContract(t *testing.T) {
 				Values map[string]float64 `json:"values"`
 			} `json:"samples"`
 		} `json:"measurement"`
-		Comparisons []report.Comparison         `json:"comparisons"`
-		TopMovers   map[string][]profiles.Mover `json:"top_movers"`
+		Comparisons []stats.Comparison           `json:"comparisons"`
+		TopMovers   map[string][]profiling.Mover `json:"top_movers"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
@@ -232,18 +209,25 @@ func TestDiffCommand(t *testing.T) {
 	text := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(text, []byte("hello"), 0o644)
 	out := filepath.Join(t.TempDir(), "d.pb.gz")
-	f := func(k profiles.Kind, s profiles.Side) string { return filepath.Join(dir, profiles.FileName(k, s)) }
+	f := func(k profiling.Kind, s stats.Side) string { return filepath.Join(dir, profiling.FileName(k, s)) }
 
-	code, stdout, stderr := perfbench(context.Background(), "diff", "-o", out, "--top", "3", f(profiles.Allocs, profiles.SideOff), f(profiles.Allocs, profiles.SideOn))
+	code, stdout, stderr := perfbench(context.Background(), "diff", "-o", out, "--top", "3", f(profiling.Allocs, stats.Off), f(profiling.Allocs, stats.On))
 	if code != 0 || !strings.Contains(stdout, "allocs profile") {
 		t.Fatalf("diff exited %d: %s %s", code, stdout, stderr)
 	}
-	d, err := profiles.Load(out)
+	d, err := profiling.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k, _ := profiles.KindOf(d); k != profiles.Allocs {
+	if k, _ := profiling.KindOf(d); k != profiling.Allocs {
 		t.Fatalf("diff profile kind %s", k)
+	}
+
+	// The README's own form: flags after the files.
+	code, stdout, stderr = perfbench(context.Background(), "diff", f(profiling.CPU, stats.Off), f(profiling.CPU, stats.On), "--top", "2", "--format=json")
+	var doc profiling.FileDiff
+	if err := json.Unmarshal([]byte(stdout), &doc); code != 0 || err != nil || doc.Kind != "cpu" || len(doc.Movers) > 2 {
+		t.Fatalf("diff with flags last: exit %d, %v: %s %s", code, err, stdout, stderr)
 	}
 
 	bad := []struct {
@@ -251,9 +235,9 @@ func TestDiffCommand(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"kinds differ", []string{f(profiles.CPU, profiles.SideOff), f(profiles.Allocs, profiles.SideOn)}, "cannot diff a cpu profile"},
-		{"missing file", []string{filepath.Join(dir, "nope.pb.gz"), f(profiles.CPU, profiles.SideOn)}, "no such file"},
-		{"not a profile", []string{text, f(profiles.CPU, profiles.SideOn)}, "not a pprof profile"},
+		{"kinds differ", []string{f(profiling.CPU, stats.Off), f(profiling.Allocs, stats.On)}, "cannot diff base (cpu profile) against new (allocs profile)"},
+		{"missing file", []string{filepath.Join(dir, "nope.pb.gz"), f(profiling.CPU, stats.On)}, "no such file"},
+		{"not a profile", []string{text, f(profiling.CPU, stats.On)}, "not a pprof profile"},
 		{"one file", []string{text}, "needs two profile files"},
 	}
 	for _, tt := range bad {
@@ -288,7 +272,7 @@ func TestListJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Toggles) != 6 || len(doc.Workloads) != 14 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
+	if len(doc.Toggles) != 6 || len(doc.Workloads) != 15 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
 	}
 }

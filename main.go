@@ -4,9 +4,10 @@
 // allocs and wall-clock profiles, and writes everything a reviewer needs
 // under profiles/.
 //
-// main.go only wires the commands; each command lives in its own file
-// (cmd_list.go, cmd_profile.go, cmd_diff.go) and the work is done by the
-// packages measure, profiles, report, toggles and workloads.
+// Package main is the command line only: main.go wires the commands and
+// the exit codes, cli.go holds what they share, and each cmd_NAME.go parses
+// its flags into options and makes one call into the package that owns the
+// work (experiment, suite, baseline, load, profiling, catalog).
 package main
 
 import (
@@ -16,9 +17,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
+	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/urfave/cli/v2"
 )
 
@@ -85,14 +88,25 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// cleanup running; main picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	for _, c := range app.Commands {
-		c.OnUsageError = usageOnError
+	var setUsage func([]*cli.Command)
+	setUsage = func(cs []*cli.Command) {
+		for _, c := range cs {
+			c.OnUsageError = usageOnError
+			noArgs(c)
+			setUsage(c.Subcommands)
+		}
 	}
+	setUsage(app.Commands)
 	return app
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	return runApp(ctx, newApp(stdout, stderr), args)
+}
+
+// runApp runs app on args and maps its error to an exit code.
+func runApp(ctx context.Context, app *cli.App, args []string) int {
+	stderr := app.ErrWriter
 	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
 		var names []string
 		for _, c := range app.Commands {
@@ -101,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
 		return exitUsage
 	}
-	if err := app.RunContext(ctx, args); err != nil {
+	if err := app.RunContext(ctx, argv.FlagsFirst(command{subs: app.Commands}, args)); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		if errors.Is(err, context.Canceled) {
 			return exitError
@@ -109,6 +123,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitCode(err)
 	}
 	return exitOK
+}
+
+// command lets argv.FlagsFirst see the app's commands and flags, so that
+// flags may follow arguments: urfave/cli stops reading flags at the first.
+type command struct {
+	subs  []*cli.Command
+	flags []cli.Flag
+}
+
+func (c command) Sub(name string) argv.Command {
+	if i := slices.IndexFunc(c.subs, func(s *cli.Command) bool { return s.HasName(name) }); i >= 0 {
+		return command{c.subs[i].Subcommands, c.subs[i].Flags}
+	}
+	return nil
+}
+
+func (c command) TakesValue(name string) bool {
+	for _, f := range c.flags {
+		if v, ok := f.(cli.DocGenerationFlag); ok && slices.Contains(f.Names(), name) {
+			return v.TakesValue()
+		}
+	}
+	return false
 }
 
 func main() {

@@ -23,8 +23,10 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
 
@@ -40,13 +42,13 @@ const (
 
 // File is the baseline file.
 type File struct {
-	Schema        string     `json:"schema"`
-	SchemaVersion int        `json:"schema_version"`
-	Tool          string     `json:"tool"`
-	Created       time.Time  `json:"created"`
-	Env           report.Env `json:"env"`
-	Settings      Settings   `json:"settings"`
-	Runs          []Run      `json:"runs"`
+	Schema        string      `json:"schema"`
+	SchemaVersion int         `json:"schema_version"`
+	Tool          string      `json:"tool"`
+	Created       time.Time   `json:"created"`
+	Env           machine.Env `json:"env"`
+	Settings      Settings    `json:"settings"`
+	Runs          []Run       `json:"runs"`
 }
 
 // Settings are the measurement settings the baseline was taken with; a
@@ -71,7 +73,7 @@ type Run struct {
 	Off      string     `json:"off"` // features.Set.String of each side
 	On       string     `json:"on"`
 	// OpsPerRound is what calibration chose per side; informative only.
-	OpsPerRound map[string]int `json:"ops_per_round,omitempty"`
+	OpsPerRound map[stats.Side]int `json:"ops_per_round,omitempty"`
 	// Probe holds the machine probe taken just before the run (see Probe).
 	Probe   []float64 `json:"probe_ns_per_unit,omitempty"`
 	Metrics []Metric  `json:"metrics"`
@@ -79,28 +81,25 @@ type Run struct {
 
 // Metric is one metric of one run, both sides.
 type Metric struct {
-	report.Metric
-	Off Side `json:"off"`
-	On  Side `json:"on"`
+	stats.Metric
+	Off Samples `json:"off"`
+	On  Samples `json:"on"`
 }
 
-// Side is one side's samples, in round order (pass after pass), and their
-// summary.
-type Side struct {
-	Summary report.Summary `json:"summary"`
-	Samples []float64      `json:"samples"`
+// Samples are one side's samples, in round order (pass after pass), and
+// their summary.
+type Samples struct {
+	Summary stats.Summary `json:"summary"`
+	Samples []float64     `json:"samples"`
 	// PassMedians is the median of each pass's samples, when there were
 	// several: how far they differ is drift the rounds of one pass cannot
 	// show.
 	PassMedians []float64 `json:"pass_medians,omitempty"`
 }
 
-// Sides names the two sides in file order.
-var Sides = []string{"off", "on"}
-
-// Side returns the named side ("off" or "on").
-func (m Metric) Side(name string) Side {
-	if name == "on" {
+// Side returns one side's samples.
+func (m Metric) Side(side stats.Side) Samples {
+	if side == stats.On {
 		return m.On
 	}
 	return m.Off
@@ -108,7 +107,7 @@ func (m Metric) Side(name string) Side {
 
 // New builds a baseline from finished suite runs and the machine probes
 // taken before them (by run ID; may be nil).
-func New(env report.Env, preset suite.Preset, results []suite.Result, probes map[string][]float64) *File {
+func New(env machine.Env, preset suite.Preset, results []suite.Result, probes map[string][]float64) *File {
 	return NewPasses(env, preset, [][]suite.Result{results}, probes)
 }
 
@@ -116,7 +115,7 @@ func New(env report.Env, preset suite.Preset, results []suite.Result, probes map
 // one after the other: each side's samples are pooled over the passes and
 // each pass's median is kept, so the gate can see the drift between them.
 // Runs are matched by ID; the first pass gives the order.
-func NewPasses(env report.Env, preset suite.Preset, passes [][]suite.Result, probes map[string][]float64) *File {
+func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, probes map[string][]float64) *File {
 	f := &File{
 		Schema: Schema, SchemaVersion: SchemaVersion, Tool: "perfbench",
 		Created: time.Now().UTC().Truncate(time.Second), Env: env,
@@ -131,7 +130,7 @@ func NewPasses(env report.Env, preset suite.Preset, passes [][]suite.Result, pro
 	for _, res := range passes[0] {
 		r := Run{
 			ID: res.Run.ID, Opt: res.Run.Opt, Workload: res.Run.Workload, Kind: res.Run.Kind, Toggle: res.Run.Toggle,
-			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[string]int{},
+			Off: res.Run.Off.String(), On: res.Run.On.String(), OpsPerRound: map[stats.Side]int{},
 			Probe: finiteOnly(probes[res.Run.ID]),
 		}
 		for _, s := range res.Measurement.Samples {
@@ -148,8 +147,8 @@ func NewPasses(env report.Env, preset suite.Preset, passes [][]suite.Result, pro
 		for _, m := range res.Measurement.Metrics {
 			r.Metrics = append(r.Metrics, Metric{
 				Metric: m,
-				Off:    pooledSide(same, measure.Off, m.Name),
-				On:     pooledSide(same, measure.On, m.Name),
+				Off:    pooledSide(same, stats.Off, m.Name),
+				On:     pooledSide(same, stats.On, m.Name),
 			})
 		}
 		f.Runs = append(f.Runs, r)
@@ -158,8 +157,8 @@ func NewPasses(env report.Env, preset suite.Preset, passes [][]suite.Result, pro
 }
 
 // pooledSide pools one metric of one side over the passes of a run.
-func pooledSide(passes []suite.Result, side measure.Side, metric string) Side {
-	var s Side
+func pooledSide(passes []suite.Result, side stats.Side, metric string) Samples {
+	var s Samples
 	for _, p := range passes {
 		v := finiteOnly(p.Measurement.Values(side, metric))
 		if len(v) == 0 {
@@ -167,10 +166,10 @@ func pooledSide(passes []suite.Result, side measure.Side, metric string) Side {
 		}
 		s.Samples = append(s.Samples, v...)
 		if len(passes) > 1 {
-			s.PassMedians = append(s.PassMedians, report.Summarize(v).Center)
+			s.PassMedians = append(s.PassMedians, stats.Summarize(v).Center)
 		}
 	}
-	s.Summary = report.Summarize(s.Samples)
+	s.Summary = stats.Summarize(s.Samples)
 	return s
 }
 
@@ -296,15 +295,15 @@ func position(b []byte, off int64) (line, col int) {
 }
 
 // Validate checks what a check relies on: runs with parseable sides and
-// settings, and per side at least report.MinSamplesForTest finite samples
+// settings, and per side at least stats.MinSamplesForTest finite samples
 // per metric (fewer cannot reach p < 0.05, so a regression could never be
 // found: a silent pass).
 func (f *File) Validate() error {
 	if f.Settings.Passes < 0 {
 		return fmt.Errorf("settings.passes is %d: want 1 or more", f.Settings.Passes)
 	}
-	if f.Settings.Rounds < report.MinSamplesForTest {
-		return fmt.Errorf("settings.rounds is %d: a regression test needs at least %d rounds per side", f.Settings.Rounds, report.MinSamplesForTest)
+	if f.Settings.Rounds < stats.MinSamplesForTest {
+		return fmt.Errorf("settings.rounds is %d: a regression test needs at least %d rounds per side", f.Settings.Rounds, stats.MinSamplesForTest)
 	}
 	if _, err := measure.ParseBenchtime(f.Settings.Benchtime); err != nil {
 		return fmt.Errorf("settings.benchtime: %w", err)
@@ -341,10 +340,10 @@ func (f *File) Validate() error {
 				return fmt.Errorf("%s: empty or duplicate metric name %q", where, m.Name)
 			}
 			names[m.Name] = true
-			for _, side := range Sides {
+			for _, side := range stats.Sides() {
 				s := m.Side(side)
-				if len(s.Samples) < report.MinSamplesForTest {
-					return fmt.Errorf("%s: %s %s has %d samples, need at least %d", where, m.Name, side, len(s.Samples), report.MinSamplesForTest)
+				if len(s.Samples) < stats.MinSamplesForTest {
+					return fmt.Errorf("%s: %s %s has %d samples, need at least %d", where, m.Name, side, len(s.Samples), stats.MinSamplesForTest)
 				}
 				for _, v := range s.Samples {
 					if math.IsNaN(v) || math.IsInf(v, 0) {

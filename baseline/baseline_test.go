@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/suite"
 )
 
 func sampleFile() *File {
-	return New(report.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2},
+	return New(machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2},
 		suite.Quick(), []suite.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
 }
 

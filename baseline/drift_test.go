@@ -4,20 +4,21 @@ import (
 	"math"
 	"testing"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
 
 // pass builds one pass's result of run id whose off side measured ns/op
 // values vs and whose on side measured the same halved.
 func pass(id string, vs ...float64) suite.Result {
-	res := &measure.Result{Metrics: []report.Metric{nsOp}}
+	res := &measure.Result{Metrics: []stats.Metric{nsOp}}
 	for i, v := range vs {
 		res.Samples = append(res.Samples,
-			measure.Round{Side: "off", Index: i, Ops: 100, Values: map[string]float64{"ns/op": v}},
-			measure.Round{Side: "on", Index: i, Ops: 100, Values: map[string]float64{"ns/op": v / 2}})
+			measure.Round{Side: stats.Off, Index: i, Ops: 100, Values: map[string]float64{"ns/op": v}},
+			measure.Round{Side: stats.On, Index: i, Ops: 100, Values: map[string]float64{"ns/op": v / 2}})
 	}
 	return suite.Result{Run: suite.Run{ID: id, Workload: "w", Opt: "jit", On: features.Set{JIT: true}}, Measurement: res}
 }
@@ -25,7 +26,7 @@ func pass(id string, vs ...float64) suite.Result {
 func TestNewPassesPoolsAndKeepsPassMedians(t *testing.T) {
 	p1 := []suite.Result{pass("a", 100, 100, 100, 100, 100, 100), pass("b", 50, 50, 50, 50, 50, 50)}
 	p2 := []suite.Result{pass("a", 120, 120, 120, 120, 120, 120), pass("b", 50, 50, 50, 50, 50, 51)}
-	f := NewPasses(report.Env{}, suite.Quick(), [][]suite.Result{p1, p2}, nil)
+	f := NewPasses(machine.Env{}, suite.Quick(), [][]suite.Result{p1, p2}, nil)
 	if f.Settings.Passes != 2 || len(f.Runs) != 2 {
 		t.Fatalf("settings %+v, %d runs", f.Settings, len(f.Runs))
 	}
@@ -36,7 +37,7 @@ func TestNewPassesPoolsAndKeepsPassMedians(t *testing.T) {
 	if len(off.PassMedians) != 2 || off.PassMedians[0] != 100 || off.PassMedians[1] != 120 {
 		t.Fatalf("pass medians %v", off.PassMedians)
 	}
-	if single := New(report.Env{}, suite.Quick(), p1, nil); single.Settings.Passes != 0 || single.Runs[0].Metrics[0].Off.PassMedians != nil {
+	if single := New(machine.Env{}, suite.Quick(), p1, nil); single.Settings.Passes != 0 || single.Runs[0].Metrics[0].Off.PassMedians != nil {
 		t.Fatalf("one pass recorded drift: %+v", single.Runs[0].Metrics[0].Off)
 	}
 }
@@ -44,22 +45,23 @@ func TestNewPassesPoolsAndKeepsPassMedians(t *testing.T) {
 func TestDrift(t *testing.T) {
 	p1 := []suite.Result{pass("a", 100, 100, 100, 100, 100, 100), pass("b", 50, 50, 50, 50, 50, 50)}
 	p2 := []suite.Result{pass("a", 120, 120, 120, 120, 120, 120), pass("b", 50, 50, 50, 50, 50, 51)}
-	d := NewPasses(report.Env{}, suite.Quick(), [][]suite.Result{p1, p2}, nil).Drift()
+	d := NewPasses(machine.Env{}, suite.Quick(), [][]suite.Result{p1, p2}, nil).Drift()
 	// Run a drifted by 20 of a pooled median of 110 (both sides alike);
 	// run b not at all. The floor (90th percentile of 4 spreads) is a's.
 	want := 20.0 / 110
 	for _, tc := range []struct {
-		run, side string
-		want      float64
-	}{{"a", "off", want}, {"a", "on", want}, {"b", "off", want}, {"b", "on", want}, {"c", "off", want}} {
+		run  string
+		side stats.Side
+		want float64
+	}{{"a", stats.Off, want}, {"a", stats.On, want}, {"b", stats.Off, want}, {"b", stats.On, want}, {"c", stats.Off, want}} {
 		if got := d.For(tc.run, tc.side, "ns/op"); math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("drift %s %s = %v, want %v", tc.run, tc.side, got, tc.want)
 		}
 	}
-	if got := d.For("a", "off", "B/op"); got != 0 {
+	if got := d.For("a", stats.Off, "B/op"); got != 0 {
 		t.Errorf("drift of an unmeasured metric = %v", got)
 	}
-	if got := New(report.Env{}, suite.Quick(), p1, nil).Drift().For("a", "off", "ns/op"); got != 0 {
+	if got := New(machine.Env{}, suite.Quick(), p1, nil).Drift().For("a", stats.Off, "ns/op"); got != 0 {
 		t.Errorf("single-pass drift = %v", got)
 	}
 }
@@ -73,7 +75,7 @@ func TestCompareWidensToleranceByDrift(t *testing.T) {
 		for _, vs := range passes {
 			ps = append(ps, []suite.Result{pass("a", vs...)})
 		}
-		return NewPasses(report.Env{}, suite.Quick(), ps, nil)
+		return NewPasses(machine.Env{}, suite.Quick(), ps, nil)
 	}
 	drifty := mk(steady(1, 1000), steady(2, 1200))
 	calm := mk(steady(1, 1000), steady(2, 1002))

@@ -7,20 +7,22 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // Tolerances say how far each metric's median may move the worse way
 // before a significant change is a regression. All are fractions (0.10 is
-// 10 %).
+// 10 %). Which one applies is the metric's own declaration (stats.GateClass).
 type Tolerances struct {
-	// Time applies to ns/op, ops/s and cpu-ns/op, and to any metric not
-	// listed elsewhere.
+	// Time applies to metrics declared stats.TimeGate.
 	Time float64
-	// Alloc applies to B/op, allocs/op, copied-B/op and B/live-signal,
-	// which hardly move between runs of the same code.
+	// Alloc applies to metrics declared stats.AllocGate, which hardly move
+	// between runs of the same code.
 	Alloc float64
 	// PerMetric overrides everything for the named metrics; a negative
 	// value takes the metric out of the gate (shown, never a regression).
@@ -30,77 +32,74 @@ type Tolerances struct {
 // DefaultTolerances: 10 % for time, 2 % for allocation.
 func DefaultTolerances() Tolerances { return Tolerances{Time: 0.10, Alloc: 0.02} }
 
-var (
-	timeMetrics  = []string{measure.NsPerOp, measure.OpsPerSec, measure.CPUNsPerOp}
-	allocMetrics = []string{measure.BytesPerOp, measure.AllocsPerOp, "copied-B/op", suite.RetainedMetric}
-	// fixedTolerances are the built-in tolerances of the remaining metrics.
-	fixedTolerances = map[string]float64{
-		"cache-hit-%":  0.02,
-		"pool-reuse-%": 0.02,
-		"matches/op":   0.02,
-		"failed/op":    0, // any significant increase of failures
-	}
-	// ungated metrics depend on scheduling, sampling and GC pacing more
-	// than on the code (an A/A check on a shared 2-core machine moved gc/op
-	// by up to 41 % and peak-heap-B by 30 %, while B/op and allocs/op, which
-	// carry the same allocation signal, stayed within 2 %): shown, never a
-	// regression unless a PerMetric tolerance says so.
-	ungated = []string{measure.GCPerOp, measure.GCPauseNsOp, measure.PeakHeap, "full-retries/op"}
-)
-
 // For gives the tolerance of a metric and whether the gate applies to it.
-func (t Tolerances) For(metric string) (tol float64, gated bool) {
-	if v, ok := t.PerMetric[metric]; ok {
+func (t Tolerances) For(m stats.Metric) (tol float64, gated bool) {
+	if v, ok := t.PerMetric[m.Name]; ok {
 		return v, v >= 0
 	}
-	switch {
-	case contains(timeMetrics, metric):
-		return t.Time, true
-	case contains(allocMetrics, metric):
+	switch m.Gate {
+	case stats.AllocGate:
 		return t.Alloc, true
-	case contains(ungated, metric):
+	case stats.FixedGate:
+		return m.Tolerance, true
+	case stats.Ungated:
 		return 0, false
-	}
-	if v, ok := fixedTolerances[metric]; ok {
-		return v, true
 	}
 	return t.Time, true
 }
 
-// Describe lists the tolerances for --help and reports.
-func (t Tolerances) Describe() string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%s: %g%% (--tolerance)", strings.Join(timeMetrics, ", "), t.Time*100))
-	parts = append(parts, fmt.Sprintf("%s: %g%% (--alloc-tolerance)", strings.Join(allocMetrics, ", "), t.Alloc*100))
-	var fixed []string
-	for m := range fixedTolerances {
-		fixed = append(fixed, m)
+// Metrics are every metric the gate may meet, as their owners declare
+// them: the engine's, then each workload's, once each.
+func Metrics() []stats.Metric {
+	all := measure.EngineMetrics()
+	seen := map[string]bool{}
+	for _, m := range all {
+		seen[m.Name] = true
 	}
-	sort.Strings(fixed)
-	for _, m := range fixed {
-		parts = append(parts, fmt.Sprintf("%s: %g%%", m, fixedTolerances[m]*100))
+	for _, w := range workloads.All() {
+		for _, m := range w.Metrics {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				all = append(all, m)
+			}
+		}
 	}
+	return all
+}
+
+// Describe lists the tolerances of metrics for --help and reports.
+func (t Tolerances) Describe(metrics []stats.Metric) string {
+	var timeM, allocM, ungated, fixed []string
+	for _, m := range metrics {
+		switch m.Gate {
+		case stats.TimeGate:
+			timeM = append(timeM, m.Name)
+		case stats.AllocGate:
+			allocM = append(allocM, m.Name)
+		case stats.FixedGate:
+			fixed = append(fixed, m.Name+": "+numfmt.Pct(m.Tolerance*100))
+		case stats.Ungated:
+			ungated = append(ungated, m.Name)
+		}
+	}
+	parts := []string{
+		fmt.Sprintf("%s: %s (--tolerance)", strings.Join(timeM, ", "), numfmt.Pct(t.Time*100)),
+		fmt.Sprintf("%s: %s (--alloc-tolerance)", strings.Join(allocM, ", "), numfmt.Pct(t.Alloc*100)),
+	}
+	parts = append(parts, fixed...)
 	parts = append(parts, "not gated (shown only): "+strings.Join(ungated, ", "))
 	parts = append(parts, "any other metric: the time tolerance")
 	return strings.Join(parts, "; ")
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Status is the gate's verdict on one metric of one side.
 type Status string
 
 const (
-	// Regressed: p < 0.05 and worse by more than the tolerance. Fails the gate.
+	// Regressed: p < 0.05 and worse than the tolerance with 95 %
+	// confidence, not just in its median (see Judge). Fails the gate.
 	Regressed Status = "worse"
-	// Improved: p < 0.05 and better by more than the tolerance.
+	// Improved: p < 0.05 and better than the tolerance with 95 % confidence.
 	Improved Status = "better"
 	// Unchanged: not significant, or within the tolerance.
 	Unchanged Status = "~"
@@ -113,11 +112,11 @@ const (
 
 // Finding is the gate's look at one metric of one side of one run.
 type Finding struct {
-	Run      string         `json:"run"`
-	Side     string         `json:"side"`
-	Metric   report.Metric  `json:"metric"`
-	Baseline report.Summary `json:"baseline"`
-	Now      report.Summary `json:"now"`
+	Run      string        `json:"run"`
+	Side     stats.Side    `json:"side"`
+	Metric   stats.Metric  `json:"metric"`
+	Baseline stats.Summary `json:"baseline"`
+	Now      stats.Summary `json:"now"`
 	// DeltaPct is (now − baseline)/|baseline| of the medians, in %.
 	DeltaPct float64 `json:"delta_pct"`
 	// WorsePct is DeltaPct turned so that positive is worse, whichever way
@@ -148,26 +147,26 @@ type Finding struct {
 // any significant move off 0 the worse way (say, failures appearing) is a
 // regression, the better way an improvement. Metrics outside the gate are
 // Ungated instead of Regressed.
-func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Finding {
-	c := report.Compare(m, base, now)
+func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding {
+	c := stats.Compare(m, base, now)
 	f := Finding{
 		Metric: m, Baseline: c.Off, Now: c.On, DeltaPct: c.DeltaPct, P: c.P,
 		TolerancePct: tol * 100, Gated: gated, Status: Unchanged,
 	}
 	f.WorsePct = f.DeltaPct
-	if m.Better == report.HigherIsBetter {
+	if m.Better == stats.HigherIsBetter {
 		f.WorsePct = -f.DeltaPct
 	}
-	if c.Off.N < report.MinSamplesForTest || c.On.N < report.MinSamplesForTest {
-		f.Note = fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, report.MinSamplesForTest)
+	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
+		f.Note = fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, stats.MinSamplesForTest)
 		return f
 	}
-	significant := c.P < report.Alpha
+	significant := c.P < stats.Alpha
 	var worse, better bool
 	if c.Off.Center == 0 {
 		up := c.On.Center > 0
 		moved := c.On.Center != 0
-		worse = significant && moved && up == (m.Better == report.LowerIsBetter)
+		worse = significant && moved && up == (m.Better == stats.LowerIsBetter)
 		better = significant && moved && !worse
 		if moved {
 			f.Note = "baseline median is 0: any significant move counts"
@@ -177,17 +176,17 @@ func Judge(m report.Metric, base, now []float64, tol float64, gated bool) Findin
 		// The least-worse and least-better ends of the change, in %,
 		// positive meaning worse.
 		leastWorse, leastBetter := f.DeltaPct-down, -f.DeltaPct-up
-		if m.Better == report.HigherIsBetter {
+		if m.Better == stats.HigherIsBetter {
 			leastWorse, leastBetter = -f.DeltaPct-up, f.DeltaPct-down
 		}
 		worse = significant && leastWorse > f.TolerancePct
 		better = significant && leastBetter > f.TolerancePct
 		switch {
 		case significant && !worse && !better && math.Abs(f.WorsePct) > f.TolerancePct:
-			f.Note = fmt.Sprintf("p=%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%g %% tolerance",
-				formatP(c.P), f.DeltaPct, down, up, f.TolerancePct)
+			f.Note = fmt.Sprintf("%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
+				stats.PEquals(c.P), f.DeltaPct, down, up, numfmt.Pct(f.TolerancePct))
 		case significant && !worse && !better && f.DeltaPct != 0:
-			f.Note = fmt.Sprintf("p=%s but %+.1f %% is within the ±%g %% tolerance", formatP(c.P), f.DeltaPct, f.TolerancePct)
+			f.Note = fmt.Sprintf("%s but %+.1f %% is within the ±%s tolerance", stats.PEquals(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
 		}
 	}
 	switch {
@@ -212,7 +211,7 @@ const oneSided = 1.645 / 1.96
 // CI half-widths of the two sides on the relevant ends, added in
 // quadrature, one-sided. Without CIs (too few rounds) it is 0 and the
 // medians decide.
-func changeUncertainty(base, now report.Summary) (up, down float64) {
+func changeUncertainty(base, now stats.Summary) (up, down float64) {
 	if base.Center == 0 {
 		return 0, 0
 	}
@@ -222,13 +221,6 @@ func changeUncertainty(base, now report.Summary) (up, down float64) {
 	up = math.Hypot(now.Hi-now.Center, base.Center-base.Lo) * scale
 	down = math.Hypot(now.Center-now.Lo, base.Hi-base.Center) * scale
 	return up, down
-}
-
-func formatP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return fmt.Sprintf("%.3f", p)
 }
 
 // Report is the outcome of a check.
@@ -242,8 +234,8 @@ type Report struct {
 	EnvInfo     []string `json:"env_info,omitempty"`
 	// Machine compares the machine probes of the check with the
 	// baseline's; MachineWarning is set when the machine itself moved.
-	Machine        *report.Comparison `json:"machine,omitempty"`
-	MachineWarning string             `json:"machine_warning,omitempty"`
+	Machine        *stats.Comparison `json:"machine,omitempty"`
+	MachineWarning string            `json:"machine_warning,omitempty"`
 }
 
 // Regressions lists the findings that fail the gate.
@@ -285,19 +277,27 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 	drift := b.Drift()
 	for _, run := range b.Runs {
 		res, ok := byID[run.ID]
+		// The baseline file records names and directions; how a metric is
+		// gated is what the code measuring it now declares.
+		declared := map[string]stats.Metric{}
+		if ok {
+			for _, m := range res.Measurement.Metrics {
+				declared[m.Name] = m
+			}
+		}
 		for _, m := range run.Metrics {
-			t0, gated := tol.For(m.Name)
-			for _, side := range Sides {
+			decl, known := declared[m.Name]
+			if !known {
+				decl = m.Metric
+			}
+			t0, gated := tol.For(decl)
+			for _, side := range stats.Sides() {
 				base := m.Side(side)
 				d := drift.For(run.ID, side, m.Name)
 				t := t0 + d
 				var now []float64
 				if ok {
-					sd := measure.Off
-					if side == "on" {
-						sd = measure.On
-					}
-					now = finiteOnly(res.Measurement.Values(sd, m.Name))
+					now = finiteOnly(res.Measurement.Values(side, m.Name))
 				}
 				if len(now) == 0 {
 					rep.Findings = append(rep.Findings, Finding{
@@ -318,7 +318,7 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 
 // EnvDiff splits the differences between the baseline's environment and
 // the current one into warnings and expected information.
-func EnvDiff(base, now report.Env) (warnings, info []string) {
+func EnvDiff(base, now machine.Env) (warnings, info []string) {
 	for _, d := range base.Diff(now) {
 		if strings.HasPrefix(d, "git commit:") || strings.HasPrefix(d, "hostname:") {
 			info = append(info, d)
@@ -390,7 +390,11 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		return rep, err
 	}
 	second := Compare(&sub, fresh, probes, tol)
-	type key struct{ run, side, metric string }
+	type key struct {
+		run    string
+		side   stats.Side
+		metric string
+	}
 	confirmed := map[key]Finding{}
 	for _, f := range second.Findings {
 		confirmed[key{f.Run, f.Side, f.Metric.Name}] = f
@@ -403,11 +407,11 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 		}
 		g := confirmed[key{f.Run, f.Side, f.Metric.Name}]
 		if g.Status == Regressed {
-			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, p=%s", g.DeltaPct, formatP(g.P))
+			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, %s", g.DeltaPct, stats.PEquals(g.P))
 			continue
 		}
 		out.Findings[i].Status = Unconfirmed
-		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (p=%s): not repeated, so not a regression", g.DeltaPct, formatP(g.P))
+		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (%s): not repeated, so not a regression", g.DeltaPct, stats.PEquals(g.P))
 	}
 	return out, nil
 }
@@ -442,13 +446,13 @@ func (f *File) Drift() Drift {
 	byMetric := map[string][]float64{}
 	for _, r := range f.Runs {
 		for _, m := range r.Metrics {
-			for _, side := range Sides {
+			for _, side := range stats.Sides() {
 				s := m.Side(side)
 				spread, ok := passSpread(s)
 				if !ok {
 					continue
 				}
-				d.own[r.ID+"|"+side+"|"+m.Name] = spread
+				d.own[r.ID+"|"+side.String()+"|"+m.Name] = spread
 				byMetric[m.Name] = append(byMetric[m.Name], spread)
 			}
 		}
@@ -461,15 +465,15 @@ func (f *File) Drift() Drift {
 }
 
 // For is the drift, as a fraction, that widens one metric's tolerance.
-func (d Drift) For(run, side, metric string) float64 {
-	return max(d.own[run+"|"+side+"|"+metric], d.floor[metric])
+func (d Drift) For(run string, side stats.Side, metric string) float64 {
+	return max(d.own[run+"|"+side.String()+"|"+metric], d.floor[metric])
 }
 
 // Floor is the drift floor of a metric name (0 when unknown).
 func (d Drift) Floor(metric string) float64 { return d.floor[metric] }
 
 // passSpread is (max − min) of the pass medians over |pooled median|.
-func passSpread(s Side) (float64, bool) {
+func passSpread(s Samples) (float64, bool) {
 	if len(s.PassMedians) < 2 || s.Summary.Center == 0 {
 		return 0, false
 	}

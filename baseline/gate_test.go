@@ -8,19 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/suite/suitetest"
 )
 
 var (
-	nsOp    = report.Metric{Name: "ns/op", Better: report.LowerIsBetter, Noise: 0.03}
-	opsSec  = report.Metric{Name: "ops/s", Better: report.HigherIsBetter, Noise: 0.03}
-	bytesOp = report.Metric{Name: "B/op", Better: report.LowerIsBetter, Noise: 0.01}
-	failed  = report.Metric{Name: "failed/op", Better: report.LowerIsBetter}
-	pauses  = report.Metric{Name: "gc-pause-ns/op", Better: report.LowerIsBetter, Noise: 0.1}
+	nsOp    = stats.Metric{Name: "ns/op", Better: stats.LowerIsBetter, Noise: 0.03}
+	opsSec  = stats.Metric{Name: "ops/s", Better: stats.HigherIsBetter, Noise: 0.03}
+	bytesOp = stats.Metric{Name: "B/op", Better: stats.LowerIsBetter, Noise: 0.01}
+	failed  = stats.Metric{Name: "failed/op", Better: stats.LowerIsBetter}
+	pauses  = stats.Metric{Name: "gc-pause-ns/op", Better: stats.LowerIsBetter, Noise: 0.1}
 )
 
 // noisy draws n samples around center with a relative spread (normal,
@@ -71,7 +72,7 @@ func TestJudgePlantedSlowdownFlagged(t *testing.T) {
 func TestJudgeSmallChangeWithinTolerance(t *testing.T) {
 	// +2 % with little noise: clearly significant, but within 10 %.
 	f := Judge(nsOp, noisy(1, 10, 1000, 0.002), noisy(2, 10, 1020, 0.002), 0.10, true)
-	if f.P >= report.Alpha {
+	if f.P >= stats.Alpha {
 		t.Fatalf("setup: p=%.3f, want a significant change", f.P)
 	}
 	if f.Status != Unchanged || !strings.Contains(f.Note, "within the ±10 % tolerance") {
@@ -116,36 +117,42 @@ func TestTolerancesFor(t *testing.T) {
 		{"gc/op", 0, false}, {"failed/op", 0, true}, {"cache-hit-%", 0.02, true},
 		{"gc-pause-ns/op", 0, false}, {"peak-heap-B", 0.3, true}, {"latency-p99-ns", 0.1, true},
 	} {
-		got, gated := tol.For(tc.metric)
+		m := stats.Metric{Name: tc.metric}
+		for _, d := range Metrics() {
+			if d.Name == tc.metric {
+				m = d
+			}
+		}
+		got, gated := tol.For(m)
 		if got != tc.tol || gated != tc.gated {
 			t.Errorf("%s: %v %v, want %v %v", tc.metric, got, gated, tc.tol, tc.gated)
 		}
 	}
-	if d := DefaultTolerances().Describe(); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10%") || !strings.Contains(d, "B/op, allocs/op") {
+	if d := DefaultTolerances().Describe(Metrics()); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10 %") || !strings.Contains(d, "B/op, allocs/op") {
 		t.Errorf("Describe: %s", d)
 	}
 }
 
 // result wraps samples as a finished run.
-func result(id string, metric report.Metric, off, on []float64) suite.Result {
-	res := &measure.Result{Workload: "w", Metrics: []report.Metric{metric}}
+func result(id string, metric stats.Metric, off, on []float64) suite.Result {
+	res := &measure.Result{Workload: "w", Metrics: []stats.Metric{metric}}
 	for i := range off {
 		res.Samples = append(res.Samples,
-			measure.Round{Side: "off", Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
-			measure.Round{Side: "on", Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
+			measure.Round{Side: stats.Off, Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
+			measure.Round{Side: stats.On, Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
 	}
 	return suite.Result{Run: suite.Run{ID: id, Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}}, Measurement: res}
 }
 
 func TestCompareFile(t *testing.T) {
-	base := New(report.Env{}, suite.Quick(), []suite.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
+	base := New(machine.Env{}, suite.Quick(), []suite.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
 	same := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 500, 0.01))}, nil, DefaultTolerances())
 	if len(same.Findings) != 2 || len(same.Regressions()) != 0 {
 		t.Errorf("A/A: %d findings, %d regressions", len(same.Findings), len(same.Regressions()))
 	}
 	// Only the on side slowed down: one regression, on "on".
 	slow := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 600, 0.01))}, nil, DefaultTolerances())
-	if r := slow.Regressions(); len(r) != 1 || r[0].Side != "on" || r[0].Run != "jit/w" {
+	if r := slow.Regressions(); len(r) != 1 || r[0].Side != stats.On || r[0].Run != "jit/w" {
 		t.Errorf("on side +20 %%: %+v", r)
 	}
 	// A run the new results lack is missing, not a pass.
@@ -156,8 +163,8 @@ func TestCompareFile(t *testing.T) {
 }
 
 func TestEnvDiff(t *testing.T) {
-	a := report.Env{GoVersion: "go1.26.0", CPUs: 2, GitCommit: "abc", Hostname: "x"}
-	b := report.Env{GoVersion: "go1.26.1", CPUs: 2, GitCommit: "def", Hostname: "y"}
+	a := machine.Env{GoVersion: "go1.26.0", CPUs: 2, GitCommit: "abc", Hostname: "x"}
+	b := machine.Env{GoVersion: "go1.26.1", CPUs: 2, GitCommit: "def", Hostname: "y"}
 	warn, info := EnvDiff(a, b)
 	if len(warn) != 1 || !strings.HasPrefix(warn[0], "go version") || len(info) != 2 {
 		t.Errorf("warn %q info %q", warn, info)
@@ -188,7 +195,7 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 		t.Fatalf("probes %v", probes)
 	}
 	path := t.TempDir() + "/perf/baseline.json"
-	if err := Save(path, New(report.CurrentEnv(), preset, results, probes)); err != nil {
+	if err := Save(path, New(machine.Current(), preset, results, probes)); err != nil {
 		t.Fatal(err)
 	}
 	b, err := Load(path)
@@ -214,7 +221,7 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 	r := check()
 	got := map[string]bool{}
 	for _, f := range r.Regressions() {
-		got[f.Side+" "+f.Metric.Name] = true
+		got[f.Side.String()+" "+f.Metric.Name] = true
 	}
 	for _, want := range []string{"off B/op", "on B/op", "off allocs/op", "on allocs/op"} {
 		if !got[want] {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
 )
 
@@ -28,7 +28,7 @@ const (
 )
 
 // ProbeMetric describes the probe's figure.
-var ProbeMetric = report.Metric{Name: "probe-ns/unit", Better: report.LowerIsBetter, Noise: 0.02}
+var ProbeMetric = stats.Metric{Name: "probe-ns/unit", Better: stats.LowerIsBetter, Noise: 0.02}
 
 var probeSink [64]uint64
 
@@ -84,31 +84,31 @@ func Take(ctx context.Context, runs []suite.Run, s measure.Settings, lookup suit
 
 // MachineShift compares the probes a check took with the baseline's. ok is
 // false when either has none (a baseline saved without probes).
-func MachineShift(b *File, probes map[string][]float64) (c report.Comparison, ok bool) {
+func MachineShift(b *File, probes map[string][]float64) (c stats.Comparison, ok bool) {
 	var base, now []float64
 	for _, r := range b.Runs {
 		base = append(base, r.Probe...)
 		now = append(now, probes[r.ID]...)
 	}
 	if len(base) == 0 || len(now) == 0 {
-		return report.Comparison{}, false
+		return stats.Comparison{}, false
 	}
-	return report.Compare(ProbeMetric, base, now), true
+	return stats.Compare(ProbeMetric, base, now), true
 }
 
 // MachineWarning says, when the probe moved significantly by more than
 // MachineShiftPct, how and what it means for time metrics; "" otherwise.
-func MachineWarning(c report.Comparison) string {
-	if c.P >= report.Alpha || c.DeltaPct > -MachineShiftPct && c.DeltaPct < MachineShiftPct {
+func MachineWarning(c stats.Comparison) string {
+	if c.P >= stats.Alpha || c.DeltaPct > -MachineShiftPct && c.DeltaPct < MachineShiftPct {
 		return ""
 	}
 	dir := "slower"
 	if c.DeltaPct < 0 {
 		dir = "faster"
 	}
-	return fmt.Sprintf("this machine ran a fixed CPU probe %.0f %% %s than when the baseline was saved (p=%s; other load, a different CPU or frequency): "+
+	return fmt.Sprintf("this machine ran a fixed CPU probe %.0f %% %s than when the baseline was saved (%s; other load, a different CPU or frequency): "+
 		"time metrics (ns/op, ops/s, cpu-ns/op) can move by as much for reasons other than the code; allocation metrics are not affected",
-		abs(c.DeltaPct), dir, formatP(c.P))
+		abs(c.DeltaPct), dir, stats.PEquals(c.P))
 }
 
 func abs(v float64) float64 {

@@ -4,7 +4,6 @@ import (
 	"math"
 	"runtime/metrics"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -177,45 +176,6 @@ func leastSquares(xs, ys []float64) (slope, meanY float64) {
 		return 0, my
 	}
 	return sxy / sxx, my
-}
-
-// runCounters are the process-wide cumulative counters a run subtracts.
-type runCounters struct {
-	gcs      uint64
-	alloc    uint64
-	pauseSec float64
-	cpu      time.Duration
-}
-
-var counterMetrics = []string{"/gc/cycles/total:gc-cycles", "/gc/heap/allocs:bytes", "/sched/pauses/total/gc:seconds"}
-
-func readCounters() runCounters {
-	s := make([]metrics.Sample, len(counterMetrics))
-	for i, n := range counterMetrics {
-		s[i].Name = n
-	}
-	metrics.Read(s)
-	c := runCounters{gcs: s[0].Value.Uint64(), alloc: s[1].Value.Uint64()}
-	h := s[2].Value.Float64Histogram()
-	for i, n := range h.Counts {
-		if n == 0 {
-			continue
-		}
-		lo, hi := h.Buckets[i], h.Buckets[i+1]
-		mid := (lo + hi) / 2
-		if math.IsInf(hi, 1) {
-			mid = lo
-		}
-		if math.IsInf(lo, -1) {
-			mid = hi
-		}
-		c.pauseSec += float64(n) * mid
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		c.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return c
 }
 
 // pauseCounts reads the GC pause histogram, to find the longest pause of

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
@@ -14,8 +16,8 @@ import (
 // SchemaVersion is the version of the load command's results.json.
 const SchemaVersion = 1
 
-// Side is one run of a report: the whole scenario with one feature set.
-type Side struct {
+// Variant is one run of a report: the whole scenario with one feature set.
+type Variant struct {
 	Label  string  // "off", "on" (with --opt), or "all-off" / "all-on"
 	Result *Result // the run
 }
@@ -25,12 +27,12 @@ type Side struct {
 type Report struct {
 	Config  Config // the normalized settings both sides share (Features aside)
 	Toggle  string // the toggle compared off vs on, if any
-	Env     report.Env
+	Env     machine.Env
 	Command string
 	Created time.Time
 	Dir     string
 	Files   []string
-	Sides   []Side
+	Sides   []Variant
 }
 
 // Missed lists every missed target as "target (side): value".
@@ -52,9 +54,9 @@ func (rep *Report) Title() string {
 	case Burst:
 		what = fmt.Sprintf("%d signals due at once", c.Ops())
 	case Sustained:
-		what = fmt.Sprintf("%s signals/s for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+		what = fmt.Sprintf("%s signals/s for %s", numfmt.Value(c.EffectiveRate(), ""), c.Duration)
 	case Mixed:
-		what = fmt.Sprintf("%s operations/s of the blend for %s", report.FormatValue(c.EffectiveRate(), ""), c.Duration)
+		what = fmt.Sprintf("%s operations/s of the blend for %s", numfmt.Value(c.EffectiveRate(), ""), c.Duration)
 	}
 	loop := "open loop"
 	if c.ClosedLoop {
@@ -68,7 +70,7 @@ func (rep *Report) Settings() []string {
 	c := rep.Config
 	s := []string{"scenario=" + string(c.Scenario)}
 	if c.Scenario != Burst {
-		s = append(s, fmt.Sprintf("rate=%s/s × %d = %s/s", report.FormatValue(c.Rate, ""), c.Multiplier, report.FormatValue(c.EffectiveRate(), "")),
+		s = append(s, fmt.Sprintf("rate=%s/s × %d = %s/s", numfmt.Value(c.Rate, ""), c.Multiplier, numfmt.Value(c.EffectiveRate(), "")),
 			"duration="+c.Duration.String())
 	} else {
 		s = append(s, fmt.Sprintf("burst=%d × %d", BurstSize, c.Multiplier))
@@ -143,17 +145,17 @@ func (rep *Report) runRows() [][]string {
 		name string
 		f    func(r *Result) string
 	}
-	B := func(v float64) string { return report.FormatValue(v, "B") }
+	B := func(v float64) string { return numfmt.Value(v, "B") }
 	var figs []fig
 	if rep.Config.Scenario != Burst {
 		figs = append(figs, fig{"throughput", func(r *Result) string {
-			return fmt.Sprintf("%s (requested %s)", report.FormatValue(r.AchievedRate, "ops/s"), report.FormatValue(r.RequestedRate, "ops/s"))
+			return fmt.Sprintf("%s (requested %s)", numfmt.Value(r.AchievedRate, "ops/s"), numfmt.Value(r.RequestedRate, "ops/s"))
 		}})
 	} else {
 		figs = append(figs,
 			fig{"hand-over (t0 → last sent)", func(r *Result) string { return us(r.HandOver) }},
 			fig{"drain (t0 → last done)", func(r *Result) string {
-				return fmt.Sprintf("%s (%s)", us(r.LastDone), report.FormatValue(r.AchievedRate, "signals/s"))
+				return fmt.Sprintf("%s (%s)", us(r.LastDone), numfmt.Value(r.AchievedRate, "signals/s"))
 			}})
 	}
 	figs = append(figs,
@@ -341,40 +343,29 @@ func (rep *Report) WriteText(w io.Writer) error {
 
 // WriteMarkdown writes summary.md.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
-	var b bytes.Buffer
-	title := strings.TrimPrefix(rep.Title(), "perfbench load: ")
-	fmt.Fprintf(&b, "## perfbench load: %s\n\n", title)
-	fmt.Fprintf(&b, "**Environment:** %s\n\n", rep.Env)
-	fmt.Fprintf(&b, "**Settings:** %s\n\n", strings.Join(rep.Settings(), ", "))
+	var d report.Doc
+	d.Title("perfbench load: " + strings.TrimPrefix(rep.Title(), "perfbench load: "))
+	d.Field("Environment", rep.Env.String())
+	d.Field("Settings", strings.Join(rep.Settings(), ", "))
 	if rep.Config.Scenario == Mixed {
-		fmt.Fprintf(&b, "**Blend:** %s\n\n", BlendDoc)
+		d.Field("Blend", BlendDoc)
 	}
-	fmt.Fprintf(&b, "**Outcome:** %s\n\n", rep.outcome())
-	b.WriteString("### Verdicts\n\n")
-	if err := report.WriteTable(&b, report.Markdown, rep.verdictHeader(), rep.verdictRows()); err != nil {
-		return err
-	}
-	if n := rep.notes(); len(n) > 0 {
-		b.WriteString("\n")
-		for _, x := range n {
-			fmt.Fprintf(&b, "- %s\n", x)
-		}
-	}
-	b.WriteString("\n### Latency\n\nResponse time counts from each operation's due time (open loop, corrected for coordinated omission); service time from when the agent takes the signal; schedule lag is the generator's actual send time minus the due time.\n\n")
-	if err := report.WriteTable(&b, report.Markdown, latencyHeader, rep.latencyRows()); err != nil {
-		return err
-	}
-	b.WriteString("\n### Run\n\n")
-	if err := report.WriteTable(&b, report.Markdown, append([]string{"figure"}, labels(rep)...), rep.runRows()); err != nil {
-		return err
-	}
+	d.Field("Outcome", rep.outcome())
+	d.Section("Verdicts")
+	d.Table(rep.verdictHeader(), rep.verdictRows())
+	d.List(rep.notes())
+	d.Section("Latency")
+	d.Para("Response time counts from each operation's due time (open loop, corrected for coordinated omission); service time from when the agent takes the signal; schedule lag is the generator's actual send time minus the due time.")
+	d.Table(latencyHeader, rep.latencyRows())
+	d.Section("Run")
+	d.Table(append([]string{"figure"}, labels(rep)...), rep.runRows())
 	for _, s := range rep.Sides {
-		fmt.Fprintf(&b, "\n### Response-time distribution, %s\n\n```text\n", s.Label)
-		WriteHistogram(&b, s.Result.Response, 40)
-		b.WriteString("```\n")
+		d.Section("Response-time distribution, " + s.Label)
+		var h bytes.Buffer
+		WriteHistogram(&h, s.Result.Response, 40)
+		d.Code("text", h.String())
 	}
-	_, err := w.Write(b.Bytes())
-	return err
+	return d.Write(w)
 }
 
 // document is the layout of results.json.

@@ -10,7 +10,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -22,7 +22,7 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := &Report{Config: cfg, Toggle: "fastpath", Env: report.Env{GoVersion: "go1.26", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2}}
+	rep := &Report{Config: cfg, Toggle: "fastpath", Env: machine.Env{GoVersion: "go1.26", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2}}
 	for _, s := range []struct {
 		label string
 		f     features.Set
@@ -33,7 +33,7 @@ func TestReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep.Sides = append(rep.Sides, Side{Label: s.label, Result: r})
+		rep.Sides = append(rep.Sides, Variant{Label: s.label, Result: r})
 	}
 
 	var text bytes.Buffer

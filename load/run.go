@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/bus"
 	"github.com/perfbench/perfbench/runtime/dispatch"
@@ -408,7 +409,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	statsBefore := r.stats()
 	runtime.GC()
-	before := readCounters()
+	counters := measure.NewCounterReader()
+	before := counters.Read()
 	pauseBefore, pauseBuckets := pauseCounts()
 
 	var genErr error
@@ -426,7 +428,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	r.stop()
 	stopped := r.clk.now()
 	samples := sampler.stop()
-	after := readCounters()
+	after := counters.Read()
 	pauseAfter, _ := pauseCounts()
 	if genErr != nil {
 		return nil, genErr
@@ -448,11 +450,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	interval := sampleInterval(span)
 	res.Heap = fitTrend(samples, span, cfg.EffectiveRate(), interval)
 	res.GC = GCStats{
-		Cycles:     after.gcs - before.gcs,
-		PauseTotal: time.Duration((after.pauseSec - before.pauseSec) * 1e9),
+		Cycles:     after.GCCycles - before.GCCycles,
+		PauseTotal: time.Duration((after.GCPauseSec - before.GCPauseSec) * 1e9),
 		PauseMax:   maxPause(pauseBefore, pauseAfter, pauseBuckets),
-		AllocBytes: after.alloc - before.alloc,
-		CPU:        after.cpu - before.cpu,
+		AllocBytes: after.AllocBytes - before.AllocBytes,
+		CPU:        after.CPU - before.CPU,
 	}
 	if res.SentOps > 0 {
 		res.GC.AllocPerOp = float64(res.GC.AllocBytes) / float64(res.SentOps)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
 )
 
 // The plan's targets.
@@ -42,7 +42,7 @@ type Verdict struct {
 	Note   string `json:"note,omitempty"`
 }
 
-func us(d time.Duration) string { return report.FormatValue(float64(d.Nanoseconds()), "ns") }
+func us(d time.Duration) string { return numfmt.Value(float64(d.Nanoseconds()), "ns") }
 
 func pct(f float64) string { return fmt.Sprintf("%.3f%%", f*100) }
 
@@ -78,9 +78,9 @@ func (r *Result) Verdicts() []Verdict {
 		lat("response p99", r.Response, 99, TargetP99, readsResponse)
 		need := r.RequestedRate * ThroughputTolerance
 		v = append(v, Verdict{
-			Target: fmt.Sprintf("throughput ≥ requested %s", report.FormatValue(r.RequestedRate, "ops/s")),
+			Target: fmt.Sprintf("throughput ≥ requested %s", numfmt.Value(r.RequestedRate, "ops/s")),
 			Reads:  fmt.Sprintf("accepted ops / max(schedule, last done) ≥ %.0f %% of rate", ThroughputTolerance*100),
-			Value:  report.FormatValue(r.AchievedRate, "ops/s"), Status: status(r.AchievedRate >= need && r.Unsent == 0),
+			Value:  numfmt.Value(r.AchievedRate, "ops/s"), Status: status(r.AchievedRate >= need && r.Unsent == 0),
 		})
 	}
 	v = append(v, Verdict{
@@ -112,8 +112,8 @@ func (r *Result) Verdicts() []Verdict {
 	}
 	h := r.Heap
 	mem := Verdict{
-		Target: "memory stable", Reads: fmt.Sprintf("live-heap slope × window ≤ max(%.0f %% of mean, %s)", TrendGrowthFraction*100, report.FormatValue(TrendGrowthFloor, "B")),
-		Value:  fmt.Sprintf("%s (limit %s)", signedBytes(h.Growth), report.FormatValue(h.Threshold, "B")),
+		Target: "memory stable", Reads: fmt.Sprintf("live-heap slope × window ≤ max(%.0f %% of mean, %s)", TrendGrowthFraction*100, numfmt.Value(TrendGrowthFloor, "B")),
+		Value:  fmt.Sprintf("%s (limit %s)", signedBytes(h.Growth), numfmt.Value(h.Threshold, "B")),
 		Status: status(h.Stable),
 	}
 	if !h.Judged {
@@ -124,7 +124,7 @@ func (r *Result) Verdicts() []Verdict {
 }
 
 func signedBytes(b float64) string {
-	s := report.FormatValue(b, "B")
+	s := numfmt.Value(b, "B")
 	if b > 0 {
 		s = "+" + s
 	}

@@ -3,12 +3,15 @@ package measure
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/google/pprof/profile"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -52,7 +55,7 @@ type fake struct {
 func (f fake) workload() workloads.Workload {
 	return workloads.Workload{
 		Name:    "fake",
-		Metrics: []report.Metric{{Name: "units/op"}},
+		Metrics: []stats.Metric{{Name: "units/op"}},
 		New: func(s features.Set) (workloads.Instance, error) {
 			return &fakeInst{f: f, side: s.String()}, nil
 		},
@@ -82,11 +85,7 @@ func (i *fakeInst) Close() error { return nil }
 
 func TestMeasureAlternatesSides(t *testing.T) {
 	var log []string
-	p, err := NewPair(fake{log: &log}.workload(), features.Set{}, features.Set{JIT: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := NewLocalPair(fake{log: &log}.workload(), features.Set{}, features.Set{JIT: true})
 	res, err := p.Measure(context.Background(), Settings{Rounds: 3, Benchtime: Benchtime{N: 100}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -101,21 +100,21 @@ func TestMeasureAlternatesSides(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for i, s := range res.Samples {
-		if s.Side != []string{"off", "on"}[i%2] || s.Ops != 100 || s.Index != i/2 {
+		if s.Side != stats.Sides()[i%2] || s.Ops != 100 || s.Index != i/2 {
 			t.Errorf("sample %d = %+v", i, s)
 		}
 	}
-	if got := res.Values(On, "units/op"); len(got) != 3 || got[0] != 3 {
+	if got := res.Values(stats.On, "units/op"); len(got) != 3 || got[0] != 3 {
 		t.Fatalf("on units/op = %v, want three 3s (len \"jit\")", got)
 	}
-	if got := res.Values(Off, NsPerOp); len(got) != 3 || got[0] <= 0 {
+	if got := res.Values(stats.Off, NsPerOp); len(got) != 3 || got[0] <= 0 {
 		t.Fatalf("ns/op = %v", got)
 	}
 	names := map[string]bool{}
 	for _, c := range res.Compare() {
 		names[c.Metric.Name] = true
 	}
-	for _, m := range append(EngineMetrics(), report.Metric{Name: "units/op"}) {
+	for _, m := range append(EngineMetrics(), stats.Metric{Name: "units/op"}) {
 		if !names[m.Name] {
 			t.Errorf("no comparison for %s", m.Name)
 		}
@@ -124,29 +123,25 @@ func TestMeasureAlternatesSides(t *testing.T) {
 
 func TestCalibrateFillsBenchtime(t *testing.T) {
 	var log []string
-	p, err := NewPair(fake{log: &log, cost: 10 * time.Microsecond}.workload(), features.Set{}, features.Set{JIT: true})
+	p := NewLocalPair(fake{log: &log, cost: 10 * time.Microsecond}.workload(), features.Set{}, features.Set{JIT: true})
+	res, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 20 * time.Millisecond}}, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 20 * time.Millisecond}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// 20 ms at 10 µs/op is 2000 ops. Calibration stops once a run lasts
 	// the benchtime, so a preempted run can stop it early: demand only that
 	// it grew well past its start (1 op) and stayed within the 100× growth
 	// bound of the prediction.
-	for _, side := range []Side{Off, On} {
-		if n := p.Ops(side); n < 200 || n > 100*2000 {
-			t.Errorf("%s calibrated to %d ops", side, n)
+	for _, r := range res.Samples {
+		if r.Ops < 200 || r.Ops > 100*2000 {
+			t.Errorf("%s calibrated to %d ops", r.Side, r.Ops)
 		}
 	}
 }
 
 func TestMeasureErrors(t *testing.T) {
 	var log []string
-	p, _ := NewPair(fake{log: &log, fail: true}.workload(), features.Set{}, features.Set{})
-	defer p.Close()
+	p := NewLocalPair(fake{log: &log, fail: true}.workload(), features.Set{}, features.Set{})
 	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{N: 1}}, nil); err == nil || !strings.Contains(err.Error(), "broken workload") {
 		t.Fatalf("err = %v", err)
 	}
@@ -155,8 +150,7 @@ func TestMeasureErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	q, _ := NewPair(fake{log: &log, cost: time.Millisecond}.workload(), features.Set{}, features.Set{})
-	defer q.Close()
+	q := NewLocalPair(fake{log: &log, cost: time.Millisecond}.workload(), features.Set{}, features.Set{})
 	if _, err := q.Measure(ctx, Settings{Rounds: 2, Benchtime: Benchtime{N: 1000}}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled measure err = %v", err)
 	}
@@ -164,10 +158,10 @@ func TestMeasureErrors(t *testing.T) {
 
 func TestProfileOpsUsesOffMedian(t *testing.T) {
 	r := &Result{Samples: []Round{
-		{Side: "off", Values: map[string]float64{NsPerOp: 1000}},
-		{Side: "on", Values: map[string]float64{NsPerOp: 10}},
-		{Side: "off", Values: map[string]float64{NsPerOp: 3000}},
-		{Side: "off", Values: map[string]float64{NsPerOp: 2000}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 1000}},
+		{Side: stats.On, Values: map[string]float64{NsPerOp: 10}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 3000}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 2000}},
 	}}
 	if got := r.ProfileOps(time.Second); got != 500000 {
 		t.Fatalf("ProfileOps = %d, want 1s / 2000 ns = 500000", got)
@@ -183,17 +177,84 @@ func TestCalibrateKeepsMinOps(t *testing.T) {
 	var log []string
 	w := fake{log: &log, cost: 2 * time.Millisecond}.workload()
 	w.MinOps = 7
-	p, err := NewPair(w, features.Set{}, features.Set{JIT: true})
+	res, err := NewLocalPair(w, features.Set{}, features.Set{JIT: true}).Measure(context.Background(),
+		Settings{Rounds: 2, Benchtime: Benchtime{D: time.Millisecond}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	if _, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: time.Millisecond}}, nil); err != nil {
+	for _, r := range res.Samples {
+		if r.Ops != 7 {
+			t.Errorf("%s: %d ops per round, want MinOps = 7 (one op already exceeds the benchtime)", r.Side, r.Ops)
+		}
+	}
+}
+
+// remote stands for a side that lives elsewhere (a worker process): the
+// engine must take its metrics as reported and ask it for nothing else.
+type remote struct {
+	name  string
+	nsOp  float64
+	calls *[]string
+}
+
+func (r remote) String() string { return r.name }
+
+func (r remote) Open(context.Context) (Instance, error) {
+	*r.calls = append(*r.calls, r.name+" open")
+	return remoteInst{r}, nil
+}
+
+type remoteInst struct{ r remote }
+
+func (i remoteInst) Run(_ context.Context, n int) (map[string]float64, error) {
+	*i.r.calls = append(*i.r.calls, fmt.Sprintf("%s run %d", i.r.name, n))
+	return map[string]float64{NsPerOp: i.r.nsOp, "units/op": 1}, nil
+}
+
+func (i remoteInst) Profile(context.Context, profiling.Kind, int) (*profile.Profile, error) {
+	return nil, errors.New("not asked")
+}
+
+func (i remoteInst) Close() error {
+	*i.r.calls = append(*i.r.calls, i.r.name+" close")
+	return nil
+}
+
+func TestMeasureThroughTargets(t *testing.T) {
+	var calls []string
+	p := NewPair("w", []stats.Metric{{Name: "units/op"}}, 0, remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls})
+	res, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 10 * time.Millisecond}}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, side := range []Side{Off, On} {
-		if n := p.Ops(side); n != 7 {
-			t.Errorf("%s: %d ops per round, want MinOps = 7 (one op already exceeds the benchtime)", side, n)
+	// Calibration trusts the side's own ns/op: 1 ms per op fills 10 ms with
+	// 10 ops (1 op, then 12 by the 1.2 growth rule). Each round opens a
+	// fresh instance, warms it up with a tenth of a round, runs and closes.
+	want := "base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
+		"base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
+		"base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close"
+	if got := strings.Join(calls, "|"); got != want {
+		t.Fatalf("calls\n%s\nwant\n%s", got, want)
+	}
+	if res.Off != "base" || res.On != "head" || len(res.Samples) != 4 || res.Samples[3].Values["units/op"] != 1 {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestLocalInstanceReportsEveryMetric(t *testing.T) {
+	var log []string
+	inst, err := Local(fake{log: &log}.workload(), features.Set{}).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	v, err := inst.Run(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(EngineMetrics(), stats.Metric{Name: "units/op"}) {
+		if _, ok := v[m.Name]; !ok {
+			t.Errorf("no %s in %v", m.Name, v)
 		}
 	}
 }

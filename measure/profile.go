@@ -6,7 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/perfbench/perfbench/profiles"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // ProfileOps is how many operations fill d on the off side, from the median
@@ -14,7 +15,7 @@ import (
 // so a diff compares equal work: a function that costs less per operation
 // shows as a loss, not as a gain because the faster side ran more often.
 func (r *Result) ProfileOps(d time.Duration) int {
-	v := r.Values(Off, NsPerOp)
+	v := r.Values(stats.Off, NsPerOp)
 	if len(v) == 0 {
 		return 1
 	}
@@ -31,20 +32,17 @@ func (r *Result) ProfileOps(d time.Duration) int {
 // pass of its own on a freshly opened, warmed-up instance running n
 // operations; only the n operations are profiled. Passes come after the
 // measured rounds so the profilers never touch the numbers.
-func (p *Pair) CaptureProfiles(ctx context.Context, side Side, n int, progress func(Event)) (profiles.Set, error) {
-	set := profiles.Set{}
-	for _, k := range profiles.Kinds() {
+func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (profiling.Set, error) {
+	set := profiling.Set{}
+	for _, k := range profiling.Kinds() {
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		inst, err := p.Open(ctx, side)
+		inst, err := p.open(ctx, side)
 		if err != nil {
 			return nil, err
 		}
-		prof, err := profiles.Capture(ctx, k, func(ctx context.Context) error {
-			_, err := inst.Run(ctx, n)
-			return err
-		})
+		prof, err := inst.Profile(ctx, k, n)
 		inst.Close()
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)

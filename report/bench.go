@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/perfbench/perfbench/stats"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
 )
@@ -35,7 +36,7 @@ type BenchRound struct {
 // sorted by name, so the file is byte-for-byte reproducible. NaN and ±Inf
 // values are left out (the format cannot carry them); a round left without
 // values is an error.
-func WriteBench(w io.Writer, units []Metric, rounds []BenchRound) error {
+func WriteBench(w io.Writer, units []stats.Metric, rounds []BenchRound) error {
 	bw := benchfmt.NewWriter(w)
 	order := make(map[string]int, len(units))
 	for i, m := range units {

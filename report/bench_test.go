@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/stats"
 	"golang.org/x/perf/benchfmt"
 )
 
-var benchUnits = []Metric{
+var benchUnits = []stats.Metric{
 	{Name: "ns/op"},
-	{Name: "ops/s", Better: HigherIsBetter},
+	{Name: "ops/s", Better: stats.HigherIsBetter},
 	{Name: "B/op"},
-	{Name: "cache-hit-%", Better: HigherIsBetter},
+	{Name: "cache-hit-%", Better: stats.HigherIsBetter},
 }
 
 // benchRounds gives 10 interleaved off/on rounds in which "on" is 20 %
@@ -114,7 +115,7 @@ func TestWriteBenchParsesBack(t *testing.T) {
 	units := r.Units()
 	for _, m := range benchUnits {
 		want := -1
-		if m.Better == HigherIsBetter {
+		if m.Better == stats.HigherIsBetter {
 			want = 1
 		}
 		if g := units.GetBetter(m.Name); g != want {
@@ -127,7 +128,7 @@ func TestWriteBenchErrors(t *testing.T) {
 	ok := BenchRound{Name: "X", Iters: 1, Values: map[string]float64{"ns/op": 1}}
 	tests := []struct {
 		name  string
-		units []Metric
+		units []stats.Metric
 		mod   func(*BenchRound)
 		want  string
 	}{
@@ -139,7 +140,7 @@ func TestWriteBenchErrors(t *testing.T) {
 		{"multi-line value", nil, func(r *BenchRound) { r.Config = map[string]string{"toggle": "on\nx"} }, "spans lines"},
 		{"space in unit", nil, func(r *BenchRound) { r.Values = map[string]float64{"ns per op": 1} }, "white space"},
 		{"only NaN", nil, func(r *BenchRound) { r.Values = map[string]float64{"ns/op": math.NaN()} }, "no finite values"},
-		{"duplicate unit", []Metric{{Name: "ns/op"}, {Name: "ns/op"}}, func(*BenchRound) {}, "listed twice"},
+		{"duplicate unit", []stats.Metric{{Name: "ns/op"}, {Name: "ns/op"}}, func(*BenchRound) {}, "listed twice"},
 	}
 	for _, tt := range tests {
 		r := ok

@@ -1,21 +1,25 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // MarkdownSummary is what summary.md shows. The caller fills it from the
 // run; report only lays it out.
 type MarkdownSummary struct {
 	Toggle, Workload string
-	Env              Env
+	Env              machine.Env
 	// Settings are short "key=value" items ("rounds=10", "warmup=1s").
 	Settings    []string
-	Comparisons []Comparison
+	Comparisons []stats.Comparison
 	// Sections are extra tables (criteria, load verdicts) shown after the
 	// comparison table, in order.
 	Sections []Section
@@ -53,48 +57,32 @@ var MoverHeader = []string{"function", "off", "on", "delta", "delta %"}
 // WriteSummaryMarkdown writes summary.md for a pull request. It is built in
 // memory first so a failing table leaves w untouched.
 func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "## perfbench: `%s` off vs on, workload `%s`\n\n", s.Toggle, s.Workload)
-	fmt.Fprintf(&b, "**Environment:** %s\n\n", escapeMarkdown(s.Env.String()))
+	var d Doc
+	d.Title(fmt.Sprintf("perfbench: `%s` off vs on, workload `%s`", s.Toggle, s.Workload))
+	d.Field("Environment", escapeMarkdown(s.Env.String()))
 	if len(s.Settings) > 0 {
-		fmt.Fprintf(&b, "**Settings:** %s\n\n", escapeMarkdown(strings.Join(s.Settings, ", ")))
+		d.Field("Settings", escapeMarkdown(strings.Join(s.Settings, ", ")))
 	}
-
-	b.WriteString("### Results\n\n")
-	if err := renderTable(&b, Markdown, ComparisonHeader, ComparisonRows(s.Comparisons)); err != nil {
-		return fmt.Errorf("report: summary results: %w", err)
-	}
-	writeNotes(&b, Markdown, s.Comparisons)
-	fmt.Fprintf(&b, "\nMedian ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).\n", Alpha)
-
+	d.Section("Results")
+	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
+	d.List(noteItems(s.Comparisons))
+	d.Para(fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha))
 	for _, sec := range s.Sections {
-		fmt.Fprintf(&b, "\n### %s\n\n", escapeMarkdown(sec.Title))
-		if err := renderTable(&b, Markdown, sec.Header, sec.Rows); err != nil {
-			return fmt.Errorf("report: summary section %q: %w", sec.Title, err)
-		}
+		d.Section(escapeMarkdown(sec.Title))
+		d.Table(sec.Header, sec.Rows)
 	}
-
 	if len(s.Movers) > 0 {
-		b.WriteString("\n### Top movers\n")
+		d.Section("Top movers")
 		for _, kind := range moverKinds(s.Movers) {
-			fmt.Fprintf(&b, "\n#### %s\n\n", escapeMarkdown(kind))
-			if err := renderTable(&b, Markdown, MoverHeader, moverRows(s.Movers, kind)); err != nil {
-				return fmt.Errorf("report: summary movers %s: %w", kind, err)
-			}
+			d.Subsection(escapeMarkdown(kind))
+			d.Table(MoverHeader, moverRows(s.Movers, kind))
 		}
 	}
-
 	if len(s.PprofCommands) > 0 {
-		b.WriteString("\n### Profiles\n\n```sh\n")
-		for _, c := range s.PprofCommands {
-			b.WriteString(c + "\n")
-		}
-		b.WriteString("```\n")
+		d.Section("Profiles")
+		d.Code("sh", strings.Join(s.PprofCommands, "\n")+"\n")
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
-		return fmt.Errorf("report: write summary: %w", err)
-	}
-	return nil
+	return d.Write(w)
 }
 
 func moverKinds(rows []MoverRow) []string {
@@ -119,16 +107,16 @@ func moverRows(rows []MoverRow, kind string) [][]string {
 		}
 		pct := "n/a"
 		if r.Base != 0 {
-			pct = formatPct(r.Delta / math.Abs(r.Base) * 100)
+			pct = numfmt.Delta(r.Delta / math.Abs(r.Base) * 100)
 		}
-		delta := FormatValue(r.Delta, r.Unit)
+		delta := numfmt.Value(r.Delta, r.Unit)
 		if r.Delta > 0 {
 			delta = "+" + delta
 		}
 		out = append(out, []string{
 			"`" + r.Function + "`",
-			FormatValue(r.Base, r.Unit),
-			FormatValue(r.New, r.Unit),
+			numfmt.Value(r.Base, r.Unit),
+			numfmt.Value(r.New, r.Unit),
 			delta,
 			pct,
 		})
@@ -150,4 +138,27 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 		return err
 	}
 	return WriteTable(w, f, MoverHeader, cells)
+}
+
+// MoverRows turns one kind's top movers into table rows.
+func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
+	rows := make([]MoverRow, 0, len(ms))
+	for _, m := range ms {
+		rows = append(rows, MoverRow{
+			Kind: kind, Function: m.Function, Unit: moverUnit(m.Unit),
+			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta),
+		})
+	}
+	return rows
+}
+
+// moverUnit maps pprof's sample units to the units numfmt scales.
+func moverUnit(u string) string {
+	switch u {
+	case "nanoseconds":
+		return "ns"
+	case "bytes":
+		return "B"
+	}
+	return ""
 }

@@ -5,17 +5,20 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/stats"
 )
 
 func TestWriteSummaryMarkdown(t *testing.T) {
 	s := MarkdownSummary{
 		Toggle:   "zerocopy",
 		Workload: "mixed",
-		Env: Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2,
+		Env: machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2,
 			CPUModel: "Test CPU", GitCommit: "0123456789abcdef0123", Hostname: "secret-host"},
 		Settings: []string{"rounds=10", "warmup=1s"},
-		Comparisons: []Comparison{
-			Compare(Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
+		Comparisons: []stats.Comparison{
+			stats.Compare(stats.Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
 		},
 		Sections: []Section{{
 			Title:  "Criteria",

@@ -7,10 +7,13 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Format selects how tables are printed.
@@ -21,9 +24,6 @@ const (
 	Markdown Format = "markdown"
 	JSON     Format = "json"
 )
-
-// Formats lists the valid values of --format, in the order help text shows.
-var Formats = []Format{Text, Markdown, JSON}
 
 // ParseFormat reads a --format value. Case and surrounding space are
 // ignored; "md" is accepted for markdown.
@@ -39,6 +39,9 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (valid: text, markdown, json)", s)
 }
 
+// MaxTextWidth is the widest a text table may be, in terminal columns.
+const MaxTextWidth = 120
+
 // ComparisonHeader is the header of every comparison table.
 var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"}
 
@@ -46,12 +49,12 @@ var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"
 // comparisons' notes below the table, since a "~" or "?" without its reason
 // invites a guess. JSON carries the full Comparison values (with raw
 // numbers), wrapped with the schema version and title.
-func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) error {
+func WriteComparisons(w io.Writer, f Format, title string, cs []stats.Comparison) error {
 	if f == JSON {
 		doc := struct {
-			SchemaVersion int          `json:"schema_version"`
-			Title         string       `json:"title,omitempty"`
-			Comparisons   []Comparison `json:"comparisons"`
+			SchemaVersion int                `json:"schema_version"`
+			Title         string             `json:"title,omitempty"`
+			Comparisons   []stats.Comparison `json:"comparisons"`
 		}{SchemaVersion, title, SanitizeComparisons(cs)}
 		return WriteJSON(w, doc)
 	}
@@ -75,12 +78,12 @@ func WriteComparisons(w io.Writer, f Format, title string, cs []Comparison) erro
 
 // ComparisonRows formats comparisons as table cells, for callers that add
 // columns of their own.
-func ComparisonRows(cs []Comparison) [][]string {
+func ComparisonRows(cs []stats.Comparison) [][]string {
 	rows := make([][]string, 0, len(cs))
 	for _, c := range cs {
 		delta := "n/a"
 		if c.DeltaDefined() {
-			delta = formatPct(c.DeltaPct)
+			delta = numfmt.Delta(c.DeltaPct)
 		}
 		rows = append(rows, []string{
 			c.Metric.Name,
@@ -97,14 +100,14 @@ func ComparisonRows(cs []Comparison) [][]string {
 // FormatSummary prints a median with the half-width of its CI as a
 // percentage, as benchstat does ("1.52 µs/op ± 2%"). A CI that cannot be
 // expressed relative to the median (median 0) is printed as [lo, hi].
-func FormatSummary(s Summary, unit string) string {
+func FormatSummary(s stats.Summary, unit string) string {
 	switch {
 	case s.N == 0:
 		return "n/a"
 	case !s.HasCI:
-		return FormatValue(s.Center, unit) + " (no CI)"
+		return numfmt.Value(s.Center, unit) + " (no CI)"
 	case s.Center == 0 && (s.Lo != 0 || s.Hi != 0):
-		return fmt.Sprintf("%s [%s, %s]", FormatValue(s.Center, unit), FormatValue(s.Lo, unit), FormatValue(s.Hi, unit))
+		return fmt.Sprintf("%s [%s, %s]", numfmt.Value(s.Center, unit), numfmt.Value(s.Lo, unit), numfmt.Value(s.Hi, unit))
 	}
 	half := 0.0
 	if s.Center != 0 {
@@ -115,39 +118,48 @@ func FormatSummary(s Summary, unit string) string {
 	if half < 10 && half != 0 {
 		prec = 1
 	}
-	return fmt.Sprintf("%s ± %.*f%%", FormatValue(s.Center, unit), prec, half)
+	return fmt.Sprintf("%s ± %.*f%%", numfmt.Value(s.Center, unit), prec, half)
 }
 
-func formatP(c Comparison) string {
+func formatP(c stats.Comparison) string {
 	n := fmt.Sprintf("n=%d", c.Off.N)
 	if c.Off.N != c.On.N {
 		n = fmt.Sprintf("n=%d+%d", c.Off.N, c.On.N)
 	}
-	if c.Off.N < MinSamplesForTest || c.On.N < MinSamplesForTest {
+	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
 		return "n/a " + n // never tested; P=1 is a placeholder
 	}
-	return strings.TrimPrefix(formatPValue(c.P), "=") + " " + n
+	return stats.FormatP(c.P) + " " + n
 }
 
-func writeNotes(buf *bytes.Buffer, f Format, cs []Comparison) {
+// noteItems are the comparisons' notes as Markdown list items.
+func noteItems(cs []stats.Comparison) []string {
+	var items []string
+	for _, c := range cs {
+		if c.Note != "" {
+			items = append(items, fmt.Sprintf("`%s`: %s", c.Metric.Name, escapeMarkdown(c.Note)))
+		}
+	}
+	return items
+}
+
+func writeNotes(buf *bytes.Buffer, f Format, cs []stats.Comparison) {
+	if f == Markdown {
+		if items := noteItems(cs); len(items) > 0 {
+			fmt.Fprintf(buf, "\n- %s\n", strings.Join(items, "\n- "))
+		}
+		return
+	}
 	first := true
 	for _, c := range cs {
 		if c.Note == "" {
 			continue
 		}
 		if first {
-			if f == Markdown {
-				buf.WriteString("\n")
-			} else {
-				buf.WriteString("notes:\n")
-			}
+			buf.WriteString("notes:\n")
 			first = false
 		}
-		if f == Markdown {
-			fmt.Fprintf(buf, "- `%s`: %s\n", c.Metric.Name, escapeMarkdown(c.Note))
-		} else {
-			fmt.Fprintf(buf, "  %s: %s\n", c.Metric.Name, c.Note)
-		}
+		fmt.Fprintf(buf, "  %s: %s\n", c.Metric.Name, c.Note)
 	}
 }
 
@@ -172,7 +184,9 @@ func WriteTable(w io.Writer, f Format, header []string, rows [][]string) error {
 	return nil
 }
 
-// renderTable draws text or markdown through tablewriter into buf.
+// renderTable draws text or markdown through tablewriter into buf. Text is
+// read in a terminal: a table wider than MaxTextWidth is drawn again with
+// its cells wrapped to fit.
 func renderTable(buf *bytes.Buffer, f Format, header []string, rows [][]string) error {
 	if len(header) == 0 {
 		return fmt.Errorf("report: table has no header")
@@ -193,19 +207,107 @@ func renderTable(buf *bytes.Buffer, f Format, header []string, rows [][]string) 
 	if err != nil {
 		return err
 	}
-	t := tablewriter.NewTable(buf, opts...)
 	hdr := make([]any, len(header))
 	for i, h := range header {
 		hdr[i] = esc(h)
 	}
-	t.Header(hdr...)
-	if err := t.Bulk(padded); err != nil {
+	if f == Text {
+		fitText(hdr, padded)
+	}
+	return drawTable(buf, opts, hdr, padded)
+}
+
+func drawTable(w io.Writer, opts []tablewriter.Option, header []any, rows [][]string) error {
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header...)
+	if err := t.Bulk(rows); err != nil {
 		return fmt.Errorf("report: table rows: %w", err)
 	}
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("report: render table: %w", err)
 	}
 	return nil
+}
+
+// fitText wraps the cells of a text table wider than MaxTextWidth, in place:
+// the widest columns are narrowed first, to the same width, until the table
+// fits; narrow columns keep their width.
+func fitText(header []any, rows [][]string) {
+	n := len(header)
+	widths := make([]int, n)
+	for i, h := range header {
+		widths[i] = textWidth(h.(string))
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], textWidth(c))
+		}
+	}
+	budget := MaxTextWidth - 3*n - 1 // "│ " before each cell, " │" after the last
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if total <= budget {
+		return
+	}
+	// The largest cap whose capped widths fit the budget.
+	capW := 1
+	for c := budget; c >= 1; c-- {
+		sum := 0
+		for _, w := range widths {
+			sum += min(w, c)
+		}
+		if sum <= budget {
+			capW = c
+			break
+		}
+	}
+	for i := range header {
+		header[i] = wrapText(header[i].(string), capW)
+	}
+	for _, r := range rows {
+		for i := range r {
+			r[i] = wrapText(r[i], capW)
+		}
+	}
+}
+
+// textWidth is the width of the longest line of s, in characters.
+func textWidth(s string) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		n = max(n, utf8.RuneCountInString(line))
+	}
+	return n
+}
+
+// wrapText breaks s into lines of at most width characters, at spaces
+// where it can and inside a word where it must.
+func wrapText(s string, width int) string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			for utf8.RuneCountInString(word) > width {
+				if line != "" {
+					lines, line = append(lines, line), ""
+				}
+				r := []rune(word)
+				lines, word = append(lines, string(r[:width])), string(r[width:])
+			}
+			switch {
+			case line == "":
+				line = word
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+				line += " " + word
+			default:
+				lines, line = append(lines, line), word
+			}
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func padRows(header []string, rows [][]string, esc func(string) string) ([][]string, error) {
@@ -301,8 +403,8 @@ func WriteJSON(w io.Writer, v any) error {
 // encoding/json refuses NaN and ±Inf and one bad value would lose the whole
 // results.json. Compare never produces them; this guards hand-built or
 // decoded values. A replaced number is named in the Note.
-func SanitizeComparisons(cs []Comparison) []Comparison {
-	out := make([]Comparison, len(cs))
+func SanitizeComparisons(cs []stats.Comparison) []stats.Comparison {
+	out := make([]stats.Comparison, len(cs))
 	for i, c := range cs {
 		var bad []string
 		fix := func(name string, v *float64, repl float64) {
@@ -314,7 +416,7 @@ func SanitizeComparisons(cs []Comparison) []Comparison {
 		fix("metric.noise", &c.Metric.Noise, 0)
 		for _, s := range []struct {
 			name string
-			s    *Summary
+			s    *stats.Summary
 		}{{"off", &c.Off}, {"on", &c.On}} {
 			fix(s.name+".center", &s.s.Center, 0)
 			fix(s.name+".lo", &s.s.Lo, s.s.Center)
@@ -337,4 +439,35 @@ func SanitizeComparisons(cs []Comparison) []Comparison {
 		out[i] = c
 	}
 	return out
+}
+
+// WriteNotedTable is WriteTable for a table whose last column holds prose
+// (a reason, a note). In text, that column would stretch the table past a
+// terminal: it is replaced by "[n]" and the prose listed under the table as
+// numbered notes. Markdown and JSON keep the column as it is.
+func WriteNotedTable(w io.Writer, f Format, header []string, rows [][]string) error {
+	if f != Text || len(header) == 0 {
+		return WriteTable(w, f, header, rows)
+	}
+	var notes []string
+	cells := make([][]string, len(rows))
+	last := len(header) - 1
+	for i, r := range rows {
+		cells[i] = append([]string(nil), r...)
+		if len(r) > last && r[last] != "" {
+			notes = append(notes, fmt.Sprintf("  [%d] %s", len(notes)+1, r[last]))
+			cells[i][last] = fmt.Sprintf("[%d]", len(notes))
+		}
+	}
+	var buf bytes.Buffer
+	if err := renderTable(&buf, Text, header, cells); err != nil {
+		return err
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(&buf, "notes:\n%s\n", strings.Join(notes, "\n"))
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write table: %w", err)
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/perfbench/perfbench/stats"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -28,11 +30,11 @@ func TestParseFormat(t *testing.T) {
 	}
 }
 
-func sampleComparisons() []Comparison {
-	return []Comparison{
-		Compare(Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
-		Compare(Metric{Name: "ops/s", Better: HigherIsBetter, Noise: 0.02}, seq(1e6, 1e3, 10), seq(1e6, 1e3, 10)),
-		Compare(Metric{Name: "B/op"}, seq(2048, 0, 3), seq(512, 0, 3)),
+func sampleComparisons() []stats.Comparison {
+	return []stats.Comparison{
+		stats.Compare(stats.Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
+		stats.Compare(stats.Metric{Name: "ops/s", Better: stats.HigherIsBetter, Noise: 0.02}, seq(1e6, 1e3, 10), seq(1e6, 1e3, 10)),
+		stats.Compare(stats.Metric{Name: "B/op"}, seq(2048, 0, 3), seq(512, 0, 3)),
 	}
 }
 
@@ -89,12 +91,12 @@ func TestWriteComparisonsMarkdown(t *testing.T) {
 func TestWriteComparisonsJSON(t *testing.T) {
 	cs := sampleComparisons()
 	// A hand-built comparison with every kind of non-finite number.
-	cs = append(cs, Comparison{
-		Metric:   Metric{Name: "bad", Noise: math.NaN()},
-		Off:      Summary{N: 2, Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1)},
-		On:       Summary{N: 2, Center: 1, Lo: math.Inf(-1), Hi: 2},
+	cs = append(cs, stats.Comparison{
+		Metric:   stats.Metric{Name: "bad", Noise: math.NaN()},
+		Off:      stats.Summary{N: 2, Center: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1)},
+		On:       stats.Summary{N: 2, Center: 1, Lo: math.Inf(-1), Hi: 2},
 		DeltaPct: math.Inf(1), DeltaLoPct: math.NaN(), DeltaHiPct: math.Inf(-1),
-		P: math.NaN(), Change: Unknown,
+		P: math.NaN(), Change: stats.Unknown,
 	})
 	var b bytes.Buffer
 	if err := WriteComparisons(&b, JSON, "t", cs); err != nil {
@@ -107,9 +109,9 @@ func TestWriteComparisonsJSON(t *testing.T) {
 		}
 	}
 	var doc struct {
-		SchemaVersion int          `json:"schema_version"`
-		Title         string       `json:"title"`
-		Comparisons   []Comparison `json:"comparisons"`
+		SchemaVersion int                `json:"schema_version"`
+		Title         string             `json:"title"`
+		Comparisons   []stats.Comparison `json:"comparisons"`
 	}
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("JSON does not parse: %v\n%s", err, out)
@@ -117,7 +119,7 @@ func TestWriteComparisonsJSON(t *testing.T) {
 	if doc.SchemaVersion != SchemaVersion || doc.Title != "t" || len(doc.Comparisons) != 4 {
 		t.Fatalf("decoded %+v", doc)
 	}
-	if got := doc.Comparisons[1].Metric.Better; got != HigherIsBetter {
+	if got := doc.Comparisons[1].Metric.Better; got != stats.HigherIsBetter {
 		t.Errorf("direction round-tripped to %v", got)
 	}
 	bad := doc.Comparisons[3]
@@ -137,16 +139,6 @@ func TestWriteComparisonsJSON(t *testing.T) {
 	// The input must not be modified.
 	if !math.IsNaN(cs[3].P) {
 		t.Error("SanitizeComparisons changed its input")
-	}
-}
-
-func TestDirectionText(t *testing.T) {
-	var d Direction
-	if err := d.UnmarshalText([]byte("sideways")); err == nil || !strings.Contains(err.Error(), "lower, higher") {
-		t.Errorf("UnmarshalText(sideways) error = %v", err)
-	}
-	if _, err := Direction(7).MarshalText(); err == nil {
-		t.Error("MarshalText(7) succeeded")
 	}
 }
 
@@ -224,3 +216,74 @@ func TestWriteTableErrors(t *testing.T) {
 type failWriter struct{ err error }
 
 func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
+
+// seq returns n values start, start+step, … .
+func seq(start, step float64, n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = start + step*float64(i)
+	}
+	return v
+}
+
+func TestFormatSummary(t *testing.T) {
+	tests := []struct {
+		s    stats.Summary
+		want string
+	}{
+		{stats.Summary{N: 10, Center: 1000, Lo: 980, Hi: 1030, HasCI: true}, "1.00 µs/op ± 3.0%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 800, Hi: 1150, HasCI: true}, "1.00 µs/op ± 20%"},
+		{stats.Summary{N: 10, Center: 1000, Lo: 1000, Hi: 1000, HasCI: true}, "1.00 µs/op ± 0%"},
+		{stats.Summary{N: 3, Center: 1000, Lo: 1000, Hi: 1000}, "1.00 µs/op (no CI)"},
+		{stats.Summary{N: 10, Center: 0, Lo: 0, Hi: 2, HasCI: true}, "0 ns/op [0 ns/op, 2 ns/op]"},
+		{stats.Summary{}, "n/a"},
+	}
+	for _, tt := range tests {
+		if got := FormatSummary(tt.s, "ns/op"); got != tt.want {
+			t.Errorf("FormatSummary(%+v) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestWideTextTableWraps(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	var b bytes.Buffer
+	if err := WriteTable(&b, Text, []string{"a", "b", "c"}, [][]string{{"x", long, long}}); err != nil {
+		t.Fatal(err)
+	}
+	if w := textWidth(b.String()); w > MaxTextWidth {
+		t.Fatalf("table is %d columns wide:\n%s", w, b.String())
+	}
+	if strings.Count(b.String(), "word") != 80 {
+		t.Fatalf("wrapping lost words:\n%s", b.String())
+	}
+	// A narrow table is left as drawn.
+	b.Reset()
+	if err := WriteTable(&b, Text, []string{"a"}, [][]string{{"2.00 KiB/op (no CI)"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "2.00 KiB/op (no CI)") {
+		t.Fatalf("narrow table wrapped:\n%s", b.String())
+	}
+}
+
+func TestWriteNotedTable(t *testing.T) {
+	rows := [][]string{{"a", "first reason"}, {"b", ""}, {"c", "second | reason"}}
+	var text, md bytes.Buffer
+	if err := WriteNotedTable(&text, Text, []string{"name", "why"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteNotedTable(&md, Markdown, []string{"name", "why"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "notes:\n  [1] first reason\n  [2] second | reason\n"
+	if !strings.HasSuffix(text.String(), want) || !strings.Contains(text.String(), "│ c    │ [2] │") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.Contains(md.String(), "| a    | first reason     |") || strings.Contains(md.String(), "[1]") {
+		t.Errorf("markdown:\n%s", md.String())
+	}
+	if rows[0][1] != "first reason" {
+		t.Error("the caller's rows were changed")
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // MinWarnPct is the smallest change "no regression elsewhere" warns about:
@@ -49,7 +51,7 @@ func (r Row) Cells() []string {
 //
 //   - each Primary run: the toggle's primary criterion (≥ 50 % better on
 //     its primary metric) and its specific criteria, then "no regression
-//     elsewhere": a WARN row for every other metric report.Compare calls
+//     elsewhere": a WARN row for every other metric stats.Compare calls
 //     Worse, or one PASS row saying none was;
 //   - the Cumulative run: an INFO row with the effect of all toggles on
 //     mixed, and the same regression scan;
@@ -87,7 +89,7 @@ func Assess(ts []toggles.Toggle, results []Result) []Row {
 			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: allocated per signal processed (all on)"}))
 		case MemoryRetained:
-			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
+			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: retained per live queued signal (all on)"}))
 		}
 	}
@@ -186,7 +188,7 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 			continue
 		}
 		checked++
-		if c.Change != report.Worse {
+		if c.Change != stats.Worse {
 			continue
 		}
 		if c.Off.Center != 0 && math.Abs(c.DeltaPct) < MinWarnPct {
@@ -200,7 +202,7 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 			Verdict: Verdict{
 				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
 				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
-				Reason:   fmt.Sprintf("significantly worse: p=%s, beyond the ±%g %% noise band", formatP(c.P), c.Metric.Noise*100),
+				Reason:   fmt.Sprintf("significantly worse: %s, beyond the ±%s noise band", stats.PEquals(c.P), numfmt.Pct(c.Metric.Noise*100)),
 			},
 		})
 	}
@@ -239,7 +241,7 @@ func assessCumulative(res Result) []Row {
 func assessVersus(rs []Result) Row {
 	type one struct {
 		single string
-		cmp    report.Comparison
+		cmp    stats.Comparison
 		v      Verdict
 	}
 	var all []one
@@ -272,7 +274,7 @@ func assessVersus(rs []Result) Row {
 		Opt: GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
 		Criterion: "all on at least as good as the best single toggle",
 		Metric:    measure.NsPerOp, Kind: toggles.NotWorse,
-		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%g %% (noise band)", noise),
+		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
 		TargetValue: noise,
 		Verdict:     best.v,
 	}
@@ -290,7 +292,7 @@ func assessVersus(rs []Result) Row {
 func assessMemory(res Result, c toggles.Criterion) Row {
 	row := judge(res, GroupMemory, c)
 	if cmp, ok := res.Comparison(c.Metric); ok && cmp.Off.N > 0 {
-		off := "all off: " + report.FormatValue(cmp.Off.Center, c.Metric)
+		off := "all off: " + numfmt.Value(cmp.Off.Center, c.Metric)
 		if row.Reason == "" {
 			row.Reason = off
 		} else {

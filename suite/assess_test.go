@@ -1,14 +1,13 @@
 package suite
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -23,21 +22,21 @@ func series(v float64) []float64 {
 }
 
 // fakeResult builds a finished run whose metric m goes from off to on.
-func fakeResult(r Run, changes map[report.Metric][2]float64) Result {
+func fakeResult(r Run, changes map[stats.Metric][2]float64) Result {
 	res := Result{Run: r}
 	for m, v := range changes {
-		res.Comparisons = append(res.Comparisons, report.Compare(m, series(v[0]), series(v[1])))
+		res.Comparisons = append(res.Comparisons, stats.Compare(m, series(v[0]), series(v[1])))
 	}
-	slices.SortFunc(res.Comparisons, func(a, b report.Comparison) int { return strings.Compare(a.Metric.Name, b.Metric.Name) })
+	slices.SortFunc(res.Comparisons, func(a, b stats.Comparison) int { return strings.Compare(a.Metric.Name, b.Metric.Name) })
 	return res
 }
 
 var (
-	mNs     = report.Metric{Name: measure.NsPerOp, Better: report.LowerIsBetter, Noise: 0.03}
-	mBytes  = report.Metric{Name: measure.BytesPerOp, Better: report.LowerIsBetter, Noise: 0.01}
-	mGC     = report.Metric{Name: measure.GCPerOp, Better: report.LowerIsBetter, Noise: 0.05}
-	mMatch  = report.Metric{Name: "matches/op", Better: report.HigherIsBetter}
-	mRetain = report.Metric{Name: RetainedMetric, Better: report.LowerIsBetter, Noise: 0.02}
+	mNs     = stats.Metric{Name: measure.NsPerOp, Better: stats.LowerIsBetter, Noise: 0.03}
+	mBytes  = stats.Metric{Name: measure.BytesPerOp, Better: stats.LowerIsBetter, Noise: 0.01}
+	mGC     = stats.Metric{Name: measure.GCPerOp, Better: stats.LowerIsBetter, Noise: 0.05}
+	mMatch  = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter}
+	mRetain = stats.Metric{Name: workloads.RetainedMetric, Better: stats.LowerIsBetter, Noise: 0.02}
 )
 
 func testToggles() []toggles.Toggle {
@@ -60,7 +59,7 @@ func find(rows []Row, criterion string) []Row {
 
 func TestAssessPrimary(t *testing.T) {
 	run := Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}
-	rows := Assess(testToggles(), []Result{fakeResult(run, map[report.Metric][2]float64{
+	rows := Assess(testToggles(), []Result{fakeResult(run, map[stats.Metric][2]float64{
 		mBytes: {1000, 400}, // -60 %: primary PASS, -80 % FAIL
 		mNs:    {1000, 1000},
 		mGC:    {1, 1.5}, // +50 %: a WARN
@@ -80,10 +79,10 @@ func TestAssessPrimary(t *testing.T) {
 	}
 
 	// Nothing worse: one PASS row; a worse count by a hair stays below the floor.
-	res := fakeResult(run, map[report.Metric][2]float64{mBytes: {1000, 100}, mNs: {1000, 900}})
+	res := fakeResult(run, map[stats.Metric][2]float64{mBytes: {1000, 100}, mNs: {1000, 900}})
 	flat := func(v float64) []float64 { return []float64{v, v, v, v, v, v, v, v, v, v} }
-	res.Comparisons = append(res.Comparisons, report.Compare(mMatch, flat(5.9107), flat(5.9104)))
-	if res.Comparisons[2].Change != report.Worse {
+	res.Comparisons = append(res.Comparisons, stats.Compare(mMatch, flat(5.9107), flat(5.9104)))
+	if res.Comparisons[2].Change != stats.Worse {
 		t.Fatalf("setup: matches/op %s", res.Comparisons[2].Change)
 	}
 	rows = Assess(testToggles(), []Result{res})
@@ -99,7 +98,7 @@ func TestAssessPrimary(t *testing.T) {
 func TestAssessMissingToggleOrMetric(t *testing.T) {
 	rows := Assess(testToggles(), []Result{
 		fakeResult(Run{ID: "turbo/w", Opt: "turbo", Workload: "w", Kind: Primary, Toggle: "turbo"}, nil),
-		fakeResult(Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}, map[report.Metric][2]float64{mNs: {1, 1}}),
+		fakeResult(Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}, map[stats.Metric][2]float64{mNs: {1, 1}}),
 	})
 	if rows[0].Status != Inconclusive || !strings.Contains(rows[0].Reason, `no toggle "turbo"`) {
 		t.Errorf("unknown toggle: %+v", rows[0])
@@ -118,7 +117,7 @@ func TestAssessMissingToggleOrMetric(t *testing.T) {
 func TestAssessVersusSingle(t *testing.T) {
 	vs := func(single string, off, on float64) Result {
 		return fakeResult(Run{ID: "all-vs-" + single + "/mixed", Opt: "all-vs-" + single, Workload: "mixed", Kind: VersusSingle, Toggle: single},
-			map[report.Metric][2]float64{mNs: {off, on}})
+			map[stats.Metric][2]float64{mNs: {off, on}})
 	}
 	for _, tc := range []struct {
 		name    string
@@ -146,9 +145,9 @@ func TestAssessVersusSingle(t *testing.T) {
 
 func TestAssessCumulativeAndMemory(t *testing.T) {
 	rows := Assess(nil, []Result{
-		fakeResult(Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: Cumulative}, map[report.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
-		fakeResult(Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: MemoryAllocated}, map[report.Metric][2]float64{mBytes: {1300, 172}}),
-		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: SignalMemoryName, Kind: MemoryRetained}, map[report.Metric][2]float64{mRetain: {2000, 1500}}),
+		fakeResult(Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: Cumulative}, map[stats.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
+		fakeResult(Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: MemoryAllocated}, map[stats.Metric][2]float64{mBytes: {1300, 172}}),
+		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: workloads.SignalMemoryName, Kind: MemoryRetained}, map[stats.Metric][2]float64{mRetain: {2000, 1500}}),
 	})
 	if len(rows) != 4 {
 		t.Fatalf("rows: %+v", rows)
@@ -159,7 +158,7 @@ func TestAssessCumulativeAndMemory(t *testing.T) {
 	if rows[2].Status != Pass || !strings.Contains(rows[2].Reason, "all off: 1.27 KiB/op") {
 		t.Errorf("allocated: %+v", rows[2])
 	}
-	if rows[3].Status != Fail || rows[3].Metric != RetainedMetric {
+	if rows[3].Status != Fail || rows[3].Metric != workloads.RetainedMetric {
 		t.Errorf("retained: %+v", rows[3])
 	}
 }
@@ -178,7 +177,7 @@ func TestPlan(t *testing.T) {
 		}
 		ids[r.ID] = true
 		kinds[r.Kind]++
-		if _, err := DefaultLookup(r.Workload); err != nil {
+		if _, err := workloads.Lookup(r.Workload); err != nil {
 			t.Errorf("%s: %v", r.ID, err)
 		}
 	}
@@ -215,7 +214,7 @@ func TestPlan(t *testing.T) {
 	}
 
 	some, err := Plan(ts, []string{"jit,memory"})
-	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+SignalMemoryName {
+	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
 	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory") {
@@ -237,30 +236,6 @@ func TestParseSet(t *testing.T) {
 	}
 }
 
-// TestSignalMemory runs the retained-memory workload briefly on both sides:
-// the figure must be plausible (a signal, its payload and an envelope are
-// at least 64 B and far from the 1 KiB target) and the agent must drain.
-func TestSignalMemory(t *testing.T) {
-	w := SignalMemory()
-	for _, f := range []features.Set{{}, features.All()} {
-		inst, err := w.New(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := inst.Run(context.Background(), 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v := m[RetainedMetric]; v < 64 || v > 1024 {
-			t.Errorf("%s: %s = %.0f", f, RetainedMetric, v)
-		}
-		if err := inst.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var _ workloads.Workload = w
-}
-
 func mustWith(t *testing.T, s features.Set, name string, on bool) features.Set {
 	t.Helper()
 	out, err := s.With(name, on)
@@ -268,27 +243,4 @@ func mustWith(t *testing.T, s features.Set, name string, on bool) features.Set {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// Every toggle is measured where it costs, on a workload the suite knows
-// that runs the toggle's code path, with a budget that can fail.
-func TestEveryToggleNamesACost(t *testing.T) {
-	for _, tg := range toggles.All() {
-		if len(tg.Costs) == 0 {
-			t.Errorf("%s names no cost workload", tg.Name)
-		}
-		for _, u := range append(append([]toggles.Use(nil), tg.Costs...), tg.Controls...) {
-			w, err := DefaultLookup(u.Workload)
-			if err != nil {
-				t.Errorf("%s: %v", tg.Name, err)
-				continue
-			}
-			if !w.Exercises(tg.Name) {
-				t.Errorf("%s: workload %s does not run its code path", tg.Name, u.Workload)
-			}
-			if len(u.Criteria) == 0 || u.Why == "" {
-				t.Errorf("%s on %s: no criteria or no reason", tg.Name, u.Workload)
-			}
-		}
-	}
 }

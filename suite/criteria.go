@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 )
 
@@ -44,7 +45,7 @@ type Verdict struct {
 // PASS or FAIL only when the evidence carries it:
 //
 //   - Reduction X: the change of the median, bounded conservatively by
-//     [DeltaLoPct, DeltaHiPct] (report.Compare's interval of on−off from
+//     [DeltaLoPct, DeltaHiPct] (stats.Compare's interval of on−off from
 //     both CIs). PASS when the whole interval is at or below −X % and the
 //     Mann-Whitney p < 0.05; FAIL when the whole interval is above −X %
 //     (even the best case misses); otherwise INCONCLUSIVE.
@@ -60,10 +61,10 @@ type Verdict struct {
 //     low end > M % and p < 0.05; otherwise INCONCLUSIVE.
 //
 // Every kind is INCONCLUSIVE when a side it needs was not measured or has
-// no CI (fewer than report.MinSamplesForCI rounds). The relative kinds are
+// no CI (fewer than stats.MinSamplesForCI rounds). The relative kinds are
 // also INCONCLUSIVE when the comparison is "?" or the off median is 0 (no
 // relative change from nothing).
-func Evaluate(c toggles.Criterion, cmp report.Comparison) Verdict {
+func Evaluate(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	var v Verdict
 	switch c.Kind {
 	case toggles.Reduction:
@@ -89,9 +90,9 @@ func TargetString(c toggles.Criterion) string {
 	case toggles.Speedup:
 		return fmt.Sprintf("%s ≥ %g×", c.Metric, c.Target)
 	case toggles.AtMost:
-		return fmt.Sprintf("%s ≤ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+		return fmt.Sprintf("%s ≤ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
 	case toggles.AtLeast:
-		return fmt.Sprintf("%s ≥ %s", c.Metric, report.FormatValue(c.Target, c.Metric))
+		return fmt.Sprintf("%s ≥ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
 	case toggles.NotWorse:
 		return fmt.Sprintf("%s at most %g %% worse", c.Metric, c.Target)
 	}
@@ -100,30 +101,30 @@ func TargetString(c toggles.Criterion) string {
 
 // relative checks what every relative kind needs: both sides measured with
 // a CI, a testable comparison and a non-zero off median.
-func relative(cmp report.Comparison) (reason string, ok bool) {
+func relative(cmp stats.Comparison) (reason string, ok bool) {
 	switch {
 	case cmp.Off.N == 0 || cmp.On.N == 0:
 		return "metric not measured on both sides", false
-	case cmp.Change == report.Unknown:
+	case cmp.Change == stats.Unknown:
 		return "comparison is \"?\": " + cmp.Note, false
 	case !cmp.Off.HasCI || !cmp.On.HasCI:
-		return fmt.Sprintf("%d vs %d rounds: a 95 %% CI needs at least %d per side", cmp.Off.N, cmp.On.N, report.MinSamplesForCI), false
+		return fmt.Sprintf("%d vs %d rounds: a 95 %% CI needs at least %d per side", cmp.Off.N, cmp.On.N, stats.MinSamplesForCI), false
 	case cmp.Off.Center == 0:
 		return "off median is 0: a relative change from nothing is undefined (for counts of rare events such as GC cycles, raise --benchtime)", false
 	}
 	return "", true
 }
 
-func medians(cmp report.Comparison) string {
+func medians(cmp stats.Comparison) string {
 	u := cmp.Metric.Name
-	return fmt.Sprintf("%s → %s", report.FormatValue(cmp.Off.Center, u), report.FormatValue(cmp.On.Center, u))
+	return fmt.Sprintf("%s → %s", numfmt.Value(cmp.Off.Center, u), numfmt.Value(cmp.On.Center, u))
 }
 
 // change is the comparison's change of the median and its conservative
 // interval, in %. A metric that cannot go below 0 cannot fall by more than
-// 100 %, so the interval's low end is clamped there (report.Compare's
+// 100 %, so the interval's low end is clamped there (stats.Compare's
 // interval arithmetic can reach below it when the off side is noisy).
-func change(cmp report.Comparison) (v, lo, hi float64) {
+func change(cmp stats.Comparison) (v, lo, hi float64) {
 	v, lo, hi = cmp.DeltaPct, cmp.DeltaLoPct, cmp.DeltaHiPct
 	if cmp.On.Lo >= 0 && cmp.Off.Center > 0 {
 		lo = math.Max(lo, -100)
@@ -135,7 +136,7 @@ func pctInterval(v, lo, hi float64) string {
 	return fmt.Sprintf("%+.1f %% [%+.1f, %+.1f]", v, lo, hi)
 }
 
-func evalReduction(c toggles.Criterion, cmp report.Comparison) Verdict {
+func evalReduction(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	if why, ok := relative(cmp); !ok {
 		return Verdict{Status: Inconclusive, Reason: why}
 	}
@@ -144,14 +145,14 @@ func evalReduction(c toggles.Criterion, cmp report.Comparison) Verdict {
 	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
 	need := -c.Target
 	switch {
-	case v.Hi <= need && (c.Target <= 0 || cmp.P < report.Alpha):
+	case v.Hi <= need && (c.Target <= 0 || cmp.P < stats.Alpha):
 		v.Status = Pass
 	case v.Lo > need:
 		v.Status = Fail
-		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %+g %%", v.Lo, need)
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", v.Lo, numfmt.Pct(need))
 	case v.Hi <= need:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, report.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %+g %%: too noisy to tell (more rounds or --full)", need)
@@ -159,12 +160,12 @@ func evalReduction(c toggles.Criterion, cmp report.Comparison) Verdict {
 	return v
 }
 
-func evalSpeedup(c toggles.Criterion, cmp report.Comparison) Verdict {
+func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	if why, ok := relative(cmp); !ok {
 		return Verdict{Status: Inconclusive, Reason: why}
 	}
 	num, den := cmp.On, cmp.Off
-	if cmp.Metric.Better == report.LowerIsBetter {
+	if cmp.Metric.Better == stats.LowerIsBetter {
 		num, den = cmp.Off, cmp.On
 	}
 	if num.Lo <= 0 || den.Lo <= 0 || num.Center <= 0 || den.Center <= 0 {
@@ -173,14 +174,14 @@ func evalSpeedup(c toggles.Criterion, cmp report.Comparison) Verdict {
 	v := Verdict{Value: num.Center / den.Center, Lo: num.Lo / den.Hi, Hi: num.Hi / den.Lo}
 	v.Measured = fmt.Sprintf("%.2f× [%.2f, %.2f] (%s)", v.Value, v.Lo, v.Hi, medians(cmp))
 	switch {
-	case v.Lo >= c.Target && (c.Target <= 1 || cmp.P < report.Alpha):
+	case v.Lo >= c.Target && (c.Target <= 1 || cmp.P < stats.Alpha):
 		v.Status = Pass
 	case v.Hi < c.Target:
 		v.Status = Fail
 		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", v.Hi, c.Target)
 	case v.Lo >= c.Target:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives p=%.3f ≥ %g", cmp.P, report.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %g×: too noisy to tell (more rounds or --full)", c.Target)
@@ -188,19 +189,19 @@ func evalSpeedup(c toggles.Criterion, cmp report.Comparison) Verdict {
 	return v
 }
 
-func evalBound(c toggles.Criterion, cmp report.Comparison) Verdict {
+func evalBound(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	on, u := cmp.On, cmp.Metric.Name
 	switch {
 	case on.N == 0:
 		return Verdict{Status: Inconclusive, Reason: "metric not measured on the on side"}
 	case !on.HasCI:
 		return Verdict{Status: Inconclusive, Value: on.Center, Lo: on.Center, Hi: on.Center,
-			Measured: report.FormatValue(on.Center, u) + " (no CI)",
-			Reason:   fmt.Sprintf("%d rounds: a 95 %% CI needs at least %d", on.N, report.MinSamplesForCI)}
+			Measured: numfmt.Value(on.Center, u) + " (no CI)",
+			Reason:   fmt.Sprintf("%d rounds: a 95 %% CI needs at least %d", on.N, stats.MinSamplesForCI)}
 	}
 	v := Verdict{Value: on.Center, Lo: on.Lo, Hi: on.Hi}
-	v.Measured = fmt.Sprintf("%s [%s, %s]", report.FormatValue(on.Center, u), report.FormatValue(on.Lo, u), report.FormatValue(on.Hi, u))
-	target := report.FormatValue(c.Target, u)
+	v.Measured = fmt.Sprintf("%s [%s, %s]", numfmt.Value(on.Center, u), numfmt.Value(on.Lo, u), numfmt.Value(on.Hi, u))
+	target := numfmt.Value(c.Target, u)
 	pass, fail := on.Hi <= c.Target, on.Lo > c.Target
 	if c.Kind == toggles.AtLeast {
 		pass, fail = on.Lo >= c.Target, on.Hi < c.Target
@@ -218,7 +219,7 @@ func evalBound(c toggles.Criterion, cmp report.Comparison) Verdict {
 	return v
 }
 
-func evalNotWorse(c toggles.Criterion, cmp report.Comparison) Verdict {
+func evalNotWorse(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	if why, ok := relative(cmp); !ok {
 		return Verdict{Status: Inconclusive, Reason: why}
 	}
@@ -227,27 +228,20 @@ func evalNotWorse(c toggles.Criterion, cmp report.Comparison) Verdict {
 	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
 	// Turn the change into "how much worse", whichever way the metric improves.
 	worseLo, worseHi := v.Lo, v.Hi
-	if cmp.Metric.Better == report.HigherIsBetter {
+	if cmp.Metric.Better == stats.HigherIsBetter {
 		worseLo, worseHi = -v.Hi, -v.Lo
 	}
 	switch {
 	case worseHi <= c.Target:
 		v.Status = Pass
-	case worseLo > c.Target && cmp.P < report.Alpha:
+	case worseLo > c.Target && cmp.P < stats.Alpha:
 		v.Status = Fail
-		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %g %% margin (p=%s)", worseLo, worseHi, c.Target, formatP(cmp.P))
+		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %s margin (%s)", worseLo, worseHi, numfmt.Pct(c.Target), stats.PEquals(cmp.P))
 	default:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %g %% margin: too noisy to tell", worseHi, c.Target)
+		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %s margin: too noisy to tell", worseHi, numfmt.Pct(c.Target))
 	}
 	return v
-}
-
-func formatP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return fmt.Sprintf("%.3f", p)
 }
 
 // finite guards the JSON of a verdict.

@@ -6,36 +6,36 @@ import (
 	"testing"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
 
 // sum is a side with a CI [lo, hi] around center from 10 rounds.
-func sum(center, lo, hi float64) report.Summary {
-	return report.Summary{N: 10, Center: center, Lo: lo, Hi: hi, HasCI: true, Confidence: 0.978}
+func sum(center, lo, hi float64) stats.Summary {
+	return stats.Summary{N: 10, Center: center, Lo: lo, Hi: hi, HasCI: true, Confidence: 0.978}
 }
 
-// cmpOf builds the comparison report.Compare would give for two summaries:
+// cmpOf builds the comparison stats.Compare would give for two summaries:
 // the same delta and conservative interval arithmetic.
-func cmpOf(m report.Metric, off, on report.Summary, p float64) report.Comparison {
-	c := report.Comparison{Metric: m, Off: off, On: on, P: p, Change: report.NoDiff}
+func cmpOf(m stats.Metric, off, on stats.Summary, p float64) stats.Comparison {
+	c := stats.Comparison{Metric: m, Off: off, On: on, P: p, Change: stats.NoDiff}
 	if off.Center != 0 {
 		c.DeltaPct = (on.Center - off.Center) / math.Abs(off.Center) * 100
 		c.DeltaLoPct = (on.Lo - off.Hi) / math.Abs(off.Center) * 100
 		c.DeltaHiPct = (on.Hi - off.Lo) / math.Abs(off.Center) * 100
 	}
-	if p < report.Alpha {
-		c.Change = report.Better
+	if p < stats.Alpha {
+		c.Change = stats.Better
 	}
 	return c
 }
 
 var (
-	bytesM = report.Metric{Name: "B/op", Better: report.LowerIsBetter, Noise: 0.01}
-	nsM    = report.Metric{Name: "ns/op", Better: report.LowerIsBetter, Noise: 0.03}
-	opsM   = report.Metric{Name: "ops/s", Better: report.HigherIsBetter, Noise: 0.03}
-	hitM   = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
+	bytesM = stats.Metric{Name: "B/op", Better: stats.LowerIsBetter, Noise: 0.01}
+	nsM    = stats.Metric{Name: "ns/op", Better: stats.LowerIsBetter, Noise: 0.03}
+	opsM   = stats.Metric{Name: "ops/s", Better: stats.HigherIsBetter, Noise: 0.03}
+	hitM   = stats.Metric{Name: "cache-hit-%", Better: stats.HigherIsBetter, Noise: 0.01}
 )
 
 func TestEvaluate(t *testing.T) {
@@ -49,15 +49,15 @@ func TestEvaluate(t *testing.T) {
 	off := sum(1000, 990, 1010)
 
 	unknown := cmpOf(bytesM, off, sum(100, 95, 105), 0.001)
-	unknown.Change = report.Unknown
+	unknown.Change = stats.Unknown
 	unknown.Note = "3 vs 3 samples"
-	noCI := cmpOf(bytesM, report.Summary{N: 5, Center: 1000, Lo: 1000, Hi: 1000}, report.Summary{N: 5, Center: 100, Lo: 100, Hi: 100}, 0.008)
+	noCI := cmpOf(bytesM, stats.Summary{N: 5, Center: 1000, Lo: 1000, Hi: 1000}, stats.Summary{N: 5, Center: 100, Lo: 100, Hi: 100}, 0.008)
 	zeroOff := cmpOf(bytesM, sum(0, 0, 0), sum(5, 4, 6), 0.001)
 
 	tests := []struct {
 		name   string
 		c      toggles.Criterion
-		cmp    report.Comparison
+		cmp    stats.Comparison
 		want   Status
 		reason string // substring of the reason, when it matters
 	}{
@@ -72,7 +72,7 @@ func TestEvaluate(t *testing.T) {
 		{"reduction on a ? comparison", red80, unknown, Inconclusive, `"?"`},
 		{"reduction without CI", red80, noCI, Inconclusive, "CI needs at least 6"},
 		{"reduction from a zero off median", red80, zeroOff, Inconclusive, "off median is 0"},
-		{"reduction not measured", red80, report.Comparison{Metric: bytesM}, Inconclusive, "not measured"},
+		{"reduction not measured", red80, stats.Comparison{Metric: bytesM}, Inconclusive, "not measured"},
 
 		// Speedup ≥ 3×: the factor interval from dividing CI ends.
 		{"speedup pass", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Pass, ""},
@@ -82,9 +82,9 @@ func TestEvaluate(t *testing.T) {
 		{"speedup of a lower-is-better metric", speed3ns, cmpOf(nsM, off, sum(250, 240, 260), 0.0001), Pass, ""},
 		{"speedup of a lower-is-better metric fails", speed3ns, cmpOf(nsM, off, sum(500, 490, 510), 0.0001), Fail, ""},
 		{"speedup with a zero CI end", speed3, cmpOf(opsM, sum(100e3, 0, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Inconclusive, "positive"},
-		{"speedup on a ? comparison", speed3, func() report.Comparison {
+		{"speedup on a ? comparison", speed3, func() stats.Comparison {
 			c := cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001)
-			c.Change = report.Unknown
+			c.Change = stats.Unknown
 			return c
 		}(), Inconclusive, `"?"`},
 
@@ -93,15 +93,15 @@ func TestEvaluate(t *testing.T) {
 		{"at-most pass at the boundary", atMost, cmpOf(nsM, off, sum(9000, 8000, 10000), 0.0001), Pass, ""},
 		{"at-most fail", atMost, cmpOf(nsM, off, sum(12000, 11000, 13000), 0.0001), Fail, "wrong side of 10.0 µs/op"},
 		{"at-most straddles", atMost, cmpOf(nsM, off, sum(10000, 9000, 11000), 0.0001), Inconclusive, "straddles"},
-		{"at-most without CI", atMost, cmpOf(nsM, off, report.Summary{N: 3, Center: 40, Lo: 40, Hi: 40}, 1), Inconclusive, "CI needs"},
-		{"at-most does not need the off side", atMost, cmpOf(nsM, report.Summary{}, sum(40, 35, 45), 1), Pass, ""},
+		{"at-most without CI", atMost, cmpOf(nsM, off, stats.Summary{N: 3, Center: 40, Lo: 40, Hi: 40}, 1), Inconclusive, "CI needs"},
+		{"at-most does not need the off side", atMost, cmpOf(nsM, stats.Summary{}, sum(40, 35, 45), 1), Pass, ""},
 
 		// AtLeast 80 %.
 		{"at-least pass", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(95, 94, 96), 0.0001), Pass, ""},
 		{"at-least pass at the boundary", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(81, 80, 82), 0.0001), Pass, ""},
 		{"at-least fail", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(50, 49, 51), 0.0001), Fail, "wrong side"},
 		{"at-least straddles", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(80, 78, 82), 0.0001), Inconclusive, "straddles"},
-		{"at-least unmeasured", atLeast, report.Comparison{Metric: hitM}, Inconclusive, "not measured"},
+		{"at-least unmeasured", atLeast, stats.Comparison{Metric: hitM}, Inconclusive, "not measured"},
 
 		// NotWorse 3 %: how much worse, at most the margin.
 		{"not-worse pass (equal)", notWorse, cmpOf(nsM, off, sum(1000, 990, 1010), 0.9), Pass, ""},
@@ -150,18 +150,18 @@ func TestEvaluateValues(t *testing.T) {
 	}
 }
 
-// TestEvaluateRealSamples runs the rule on report.Compare's own output.
+// TestEvaluateRealSamples runs the rule on stats.Compare's own output.
 func TestEvaluateRealSamples(t *testing.T) {
 	off := []float64{1012, 1005, 1030, 998, 1021, 1040, 1009, 1017, 1001, 1026}
 	on := []float64{101, 100, 103, 99, 102, 104, 100, 101, 100, 102}
-	c := report.Compare(bytesM, off, on)
+	c := stats.Compare(bytesM, off, on)
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, c); v.Status != Pass {
 		t.Errorf("-90 %% vs -80 %% target: %s (%s)", v.Status, v.Reason)
 	}
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 95}, c); v.Status != Fail {
 		t.Errorf("-90 %% vs -95 %% target: %s (%s)", v.Status, v.Reason)
 	}
-	few := report.Compare(bytesM, off[:3], on[:3])
+	few := stats.Compare(bytesM, off[:3], on[:3])
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, few); v.Status != Inconclusive {
 		t.Errorf("3 rounds: %s, want INCONCLUSIVE", v.Status)
 	}
@@ -183,10 +183,10 @@ func TestTargetString(t *testing.T) {
 }
 
 // metricOf finds how a metric is judged: the engine's and every workload's.
-func metricOf(t *testing.T, name string) report.Metric {
+func metricOf(t *testing.T, name string) stats.Metric {
 	t.Helper()
 	ms := measure.EngineMetrics()
-	for _, w := range append(workloads.All(), SignalMemory()) {
+	for _, w := range workloads.All() {
 		ms = append(ms, w.Metrics...)
 	}
 	for _, m := range ms {
@@ -195,17 +195,17 @@ func metricOf(t *testing.T, name string) report.Metric {
 		}
 	}
 	t.Fatalf("no workload measures %s", name)
-	return report.Metric{}
+	return stats.Metric{}
 }
 
 // missing builds, from real rounds, a comparison that misses c clearly.
-func missing(t *testing.T, c toggles.Criterion) report.Comparison {
+func missing(t *testing.T, c toggles.Criterion) stats.Comparison {
 	t.Helper()
 	m := metricOf(t, c.Metric)
 	off, on := 1000.0, 0.0
 	// worse moves a value the wrong way by f (0.5: half as good).
 	worse := func(v, f float64) float64 {
-		if m.Better == report.HigherIsBetter {
+		if m.Better == stats.HigherIsBetter {
 			return v * (1 - f)
 		}
 		return v * (1 + f)
@@ -213,12 +213,12 @@ func missing(t *testing.T, c toggles.Criterion) report.Comparison {
 	switch c.Kind {
 	case toggles.Reduction: // improves by half the target only
 		on = off * (1 - c.Target/200)
-		if m.Better == report.HigherIsBetter {
+		if m.Better == stats.HigherIsBetter {
 			on = off * (1 + c.Target/200)
 		}
 	case toggles.Speedup: // half the factor
 		on = off * c.Target / 2
-		if m.Better == report.LowerIsBetter {
+		if m.Better == stats.LowerIsBetter {
 			on = off / (c.Target / 2)
 		}
 	case toggles.AtMost:
@@ -230,7 +230,7 @@ func missing(t *testing.T, c toggles.Criterion) report.Comparison {
 	default:
 		t.Fatalf("no miss for kind %s", c.Kind)
 	}
-	return report.Compare(m, series(off), series(on))
+	return stats.Compare(m, series(off), series(on))
 }
 
 // Every criterion the suite judges can fail: fed a comparison that misses
@@ -268,7 +268,7 @@ func TestEveryCriterionCanFail(t *testing.T) {
 					want = Warn
 				}
 				found := false
-				for _, r := range Assess(toggles.All(), []Result{{Run: run, Comparisons: []report.Comparison{cmp}}}) {
+				for _, r := range Assess(toggles.All(), []Result{{Run: run, Comparisons: []stats.Comparison{cmp}}}) {
 					if r.Metric == u.c.Metric && strings.HasSuffix(r.Criterion, u.c.Text) {
 						found = true
 						if r.Status != want {
@@ -285,7 +285,7 @@ func TestEveryCriterionCanFail(t *testing.T) {
 	// The suite's own criteria: memory per signal, and all-on vs each single.
 	for _, c := range []toggles.Criterion{
 		{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget},
-		{Metric: RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget},
+		{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget},
 		{Metric: measure.NsPerOp, Kind: toggles.NotWorse, Target: 3},
 	} {
 		if v := Evaluate(c, missing(t, c)); v.Status != Fail {

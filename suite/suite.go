@@ -17,28 +17,15 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
 
-// Lookup resolves a workload name. Production code passes DefaultLookup;
-// tests pass their own registry.
+// Lookup resolves a workload name. Production code passes
+// workloads.Lookup; tests pass their own registry.
 type Lookup func(name string) (workloads.Workload, error)
-
-// DefaultLookup knows every registered workload plus the suite's own
-// memory-per-signal workload.
-func DefaultLookup(name string) (workloads.Workload, error) {
-	if name == SignalMemoryName {
-		return SignalMemory(), nil
-	}
-	w, err := workloads.Lookup(name)
-	if err != nil {
-		return workloads.Workload{}, fmt.Errorf("%w; the suite also knows %s", err, SignalMemoryName)
-	}
-	return w, nil
-}
 
 // Kind says what a run of the suite is for.
 type Kind string
@@ -184,7 +171,7 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 	if sel(GroupMemory) {
 		runs = append(runs,
 			newRun(GroupMemory, "dispatch-local", MemoryAllocated, none, all, ""),
-			newRun(GroupMemory, SignalMemoryName, MemoryRetained, none, all, ""))
+			newRun(GroupMemory, workloads.SignalMemoryName, MemoryRetained, none, all, ""))
 	}
 	return runs, nil
 }
@@ -217,20 +204,20 @@ func (p Preset) Settings() measure.Settings {
 
 // Result is one finished run.
 type Result struct {
-	Run         Run                 `json:"run"`
-	Measurement *measure.Result     `json:"measurement"`
-	Comparisons []report.Comparison `json:"comparisons"`
-	Elapsed     time.Duration       `json:"-"`
+	Run         Run                `json:"run"`
+	Measurement *measure.Result    `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
+	Elapsed     time.Duration      `json:"-"`
 }
 
 // Comparison finds one metric's comparison.
-func (r Result) Comparison(metric string) (report.Comparison, bool) {
+func (r Result) Comparison(metric string) (stats.Comparison, bool) {
 	for _, c := range r.Comparisons {
 		if c.Metric.Name == metric {
 			return c, true
 		}
 	}
-	return report.Comparison{}, false
+	return stats.Comparison{}, false
 }
 
 // Measure builds the run's workload on both sides and measures it in
@@ -241,12 +228,7 @@ func Measure(ctx context.Context, r Run, lookup Lookup, s measure.Settings, prog
 	if err != nil {
 		return Result{}, err
 	}
-	pair, err := measure.NewPair(w, r.Off, r.On)
-	if err != nil {
-		return Result{}, err
-	}
-	defer pair.Close()
-	res, err := pair.Measure(ctx, s, progress)
+	res, err := measure.NewLocalPair(w, r.Off, r.On).Measure(ctx, s, progress)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", r.ID, err)
 	}
@@ -269,4 +251,72 @@ func ParseSet(s string) (features.Set, error) {
 		}
 	}
 	return set, nil
+}
+
+// PresetRequest is the preset flags as the user gave them.
+type PresetRequest struct {
+	Quick, Full    bool
+	Rounds         int
+	RoundsSet      bool
+	Benchtime      string // "" keeps the preset's
+	ProfileTime    time.Duration
+	ProfileTimeSet bool
+	MinRounds      int // the least the command can judge with
+}
+
+// Preset picks quick (the default) or full and applies the overrides. Every
+// error is about the input.
+func (r PresetRequest) Preset() (Preset, error) {
+	if r.Quick && r.Full {
+		return Preset{}, fmt.Errorf("--quick and --full exclude each other")
+	}
+	p := Quick()
+	if r.Full {
+		p = Full()
+	}
+	if r.RoundsSet {
+		p.Rounds = r.Rounds
+	}
+	if r.Benchtime != "" {
+		bt, err := measure.ParseBenchtime(r.Benchtime)
+		if err != nil {
+			return Preset{}, err
+		}
+		p.Benchtime = bt
+	}
+	if err := p.Settings().Validate(); err != nil {
+		return Preset{}, err
+	}
+	if p.Rounds < r.MinRounds {
+		return Preset{}, fmt.Errorf("invalid rounds %d: need at least %d per side here (%d recommended)", p.Rounds, r.MinRounds, measure.DefaultRounds)
+	}
+	if r.ProfileTimeSet {
+		if r.ProfileTime <= 0 {
+			return Preset{}, fmt.Errorf("invalid --profiletime %s: want a positive duration", r.ProfileTime)
+		}
+		p.ProfileTime = r.ProfileTime
+	}
+	return p, nil
+}
+
+// Select plans the runs --opt names (every run when opts is empty) and
+// resolves every workload before anything runs, so that a bad name fails
+// with nothing measured. Every error is about the input.
+func Select(ts []toggles.Toggle, opts []string, lookup Lookup) ([]Run, map[string]workloads.Workload, error) {
+	runs, err := Plan(ts, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(runs) == 0 {
+		return nil, nil, fmt.Errorf("nothing to run: no toggle has a primary workload")
+	}
+	ws := map[string]workloads.Workload{}
+	for _, r := range runs {
+		w, err := lookup(r.Workload)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		ws[r.Workload] = w
+	}
+	return runs, ws, nil
 }

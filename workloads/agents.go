@@ -4,12 +4,12 @@ import (
 	"context"
 	"math/rand/v2"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/dispatch"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // castLoop casts sigs[i%len(sigs)] n times into one agent, with a barrier
@@ -73,7 +73,7 @@ func dispatchLocal() Workload {
 		Doc:     "cast signals of 8 types carrying a 64 B map into one agent: router, instruction, action, state merge",
 		Op:      "one cast, processed",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricCacheHit, metricPoolReuse, metricBytesCopied, metricRetries},
+		Metrics: []stats.Metric{metricCacheHit, metricPoolReuse, metricBytesCopied, metricRetries},
 		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			return newCastInstance(f, types, func(r *rand.Rand) map[string]any { return termData(r, 64) })
@@ -87,7 +87,7 @@ func instructionChurn() Workload {
 		Doc:     "cast signals whose type binds 3 actions, one enqueuing a 4th: 4 instructions per signal",
 		Op:      "one cast running 4 instructions",
 		Toggles: []string{"pooling", "jit", "caching", "zerocopy", "batching"},
-		Metrics: []report.Metric{metricPoolReuse, metricRetries},
+		Metrics: []stats.Metric{metricPoolReuse, metricRetries},
 		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			return newCastInstance(f, []string{"work.item"}, func(*rand.Rand) map[string]any { return nil })

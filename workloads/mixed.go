@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // mixedCycle is the blend of the mixed workload, one entry per operation,
@@ -35,7 +35,7 @@ func mixed() Workload {
 			"3 bus publishes of a 1 KiB map and 1 of a 64 KiB binary, each fanned out to the 4 agents", len(mixedCycle)),
 		Op:      "one operation of the blend",
 		Toggles: everyToggle(),
-		Metrics: []report.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
+		Metrics: []stats.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
 		MinOps:  50 * len(mixedCycle),
 		New:     newMixed,
 	}

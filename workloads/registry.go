@@ -13,8 +13,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Instance is one built workload, ready to run.
@@ -30,9 +30,9 @@ type Instance interface {
 type Workload struct {
 	Name    string
 	Doc     string
-	Op      string          // what one operation is, e.g. "one signal cast"
-	Toggles []string        // toggles whose code paths it exercises
-	Metrics []report.Metric // the extra metrics Run returns
+	Op      string         // what one operation is, e.g. "one signal cast"
+	Toggles []string       // toggles whose code paths it exercises
+	Metrics []stats.Metric // the extra metrics Run returns
 	// MinOps is the fewest operations a calibrated round may have: enough
 	// that one-offs (a first compile, a GC, a barrier) and the workload's
 	// own cycle (a blend, a chunk, a route change every so often) are a
@@ -58,6 +58,7 @@ func All() []Workload {
 		routeCache("uniform", "uniform (the control: no skew for a cache to use)", 0),
 		routeChurn(),
 		mixed(),
+		signalMemory(),
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
 	return ws
@@ -82,22 +83,19 @@ func Lookup(name string) (Workload, error) {
 	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
 }
 
-// Exercises reports whether the workload runs the named toggle's code path.
-func (w Workload) Exercises(toggle string) bool {
-	for _, t := range w.Toggles {
-		if t == toggle {
-			return true
-		}
-	}
-	return false
-}
-
 var (
-	metricBytesCopied = report.Metric{Name: "copied-B/op", Better: report.LowerIsBetter, Noise: 0.02}
-	metricPoolReuse   = report.Metric{Name: "pool-reuse-%", Better: report.HigherIsBetter, Noise: 0.01}
-	metricCacheHit    = report.Metric{Name: "cache-hit-%", Better: report.HigherIsBetter, Noise: 0.01}
-	metricRetries     = report.Metric{Name: "full-retries/op", Better: report.LowerIsBetter, Noise: 0.05}
-	metricFailed      = report.Metric{Name: "failed/op", Better: report.LowerIsBetter, Noise: 0}
+	metricBytesCopied = stats.Metric{Name: "copied-B/op", Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.AllocGate}
+	metricPoolReuse   = stats.Metric{Name: "pool-reuse-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
+	metricCacheHit    = stats.Metric{Name: "cache-hit-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
+	metricMatches     = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
+	// A count the code decides (JIT plan builds per route change): any
+	// increase is a regression.
+	metricCompiles = stats.Metric{Name: "compiles/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
+	// Retries depend on how the scheduler interleaves sender and agent
+	// more than on the code: shown, never gated.
+	metricRetries = stats.Metric{Name: "full-retries/op", Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated}
+	// Any significant increase of failures is a regression.
+	metricFailed = stats.Metric{Name: "failed/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
 )
 
 // everyToggle is the Toggles list of workloads that go through the whole

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/router/routertest"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Route-match parameters: a table the size of a large Jido deployment and a
@@ -24,17 +24,11 @@ const (
 // sequence long enough that cycling it does not shrink the universe, and a
 // route change every so often (each one starts the cache afresh).
 const (
-	cacheUniverse     = 4 * router.DefaultCacheSize
-	cacheSequence     = 1 << 18
-	routeChangeEvery  = 10000
-	churnPatterns     = 64
-	metricMatchesName = "matches/op"
+	cacheUniverse    = 4 * router.DefaultCacheSize
+	cacheSequence    = 1 << 18
+	routeChangeEvery = 10000
+	churnPatterns    = 64
 )
-
-// matches/op cross-checks that both sides route alike. It is not exactly
-// equal: each side's rounds cover a different stretch of a cycled type
-// sequence, so it gets a 1 % band.
-var metricMatches = report.Metric{Name: metricMatchesName, Better: report.HigherIsBetter, Noise: 0.01}
 
 func routeMatch() Workload {
 	return Workload{
@@ -42,7 +36,7 @@ func routeMatch() Workload {
 		Doc:     "look up a Zipf-skewed mix of signal types in ~1 000 routes with wildcards and predicates",
 		Op:      "one route lookup",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{metricCacheHit, metricMatches},
+		Metrics: []stats.Metric{metricCacheHit, metricMatches},
 		MinOps:  10 * flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
@@ -65,7 +59,7 @@ func routeCache(label, traffic string, s float64) Workload {
 			"one route removed and re-added every %d lookups", traffic, cacheUniverse, router.DefaultCacheSize, routeChangeEvery),
 		Op:      "one route lookup",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{metricCacheHit, metricMatches},
+		Metrics: []stats.Metric{metricCacheHit, metricMatches},
 		MinOps:  2 * routeChangeEvery,
 		New: func(f features.Set) (Instance, error) {
 			routes := routertest.Table(routeCount, 7)
@@ -128,7 +122,7 @@ func (ri *routeInstance) Run(ctx context.Context, n int) (map[string]float64, er
 		ri.next = (ri.next + 1) % len(ri.sigs)
 	}
 	m := cacheMetrics(before, ri.r.Stats())
-	m[metricMatchesName] = float64(matches) / float64(n)
+	m[metricMatches.Name] = float64(matches) / float64(n)
 	return m, nil
 }
 
@@ -169,7 +163,7 @@ func routeChurn() Workload {
 		Doc:     fmt.Sprintf("in ~1 000 routes, add a route, look up a signal it matches, remove it (%d patterns in turn)", churnPatterns),
 		Op:      "one add + lookup + remove",
 		Toggles: []string{"jit", "caching"},
-		Metrics: []report.Metric{{Name: "compiles/op", Better: report.LowerIsBetter, Noise: 0}, metricMatches},
+		Metrics: []stats.Metric{metricCompiles, metricMatches},
 		MinOps:  50,
 		New: func(f features.Set) (Instance, error) {
 			r := router.New[int](router.Options{JIT: f.JIT, Caching: f.Caching})
@@ -221,8 +215,8 @@ func (c *churnInstance) Run(ctx context.Context, n int) (map[string]float64, err
 		}
 	}
 	return map[string]float64{
-		"compiles/op":     float64(c.r.Stats().Compiles-before.Compiles) / float64(n),
-		metricMatchesName: float64(matches) / float64(n),
+		metricCompiles.Name: float64(c.r.Stats().Compiles-before.Compiles) / float64(n),
+		metricMatches.Name:  float64(matches) / float64(n),
 	}, nil
 }
 

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 func signalCreate() Workload {
@@ -55,7 +55,7 @@ func signalPass(label, holds string, data func(*rand.Rand) map[string]any) Workl
 		Doc:     fmt.Sprintf("publish a signal holding %s on the bus, fanned out to 3 agents", holds),
 		Op:      "one publish delivered to 3 agents",
 		Toggles: []string{"zerocopy", "batching", "jit", "caching", "pooling"},
-		Metrics: []report.Metric{metricBytesCopied, metricFailed},
+		Metrics: []stats.Metric{metricBytesCopied, metricFailed},
 		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 3)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // publishBatch is how many signals a producer hands to the bus per call.
@@ -18,7 +18,7 @@ func batchThroughput() Workload {
 		Doc:     fmt.Sprintf("publish signals on the bus in groups of %d, fanned out to 4 agents", publishBatch),
 		Op:      "one signal published and delivered to 4 agents",
 		Toggles: []string{"batching", "zerocopy", "pooling", "jit", "caching"},
-		Metrics: []report.Metric{metricFailed, metricPoolReuse},
+		Metrics: []stats.Metric{metricFailed, metricPoolReuse},
 		MinOps:  10 * publishBatch,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 4)

@@ -50,3 +50,65 @@ func WriteBytes(path string, b []byte) error {
 		return err
 	})
 }
+
+// File is one file of a set written together by WriteDir.
+type File struct {
+	Name string // a plain file name, no directory
+	Fill func(io.Writer) error
+}
+
+// WriteDir writes files into dir all-or-nothing: every file is first written
+// to a hidden staging directory inside dir, and only once all of them are
+// complete are they renamed into place. A failure or an interruption before
+// that leaves dir as it was.
+func WriteDir(dir string, files []File) error {
+	stage, err := os.MkdirTemp(dir, ".staging-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	defer os.RemoveAll(stage)
+	for _, f := range files {
+		if f.Name != filepath.Base(f.Name) {
+			return fmt.Errorf("write %s: %q is not a plain file name", dir, f.Name)
+		}
+		if err := Write(filepath.Join(stage, f.Name), f.Fill); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		if err := os.Rename(filepath.Join(stage, f.Name), filepath.Join(dir, f.Name)); err != nil {
+			return fmt.Errorf("write %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// PrepareDir makes sure dir can be written before any work starts, so a bad
+// output directory fails at once. The returned cleanup removes the
+// directories it created, if they are still empty, for a run that then
+// fails.
+func PrepareDir(dir string) (cleanup func(), err error) {
+	var created []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == "." || d == "/" || d == filepath.Dir(d) {
+			break
+		}
+		created = append(created, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	cleanup = func() {
+		for _, d := range created {
+			os.Remove(d) // only succeeds while empty
+		}
+	}
+	probe, err := os.CreateTemp(dir, ".perfbench-probe-*")
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return cleanup, nil
+}

@@ -7,8 +7,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -30,7 +30,7 @@ func Costly(name string, units func() int) workloads.Workload {
 		Name:    name,
 		Doc:     "a test workload with a known cost per operation",
 		Op:      "units of allocation and spinning",
-		Metrics: []report.Metric{{Name: "units/op", Better: report.LowerIsBetter, Noise: 0}},
+		Metrics: []stats.Metric{{Name: "units/op", Better: stats.LowerIsBetter, Noise: 0}},
 		New: func(features.Set) (workloads.Instance, error) {
 			k := units()
 			if k < 1 {

@@ -1,0 +1,328 @@
+package baseline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/suite"
+)
+
+// SaveOptions is one validated `perfbench baseline save` request.
+type SaveOptions struct {
+	Path   string
+	Preset suite.Preset
+	Runs   []suite.Run
+	Passes int // ≥ 1; from 2 on the drift between passes is measured
+	Lookup suite.Lookup
+	Log    io.Writer // progress, one line per run
+}
+
+// Validate rejects a request that cannot be run; every error is about the
+// input.
+func (o SaveOptions) Validate() error {
+	if o.Path == "" {
+		return fmt.Errorf("--file is empty")
+	}
+	if o.Passes < 1 {
+		return fmt.Errorf("invalid --passes %d: want at least 1 (2 or more to measure drift)", o.Passes)
+	}
+	return nil
+}
+
+// Saved is a baseline taken by TakePasses, to be saved at Path.
+type Saved struct {
+	*File
+	Path string
+	Took time.Duration
+}
+
+// Write saves the baseline file, atomically.
+func (s *Saved) Write() error { return Save(s.Path, s.File) }
+
+// Print says what the baseline holds (one format: it is a short summary).
+func (s *Saved) Print(w io.Writer, _ report.Format) error { return s.WriteSaved(w, s.Path, s.Took) }
+
+// TakePasses runs the suite o.Passes times, one pass after the other, and
+// builds the baseline from them, pooled. It writes nothing.
+func TakePasses(ctx context.Context, o SaveOptions) (*Saved, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var all [][]suite.Result
+	probes := map[string][]float64{}
+	for p := 1; p <= o.Passes; p++ {
+		results, pr, err := Take(ctx, o.Runs, o.Preset.Settings(), o.Lookup, func(i, n int, r suite.Run) {
+			fmt.Fprintf(o.Log, "perfbench: baseline pass %d/%d [%d/%d] %s: off=%s on=%s\n", p, o.Passes, i+1, n, r.ID, r.Off, r.On)
+		})
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, fmt.Errorf("interrupted: %s was not written: %w", o.Path, err)
+			}
+			return nil, err
+		}
+		all = append(all, results)
+		for id, v := range pr {
+			probes[id] = append(probes[id], v...)
+		}
+	}
+	return &Saved{File: NewPasses(machine.Current(), o.Preset, all, probes), Path: o.Path, Took: time.Since(start)}, nil
+}
+
+// WriteSaved says what a saved baseline holds and, with several passes,
+// how far they drifted apart.
+func (f *File) WriteSaved(w io.Writer, path string, took time.Duration) error {
+	var b bytes.Buffer
+	if f.Settings.Passes > 1 {
+		drift := f.Drift()
+		var parts []string
+		for _, m := range []string{measure.NsPerOp, measure.CPUNsPerOp, measure.BytesPerOp, measure.AllocsPerOp} {
+			parts = append(parts, m+" "+numfmt.Pct(drift.Floor(m)*100))
+		}
+		fmt.Fprintf(&b, "drift between the %d passes (%s of runs within): %s — check widens each metric's tolerance by it\n",
+			f.Settings.Passes, numfmt.Pct(DriftFloorQuantile*100), strings.Join(parts, ", "))
+	}
+	metrics := 0
+	for _, r := range f.Runs {
+		metrics += len(r.Metrics)
+	}
+	fmt.Fprintf(&b, "saved baseline %s: %d runs, %d metrics with off and on samples, %s preset (%d rounds of %s per side), took %s\n%s\n",
+		path, len(f.Runs), metrics, f.Settings.Preset, f.Settings.Rounds, f.Settings.Benchtime, took.Round(100*time.Millisecond), f.Env)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// ParsePct reads "10%", "10" (percent) or "0.5%" into a fraction.
+func ParsePct(what, s string) (float64, error) {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v > 1000 || v != v {
+		return 0, fmt.Errorf("invalid %s %q: want a percentage between 0 and 1000, e.g. 10%%", what, s)
+	}
+	return v / 100, nil
+}
+
+// ParseTolerances reads the check's tolerance flags: the time and
+// allocation tolerances, and per-metric overrides NAME=PCT or NAME=off.
+func ParseTolerances(timeTol, allocTol string, perMetric []string) (Tolerances, error) {
+	var t Tolerances
+	var err error
+	if t.Time, err = ParsePct("--tolerance", timeTol); err != nil {
+		return t, err
+	}
+	if t.Alloc, err = ParsePct("--alloc-tolerance", allocTol); err != nil {
+		return t, err
+	}
+	for _, kv := range perMetric {
+		name, val, ok := strings.Cut(kv, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return t, fmt.Errorf("invalid --metric-tolerance %q: want NAME=PCT or NAME=off, e.g. peak-heap-B=30%%", kv)
+		}
+		if t.PerMetric == nil {
+			t.PerMetric = map[string]float64{}
+		}
+		if strings.TrimSpace(val) == "off" {
+			t.PerMetric[name] = -1
+			continue
+		}
+		if t.PerMetric[name], err = ParsePct("--metric-tolerance "+name, val); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// CheckOptions is one validated `perfbench baseline check` request.
+type CheckOptions struct {
+	Path       string
+	Tolerances Tolerances
+	Confirm    bool // rerun the runs that regressed; only repeated regressions count
+	Lookup     suite.Lookup
+	Log        io.Writer // warnings and progress
+}
+
+// Check is a finished check: the baseline, the verdicts and how long the
+// check took.
+type Check struct {
+	Baseline *File
+	Report
+	Took time.Duration
+}
+
+// RunCheck reruns what baseline b holds and judges every metric against it,
+// confirming regressions when asked. b must have been Resolved.
+func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
+	warn, info := EnvDiff(b.Env, machine.Current())
+	if len(warn) > 0 {
+		fmt.Fprintf(o.Log, "perfbench: WARNING: this machine or build differs from the baseline's, so numbers may move for reasons other than the code:\n")
+		for _, w := range warn {
+			fmt.Fprintf(o.Log, "perfbench:   %s\n", w)
+		}
+	}
+	for _, i := range info {
+		fmt.Fprintf(o.Log, "perfbench: note: %s (expected)\n", i)
+	}
+	start := time.Now()
+	fresh, probes, err := Rerun(ctx, b, o.Lookup, func(i, n int, r suite.Run) {
+		fmt.Fprintf(o.Log, "perfbench: check [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
+	})
+	if err != nil {
+		return nil, interrupted(err)
+	}
+	rep := Compare(b, fresh, probes, o.Tolerances)
+	if n := len(rep.Regressions()); n > 0 && o.Confirm {
+		fmt.Fprintf(o.Log, "perfbench: %d metric(s) look worse; rerunning their runs to confirm\n", n)
+		rep, err = Confirm(ctx, b, rep, o.Lookup, o.Tolerances, func(i, n int, r suite.Run) {
+			fmt.Fprintf(o.Log, "perfbench: confirm [%d/%d] %s\n", i+1, n, r.ID)
+		})
+		if err != nil {
+			return nil, interrupted(err)
+		}
+	}
+	rep.Baseline, rep.EnvWarnings, rep.EnvInfo = o.Path, warn, info
+	if rep.MachineWarning != "" {
+		fmt.Fprintf(o.Log, "perfbench: WARNING: %s\n", rep.MachineWarning)
+	}
+	return &Check{Baseline: b, Report: rep, Took: time.Since(start)}, nil
+}
+
+// Failed describes the regressions as an error message, or "" when none.
+func (c *Check) Failed() string {
+	regs := c.Regressions()
+	if len(regs) == 0 {
+		return ""
+	}
+	var what []string
+	for _, r := range regs {
+		what = append(what, fmt.Sprintf("%s %s %s %+.1f%%", r.Run, r.Side, r.Metric.Name, r.DeltaPct))
+	}
+	return fmt.Sprintf("%d regression(s) against %s: %s", len(regs), c.Report.Baseline, strings.Join(what, "; "))
+}
+
+var checkHeader = []string{"run", "side", "metric", "baseline", "now", "delta", "p", "tolerance", "verdict", "note"}
+
+func (c *Check) rows(all bool) [][]string {
+	var rows [][]string
+	for _, f := range c.Findings {
+		if !all && f.Status == Unchanged {
+			continue
+		}
+		tol := "±" + numfmt.Pct(f.TolerancePct)
+		if f.DriftPct > 0 {
+			tol = fmt.Sprintf("±%s (%s + %s drift)", numfmt.Pct(f.TolerancePct), numfmt.Pct(f.TolerancePct-f.DriftPct), numfmt.Pct(f.DriftPct))
+		}
+		if !f.Gated {
+			tol = "not gated"
+		}
+		delta, p := "n/a", "n/a"
+		if f.Status != Missing {
+			p = stats.FormatP(f.P)
+			if f.Baseline.Center != 0 || f.Now.Center == 0 {
+				delta = fmt.Sprintf("%+.1f%%", f.DeltaPct)
+			}
+		}
+		rows = append(rows, []string{
+			f.Run, f.Side.String(), f.Metric.Name,
+			report.FormatSummary(f.Baseline, f.Metric.Name), report.FormatSummary(f.Now, f.Metric.Name),
+			delta, p, tol, string(f.Status), f.Note,
+		})
+	}
+	return rows
+}
+
+func (c *Check) counts() string {
+	n := c.Count()
+	var parts []string
+	for _, s := range []Status{Regressed, Unconfirmed, Improved, Unchanged, Ungated, Missing} {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CheckJSON is the layout of `baseline check --format json`.
+type CheckJSON struct {
+	SchemaVersion int `json:"schema_version"`
+	Report
+	Regressions int    `json:"regressions"`
+	Elapsed     string `json:"elapsed"`
+}
+
+// Print shows the check in the chosen format; all adds the metrics that
+// did not move.
+func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
+	if f == report.JSON {
+		return report.WriteJSON(w, CheckJSON{SchemaVersion, c.Report, len(c.Regressions()), c.Took.Round(time.Millisecond).String()})
+	}
+	var buf bytes.Buffer
+	b := c.Baseline
+	title := fmt.Sprintf("perfbench baseline check: %d runs against %s (saved %s, %s preset: %d rounds of %s per side), took %s",
+		len(b.Runs), c.Report.Baseline, b.Created.Format("2006-01-02 15:04 MST"), b.Settings.Preset, b.Settings.Rounds, b.Settings.Benchtime,
+		c.Took.Round(100*time.Millisecond))
+	if f == report.Markdown {
+		fmt.Fprintf(&buf, "## %s\n\n", title)
+	} else {
+		fmt.Fprintf(&buf, "%s\n\n", title)
+	}
+	for _, wn := range c.EnvWarnings {
+		fmt.Fprintf(&buf, "environment differs: %s\n", wn)
+	}
+	if c.Machine != nil {
+		fmt.Fprintf(&buf, "machine probe vs baseline: %+.1f %% (%s)", c.Machine.DeltaPct, stats.PEquals(c.Machine.P))
+		if c.MachineWarning != "" {
+			buf.WriteString(" — WARNING: " + c.MachineWarning)
+		}
+		buf.WriteString("\n")
+	}
+	if len(c.EnvWarnings) > 0 || c.Machine != nil {
+		buf.WriteString("\n")
+	}
+	rows := c.rows(all)
+	if len(rows) == 0 {
+		buf.WriteString("Nothing moved: every metric is ~ (not significant, or within its tolerance).\n")
+	} else if err := report.WriteNotedTable(&buf, f, checkHeader, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(&buf, "\n%s. A regression needs p < 0.05 and a change worse than the tolerance with 95 %% confidence.\n", c.counts())
+	if n := len(c.Regressions()); n > 0 {
+		fmt.Fprintf(&buf, "FAIL: %d regression(s).\n", n)
+	} else {
+		buf.WriteString("OK: no regression.\n")
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Open loads the baseline at path and checks that this perfbench can rerun
+// what it holds. Every error is about the input.
+func Open(path string, lookup suite.Lookup) (*File, error) {
+	b, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := Resolve(b, lookup); err != nil {
+		return nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
+	}
+	return b, nil
+}
+
+// interrupted says that a cancelled check reached no verdict.
+func interrupted(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: no verdict: %w", err)
+	}
+	return err
+}

@@ -1,0 +1,66 @@
+// Package catalog says what perfbench can run: every registered toggle and
+// workload, as `perfbench list` shows them. It reads the two registries and
+// renders them; it runs nothing.
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// Workload is a workload as the JSON listing shows it.
+type Workload struct {
+	Name    string   `json:"name"`
+	Doc     string   `json:"doc"`
+	Op      string   `json:"op"`
+	Toggles []string `json:"toggles"`
+}
+
+// List is the JSON listing.
+type List struct {
+	Toggles   []toggles.Toggle `json:"toggles"`
+	Workloads []Workload       `json:"workloads"`
+}
+
+// Write lists the toggles and workloads in the chosen format.
+func Write(w io.Writer, f report.Format, ts []toggles.Toggle, ws []workloads.Workload) error {
+	if f == report.JSON {
+		doc := List{Toggles: ts}
+		for _, x := range ws {
+			doc.Workloads = append(doc.Workloads, Workload{x.Name, x.Doc, x.Op, x.Toggles})
+		}
+		return report.WriteJSON(w, doc)
+	}
+	var b bytes.Buffer
+	var rows [][]string
+	for _, t := range ts {
+		var crit []string
+		for _, k := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
+			crit = append(crit, k.String())
+		}
+		rows = append(rows, []string{t.Name, t.Doc, strings.Join(t.Workloads, ", "), strings.Join(crit, "; ")})
+	}
+	if err := report.WriteTable(&b, f, []string{"toggle", "what it does", "primary workloads", "criteria"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintln(&b)
+	rows = rows[:0]
+	for _, x := range ws {
+		names := strings.Join(x.Toggles, ", ")
+		if names == "" {
+			names = "none (an A/A control)"
+		}
+		rows = append(rows, []string{x.Name, x.Doc, x.Op, names})
+	}
+	if err := report.WriteTable(&b, f, []string{"workload", "what it does", "one op", "toggles exercised"}, rows); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,142 @@
+// Package experiment is the pipeline behind `perfbench profile`, and behind
+// every run of `perfbench bench`: measure one workload off against on, take
+// each side's profiles in passes of their own, diff them, build the run's
+// results document and write the run directory all-or-nothing. Commands
+// call Run, then Write and Print; nothing here parses flags.
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// Options is one validated profile request.
+type Options struct {
+	Toggle      toggles.Toggle
+	Workload    workloads.Workload
+	Off, On     features.Set
+	Settings    measure.Settings
+	ProfileTime time.Duration // how long each profiling pass runs
+	Dir         string        // the run directory
+	Top         int           // top movers kept per profile kind
+	Command     string        // "profile" or "bench", for the results header
+}
+
+// Validate rejects options no run can satisfy.
+func (o Options) Validate() error {
+	if err := o.Settings.Validate(); err != nil {
+		return err
+	}
+	if o.ProfileTime <= 0 {
+		return fmt.Errorf("invalid --profiletime %s: want a positive duration", o.ProfileTime)
+	}
+	if o.Top < 1 {
+		return fmt.Errorf("invalid --top %d: want at least 1", o.Top)
+	}
+	return nil
+}
+
+// Estimate is roughly how long Run takes, for progress display.
+func (o Options) Estimate() time.Duration {
+	return 2*time.Duration(o.Settings.Rounds)*max(o.Settings.Benchtime.D, 50*time.Millisecond) + 8*o.ProfileTime + time.Second
+}
+
+// Outcome is a finished run, held in memory until written.
+type Outcome struct {
+	Options     Options
+	Env         machine.Env
+	Measurement *measure.Result
+	Comparisons []stats.Comparison
+	Profiles    profiling.Sets
+	Movers      map[profiling.Kind][]profiling.Mover
+	Elapsed     time.Duration
+	Created     time.Time // when the run finished: results.json's time stamp
+}
+
+// Run measures, then profiles each side, then diffs. It writes nothing.
+func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	pair := measure.NewLocalPair(o.Workload, o.Off, o.On)
+	res, err := pair.Measure(ctx, o.Settings, progress)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{
+		Options: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
+		Movers: map[profiling.Kind][]profiling.Mover{},
+	}
+	n := res.ProfileOps(o.ProfileTime)
+	if out.Profiles.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, progress); err != nil {
+		return nil, err
+	}
+	if out.Profiles.On, err = pair.CaptureProfiles(ctx, stats.On, n, progress); err != nil {
+		return nil, err
+	}
+	if out.Profiles.Diff, err = profiling.DiffSet(out.Profiles.Off, out.Profiles.On); err != nil {
+		return nil, err
+	}
+	for _, k := range profiling.Kinds() {
+		if d := out.Profiles.Diff[k]; d != nil {
+			if out.Movers[k], err = profiling.TopMovers(d, o.Top); err != nil {
+				return nil, fmt.Errorf("top movers %s: %w", k, err)
+			}
+		}
+	}
+	out.Elapsed = time.Since(start)
+	out.Created = time.Now().UTC()
+	return out, nil
+}
+
+// Request is a profile command as the user gave it, before validation.
+type Request struct {
+	Opt, Workload string // Workload "" picks the toggle's primary workload
+	Rounds        int
+	Benchtime     string
+	ProfileTime   time.Duration
+	Out           string // output root; the run goes to Out/OPT/WORKLOAD
+	Top           int
+}
+
+// Options validates the request. Every error is about the input and names
+// what is valid.
+func (r Request) Options() (Options, error) {
+	if r.Opt == "" {
+		return Options{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+	}
+	t, err := toggles.Lookup(r.Opt)
+	if err != nil {
+		return Options{}, err
+	}
+	if r.Workload == "" {
+		r.Workload = t.Workloads[0]
+	}
+	w, err := workloads.Lookup(r.Workload)
+	if err != nil {
+		return Options{}, err
+	}
+	bt, err := measure.ParseBenchtime(r.Benchtime)
+	if err != nil {
+		return Options{}, err
+	}
+	o := Options{
+		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
+		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt},
+		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile",
+		Dir: filepath.Join(r.Out, t.Name, w.Name),
+	}
+	return o, o.Validate()
+}

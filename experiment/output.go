@@ -1,0 +1,169 @@
+package experiment
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
+)
+
+// SchemaVersion is the version of ResultsFile, the run's results.json.
+// Bump it on any change a reader would notice.
+const SchemaVersion = 1
+
+// ResultsFile is the layout of a run's results.json.
+type ResultsFile struct {
+	report.Header
+	Settings    ResultsSettings                      `json:"settings"`
+	Elapsed     string                               `json:"elapsed"`
+	Measurement *measure.Result                      `json:"measurement"`
+	Comparisons []stats.Comparison                   `json:"comparisons"`
+	TopMovers   map[profiling.Kind][]profiling.Mover `json:"top_movers"`
+	Files       []string                             `json:"files"`
+}
+
+// ResultsSettings are the settings of a run as results.json records them.
+type ResultsSettings struct {
+	Toggle      string `json:"toggle"`
+	Workload    string `json:"workload"`
+	Off         string `json:"off"`
+	On          string `json:"on"`
+	Rounds      int    `json:"rounds"`
+	Benchtime   string `json:"benchtime"`
+	ProfileTime string `json:"profile_time"`
+	Dir         string `json:"dir"`
+}
+
+// Results builds the run's results document.
+func (o *Outcome) Results() ResultsFile {
+	opts := o.Options
+	return ResultsFile{
+		Header: report.NewHeader(opts.Command, SchemaVersion, o.Created, o.Env),
+		Settings: ResultsSettings{
+			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
+			Off: opts.Off.String(), On: opts.On.String(),
+			Rounds: opts.Settings.Rounds, Benchtime: opts.Settings.Benchtime.String(),
+			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir,
+		},
+		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
+		Measurement: o.Measurement, Comparisons: report.SanitizeComparisons(o.Comparisons),
+		TopMovers: o.Movers, Files: o.FileNames(),
+	}
+}
+
+// FileNames lists the files Write puts in the run directory.
+func (o *Outcome) FileNames() []string {
+	return append(o.Profiles.FileNames(), "results.json", "bench.txt", "summary.md")
+}
+
+// Write saves every file of the run (FileNames) to its directory, all or
+// none.
+func (o *Outcome) Write() error {
+	files, err := o.Profiles.Files()
+	if err != nil {
+		return err
+	}
+	js, err := report.EncodeJSON(o.Results())
+	if err != nil {
+		return fmt.Errorf("encode results.json: %w", err)
+	}
+	files = append(files,
+		atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
+		atomicfile.File{Name: "bench.txt", Fill: o.WriteBench},
+		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
+	)
+	return atomicfile.WriteDir(o.Options.Dir, files)
+}
+
+// WriteBench writes every round in the Go benchmark format, for benchstat.
+func (o *Outcome) WriteBench(w io.Writer) error {
+	name := "Profile/" + o.Options.Toggle.Name + "/" + o.Options.Workload.Name
+	var rounds []report.BenchRound
+	for _, s := range o.Measurement.Samples {
+		rounds = append(rounds, report.BenchRound{
+			Name: name, Config: map[string]string{"toggle": s.Side.String()},
+			Iters: s.Ops, Values: s.Values,
+		})
+	}
+	return report.WriteBench(w, o.Measurement.Metrics, rounds)
+}
+
+// pprofCommands are the commands that dig into the diff of each kind.
+func (o *Outcome) pprofCommands() []string {
+	var cmds []string
+	dir := o.Options.Dir
+	for _, k := range profiling.Kinds() {
+		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
+			filepath.Join(dir, profiling.FileName(k, stats.Off)), filepath.Join(dir, profiling.FileName(k, stats.On))))
+	}
+	return append(cmds, fmt.Sprintf("benchstat -col toggle %s", filepath.Join(dir, "bench.txt")))
+}
+
+func (o *Outcome) moverRows() []report.MoverRow {
+	var rows []report.MoverRow
+	for _, k := range profiling.Kinds() {
+		rows = append(rows, report.MoverRows(string(k), o.Movers[k])...)
+	}
+	return rows
+}
+
+func (o *Outcome) settingsLine() []string {
+	opts := o.Options
+	return []string{
+		"off=" + opts.Off.String(), "on=" + opts.On.String(),
+		fmt.Sprintf("rounds=%d per side", opts.Settings.Rounds),
+		"benchtime=" + opts.Settings.Benchtime.String(),
+		fmt.Sprintf("ops/round off=%d on=%d", o.Measurement.Samples[0].Ops, o.Measurement.Samples[1].Ops),
+		"profiletime=" + opts.ProfileTime.String(),
+		"elapsed=" + o.Elapsed.Round(100*time.Millisecond).String(),
+	}
+}
+
+// WriteMarkdown writes summary.md, the table for a pull request.
+func (o *Outcome) WriteMarkdown(w io.Writer) error {
+	return report.WriteSummaryMarkdown(w, report.MarkdownSummary{
+		Toggle: o.Options.Toggle.Name, Workload: o.Options.Workload.Name, Env: o.Env,
+		Settings: o.settingsLine(), Comparisons: o.Comparisons,
+		Movers: o.moverRows(), PprofCommands: o.pprofCommands(),
+	})
+}
+
+// Print shows the run on stdout in the chosen format.
+func (o *Outcome) Print(w io.Writer, f report.Format) error {
+	switch f {
+	case report.JSON:
+		return report.WriteJSON(w, o.Results())
+	case report.Markdown:
+		return o.WriteMarkdown(w)
+	}
+	var b bytes.Buffer
+	opts := o.Options
+	fmt.Fprintf(&b, "perfbench profile: %s off vs on, workload %s — %s\n%s\n", opts.Toggle.Name, opts.Workload.Name, opts.Workload.Op, o.Env)
+	for _, s := range o.settingsLine() {
+		fmt.Fprintf(&b, "  %s", s)
+	}
+	b.WriteString("\n\n")
+	if err := report.WriteComparisons(&b, report.Text, "", o.Comparisons); err != nil {
+		return err
+	}
+	rows := o.moverRows()
+	for _, k := range profiling.Kinds() {
+		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
+		if err := report.WriteMovers(&b, report.Text, rows, string(k)); err != nil {
+			return err
+		}
+	}
+	b.WriteString("\nDig further:\n")
+	for _, c := range o.pprofCommands() {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

@@ -1,0 +1,165 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// VariantSpec is one feature set a load command runs the scenario with.
+type VariantSpec struct {
+	Label string // "off", "on" (with a toggle), "all-off" or "all-on"
+	Set   features.Set
+}
+
+// Options is one validated `perfbench load` request.
+type Options struct {
+	Config   Config // normalized; Features is set per variant
+	Toggle   string // the toggle compared off vs on, if any
+	Variants []VariantSpec
+	Dir      string // output directory
+	Command  string // the command line, recorded in results.json
+}
+
+// Execute runs each variant in turn, reporting progress on log. It writes
+// nothing: Report.Write does.
+func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
+	rep := &Report{
+		Config: o.Config, Toggle: o.Toggle, Env: machine.Current(), Created: time.Now().UTC(), Dir: o.Dir, Command: o.Command,
+	}
+	for i, v := range o.Variants {
+		if i > 0 {
+			runtime.GC() // the next variant starts from a collected heap
+		}
+		cfg := o.Config
+		cfg.Features = v.Set
+		what := fmt.Sprintf("%d operations", cfg.Ops())
+		if cfg.Scenario != Burst {
+			what = fmt.Sprintf("%s, %d operations", cfg.Duration, cfg.Ops())
+		}
+		fmt.Fprintf(log, "perfbench: load %s: running %s (features %s; %s)\n", cfg.Scenario, v.Label, v.Set, what)
+		res, err := Run(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		rep.Sides = append(rep.Sides, Variant{Label: v.Label, Result: res})
+	}
+	var hgrm []string
+	for _, s := range rep.Sides {
+		hgrm = append(hgrm, "response."+s.Label+".hgrm")
+	}
+	rep.Files = append([]string{"results.json", "summary.md"}, hgrm...)
+	return rep, nil
+}
+
+// Write saves results.json, summary.md and one .hgrm per variant to the
+// report's directory, all or none.
+func (rep *Report) Write() error {
+	js, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	files := []atomicfile.File{
+		{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
+		{Name: "summary.md", Fill: rep.WriteMarkdown},
+	}
+	for i, s := range rep.Sides {
+		files = append(files, atomicfile.File{Name: rep.Files[2+i], Fill: s.Result.Response.WriteHgrm})
+	}
+	return atomicfile.WriteDir(rep.Dir, files)
+}
+
+// Print shows the report in the chosen format.
+func (rep *Report) Print(w io.Writer, f report.Format) error {
+	switch f {
+	case report.JSON:
+		js, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(js)
+		return err
+	case report.Markdown:
+		return rep.WriteMarkdown(w)
+	}
+	return rep.WriteText(w)
+}
+
+// Request is a load command as the user gave it, before validation.
+type Request struct {
+	Scenario    string
+	Rate        string // "" for the scenario's default
+	Duration    time.Duration
+	DurationSet bool
+	Multiplier  int
+	Agents      int
+	Opt         string // toggle compared off vs on, or ""
+	AllOn       bool
+	Out         string // "" for profiles/load/<scenario>
+	Command     string // the command line, recorded in results.json
+}
+
+// Options validates the request. Every error is about the input and names
+// what is valid.
+func (r Request) Options() (Options, error) {
+	var o Options
+	sc, err := ParseScenario(r.Scenario)
+	if err != nil {
+		return o, fmt.Errorf("--scenario: %w", err)
+	}
+	cfg := Config{Scenario: sc, Multiplier: r.Multiplier, Agents: r.Agents}
+	if r.Rate != "" {
+		if sc == Burst {
+			return o, fmt.Errorf("--rate does not apply to burst: all %d signals are due at once (use --multiplier to scale it)", BurstSize)
+		}
+		if cfg.Rate, err = ParseRate(r.Rate); err != nil {
+			return o, fmt.Errorf("--rate: %w", err)
+		}
+	}
+	if r.DurationSet {
+		if sc == Burst {
+			return o, fmt.Errorf("--duration does not apply to burst: all %d signals are due at once", BurstSize)
+		}
+		if cfg.Duration = r.Duration; cfg.Duration <= 0 {
+			return o, fmt.Errorf("invalid --duration %s: want a positive duration, e.g. 5s or 1m", cfg.Duration)
+		}
+	}
+	if cfg.Multiplier < 1 {
+		return o, fmt.Errorf("invalid --multiplier %d: want an integer ≥ 1 (10 runs at 10× the traffic)", cfg.Multiplier)
+	}
+	if cfg.Agents < 1 || cfg.Agents > MaxAgents {
+		return o, fmt.Errorf("invalid --agents %d: want 1 to %d", cfg.Agents, MaxAgents)
+	}
+	switch {
+	case r.Opt != "" && r.AllOn:
+		return o, fmt.Errorf("--opt and --all-on exclude each other: --opt NAME runs all off, then only NAME on; --all-on runs once with every optimization on")
+	case r.Opt != "":
+		t, err := toggles.Lookup(r.Opt)
+		if err != nil {
+			return o, fmt.Errorf("--opt: %w", err)
+		}
+		o.Toggle = t.Name
+		o.Variants = []VariantSpec{{Label: "off", Set: t.Apply(features.Set{}, false)}, {Label: "on", Set: t.Apply(features.Set{}, true)}}
+	case r.AllOn:
+		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}}
+	default:
+		o.Variants = []VariantSpec{{Label: "all-off", Set: features.Set{}}}
+	}
+	if o.Config, err = cfg.Normalize(); err != nil {
+		return o, err
+	}
+	o.Dir, o.Command = r.Out, r.Command
+	if o.Dir == "" {
+		o.Dir = filepath.Join("profiles", "load", string(sc))
+	}
+	return o, nil
+}

@@ -1,0 +1,16 @@
+package load
+
+// Doc is the help of `perfbench load`: how load is generated and judged.
+const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due time (burst: all at t0; sustained and mixed: start + i/rate) " +
+	"and its latency counts from that due time, so a stall delays and counts against every operation due during it (no coordinated omission). " +
+	"Response time is due → done (what a caller feels); service time is agent takes the signal → done. Latencies go into HdrHistograms. " +
+	"Every run checks sent = delivered + errored exactly; a full mailbox is an error, counted, never retried.\n\n" +
+	"Scenarios (the plan's):\n" +
+	"   burst      10 000 signals due at once (× --multiplier); targets read service time, plus drain time < 50 ms\n" +
+	"   sustained  1 000 signals/s (--rate) for 60 s (--duration), × --multiplier\n" +
+	"   mixed      1 000 operations/s of a blend for 60 s: " + BlendDoc + "\n\n" +
+	"Targets: response (burst: service) p50 < 10 µs and p99 < 100 µs, throughput ≥ the requested rate, errors < 0.1 %, nothing lost, " +
+	"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
+	"Optimizations: by default every one is OFF. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, " +
+	"and shows both side by side.\n\n" +
+	"Writes results.json (histograms included), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/)."

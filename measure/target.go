@@ -1,0 +1,115 @@
+package measure
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// Target is one side of a comparison as the engine sees it: something that
+// builds fresh instances of a workload. It may live in this process (Local)
+// or in another one, such as a perfbench worker built from another commit;
+// the engine cannot tell the difference.
+type Target interface {
+	// String names the side in results: its feature set, e.g. "none" or
+	// "jit+caching" (a worker would add its build).
+	String() string
+	// Open builds a fresh, not yet warmed-up instance.
+	Open(ctx context.Context) (Instance, error)
+}
+
+// Instance is one built side, alive until Close.
+type Instance interface {
+	// Run performs n operations and returns every per-operation metric of
+	// exactly those n, measured where the instance lives: the engine's
+	// (EngineMetrics, from runtime/metrics and getrusage) and the
+	// workload's own.
+	Run(ctx context.Context, n int) (map[string]float64, error)
+	// Profile performs n operations while capturing one profile of kind;
+	// only the n operations are profiled.
+	Profile(ctx context.Context, kind profiling.Kind, n int) (*profile.Profile, error)
+	// Close stops everything the instance started.
+	Close() error
+}
+
+// EngineMetrics are measured for every workload. Noise thresholds reflect
+// what an A/A run on a shared 2-core machine shows: time moves by a few
+// percent, allocation counts hardly at all. Tolerances are the regression
+// gate's: time moves between sessions by tens of percent, so its gate is
+// wide; GC and heap figures depend on pacing more than on the code, so they
+// are not gated at all.
+func EngineMetrics() []stats.Metric {
+	return []stats.Metric{
+		{Name: NsPerOp, Better: stats.LowerIsBetter, Noise: 0.03, Gate: stats.TimeGate},
+		{Name: OpsPerSec, Better: stats.HigherIsBetter, Noise: 0.03, Gate: stats.TimeGate},
+		{Name: CPUNsPerOp, Better: stats.LowerIsBetter, Noise: 0.03, Gate: stats.TimeGate},
+		{Name: BytesPerOp, Better: stats.LowerIsBetter, Noise: 0.01, Gate: stats.AllocGate},
+		{Name: AllocsPerOp, Better: stats.LowerIsBetter, Noise: 0.01, Gate: stats.AllocGate},
+		{Name: GCPerOp, Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated},
+		{Name: GCPauseNsOp, Better: stats.LowerIsBetter, Noise: 0.10, Gate: stats.Ungated},
+		{Name: PeakHeap, Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated},
+	}
+}
+
+// Local runs workload w with feature set f in this process.
+func Local(w workloads.Workload, f features.Set) Target { return local{w, f} }
+
+type local struct {
+	w workloads.Workload
+	f features.Set
+}
+
+func (l local) String() string { return l.f.String() }
+
+func (l local) Open(context.Context) (Instance, error) {
+	if l.w.New == nil {
+		return nil, fmt.Errorf("workload %q cannot be built", l.w.Name)
+	}
+	inst, err := l.w.New(l.f)
+	if err != nil {
+		return nil, fmt.Errorf("build %s (%s): %w", l.w.Name, l.f, err)
+	}
+	return &localInstance{inst: inst, counters: NewCounterReader()}, nil
+}
+
+type localInstance struct {
+	inst     workloads.Instance
+	counters *CounterReader
+}
+
+func (li *localInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
+	// Start from a collected heap so a run does not pay for the garbage of
+	// the one before.
+	runtime.GC()
+	stop, peak := samplePeakHeap()
+	before := li.counters.Read()
+	extra, err := li.inst.Run(ctx, n)
+	after := li.counters.Read()
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	values := PerOp(before, after, n, *peak)
+	for k, v := range extra {
+		values[k] = v
+	}
+	return values, nil
+}
+
+func (li *localInstance) Profile(ctx context.Context, kind profiling.Kind, n int) (*profile.Profile, error) {
+	return profiling.Capture(ctx, kind, func(ctx context.Context) error {
+		_, err := li.inst.Run(ctx, n)
+		return err
+	})
+}
+
+func (li *localInstance) Close() error { return li.inst.Close() }
+
+var _ Target = local{}

@@ -1,0 +1,224 @@
+package profiling
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/felixge/fgprof"
+	"github.com/google/pprof/profile"
+)
+
+// captureMu guards the process-wide profilers: two captures at once would
+// either fail (CPU), or silently see each other's work (heap, allocs, wall).
+var captureMu sync.Mutex
+
+// ErrBusy is returned when a capture is already running in this process.
+var ErrBusy = errors.New("another profile capture is in progress")
+
+// minWallWindow keeps an fgprof pass long enough to see a few of its 99 Hz
+// ticks: with none, fgprof's stop divides by a zero sample rate and panics.
+const minWallWindow = 40 * time.Millisecond
+
+// Capture runs fn while taking one profile of the given kind and returns it
+// parsed. Only one capture runs at a time in a process; a concurrent (or
+// nested) call gets ErrBusy rather than a profile polluted by the other one.
+//
+//   - cpu: a runtime/pprof CPU profile around fn (100 Hz, so fn needs tens of
+//     milliseconds of CPU to leave samples).
+//   - wall: an fgprof profile around fn, on- and off-CPU time of every
+//     goroutine in the process. It is its own pass, never combined with cpu.
+//     A very short fn is padded to minWallWindow, which shows up as idle time.
+//   - heap, allocs: runtime.GC(), a memory-profile snapshot, fn, runtime.GC(),
+//     a second snapshot; the result is second minus first with pprof's -base
+//     semantics, so it holds only this phase. allocs keeps alloc_space as the
+//     default sample type (bytes allocated during fn); heap has inuse_space
+//     (net growth of live memory across fn, negative where fn freed memory).
+//
+// Memory values are estimates: the runtime samples on average one allocation
+// per runtime.MemProfileRate bytes (default 512 KiB) and scales each stack's
+// cumulative counts up. A phase that allocates less than a few times the rate
+// leaves few, noisy samples; the caller raises resolution by lowering
+// MemProfileRate (1 records every allocation, at a real cost), once and
+// before the program allocates. This package never changes it: the rate is a
+// process setting, and changing it mid-run mixes resolutions. Because the
+// scaling is per stack and not linear, after minus before is itself an
+// estimate for a stack whose average object size changed during fn. The GCs are needed
+// because the runtime publishes memory-profile records only when a cycle
+// completes. Allocations made by taking the first snapshot are removed, so
+// an empty fn gives an (almost) empty profile; other goroutines' allocations
+// during fn stay in, as the memory profile is process-wide.
+func Capture(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {
+	if _, err := ParseKind(string(kind)); err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("capture %s profile: %w", kind, err)
+	}
+	if !captureMu.TryLock() {
+		return nil, fmt.Errorf("capture %s profile: %w", kind, ErrBusy)
+	}
+	defer captureMu.Unlock()
+
+	var p *profile.Profile
+	var err error
+	switch kind {
+	case CPU:
+		p, err = captureCPU(ctx, fn)
+	case Wall:
+		p, err = captureWall(ctx, fn)
+	case Heap, Allocs:
+		p, err = captureMemory(ctx, kind, fn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("capture %s profile: %w", kind, err)
+	}
+	return p, nil
+}
+
+func captureCPU(ctx context.Context, fn func(context.Context) error) (*profile.Profile, error) {
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	err := runThenStop(ctx, fn, func() error {
+		pprof.StopCPUProfile()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parse(buf.Bytes())
+}
+
+func captureWall(ctx context.Context, fn func(context.Context) error) (*profile.Profile, error) {
+	var buf bytes.Buffer
+	start := time.Now()
+	stopFG := fgprof.Start(&buf, fgprof.FormatPprof)
+	err := runThenStop(ctx, fn, func() (err error) {
+		if d := time.Since(start); d < minWallWindow {
+			time.Sleep(minWallWindow - d)
+		}
+		// fgprof's stop has already ended its sampling goroutine when it
+		// panics (zero sample rate), so recovering leaks nothing.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("fgprof stop: %v", r)
+			}
+		}()
+		return stopFG()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parse(buf.Bytes())
+}
+
+func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {
+	before, err := memorySnapshot(kind)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot before: %w", err)
+	}
+	start := time.Now()
+	if err := fn(ctx); err != nil {
+		return nil, fmt.Errorf("workload: %w", err)
+	}
+	elapsed := time.Since(start)
+	after, err := memorySnapshot(kind)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot after: %w", err)
+	}
+
+	// Writing and parsing the before snapshot allocates (gzip, decoder) inside
+	// the window; that is the profiler's cost, not the phase's.
+	dropStacksWith(before, snapshotFunc)
+	dropStacksWith(after, snapshotFunc)
+
+	// pprof -base: the same steps as -diff_base minus the pprof::base label,
+	// because both snapshots are one cumulative profile, not two runs.
+	before.Scale(-1)
+	if err := profile.CompatibilizeSampleTypes([]*profile.Profile{after, before}); err != nil {
+		return nil, fmt.Errorf("subtract snapshots: %w", err)
+	}
+	p, err := profile.Merge([]*profile.Profile{after, before})
+	if err != nil {
+		return nil, fmt.Errorf("subtract snapshots: %w", err)
+	}
+	// Merge drops samples whose values all cancelled, i.e. stacks untouched
+	// by the phase. Its header fields are sums over both snapshots; make them
+	// describe the phase instead.
+	p.TimeNanos = start.UnixNano()
+	p.DurationNanos = elapsed.Nanoseconds()
+	p.DefaultSampleType = defaultSampleType(kind)
+	p.Comments = append(p.Comments, fmt.Sprintf(
+		"perfbench: %s of one phase = snapshot after minus snapshot before (pprof -base), MemProfileRate %d",
+		kind, runtime.MemProfileRate))
+	return p, nil
+}
+
+// snapshotFunc is memorySnapshot's symbol, the frame under which every
+// allocation of the snapshot machinery is recorded.
+var snapshotFunc = runtime.FuncForPC(reflect.ValueOf(memorySnapshot).Pointer()).Name()
+
+// memorySnapshot returns the memory profile as of a GC that has just
+// finished, so that allocations made before the call are all in it.
+func memorySnapshot(kind Kind) (*profile.Profile, error) {
+	runtime.GC()
+	var buf bytes.Buffer
+	if err := pprof.Lookup(string(kind)).WriteTo(&buf, 0); err != nil {
+		return nil, err
+	}
+	return parse(buf.Bytes())
+}
+
+// runThenStop calls stop exactly once, also when fn panics: a CPU profiler
+// left running fails every later capture, and fgprof's stop blocks forever
+// if called a second time.
+func runThenStop(ctx context.Context, fn func(context.Context) error, stop func() error) error {
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = stop()
+		}
+	}()
+	fnErr := fn(ctx)
+	stopped = true
+	stopErr := stop()
+	if fnErr != nil {
+		return fmt.Errorf("workload: %w", fnErr)
+	}
+	if stopErr != nil {
+		return fmt.Errorf("stop: %w", stopErr)
+	}
+	return nil
+}
+
+// dropStacksWith removes the samples with fn anywhere in their stack
+// (inlined frames included); Merge later drops what they alone referenced.
+func dropStacksWith(p *profile.Profile, fn string) {
+	p.Sample = slices.DeleteFunc(p.Sample, func(s *profile.Sample) bool {
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil && ln.Function.Name == fn {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func parse(b []byte) (*profile.Profile, error) {
+	p, err := profile.ParseData(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse captured profile: %w", err)
+	}
+	return p, nil
+}

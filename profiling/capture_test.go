@@ -1,0 +1,174 @@
+package profiling
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+const pkg = "github.com/perfbench/perfbench/profiling."
+
+// inclusive sums column idx over the samples whose stack contains fn.
+func inclusive(p *profile.Profile, idx int, fn string) int64 {
+	var sum int64
+	for _, s := range p.Sample {
+	stack:
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil && ln.Function.Name == fn {
+					sum += s.Value[idx]
+					break stack
+				}
+			}
+		}
+	}
+	return sum
+}
+
+func TestCaptureEachKind(t *testing.T) {
+	const allocBytes, retainBytes = 32 << 20, 16 << 20
+	tests := []struct {
+		kind   Kind
+		before func() // runs before the capture: must not show in it
+		run    func()
+		types  string
+		index  string // default value column
+		fn     string // must carry a positive value
+		want   int64  // if set, fn's value must be within [want/2, want*2]
+		absent string // must not appear at all
+	}{
+		{
+			kind: CPU, run: func() { burnAlpha(150 * time.Millisecond) },
+			types: cpuTypes, index: "cpu", fn: pkg + "burnAlpha",
+		},
+		{
+			kind: Wall, run: func() { sleepAlpha(100 * time.Millisecond) },
+			types: wallTypes, index: "time", fn: pkg + "sleepAlpha",
+		},
+		{
+			kind: Allocs, before: func() { allocBeta(allocBytes) }, run: func() { allocAlpha(allocBytes) },
+			types: memoryTypes, index: "alloc_space", fn: pkg + "allocAlpha", want: allocBytes,
+			absent: pkg + "allocBeta",
+		},
+		{
+			kind: Heap, before: func() { allocBeta(allocBytes) }, run: func() { retainGamma(retainBytes) },
+			types: memoryTypes, index: "inuse_space", fn: pkg + "retainGamma", want: retainBytes,
+			absent: pkg + "allocBeta",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			t.Cleanup(func() { retained = nil })
+			if tt.before != nil {
+				tt.before()
+			}
+			p := capture(t, tt.kind, tt.run)
+
+			if got := sampleTypes(p); got != tt.types {
+				t.Errorf("sample types = %s, want %s", got, tt.types)
+			}
+			if got, err := KindOf(p); err != nil || got != tt.kind {
+				t.Errorf("KindOf = %q, %v; want %s", got, err, tt.kind)
+			}
+			def, _ := p.SampleIndexByName("")
+			idx, err := p.SampleIndexByName(tt.index)
+			if err != nil || def != idx {
+				t.Fatalf("default sample index = %d, %s is %d (%v)", def, tt.index, idx, err)
+			}
+			got := inclusive(p, idx, tt.fn)
+			if got <= 0 {
+				t.Fatalf("%s carries %d %s, want > 0", tt.fn, got, tt.index)
+			}
+			if tt.want != 0 && (got < tt.want/2 || got > tt.want*2) {
+				t.Errorf("%s carries %d %s, want about %d: the profile must hold this phase only", tt.fn, got, tt.index, tt.want)
+			}
+			if tt.absent != "" {
+				for _, f := range p.Function {
+					if f.Name == tt.absent {
+						t.Errorf("%s, which ran before the capture, is in the profile", tt.absent)
+					}
+				}
+			}
+			// The profile must survive a write and parse, as Save and Load do.
+			if _, err := profile.ParseData(mustBytes(t, p)); err != nil {
+				t.Fatalf("captured profile does not round-trip: %v", err)
+			}
+		})
+	}
+}
+
+func TestCaptureErrors(t *testing.T) {
+	boom := errors.New("boom")
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			// A failing workload is reported and the profiler released: the
+			// next capture of the same kind must work.
+			_, err := Capture(context.Background(), k, func(context.Context) error { return boom })
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want it to wrap boom", err)
+			}
+
+			// So is one that panics; the panic reaches the caller unchanged.
+			func() {
+				defer func() {
+					if r := recover(); r != boom {
+						t.Fatalf("recovered %v, want boom", r)
+					}
+				}()
+				_, _ = Capture(context.Background(), k, func(context.Context) error { panic(boom) })
+			}()
+
+			// Profilers are process-wide: a nested capture is refused, not
+			// run into a polluted or failing profile.
+			var nested error
+			if _, err := Capture(context.Background(), k, func(ctx context.Context) error {
+				_, nested = Capture(ctx, CPU, func(context.Context) error { return nil })
+				return nil
+			}); err != nil {
+				t.Fatalf("outer capture: %v", err)
+			}
+			if !errors.Is(nested, ErrBusy) {
+				t.Fatalf("nested capture err = %v, want ErrBusy", nested)
+			}
+
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			ran := false
+			_, err = Capture(ctx, k, func(context.Context) error { ran = true; return nil })
+			if !errors.Is(err, context.Canceled) || ran {
+				t.Fatalf("cancelled: err = %v, ran = %v; want context.Canceled without running", err, ran)
+			}
+		})
+	}
+
+	if _, err := Capture(context.Background(), Kind("goroutine"), work(func() {})); err == nil {
+		t.Fatal("unknown kind: want error")
+	}
+}
+
+// fgprof panics when stopped before its first tick; Capture must pad the pass.
+func TestCaptureWallOfInstantWorkload(t *testing.T) {
+	for range 3 {
+		p := capture(t, Wall, func() {})
+		if k, err := KindOf(p); err != nil || k != Wall {
+			t.Fatalf("KindOf = %q, %v", k, err)
+		}
+	}
+}
+
+// Isolation, sharpest form: garbage and live memory from before the phase,
+// and the capture's own snapshotting, must all be absent.
+func TestCaptureMemoryOfEmptyPhaseIsEmpty(t *testing.T) {
+	t.Cleanup(func() { retained = nil })
+	for _, k := range []Kind{Allocs, Heap} {
+		allocAlpha(8 << 20)
+		retainGamma(4 << 20)
+		p := capture(t, k, func() {})
+		for _, s := range p.Sample {
+			t.Errorf("%s: unexpected sample %v at %s", k, s.Value, flatName(s.Location[0]))
+		}
+	}
+}

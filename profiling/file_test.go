@@ -1,0 +1,201 @@
+package profiling
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/pprof/profile"
+	"github.com/perfbench/perfbench/stats"
+)
+
+func mustBytes(t *testing.T, p *profile.Profile) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := p.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// synthetic builds a small profile of kind k with one sample per function,
+// valued v in every column: enough for file and kind tests without running
+// a profiler.
+func synthetic(k Kind, values map[string]int64) *profile.Profile {
+	p := &profile.Profile{}
+	st := func(spec string) []*profile.ValueType {
+		var out []*profile.ValueType
+		for _, tu := range bytes.Split([]byte(spec), []byte(",")) {
+			typ, unit, _ := bytes.Cut(tu, []byte("/"))
+			out = append(out, &profile.ValueType{Type: string(typ), Unit: string(unit)})
+		}
+		return out
+	}
+	switch k {
+	case CPU:
+		p.SampleType, p.PeriodType, p.Period = st(cpuTypes), st(cpuPeriod)[0], 10_000_000
+	case Wall:
+		p.SampleType, p.PeriodType, p.Period = st(wallTypes), st(wallPeriod)[0], 10_101_010
+	case Heap, Allocs:
+		p.SampleType, p.PeriodType, p.Period = st(memoryTypes), st(memoryPeriod)[0], 512*1024
+		p.DefaultSampleType = defaultSampleType(k)
+	}
+	m := &profile.Mapping{ID: 1, File: "/bin/app", HasFunctions: true}
+	p.Mapping = []*profile.Mapping{m}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	slices.Sort(names) // IDs must not depend on map order
+	for i, name := range names {
+		id := uint64(i + 1)
+		f := &profile.Function{ID: id, Name: name, SystemName: name}
+		l := &profile.Location{ID: id, Mapping: m, Address: 0x1000 * id, Line: []profile.Line{{Function: f, Line: 1}}}
+		vals := make([]int64, len(p.SampleType))
+		for j := range vals {
+			vals[j] = values[name]
+		}
+		p.Function = append(p.Function, f)
+		p.Location = append(p.Location, l)
+		p.Sample = append(p.Sample, &profile.Sample{Location: []*profile.Location{l}, Value: vals})
+	}
+	return p
+}
+
+func TestSaveIsAtomicAndLoadable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "nested", FileName(CPU, stats.Off))
+	p := synthetic(CPU, map[string]int64{"main.a": 30, "main.b": 10})
+	if err := Save(path, p); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "cpu.off.pb.gz" {
+		t.Fatalf("directory holds %v, want only cpu.off.pb.gz (no temporary files)", entries)
+	}
+	raw, _ := os.ReadFile(path)
+	if len(raw) < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+		t.Fatalf("saved file is not gzip")
+	}
+	q, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sampleTypes(q), cpuTypes; got != want || len(q.Sample) != 2 {
+		t.Fatalf("reloaded: types %s, %d samples; want %s, 2", got, len(q.Sample), want)
+	}
+
+	// A save that cannot complete (the target is a directory) leaves the
+	// target as it was and no temporary file behind.
+	blocked := filepath.Join(dir, "blocked")
+	if err := os.Mkdir(blocked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(blocked, p); err == nil {
+		t.Fatal("save over a directory: want error")
+	}
+	entries, _ = os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"blocked", "nested"}) {
+		t.Fatalf("after failed save the directory holds %v", names)
+	}
+	if err := Save(filepath.Join(dir, "x.pb.gz"), nil); err == nil {
+		t.Fatal("save nil: want error")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	empty := filepath.Join(dir, "empty.pb.gz")
+	if err := os.WriteFile(text, []byte("this is not a profile\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		path string
+		is   error
+	}{
+		{"missing", filepath.Join(dir, "nope.pb.gz"), fs.ErrNotExist},
+		{"text", text, ErrNotProfile},
+		{"empty", empty, ErrNotProfile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load(tt.path)
+			if p != nil || !errors.Is(err, tt.is) {
+				t.Fatalf("Load = %v, %v; want error wrapping %v", p, err, tt.is)
+			}
+			if !bytes.Contains([]byte(err.Error()), []byte(tt.path)) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestSaveSet(t *testing.T) {
+	dir := t.TempDir()
+	off := Set{}
+	on := Set{}
+	for _, k := range Kinds() {
+		off[k] = synthetic(k, map[string]int64{"main.a": 30, "main.b": 10})
+		on[k] = synthetic(k, map[string]int64{"main.a": 10, "main.c": 5})
+	}
+	diffs, err := DiffSet(off, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := Sets{Off: off, On: on, Diff: diffs}
+	if err := sets.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, k := range Kinds() {
+		want = append(want, FileName(k, stats.Off), FileName(k, stats.On), DiffFileName(k))
+	}
+	if got := sets.FileNames(); len(got) != len(want) || got[0] != "cpu.off.pb.gz" || got[len(got)-1] != "wall.diff.pb.gz" {
+		t.Fatalf("FileNames = %v", got)
+	}
+	entries, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("files = %v, want %v", got, want)
+	}
+	for _, k := range Kinds() {
+		p, err := Load(filepath.Join(dir, DiffFileName(k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := KindOf(p); err != nil || got != k {
+			t.Errorf("%s: KindOf = %q, %v", DiffFileName(k), got, err)
+		}
+	}
+
+	// Filing a profile under the wrong kind writes nothing, not even the
+	// well-filed ones.
+	bad := t.TempDir()
+	if err := (Sets{Off: Set{CPU: off[CPU]}, On: Set{Heap: off[Allocs]}}).Save(bad); err == nil {
+		t.Error("allocs profile filed as heap: want error")
+	}
+	if entries, _ := os.ReadDir(bad); len(entries) != 0 {
+		t.Errorf("refused sets left files: %v", entries)
+	}
+}

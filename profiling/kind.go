@@ -1,0 +1,112 @@
+package profiling
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// Kind names one profile type. The string is also the file stem:
+// cpu.off.pb.gz, heap.on.pb.gz, wall.diff.pb.gz …
+type Kind string
+
+// The profile kinds perfbench captures.
+const (
+	CPU    Kind = "cpu"
+	Heap   Kind = "heap"
+	Allocs Kind = "allocs"
+	Wall   Kind = "wall"
+)
+
+// Kinds lists every kind in capture order.
+func Kinds() []Kind { return []Kind{CPU, Heap, Allocs, Wall} }
+
+// ParseKind accepts the file stem of a kind; the error lists the valid ones so
+// a command line can report bad input as such.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds() {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown profile kind %q (valid: %v)", s, Kinds())
+}
+
+// Sample-type signatures ("type/unit,…", in the order the producers write
+// them) and period types of the profiles each kind comes from.
+const (
+	cpuTypes    = "samples/count,cpu/nanoseconds"  // runtime/pprof CPU profile
+	wallTypes   = "samples/count,time/nanoseconds" // fgprof FormatPprof
+	memoryTypes = "alloc_objects/count,alloc_space/bytes,inuse_objects/count,inuse_space/bytes"
+
+	cpuPeriod    = "cpu/nanoseconds"
+	wallPeriod   = "wallclock/nanoseconds"
+	memoryPeriod = "space/bytes"
+)
+
+// KindOf recognises which kind p is from its sample and period types. Heap
+// and allocs profiles carry the same four sample types (they are one runtime
+// profile); only the default sample type tells them apart, as it does for
+// `go tool pprof`.
+func KindOf(p *profile.Profile) (Kind, error) {
+	if p == nil {
+		return "", fmt.Errorf("kind of profile: nil profile")
+	}
+	types, period := sampleTypes(p), valueType(p.PeriodType)
+	// A profile from elsewhere may omit its period type; the sample types
+	// alone still identify it.
+	periodIs := func(want string) bool { return p.PeriodType == nil || period == want }
+	switch {
+	case types == cpuTypes && periodIs(cpuPeriod):
+		return CPU, nil
+	case types == wallTypes && periodIs(wallPeriod):
+		return Wall, nil
+	case types == memoryTypes && periodIs(memoryPeriod):
+		if strings.HasPrefix(p.DefaultSampleType, "alloc_") {
+			return Allocs, nil
+		}
+		return Heap, nil
+	}
+	return "", fmt.Errorf("kind of profile: sample types [%s] period %q match none of %v", types, period, Kinds())
+}
+
+// sampleIndexName is the value column pprof shows by default for each kind,
+// and the one perfbench ranks movers by.
+func sampleIndexName(k Kind) string {
+	switch k {
+	case CPU:
+		return "cpu"
+	case Wall:
+		return "time"
+	case Allocs:
+		return "alloc_space"
+	default:
+		return "inuse_space"
+	}
+}
+
+// defaultSampleType is what a captured profile of kind k records as its
+// default, so that KindOf and `go tool pprof` agree on what the file is.
+func defaultSampleType(k Kind) string {
+	switch k {
+	case Heap, Allocs:
+		return sampleIndexName(k)
+	}
+	return ""
+}
+
+func sampleTypes(p *profile.Profile) string {
+	s := make([]string, len(p.SampleType))
+	for i, t := range p.SampleType {
+		s[i] = valueType(t)
+	}
+	return strings.Join(s, ",")
+}
+
+func valueType(t *profile.ValueType) string {
+	if t == nil {
+		return ""
+	}
+	return t.Type + "/" + t.Unit
+}

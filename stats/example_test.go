@@ -1,0 +1,32 @@
+package stats_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/perfbench/perfbench/stats"
+
+	"github.com/perfbench/perfbench/report"
+)
+
+func ExampleCompare() {
+	nsPerOp := stats.Metric{Name: "ns/op", Better: stats.LowerIsBetter, Noise: 0.02}
+	off := []float64{1012, 1005, 1030, 998, 1021, 1040, 1009, 1017, 1001, 1026}
+	on := []float64{812, 805, 821, 799, 830, 808, 815, 826, 802, 818}
+
+	c := stats.Compare(nsPerOp, off, on)
+	fmt.Printf("off median %.1f [%g, %g], on median %.1f [%g, %g]\n",
+		c.Off.Center, c.Off.Lo, c.Off.Hi, c.On.Center, c.On.Lo, c.On.Hi)
+	fmt.Printf("delta %.2f%% (change within [%.1f%%, %.1f%%]), p=%.5f: %s\n",
+		c.DeltaPct, c.DeltaLoPct, c.DeltaHiPct, c.P, c.Change)
+
+	if err := report.WriteComparisons(os.Stdout, report.Markdown, "", []stats.Comparison{c}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// off median 1014.5 [1001, 1030], on median 813.5 [802, 826]
+	// delta -19.81% (change within [-22.5%, -17.2%]), p=0.00001: better
+	// | metric |        off        |        on        | delta % |      p      | verdict |
+	// |:-------|:------------------|:-----------------|:--------|:------------|:--------|
+	// | ns/op  | 1.01 µs/op ± 1.5% | 814 ns/op ± 1.5% | -19.81% | <0.001 n=10 | better  |
+}

@@ -1,0 +1,318 @@
+package suite
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/experiment"
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// BenchSchemaVersion versions BenchResults, the suite's results.json.
+const BenchSchemaVersion = 1
+
+// BenchOptions is one validated `perfbench bench` request.
+type BenchOptions struct {
+	Preset    Preset
+	Opts      []string // --opt as given, recorded in results.json
+	Strict    bool     // INCONCLUSIVE fails too
+	Root      string   // output root; each run writes Root/OPT/WORKLOAD
+	Top       int      // top movers per profile kind in each run's summary
+	Toggles   []toggles.Toggle
+	Runs      []Run
+	Workloads map[string]workloads.Workload // every run's workload, resolved
+	// Progress, if set, is called before run i of n; it returns the run's
+	// event sink (may be nil) and a function called when the run ends.
+	Progress func(i, n int, r Run, estimate time.Duration) (event func(measure.Event), done func())
+}
+
+// BenchRun is one finished run of the suite with where it was written.
+type BenchRun struct {
+	Result
+	Dir   string
+	Files []string
+}
+
+// Bench is a finished suite, held in memory until written.
+type Bench struct {
+	Options BenchOptions
+	Env     machine.Env
+	Runs    []BenchRun
+	Rows    []Row
+	Elapsed time.Duration
+	Created time.Time // when the suite finished: results.json's time stamp
+}
+
+// RunBench measures, profiles and writes every run through the same
+// pipeline as `perfbench profile`, then judges the plan's criteria. The
+// suite's own files are left to Write.
+func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
+	start := time.Now()
+	b := &Bench{Options: o, Env: machine.Current()}
+	for i, r := range o.Runs {
+		br, err := b.runOne(ctx, i, r)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, fmt.Errorf("interrupted after %d of %d runs: the finished runs' directories are complete, the suite files were not written", i, len(o.Runs))
+			}
+			return nil, fmt.Errorf("run %s: %w", r.ID, err)
+		}
+		b.Runs = append(b.Runs, br)
+	}
+	b.Elapsed = time.Since(start)
+	var results []Result
+	for _, r := range b.Runs {
+		results = append(results, r.Result)
+	}
+	b.Rows = Assess(o.Toggles, results)
+	b.Created = time.Now().UTC()
+	return b, nil
+}
+
+func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
+	o := b.Options
+	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
+	for _, x := range o.Toggles {
+		if x.Name == r.Opt {
+			t = x
+		}
+	}
+	eo := experiment.Options{
+		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
+		Settings: o.Preset.Settings(), ProfileTime: o.Preset.ProfileTime,
+		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
+	}
+	if _, err := atomicfile.PrepareDir(eo.Dir); err != nil {
+		return BenchRun{}, err
+	}
+	var event func(measure.Event)
+	done := func() {}
+	if o.Progress != nil {
+		event, done = o.Progress(i, len(o.Runs), r, eo.Estimate())
+	}
+	out, err := experiment.Run(ctx, eo, event)
+	done()
+	if err != nil {
+		return BenchRun{}, err
+	}
+	if err := out.Write(); err != nil {
+		return BenchRun{}, err
+	}
+	return BenchRun{
+		Result: Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
+		Dir:    eo.Dir, Files: out.FileNames(),
+	}, nil
+}
+
+// Failing lists the rows that fail the suite (see Failing) as an error
+// message, or "" when the suite passed.
+func (b *Bench) Failing() string {
+	failing := Failing(b.Rows, b.Options.Strict)
+	if len(failing) == 0 {
+		return ""
+	}
+	var what []string
+	for _, r := range failing {
+		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.Target, r.Status))
+	}
+	return fmt.Sprintf("%d criteria not met: %s", len(failing), strings.Join(what, "; "))
+}
+
+// BenchResults is the layout of the suite's results.json.
+type BenchResults struct {
+	Schema string `json:"schema"`
+	report.Header
+	Settings BenchSettings  `json:"settings"`
+	Elapsed  string         `json:"elapsed"`
+	Counts   map[Status]int `json:"counts"`
+	Criteria []Row          `json:"criteria"`
+	Runs     []BenchRunJSON `json:"runs,omitempty"`
+}
+
+// BenchSettings are the suite's settings as results.json records them.
+type BenchSettings struct {
+	Preset      string   `json:"preset"`
+	Rounds      int      `json:"rounds"`
+	Benchtime   string   `json:"benchtime"`
+	ProfileTime string   `json:"profile_time"`
+	Opts        []string `json:"opts,omitempty"`
+	Strict      bool     `json:"strict"`
+	Out         string   `json:"out"`
+}
+
+// BenchRunJSON is one run in the suite's results.json.
+type BenchRunJSON struct {
+	Run         Run                `json:"run"`
+	Dir         string             `json:"dir"`
+	Elapsed     string             `json:"elapsed"`
+	Measurement *measure.Result    `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
+}
+
+// Results builds the suite's results document; withRuns adds every run's
+// samples, as the file has them (stdout leaves them out).
+func (b *Bench) Results(withRuns bool) BenchResults {
+	o := b.Options
+	doc := BenchResults{
+		Schema: "perfbench-bench", Header: report.NewHeader("bench", BenchSchemaVersion, b.Created, b.Env),
+		Settings: BenchSettings{
+			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
+			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,
+		},
+		Elapsed: b.Elapsed.Round(time.Millisecond).String(), Counts: Count(b.Rows), Criteria: b.Rows,
+	}
+	if withRuns {
+		for _, r := range b.Runs {
+			doc.Runs = append(doc.Runs, BenchRunJSON{
+				Run: r.Run, Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
+				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons),
+			})
+		}
+	}
+	return doc
+}
+
+// BenchFiles are the files Write puts in the output root.
+var BenchFiles = []string{"results.json", "summary.md", "bench.txt"}
+
+// Write saves the suite's own files to the output root, all or none.
+func (b *Bench) Write() error {
+	js, err := report.EncodeJSON(b.Results(true))
+	if err != nil {
+		return fmt.Errorf("encode results.json: %w", err)
+	}
+	return atomicfile.WriteDir(b.Options.Root, []atomicfile.File{
+		{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
+		{Name: "summary.md", Fill: b.WriteMarkdown},
+		{Name: "bench.txt", Fill: b.WriteBench},
+	})
+}
+
+// WriteBench writes every round of every run; config keys opt, workload
+// and toggle let benchstat split them (benchstat -col toggle bench.txt).
+func (b *Bench) WriteBench(w io.Writer) error {
+	var units []stats.Metric
+	seen := map[string]bool{}
+	var rounds []report.BenchRound
+	for _, r := range b.Runs {
+		for _, m := range r.Measurement.Metrics {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				units = append(units, m)
+			}
+		}
+		for _, s := range r.Measurement.Samples {
+			rounds = append(rounds, report.BenchRound{
+				Name:   "Suite/" + r.Run.ID,
+				Config: map[string]string{"opt": r.Run.Opt, "workload": r.Run.Workload, "toggle": s.Side.String()},
+				Iters:  s.Ops, Values: s.Values,
+			})
+		}
+	}
+	return report.WriteBench(w, units, rounds)
+}
+
+func (b *Bench) settingsLine() string {
+	p := b.Options.Preset
+	return fmt.Sprintf("preset %s: %d rounds of %s per side, profiles %s per pass; suite time %s",
+		p.Name, p.Rounds, p.Benchtime, p.ProfileTime, b.Elapsed.Round(100*time.Millisecond))
+}
+
+func (b *Bench) countsLine() string {
+	n := Count(b.Rows)
+	var parts []string
+	for _, s := range []Status{Pass, Fail, Inconclusive, Warn, Info} {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+const benchRules = "Measured: median with its 95 % CI (for changes, the conservative interval of the change). " +
+	"PASS when the whole interval meets the target, FAIL when the whole interval misses it, INCONCLUSIVE when it straddles the " +
+	"target or the evidence is insufficient (p ≥ 0.05, no CI, a zero baseline). WARN: another metric of the run significantly " +
+	"worse (p < 0.05 and beyond its noise band); it does not fail the suite."
+
+func (b *Bench) runRows() [][]string {
+	var rows [][]string
+	for _, r := range b.Runs {
+		cell := func(metric string) string {
+			c, ok := r.Comparison(metric)
+			if !ok {
+				return ""
+			}
+			d := "n/a"
+			if c.DeltaDefined() {
+				d = fmt.Sprintf("%+.1f%%", c.DeltaPct)
+			}
+			return fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), d, c.Change)
+		}
+		rows = append(rows, []string{r.Run.ID, r.Run.Off.String(), r.Run.On.String(), cell(measure.NsPerOp), cell(measure.BytesPerOp),
+			r.Elapsed.Round(100 * time.Millisecond).String(), r.Dir})
+	}
+	return rows
+}
+
+var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "profiles"}
+
+func (b *Bench) tableRows() [][]string {
+	var rows [][]string
+	for _, r := range b.Rows {
+		rows = append(rows, r.Cells())
+	}
+	return rows
+}
+
+// WriteMarkdown writes the suite's summary.md.
+func (b *Bench) WriteMarkdown(w io.Writer) error {
+	var d report.Doc
+	d.Title("perfbench bench: the plan's criteria")
+	d.Field("Environment", b.Env.String())
+	d.Field("Settings", b.settingsLine())
+	d.Section("Criteria")
+	d.Table(Header, b.tableRows())
+	d.Para(b.countsLine())
+	d.Para(benchRules)
+	d.Section("Runs")
+	d.Table(benchRunHeader, b.runRows())
+	if len(b.Runs) > 0 {
+		d.Para("Each run's directory holds its profiles, results.json and summary.md, e.g.")
+		d.Code("sh", fmt.Sprintf("go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n",
+			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Options.Root, "bench.txt")))
+	}
+	return d.Write(w)
+}
+
+// Print shows the suite on stdout in the chosen format.
+func (b *Bench) Print(w io.Writer, f report.Format) error {
+	switch f {
+	case report.JSON:
+		return report.WriteJSON(w, b.Results(false))
+	case report.Markdown:
+		return b.WriteMarkdown(w)
+	}
+	var buf bytes.Buffer
+	root := b.Options.Root
+	fmt.Fprintf(&buf, "perfbench bench: the plan's criteria, %d runs\n%s\n  %s\n\n", len(b.Runs), b.Env, b.settingsLine())
+	if err := report.WriteNotedTable(&buf, report.Text, Header, b.tableRows()); err != nil {
+		return err
+	}
+	fmt.Fprintf(&buf, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
+		b.countsLine(), benchRules, root, root)
+	_, err := w.Write(buf.Bytes())
+	return err
+}

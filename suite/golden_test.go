@@ -1,0 +1,64 @@
+package suite
+
+import (
+	"testing"
+	"time"
+
+	"github.com/perfbench/perfbench/internal/golden"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// measured builds a run's measurement by hand: every metric of the
+// workload goes from off to on×factor, with the same small spread each time.
+func measured(t testing.TB, r Run, factor float64) BenchRun {
+	w, err := workloads.Lookup(r.Workload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &measure.Result{Workload: w.Name, Off: r.Off.String(), On: r.On.String(), Rounds: 10, Benchtime: "50ms",
+		Metrics: append(measure.EngineMetrics(), w.Metrics...)}
+	for i := 0; i < 10; i++ {
+		for _, side := range stats.Sides() {
+			v := map[string]float64{}
+			for j, m := range res.Metrics {
+				x := float64(100*(j+1)) * series(1)[i]
+				if side == stats.On {
+					x *= factor
+				}
+				v[m.Name] = x
+			}
+			res.Samples = append(res.Samples, measure.Round{Side: side, Index: i, Ops: 1000, Values: v})
+		}
+	}
+	return BenchRun{
+		Result: Result{Run: r, Measurement: res, Comparisons: res.Compare(), Elapsed: 2 * time.Second},
+		Dir:    "profiles/bench/" + r.Opt + "/" + r.Workload,
+	}
+}
+
+func fixedBench(t testing.TB) *Bench {
+	all := features.All()
+	runs := []BenchRun{
+		measured(t, newRun("jit", "route-match", Primary, features.Set{}, features.Set{JIT: true}, "jit"), 0.4),
+		measured(t, newRun(GroupMemory, "dispatch-local", MemoryAllocated, features.Set{}, all, ""), 0.8),
+	}
+	var results []Result
+	for _, r := range runs {
+		results = append(results, r.Result)
+	}
+	return &Bench{
+		Options: BenchOptions{Preset: Quick(), Root: "profiles/bench", Top: 5, Toggles: toggles.All(), Opts: []string{"jit", "memory"}},
+		Env:     machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, GitCommit: "0123456789abcdef"},
+		Runs:    runs, Rows: Assess(toggles.All(), results),
+		Elapsed: 61 * time.Second, Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC),
+	}
+}
+
+func TestGoldenRenderings(t *testing.T) {
+	golden.Renderings(t, "bench", fixedBench(t).Print)
+}
