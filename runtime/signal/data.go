@@ -40,63 +40,84 @@ const (
 	listElem   = 16
 )
 
-// ownData validates v and returns the signal's own copy of its maps and
+// size is what a value weighs: deep counts the maps' and lists' own memory
+// too (an estimate), payload only the bytes of strings and binaries, which
+// MaxDataSize bounds.
+type size struct{ deep, payload int }
+
+func (a size) plus(b size) size { return size{a.deep + b.deep, a.payload + b.payload} }
+
+// ownData validates m and returns the signal's own copy of its maps and
 // lists (binaries are taken over, not copied), with int widened to int64,
-// and its deep size in bytes.
-func ownData(m map[string]any) (map[string]any, int, error) {
+// and its size.
+func ownData(m map[string]any) (map[string]any, size, error) {
 	if len(m) == 0 {
-		return nil, 0, nil
+		return nil, size{}, nil
 	}
-	v, n, err := ownValue(m, 0, "data")
+	v, n, err := ownValue(m, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, size{}, err
 	}
 	return v.(map[string]any), n, nil
 }
 
-func ownValue(v any, depth int, path string) (any, int, error) {
+// dataError says where in the data a value is invalid; the path is built
+// as the error unwinds, so that valid data costs no path strings.
+type dataError struct{ path, msg string }
+
+func (e *dataError) Error() string { return fmt.Sprintf("%v: data%s %s", ErrInvalidData, e.path, e.msg) }
+func (e *dataError) Unwrap() error { return ErrInvalidData }
+
+func within(seg string, err error) error {
+	if d, ok := err.(*dataError); ok {
+		d.path = seg + d.path
+	}
+	return err
+}
+
+func ownValue(v any, depth int) (any, size, error) {
 	if depth > MaxDepth {
-		return nil, 0, fmt.Errorf("%w: %s nests deeper than %d", ErrInvalidData, path, MaxDepth)
+		return nil, size{}, &dataError{msg: fmt.Sprintf("nests deeper than %d", MaxDepth)}
 	}
 	switch x := v.(type) {
 	case nil, bool, int64:
-		return x, 8, nil
+		return x, size{deep: 8}, nil
 	case int:
-		return int64(x), 8, nil
+		return int64(x), size{deep: 8}, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, 0, fmt.Errorf("%w: %s is %v (floats must be finite)", ErrInvalidData, path, x)
+			return nil, size{}, &dataError{msg: fmt.Sprintf("is %v (floats must be finite)", x)}
 		}
-		return x, 8, nil
+		return x, size{deep: 8}, nil
 	case string:
-		return x, len(x), nil
+		return x, size{len(x), len(x)}, nil
 	case []byte:
-		return x, len(x), nil
+		return x, size{len(x), len(x)}, nil
 	case []any:
-		out, size := make([]any, len(x)), listHeader
+		out, n := make([]any, len(x)), size{deep: listHeader}
 		for i, e := range x {
-			c, n, err := ownValue(e, depth+1, path+"["+strconv.Itoa(i)+"]")
+			c, cn, err := ownValue(e, depth+1)
 			if err != nil {
-				return nil, 0, err
+				return nil, size{}, within("["+strconv.Itoa(i)+"]", err)
 			}
-			out[i], size = c, size+listElem+n
+			out[i], n = c, n.plus(cn).plus(size{deep: listElem})
 		}
-		return out, size, nil
+		return out, n, nil
 	case map[string]any:
 		if _, ok := x[binaryKey]; ok {
-			return nil, 0, fmt.Errorf("%w: %s uses the reserved key %q", ErrInvalidData, path, binaryKey)
+			return nil, size{}, &dataError{msg: fmt.Sprintf("uses the reserved key %q", binaryKey)}
 		}
-		out, size := make(map[string]any, len(x)), mapHeader
+		out, n := make(map[string]any, len(x)), size{deep: mapHeader}
 		for k, e := range x {
-			c, n, err := ownValue(e, depth+1, path+"."+k)
+			c, cn, err := ownValue(e, depth+1)
 			if err != nil {
-				return nil, 0, err
+				return nil, size{}, within("."+k, err)
 			}
-			out[k], size = c, size+mapEntry+len(k)+n
+			out[k], n = c, n.plus(cn).plus(size{deep: mapEntry + len(k)})
 		}
-		return out, size, nil
+		return out, n, nil
 	}
-	return nil, 0, fmt.Errorf("%w: %s is a %T (valid: %s)", ErrInvalidData, path, v, validKinds)
+	return nil, size{}, &dataError{msg: fmt.Sprintf("is a %T (valid: %s)", v, validKinds)}
 }
 
 // copyValue copies a validated value. With refc it copies as a BEAM send

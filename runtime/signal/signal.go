@@ -23,9 +23,9 @@ import (
 // SpecVersion is the CloudEvents version jido_signal emits.
 const SpecVersion = "1.0.2"
 
-// MaxDataSize bounds a payload's deep size in bytes. Jido has no hard
-// limit, but a runtime that accepts unbounded input from callers is not one
-// anybody would run.
+// MaxDataSize bounds a payload: the bytes of the strings and binaries in
+// its data. Jido has no hard limit, but a runtime that accepts unbounded
+// input from callers is not one anybody would run.
 const MaxDataSize = 16 << 20
 
 // Errors returned by New and the JSON decoder; test with errors.Is.
@@ -96,10 +96,10 @@ func New(typ, source string, data map[string]any, opts ...Option) (*Signal, erro
 	if err != nil {
 		return nil, err
 	}
-	if size > MaxDataSize {
-		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrPayloadTooLarge, size, MaxDataSize)
+	if size.payload > MaxDataSize {
+		return nil, fmt.Errorf("%w: %d bytes of strings and binaries (limit %d)", ErrPayloadTooLarge, size.payload, MaxDataSize)
 	}
-	s := &Signal{source: source, typ: typ, data: own, dataSize: size}
+	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep}
 	for _, o := range opts {
 		o(s)
 	}
