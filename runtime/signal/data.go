@@ -65,7 +65,9 @@ func ownData(m map[string]any) (map[string]any, size, error) {
 // as the error unwinds, so that valid data costs no path strings.
 type dataError struct{ path, msg string }
 
-func (e *dataError) Error() string { return fmt.Sprintf("%v: data%s %s", ErrInvalidData, e.path, e.msg) }
+func (e *dataError) Error() string {
+	return fmt.Sprintf("%v: data%s %s", ErrInvalidData, e.path, e.msg)
+}
 func (e *dataError) Unwrap() error { return ErrInvalidData }
 
 func within(seg string, err error) error {
