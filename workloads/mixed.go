@@ -10,8 +10,8 @@ import (
 )
 
 // mixedCycle is the blend of the mixed workload, one entry per operation,
-// repeated: 12 casts (to 4 agents, 6 signal types, 64 B of small
-// binaries), 4 state queries, 3 bus publishes of a 1 KiB map fanned out to the 4 agents, 1 bus
+// repeated: 12 casts (to 4 agents, 6 signal types, a list of 8 integers:
+// 64 B), 4 state queries, 3 bus publishes of a 1 KiB map fanned out to the 4 agents, 1 bus
 // publish of a 64 KiB binary fanned out the same way.
 var mixedCycle = []mixedOp{
 	opCast, opQuery, opCast, opPublish, opCast, opCast, opQuery, opCast,
@@ -31,7 +31,7 @@ const (
 func mixed() Workload {
 	return Workload{
 		Name: "mixed",
-		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 64 B of small binaries into 4 agents, 4 state queries, "+
+		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 8 integers (64 B) into 4 agents, 4 state queries, "+
 			"3 bus publishes of a 1 KiB map and 1 of a 64 KiB binary, each fanned out to the 4 agents", len(mixedCycle)),
 		Op:      "one operation of the blend",
 		Toggles: everyToggle(),
@@ -125,31 +125,31 @@ func (m *mixedInstance) Run(ctx context.Context, n int) (map[string]float64, err
 }
 
 // SetPayloadSize sets the payload of the casts (64 B by default), 12 of
-// every 20 operations: a list of binaries of at most 64 B each, which a BEAM
-// send copies (one large binary it would share). Without ZeroCopy each cast
-// is copied into its agent's mailbox, so the copy grows with the size; with
-// it the payload is shared. The publishes keep their sizes: the bus log retains what is
-// published (up to its bound), and a larger publish would grow the heap by
-// that much, not only the cost of an operation.
+// every 20 operations: a list of bytes/8 integers (readings, 8 B each) and
+// the remaining bytes as a small binary. A BEAM send copies such a term
+// whole (a single large binary it would share), so without ZeroCopy each
+// cast's copy into its agent's mailbox grows with the size; with it the
+// payload is shared. The publishes keep their sizes: the bus log retains
+// what is published (up to its bound), and a larger publish would grow the
+// heap by that much, not only the cost of an operation.
 func (m *mixedInstance) SetPayloadSize(bytes int) error {
 	if bytes < 0 || bytes > MaxPayload {
 		return fmt.Errorf("mixed: payload size %d out of range (0 to %d bytes)", bytes, MaxPayload)
 	}
-	// One payload, shared by the six signals (they never change it): a
-	// random 4 KiB block repeated, so that a resize costs a copy of the
-	// bytes, not their generation.
-	data := payload(newRand(5), min(bytes, 4<<10))
-	for len(data) < bytes {
-		data = append(data, data[:min(len(data), bytes-len(data))]...)
+	// One payload, shared by the six signals (they never change it). The
+	// readings stay below 256, values Go boxes without allocating, so a
+	// resize to 16 MiB costs the list, not two million small objects.
+	readings := make([]any, bytes/8)
+	for i := range readings {
+		readings[i] = int64(i % 256)
 	}
-	chunks := make([]any, 0, (bytes+signal.RefcThreshold-1)/signal.RefcThreshold)
-	for len(data) > 0 {
-		k := min(len(data), signal.RefcThreshold)
-		chunks, data = append(chunks, data[:k:k]), data[k:]
+	data := map[string]any{"readings": readings}
+	if tail := bytes % 8; tail > 0 {
+		data["tail"] = payload(newRand(5), tail)
 	}
 	casts := make([]*signal.Signal, 0, len(mixedCastTypes))
 	for _, t := range mixedCastTypes {
-		s, err := signal.New(t, "/perfbench/mixed", map[string]any{"chunks": chunks})
+		s, err := signal.New(t, "/perfbench/mixed", data)
 		if err != nil {
 			return err
 		}

@@ -41,11 +41,14 @@ const (
 )
 
 // size is what a value weighs: deep counts the maps' and lists' own memory
-// too (an estimate), payload only the bytes of strings and binaries, which
-// MaxDataSize bounds.
-type size struct{ deep, payload int }
+// too (an estimate), payload only the bytes of numbers (8 each), strings and
+// binaries, which MaxDataSize bounds; bins and smallBins are the bytes of its binaries, all
+// and those of at most RefcThreshold, which a copy lays out in one block.
+type size struct{ deep, payload, bins, smallBins int }
 
-func (a size) plus(b size) size { return size{a.deep + b.deep, a.payload + b.payload} }
+func (a size) plus(b size) size {
+	return size{a.deep + b.deep, a.payload + b.payload, a.bins + b.bins, a.smallBins + b.smallBins}
+}
 
 // ownData validates m and returns the signal's own copy of its maps and
 // lists (binaries are taken over, not copied), with int widened to int64,
@@ -82,19 +85,25 @@ func ownValue(v any, depth int) (any, size, error) {
 		return nil, size{}, &dataError{msg: fmt.Sprintf("nests deeper than %d", MaxDepth)}
 	}
 	switch x := v.(type) {
-	case nil, bool, int64:
+	case nil, bool:
 		return x, size{deep: 8}, nil
+	case int64:
+		return x, size{deep: 8, payload: 8}, nil
 	case int:
-		return int64(x), size{deep: 8}, nil
+		return int64(x), size{deep: 8, payload: 8}, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, size{}, &dataError{msg: fmt.Sprintf("is %v (floats must be finite)", x)}
 		}
-		return x, size{deep: 8}, nil
+		return x, size{deep: 8, payload: 8}, nil
 	case string:
-		return x, size{len(x), len(x)}, nil
+		return x, size{deep: len(x), payload: len(x)}, nil
 	case []byte:
-		return x, size{len(x), len(x)}, nil
+		n := size{deep: len(x), payload: len(x), bins: len(x)}
+		if len(x) <= RefcThreshold {
+			n.smallBins = len(x)
+		}
+		return x, n, nil
 	case []any:
 		out, n := make([]any, len(x)), size{deep: listHeader}
 		for i, e := range x {
@@ -124,14 +133,23 @@ func ownValue(v any, depth int) (any, size, error) {
 
 // copyValue copies a validated value. With refc it copies as a BEAM send
 // does: maps, lists and binaries up to RefcThreshold are copied, larger
-// binaries are shared. It returns the bytes the copy allocated.
-func copyValue(v any, refc bool) (any, int) {
+// binaries are shared. The binaries it copies are carved out of arena,
+// one block sized beforehand, as a send copies a term into one block of the
+// receiver's heap. It returns the bytes the copy allocated.
+func copyValue(v any, refc bool, arena *[]byte) (any, int) {
 	switch x := v.(type) {
 	case []byte:
 		if refc && len(x) > RefcThreshold {
 			return x, 0
 		}
-		return bytes.Clone(x), len(x)
+		n := len(x)
+		if len(*arena) < n { // not sized for this value: a block of its own
+			return bytes.Clone(x), n
+		}
+		b := (*arena)[:n:n]
+		*arena = (*arena)[n:]
+		copy(b, x)
+		return b, n
 	case string:
 		// Go strings are immutable and the BEAM shares large binaries;
 		// copying small ones keeps the byte count honest for both.
@@ -142,14 +160,14 @@ func copyValue(v any, refc bool) (any, int) {
 	case []any:
 		out, size := make([]any, len(x)), listHeader
 		for i, e := range x {
-			c, n := copyValue(e, refc)
+			c, n := copyValue(e, refc, arena)
 			out[i], size = c, size+listElem+n
 		}
 		return out, size
 	case map[string]any:
 		out, size := make(map[string]any, len(x)), mapHeader
 		for k, e := range x {
-			c, n := copyValue(e, refc)
+			c, n := copyValue(e, refc, arena)
 			out[k], size = c, size+mapEntry+len(k)+n
 		}
 		return out, size

@@ -23,8 +23,8 @@ import (
 // SpecVersion is the CloudEvents version jido_signal emits.
 const SpecVersion = "1.0.2"
 
-// MaxDataSize bounds a payload: the bytes of the strings and binaries in
-// its data. Jido has no hard limit, but a runtime that accepts unbounded
+// MaxDataSize bounds a payload: the bytes of the numbers (8 each), strings
+// and binaries in its data. Jido has no hard limit, but a runtime that accepts unbounded
 // input from callers is not one anybody would run.
 const MaxDataSize = 16 << 20
 
@@ -49,6 +49,7 @@ type Signal struct {
 	dataSchema      string
 	data            map[string]any
 	dataSize        int // deep size of data, from New
+	bins, smallBins int // bytes of its binaries: all, and those a message copy copies
 	extensions      map[string]string
 }
 
@@ -97,9 +98,9 @@ func New(typ, source string, data map[string]any, opts ...Option) (*Signal, erro
 		return nil, err
 	}
 	if size.payload > MaxDataSize {
-		return nil, fmt.Errorf("%w: %d bytes of strings and binaries (limit %d)", ErrPayloadTooLarge, size.payload, MaxDataSize)
+		return nil, fmt.Errorf("%w: %d bytes of numbers, strings and binaries (limit %d)", ErrPayloadTooLarge, size.payload, MaxDataSize)
 	}
-	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep}
+	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep, bins: size.bins, smallBins: size.smallBins}
 	for _, o := range opts {
 		o(s)
 	}
@@ -239,10 +240,17 @@ func (s *Signal) copySignal(refc bool) (*Signal, int) {
 		dataContentType: strings.Clone(s.dataContentType),
 		dataSchema:      strings.Clone(s.dataSchema),
 		dataSize:        s.dataSize,
+		bins:            s.bins,
+		smallBins:       s.smallBins,
 	}
 	n := s.attrSize()
 	if s.data != nil {
-		d, dn := copyValue(s.data, refc)
+		blockSize := s.bins
+		if refc {
+			blockSize = s.smallBins
+		}
+		arena := make([]byte, blockSize)
+		d, dn := copyValue(s.data, refc, &arena)
 		c.data, n = d.(map[string]any), n+dn
 	}
 	if s.extensions != nil {

@@ -210,3 +210,22 @@ func ExampleNew() {
 	fmt.Println(s.Type(), s.DataContentType(), s.Data()["name"], string(b))
 	// Output: user.created application/json ada 36
 }
+
+// A copy lays the bytes of the binaries it copies out in one block, as a
+// send copies a term into one block of the receiver's heap: a thousand
+// small binaries cost one allocation for their bytes (and, in Go, one per
+// slice header an interface holds), not two each.
+func TestMessageCopyOneBlock(t *testing.T) {
+	chunks := make([]any, 1000)
+	for i := range chunks {
+		chunks[i] = bytes.Repeat([]byte{byte(i)}, RefcThreshold)
+	}
+	s := mustNew(t, map[string]any{"chunks": chunks})
+	if n := testing.AllocsPerRun(20, func() { s.MessageCopy() }); n > 1000+20 {
+		t.Errorf("%.0f allocations per copy of 1000 binaries, want about one each", n)
+	}
+	c, _ := s.MessageCopy()
+	if !c.Equal(s) {
+		t.Fatal("copy differs")
+	}
+}
