@@ -92,9 +92,9 @@ func TestProfileWritesTheContract(t *testing.T) {
 		t.Fatalf("%d samples, want 12", n)
 	}
 	for i, s := range res.Measurement.Samples {
-		want := []string{"off", "on"}[i%2]
+		want := []string{"off", "on", "on", "off"}[i%4] // ABBA
 		if s.Side != want || s.Ops != 2000 || s.Values["ns/op"] <= 0 {
-			t.Errorf("sample %d: side %s ops %d ns/op %v; want alternating sides, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
+			t.Errorf("sample %d: side %s ops %d ns/op %v; want ABBA order, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
 	}
 	if len(res.Comparisons) == 0 || len(res.TopMovers) != 4 {
@@ -149,8 +149,8 @@ func TestProfileBadInput(t *testing.T) {
 		msg  string
 	}{
 		{"no opt", []string{"profile"}, "--opt is required (valid: fastpath, zerocopy"},
-		{"unknown toggle", []string{"profile", "--opt=turbo"}, `unknown toggle "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching)`},
-		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, cast-latency, dispatch-local"},
+		{"unknown toggle", []string{"profile", "--opt=turbo"}, `unknown toggle "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree)`},
+		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, cast-latency, cluster-broadcast, cluster-broadcast/3, cluster-latency, cluster-stream, dispatch-local"},
 		{"one round", []string{"profile", "--opt=jit", "--rounds=1"}, "invalid rounds 1: want 2 to 100 per side"},
 		{"bad benchtime", []string{"profile", "--opt=jit", "--benchtime=10"}, `invalid benchtime "10"`},
 		{"zero count", []string{"profile", "--opt=jit", "--benchtime=0x"}, "positive integer followed by x"},
@@ -272,7 +272,7 @@ func TestListJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Toggles) != 6 || len(doc.Workloads) != 15 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
+	if len(doc.Toggles) != 8 || len(doc.Workloads) != 19 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of ResultsFile, the run's results.json.
 // Bump it on any change a reader would notice.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {

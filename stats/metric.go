@@ -100,6 +100,12 @@ type Metric struct {
 	// stored in results: the code that declares the metric is authoritative.
 	Gate      GateClass `json:"-"`
 	Tolerance float64   `json:"-"` // for FixedGate: a fraction, 0.02 is 2 %
+	// Floor is the metric's resolution, in its own unit: a change of the
+	// medians smaller than this is reported as "~" however significant.
+	// Relative bands fail near zero: with JIT on, route-match allocates
+	// under 1 B/op, all of it per-round fixed cost spread over the round,
+	// and an A/A compare of two identical builds saw it move 4 %.
+	Floor float64 `json:"-"`
 }
 
 // GateClass says which tolerance the regression gate applies to a metric.
@@ -154,7 +160,11 @@ type Comparison struct {
 	// DeltaPct when either side has no CI or the off median is 0.
 	DeltaLoPct float64 `json:"delta_lo_pct"`
 	DeltaHiPct float64 `json:"delta_hi_pct"`
-	P          float64 `json:"p"` // Mann-Whitney U p-value; 1 when untestable
-	Change     Change  `json:"change"`
-	Note       string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
+	P          float64 `json:"p"` // Mann-Whitney U p-value, or the Wilcoxon signed-rank p-value when Paired; 1 when untestable
+	// Paired is the round-by-round view (ComparePaired); when set, the
+	// change was judged on it and DeltaPct, DeltaLoPct and DeltaHiPct are
+	// its median ratio and CI.
+	Paired *Paired `json:"paired,omitempty"`
+	Change Change  `json:"change"`
+	Note   string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
 }

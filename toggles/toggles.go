@@ -187,6 +187,31 @@ func All() []Toggle {
 				Criteria: []Criterion{budget("ns/op", 10, "route changes ≤ 10 % slower")},
 			}},
 		},
+		{
+			Name: "xbatch", Doc: "cross-node signals are batched per peer and sent zstd-compressed (NATS)",
+			Workloads: []string{"cluster-stream"}, Primary: half("wire-B/op"),
+			Criteria: []Criterion{
+				{Metric: "wire-B/op", Kind: Reduction, Target: 60, Text: "−60 % network bytes"},
+				{Metric: "ns/op", Kind: Reduction, Target: 50, Text: "cross-node batching > 50 % better"},
+			},
+			Costs: []Use{{
+				Workload: "cluster-latency",
+				Why:      "one signal in flight: nothing to batch, so a signal waits for the outbox's time-based flush",
+				Criteria: []Criterion{budget("ns/op", 10, "cross-node latency at a low rate ≤ 10 % worse")},
+			}},
+		},
+		{
+			Name: "tree", Doc: "a broadcast travels down a k-ary tree of nodes instead of N−1 sends from the root (NATS)",
+			Workloads: []string{"cluster-broadcast"}, Primary: half("ns/op"),
+			Criteria: []Criterion{
+				{Metric: "ns/op", Kind: AtMost, Target: 8 * 10e6, Text: "broadcast within N × 10 ms (N = 8)"},
+			},
+			Costs: []Use{{
+				Workload: "cluster-broadcast/3",
+				Why:      "3 nodes: with fanout 3 the tree is the root's direct sends, so only its own overhead is left",
+				Criteria: []Criterion{budget("ns/op", 10, "broadcast to 3 nodes ≤ 10 % slower")},
+			}},
+		},
 	}
 }
 

@@ -75,6 +75,10 @@ func All() []Workload {
 		routeCache("uniform", "uniform (the control: no skew for a cache to use)", 0),
 		routeChurn(),
 		mixed(),
+		clusterStream(),
+		clusterBroadcast("cluster-broadcast", 8),
+		clusterBroadcast("cluster-broadcast/3", 3),
+		clusterLatency(),
 		signalMemory(),
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -116,5 +120,14 @@ var (
 )
 
 // everyToggle is the Toggles list of workloads that go through the whole
-// runtime.
-func everyToggle() []string { return features.Names() }
+// local runtime: every switch but the cross-node ones, which only traffic
+// between nodes exercises.
+func everyToggle() []string {
+	var ts []string
+	for _, n := range features.Names() {
+		if n != "xbatch" && n != "tree" {
+			ts = append(ts, n)
+		}
+	}
+	return ts
+}

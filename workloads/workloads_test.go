@@ -117,7 +117,7 @@ func TestWorkloadsSameStateOffAndOn(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "valid: batch-throughput, cast-latency, dispatch-local") {
+	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "valid: batch-throughput, cast-latency, cluster-broadcast, cluster-broadcast/3, cluster-latency, cluster-stream, dispatch-local") {
 		t.Fatalf("err = %v", err)
 	}
 	w, err := Lookup("route-match")
