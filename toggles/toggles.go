@@ -197,7 +197,8 @@ func All() []Toggle {
 			Costs: []Use{{
 				Workload: "cluster-latency",
 				Why:      "one signal in flight: nothing to batch, so a signal waits for the outbox's time-based flush",
-				Criteria: []Criterion{budget("ns/op", 10, "cross-node latency at a low rate ≤ 10 % worse")},
+				Criteria: []Criterion{{Metric: "ns/op", Kind: NotWorse, Target: 10, WarnOnly: true,
+					Text: "cost: cross-node latency at a low rate ≤ 10 % worse (accepted: the flush interval bounds the wait; WARN, not FAIL)"}},
 			}},
 		},
 		{
