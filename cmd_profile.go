@@ -21,8 +21,8 @@ func profileCommand() *cli.Command {
 			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
 			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz",
 		Description: "Both sides are calibrated, then measured in alternating rounds (off, on, off, on …); each round builds its side afresh and warms it up, so only one side's runtime is alive while it is measured. " +
-			"CPU, heap, allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own. " +
-			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall}.{off,on,diff}.pb.gz, results.json, bench.txt and summary.md.",
+			"CPU, heap, allocs, fgprof wall-clock, block and mutex profiles are taken afterwards, each in a pass of its own (the block and mutex rates are on during their own pass only). " +
+			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall,block,mutex}.{off,on,diff}.pb.gz, results.json, bench.txt, summary.md and report.html (one self-contained page: charts of every round, flame graphs of every diff).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},

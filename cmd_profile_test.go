@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -60,8 +60,16 @@ func TestProfileWritesTheContract(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 15 {
-		t.Errorf("%d files in %s, want 12 profiles + results.json, bench.txt, summary.md", len(entries), dir)
+	if want := 3*len(profiling.Kinds()) + 4; len(entries) != want {
+		t.Errorf("%d files in %s, want %d: %d profiles + results.json, bench.txt, summary.md, report.html", len(entries), dir, want, want-4)
+	}
+	summary, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil || !bytes.Contains(summary, []byte("](report.html)")) {
+		t.Errorf("summary.md does not link report.html (%v)", err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil || !bytes.Contains(page, []byte(`id="profile-mutex"`)) || !bytes.Contains(page, []byte(`class="flamegraph"`)) {
+		t.Errorf("report.html lacks the mutex profile's section or the flame graphs (%v)", err)
 	}
 
 	var res struct {
@@ -85,7 +93,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.SchemaVersion != report.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
+	if res.SchemaVersion != experiment.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
 		t.Errorf("results.json header: %+v %+v", res.Env, res.Settings)
 	}
 	if n := len(res.Measurement.Samples); n != 12 {
@@ -97,7 +105,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 			t.Errorf("sample %d: side %s ops %d ns/op %v; want ABBA order, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
 	}
-	if len(res.Comparisons) == 0 || len(res.TopMovers) != 4 {
+	if len(res.Comparisons) == 0 || len(res.TopMovers) != len(profiling.Kinds()) {
 		t.Errorf("%d comparisons, top movers for %d kinds", len(res.Comparisons), len(res.TopMovers))
 	}
 

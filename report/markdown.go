@@ -29,6 +29,8 @@ type MarkdownSummary struct {
 	// PprofCommands are shell commands that open the profiles, e.g.
 	// "go tool pprof -top -diff_base profiles/x/y/cpu.off.pb.gz profiles/x/y/cpu.on.pb.gz".
 	PprofCommands []string
+	// Page names the HTML page written beside summary.md, if any.
+	Page string
 }
 
 // Section is a titled table in the same style as all others.
@@ -63,6 +65,9 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	if len(s.Settings) > 0 {
 		d.Field("Settings", escapeMarkdown(strings.Join(s.Settings, ", ")))
 	}
+	if s.Page != "" {
+		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", s.Page, s.Page))
+	}
 	d.Section("Results")
 	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
 	d.List(noteItems(s.Comparisons))
@@ -75,7 +80,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 		d.Section("Top movers")
 		for _, kind := range moverKinds(s.Movers) {
 			d.Subsection(escapeMarkdown(kind))
-			d.Table(MoverHeader, moverRows(s.Movers, kind))
+			d.Table(MoverHeader, MoverCells(s.Movers, kind))
 		}
 	}
 	if len(s.PprofCommands) > 0 {
@@ -97,9 +102,9 @@ func moverKinds(rows []MoverRow) []string {
 	return kinds
 }
 
-// moverRows formats one kind's rows. The function name is put in backticks
+// MoverCells formats one kind's rows. The function name is put in backticks
 // so Markdown does not read the "*" of pointer receivers as emphasis.
-func moverRows(rows []MoverRow, kind string) [][]string {
+func MoverCells(rows []MoverRow, kind string) [][]string {
 	var out [][]string
 	for _, r := range rows {
 		if r.Kind != kind {
@@ -127,7 +132,7 @@ func moverRows(rows []MoverRow, kind string) [][]string {
 // WriteMovers prints the top-movers table of one profile kind in the same
 // layout summary.md uses.
 func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
-	cells := moverRows(rows, kind)
+	cells := MoverCells(rows, kind)
 	if f != Markdown {
 		for _, r := range cells {
 			r[0] = strings.Trim(r[0], "`")
