@@ -85,13 +85,8 @@ func clusterBroadcast(name string, group int) Workload {
 		Metrics: []stats.Metric{metricWireBytes, metricWireMsgs, metricDepth, metricRootMsgs},
 		MinOps:  50, // each waits for every node's acknowledgement
 		New: func(f features.Set) (Instance, error) {
-			r, err := newNatsRig(f, 2, group)
+			r, sig, err := rigWithSignal(f, group)
 			if err != nil {
-				return nil, err
-			}
-			sig, err := StreamSignal(0, 64)
-			if err != nil {
-				r.Close()
 				return nil, err
 			}
 			return &broadcastInstance{natsRig: r, sig: sig}, nil
@@ -253,18 +248,28 @@ func clusterLatency() Workload {
 		Metrics: []stats.Metric{metricWireMsgs},
 		MinOps:  50,
 		New: func(f features.Set) (Instance, error) {
-			r, err := newNatsRig(f, 2, 2)
+			r, sig, err := rigWithSignal(f, 2)
 			if err != nil {
-				return nil, err
-			}
-			sig, err := StreamSignal(0, 64)
-			if err != nil {
-				r.Close()
 				return nil, err
 			}
 			return &latencyStream{natsRig: r, sig: sig}, nil
 		},
 	}
+}
+
+// rigWithSignal builds a rig of nodes over 2 servers and the one 64 B
+// signal a workload sends again and again.
+func rigWithSignal(f features.Set, nodes int) (*natsRig, *signal.Signal, error) {
+	r, err := newNatsRig(f, 2, nodes)
+	if err != nil {
+		return nil, nil, err
+	}
+	sig, err := StreamSignal(0, 64)
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	return r, sig, nil
 }
 
 type latencyStream struct {
