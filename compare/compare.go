@@ -70,6 +70,7 @@ type Case struct {
 	Features string   `json:"features"`
 	Runs     []string `json:"runs"` // the suite runs it belongs to
 	metrics  []stats.Metric
+	minOps   int // the workload's MinOps: the fewest operations a round may have
 	set      features.Set
 }
 
@@ -138,7 +139,7 @@ func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, err
 				continue
 			}
 			byID[id] = len(o.Cases)
-			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, set: set})
+			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, minOps: w.MinOps, set: set})
 		}
 	}
 	return o, nil
@@ -278,7 +279,7 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}
-	pair := measure.NewPair(c.ID, c.metrics, side(base, "base"), side(head, "head"))
+	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head"))
 	res, err := pair.Measure(ctx, o.Settings, nil)
 	if err != nil {
 		return CaseResult{}, err

@@ -180,7 +180,7 @@ func TestPairOfWorkers(t *testing.T) {
 	base := target("serve", "count", features.Set{}, nil)
 	head := target("serve", "count", features.Set{JIT: true}, nil)
 	head.Name = "head"
-	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, base, head)
+	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, 0, base, head)
 	res, err := pair.Measure(ctx, measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 5}}, nil)
 	if err != nil {
 		t.Fatal(err)
