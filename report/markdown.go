@@ -71,7 +71,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	d.Section("Results")
 	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
 	d.List(noteItems(s.Comparisons))
-	d.Para(fmt.Sprintf("Median ± 95 %% CI per side; the change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and the Wilcoxon signed-rank p. A change is called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few rounds).", stats.Alpha))
+	d.Para(method(s.Comparisons))
 	for _, sec := range s.Sections {
 		d.Section(escapeMarkdown(sec.Title))
 		d.Table(sec.Header, sec.Rows)
@@ -176,4 +176,15 @@ func moverUnit(u string) string {
 		return "B"
 	}
 	return ""
+}
+
+// method says how the comparisons were judged: on paired round-by-round
+// ratios when the sides ran interleaved, else per side (Mann-Whitney U).
+func method(cs []stats.Comparison) string {
+	for _, c := range cs {
+		if c.Paired != nil {
+			return fmt.Sprintf("Median ± 95 %% CI per side; the change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and the Wilcoxon signed-rank p. A change is called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few rounds).", stats.Alpha)
+		}
+	}
+	return fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha)
 }
