@@ -109,6 +109,7 @@ func TestPagesInChromium(t *testing.T) {
 		{"bench", render(t, "testdata/bench", "html"), []string{"#criteria table", "td.status", "#runs table", "figure.chart svg"}, 0, false},
 		{"monitor", render(t, "testdata/monitor", "html"), []string{"#events table", "td.status", "figure.chart svg"}, 0, false},
 		{"compare", render(t, "testdata/compare", "html"), []string{"table", "td.status", "figure.chart svg", "iframe.flamegraph"}, 2, false},
+		{"cluster", render(t, "testdata/cluster", "html"), []string{"#verdicts table", "td.status", "#latency figure.chart svg", "#broadcast figure.chart svg", "iframe.flamegraph"}, 1, false},
 		{"control", append(render(t, "testdata/bench", "html"),
 			`<img src="http://127.0.0.1:9/x.png"><script>console.error("control")</script>`...), []string{"table"}, 0, true},
 	}

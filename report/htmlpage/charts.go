@@ -41,9 +41,13 @@ var (
 type series struct {
 	label string
 	on    bool // draws in the "on" style
+	ref   bool // a reference beside the sides (e.g. NATS's own fan-out), in grey
 }
 
 func (s series) color() color.Color {
+	if s.ref {
+		return neutral
+	}
 	if s.on {
 		return onColor
 	}
@@ -479,4 +483,42 @@ func intervalChart(axis string, rows []interval) (template.HTML, error) {
 	p.X.Min, p.X.Max = lo-pad, hi+pad
 	p.Y.Min, p.Y.Max = -0.6, float64(len(rows))-0.4
 	return svg(vg.Points(860), vg.Points(float64(46+20*len(rows))), p)
+}
+
+// bars is one series' values, one per category of a bar chart.
+type bars struct {
+	s      series
+	values []float64
+}
+
+// barChart draws grouped bars: per category, one bar per series, side by
+// side in the series' colours, with the legend naming them.
+func barChart(unit string, categories []string, all []bars) (template.HTML, error) {
+	p := newPlot("")
+	p.NominalX(categories...)
+	p.Y.Tick.Marker = unitTicks(unit)
+	p.Y.Min = 0
+	top := 0.0
+	for _, b := range all {
+		for _, v := range b.values {
+			top = math.Max(top, finite(v))
+		}
+	}
+	p.Y.Max = top * 1.3 // room for the legend
+	width := vg.Points(min(60, 200/float64(max(1, len(all)))))
+	for i, b := range all {
+		vs := make(plotter.Values, len(b.values))
+		for j, v := range b.values {
+			vs[j] = finite(v)
+		}
+		bc, err := plotter.NewBarChart(vs, width)
+		if err != nil {
+			return "", err
+		}
+		bc.Color, bc.LineStyle.Width = b.s.color(), 0
+		bc.Offset = width * vg.Length(float64(i)-float64(len(all)-1)/2)
+		p.Add(bc)
+		p.Legend.Add(b.s.label, bc)
+	}
+	return svg(vg.Points(420), vg.Points(220), p)
 }

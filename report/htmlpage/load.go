@@ -69,11 +69,15 @@ type histogram struct {
 	HdrV2 string `json:"hdr_v2_base64"`
 }
 
-func (h histogram) decode() (*hdr.Histogram, error) {
-	if h.HdrV2 == "" {
+func (h histogram) decode() (*hdr.Histogram, error) { return decodeHDR(h.HdrV2) }
+
+// decodeHDR reads a histogram in HdrHistogram's V2 base64 encoding; ""
+// is no histogram.
+func decodeHDR(s string) (*hdr.Histogram, error) {
+	if s == "" {
 		return nil, nil
 	}
-	d, err := hdr.Decode([]byte(h.HdrV2))
+	d, err := hdr.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("decode histogram: %w", err)
 	}

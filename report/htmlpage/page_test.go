@@ -23,6 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 //	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profiletime 100ms
 //	perfbench load --scenario sustained --duration 2s --opt batching
 //	perfbench compare --base HEAD --opt jit --workload route-match --rounds 6 --benchtime 2000x (CPU profiles kept)
+//	perfbench cluster --nodes 3 --rounds 1 --duration 300ms --rate 2000 --broadcasts 3 --profile-time 200ms (CPU profiles kept)
 //	perfbench monitor --for 12s --interval 500ms --threshold p99=300us --alert-after 2 --clear-after 2 --listen off
 var fixtures = []struct{ name, path string }{
 	{"profile", "testdata/profile"},
@@ -30,6 +31,7 @@ var fixtures = []struct{ name, path string }{
 	{"load", "testdata/load"},
 	{"monitor", "testdata/monitor"},
 	{"compare", "testdata/compare"},
+	{"cluster", "testdata/cluster"},
 }
 
 func render(t *testing.T, path, format string) []byte {
@@ -119,7 +121,7 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		{"empty dir", t.TempDir(), "holds no results.json"},
 		{"not json", write("a.json", "nope"), "not a perfbench results.json"},
 		{"not perfbench", write("b.json", `{"tool":"other"}`), `no "tool": "perfbench" header`},
-		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"cluster"}`), "valid kinds: monitor, bench, compare, profile, load"},
+		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"other"}`), "valid kinds: monitor, bench, compare, cluster, profile, load"},
 		{"bad history", write("history.jsonl", "{\"seq\": 1}\nnope\n"), "line 2: not a monitor history record"},
 	}
 	for _, tt := range tests {
@@ -153,5 +155,26 @@ func TestStatusesHaveSymbols(t *testing.T) {
 	}
 	if got := (Cell{Text: "FAIL", Status: verdictStatus("FAIL")}).plain(); got != "✘ FAIL" {
 		t.Errorf("plain FAIL = %q", got)
+	}
+}
+
+func TestClusterPageHoldsEveryPart(t *testing.T) {
+	page := string(render(t, "testdata/cluster", "html"))
+	for _, want := range []string{
+		`id="verdicts"`, `class="status fail"`, `class="status pass"`, // the verdicts, coloured and marked
+		`id="latency"`, `id="wire"`, `id="broadcast"`, `id="ledger"`, `id="improvement"`, `<svg`,
+		`id="profile-cpu"`, `class="flamegraph"`, `stackViewer(`, // pprof's flame graph of the merged CPU profiles
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("cluster page lacks %q", want)
+		}
+	}
+	// The ledger as measured, balanced on both sides.
+	if md := string(render(t, "testdata/cluster", "markdown")); strings.Count(md, "| 684  | 684       | 0       | 0      | 0    | ✔ yes") != 2 {
+		t.Errorf("the ledger does not show 684 = 684 + 0 + 0 + 0 on both sides:\n%s", md)
+	}
+	// Three percentile plots, two of wire traffic, one of broadcasts.
+	if n := strings.Count(page, "<svg"); n != 6 {
+		t.Errorf("%d charts, want 6", n)
 	}
 }

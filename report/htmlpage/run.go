@@ -69,7 +69,7 @@ func Open(path string) (*Run, error) {
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare or load, or of a monitor (%s)", path, ResultsFile, HistoryFile)
+		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare, load or cluster, or of a monitor (%s)", path, ResultsFile, HistoryFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
@@ -162,6 +162,7 @@ var renderers = []renderer{
 	{"monitor", func(r *Run) bool { return r.history }, monitorPage},
 	{"bench", func(r *Run) bool { return r.has("criteria", "runs") }, benchPage},
 	{"compare", func(r *Run) bool { return r.has("base", "head", "cases") }, comparePage},
+	{"cluster", func(r *Run) bool { return r.has("off", "on", "reference", "rounds") }, clusterPage},
 	{"profile", func(r *Run) bool { return r.has("measurement", "comparisons") }, profilePage},
 	{"load", func(r *Run) bool { return r.has("sides", "targets") }, loadPage},
 }
