@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
 // helperEnv makes the test binary act as `perfbench node` (the os/exec
@@ -179,6 +181,27 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	}
 	if len(nodes) != 3 {
 		t.Errorf("merged wall profile has samples from nodes %v, want 0, 1, 2", nodes)
+	}
+	// report.html is written with the run, byte for byte what `perfbench
+	// report` renders from its files, and summary.md links to it.
+	dir := filepath.Join(o.Out, "cluster", "all-n3")
+	page, err := os.ReadFile(filepath.Join(dir, htmlpage.PageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := htmlpage.Rerender(dir, "html", "", &again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(page, again.Bytes()) || !bytes.Contains(page, []byte(`class="flamegraph"`)) {
+		t.Errorf("report.html (%d bytes, flame graphs: %d) differs from its re-rendering (%d bytes)",
+			len(page), bytes.Count(page, []byte(`class="flamegraph"`)), again.Len())
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, "summary.md")); !bytes.Contains(md, []byte("[report.html](report.html)")) {
+		t.Errorf("summary.md does not link report.html:\n%s", md)
+	}
+	if !slices.Contains(r.Files, htmlpage.PageFile) {
+		t.Errorf("results.json files %v lack %s", r.Files, htmlpage.PageFile)
 	}
 	assertChildrenGone(t, stderr.String(), 3)
 }

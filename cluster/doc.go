@@ -32,4 +32,4 @@ const Doc = "Starts an embedded 3-server NATS cluster on loopback (or uses --nat
 	"at each node's socket. Profiles of every node are merged with a node label (go tool pprof -tagfocus node=3). " +
 	"Nodes on other hosts: run this with --nats URL --local K --prefix P, and there perfbench node --nats URL --prefix P --id I for I = K … N−1. " +
 	"--fault node:ID (kill), freeze:ID (SIGSTOP) or server:I fires half-way through the first round. " +
-	"Writes profiles/cluster/<opt>-n<N>[-<fault>]/. Exit 1 if a node is lost (the report is written), 3 if a target is missed."
+	"Writes profiles/cluster/<opt>-n<N>[-<fault>]/: results.json (histograms included), summary.md, report.html (percentile plots, broadcasts, ledger, flame graphs) and the merged profiles. Exit 1 if a node is lost (the report is written), 3 if a target is missed."

@@ -310,7 +310,14 @@ func (r *Report) faultRows() [][]string {
 }
 
 // write renders the report as text or Markdown (JSON is JSON()).
-func (r *Report) write(w io.Writer, f report.Format) error {
+func (r *Report) write(w io.Writer, f report.Format) error { return r.render(w, f, "") }
+
+// writeSummary writes summary.md, which links page, the HTML page beside it.
+func (r *Report) writeSummary(w io.Writer, page string) error {
+	return r.render(w, report.Markdown, page)
+}
+
+func (r *Report) render(w io.Writer, f report.Format, page string) error {
 	var b bytes.Buffer
 	h := func(s string) {
 		if f == report.Markdown {
@@ -321,6 +328,9 @@ func (r *Report) write(w io.Writer, f report.Format) error {
 	}
 	if f == report.Markdown {
 		fmt.Fprintf(&b, "## %s\n\n**Environment:** %s\n\n**Settings:** %s\n", r.Title(), r.Env, r.settingsLine())
+		if page != "" {
+			fmt.Fprintf(&b, "\n**Percentile plots, broadcasts, ledger and flame graphs:** [%s](%s), one self-contained page\n", page, page)
+		}
 	} else {
 		fmt.Fprintf(&b, "%s\n%s\n%s\n", r.Title(), r.Env, r.settingsLine())
 	}

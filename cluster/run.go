@@ -17,6 +17,7 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -253,22 +254,31 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	rep.Errors = append(rep.Errors, lost.Error())
 }
 
-// writeRun writes the run directory all or nothing (atomicfile.WriteDir).
+// writeRun writes the run directory all or nothing (atomicfile.WriteDir):
+// the merged profiles, summary.md, results.json and report.html, the page
+// rendered from that results.json and those profiles, as `perfbench
+// report` renders it again.
 func writeRun(dir string, rep *Report, profs map[string]*profile.Profile) error {
 	var files []atomicfile.File
 	for name, p := range profs {
 		files = append(files, atomicfile.File{Name: name, Fill: p.Write})
 	}
-	files = append(files, atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return rep.write(w, report.Markdown) }})
+	files = append(files, atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return rep.writeSummary(w, htmlpage.PageFile) }})
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	rep.Files = []string{"results.json"}
 	for _, f := range files {
 		rep.Files = append(rep.Files, f.Name)
 	}
+	rep.Files = append(rep.Files, htmlpage.PageFile)
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
-	files = append(files, atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }})
+	page, err := htmlpage.RenderFiles(dir, js, htmlpage.MemoryFiles(profs))
+	if err != nil {
+		return err
+	}
+	files = append(files, atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
+		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }})
 	return atomicfile.WriteDir(dir, files)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -265,8 +266,24 @@ func TestRunAndWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, _ := os.ReadDir(o.Out)
-	if len(names) != len(out.FileNames()) || len(names) != 2*len(profiling.Kinds())*3+2 {
+	if len(names) != len(out.FileNames()) || len(names) != 2*len(profiling.Kinds())*3+3 {
 		t.Errorf("wrote %d files, want %d: %v", len(names), len(out.FileNames()), names)
+	}
+	// report.html is what `perfbench report` renders from the files, byte
+	// for byte, and summary.md links to it.
+	page, err := os.ReadFile(filepath.Join(o.Out, htmlpage.PageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := htmlpage.Rerender(o.Out, "html", "", &again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(page, again.Bytes()) || !bytes.Contains(page, []byte("<title>perfbench compare:")) {
+		t.Errorf("report.html (%d bytes) is not a compare page or differs from its re-rendering (%d bytes)", len(page), again.Len())
+	}
+	if md, _ := os.ReadFile(filepath.Join(o.Out, "summary.md")); !bytes.Contains(md, []byte("[report.html](report.html)")) {
+		t.Errorf("summary.md does not link report.html:\n%s", md)
 	}
 	var doc ResultsFile
 	b, err := os.ReadFile(filepath.Join(o.Out, "results.json"))

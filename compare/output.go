@@ -12,6 +12,7 @@ import (
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
 // SchemaVersion versions ResultsFile, compare's results.json.
@@ -78,32 +79,38 @@ func ProfileName(caseID string, k profiling.Kind, which string) string {
 	return fmt.Sprintf("%s.%s.%s.pb.gz", fileStem(caseID), k, which)
 }
 
-func (o *Outcome) profileFiles() []atomicfile.File {
-	var files []atomicfile.File
+// namedProfile is one profile file of the run.
+type namedProfile struct {
+	name string
+	p    *profile.Profile
+}
+
+// profiles are the run's profile files, per case, kind, and base, head
+// and diff.
+func (o *Outcome) profiles() []namedProfile {
+	var out []namedProfile
 	for _, c := range o.Cases {
 		for _, k := range profiling.Kinds() {
 			for _, s := range []struct {
 				which string
 				p     *profile.Profile
 			}{{"base", c.Profiles.Off[k]}, {"head", c.Profiles.On[k]}, {"diff", c.Profiles.Diff[k]}} {
-				if s.p == nil {
-					continue
+				if s.p != nil {
+					out = append(out, namedProfile{ProfileName(c.ID, k, s.which), s.p})
 				}
-				p := s.p
-				files = append(files, atomicfile.File{Name: ProfileName(c.ID, k, s.which), Fill: func(w io.Writer) error { return p.Write(w) }})
 			}
 		}
 	}
-	return files
+	return out
 }
 
 // FileNames lists what Write puts in the output directory.
 func (o *Outcome) FileNames() []string {
 	var names []string
-	for _, f := range o.profileFiles() {
-		names = append(names, f.Name)
+	for _, np := range o.profiles() {
+		names = append(names, np.name)
 	}
-	return append(names, "results.json", "summary.md")
+	return append(names, "results.json", "summary.md", htmlpage.PageFile)
 }
 
 // Wrote says, once the run is written, what it wrote where.
@@ -111,15 +118,29 @@ func (o *Outcome) Wrote() string {
 	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Out)
 }
 
-// Write saves the run directory, all or nothing.
+// Write saves the run directory, all or nothing: the profiles,
+// results.json, summary.md and report.html (rendered from the same
+// results.json and profiles, so `perfbench report` reproduces it).
 func (o *Outcome) Write() error {
 	js, err := report.EncodeJSON(o.Results())
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
-	files := append(o.profileFiles(),
+	var files []atomicfile.File
+	byName := map[string]*profile.Profile{}
+	for _, np := range o.profiles() {
+		p := np.p
+		byName[np.name] = p
+		files = append(files, atomicfile.File{Name: np.name, Fill: func(w io.Writer) error { return p.Write(w) }})
+	}
+	page, err := htmlpage.RenderFiles(o.Options.Out, js, htmlpage.MemoryFiles(byName))
+	if err != nil {
+		return err
+	}
+	files = append(files,
 		atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
-		atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return o.writeMarkdown(w) }},
+		atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return o.writeMarkdown(w, htmlpage.PageFile) }},
+		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
 	return atomicfile.WriteDir(o.Options.Out, files)
 }
@@ -149,7 +170,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	case report.JSON:
 		return report.WriteJSON(w, o.Results())
 	case report.Markdown:
-		return o.writeMarkdown(w)
+		return o.writeMarkdown(w, "")
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "perfbench compare: base %s vs head %s\n", o.Base.Label(), o.Head.Label())
@@ -165,12 +186,17 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	return err
 }
 
-func (o *Outcome) writeMarkdown(w io.Writer) error {
+// writeMarkdown writes the tables as Markdown; page, when set, is the HTML
+// page written beside it, which summary.md links to.
+func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 	var d report.Doc
 	d.Title(fmt.Sprintf("perfbench compare: `%s` → `%s`", o.Base.Label(), o.Head.Label()))
 	d.Field("Verdict", o.verdict())
 	d.Field("Environment", fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", o.Base.Go, o.Env.OS, o.Env.Arch, o.Env.CPUs, o.Env.GOMAXPROCS))
 	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Options.Settings.Rounds, o.Options.Settings.Benchtime, tolerances))
+	if page != "" {
+		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", page, page))
+	}
 	for _, c := range o.Cases {
 		d.Section(fmt.Sprintf("`%s`", c.ID))
 		d.Table(header, report.ComparisonRows(c.Comparisons))

@@ -1,10 +1,7 @@
 package htmlpage
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -89,11 +86,11 @@ func comparePage(r *Run) (*Page, error) {
 			sec.Notes = append(sec.Notes, "no regression in this case: only the CPU flame graph is shown; the other profiles are in the run directory")
 		}
 		for _, k := range kinds {
-			off, err := compareProfile(r.Dir, c.ID, k, "base")
+			off, err := compareProfile(r, c.ID, k, "base")
 			if err != nil {
 				return nil, err
 			}
-			on, err := compareProfile(r.Dir, c.ID, k, "head")
+			on, err := compareProfile(r, c.ID, k, "head")
 			if err != nil {
 				return nil, err
 			}
@@ -114,11 +111,6 @@ func comparePage(r *Run) (*Page, error) {
 // compareProfile reads one case's profile as compare names it
 // (compare.ProfileName: the case ID with "/" as "-", kind, base/head); a
 // missing file is no profile.
-func compareProfile(dir, caseID string, k profiling.Kind, which string) (*profile.Profile, error) {
-	name := fmt.Sprintf("%s.%s.%s.pb.gz", strings.ReplaceAll(caseID, "/", "-"), k, which)
-	p, err := profiling.Load(filepath.Join(dir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return p, err
+func compareProfile(r *Run, caseID string, k profiling.Kind, which string) (*profile.Profile, error) {
+	return r.File(fmt.Sprintf("%s.%s.%s.pb.gz", strings.ReplaceAll(caseID, "/", "-"), k, which))
 }

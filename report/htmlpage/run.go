@@ -44,7 +44,14 @@ type Run struct {
 	// Profile reads the run's profiling. Open reads them from the run
 	// directory; a command writing a run hands over the ones it holds.
 	Profile ProfileSource
+	// File reads one of the run's profiles by its file name, for runs
+	// whose profiles are not named by kind and side alone (compare's cases).
+	File FileSource
 }
+
+// FileSource returns the run's profile in the file name, or nil when the
+// run has none.
+type FileSource func(name string) (*profile.Profile, error)
 
 // ProfileSource returns one profile of a run (kind "cpu", side "off"), or
 // nil when the run has none.
@@ -74,12 +81,7 @@ func Open(path string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
 	}
-	dir := filepath.Dir(file)
-	r, err := newRun(file, b, DirProfiles(dir))
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	return newRun(file, b, dirFiles(filepath.Dir(file)))
 }
 
 // openHistory reads a monitor history, its rotated part (file + ".1")
@@ -93,15 +95,20 @@ func openHistory(file string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
-	return &Run{Dir: filepath.Dir(file), file: file, Raw: append(b, cur...), history: true,
-		Profile: func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }}, nil
+	r := &Run{Dir: filepath.Dir(file), file: file, Raw: append(b, cur...), history: true, File: noFiles}
+	r.Profile = byKind(r.File)
+	return r, nil
 }
 
 // DirProfiles reads a run's profiles from dir by their contract names;
 // a missing file is no profile.
-func DirProfiles(dir string) ProfileSource {
-	return func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
-		p, err := profiling.Load(filepath.Join(dir, profiling.FileName(k, s)))
+func DirProfiles(dir string) ProfileSource { return byKind(dirFiles(dir)) }
+
+// dirFiles reads a run's profiles from dir by file name; a missing file is
+// no profile.
+func dirFiles(dir string) FileSource {
+	return func(name string) (*profile.Profile, error) {
+		p, err := profiling.Load(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -109,21 +116,51 @@ func DirProfiles(dir string) ProfileSource {
 	}
 }
 
-// NewRun wraps a results.json already in memory; profiles may be nil.
-func NewRun(dir string, results []byte, load ProfileSource) (*Run, error) {
-	return newRun(filepath.Join(dir, ResultsFile), results, load)
+// byKind reads the profiles of kind and side by their contract names.
+func byKind(files FileSource) ProfileSource {
+	return func(k profiling.Kind, s stats.Side) (*profile.Profile, error) { return files(profiling.FileName(k, s)) }
 }
 
-func newRun(file string, results []byte, load ProfileSource) (*Run, error) {
-	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, Profile: load}
+// MemoryFiles serves the profiles of a run being written, by file name, as
+// the files will read back: each is encoded and parsed again, so the page
+// rendered now is byte for byte the page `perfbench report` renders later.
+func MemoryFiles(files map[string]*profile.Profile) FileSource {
+	return func(name string) (*profile.Profile, error) {
+		p := files[name]
+		if p == nil {
+			return nil, nil
+		}
+		var b bytes.Buffer
+		if err := p.Write(&b); err != nil {
+			return nil, fmt.Errorf("encode profile %s: %w", name, err)
+		}
+		back, err := profile.ParseData(b.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", name, err)
+		}
+		return back, nil
+	}
+}
+
+// noFiles is a run without profiles.
+func noFiles(string) (*profile.Profile, error) { return nil, nil }
+
+// NewRun wraps a results.json already in memory; files may be nil (no
+// profiles).
+func NewRun(dir string, results []byte, files FileSource) (*Run, error) {
+	return newRun(filepath.Join(dir, ResultsFile), results, files)
+}
+
+func newRun(file string, results []byte, files FileSource) (*Run, error) {
+	if files == nil {
+		files = noFiles
+	}
+	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, File: files, Profile: byKind(files)}
 	if err := json.Unmarshal(results, &r.keys); err != nil {
 		return nil, badInput("%s: not a perfbench results.json: %w", file, err)
 	}
 	if err := json.Unmarshal(results, &r.Header); err != nil || r.Header.Tool != "perfbench" {
 		return nil, badInput("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
-	}
-	if r.Profile == nil {
-		r.Profile = func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }
 	}
 	return r, nil
 }
@@ -236,15 +273,32 @@ func (r *Run) Write(w io.Writer, format string) error {
 
 // RenderNew renders the page of a run that is being written, from its
 // results.json and profiles in memory, so the command can write it with the
-// run's other files (or, if rendering fails, none of them).
+// run's other files (or, if rendering fails, none of them). src may be nil.
 func RenderNew(dir string, results []byte, src ProfileSource) ([]byte, error) {
-	r, err := NewRun(dir, results, src)
+	r, err := NewRun(dir, results, nil)
 	if err != nil {
 		return nil, err
 	}
+	if src != nil {
+		r.Profile = src
+	}
+	return r.renderNew()
+}
+
+// RenderFiles is RenderNew for a run whose profiles are named by file
+// (see MemoryFiles).
+func RenderFiles(dir string, results []byte, files FileSource) ([]byte, error) {
+	r, err := NewRun(dir, results, files)
+	if err != nil {
+		return nil, err
+	}
+	return r.renderNew()
+}
+
+func (r *Run) renderNew() ([]byte, error) {
 	var b bytes.Buffer
 	if err := r.Write(&b, "html"); err != nil {
-		return nil, fmt.Errorf("render %s: %w", filepath.Join(dir, PageFile), err)
+		return nil, fmt.Errorf("render %s: %w", filepath.Join(r.Dir, PageFile), err)
 	}
 	return b.Bytes(), nil
 }
