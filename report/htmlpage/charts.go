@@ -390,6 +390,18 @@ func percentileChart(curves []quantileCurve, targets []target) (template.HTML, e
 	return svg(vg.Points(520), vg.Points(240), p)
 }
 
+// highest is the largest finite value of all, 0 for none: the top of a
+// y axis that starts at 0.
+func highest(all [][]float64) float64 {
+	top := 0.0
+	for _, vs := range all {
+		for _, v := range vs {
+			top = math.Max(top, finite(v))
+		}
+	}
+	return top
+}
+
 // timeSeries is one side's values over time.
 type timeSeries struct {
 	s    series
@@ -403,14 +415,12 @@ func timeChart(unit string, all []timeSeries) (template.HTML, error) {
 	p.X.Tick.Marker = unitTicks("s")
 	p.Y.Tick.Marker = unitTicks(unit)
 	p.Y.Min = 0
-	top := 0.0
-	for _, ts := range all {
-		for _, y := range ts.y {
-			top = math.Max(top, finite(y))
-		}
+	ys := make([][]float64, len(all))
+	for i, ts := range all {
+		ys[i] = ts.y
 	}
 	// Room above the lines for the legend.
-	p.Y.Max = top * 1.25
+	p.Y.Max = highest(ys) * 1.25
 	for _, ts := range all {
 		pts := make(plotter.XYs, len(ts.x))
 		for i := range ts.x {
@@ -498,13 +508,11 @@ func barChart(unit string, categories []string, all []bars) (template.HTML, erro
 	p.NominalX(categories...)
 	p.Y.Tick.Marker = unitTicks(unit)
 	p.Y.Min = 0
-	top := 0.0
-	for _, b := range all {
-		for _, v := range b.values {
-			top = math.Max(top, finite(v))
-		}
+	vs := make([][]float64, len(all))
+	for i, b := range all {
+		vs[i] = b.values
 	}
-	p.Y.Max = top * 1.3 // room for the legend
+	p.Y.Max = highest(vs) * 1.3 // room for the legend
 	width := vg.Points(min(60, 200/float64(max(1, len(all)))))
 	for i, b := range all {
 		vs := make(plotter.Values, len(b.values))
