@@ -58,10 +58,13 @@ type Outcome struct {
 	Env         machine.Env
 	Measurement *measure.Result
 	Comparisons []stats.Comparison
-	Profiles    profiling.Sets
-	Movers      map[profiling.Kind][]profiling.Mover
-	Elapsed     time.Duration
-	Created     time.Time // when the run finished: results.json's time stamp
+	Profiles    profiling.Sets // as written: each side scaled to equal work
+	// Sampling is what each kind's profiles rest on: operations and samples
+	// per side, the common operation count, thin sides.
+	Sampling map[profiling.Kind]*profiling.Comparison
+	Movers   map[profiling.Kind][]profiling.Mover
+	Elapsed  time.Duration
+	Created  time.Time // when the run finished: results.json's time stamp
 }
 
 // Run measures, then profiles each side, then diffs. It writes nothing.
@@ -79,22 +82,26 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 		Options: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
 		Movers: map[profiling.Kind][]profiling.Mover{},
 	}
-	n := res.ProfileOps(o.ProfileTime)
-	if out.Profiles.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, progress); err != nil {
-		return nil, err
-	}
-	if out.Profiles.On, err = pair.CaptureProfiles(ctx, stats.On, n, progress); err != nil {
-		return nil, err
-	}
-	if out.Profiles.Diff, err = profiling.DiffSet(out.Profiles.Off, out.Profiles.On); err != nil {
-		return nil, err
-	}
-	for _, k := range profiling.Kinds() {
-		if d := out.Profiles.Diff[k]; d != nil {
-			if out.Movers[k], err = profiling.TopMovers(d, o.Top); err != nil {
-				return nil, fmt.Errorf("top movers %s: %w", k, err)
-			}
+	runs := map[stats.Side]map[profiling.Kind]profiling.Run{}
+	for _, side := range stats.Sides() {
+		ops := func(k profiling.Kind) int { return res.ProfileOps(k, o.ProfileTime, side) }
+		if runs[side], err = pair.CaptureProfiles(ctx, side, ops, progress); err != nil {
+			return nil, err
 		}
+	}
+	off, on := runs[stats.Off], runs[stats.On]
+	out.Profiles = profiling.Sets{Off: profiling.Set{}, On: profiling.Set{}, Diff: profiling.Set{}}
+	out.Sampling = map[profiling.Kind]*profiling.Comparison{}
+	for _, k := range profiling.Kinds() {
+		if off[k].Profile == nil || on[k].Profile == nil {
+			continue
+		}
+		c, err := profiling.Compare(off[k], on[k], o.Top)
+		if err != nil {
+			return nil, fmt.Errorf("compare %s profiles: %w", k, err)
+		}
+		out.Profiles.Off[k], out.Profiles.On[k], out.Profiles.Diff[k] = c.OffProfile, c.OnProfile, c.Diff
+		out.Sampling[k], out.Movers[k] = c, c.Movers
 	}
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfbench/perfbench/machine"
@@ -36,6 +37,7 @@ type Section struct {
 	Title  string
 	Header []string
 	Rows   [][]string
+	Notes  []string // shown as a list under the table
 }
 
 // MoverRow is one function's cost in one profile kind, off (Base) and on
@@ -49,10 +51,19 @@ type MoverRow struct {
 	New      float64
 	Delta    float64
 	Unit     string
+	// Tested says the change was tested against sampling noise: Q is the
+	// adjusted p-value, and a change that is not Significant shows as "~".
+	Tested      bool
+	Significant bool
+	Q           float64
 }
 
-// MoverHeader is the header of every top-movers table.
-var MoverHeader = []string{"function", "off", "on", "delta", "delta %"}
+// MoverHeader is the header of a top-movers table without noise tests
+// (perfbench diff of two files); TestedMoverHeader adds the q column.
+var (
+	MoverHeader       = []string{"function", "off", "on", "delta", "delta %"}
+	TestedMoverHeader = append(slices.Clip(MoverHeader), "q")
+)
 
 // WriteSummaryMarkdown writes summary.md for a pull request. It is built in
 // memory first so a failing table leaves w untouched.
@@ -70,12 +81,17 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	for _, sec := range s.Sections {
 		d.Section(escapeMarkdown(sec.Title))
 		d.Table(sec.Header, sec.Rows)
+		d.List(sec.Notes)
 	}
 	if len(s.Movers) > 0 {
 		d.Section("Top movers")
+		if slices.ContainsFunc(s.Movers, func(r MoverRow) bool { return r.Tested }) {
+			d.Para(strings.Join(MoverNote, " "))
+		}
 		for _, kind := range moverKinds(s.Movers) {
 			d.Subsection(escapeMarkdown(kind))
-			d.Table(MoverHeader, moverRows(s.Movers, kind))
+			header, rows := moverRows(s.Movers, kind, Markdown)
+			d.Table(header, rows)
 		}
 	}
 	if len(s.PprofCommands) > 0 {
@@ -97,37 +113,65 @@ func moverKinds(rows []MoverRow) []string {
 	return kinds
 }
 
-// moverRows formats one kind's rows. The function name is put in backticks
-// so Markdown does not read the "*" of pointer receivers as emphasis.
-func moverRows(rows []MoverRow, kind string) [][]string {
+// MoverNote explains the values, q and "~" of tested top-movers tables, in
+// lines that fit a terminal.
+var MoverNote = []string{
+	"Flat values at equal work: both sides' profiles are scaled to one operation count.",
+	"Each change is tested against sampling noise: a conditional binomial test of the function's sample counts",
+	"per operation, Benjamini-Hochberg adjusted over every function sampled (q in summary.md and results.json).",
+	fmt.Sprintf("~ marks a change within noise (q > %g); significant changes come first.", stats.FDR),
+}
+
+// moverRows formats one kind's rows, in Markdown with the q column when
+// any row was tested (text has no room for it within 120 columns; its "~"
+// says enough). The function name is put in backticks so Markdown does not
+// read the "*" of pointer receivers as emphasis.
+func moverRows(rows []MoverRow, kind string, f Format) ([]string, [][]string) {
+	header := MoverHeader
+	for _, r := range rows {
+		if r.Kind == kind && r.Tested && f == Markdown {
+			header = TestedMoverHeader
+		}
+	}
 	var out [][]string
 	for _, r := range rows {
 		if r.Kind != kind {
 			continue
 		}
 		pct := "n/a"
-		if r.Base != 0 {
+		switch {
+		case r.Tested && !r.Significant:
+			pct = "~"
+		case r.Base != 0:
 			pct = numfmt.Delta(r.Delta / math.Abs(r.Base) * 100)
 		}
 		delta := numfmt.Value(r.Delta, r.Unit)
 		if r.Delta > 0 {
 			delta = "+" + delta
 		}
-		out = append(out, []string{
+		row := []string{
 			"`" + r.Function + "`",
 			numfmt.Value(r.Base, r.Unit),
 			numfmt.Value(r.New, r.Unit),
 			delta,
 			pct,
-		})
+		}
+		if len(header) > len(MoverHeader) {
+			q := ""
+			if r.Tested {
+				q = stats.FormatP(r.Q)
+			}
+			row = append(row, q)
+		}
+		out = append(out, row)
 	}
-	return out
+	return header, out
 }
 
 // WriteMovers prints the top-movers table of one profile kind in the same
 // layout summary.md uses.
 func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
-	cells := moverRows(rows, kind)
+	header, cells := moverRows(rows, kind, f)
 	if f != Markdown {
 		for _, r := range cells {
 			r[0] = strings.Trim(r[0], "`")
@@ -137,17 +181,21 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 		_, err := fmt.Fprintln(w, "  (no function moved)")
 		return err
 	}
-	return WriteTable(w, f, MoverHeader, cells)
+	return WriteTable(w, f, header, cells)
 }
 
 // MoverRows turns one kind's top movers into table rows.
 func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
 	rows := make([]MoverRow, 0, len(ms))
 	for _, m := range ms {
-		rows = append(rows, MoverRow{
+		r := MoverRow{
 			Kind: kind, Function: m.Function, Unit: moverUnit(m.Unit),
 			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta),
-		})
+		}
+		if m.Test != nil {
+			r.Tested, r.Significant, r.Q = true, m.Test.Significant, m.Test.Q
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }
