@@ -83,6 +83,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			monitorCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.

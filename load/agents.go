@@ -105,7 +105,7 @@ type recorder struct {
 func newRecorder(clk *clock, stall Stall, ks ...byte) *recorder {
 	r := &recorder{clk: clk, stall: stall}
 	for _, k := range ks {
-		r.response[k-1], r.service[k-1] = newLatency(), newLatency()
+		r.response[k-1], r.service[k-1] = NewLatency(), NewLatency()
 	}
 	return r
 }
@@ -145,10 +145,10 @@ func (r *recorder) close() {
 		r.failed[k]++
 	}
 	if r.response[k] == nil { // a kind not allocated up front
-		r.response[k], r.service[k] = newLatency(), newLatency()
+		r.response[k], r.service[k] = NewLatency(), NewLatency()
 	}
-	r.response[k].record(r.curEnd - r.curDue)
-	r.service[k].record(r.curEnd - r.curBegin)
+	r.response[k].Record(r.curEnd - r.curDue)
+	r.service[k].Record(r.curEnd - r.curBegin)
 	r.lastDone = max(r.lastDone, r.curEnd)
 	r.curMeas = false
 }

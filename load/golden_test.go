@@ -11,9 +11,9 @@ import (
 // fixedLatency records n latencies from base in steps of step: the same
 // histogram every time, no clock involved.
 func fixedLatency(n, base, step int64) *Latency {
-	l := newLatency()
+	l := NewLatency()
 	for i := int64(0); i < n; i++ {
-		l.record(base + i*step)
+		l.Record(base + i*step)
 	}
 	return l
 }

@@ -142,7 +142,7 @@ func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval t
 		return tr
 	}
 	tr.GCs = last.GCs - first.GCs
-	slope, mean := leastSquares(xs, ys)
+	slope, mean := LeastSquares(xs, ys)
 	tr.SlopeBps, tr.MeanLive = slope, mean
 	window := xs[len(xs)-1] - xs[0]
 	tr.Growth = slope * window
@@ -155,9 +155,9 @@ func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval t
 	return tr
 }
 
-// leastSquares returns the slope of the least-squares line through (x, y)
+// LeastSquares returns the slope of the least-squares line through (x, y)
 // and the mean of y. Degenerate x (all equal) gives slope 0.
-func leastSquares(xs, ys []float64) (slope, meanY float64) {
+func LeastSquares(xs, ys []float64) (slope, meanY float64) {
 	n := float64(len(xs))
 	var mx, my float64
 	for i := range xs {

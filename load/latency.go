@@ -27,11 +27,13 @@ type Latency struct {
 	clamped int64
 }
 
-func newLatency() *Latency { return &Latency{h: hdr.New(histLowest, histHighest, histDigits)} }
+// NewLatency returns an empty histogram (1 ns to 10 min, 3 significant
+// digits); allocate it before a measurement, it is about 250 KB.
+func NewLatency() *Latency { return &Latency{h: hdr.New(histLowest, histHighest, histDigits)} }
 
-// record adds one value in nanoseconds; negative values (clock skew cannot
+// Record adds one value in nanoseconds; negative values (clock skew cannot
 // happen with the monotonic clock, but a bug could) count as 0.
-func (l *Latency) record(ns int64) {
+func (l *Latency) Record(ns int64) {
 	if ns < 0 {
 		ns = 0
 	}
@@ -46,8 +48,8 @@ func (l *Latency) record(ns int64) {
 	}
 }
 
-// merge adds o's values into l.
-func (l *Latency) merge(o *Latency) {
+// Merge adds o's values into l.
+func (l *Latency) Merge(o *Latency) {
 	if o == nil {
 		return
 	}

@@ -159,9 +159,9 @@ func TestLeastSquares(t *testing.T) {
 		{[]float64{2, 2, 2}, []float64{1, 2, 3}, 0, 2}, // degenerate x
 	}
 	for _, tt := range tests {
-		s, m := leastSquares(tt.xs, tt.ys)
+		s, m := LeastSquares(tt.xs, tt.ys)
 		if s != tt.slope || m != tt.my {
-			t.Errorf("leastSquares(%v, %v) = %v, %v; want %v, %v", tt.xs, tt.ys, s, m, tt.slope, tt.my)
+			t.Errorf("LeastSquares(%v, %v) = %v, %v; want %v, %v", tt.xs, tt.ys, s, m, tt.slope, tt.my)
 		}
 	}
 }
@@ -211,9 +211,9 @@ func TestFitTrend(t *testing.T) {
 }
 
 func TestBucketsAndHistogram(t *testing.T) {
-	l := newLatency()
+	l := NewLatency()
 	for _, v := range []int64{150, 900, 1500, 1500, 3000, 7000, 7000, 7000, 45000, 2_500_000} {
-		l.record(v)
+		l.Record(v)
 	}
 	want := []Bucket{
 		{100, 200, 1}, {200, 500, 0}, {500, 1000, 1}, {1000, 2000, 2}, {2000, 5000, 1}, {5000, 10000, 3},
@@ -250,18 +250,18 @@ func TestBucketsAndHistogram(t *testing.T) {
 		t.Errorf("histogram:\n%s\nwant:\n%s", b.String(), wantText)
 	}
 	var empty strings.Builder
-	WriteHistogram(&empty, newLatency(), 10)
+	WriteHistogram(&empty, NewLatency(), 10)
 	if empty.String() != "  (no operations)\n" {
 		t.Errorf("empty histogram = %q", empty.String())
 	}
 }
 
 func TestLatencyClampAndMerge(t *testing.T) {
-	a, b := newLatency(), newLatency()
-	a.record(-5) // counts as 0
-	a.record(1000)
-	b.record(histHighest + 1)
-	a.merge(b)
+	a, b := NewLatency(), NewLatency()
+	a.Record(-5) // counts as 0
+	a.Record(1000)
+	b.Record(histHighest + 1)
+	a.Merge(b)
 	if a.Count() != 3 || a.Clamped() != 1 {
 		t.Fatalf("count %d clamped %d, want 3 and 1", a.Count(), a.Clamped())
 	}

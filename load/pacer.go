@@ -105,3 +105,35 @@ func (p *pacer) wait(ctx context.Context, due int64) error {
 		}
 	}
 }
+
+// Pacer is the pacer for a driver outside this package that keeps its own
+// open-loop schedule (perfbench monitor): due times are durations since
+// the Pacer was made, and Wait returns at each one as precisely as the
+// load generator's own sends.
+type Pacer struct {
+	clk *clock
+	p   *pacer
+}
+
+// NewPacer calibrates the sleep margin (a few milliseconds of short sleeps)
+// and starts the schedule's clock.
+func NewPacer(ctx context.Context) (*Pacer, error) {
+	margin, err := calibrateMargin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	clk := &clock{start: time.Now()}
+	return &Pacer{clk: clk, p: newPacer(clk, margin)}, nil
+}
+
+// Now is the time since the schedule's start.
+func (p *Pacer) Now() time.Duration { return time.Duration(p.clk.now()) }
+
+// Wait returns once Now has reached due, or with ctx's error.
+func (p *Pacer) Wait(ctx context.Context, due time.Duration) error { return p.p.wait(ctx, int64(due)) }
+
+// Wall is the wall-clock time of a point of the schedule.
+func (p *Pacer) Wall(at time.Duration) time.Time { return p.clk.start.Add(at) }
+
+// Margin is the current sleep margin: within it the pacer spins.
+func (p *Pacer) Margin() time.Duration { return time.Duration(p.p.margin) }

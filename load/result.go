@@ -148,32 +148,32 @@ func (r *Result) ErrorReasons() []string {
 func (g *generator) result(before, after agent.Stats) *Result {
 	res := &Result{
 		Scheduled: g.cfg.Ops(), SentOps: g.sentOps, OKOps: g.okOps, Unsent: g.unsent,
-		Response: newLatency(), Service: newLatency(), Lag: g.lag, ClosedLoop: g.closed,
+		Response: NewLatency(), Service: NewLatency(), Lag: g.lag, ClosedLoop: g.closed,
 		Late: g.late, RequestedRate: g.cfg.EffectiveRate(), HandOver: time.Duration(g.handOver),
 		ErrorsBy: g.errs,
 	}
 	var lastDone int64
 	for i, kind := range kinds {
-		kr := &KindResult{Kind: kind, Response: newLatency(), Service: newLatency()}
+		kr := &KindResult{Kind: kind, Response: NewLatency(), Service: NewLatency()}
 		kr.Sent, kr.Errored = g.sent[i], g.errored[i]
 		for _, rec := range g.rig.recs {
 			kr.Delivered += rec.delivered[i]
 			kr.Failed += rec.failed[i]
-			kr.Response.merge(rec.response[i])
-			kr.Service.merge(rec.service[i])
+			kr.Response.Merge(rec.response[i])
+			kr.Service.Merge(rec.service[i])
 		}
 		if kind == KindQuery {
 			kr.Delivered = g.sent[i] - g.errored[i]
-			kr.Response.merge(g.queryRsp)
-			kr.Service.merge(g.querySvc)
+			kr.Response.Merge(g.queryRsp)
+			kr.Service.Merge(g.querySvc)
 		}
 		if kr.Sent == 0 && kr.Delivered == 0 && kr.Errored == 0 {
 			continue
 		}
 		res.Kinds = append(res.Kinds, kr)
 		res.Total.add(kr.Counts)
-		res.Response.merge(kr.Response)
-		res.Service.merge(kr.Service)
+		res.Response.Merge(kr.Response)
+		res.Service.Merge(kr.Service)
 	}
 	for _, rec := range g.rig.recs {
 		res.Unmeasured += rec.unmeasured

@@ -310,7 +310,7 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.unsent = n - i
 			return nil
 		}
-		g.lag.record(now - due)
+		g.lag.Record(now - due)
 		if now-due > int64(LateThreshold) {
 			g.late++
 		}
@@ -321,7 +321,7 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.sent[kCast-1]++
 			if g.cfg.ClosedLoop {
 				err = a.Call(ctx, sig)
-				g.closed.record(g.clk.now() - now)
+				g.closed.Record(g.clk.now() - now)
 			} else {
 				err = a.Cast(sig)
 			}
@@ -335,8 +335,8 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.sent[kQuery-1]++
 			snap, err := a.State(ctx)
 			ret := g.clk.now()
-			g.queryRsp.record(ret - due)
-			g.querySvc.record(ret - now)
+			g.queryRsp.Record(ret - due)
+			g.querySvc.Record(ret - now)
 			g.lastQueryDone = max(g.lastQueryDone, ret)
 			if err != nil {
 				g.errored[kQuery-1]++
@@ -383,11 +383,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer r.stop()
 	g := &generator{
 		cfg: cfg, rig: r, clk: r.clk, filler: newFiller(),
-		lag: newLatency(), queryRsp: newLatency(), querySvc: newLatency(),
+		lag: NewLatency(), queryRsp: NewLatency(), querySvc: NewLatency(),
 		errs: map[string]int64{},
 	}
 	if cfg.ClosedLoop {
-		g.closed = newLatency()
+		g.closed = NewLatency()
 	}
 	if err := r.prime(ctx, g.filler); err != nil {
 		return nil, err

@@ -40,6 +40,12 @@ func mixed() Workload {
 	}
 }
 
+// mixedCastTypes are the signal types the mixed workload casts, in turn.
+var mixedCastTypes = []string{"counter.inc", "order.created", "order.paid", "counter.add", "user.profile.updated", "work.item"}
+
+// mixedCastSize is the default payload of a cast.
+const mixedCastSize = 64
+
 type mixedInstance struct {
 	fl          *fleet
 	casts       []*signal.Signal
@@ -58,15 +64,11 @@ func newMixed(f features.Set) (Instance, error) {
 		return nil, err
 	}
 	m := &mixedInstance{fl: fl}
-	r := newRand(5)
-	for _, t := range []string{"counter.inc", "order.created", "order.paid", "counter.add", "user.profile.updated", "work.item"} {
-		s, err := signal.New(t, "/perfbench/mixed", payload(r, 64))
-		if err != nil {
-			fl.Close()
-			return nil, err
-		}
-		m.casts = append(m.casts, s)
+	if err := m.SetPayloadSize(mixedCastSize); err != nil {
+		fl.Close()
+		return nil, err
 	}
+	r := newRand(5)
 	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", payload(r, 1<<10)); err != nil {
 		fl.Close()
 		return nil, err
@@ -119,6 +121,35 @@ func (m *mixedInstance) Run(ctx context.Context, n int) (map[string]float64, err
 	out := m.fl.metrics(before, m.fl.totals(), n)
 	out[metricRetries.Name] = float64(retries) / float64(n)
 	return out, nil
+}
+
+// SetPayloadSize sets the payload of the casts (64 B by default), 12 of
+// every 20 operations. Without ZeroCopy each cast is deep-copied into its
+// agent's mailbox, so the copy grows with the size; with it the payload is
+// shared. The publishes keep their sizes: the bus log retains what is
+// published (up to its bound), and a larger publish would grow the heap by
+// that much, not only the cost of an operation.
+func (m *mixedInstance) SetPayloadSize(bytes int) error {
+	if bytes < 0 || bytes > MaxPayload {
+		return fmt.Errorf("mixed: payload size %d out of range (0 to %d bytes)", bytes, MaxPayload)
+	}
+	// One payload, shared by the six signals (they never change it): a
+	// random 4 KiB block repeated, so that a resize costs a copy of the
+	// bytes, not their generation.
+	data := payload(newRand(5), min(bytes, 4<<10))
+	for len(data) < bytes {
+		data = append(data, data[:min(len(data), bytes-len(data))]...)
+	}
+	casts := make([]*signal.Signal, 0, len(mixedCastTypes))
+	for _, t := range mixedCastTypes {
+		s, err := signal.New(t, "/perfbench/mixed", data)
+		if err != nil {
+			return err
+		}
+		casts = append(casts, s)
+	}
+	m.casts = casts
+	return nil
 }
 
 func (m *mixedInstance) Close() error { return m.fl.Close() }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/signal"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -23,6 +24,22 @@ type Instance interface {
 	Run(ctx context.Context, n int) (map[string]float64, error)
 	// Close stops everything the instance started.
 	Close() error
+}
+
+// MaxPayload bounds what Resizable.SetPayloadSize accepts: the largest
+// payload a signal may carry.
+const MaxPayload = signal.MaxDataSize
+
+// Resizable is implemented by instances whose payload size is part of their
+// configuration and can change while they live, so that a long-lived
+// instance (perfbench monitor) can be made to cost more or less without
+// being rebuilt: the code path stays the same, only the bytes it carries
+// change.
+type Resizable interface {
+	// SetPayloadSize sets the payload of the signals the instance sends
+	// from its next Run on, in bytes (0 to MaxPayload). Call it between
+	// Runs, not during one.
+	SetPayloadSize(bytes int) error
 }
 
 // Workload describes and builds one workload.

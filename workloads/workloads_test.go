@@ -169,3 +169,63 @@ func TestSignalMemory(t *testing.T) {
 		}
 	}
 }
+
+// The monitor raises the mixed workload's cost through its payload size:
+// the copies (ZeroCopy off) grow by exactly the added bytes of its casts,
+// and the agents end in the same state.
+func TestMixedPayloadSize(t *testing.T) {
+	const n = 60 // a whole number of blend cycles (20) and cast types (6)
+	w, err := Lookup("mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := w.New(features.Set{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	r, ok := inst.(Resizable)
+	if !ok {
+		t.Fatalf("%T is not Resizable", inst)
+	}
+	for _, bad := range []int{-1, MaxPayload + 1} {
+		if err := r.SetPayloadSize(bad); err == nil {
+			t.Errorf("SetPayloadSize(%d) accepted", bad)
+		}
+	}
+	ctx := context.Background()
+	small, err := inst.Run(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := agentState(t, inst)
+	const size = 64 << 10
+	if err := r.SetPayloadSize(size); err != nil {
+		t.Fatal(err)
+	}
+	large, err := inst.Run(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	casts := 0
+	for i := 0; i < n; i++ {
+		if mixedCycle[i%len(mixedCycle)] == opCast {
+			casts++
+		}
+	}
+	got := (large[metricBytesCopied.Name] - small[metricBytesCopied.Name]) * n
+	want := float64(casts * (size - mixedCastSize))
+	if diff := got - want; diff > 1e-6*want || diff < -1e-6*want {
+		t.Errorf("bytes copied grew by %.0f, want %.0f (%d casts × %d B)", got, want, casts, size-mixedCastSize)
+	}
+	// A second run of the same operations changes the counters the same
+	// way whatever the payload: counts and orders doubled, names kept.
+	after := agentState(t, inst)
+	for i := range before {
+		for _, k := range []string{"count", "orders"} {
+			if after[i][k] != 2*before[i][k].(int) {
+				t.Errorf("agent %d %s: %v after the second run, want twice %v", i, k, after[i][k], before[i][k])
+			}
+		}
+	}
+}

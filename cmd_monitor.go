@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/monitor"
+)
+
+func monitorCommand() *cli.Command {
+	return &cli.Command{
+		Name: "monitor", Usage: "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
+		UsageText: "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME… | --all-on] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
+			"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
+			"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
+			"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%",
+		Description: monitor.Doc,
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
+			&cli.StringFlag{Name: "workload", Value: monitor.DefaultWorkload, Usage: "workload the probe runs (see perfbench list)"},
+			&cli.StringSliceFlag{Name: "opt", Usage: "switch this optimization on (repeatable; default: all off)"},
+			&cli.BoolFlag{Name: "all-on", Usage: "switch every optimization on"},
+			&cli.Float64Flag{Name: "rate", Value: monitor.DefaultRate, Usage: "probe operations per second (up to 1000)"},
+			&cli.IntFlag{Name: "batch", Value: monitor.DefaultBatch, Usage: "workload operations per probe operation (1 to 1000)"},
+			&cli.StringSliceFlag{Name: "threshold", Usage: "METRIC=VALUE (repeatable)"},
+			&cli.StringFlag{Name: "baseline", Usage: "derive a p50 threshold from this baseline file"},
+			&cli.IntFlag{Name: "alert-after", Value: monitor.DefaultAfter, Usage: "breaching intervals in a row before an alert fires (1 to 100)"},
+			&cli.IntFlag{Name: "clear-after", Value: monitor.DefaultAfter, Usage: "good intervals in a row before it clears (1 to 100)"},
+			&cli.StringFlag{Name: "listen", Value: monitor.DefaultListen, Usage: "address of /metrics, /healthz, /debug/pprof/ (\"off\": none)"},
+			&cli.StringFlag{Name: "webhook", Usage: "POST each alert and clear as JSON to this URL"},
+			&cli.DurationFlag{Name: "for", Usage: "stop after this long, a whole number of intervals (0: when interrupted)"},
+			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "directory; history and captures go to DIR/monitor"},
+			&cli.IntFlag{Name: "keep", Value: monitor.DefaultKeep, Usage: "captures kept; older ones are pruned (1 to 1000)"},
+			&cli.DurationFlag{Name: "capture-cpu", Value: monitor.DefaultCaptureCPU, Usage: "length of a capture's CPU profile (100ms to 1m)"},
+			&cli.IntFlag{Name: "window", Value: monitor.DefaultWindow, Usage: "intervals in the rolling window (3 to 10000)"},
+			&cli.StringFlag{Name: "summary", Usage: "print the last hour of this history file as a table, and exit"},
+			formatFlag(),
+		},
+		Action: runMonitor,
+	}
+}
+
+func runMonitor(c *cli.Context) error {
+	err := monitorAction(c)
+	if errors.As(err, new(monitor.InputError)) {
+		return usageError{err}
+	} else if errors.As(err, new(monitor.AlertsError)) {
+		return criteriaError{err.Error()}
+	}
+	return err
+}
+
+func monitorAction(c *cli.Context) error {
+	if path := c.String("summary"); path != "" {
+		f, err := parseFormat(c)
+		if err != nil {
+			return err
+		}
+		return monitor.PrintSummary(c.App.Writer, path, f)
+	}
+	o := monitor.DefaultOptions()
+	o.Workload, o.Opts, o.AllOn = c.String("workload"), c.StringSlice("opt"), c.Bool("all-on")
+	o.Interval, o.Rate, o.Batch = c.Duration("interval"), c.Float64("rate"), c.Int("batch")
+	o.Thresholds, o.Baseline = c.StringSlice("threshold"), c.String("baseline")
+	o.AlertAfter, o.ClearAfter = c.Int("alert-after"), c.Int("clear-after")
+	o.Listen, o.Webhook, o.For, o.Dir = c.String("listen"), c.String("webhook"), c.Duration("for"), c.String("out")
+	o.Keep, o.CaptureCPU, o.Window = c.Int("keep"), c.Duration("capture-cpu"), c.Int("window")
+	o.Stdout, o.Stderr = c.App.Writer, c.App.ErrWriter
+	return monitor.Run(c.Context, o)
+}
