@@ -15,7 +15,6 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -75,8 +74,9 @@ func TestProfileWritesTheContract(t *testing.T) {
 				Values map[string]float64 `json:"values"`
 			} `json:"samples"`
 		} `json:"measurement"`
-		Comparisons []stats.Comparison           `json:"comparisons"`
-		TopMovers   map[string][]profiling.Mover `json:"top_movers"`
+		Comparisons []stats.Comparison              `json:"comparisons"`
+		TopMovers   map[string][]profiling.Mover    `json:"top_movers"`
+		Profiles    map[string]profiling.Comparison `json:"profiles"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
@@ -85,7 +85,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.SchemaVersion != report.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
+	if res.SchemaVersion != experiment.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
 		t.Errorf("results.json header: %+v %+v", res.Env, res.Settings)
 	}
 	if n := len(res.Measurement.Samples); n != 12 {
@@ -97,8 +97,15 @@ func TestProfileWritesTheContract(t *testing.T) {
 			t.Errorf("sample %d: side %s ops %d ns/op %v; want alternating sides, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
 	}
-	if len(res.Comparisons) == 0 || len(res.TopMovers) != 4 {
-		t.Errorf("%d comparisons, top movers for %d kinds", len(res.Comparisons), len(res.TopMovers))
+	if len(res.Comparisons) == 0 || len(res.TopMovers) != 4 || len(res.Profiles) != 4 {
+		t.Errorf("%d comparisons, top movers for %d kinds, sampling of %d", len(res.Comparisons), len(res.TopMovers), len(res.Profiles))
+	}
+	// Each side fills the profile time: the faster side (jit) runs more
+	// operations, and the written files are scaled to the larger count.
+	for k, c := range res.Profiles {
+		if !c.Tested || c.Off.Ops < 1 || c.On.Ops < 1 || c.Ops != max(c.Off.Ops, c.On.Ops) || c.Off.Samples <= 0 && k != "heap" {
+			t.Errorf("profiles[%s] = %+v", k, c)
+		}
 	}
 
 	f, err := os.Open(filepath.Join(dir, "bench.txt"))

@@ -84,8 +84,7 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 	}
 	runs := map[stats.Side]map[profiling.Kind]profiling.Run{}
 	for _, side := range stats.Sides() {
-		ops := func(k profiling.Kind) int { return res.ProfileOps(k, o.ProfileTime, side) }
-		if runs[side], err = pair.CaptureProfiles(ctx, side, ops, progress); err != nil {
+		if runs[side], err = pair.CaptureProfiles(ctx, side, res.ProfileOps(o.ProfileTime, side), progress); err != nil {
 			return nil, err
 		}
 	}

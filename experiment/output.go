@@ -125,7 +125,7 @@ func (o *Outcome) pprofCommands() []string {
 // warning for every side too thin to trust.
 func (o *Outcome) samplingSection() report.Section {
 	sec := report.Section{
-		Title:  "Profiles: operations and samples per side",
+		Title:  "Profile samples per side",
 		Header: []string{"profile", "off ops", "off samples", "on ops", "on samples", "compared at"},
 	}
 	count := func(c *profiling.Comparison, x profiling.Exposure) string {
@@ -147,6 +147,9 @@ func (o *Outcome) samplingSection() report.Section {
 			string(k), numfmt.Value(float64(c.Off.Ops), ""), count(c, c.Off),
 			numfmt.Value(float64(c.On.Ops), ""), count(c, c.On), numfmt.Value(float64(c.Ops), "ops"),
 		})
+		if k == profiling.Heap && o.Sampling[profiling.Allocs] != nil {
+			continue // one pass with allocs, the same samples: warned once
+		}
 		for _, side := range stats.Sides() {
 			x := c.Off
 			if side == stats.On {
@@ -154,13 +157,13 @@ func (o *Outcome) samplingSection() report.Section {
 			}
 			if x.Thin {
 				sec.Notes = append(sec.Notes, fmt.Sprintf(
-					"warning: the %s %s profile has %d independent samples (< %d): too thin to trust; raise --profiletime",
-					side, k, x.Samples/x.Dispersion, profiling.ThinSamples))
+					"warning: the %s %s profile has %d samples (< %d), too few to trust: raise --profiletime (a side that hardly uses it has little to show)",
+					side, k, x.Samples, profiling.ThinSamples))
 			}
 		}
 	}
 	sec.Notes = append(sec.Notes, fmt.Sprintf(
-		"Each side is profiled for --profiletime; cpu at %d Hz, allocs and heap count the allocations the runtime sampled (one per %s on average), wall the goroutines fgprof saw at each tick.",
+		"Samples: cpu at %d Hz; allocs and heap (one pass): allocations the runtime sampled, one per %s; wall: goroutines seen per fgprof tick.",
 		profiling.CPUHz, numfmt.Value(float64(runtime.MemProfileRate), "B")))
 	return sec
 }

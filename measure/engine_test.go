@@ -156,33 +156,20 @@ func TestMeasureErrors(t *testing.T) {
 	}
 }
 
-func TestProfileOps(t *testing.T) {
+func TestProfileOpsUsesEachSidesMedian(t *testing.T) {
 	r := &Result{Samples: []Round{
-		{Side: stats.Off, Values: map[string]float64{NsPerOp: 1000, CPUNsPerOp: 1000, BytesPerOp: 1 << 20}},
-		{Side: stats.On, Values: map[string]float64{NsPerOp: 10, CPUNsPerOp: 10, BytesPerOp: 0}},
-		{Side: stats.Off, Values: map[string]float64{NsPerOp: 3000, CPUNsPerOp: 3000, BytesPerOp: 1 << 20}},
-		{Side: stats.Off, Values: map[string]float64{NsPerOp: 2000, CPUNsPerOp: 200, BytesPerOp: 1 << 20}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 1000}},
+		{Side: stats.On, Values: map[string]float64{NsPerOp: 10}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 3000}},
+		{Side: stats.Off, Values: map[string]float64{NsPerOp: 2000}},
 	}}
-	for _, c := range []struct {
-		kind profiling.Kind
-		side stats.Side
-		d    time.Duration
-		want int
-	}{
-		// 1 s / 2000 ns; 1000 cpu-ns/op at 200 Hz gives 100 samples in
-		// 500 000 ops: lengthened towards 400 samples, capped at 2× the time.
-		{profiling.CPU, stats.Off, time.Second, 1000000},
-		{profiling.Wall, stats.Off, time.Second, 500000},         // wall: time only
-		{profiling.Allocs, stats.Off, time.Second, 500000},       // 1 MiB/op: thousands of samples
-		{profiling.CPU, stats.On, time.Second, 200000000},        // 10 cpu-ns/op: 200 samples in 1 s, 400 in 2
-		{profiling.Heap, stats.On, time.Second, 100000000},       // allocates nothing: no stretch
-		{profiling.CPU, stats.Off, 200 * time.Second, 100000000}, // 20 000 samples: no stretch
-	} {
-		if got := r.ProfileOps(c.kind, c.d, c.side); got != c.want {
-			t.Errorf("ProfileOps(%s, %s, %s) = %d, want %d", c.kind, c.d, c.side, got, c.want)
-		}
+	if got := r.ProfileOps(time.Second, stats.Off); got != 500000 {
+		t.Fatalf("ProfileOps(off) = %d, want 1s / 2000 ns = 500000", got)
 	}
-	if got := (&Result{}).ProfileOps(profiling.CPU, time.Second, stats.Off); got != 1 {
+	if got := r.ProfileOps(time.Second, stats.On); got != 100000000 {
+		t.Fatalf("ProfileOps(on) = %d, want 1s / 10 ns = 100000000", got)
+	}
+	if got := (&Result{}).ProfileOps(time.Second, stats.Off); got != 1 {
 		t.Fatalf("empty result ProfileOps = %d", got)
 	}
 }

@@ -3,7 +3,6 @@ package measure
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sort"
 	"time"
 
@@ -11,38 +10,21 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// MaxProfileStretch bounds how far ProfileOps lengthens a pass to reach
-// profiling.TargetSamples: at most this many times the profile time.
+// MaxProfileStretch bounds how far CaptureProfiles lengthens a pass that
+// fell short of profiling.TargetSamples: at most this many times the
+// operations ProfileOps gave.
 const MaxProfileStretch = 2
 
-// ProfileOps is how many operations one side's profiling pass of kind runs,
-// from that side's medians in the measurement. Each side fills d, so the
-// faster side runs more operations and its profile is as rich as the
-// other's (profiling.Compare scales both to equal work before diffing).
-// Where the measurement predicts fewer than profiling.TargetSamples samples
-// in d — CPU samples from cpu-ns/op at profiling.CPUHz, sampled allocations
-// from B/op at runtime.MemProfileRate — the pass is lengthened towards the
-// target, up to MaxProfileStretch·d. A side that barely uses CPU or barely
-// allocates stays thin: there is little to see, and the table says so.
-func (r *Result) ProfileOps(k profiling.Kind, d time.Duration, side stats.Side) int {
+// ProfileOps is how many operations fill d on one side, from that side's
+// median ns/op in the measurement. Each side fills d, so the faster side
+// runs more operations and its profile is as rich as the other's
+// (profiling.Compare scales both to equal work before diffing).
+func (r *Result) ProfileOps(d time.Duration, side stats.Side) int {
 	nsOp := r.median(side, NsPerOp)
 	if nsOp <= 0 {
 		return 1
 	}
-	n := float64(d.Nanoseconds()) / nsOp
-	var perOp float64 // samples expected per operation
-	switch k {
-	case profiling.CPU:
-		perOp = r.median(side, CPUNsPerOp) * profiling.CPUHz / 1e9
-	case profiling.Heap, profiling.Allocs:
-		if rate := runtime.MemProfileRate; rate > 0 {
-			perOp = r.median(side, BytesPerOp) / float64(rate)
-		}
-	}
-	if perOp > 0 && n*perOp < profiling.TargetSamples {
-		n = min(MaxProfileStretch*n, profiling.TargetSamples/perOp)
-	}
-	return max(1, int(n))
+	return max(1, int(float64(d.Nanoseconds())/nsOp))
 }
 
 // median is the median of one metric on one side, 0 without values.
@@ -57,12 +39,17 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 }
 
 // CaptureProfiles takes one profile of every kind of one side, each in a
-// pass of its own on a freshly opened, warmed-up instance running ops(kind)
-// operations; only those operations are profiled. A kind that
-// profiling.Derive makes from another (heap and allocs: one memory pass)
-// costs no pass of its own. Passes come after the measured rounds so the
-// profilers never touch the numbers.
-func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, ops func(profiling.Kind) int, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
+// pass of its own on a freshly opened instance running n operations; only
+// those operations are profiled. A pass that leaves fewer than
+// profiling.TargetSamples samples is continued on the same instance for as
+// many more operations as the samples so far say the target needs (10 %
+// over, for the estimate's own noise), up to MaxProfileStretch·n in all,
+// and the two parts merged. A pass with no sample at all is not continued:
+// a side that does not allocate has nothing to show in an allocs profile.
+// A kind that profiling.Derive makes from another (heap and allocs: one
+// memory pass) costs no pass of its own. Passes come after the measured
+// rounds so the profilers never touch the numbers.
+func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
 	for _, k := range profiling.Kinds() {
@@ -73,17 +60,42 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, ops func(pr
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		inst, err := p.open(ctx, side)
-		if err != nil {
-			return nil, err
-		}
-		n := ops(k)
-		prof, err := inst.Profile(ctx, k, n)
-		inst.Close()
+		run, err := p.profilePass(ctx, side, k, n)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)
 		}
-		set[k], runs[k] = prof, profiling.Run{Profile: prof, Ops: int64(n)}
+		set[k], runs[k] = run.Profile, run
 	}
 	return runs, nil
+}
+
+func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kind, n int) (profiling.Run, error) {
+	inst, err := p.open(ctx, side)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	defer inst.Close()
+	prof, err := inst.Profile(ctx, k, n)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	run := profiling.Run{Profile: prof, Ops: int64(n)}
+	got := profiling.SampleCount(prof, k)
+	if got <= 0 || got >= profiling.TargetSamples {
+		return run, nil
+	}
+	want := 1.1 * profiling.TargetSamples
+	more := int(min(float64(n)*(MaxProfileStretch-1), float64(n)*(want-float64(got))/float64(got)))
+	if more < 1 {
+		return run, nil
+	}
+	rest, err := inst.Profile(ctx, k, more)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	if run.Profile, err = profiling.Merge(prof, rest); err != nil {
+		return profiling.Run{}, err
+	}
+	run.Ops += int64(more)
+	return run, nil
 }

@@ -86,7 +86,7 @@ func Compare(off, on Run, n int) (*Comparison, error) {
 	onEv, okOn := events(on.Profile, kind)
 	c.Tested = okOff && okOn
 	if c.Tested {
-		c.Off.Samples, c.On.Samples = sampleTotal(off.Profile, kind), sampleTotal(on.Profile, kind)
+		c.Off.Samples, c.On.Samples = SampleCount(off.Profile, kind), SampleCount(on.Profile, kind)
 		c.Off.Dispersion = dispersion(off.Profile, kind, c.Off.Samples)
 		c.On.Dispersion = dispersion(on.Profile, kind, c.On.Samples)
 		c.Off.Thin, c.On.Thin = c.Off.Samples < ThinSamples, c.On.Samples < ThinSamples

@@ -1,14 +1,15 @@
 package profiling
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/google/pprof/profile"
 )
 
 // TargetSamples is how many samples a profiling pass aims for (see
-// measure.Result.ProfileOps); ThinSamples is where a warning starts.
-const TargetSamples = 400
+// measure.Pair.CaptureProfiles); ThinSamples is where a warning starts.
+const TargetSamples = 300
 
 // ThinSamples is the number of independent samples below which a side's
 // profile is flagged as too thin to trust: a function holding 10 % of such a
@@ -60,11 +61,12 @@ func events(p *profile.Profile, k Kind) (byFunc map[string]int64, ok bool) {
 	return byFunc, true
 }
 
-// sampleTotal is the number of samples p is built from. For heap that is
+// SampleCount is the number of samples p, a profile of kind k, is built
+// from (0 for a kind whose sampling is not modelled). For heap that is
 // the allocations sampled during the phase (its allocs view), not the net
 // live growth: a phase that keeps nothing has an empty but well-sampled heap
 // profile.
-func sampleTotal(p *profile.Profile, k Kind) int64 {
+func SampleCount(p *profile.Profile, k Kind) int64 {
 	if k == Heap {
 		k = Allocs
 	}
@@ -110,4 +112,14 @@ func dispersion(p *profile.Profile, k Kind, total int64) int64 {
 		return 1
 	}
 	return max(1, int64(math.Ceil(float64(total)/ticks)))
+}
+
+// Merge adds up two profiles of one kind taken of the same side, e.g. two
+// consecutive passes: the result covers the operations of both.
+func Merge(a, b *profile.Profile) (*profile.Profile, error) {
+	p, err := profile.Merge([]*profile.Profile{a, b})
+	if err != nil {
+		return nil, fmt.Errorf("merge %s profiles: %w", Label(a), err)
+	}
+	return p, nil
 }
