@@ -20,14 +20,15 @@ func profileCommand() *cli.Command {
 			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
 			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz",
 		Description: "Both sides are calibrated, then measured in alternating rounds (off, on, off, on …); each round builds its side afresh and warms it up, so only one side's runtime is alive while it is measured. " +
-			"CPU, heap, allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own. " +
+			"CPU, heap+allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own that fills --profiletime on each side (continued, at most to twice as long, when short of 300 samples); " +
+			"each kind's off and on files are scaled to one operation count, so -diff_base compares equal work, and top movers are tested against sampling noise (~ when within it). " +
 			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall}.{off,on,diff}.pb.gz, results.json, bench.txt and summary.md.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			&cli.IntFlag{Name: "rounds", Value: measure.DefaultRounds, Usage: "measured rounds per side (≥ 2; ≥ 6 for a confidence interval)"},
 			&cli.StringFlag{Name: "benchtime", Value: "200ms", Usage: "work per round: a duration (200ms) or a count (5000x)"},
-			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: "how long each profiling pass runs"},
+			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: "how long each side's profiling pass runs (up to twice as long when short of samples)"},
 			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "output root"},
 			&cli.IntFlag{Name: "top", Value: 5, Usage: "top movers shown per profile kind"},
 			formatFlag(),
