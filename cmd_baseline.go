@@ -2,12 +2,12 @@ package main
 
 import (
 	"path/filepath"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/stats"
 )
 
 func baselineCommand() *cli.Command { return newBaselineCommand(defaultSuiteDeps()) }
@@ -43,14 +43,14 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 		UsageText:   "perfbench baseline save [--file perf/baseline.json] [--quick|--full] [--opt NAME …] [--rounds N] [--benchtime D]",
 		Description: baseline.SaveDoc,
 		Flags: append([]cli.Flag{fileFlag(),
-			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured)"},
+			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured; at most " + strconv.Itoa(baseline.MaxPasses) + ")"},
 		}, presetFlags()...),
 		Action: func(c *cli.Context) error { return runBaselineSave(c, d) },
 	}
 }
 
 func runBaselineSave(c *cli.Context, d suiteDeps) error {
-	preset, runs, _, err := parseSuite(c, d, stats.MinSamplesForCI)
+	preset, runs, _, err := parseSuite(c, d, baseline.MinRounds)
 	if err != nil {
 		return err
 	}
@@ -72,9 +72,9 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 		Description: baseline.CheckDoc,
 		Flags: []cli.Flag{
 			fileFlag(),
-			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own"},
+			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own, with its % sign: 10%"},
 			&cli.StringFlag{Name: "alloc-tolerance", Value: numfmt.Pct(def.Alloc * 100), Usage: "tolerance of the metrics gated as allocation (see the list above)"},
-			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT, or NAME=off to take it out of the gate; repeatable"},
+			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT (e.g. peak-heap-B=30%), or NAME=off to take it out of the gate; NAME is one of the baseline's metrics; repeatable"},
 			formatFlag(),
 			&cli.BoolFlag{Name: "all", Usage: "show every metric, not only those that moved"},
 			&cli.BoolFlag{Name: "confirm", Value: true, Usage: "rerun the runs that regressed and keep only regressions that repeat (--confirm=false: one measurement decides)"},
@@ -93,12 +93,12 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		return usageError{err}
 	}
 	path := c.String("file")
-	b, err := baseline.Open(path, d.lookup)
+	b, unchecked, err := baseline.Open(path, d.toggles, d.lookup, tol)
 	if err != nil {
 		return usageError{err}
 	}
 	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{
-		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Lookup: d.lookup, Log: c.App.ErrWriter,
+		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Unchecked: unchecked, Lookup: d.lookup, Log: c.App.ErrWriter,
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,11 @@ func costDeps(cost *atomic.Int64, criteria ...toggles.Criterion) suiteDeps {
 // from deps, mapping errors to exit codes as run does.
 func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runSuiteCLIContext(context.Background(), d, args...)
+}
+
+// runSuiteCLIContext is runSuiteCLI under ctx, which a test may cancel.
+func runSuiteCLIContext(ctx context.Context, d suiteDeps, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	app := newApp(&out, &errb)
 	for i, c := range app.Commands {
@@ -47,7 +52,7 @@ func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, s
 			app.Commands[i] = newBaselineCommand(d)
 		}
 	}
-	code = runApp(context.Background(), app, append([]string{"perfbench"}, args...))
+	code = runApp(ctx, app, append([]string{"perfbench"}, args...))
 	return code, out.String(), errb.String()
 }
 
@@ -112,7 +117,9 @@ func TestBaselineUsage(t *testing.T) {
 		{[]string{"baseline", "check", "--bogus"}, "flag provided but not defined"},
 		{[]string{"baseline", "check", "--format", "xml"}, "unknown format"},
 		{[]string{"baseline", "save", "--quick", "--full"}, "exclude each other"},
-		{[]string{"baseline", "save", "--rounds", "3"}, "need at least 6"},
+		{[]string{"baseline", "save", "--rounds", "3"}, "invalid rounds 3: want 6 to 100 per side (a 95 % confidence interval needs 6"},
+		{[]string{"baseline", "save", "--rounds", "0"}, "invalid rounds 0: want 6 to 100 per side (a 95 % confidence interval needs 6"},
+		{[]string{"baseline", "save", "--rounds", "5"}, "invalid rounds 5: want 6 to 100 per side (a 95 % confidence interval needs 6"},
 		{[]string{"baseline", "save", "--opt", "turbo"}, `unknown --opt "turbo"`},
 	} {
 		code, _, stderr := perfbench(context.Background(), tc.args...)
@@ -213,5 +220,30 @@ func TestBaselineCheckWarnsOnOtherEnvironment(t *testing.T) {
 	}
 	if strings.Contains(stderr, "WARNING") && strings.Contains(stderr, "perfbench:   git commit") {
 		t.Errorf("git commit difference shown as a warning:\n%s", stderr)
+	}
+}
+
+// TestBaselineSaveTargetCheckedFirst: a --file that cannot be written is
+// exit 2 before anything runs (the workload is never built).
+func TestBaselineSaveTargetCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cost atomic.Int64 // 0: building the workload would fail the run (exit 1)
+	for _, tc := range []struct{ name, file, want string }{
+		{"existing directory", dir, "cannot write " + dir + ": not a file: it is a directory"},
+		{"under a file", filepath.Join(file, "b.json"), file + " is a file, not a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runSuiteCLI(t, costDeps(&cost), "baseline", "save", "--opt", "jit", "--file", tc.file, "--rounds", "6", "--benchtime", "10x")
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, tc.want)
+			}
+			if strings.Contains(stderr, "baseline pass") {
+				t.Errorf("the suite ran before the target was checked: %s", stderr)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -35,8 +36,8 @@ func presetFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "quick", Usage: fmt.Sprintf("quick suite (default): %d rounds of %s per side, about a minute", q.Rounds, q.Benchtime)},
 		&cli.BoolFlag{Name: "full", Usage: fmt.Sprintf("full suite: %d rounds of %s per side, tighter intervals, within five minutes", f.Rounds, f.Benchtime)},
 		&cli.StringSliceFlag{Name: "opt", Usage: "only these toggles' runs, plus the groups \"all\" (all on vs off and vs each single toggle, on mixed) and \"memory\"; repeat or comma-separate (default: everything)"},
-		&cli.IntFlag{Name: "rounds", Usage: fmt.Sprintf("override the preset's rounds per side (quick %d, full %d)", q.Rounds, f.Rounds)},
-		&cli.StringFlag{Name: "benchtime", Usage: "override the preset's work per round: a duration (50ms) or a count (5000x)"},
+		&cli.IntFlag{Name: "rounds", Usage: fmt.Sprintf("override the preset's rounds per side (quick %d, full %d; at most %d)", q.Rounds, f.Rounds, measure.MaxRounds)},
+		&cli.StringFlag{Name: "benchtime", Usage: fmt.Sprintf("override the preset's work per round: a duration (50ms, at most %s) or a count (5000x, at most %dx)", measure.MaxBenchtime, measure.MaxBenchtimeCount)},
 	}
 }
 
@@ -60,11 +61,11 @@ func parseSuite(c *cli.Context, d suiteDeps, minRounds int) (suite.Preset, []sui
 
 func newBenchCommand(d suiteDeps) *cli.Command {
 	flags := append(presetFlags(),
-		&cli.DurationFlag{Name: "profiletime", Usage: "override how long each profiling pass runs (quick 100ms, full 300ms)"},
+		&cli.DurationFlag{Name: "profiletime", Usage: fmt.Sprintf("override how long each profiling pass runs (quick 100ms, full 300ms; at most %s)", measure.MaxProfileTime)},
 		formatFlag(),
 		&cli.StringFlag{Name: "out", Value: filepath.Join("profiles", "bench"), Usage: "output root"},
 		&cli.BoolFlag{Name: "strict", Usage: "also fail (exit 3) on INCONCLUSIVE criteria"},
-		&cli.IntFlag{Name: "top", Value: 5, Usage: "top movers per profile kind in each run's summary"},
+		&cli.IntFlag{Name: "top", Value: 5, Usage: fmt.Sprintf("top movers per profile kind in each run's summary (1 to %d)", profiling.MaxTop)},
 	)
 	return &cli.Command{
 		Name:  "bench",
@@ -84,19 +85,18 @@ func runBench(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return err
 	}
-	if c.Int("top") < 1 {
-		return usagef("invalid --top %d: want at least 1", c.Int("top"))
-	}
 	root, stderr := c.String("out"), c.App.ErrWriter
-	b, err := runAndWrite(c, root, func() (*suite.Bench, error) {
-		return suite.RunBench(c.Context, suite.BenchOptions{
-			Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
-			Toggles: d.toggles, Runs: runs, Workloads: ws,
-			Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
-				return progress.Run(stderr, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", r.ID, r.Off, r.On), est)
-			},
-		})
-	})
+	o := suite.BenchOptions{
+		Preset: preset, Opts: c.StringSlice("opt"), Strict: c.Bool("strict"), Root: root, Top: c.Int("top"),
+		Toggles: d.toggles, Runs: runs, Workloads: ws,
+		Progress: func(i, n int, r suite.Run, est time.Duration) (func(measure.Event), func()) {
+			return progress.Run(stderr, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", r.ID, r.Off, r.On), est)
+		},
+	}
+	if err := o.Validate(); err != nil {
+		return usageError{err}
+	}
+	b, err := runAndWrite(c, root, func() (*suite.Bench, error) { return suite.RunBench(c.Context, o) })
 	if err != nil {
 		return err
 	}

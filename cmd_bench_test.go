@@ -144,7 +144,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "--benchtime", "fast"}, "invalid benchtime"},
 		{[]string{"bench", "--profiletime", "0s"}, "invalid --profiletime"},
 		{[]string{"bench", "extra"}, "takes no arguments"},
-		{[]string{"bench", "--opt", "jit", "--out", filepath.Join(file, "sub")}, "not writable"},
+		{[]string{"bench", "--opt", "jit", "--out", filepath.Join(file, "sub")}, "is a file, not a directory"},
 	} {
 		code, _, stderr := perfbench(context.Background(), tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {

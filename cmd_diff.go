@@ -21,7 +21,7 @@ func diffCommand() *cli.Command {
 			"match can be diffed (block and mutex profiles too); others are refused.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "o", Usage: "write the diff profile to this file"},
-			&cli.IntFlag{Name: "top", Value: 10, Usage: "how many movers to show"},
+			&cli.IntFlag{Name: "top", Value: 10, Usage: fmt.Sprintf("how many movers to show (1 to %d)", profiling.MaxTop)},
 			formatFlag(),
 		},
 		Action: runDiff,

@@ -22,8 +22,8 @@ func loadCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "burst, sustained or mixed (required)"},
 			&cli.StringFlag{Name: "rate", Usage: "operations per second before --multiplier, e.g. 1000, 1000/s, 100k/s (sustained, mixed; default 1000)"},
-			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: "length of the schedule (sustained, mixed)"},
-			&cli.IntFlag{Name: "multiplier", Value: 1, Usage: "run at K times the traffic: rate × K, or a burst K times as large"},
+			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: fmt.Sprintf("length of the schedule (sustained, mixed; at most %s)", load.MaxDuration)},
+			&cli.IntFlag{Name: "multiplier", Value: 1, Usage: fmt.Sprintf("run at K times the traffic: rate × K (K at most %d), or a burst K times as large (at most %d: its signals are built in memory)", load.MaxMultiplier, load.MaxBurst/load.BurstSize)},
 			&cli.IntFlag{Name: "agents", Value: load.DefaultAgents, Usage: fmt.Sprintf("agent servers the load is spread over (1–%d)", load.MaxAgents)},
 			&cli.StringFlag{Name: "opt", Usage: "run with every optimization off, then with only this one on (see perfbench list)"},
 			&cli.BoolFlag{Name: "all-on", Usage: "run once with every optimization on (default: every optimization off)"},

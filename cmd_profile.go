@@ -9,6 +9,7 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
 )
 
 func profileCommand() *cli.Command {
@@ -26,11 +27,11 @@ func profileCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
-			&cli.IntFlag{Name: "rounds", Value: measure.DefaultRounds, Usage: "measured rounds per side (≥ 2; ≥ 6 for a confidence interval)"},
-			&cli.StringFlag{Name: "benchtime", Value: "200ms", Usage: "work per round: a duration (200ms) or a count (5000x)"},
-			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: "how long each side's profiling pass runs (up to twice as long when short of samples)"},
+			&cli.IntFlag{Name: "rounds", Value: measure.DefaultRounds, Usage: fmt.Sprintf("measured rounds per side (%d to %d; ≥ %d for a confidence interval)", measure.MinRounds, measure.MaxRounds, measure.CIRounds)},
+			&cli.StringFlag{Name: "benchtime", Value: "200ms", Usage: fmt.Sprintf("work per round: a duration (200ms, at most %s) or a count (5000x, at most %dx)", measure.MaxBenchtime, measure.MaxBenchtimeCount)},
+			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: fmt.Sprintf("how long each side's profiling pass runs (at most %s; up to twice as long when short of samples)", measure.MaxProfileTime)},
 			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "output root"},
-			&cli.IntFlag{Name: "top", Value: 5, Usage: "top movers shown per profile kind"},
+			&cli.IntFlag{Name: "top", Value: 5, Usage: fmt.Sprintf("top movers shown per profile kind (1 to %d)", profiling.MaxTop)},
 			formatFlag(),
 		},
 		Action: runProfile,

@@ -19,6 +19,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -282,6 +283,14 @@ func Parse(path string, b []byte) (*File, error) {
 	if err := f.Validate(); err != nil {
 		return fail(err, "is invalid: %v", err)
 	}
+	// Summaries are derived from the samples, which were just validated,
+	// rather than trusted as written.
+	for i := range f.Runs {
+		for j := range f.Runs[i].Metrics {
+			m := &f.Runs[i].Metrics[j]
+			m.Off.Summary, m.On.Summary = stats.Summarize(m.Off.Samples), stats.Summarize(m.On.Samples)
+		}
+	}
 	return &f, nil
 }
 
@@ -294,16 +303,41 @@ func position(b []byte, off int64) (line, col int) {
 	return line, col
 }
 
-// Validate checks what a check relies on: runs with parseable sides and
-// settings, and per side at least stats.MinSamplesForTest finite samples
-// per metric (fewer cannot reach p < 0.05, so a regression could never be
-// found: a silent pass).
+// Limits of what a baseline file may say. The rounds and benchtime it
+// holds are bounded as the flags are (measure.CheckRounds,
+// measure.ParseBenchtime): a check reruns them.
+const (
+	// MinRounds per side: a check judges a change with the 95 % confidence
+	// intervals of both measurements, which need measure.CIRounds.
+	MinRounds = measure.CIRounds
+	// MaxPasses bounds how many times a save runs the suite.
+	MaxPasses = 10
+	// MaxSample bounds the size of any sample. Nothing perfbench measures
+	// comes near it (as ns/op it is 11 days per operation; as bytes, a
+	// petabyte): a larger value was not measured.
+	MaxSample = 1e15
+)
+
+// positive lists the engine metrics that cannot be zero (an operation
+// takes time); every other engine metric (times, bytes, counts per
+// operation) cannot be negative. Workload metrics may be differences and
+// take any finite value.
+var positive = []string{measure.NsPerOp, measure.OpsPerSec}
+
+// Validate checks what a check relies on: settings within the flags'
+// bounds, runs with parseable sides, ns/op in every run (any other metric
+// the run measures and the file lacks is listed by Resolve as not
+// checked), and
+// per side at least MinSamplesForTest samples per metric (fewer cannot
+// reach p < 0.05, so a regression could never be found: a silent pass),
+// each one a value the metric can take. Errors name the run, the metric
+// and the side.
 func (f *File) Validate() error {
-	if f.Settings.Passes < 0 {
-		return fmt.Errorf("settings.passes is %d: want 1 or more", f.Settings.Passes)
+	if f.Settings.Passes < 0 || f.Settings.Passes > MaxPasses {
+		return fmt.Errorf("settings.passes is %d: want 1 to %d", f.Settings.Passes, MaxPasses)
 	}
-	if f.Settings.Rounds < stats.MinSamplesForTest {
-		return fmt.Errorf("settings.rounds is %d: a regression test needs at least %d rounds per side", f.Settings.Rounds, stats.MinSamplesForTest)
+	if err := measure.CheckRounds(f.Settings.Rounds, MinRounds); err != nil {
+		return fmt.Errorf("settings.rounds: %w", err)
 	}
 	if _, err := measure.ParseBenchtime(f.Settings.Benchtime); err != nil {
 		return fmt.Errorf("settings.benchtime: %w", err)
@@ -330,7 +364,7 @@ func (f *File) Validate() error {
 			return fmt.Errorf("%s: no metrics", where)
 		}
 		for _, v := range r.Probe {
-			if !(v > 0) || math.IsInf(v, 0) {
+			if !(v > 0) || v > MaxSample {
 				return fmt.Errorf("%s: probe sample %v is not a positive number", where, v)
 			}
 		}
@@ -341,16 +375,50 @@ func (f *File) Validate() error {
 			}
 			names[m.Name] = true
 			for _, side := range stats.Sides() {
-				s := m.Side(side)
-				if len(s.Samples) < stats.MinSamplesForTest {
-					return fmt.Errorf("%s: %s %s has %d samples, need at least %d", where, m.Name, side, len(s.Samples), stats.MinSamplesForTest)
-				}
-				for _, v := range s.Samples {
-					if math.IsNaN(v) || math.IsInf(v, 0) {
-						return fmt.Errorf("%s: %s %s has a non-finite sample", where, m.Name, side)
-					}
+				if err := f.validateSide(m.Name, m.Side(side)); err != nil {
+					return fmt.Errorf("%s: metric %s, side %s: %w", where, m.Name, side, err)
 				}
 			}
+		}
+		if !names[measure.NsPerOp] {
+			return fmt.Errorf("%s: metric %s is missing: every run is measured by it, and a check without it would leave time unchecked", where, measure.NsPerOp)
+		}
+	}
+	return nil
+}
+
+// validateSide checks one side of one metric: enough samples, each a value
+// the metric can take, and pass medians that belong to them.
+func (f *File) validateSide(metric string, s Samples) error {
+	if len(s.Samples) < stats.MinSamplesForTest {
+		return fmt.Errorf("%d samples, need at least %d", len(s.Samples), stats.MinSamplesForTest)
+	}
+	engine := false
+	for _, em := range measure.EngineMetrics() {
+		engine = engine || em.Name == metric
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, v := range s.Samples {
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return fmt.Errorf("sample %d is %v, not a finite number", i+1, v)
+		case math.Abs(v) > MaxSample:
+			return fmt.Errorf("sample %d is %g, beyond anything measurable (limit %g)", i+1, v, MaxSample)
+		case engine && v < 0:
+			return fmt.Errorf("sample %d is %g: %s cannot be negative", i+1, v, metric)
+		case v == 0 && slices.Contains(positive, metric):
+			return fmt.Errorf("sample %d is 0: %s cannot be zero", i+1, metric)
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	// The gate widens tolerances by the spread of the pass medians, so they
+	// must be medians of these samples: one per pass, within their range.
+	if passes := f.Settings.Passes; len(s.PassMedians) > 0 && (passes < 2 || len(s.PassMedians) != passes) {
+		return fmt.Errorf("%d pass medians for %d passes", len(s.PassMedians), max(passes, 1))
+	}
+	for i, v := range s.PassMedians {
+		if !(v >= lo && v <= hi) {
+			return fmt.Errorf("pass %d median %g lies outside its samples [%g, %g]", i+1, v, lo, hi)
 		}
 	}
 	return nil

@@ -232,6 +232,9 @@ type Report struct {
 	// commit, host name).
 	EnvWarnings []string `json:"env_warnings,omitempty"`
 	EnvInfo     []string `json:"env_info,omitempty"`
+	// Unchecked lists what the suite measures and the baseline lacks (see
+	// Resolve): shown, never a pass or a failure.
+	Unchecked []string `json:"unchecked,omitempty"`
 	// Machine compares the machine probes of the check with the
 	// baseline's; MachineWarning is set when the machine itself moved.
 	Machine        *stats.Comparison `json:"machine,omitempty"`
@@ -340,15 +343,64 @@ func Rerun(ctx context.Context, b *File, lookup suite.Lookup, before func(i, n i
 	return Take(ctx, runs, settings, lookup, before)
 }
 
-// Resolve checks that every workload the baseline names is known, before
-// anything runs.
-func Resolve(b *File, lookup suite.Lookup) error {
+// Resolve checks the baseline against this perfbench before anything runs.
+// Every run it holds must still be a run of the suite (suite: every run
+// this perfbench has), with the same workload and sides, and every metric
+// one that the run measures; otherwise the error names the run and the
+// metric. What the suite measures that the baseline lacks — a run or a
+// metric added since it was saved, or left out by save --opt — is
+// acceptable: it is returned as lines to print, saying it is not checked.
+func Resolve(b *File, suiteRuns []suite.Run, lookup suite.Lookup) (unchecked []string, err error) {
+	known := map[string]suite.Run{}
+	for _, r := range suiteRuns {
+		known[r.ID] = r
+	}
+	held := map[string]bool{}
 	for _, r := range b.Runs {
-		if _, err := lookup(r.Workload); err != nil {
-			return fmt.Errorf("baseline run %s: %w", r.ID, err)
+		held[r.ID] = true
+		w, err := lookup(r.Workload)
+		if err != nil {
+			return nil, fmt.Errorf("baseline run %s: %w", r.ID, err)
+		}
+		s, ok := known[r.ID]
+		if !ok {
+			return nil, fmt.Errorf("baseline run %s is not a run of this perfbench's suite (renamed or removed since the baseline was saved)", r.ID)
+		}
+		off, errOff := suite.ParseSet(r.Off)
+		on, errOn := suite.ParseSet(r.On)
+		if errOff != nil || errOn != nil || s.Workload != r.Workload || off != s.Off || on != s.On {
+			return nil, fmt.Errorf("baseline run %s measured %s, off=%s on=%s; the suite's run %s now measures %s, off=%s on=%s",
+				r.ID, r.Workload, r.Off, r.On, r.ID, s.Workload, s.Off, s.On)
+		}
+		measured := map[string]bool{}
+		var names []string
+		for _, m := range append(measure.EngineMetrics(), w.Metrics...) {
+			measured[m.Name] = true
+			names = append(names, m.Name)
+		}
+		inBaseline := map[string]bool{}
+		for _, m := range r.Metrics {
+			inBaseline[m.Name] = true
+			if !measured[m.Name] {
+				return nil, fmt.Errorf("baseline run %s: unknown metric %q (the run measures %s)", r.ID, m.Name, strings.Join(names, ", "))
+			}
+		}
+		for _, n := range names {
+			if !inBaseline[n] {
+				unchecked = append(unchecked, fmt.Sprintf("run %s: metric %s is not in the baseline", r.ID, n))
+			}
 		}
 	}
-	return nil
+	var missing []string
+	for _, r := range suiteRuns {
+		if !held[r.ID] {
+			missing = append(missing, r.ID)
+		}
+	}
+	if len(missing) > 0 {
+		unchecked = append(unchecked, fmt.Sprintf("%d run(s) of the suite are not in the baseline: %s", len(missing), strings.Join(missing, ", ")))
+	}
+	return unchecked, nil
 }
 
 // Unconfirmed: a first measurement looked like a regression, but the

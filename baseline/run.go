@@ -6,16 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/toggles"
 )
 
 // SaveOptions is one validated `perfbench baseline save` request.
@@ -34,8 +37,14 @@ func (o SaveOptions) Validate() error {
 	if o.Path == "" {
 		return fmt.Errorf("--file is empty")
 	}
-	if o.Passes < 1 {
-		return fmt.Errorf("invalid --passes %d: want at least 1 (2 or more to measure drift)", o.Passes)
+	if err := atomicfile.CheckTargets(o.Path); err != nil {
+		return fmt.Errorf("--file: %w (the baseline is one file, e.g. %s)", err, DefaultFile)
+	}
+	if err := measure.CheckRounds(o.Preset.Rounds, MinRounds); err != nil {
+		return err
+	}
+	if o.Passes < 1 || o.Passes > MaxPasses {
+		return fmt.Errorf("invalid --passes %d: want 1 to %d (2 or more to measure drift)", o.Passes, MaxPasses)
 	}
 	return nil
 }
@@ -103,12 +112,17 @@ func (f *File) WriteSaved(w io.Writer, path string, took time.Duration) error {
 	return err
 }
 
-// ParsePct reads "10%", "10" (percent) or "0.5%" into a fraction.
+// ParsePct reads a percentage, "10%" or "0.5 %", into a fraction. The %
+// sign is required: a bare number is ambiguous (is 0.1 ten percent or a
+// tenth of one?), so it is refused rather than guessed.
 func ParsePct(what, s string) (float64, error) {
-	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "%"))
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v > 1000 || v != v {
-		return 0, fmt.Errorf("invalid %s %q: want a percentage between 0 and 1000, e.g. 10%%", what, s)
+	t, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	switch {
+	case err == nil && !ok:
+		return 0, fmt.Errorf("invalid %s %q: write the percentage with %%, e.g. %g%% (a bare number is ambiguous: 0.1 could mean 10 %% or 0.1 %%)", what, s, v)
+	case err != nil || !ok || v < 0 || v > 1000 || v != v:
+		return 0, fmt.Errorf("invalid %s %q: want a percentage between 0%% and 1000%%, e.g. 10%%", what, s)
 	}
 	return v / 100, nil
 }
@@ -144,11 +158,47 @@ func ParseTolerances(timeTol, allocTol string, perMetric []string) (Tolerances, 
 	return t, nil
 }
 
+// CheckNames refuses a per-metric tolerance for a metric the baseline does
+// not hold: it would silently change nothing. The error names the valid
+// metrics.
+func (t Tolerances) CheckNames(b *File) error {
+	held := map[string]bool{}
+	var names []string
+	for _, r := range b.Runs {
+		for _, m := range r.Metrics {
+			if !held[m.Name] {
+				held[m.Name] = true
+				names = append(names, m.Name)
+			}
+		}
+	}
+	var unknown []string
+	for name := range t.PerMetric {
+		if !held[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("--metric-tolerance: unknown metric %s (the baseline's metrics: %s)", strings.Join(quoteAll(unknown), ", "), strings.Join(names, ", "))
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = strconv.Quote(v)
+	}
+	return out
+}
+
 // CheckOptions is one validated `perfbench baseline check` request.
 type CheckOptions struct {
 	Path       string
 	Tolerances Tolerances
-	Confirm    bool // rerun the runs that regressed; only repeated regressions count
+	Confirm    bool     // rerun the runs that regressed; only repeated regressions count
+	Unchecked  []string // what the baseline lacks (from Open), shown
 	Lookup     suite.Lookup
 	Log        io.Writer // warnings and progress
 }
@@ -191,7 +241,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 			return nil, interrupted(err)
 		}
 	}
-	rep.Baseline, rep.EnvWarnings, rep.EnvInfo = o.Path, warn, info
+	rep.Baseline, rep.EnvWarnings, rep.EnvInfo, rep.Unchecked = o.Path, warn, info, o.Unchecked
 	if rep.MachineWarning != "" {
 		fmt.Fprintf(o.Log, "perfbench: WARNING: %s\n", rep.MachineWarning)
 	}
@@ -287,7 +337,10 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 		}
 		buf.WriteString("\n")
 	}
-	if len(c.EnvWarnings) > 0 || c.Machine != nil {
+	for _, u := range c.Unchecked {
+		fmt.Fprintf(&buf, "not checked: %s\n", u)
+	}
+	if len(c.EnvWarnings) > 0 || c.Machine != nil || len(c.Unchecked) > 0 {
 		buf.WriteString("\n")
 	}
 	rows := c.rows(all)
@@ -306,17 +359,28 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 	return err
 }
 
-// Open loads the baseline at path and checks that this perfbench can rerun
-// what it holds. Every error is about the input.
-func Open(path string, lookup suite.Lookup) (*File, error) {
+// Open loads the baseline at path and checks, before anything runs, that
+// this perfbench can rerun what it holds (see Resolve: ts are the toggles
+// the suite is planned from) and that every per-metric tolerance names one
+// of its metrics. It returns what the baseline lacks, to be shown as not
+// checked. Every error is about the input.
+func Open(path string, ts []toggles.Toggle, lookup suite.Lookup, tol Tolerances) (*File, []string, error) {
 	b, err := Load(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := Resolve(b, lookup); err != nil {
-		return nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
+	all, err := suite.Plan(ts, nil)
+	if err != nil {
+		return nil, nil, err
 	}
-	return b, nil
+	unchecked, err := Resolve(b, all, lookup)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w; the baseline does not match this perfbench: make a new one with: perfbench baseline save --file %s", err, path)
+	}
+	if err := tol.CheckNames(b); err != nil {
+		return nil, nil, err
+	}
+	return b, unchecked, nil
 }
 
 // interrupted says that a cancelled check reached no verdict.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
@@ -38,13 +39,16 @@ func (o Options) Validate() error {
 	if err := o.Settings.Validate(); err != nil {
 		return err
 	}
-	if o.ProfileTime <= 0 {
-		return fmt.Errorf("invalid --profiletime %s: want a positive duration", o.ProfileTime)
+	if err := measure.CheckProfileTime(o.ProfileTime); err != nil {
+		return err
 	}
-	if o.Top < 1 {
-		return fmt.Errorf("invalid --top %d: want at least 1", o.Top)
+	if err := profiling.CheckTop(o.Top); err != nil {
+		return err
 	}
-	return nil
+	if o.Dir == "" {
+		return fmt.Errorf("no output directory")
+	}
+	return atomicfile.CheckTargets(o.Targets()...)
 }
 
 // Estimate is roughly how long Run takes, for progress display.
@@ -122,6 +126,9 @@ type Request struct {
 func (r Request) Options() (Options, error) {
 	if r.Opt == "" {
 		return Options{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+	}
+	if strings.TrimSpace(r.Out) == "" {
+		return Options{}, fmt.Errorf("--out is empty: want the output root, e.g. profiles (the default)")
 	}
 	t, err := toggles.Lookup(r.Opt)
 	if err != nil {

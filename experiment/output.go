@@ -69,9 +69,22 @@ func (o *Outcome) Results() ResultsFile {
 	}
 }
 
+// resultFiles are the run's files beside its profiles.
+var resultFiles = []string{"results.json", "bench.txt", "summary.md"}
+
 // FileNames lists the files Write puts in the run directory.
 func (o *Outcome) FileNames() []string {
-	return append(o.Profiles.FileNames(), "results.json", "bench.txt", "summary.md")
+	return append(o.Profiles.FileNames(), resultFiles...)
+}
+
+// Targets are the paths Write may write, known before the run: a check of
+// them up front fails a run that could not be written before it starts.
+func (o Options) Targets() []string {
+	var paths []string
+	for _, name := range append(profiling.AllFileNames(), resultFiles...) {
+		paths = append(paths, filepath.Join(o.Dir, name))
+	}
+	return paths
 }
 
 // Write saves every file of the run (FileNames) to its directory, all or

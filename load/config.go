@@ -59,6 +59,24 @@ const (
 	// MaxOps bounds the operations of one run (rate × duration × multiplier),
 	// so a typo cannot ask for a run that never ends or exhausts memory.
 	MaxOps = 1 << 30
+	// MaxDuration bounds a sustained or mixed schedule.
+	MaxDuration = time.Hour
+	// MaxMultiplier bounds the traffic multiplier (a burst is bounded
+	// further by MaxBurst).
+	MaxMultiplier = 1000
+	// MaxMailbox bounds an agent's mailbox, and with it what a run that
+	// outpaces its agents can hold in queues.
+	MaxMailbox = 1 << 20
+	// MaxBurstBytes is the memory a burst may take. Every signal of a burst
+	// is built before t0, so that its figures are the hand-over and the
+	// processing, not the construction; they are all alive at once.
+	MaxBurstBytes = 1 << 30
+	// BurstSignalBytes is what one built burst signal costs: the signal, its
+	// id and 64 B payload (288 B, measured by TestBurstSignalBytes) and its
+	// slot in the per-agent list, rounded up.
+	BurstSignalBytes = 320
+	// MaxBurst is the largest burst, in signals, that fits MaxBurstBytes.
+	MaxBurst = MaxBurstBytes / BurstSignalBytes
 )
 
 // Stall makes agent 0 sleep For while handling its At-th measured signal
@@ -114,14 +132,14 @@ func (c Config) Normalize() (Config, error) {
 	if c.Agents < 1 || c.Agents > MaxAgents {
 		return c, fmt.Errorf("invalid agents %d: want 1 to %d", c.Agents, MaxAgents)
 	}
-	if c.MailboxSize < 0 {
-		return c, fmt.Errorf("invalid mailbox size %d: want ≥ 0 (0 = runtime default)", c.MailboxSize)
+	if c.MailboxSize < 0 || c.MailboxSize > MaxMailbox {
+		return c, fmt.Errorf("invalid mailbox size %d: want 0 to %d (0 = runtime default)", c.MailboxSize, MaxMailbox)
 	}
 	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
 		return c, fmt.Errorf("invalid rate %g: want a positive number of operations per second", c.Rate)
 	}
-	if c.Duration < 0 {
-		return c, fmt.Errorf("invalid duration %s: want a positive duration", c.Duration)
+	if c.Duration < 0 || c.Duration > MaxDuration {
+		return c, fmt.Errorf("invalid duration %s: want a positive duration of at most %s", c.Duration, MaxDuration)
 	}
 	if c.Stall.At < 0 || c.Stall.For < 0 {
 		return c, fmt.Errorf("invalid stall %+v", c.Stall)
@@ -133,6 +151,11 @@ func (c Config) Normalize() (Config, error) {
 		}
 		if c.ClosedLoop {
 			return c, fmt.Errorf("closed loop applies to sustained only")
+		}
+		if n := c.Ops(); n > MaxBurst {
+			return c, fmt.Errorf("a burst of %d signals (%d × multiplier %d) is more than the limit of %d (multiplier at most %d): "+
+				"a burst is built in memory before t0, about %d B a signal, and the limit keeps it within %d MiB",
+				n, BurstSize, c.Multiplier, MaxBurst, MaxBurst/BurstSize, BurstSignalBytes, MaxBurstBytes>>20)
 		}
 	case Sustained, Mixed:
 		if c.Rate == 0 {
@@ -146,6 +169,9 @@ func (c Config) Normalize() (Config, error) {
 		}
 		if c.ClosedLoop && c.Scenario != Sustained {
 			return c, fmt.Errorf("closed loop applies to sustained only")
+		}
+		if c.Multiplier > MaxMultiplier {
+			return c, fmt.Errorf("invalid multiplier %d: want an integer from 1 to %d", c.Multiplier, MaxMultiplier)
 		}
 	}
 	if n := c.OpsFloat(); n < 1 {

@@ -53,12 +53,18 @@ func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 		}
 		rep.Sides = append(rep.Sides, Variant{Label: v.Label, Result: res})
 	}
-	var hgrm []string
-	for _, s := range rep.Sides {
-		hgrm = append(hgrm, "response."+s.Label+".hgrm")
-	}
-	rep.Files = append([]string{"results.json", "summary.md"}, hgrm...)
+	rep.Files = o.FileNames()
 	return rep, nil
+}
+
+// FileNames are the files a run writes: results.json, summary.md and one
+// .hgrm per variant, in that order.
+func (o Options) FileNames() []string {
+	files := []string{"results.json", "summary.md"}
+	for _, v := range o.Variants {
+		files = append(files, "response."+v.Label+".hgrm")
+	}
+	return files
 }
 
 // Write saves results.json, summary.md and one .hgrm per variant to the
@@ -161,5 +167,9 @@ func (r Request) Options() (Options, error) {
 	if o.Dir == "" {
 		o.Dir = filepath.Join("profiles", "load", string(sc))
 	}
-	return o, nil
+	var targets []string
+	for _, f := range o.FileNames() {
+		targets = append(targets, filepath.Join(o.Dir, f))
+	}
+	return o, atomicfile.CheckTargets(targets...)
 }

@@ -3,13 +3,16 @@ package load
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -94,6 +97,17 @@ func TestNormalize(t *testing.T) {
 		{"no operation", Config{Scenario: Sustained, Rate: 0.1, Duration: time.Second}, 0, "schedules no operation"},
 		{"too many operations", Config{Scenario: Sustained, Rate: 1e9, Duration: time.Hour}, 0, "more than the limit"},
 		{"closed loop mixed", Config{Scenario: Mixed, ClosedLoop: true}, 0, "closed loop applies to sustained only"},
+		// Every knob has a maximum; a burst's is what its memory allows.
+		{"largest burst", Config{Scenario: Burst, Multiplier: MaxBurst / BurstSize}, int64(MaxBurst / BurstSize * BurstSize), ""},
+		{"burst over the memory limit", Config{Scenario: Burst, Multiplier: MaxBurst/BurstSize + 1}, 0,
+			fmt.Sprintf("more than the limit of %d (multiplier at most %d): a burst is built in memory", MaxBurst, MaxBurst/BurstSize)},
+		{"burst ×100000", Config{Scenario: Burst, Multiplier: 100000}, 0, "within 1024 MiB"},
+		{"burst ×107375", Config{Scenario: Burst, Multiplier: 107375}, 0, "a burst of 1073750000 signals"},
+		{"largest multiplier", Config{Scenario: Sustained, Rate: 1, Duration: time.Second, Multiplier: MaxMultiplier}, MaxMultiplier, ""},
+		{"multiplier over the limit", Config{Scenario: Mixed, Rate: 1, Duration: time.Second, Multiplier: MaxMultiplier + 1}, 0, "want an integer from 1 to 1000"},
+		{"longest duration", Config{Scenario: Sustained, Rate: 1, Duration: MaxDuration}, 3600, ""},
+		{"duration over the limit", Config{Scenario: Sustained, Duration: MaxDuration + time.Second}, 0, "of at most 1h0m0s"},
+		{"mailbox over the limit", Config{Scenario: Burst, MailboxSize: MaxMailbox + 1}, 0, "want 0 to 1048576"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +115,11 @@ func TestNormalize(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				// A burst has no rate or duration: its errors must not
+				// blame them.
+				if tt.in.Scenario == Burst && tt.in.Rate == 0 && tt.in.Duration == 0 && (strings.Contains(err.Error(), "rate") || strings.Contains(err.Error(), "duration")) {
+					t.Errorf("burst error %q blames rate or duration", err)
 				}
 				return
 			}
@@ -440,5 +459,115 @@ func TestCancel(t *testing.T) {
 	}
 	if el := time.Since(start); el > 1500*time.Millisecond {
 		t.Errorf("took %v to stop", el)
+	}
+}
+
+// TestBurstSignalBytes checks BurstSignalBytes, from which MaxBurst is
+// derived: a built burst costs no more per signal than it says, so
+// MaxBurstBytes really bounds the memory a burst takes.
+func TestBurstSignalBytes(t *testing.T) {
+	cfg, err := Config{Scenario: Burst, Multiplier: 10}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &generator{cfg: cfg, rig: &rig{agents: make([]*agent.Server, cfg.Agents)}, filler: newFiller()}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	per, err := g.buildBurst(context.Background())
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range per {
+		n += len(p)
+	}
+	perSignal := float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+	if n != 100000 || perSignal > BurstSignalBytes {
+		t.Errorf("built %d signals at %.0f B each, want 100000 at most %d B", n, perSignal, BurstSignalBytes)
+	}
+	t.Logf("%.0f B per burst signal", perSignal)
+}
+
+// TestBuildBurstHonoursCancel: building a burst is a phase of its own,
+// before t0, and an interrupt during it ends it.
+func TestBuildBurstHonoursCancel(t *testing.T) {
+	cfg, err := Config{Scenario: Burst, Multiplier: 10}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	g := &generator{cfg: cfg, rig: &rig{agents: make([]*agent.Server, cfg.Agents)}, filler: newFiller()}
+	per, err := g.buildBurst(ctx)
+	if !errors.Is(err, context.Canceled) || per != nil {
+		t.Fatalf("buildBurst with a cancelled context = %d lists, %v; want nil, context.Canceled", len(per), err)
+	}
+}
+
+// TestCancelEveryPhase interrupts runs of every scenario at several moments,
+// so that the cancellation lands in different phases (starting the agents,
+// warm-up, calibration, building a burst, sending, draining). Each run must
+// return the context's error; the timeout is only a guard against a hang,
+// and goleak (TestMain) checks that nothing is left running.
+func TestCancelEveryPhase(t *testing.T) {
+	cfgs := []Config{
+		{Scenario: Burst, Multiplier: 20},
+		{Scenario: Sustained, Duration: time.Minute},
+		{Scenario: Mixed, Duration: time.Minute, Features: features.All()},
+	}
+	for _, cfg := range cfgs {
+		for _, after := range []time.Duration{0, time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond} {
+			t.Run(fmt.Sprintf("%s/after %s", cfg.Scenario, after), func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				if after == 0 {
+					cancel()
+				} else {
+					time.AfterFunc(after, cancel)
+				}
+				done := make(chan error, 1)
+				go func() {
+					_, err := Run(ctx, cfg)
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					if !errors.Is(err, context.Canceled) {
+						t.Fatalf("err = %v, want context.Canceled", err)
+					}
+				case <-time.After(30 * time.Second):
+					t.Fatal("Run did not return after cancellation (guard)")
+				}
+			})
+		}
+	}
+}
+
+// TestUnsentInConservation asks for far more than a generator can send
+// (10^8 operations in 100 ms): it falls behind its bound and leaves the rest
+// unsent. The conservation verdict shows them in its own line,
+// sent + unsent = requested, and fails.
+func TestUnsentInConservation(t *testing.T) {
+	r, err := Run(context.Background(), Config{Scenario: Sustained, Rate: 1e9, Duration: 100 * time.Millisecond, Agents: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Scheduled != 1e8 || r.Unsent == 0 || r.SentOps+r.Unsent != r.Scheduled || !r.Conserved() {
+		t.Fatalf("scheduled %d, sent %d, unsent %d, conserved %v: want 1e8 = sent + unsent, unsent > 0",
+			r.Scheduled, r.SentOps, r.Unsent, r.Conserved())
+	}
+	v := verdictByTarget(r.Verdicts(), "nothing lost")
+	want := fmt.Sprintf("%d = %d + %d; %d sent + %d unsent = %d requested",
+		r.Total.Sent, r.Total.Delivered, r.Total.Errored, r.SentOps, r.Unsent, r.Scheduled)
+	if v.Value != want || v.Status != Fail {
+		t.Errorf("nothing lost: %q %s, want %q FAIL", v.Value, v.Status, want)
+	}
+	// A result whose counts do not add up is not conserved.
+	broken := *r
+	broken.Unsent--
+	if broken.Conserved() {
+		t.Error("sent + unsent ≠ requested, yet Conserved() is true")
 	}
 }

@@ -173,6 +173,13 @@ func (rep *Report) runRows() [][]string {
 			}
 			return fmt.Sprintf("%d = %d + %d: %s", r.Total.Sent, r.Total.Delivered, r.Total.Errored, mark)
 		}},
+		fig{"sent + unsent = requested (ops)", func(r *Result) string {
+			mark := "holds"
+			if r.SentOps+r.Unsent != r.Scheduled {
+				mark = "BROKEN"
+			}
+			return fmt.Sprintf("%d + %d = %d: %s", r.SentOps, r.Unsent, r.Scheduled, mark)
+		}},
 	)
 	if rep.Config.Scenario == Mixed {
 		for _, k := range kinds {
@@ -204,7 +211,6 @@ func (rep *Report) runRows() [][]string {
 			fig{"late sends (> " + us(LateThreshold) + ")", func(r *Result) string {
 				return fmt.Sprintf("%d (%s)", r.Late, pct(frac(r.Late, r.SentOps)))
 			}},
-			fig{"unsent", func(r *Result) string { return fmt.Sprint(r.Unsent) }},
 			fig{"sleep margin (spins below)", func(r *Result) string { return us(r.SleepMargin) }},
 		)
 	}

@@ -44,6 +44,7 @@ func TestReport(t *testing.T) {
 		"perfbench load: mixed — 2.00k operations/s of the blend for 100ms (multiplier 1), 2 agents, open loop",
 		"off=none", "on=fastpath", "response query", "schedule lag", "… of which publish",
 		"Response-time distribution, off (", "Response-time distribution, on (", "Verdicts", "nothing lost",
+		"sent + unsent = requested (ops)", "200 + 0 = 200: holds",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text output lacks %q", want)

@@ -112,15 +112,15 @@ type Result struct {
 }
 
 // Conserved reports whether every operation is accounted for: per kind and
-// in total sent = delivered + errored, no unmeasured signal, and the
-// agents' own counters agree.
+// in total sent = delivered + errored, every requested operation sent or
+// counted unsent, no unmeasured signal, and the agents' own counters agree.
 func (r *Result) Conserved() bool {
 	for _, k := range r.Kinds {
 		if !k.Conserved() {
 			return false
 		}
 	}
-	return r.Total.Conserved() && r.Unmeasured == 0 && r.Runtime.Agree
+	return r.Total.Conserved() && r.SentOps+r.Unsent == r.Scheduled && r.Unmeasured == 0 && r.Runtime.Agree
 }
 
 // Kind returns the result of one kind, or nil if the scenario has none.

@@ -29,6 +29,9 @@ const (
 	// It is the p99 target itself: one such send alone uses up the budget.
 	LateThreshold = 100 * time.Microsecond
 	primeTimeout  = 10 * time.Second
+	// cancelCheck is how many signals a burst builds between looks at its
+	// context: a few milliseconds of work.
+	cancelCheck = 4096
 )
 
 // Blend is the mixed scenario's cycle, one letter per operation, repeated:
@@ -199,11 +202,21 @@ type generator struct {
 }
 
 // buildBurst builds every signal of a burst before the clock starts: all
-// are due at t0 = 0. Signal i goes to agent i mod agents.
-func (g *generator) buildBurst() ([][]*signal.Signal, error) {
+// are due at t0 = 0. Signal i goes to agent i mod agents. It checks ctx
+// every cancelCheck signals, so an interrupt is honoured while building
+// too; the burst's size is bounded by Normalize (MaxBurst).
+func (g *generator) buildBurst(ctx context.Context) ([][]*signal.Signal, error) {
 	n := g.cfg.Ops()
 	per := make([][]*signal.Signal, len(g.rig.agents))
+	for a := range per {
+		per[a] = make([]*signal.Signal, 0, n/int64(len(per))+1)
+	}
 	for i := int64(0); i < n; i++ {
+		if i%cancelCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		sig, err := newSignal("counter.inc", castSize, 0, kCast, g.filler)
 		if err != nil {
 			return nil, err
@@ -403,7 +416,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Scenario == Burst {
 		// Built before the counters are read: a burst's figures are the
 		// hand-over and the processing, not the construction.
-		if per, err = g.buildBurst(); err != nil {
+		if per, err = g.buildBurst(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -89,8 +89,9 @@ func (r *Result) Verdicts() []Verdict {
 		Status: status(r.Total.ErrorRate() < TargetErrorRate),
 	})
 	cons := Verdict{
-		Target: "nothing lost", Reads: "sent = delivered + errored, exact; agents agree",
-		Value:  fmt.Sprintf("%d = %d + %d", r.Total.Sent, r.Total.Delivered, r.Total.Errored),
+		Target: "nothing lost", Reads: "sent = delivered + errored, exact; sent + unsent = requested operations; agents agree",
+		Value: fmt.Sprintf("%d = %d + %d; %d sent + %d unsent = %d requested",
+			r.Total.Sent, r.Total.Delivered, r.Total.Errored, r.SentOps, r.Unsent, r.Scheduled),
 		Status: status(r.Conserved() && r.Unsent == 0),
 	}
 	if !r.Conserved() {

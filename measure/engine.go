@@ -34,11 +34,11 @@ type Settings struct {
 
 // Validate rejects settings that cannot produce a comparison.
 func (s Settings) Validate() error {
-	if s.Rounds < MinRounds {
-		return fmt.Errorf("invalid rounds %d: need at least %d per side (%d for a 95 %% confidence interval, %d recommended)", s.Rounds, MinRounds, CIRounds, DefaultRounds)
+	if err := CheckRounds(s.Rounds, MinRounds); err != nil {
+		return err
 	}
-	if s.Benchtime.D <= 0 && s.Benchtime.N <= 0 {
-		return fmt.Errorf("invalid benchtime: want a positive duration or count")
+	if _, err := ParseBenchtime(s.Benchtime.String()); err != nil {
+		return fmt.Errorf("invalid benchtime %s: want a positive duration of at most %s or a count of at most %dx", s.Benchtime, MaxBenchtime, MaxBenchtimeCount)
 	}
 	return nil
 }

@@ -30,6 +30,15 @@ func TestParseBenchtime(t *testing.T) {
 		{"10", Benchtime{}, "positive duration"},
 		{"-1s", Benchtime{}, "positive duration"},
 		{"", Benchtime{}, "positive duration"},
+		// Upper bounds: a round is at most 10 s or 10^7 operations.
+		{"10s", Benchtime{D: MaxBenchtime}, ""},
+		{"10000000x", Benchtime{N: MaxBenchtimeCount}, ""},
+		{"10h", Benchtime{}, "a round may take at most 10s"},
+		{"10000001x", Benchtime{}, "at most 10000000x operations per round"},
+		{"1000000000000000000x", Benchtime{}, "at most 10000000x operations per round"},
+		{"99999999999999999999999x", Benchtime{}, "at most 10000000x operations per round"},
+		{"1e18x", Benchtime{}, "at most 10000000x"},
+		{"9999999999h", Benchtime{}, "at most 10s"},
 	}
 	for _, tt := range tests {
 		got, err := ParseBenchtime(tt.in)
@@ -42,6 +51,45 @@ func TestParseBenchtime(t *testing.T) {
 		if err != nil || got != tt.want || got.String() != tt.in {
 			t.Errorf("ParseBenchtime(%q) = %v (%s), %v", tt.in, got, got, err)
 		}
+	}
+}
+
+// TestLimits: every measurement knob has a lower and an upper bound, with
+// one rule and one message for rounds wherever they come from.
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"rounds 0", CheckRounds(0, MinRounds), "invalid rounds 0: want 2 to 100 per side (fewer than 2 cannot compare anything; 10 recommended)"},
+		{"rounds 1 for a CI", CheckRounds(1, CIRounds), "invalid rounds 1: want 6 to 100 per side (a 95 % confidence interval needs 6; 10 recommended)"},
+		{"rounds 5 for a CI", CheckRounds(5, CIRounds), "invalid rounds 5: want 6 to 100 per side (a 95 % confidence interval needs 6; 10 recommended)"},
+		{"rounds 101", CheckRounds(101, MinRounds), "invalid rounds 101: want 2 to 100 per side"},
+		{"rounds 1e12", CheckRounds(1e12, CIRounds), "invalid rounds 1000000000000: want 6 to 100 per side"},
+		{"rounds 2", CheckRounds(2, MinRounds), ""},
+		{"rounds 100", CheckRounds(MaxRounds, CIRounds), ""},
+		{"settings rounds 1e18", Settings{Rounds: 1e18, Benchtime: Benchtime{D: time.Millisecond}}.Validate(), "invalid rounds 1000000000000000000: want 2 to 100"},
+		{"settings benchtime 10h", Settings{Rounds: 10, Benchtime: Benchtime{D: 10 * time.Hour}}.Validate(), "invalid benchtime 10h0m0s: want a positive duration of at most 10s"},
+		{"settings benchtime 1e18x", Settings{Rounds: 10, Benchtime: Benchtime{N: 1e18}}.Validate(), "invalid benchtime 1000000000000000000x: want a positive duration of at most 10s or a count of at most 10000000x"},
+		{"settings no benchtime", Settings{Rounds: 10}.Validate(), "invalid benchtime 0s"},
+		{"settings ok", Settings{Rounds: 10, Benchtime: Benchtime{N: 5}}.Validate(), ""},
+		{"profile time 10h", CheckProfileTime(10 * time.Hour), "invalid --profiletime 10h0m0s: want a positive duration of at most 10s"},
+		{"profile time 0", CheckProfileTime(0), "invalid --profiletime 0s"},
+		{"profile time 10s", CheckProfileTime(MaxProfileTime), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == "" {
+				if tt.err != nil {
+					t.Fatalf("unexpected error %v", tt.err)
+				}
+				return
+			}
+			if tt.err == nil || !strings.HasPrefix(tt.err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to start with %q", tt.err, tt.want)
+			}
+		})
 	}
 }
 

@@ -27,6 +27,22 @@ func FileName(k Kind, s stats.Side) string { return string(k) + "." + s.String()
 // cpu.diff.pb.gz.
 func DiffFileName(k Kind) string { return string(k) + ".diff.pb.gz" }
 
+// AllFileNames lists every file a complete Sets writes, in FileNames
+// order: what a run directory may hold before the profiles are taken.
+func AllFileNames() []string {
+	var files []string
+	for _, name := range []func(Kind) string{
+		func(k Kind) string { return FileName(k, stats.Off) },
+		func(k Kind) string { return FileName(k, stats.On) },
+		DiffFileName,
+	} {
+		for _, k := range Kinds() {
+			files = append(files, name(k))
+		}
+	}
+	return files
+}
+
 // Sets are the profiles of one comparison: each side's and their diff.
 type Sets struct {
 	Off, On, Diff Set
@@ -100,16 +116,17 @@ func (s Sets) Save(dir string) error {
 }
 
 // Load reads a profile written by Save, `go test -cpuprofile`, net/http/pprof
-// or fgprof (gzipped or not). A missing file keeps its fs.ErrNotExist; content
-// that is not a profile wraps ErrNotProfile.
+// or fgprof (gzipped or not), of at most MaxProfileBytes. A missing file
+// keeps its fs.ErrNotExist; content that is not a profile wraps
+// ErrNotProfile, and content too large for one ErrTooLarge as well.
 func Load(path string) (*profile.Profile, error) {
-	b, err := os.ReadFile(path)
+	b, err := readProfileFile(path, MaxProfileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("load profile: %w", err)
+		return nil, fmt.Errorf("load profile %s: %w", path, err)
 	}
 	p, err := profile.ParseData(b)
 	if err != nil {
-		return nil, fmt.Errorf("load profile %s: %w: %w", path, ErrNotProfile, err)
+		return nil, fmt.Errorf("load profile %s: %w (%w)", path, ErrNotProfile, err)
 	}
 	return p, nil
 }

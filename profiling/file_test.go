@@ -2,11 +2,14 @@ package profiling
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -197,5 +200,108 @@ func TestSaveSet(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(bad); len(entries) != 0 {
 		t.Errorf("refused sets left files: %v", entries)
+	}
+}
+
+// gzipOf compresses n copies of byte c.
+func gzipOf(t *testing.T, c byte, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := zw.Write(bytes.Repeat([]byte{c}, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestLoadRefusesHugeInput: what is not a profile, or too large to be one,
+// is refused without being read into memory: a 200 MB file of zeros, a gzip
+// that inflates to zeros, and (through the reader with a small limit) a
+// gzip that inflates to more than the limit of anything else.
+func TestLoadRefusesHugeInput(t *testing.T) {
+	dir := t.TempDir()
+	zeros := filepath.Join(dir, "zeros")
+	f, err := os.Create(zeros)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(200 << 20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	small := filepath.Join(dir, "small-zeros")
+	if err := os.WriteFile(small, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bomb := filepath.Join(dir, "bomb.pb.gz")
+	if err := os.WriteFile(bomb, gzipOf(t, 0, 16<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.pb")
+	var pb bytes.Buffer
+	if err := synthetic(CPU, map[string]int64{"main.a": 3}).WriteUncompressed(&pb); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plain, pb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		is         error // nil: a profile
+		want       string
+	}{
+		{"200 MB of zeros", zeros, ErrTooLarge, "not a pprof profile: too large: 209715200 bytes, more than the limit of 67108864"},
+		{"1 MB of zeros", small, ErrNotProfile, "not a pprof profile: it starts with a zero byte"},
+		{"gzip of 16 MB of zeros", bomb, ErrNotProfile, "not a pprof profile: it starts with a zero byte"},
+		{"uncompressed profile", plain, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			p, err := Load(tt.path)
+			runtime.ReadMemStats(&after)
+			if tt.is == nil {
+				if err != nil || p == nil {
+					t.Fatalf("Load = %v, %v", p, err)
+				}
+				return
+			}
+			if p != nil || !errors.Is(err, tt.is) || !errors.Is(err, ErrNotProfile) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v, %v; want %v and %q", p, err, tt.is, tt.want)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+				t.Errorf("refusing it allocated %d bytes, want less than 1 MiB", got)
+			}
+		})
+	}
+
+	const limit = 1 << 20
+	readerTests := []struct {
+		name string
+		in   []byte
+		is   error
+	}{
+		{"gzip inflating past the limit", gzipOf(t, 'a', 8*limit), ErrTooLarge},
+		{"plain past the limit", bytes.Repeat([]byte{'a'}, limit+1), ErrTooLarge},
+		{"gzip at the limit", gzipOf(t, 'a', limit), nil},
+		{"broken gzip", []byte{0x1f, 0x8b, 0, 0}, ErrNotProfile},
+	}
+	for _, tt := range readerTests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := readCapped(bytes.NewReader(tt.in), limit)
+			if tt.is == nil {
+				if err != nil || len(b) != limit {
+					t.Fatalf("readCapped = %d bytes, %v; want %d", len(b), err, limit)
+				}
+				return
+			}
+			if !errors.Is(err, tt.is) || b != nil {
+				t.Fatalf("readCapped = %d bytes, %v; want %v", len(b), err, tt.is)
+			}
+		})
 	}
 }

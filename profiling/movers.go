@@ -141,10 +141,21 @@ type FileDiff struct {
 
 // DiffFiles loads two profile files, diffs them and ranks the top movers.
 // Every error is about the input: a missing file, one that is no profile,
+// MaxTop bounds how many movers a table shows: more is no longer a top.
+const MaxTop = 1000
+
+// CheckTop is the one rule for a --top value.
+func CheckTop(top int) error {
+	if top < 1 || top > MaxTop {
+		return fmt.Errorf("invalid --top %d: want 1 to %d", top, MaxTop)
+	}
+	return nil
+}
+
 // or profiles whose sample types differ.
 func DiffFiles(basePath, newPath string, top int) (*FileDiff, error) {
-	if top < 1 {
-		return nil, fmt.Errorf("invalid --top %d: want at least 1", top)
+	if err := CheckTop(top); err != nil {
+		return nil, err
 	}
 	base, err := Load(basePath)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -56,10 +57,49 @@ type Bench struct {
 	Created time.Time // when the suite finished: results.json's time stamp
 }
 
+// Validate checks the request before anything runs: an output root, a
+// --top in range, and every file the suite may write (its own files and
+// each run's) writable, so that a target in the way fails the suite at
+// once rather than after its runs. Every error is about the input.
+func (o BenchOptions) Validate() error {
+	if strings.TrimSpace(o.Root) == "" {
+		return fmt.Errorf("--out is empty: want the output root, e.g. %s (the default)", filepath.Join("profiles", "bench"))
+	}
+	if err := profiling.CheckTop(o.Top); err != nil {
+		return err
+	}
+	var targets []string
+	for _, f := range BenchFiles {
+		targets = append(targets, filepath.Join(o.Root, f))
+	}
+	for _, r := range o.Runs {
+		targets = append(targets, o.experiment(r).Targets()...)
+	}
+	return atomicfile.CheckTargets(targets...)
+}
+
+// experiment is the profile pipeline's options for one run of the suite.
+func (o BenchOptions) experiment(r Run) experiment.Options {
+	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
+	for _, x := range o.Toggles {
+		if x.Name == r.Opt {
+			t = x
+		}
+	}
+	return experiment.Options{
+		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
+		Settings: o.Preset.Settings(), ProfileTime: o.Preset.ProfileTime,
+		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
+	}
+}
+
 // RunBench measures, profiles and writes every run through the same
 // pipeline as `perfbench profile`, then judges the plan's criteria. The
 // suite's own files are left to Write.
 func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	b := &Bench{Options: o, Env: machine.Current()}
 	for i, r := range o.Runs {
@@ -84,18 +124,9 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 
 func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
 	o := b.Options
-	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
-	for _, x := range o.Toggles {
-		if x.Name == r.Opt {
-			t = x
-		}
-	}
-	eo := experiment.Options{
-		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
-		Settings: o.Preset.Settings(), ProfileTime: o.Preset.ProfileTime,
-		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
-	}
-	if _, err := atomicfile.PrepareDir(eo.Dir); err != nil {
+	eo := o.experiment(r)
+	cleanup, err := atomicfile.PrepareDir(eo.Dir)
+	if err != nil {
 		return BenchRun{}, err
 	}
 	var event func(measure.Event)
@@ -105,10 +136,11 @@ func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
 	}
 	out, err := experiment.Run(ctx, eo, event)
 	done()
-	if err != nil {
-		return BenchRun{}, err
+	if err == nil {
+		err = out.Write()
 	}
-	if err := out.Write(); err != nil {
+	if err != nil {
+		cleanup() // an interrupted or failed run leaves no directory behind
 		return BenchRun{}, err
 	}
 	return BenchRun{

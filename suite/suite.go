@@ -249,15 +249,15 @@ func (r PresetRequest) Preset() (Preset, error) {
 		}
 		p.Benchtime = bt
 	}
+	if err := measure.CheckRounds(p.Rounds, max(r.MinRounds, measure.MinRounds)); err != nil {
+		return Preset{}, err
+	}
 	if err := p.Settings().Validate(); err != nil {
 		return Preset{}, err
 	}
-	if p.Rounds < r.MinRounds {
-		return Preset{}, fmt.Errorf("invalid rounds %d: need at least %d per side here (%d recommended)", p.Rounds, r.MinRounds, measure.DefaultRounds)
-	}
 	if r.ProfileTimeSet {
-		if r.ProfileTime <= 0 {
-			return Preset{}, fmt.Errorf("invalid --profiletime %s: want a positive duration", r.ProfileTime)
+		if err := measure.CheckProfileTime(r.ProfileTime); err != nil {
+			return Preset{}, err
 		}
 		p.ProfileTime = r.ProfileTime
 	}

@@ -5,8 +5,10 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -75,6 +77,15 @@ func WriteDir(dir string, files []File) error {
 			return err
 		}
 	}
+	// A target that cannot be replaced fails the set before any file of
+	// it is moved into place.
+	targets := make([]string, len(files))
+	for i, f := range files {
+		targets[i] = filepath.Join(dir, f.Name)
+	}
+	if err := CheckTargets(targets...); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
 	for _, f := range files {
 		if err := os.Rename(filepath.Join(stage, f.Name), filepath.Join(dir, f.Name)); err != nil {
 			return fmt.Errorf("write %s: %w", dir, err)
@@ -111,4 +122,38 @@ func PrepareDir(dir string) (cleanup func(), err error) {
 	probe.Close()
 	os.Remove(probe.Name())
 	return cleanup, nil
+}
+
+// ErrNotFile is wrapped by CheckTargets when a target exists as something
+// a file cannot replace.
+var ErrNotFile = errors.New("not a file")
+
+// CheckTargets says, before any work is done, whether Write could put a
+// file at each path: a rename cannot replace a directory, and a parent that
+// exists must be a directory. A command checks its whole output set with
+// it first, so that it fails at once instead of after the run, with part of
+// the set written.
+func CheckTargets(paths ...string) error {
+	for _, p := range paths {
+		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil {
+				if !fi.IsDir() {
+					return fmt.Errorf("cannot write %s: %w: %s is a file, not a directory", p, ErrNotFile, d)
+				}
+				break
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		case fi.IsDir():
+			return fmt.Errorf("cannot write %s: %w: it is a directory", p, ErrNotFile)
+		}
+	}
+	return nil
 }
