@@ -1,6 +1,7 @@
 package profiling
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -145,6 +146,38 @@ func TestCompareTestsMovers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A pass slowed down by load stretches every stack's wall time per
+// operation alike: in a wall profile that is no mover, since the shares did
+// not change; the same counts in a CPU profile are more work per operation.
+func TestCompareWallNeedsTheShareToMove(t *testing.T) {
+	off := map[string]int64{"runtime.gopark": 1000, "main.work": 1000}
+	slow := map[string]int64{"runtime.gopark": 1300, "main.work": 1300}
+	shifted := map[string]int64{"runtime.gopark": 1000, "main.work": 1600}
+	for _, c := range []struct {
+		kind   Kind
+		on     map[string]int64
+		called []string
+	}{
+		{Wall, slow, nil},
+		{CPU, slow, []string{"main.work", "runtime.gopark"}},
+		{Wall, shifted, []string{"main.work"}},
+	} {
+		cmp, err := Compare(Run{synthetic(c.kind, off), 1000}, Run{synthetic(c.kind, c.on), 1000}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var called []string
+		for _, m := range cmp.Movers {
+			if m.Test.significant() {
+				called = append(called, m.Function)
+			}
+		}
+		if fmt.Sprint(called) != fmt.Sprint(c.called) {
+			t.Errorf("%s %v: called %v, want %v", c.kind, c.on, called, c.called)
+		}
 	}
 }
 

@@ -118,8 +118,8 @@ func moverKinds(rows []MoverRow) []string {
 var MoverNote = []string{
 	"Flat values at equal work: both sides' profiles are scaled to one operation count.",
 	"Each change is tested against sampling noise: a conditional binomial test of the function's sample counts",
-	"per operation, Benjamini-Hochberg adjusted over every function sampled (q in summary.md and results.json).",
-	fmt.Sprintf("~ marks a change within noise (q > %g); significant changes come first.", stats.FDR),
+	"per operation (wall: and its share of the profile), Benjamini-Hochberg adjusted over every function sampled.",
+	fmt.Sprintf("~ marks a change within noise (q > %g; q in summary.md and results.json); significant changes come first.", stats.FDR),
 }
 
 // moverRows formats one kind's rows, in Markdown with the q column when
