@@ -84,6 +84,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			baselineCommand(),
 			loadCommand(),
 			monitorCommand(),
+			compareCommand(),
+			workerCommand(),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.
@@ -111,7 +113,9 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
 		var names []string
 		for _, c := range app.Commands {
-			names = append(names, c.Name)
+			if !c.Hidden {
+				names = append(names, c.Name)
+			}
 		}
 		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
 		return exitUsage

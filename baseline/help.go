@@ -9,7 +9,8 @@ const SaveDoc = "Stores, per run (toggle and workload), side (off, on) and metri
 	"widens each metric's tolerance by it (by the larger of the metric's own drift and the drift 90 % of the suite's runs stay within)."
 
 // CheckDoc is the help of `perfbench baseline check`: the method of the regression gate.
-var CheckDoc = "Reruns every run of the baseline with its settings and compares each metric of each side with the baseline's " +
+var CheckDoc = TimeAcrossSessions + " Allocation metrics are stable and gate well from a stored baseline.\n\n" +
+	"Reruns every run of the baseline with its settings and compares each metric of each side with the baseline's " +
 	"samples. A regression is called only when both hold: the Mann-Whitney U test gives p < 0.05, and the change is worse " +
 	"than the metric's tolerance (plus the baseline's drift) with 95 % confidence — the change of the medians less the " +
 	"uncertainty of both measurements, not just the medians. Prints what moved (worse, better; ~ is unchanged or within tolerance) and exits 3 on any regression, 0 otherwise.\n\n" +
@@ -24,3 +25,9 @@ var CheckDoc = "Reruns every run of the baseline with its settings and compares 
 	"Drift that lasts minutes repeats, so each tolerance is also widened by the drift between the baseline's passes " +
 	"(see baseline save --passes): on a wandering machine the time tolerance widens and the allocation metrics stay the " +
 	"tight part of the gate."
+
+// TimeAcrossSessions is what check says, in its help and on every run,
+// about time metrics compared with a stored baseline.
+const TimeAcrossSessions = "time metrics across sessions are only indicative: ns/op, ops/s and cpu-ns/op measured " +
+	"minutes or days apart on a shared machine move by tens of percent, so a stored baseline cannot gate time at 10 %. " +
+	"To judge a change in time, run `perfbench compare --base REF`: it runs both builds interleaved and judges the paired ratios."

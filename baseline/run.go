@@ -224,6 +224,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 	for _, i := range info {
 		fmt.Fprintf(o.Log, "perfbench: note: %s (expected)\n", i)
 	}
+	fmt.Fprintf(o.Log, "perfbench: note: %s\n", TimeAcrossSessions)
 	start := time.Now()
 	fresh, probes, err := Rerun(ctx, b, o.Lookup, func(i, n int, r suite.Run) {
 		fmt.Fprintf(o.Log, "perfbench: check [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)

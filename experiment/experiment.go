@@ -86,25 +86,11 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 		Options: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
 		Movers: map[profiling.Kind][]profiling.Mover{},
 	}
-	runs := map[stats.Side]map[profiling.Kind]profiling.Run{}
-	for _, side := range stats.Sides() {
-		if runs[side], err = pair.CaptureProfiles(ctx, side, res.ProfileOps(o.ProfileTime, side), progress); err != nil {
-			return nil, err
-		}
+	if out.Profiles, out.Sampling, err = pair.Profile(ctx, res, o.ProfileTime, o.Top, progress); err != nil {
+		return nil, err
 	}
-	off, on := runs[stats.Off], runs[stats.On]
-	out.Profiles = profiling.Sets{Off: profiling.Set{}, On: profiling.Set{}, Diff: profiling.Set{}}
-	out.Sampling = map[profiling.Kind]*profiling.Comparison{}
-	for _, k := range profiling.Kinds() {
-		if off[k].Profile == nil || on[k].Profile == nil {
-			continue
-		}
-		c, err := profiling.Compare(off[k], on[k], o.Top)
-		if err != nil {
-			return nil, fmt.Errorf("compare %s profiles: %w", k, err)
-		}
-		out.Profiles.Off[k], out.Profiles.On[k], out.Profiles.Diff[k] = c.OffProfile, c.OnProfile, c.Diff
-		out.Sampling[k], out.Movers[k] = c, c.Movers
+	for k, c := range out.Sampling {
+		out.Movers[k] = c.Movers
 	}
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()

@@ -21,11 +21,12 @@ import (
 // SchemaVersion is the version of ResultsFile, the run's results.json.
 // Bump it on any change a reader would notice.
 //
-// 2: "profiles" (operations, samples, scale and thinness of each side's
-// profile of each kind); movers carry their noise "test"; each side is
-// profiled for the same time and the written profiles are scaled to a
-// common operation count (profiling.Compare).
-const SchemaVersion = 2
+// 2: comparisons judged on paired rounds (main). 3: "profiles" (operations,
+// samples, scale and thinness of each side's profile of each kind); movers
+// carry their noise "test"; each side is profiled for the same time and the
+// written profiles are scaled to a common operation count
+// (profiling.Compare).
+const SchemaVersion = 3
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {

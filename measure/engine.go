@@ -1,8 +1,9 @@
 // Package measure is the engine between workloads and reports. It reaches
 // each side of a comparison through a Target (in this process, or a worker
 // process built from another commit), calibrates and warms both up, then runs
-// them in alternating rounds — off, on, off, on … — so that drift on a shared
-// machine hits both sides alike, and records per round the time, CPU,
+// them in interleaved rounds in ABBA order — off, on, on, off … — so that
+// drift on a shared machine hits both sides alike and each round pairs an
+// off with an on run taken back to back, and records per round the time, CPU,
 // allocation and GC figures each side measured with its workload's own
 // metrics. Profiles are taken by CaptureProfiles in passes of their own,
 // after the rounds, never during them.
@@ -73,13 +74,32 @@ func (r *Result) Values(side stats.Side, metric string) []float64 {
 	return out
 }
 
-// Compare summarizes and compares every metric.
+// Compare summarizes and compares every metric on the paired round-by-round
+// ratios, each against its noise band (stats.ComparePaired).
 func (r *Result) Compare() []stats.Comparison {
+	return r.CompareWithin(func(m stats.Metric) float64 { return m.Noise })
+}
+
+// CompareWithin compares every metric on the paired ratios against the band
+// that band gives it (a fraction): the noise band for an off/on
+// comparison, the gate's tolerance for a base/head one.
+func (r *Result) CompareWithin(band func(stats.Metric) float64) []stats.Comparison {
 	var cs []stats.Comparison
 	for _, m := range r.Metrics {
-		cs = append(cs, stats.Compare(m, r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name)))
+		cs = append(cs, stats.ComparePaired(m, r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name), band(m)))
 	}
 	return cs
+}
+
+// RoundOrder is the order the sides run in round r (0-based): ABBA — off,
+// on, then on, off, and so on — so that a drift that is linear over two
+// rounds hits both sides alike, and neither side always runs first (the
+// first after a switch pays for cold caches).
+func RoundOrder(r int) []stats.Side {
+	if r%2 == 1 {
+		return []stats.Side{stats.On, stats.Off}
+	}
+	return stats.Sides()
 }
 
 // Event reports progress.
@@ -127,7 +147,7 @@ func (p *Pair) open(ctx context.Context, side stats.Side) (Instance, error) {
 	return inst, nil
 }
 
-// Measure calibrates both sides, then runs the alternating rounds.
+// Measure calibrates both sides, then runs the interleaved rounds (RoundOrder).
 func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -149,7 +169,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 		Metrics: append(EngineMetrics(), p.metrics...),
 	}
 	for r := 0; r < s.Rounds; r++ {
-		for _, side := range stats.Sides() {
+		for _, side := range RoundOrder(r) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}

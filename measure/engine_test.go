@@ -139,8 +139,8 @@ func TestMeasureAlternatesSides(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each round opens its side fresh: a warm-up run, then the measured run;
-	// rounds alternate off, on, off, on …
-	want := "none none jit jit none none jit jit none none jit jit"
+	// rounds run in ABBA order: off, on, on, off, off, on …
+	want := "none none jit jit jit jit none none none none jit jit"
 	if got := strings.Join(log, " "); got != want {
 		t.Fatalf("run order %q, want %q", got, want)
 	}
@@ -148,7 +148,7 @@ func TestMeasureAlternatesSides(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for i, s := range res.Samples {
-		if s.Side != stats.Sides()[i%2] || s.Ops != 100 || s.Index != i/2 {
+		if s.Side != RoundOrder(i / 2)[i%2] || s.Ops != 100 || s.Index != i/2 {
 			t.Errorf("sample %d = %+v", i, s)
 		}
 	}
@@ -262,10 +262,11 @@ func TestMeasureThroughTargets(t *testing.T) {
 	}
 	// Calibration trusts the side's own ns/op: 1 ms per op fills 10 ms with
 	// 10 ops (1 op, then 12 by the 1.2 growth rule). Each round opens a
-	// fresh instance, warms it up with a tenth of a round, runs and closes.
+	// fresh instance, warms it up with a tenth of a round, runs and closes;
+	// the second round runs head first (ABBA).
 	want := "base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
 		"base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
-		"base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close"
+		"head open|head run 1|head run 12|head close|base open|base run 1|base run 12|base close"
 	if got := strings.Join(calls, "|"); got != want {
 		t.Fatalf("calls\n%s\nwant\n%s", got, want)
 	}

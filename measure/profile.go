@@ -99,3 +99,33 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 	run.Ops += int64(more)
 	return run, nil
 }
+
+// Profile profiles both sides after a measurement: each side's passes fill
+// d (CaptureProfiles), then each kind's two profiles are made comparable,
+// diffed and their top movers tested (profiling.Compare, keeping top). It
+// returns the profiles as they are written — each kind's sides scaled to
+// one operation count, and their diff — with what each kind rests on.
+func (p *Pair) Profile(ctx context.Context, res *Result, d time.Duration, top int, progress func(Event)) (profiling.Sets, map[profiling.Kind]*profiling.Comparison, error) {
+	var runs [2]map[profiling.Kind]profiling.Run
+	for _, side := range stats.Sides() {
+		var err error
+		if runs[side], err = p.CaptureProfiles(ctx, side, res.ProfileOps(d, side), progress); err != nil {
+			return profiling.Sets{}, nil, err
+		}
+	}
+	sets := profiling.Sets{Off: profiling.Set{}, On: profiling.Set{}, Diff: profiling.Set{}}
+	cmps := map[profiling.Kind]*profiling.Comparison{}
+	for _, k := range profiling.Kinds() {
+		off, on := runs[stats.Off][k], runs[stats.On][k]
+		if off.Profile == nil || on.Profile == nil {
+			continue
+		}
+		c, err := profiling.Compare(off, on, top)
+		if err != nil {
+			return profiling.Sets{}, nil, fmt.Errorf("compare %s profiles: %w", k, err)
+		}
+		sets.Off[k], sets.On[k], sets.Diff[k] = c.OffProfile, c.OnProfile, c.Diff
+		cmps[k] = c
+	}
+	return sets, cmps, nil
+}

@@ -14,7 +14,7 @@ import (
 
 // SchemaVersion is bumped whenever the JSON layout of WriteComparisons
 // changes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

@@ -42,14 +42,28 @@ func ParseFormat(s string) (Format, error) {
 // MaxTextWidth is the widest a text table may be, in terminal columns.
 const MaxTextWidth = 120
 
-// ComparisonHeader is the header of every comparison table.
-var ComparisonHeader = []string{"metric", "off", "on", "delta %", "p", "verdict"}
+// ComparisonHeader is the header of every comparison table. The delta is
+// the median of the paired round ratios with its 95 % CI when the rounds
+// were paired, and p the signed-rank test's (the U test's otherwise).
+var ComparisonHeader = ComparisonHeaderFor("off", "on")
+
+// ComparisonHeaderFor names the two sides' columns (base and head for
+// compare).
+func ComparisonHeaderFor(off, on string) []string {
+	return []string{"metric", off, on, "delta % [95% CI]", "p", "verdict"}
+}
 
 // WriteComparisons prints one comparison table. Text and Markdown add the
 // comparisons' notes below the table, since a "~" or "?" without its reason
 // invites a guess. JSON carries the full Comparison values (with raw
 // numbers), wrapped with the schema version and title.
 func WriteComparisons(w io.Writer, f Format, title string, cs []stats.Comparison) error {
+	return WriteComparisonsOf(w, f, title, ComparisonHeader, cs)
+}
+
+// WriteComparisonsOf is WriteComparisons under another header (see
+// ComparisonHeaderFor).
+func WriteComparisonsOf(w io.Writer, f Format, title string, header []string, cs []stats.Comparison) error {
 	if f == JSON {
 		doc := struct {
 			SchemaVersion int                `json:"schema_version"`
@@ -66,7 +80,7 @@ func WriteComparisons(w io.Writer, f Format, title string, cs []stats.Comparison
 			fmt.Fprintf(&buf, "%s\n", title)
 		}
 	}
-	if err := renderTable(&buf, f, ComparisonHeader, ComparisonRows(cs)); err != nil {
+	if err := renderTable(&buf, f, header, ComparisonRows(cs)); err != nil {
 		return err
 	}
 	writeNotes(&buf, f, cs)
@@ -82,7 +96,10 @@ func ComparisonRows(cs []stats.Comparison) [][]string {
 	rows := make([][]string, 0, len(cs))
 	for _, c := range cs {
 		delta := "n/a"
-		if c.DeltaDefined() {
+		switch {
+		case c.Paired != nil && c.Paired.HasCI:
+			delta = fmt.Sprintf("%+.1f%% [%+.1f, %+.1f]", c.DeltaPct, c.DeltaLoPct, c.DeltaHiPct)
+		case c.DeltaDefined():
 			delta = numfmt.Delta(c.DeltaPct)
 		}
 		rows = append(rows, []string{

@@ -79,7 +79,13 @@ func Summarize(values []float64) Summary {
 //
 // DeltaPct is (on - off)/|off|·100 of the medians. When the off median is 0 it
 // is undefined and reported as 0 with a Note (see DeltaDefined).
-func Compare(m Metric, off, on []float64) (c Comparison) {
+func Compare(m Metric, off, on []float64) Comparison {
+	return compareBand(m, off, on, noise(m))
+}
+
+// compareBand is Compare with an explicit band (a fraction, >= 0) instead
+// of the metric's noise.
+func compareBand(m Metric, off, on []float64, bandFrac float64) (c Comparison) {
 	c = Comparison{Metric: m, Off: Summarize(off), On: Summarize(on), P: 1}
 	var notes []string
 	// Every return path explains itself through notes; a named result lets
@@ -122,7 +128,7 @@ func Compare(m Metric, off, on []float64) (c Comparison) {
 		return c
 	}
 
-	band := noise(m) * math.Abs(o.Center)
+	band := bandFrac * math.Abs(o.Center)
 	lo, hi := n.Lo-o.Hi, n.Hi-o.Lo
 	var up bool
 	switch {
@@ -133,7 +139,7 @@ func Compare(m Metric, off, on []float64) (c Comparison) {
 	default:
 		c.Change = NoDiff
 		notes = append(notes, fmt.Sprintf("%s but the CI of the change %s is not wholly beyond the ±%s noise band",
-			PEquals(c.P), changeRange(c, lo, hi), numfmt.Pct(noise(m)*100)))
+			PEquals(c.P), changeRange(c, lo, hi), numfmt.Pct(bandFrac*100)))
 		return c
 	}
 	if up == (m.Better == HigherIsBetter) {

@@ -26,7 +26,21 @@ func ExampleCompare() {
 	// Output:
 	// off median 1014.5 [1001, 1030], on median 813.5 [802, 826]
 	// delta -19.81% (change within [-22.5%, -17.2%]), p=0.00001: better
-	// | metric |        off        |        on        | delta % |      p      | verdict |
-	// |:-------|:------------------|:-----------------|:--------|:------------|:--------|
-	// | ns/op  | 1.01 µs/op ± 1.5% | 814 ns/op ± 1.5% | -19.81% | <0.001 n=10 | better  |
+	// | metric |        off        |        on        | delta % [95% CI] |      p      | verdict |
+	// |:-------|:------------------|:-----------------|:-----------------|:------------|:--------|
+	// | ns/op  | 1.01 µs/op ± 1.5% | 814 ns/op ± 1.5% | -19.81%          | <0.001 n=10 | better  |
+}
+
+func ExampleComparePaired() {
+	nsPerOp := stats.Metric{Name: "ns/op", Better: stats.LowerIsBetter}
+	// Round i of each side ran back to back; the machine slowed down over
+	// the rounds, which the per-round ratios divide out.
+	base := []float64{1000, 1100, 1250, 1400, 1500, 1650, 1800, 1900, 2100, 2300}
+	head := []float64{1190, 1320, 1500, 1690, 1790, 1990, 2150, 2290, 2510, 2770}
+
+	c := stats.ComparePaired(nsPerOp, base, head, 0.10) // 10 % tolerance
+	fmt.Printf("median ratio %.3f, 95%% CI [%.3f, %.3f], Wilcoxon p=%.4f: %s\n",
+		c.Paired.Ratio, c.Paired.Lo, c.Paired.Hi, c.P, c.Change)
+	// Output:
+	// median ratio 1.200, 95% CI [1.193, 1.206], Wilcoxon p=0.0059: worse
 }

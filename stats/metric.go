@@ -154,7 +154,11 @@ type Comparison struct {
 	// DeltaPct when either side has no CI or the off median is 0.
 	DeltaLoPct float64 `json:"delta_lo_pct"`
 	DeltaHiPct float64 `json:"delta_hi_pct"`
-	P          float64 `json:"p"` // Mann-Whitney U p-value; 1 when untestable
-	Change     Change  `json:"change"`
-	Note       string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
+	P          float64 `json:"p"` // Mann-Whitney U p-value, or the Wilcoxon signed-rank p-value when Paired; 1 when untestable
+	// Paired is the round-by-round view (ComparePaired); when set, the
+	// change was judged on it and DeltaPct, DeltaLoPct and DeltaHiPct are
+	// its median ratio and CI.
+	Paired *Paired `json:"paired,omitempty"`
+	Change Change  `json:"change"`
+	Note   string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
 }

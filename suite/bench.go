@@ -23,7 +23,7 @@ import (
 )
 
 // BenchSchemaVersion versions BenchResults, the suite's results.json.
-const BenchSchemaVersion = 1
+const BenchSchemaVersion = 2
 
 // BenchOptions is one validated `perfbench bench` request.
 type BenchOptions struct {

@@ -247,15 +247,23 @@ func (r *Router[H]) AppendHandlers(dst []H, sig *signal.Signal) ([]H, error) {
 		return dst, fmt.Errorf("%w: empty type", ErrNoMatch)
 	}
 	n := len(dst)
-	if r.jit {
-		dst = r.appendCompiled(dst, sig, typ)
-	} else {
-		dst = r.appendInterpreted(dst, sig, typ)
+	dst = r.lookup(dst, sig, typ)
+	if planted() {
+		dst = r.lookup(dst[:n], sig, typ) // the same lookup again (plant.go)
 	}
 	if len(dst) == n {
 		return dst, fmt.Errorf("%w: type %q", ErrNoMatch, typ)
 	}
 	return dst, nil
+}
+
+// lookup appends the handlers of typ by the compiled plan (JIT) or the
+// trie walk.
+func (r *Router[H]) lookup(dst []H, sig *signal.Signal, typ string) []H {
+	if r.jit {
+		return r.appendCompiled(dst, sig, typ)
+	}
+	return r.appendInterpreted(dst, sig, typ)
 }
 
 // Stats returns the cache and compile counters.

@@ -1,0 +1,287 @@
+// Package compare is the work behind `perfbench compare`: it builds
+// perfbench at two git refs (or the working tree), runs both builds as
+// worker processes through the engine's side interface, interleaved in ABBA
+// order, and judges every metric on the paired round-by-round ratios of
+// head to base against the gate's tolerance. It writes the run directory
+// (results.json, summary.md, base→head pprof diffs) all-or-nothing and says
+// whether head regressed.
+package compare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/worker"
+)
+
+// Defaults and limits of the settings (every knob has a maximum).
+const (
+	DefaultRounds      = 20
+	DefaultBenchtime   = "50ms"
+	DefaultProfileTime = 100 * time.Millisecond
+	MaxRounds          = measure.MaxRounds
+	MaxBenchtime       = 10 * time.Second
+	MaxProfileTime     = 10 * time.Second
+)
+
+// Request is a compare command as the user gave it.
+type Request struct {
+	Base, Head         string // Head "" is the working tree as it is
+	Opts, Workloads    []string
+	Rounds             int
+	Benchtime          string
+	ProfileTime        time.Duration
+	TagsBase, TagsHead string
+	Out                string
+	Dir                string // the perfbench module directory ("." normally)
+}
+
+// Options is a validated request.
+type Options struct {
+	Request
+	Settings measure.Settings
+	Runs     []suite.Run
+	Cases    []Case
+	Build    Builder   // GoBuild unless a test says otherwise
+	Stderr   io.Writer // progress and the workers' stderr
+	// Env is added to every worker's environment (tests only).
+	Env []string
+}
+
+// Case is one workload under one feature set, measured on both builds.
+// Runs of the suite that share a side share its case.
+type Case struct {
+	ID       string   `json:"id"` // WORKLOAD@FEATURES
+	Workload string   `json:"workload"`
+	Features string   `json:"features"`
+	Runs     []string `json:"runs"` // the suite runs it belongs to
+	metrics  []stats.Metric
+	set      features.Set
+}
+
+// Options validates the request against the given registries. Every error
+// is about the input and names what is valid.
+func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, error) {
+	o := Options{Request: r, Build: GoBuild}
+	if r.Base == "" {
+		return o, errors.New("--base is required: a git ref (commit, branch, tag, HEAD~1 …) to compare against")
+	}
+	if r.Rounds < stats.MinSamplesForCI || r.Rounds > MaxRounds {
+		return o, fmt.Errorf("invalid --rounds %d: want %d to %d round pairs (%d for a 95 %% CI of the paired ratio)",
+			r.Rounds, stats.MinSamplesForCI, MaxRounds, stats.MinSamplesForCI)
+	}
+	bt, err := measure.ParseBenchtime(r.Benchtime)
+	if err != nil {
+		return o, err
+	}
+	if bt.D > MaxBenchtime || bt.N > 1e9 {
+		return o, fmt.Errorf("invalid --benchtime %s: at most %s or 1000000000x", bt, MaxBenchtime)
+	}
+	if r.ProfileTime <= 0 || r.ProfileTime > MaxProfileTime {
+		return o, fmt.Errorf("invalid --profiletime %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
+	}
+	o.Settings = measure.Settings{Rounds: r.Rounds, Benchtime: bt}
+	runs, _, err := suite.Select(ts, r.Opts, lookup)
+	if err != nil {
+		return o, err
+	}
+	if len(r.Workloads) > 0 {
+		have := map[string]bool{}
+		var kept []suite.Run
+		for _, run := range runs {
+			have[run.Workload] = true
+		}
+		want := map[string]bool{}
+		for _, w := range splitList(r.Workloads) {
+			if _, err := lookup(w); err != nil {
+				return o, err
+			}
+			if !have[w] {
+				return o, fmt.Errorf("no selected run uses workload %q (the runs selected by --opt use: %s)", w, strings.Join(sortedKeys(have), ", "))
+			}
+			want[w] = true
+		}
+		for _, run := range runs {
+			if want[run.Workload] {
+				kept = append(kept, run)
+			}
+		}
+		runs = kept
+	}
+	o.Runs = runs
+	byID := map[string]int{}
+	for _, run := range runs {
+		w, err := lookup(run.Workload)
+		if err != nil {
+			return o, err
+		}
+		for _, set := range []features.Set{run.Off, run.On} {
+			id := run.Workload + "@" + set.String()
+			if i, ok := byID[id]; ok {
+				if !slices.Contains(o.Cases[i].Runs, run.ID) {
+					o.Cases[i].Runs = append(o.Cases[i].Runs, run.ID)
+				}
+				continue
+			}
+			byID[id] = len(o.Cases)
+			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, set: set})
+		}
+	}
+	return o, nil
+}
+
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// CaseResult is one case measured and judged.
+type CaseResult struct {
+	Case
+	Measurement *measure.Result    `json:"measurement"` // Off is base, On is head
+	Comparisons []stats.Comparison `json:"comparisons"`
+	// Regressions are the gated metrics whose whole 95 % CI of the
+	// head/base ratio is worse than their tolerance.
+	Regressions []string       `json:"regressions,omitempty"`
+	Profiles    profiling.Sets `json:"-"` // Off base, On head, Diff head − base
+}
+
+// Outcome is a finished compare, held in memory until written.
+type Outcome struct {
+	Options Options
+	Env     machine.Env
+	Base    Build
+	Head    Build
+	Cases   []CaseResult
+	Elapsed time.Duration
+	Created time.Time
+}
+
+// Regressions lists "case: metric" for every regression.
+func (o *Outcome) Regressions() []string {
+	var out []string
+	for _, c := range o.Cases {
+		for _, m := range c.Regressions {
+			out = append(out, c.ID+": "+m)
+		}
+	}
+	return out
+}
+
+// Tolerance is the band a metric's change is judged against, and whether
+// a Worse verdict is a regression: the gate's tolerance (10 % for time,
+// 2 % for allocations) for gated metrics, the noise band for the others.
+func Tolerance(m stats.Metric) (band float64, gated bool) {
+	tol, gated := baseline.DefaultTolerances().For(m)
+	if !gated {
+		return m.Noise, false
+	}
+	return tol, true
+}
+
+// Run builds both sides and measures every case. It writes nothing but
+// temporary files, which it removes on every path, cancellation included.
+func Run(ctx context.Context, o Options) (out *Outcome, err error) {
+	start := time.Now()
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	r, err := openRepo(ctx, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rerr := r.remove(); rerr != nil && err == nil {
+			err = fmt.Errorf("remove temporary worktrees: %w", rerr)
+		}
+	}()
+	out = &Outcome{Options: o, Env: machine.Current()}
+	fmt.Fprintf(stderr, "perfbench compare: building base %s\n", o.Base)
+	if out.Base, err = r.build(ctx, o.Build, "base", o.Base, o.TagsBase); err != nil {
+		return nil, err
+	}
+	head := o.Head
+	if head == "" {
+		head = "the working tree"
+	}
+	fmt.Fprintf(stderr, "perfbench compare: building head %s\n", head)
+	if out.Head, err = r.build(ctx, o.Build, "head", o.Head, o.TagsHead); err != nil {
+		return nil, err
+	}
+	for _, b := range []*Build{&out.Base, &out.Head} {
+		h, err := worker.Probe(ctx, b.Bin, o.Env)
+		if err != nil {
+			if errors.Is(err, worker.ErrNotWorker) {
+				return nil, InputError{fmt.Errorf("%s cannot be compared: %w", b.Label(), err)}
+			}
+			return nil, err
+		}
+		b.Go = h.GoVersion
+	}
+	if out.Base.Go != out.Head.Go {
+		return nil, fmt.Errorf("the builds run on different Go versions (base %s, head %s): their numbers are not comparable", out.Base.Go, out.Head.Go)
+	}
+	for i, c := range o.Cases {
+		fmt.Fprintf(stderr, "perfbench compare: [%d/%d] %s: base vs head, %d rounds each, ABBA\n", i+1, len(o.Cases), c.ID, o.Settings.Rounds)
+		cr, err := measureCase(ctx, o, out.Base, out.Head, c, stderr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.ID, err)
+		}
+		out.Cases = append(out.Cases, cr)
+	}
+	out.Elapsed = time.Since(start)
+	out.Created = time.Now().UTC()
+	return out, nil
+}
+
+func measureCase(ctx context.Context, o Options, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
+	side := func(b Build, name string) worker.Target {
+		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
+	}
+	pair := measure.NewPair(c.ID, c.metrics, side(base, "base"), side(head, "head"))
+	res, err := pair.Measure(ctx, o.Settings, nil)
+	if err != nil {
+		return CaseResult{}, err
+	}
+	cr := CaseResult{Case: c, Measurement: res}
+	cr.Comparisons = res.CompareWithin(func(m stats.Metric) float64 { b, _ := Tolerance(m); return b })
+	for _, cmp := range cr.Comparisons {
+		if _, gated := Tolerance(cmp.Metric); gated && cmp.Change == stats.Worse {
+			cr.Regressions = append(cr.Regressions, cmp.Metric.Name)
+		}
+	}
+	if cr.Profiles, _, err = pair.Profile(ctx, res, o.ProfileTime, 0, nil); err != nil {
+		return cr, err
+	}
+	return cr, nil
+}

@@ -1,0 +1,323 @@
+package compare
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/worker"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// helperEnv makes the test binary a perfbench worker serving testLookup
+// (the os/exec helper-process pattern), so a compare can run without
+// building the module.
+const helperEnv = "PERFBENCH_COMPARE_TEST_WORKER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		if err := worker.Serve(context.Background(), os.Stdin, os.Stdout, testLookup); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+var sink int
+
+type spin struct{}
+
+func (spin) Run(_ context.Context, n int) (map[string]float64, error) {
+	for i := range n * 200 {
+		sink += i
+	}
+	return map[string]float64{"units/op": 1}, nil
+}
+func (spin) Close() error { return nil }
+
+func testLookup(name string) (workloads.Workload, error) {
+	if name != "spin" && name != "other" {
+		return workloads.Workload{}, fmt.Errorf("unknown workload %q (valid: other, spin)", name)
+	}
+	return workloads.Workload{Name: name, Metrics: []stats.Metric{{Name: "units/op", Gate: stats.AllocGate}},
+		New: func(features.Set) (workloads.Instance, error) { return spin{}, nil }}, nil
+}
+
+var testToggles = []toggles.Toggle{{Name: "jit", Workloads: []string{"spin"}}, {Name: "caching", Workloads: []string{"spin", "other"}}}
+
+func TestRequestOptions(t *testing.T) {
+	ok := Request{Base: "main", Rounds: 6, Benchtime: "10x", ProfileTime: time.Millisecond, Opts: []string{"jit,caching"}}
+	tests := []struct {
+		name  string
+		edit  func(*Request)
+		err   string
+		cases []string
+	}{
+		{"everything", func(*Request) {}, "", []string{"spin@none", "spin@jit", "spin@caching", "other@none", "other@caching"}},
+		{"one workload", func(r *Request) { r.Workloads = []string{"other"} }, "", []string{"other@none", "other@caching"}},
+		{"one toggle", func(r *Request) { r.Opts = []string{"jit"} }, "", []string{"spin@none", "spin@jit"}},
+		{"no base", func(r *Request) { r.Base = "" }, "--base is required", nil},
+		{"5 rounds", func(r *Request) { r.Rounds = 5 }, "invalid --rounds 5", nil},
+		{"too many rounds", func(r *Request) { r.Rounds = MaxRounds + 1 }, "invalid --rounds", nil},
+		{"bad benchtime", func(r *Request) { r.Benchtime = "fast" }, "invalid benchtime", nil},
+		{"long benchtime", func(r *Request) { r.Benchtime = "1m" }, "at most", nil},
+		{"bad profiletime", func(r *Request) { r.ProfileTime = 0 }, "invalid --profiletime", nil},
+		{"unknown opt", func(r *Request) { r.Opts = []string{"warp"} }, `unknown --opt "warp"`, nil},
+		{"unknown workload", func(r *Request) { r.Workloads = []string{"nope"} }, "valid: other, spin", nil},
+		{"groups need their workloads", func(r *Request) { r.Opts = nil }, `unknown workload "mixed"`, nil},
+		{"workload not selected", func(r *Request) { r.Opts, r.Workloads = []string{"jit"}, []string{"other"} }, "use: spin", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.edit(&r)
+			o, err := r.Options(testToggles, testLookup)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range o.Cases {
+				ids = append(ids, c.ID)
+			}
+			if strings.Join(ids, " ") != strings.Join(tt.cases, " ") {
+				t.Fatalf("cases %v, want %v", ids, tt.cases)
+			}
+		})
+	}
+}
+
+// gitRepo makes a repository with a go.mod and a main.go holding src,
+// committed, and returns its directory.
+func gitRepo(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, args := range [][]string{{"init", "-q"}, {"config", "user.email", "t@example.com"}, {"config", "user.name", "t"}} {
+		runGit(t, dir, args...)
+	}
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/pb\n\ngo 1.26\n")
+	writeFile(t, filepath.Join(dir, "main.go"), src)
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-qm", "one")
+	return dir
+}
+
+func runGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyTestBinary is a Builder that "builds" the test binary itself, which
+// serves the worker protocol in helper mode.
+func copyTestBinary(_ context.Context, _, _, out string) error {
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, b, 0o755)
+}
+
+// isolate points os.TempDir at a fresh directory, so the test can see that
+// compare left nothing behind.
+func isolate(t *testing.T) string {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	return tmp
+}
+
+func assertClean(t *testing.T, repo, tmp string) {
+	t.Helper()
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("left in the temporary directory: %v", entries)
+	}
+	if wts := strings.Count(runGit(t, repo, "worktree", "list"), "\n"); wts != 1 {
+		t.Errorf("worktrees left: %s", runGit(t, repo, "worktree", "list"))
+	}
+}
+
+func options(t *testing.T, dir string) Options {
+	o, err := Request{Base: "HEAD", Rounds: 6, Benchtime: "20x", ProfileTime: time.Millisecond, Opts: []string{"jit"},
+		Out: filepath.Join(t.TempDir(), "out"), Dir: dir}.Options(testToggles, testLookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Build, o.Env = copyTestBinary, []string{helperEnv + "=1"}
+	return o
+}
+
+func TestRunInputErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	good := gitRepo(t, "package main\n\nfunc main() {}\n")
+
+	noGit := t.TempDir()
+	writeFile(t, filepath.Join(noGit, "go.mod"), "module x\n")
+	o := options(t, noGit)
+	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "not in a git repository") {
+		t.Errorf("no repository: %v", err)
+	}
+
+	o = options(t, good)
+	o.Base = "no-such-branch"
+	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), `unknown git ref "no-such-branch"`) {
+		t.Errorf("bad ref: %v", err)
+	}
+	assertClean(t, good, tmp)
+
+	// A ref that does not build, with the real go build.
+	broken := gitRepo(t, "package main\n\nfunc main() { undefined() }\n")
+	o = options(t, broken)
+	o.Build = GoBuild
+	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), "undefined") {
+		t.Errorf("broken ref: %v", err)
+	}
+	assertClean(t, broken, tmp)
+
+	// A perfbench from before the worker command, built for real.
+	old := gitRepo(t, "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() {\n\tfmt.Fprintln(os.Stderr, `perfbench: unknown command \"worker\" (valid: list, profile)`)\n\tos.Exit(2)\n}\n")
+	o = options(t, old)
+	o.Build = GoBuild
+	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "predates") {
+		t.Errorf("old binary: %v", err)
+	}
+	assertClean(t, old, tmp)
+}
+
+// syncBuffer is stderr shared with the workers' reader goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunAndWrite(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
+	writeFile(t, filepath.Join(repo, "main.go"), "package main\n\nfunc main() { println() }\n") // dirty
+	o := options(t, repo)
+	out, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClean(t, repo, tmp)
+	if !out.Head.Dirty || out.Head.Ref != "" || out.Base.Commit != out.Head.Commit || out.Base.Dirty {
+		t.Errorf("builds base %+v head %+v", out.Base, out.Head)
+	}
+	if len(out.Cases) != 2 || len(out.Cases[0].Measurement.Samples) != 12 {
+		t.Fatalf("cases %+v", out.Cases)
+	}
+	// ABBA: the second round runs head first.
+	if s := out.Cases[0].Measurement.Samples; s[2].Side != stats.On || s[3].Side != stats.Off {
+		t.Errorf("round order %v %v", s[2].Side, s[3].Side)
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Write(); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := os.ReadDir(o.Out)
+	if len(names) != len(out.FileNames()) || len(names) != 2*4*3+2 {
+		t.Errorf("wrote %d files, want %d: %v", len(names), len(out.FileNames()), names)
+	}
+	var doc ResultsFile
+	b, err := os.ReadFile(filepath.Join(o.Out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != SchemaVersion || doc.Settings.Order != "ABBA" || len(doc.Cases) != 2 || doc.Cases[0].Comparisons[0].Paired == nil {
+		t.Errorf("results.json %s", b[:min(len(b), 400)])
+	}
+	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
+		var buf bytes.Buffer
+		if err := out.Print(&buf, f); err != nil {
+			t.Fatal(err)
+		}
+		if f != report.JSON && !strings.Contains(buf.String(), "-diff_base "+filepath.Join(o.Out, "spin@none.cpu.base.pb.gz")) {
+			t.Errorf("%s output lacks the pprof hint:\n%s", f, buf.String())
+		}
+		if f == report.Text {
+			for _, line := range strings.Split(buf.String(), "\n") {
+				if w := len([]rune(line)); w > report.MaxTextWidth && strings.HasPrefix(line, "│") {
+					t.Errorf("table line of %d columns: %s", w, line)
+				}
+			}
+		}
+	}
+}
+
+func TestRunInterruptedCleansUp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
+	o := options(t, repo)
+	o.Settings.Rounds = MaxRounds
+	var stderr syncBuffer
+	o.Stderr = &stderr
+	ctx, stop := context.WithCancel(ctx)
+	go func() {
+		// Ctrl-C while the rounds run, worktree and workers alive.
+		for !strings.Contains(stderr.String(), "[1/2]") {
+			time.Sleep(time.Millisecond)
+		}
+		stop()
+	}()
+	if _, err := Run(ctx, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	assertClean(t, repo, tmp)
+	if _, err := os.Stat(o.Out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("output directory exists after an interrupted run: %v", err)
+	}
+}

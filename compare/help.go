@@ -1,0 +1,22 @@
+package compare
+
+// Doc is the help of `perfbench compare`: what it builds, how it measures
+// and judges, and what it writes.
+const Doc = "Builds perfbench at --base and at --head in temporary `git worktree add --detach` checkouts, with the go " +
+	"command on PATH for both (GOTOOLCHAIN=local: a ref that wants another Go fails to build). Without --head the head is " +
+	"the working tree as it is, uncommitted changes included; results record HEAD's commit and whether the tree was dirty. " +
+	"--tags-base and --tags-head pass build tags to one side (e.g. perfbench_plant, a planted slowdown for measuring power).\n\n" +
+	"Both builds run as worker processes (`perfbench worker`, a fresh process per round) driven through the engine's side " +
+	"interface: for every run of the suite (or those --opt and --workload select), each feature set of the run is measured " +
+	"on base and head in interleaved rounds, in ABBA order (base, head, head, base …), after calibration and a warm-up. " +
+	"Each metric is judged on the round-by-round ratios head/base: the median ratio, its 95 % CI (sign-test order " +
+	"statistics of the log ratios) and the Wilcoxon signed-rank p-value. A regression is called only when p < 0.05 and " +
+	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
+	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
+	"Writes DIR/results.json (schema version, environment, settings, both refs and commits, every raw sample, the " +
+	"comparisons), DIR/summary.md for a pull request, and per case WORKLOAD@FEATURES.{cpu,heap,allocs,wall}.{base,head,diff}" +
+	".pb.gz, so that `go tool pprof -diff_base BASE HEAD` shows where head got slower. All or nothing: an interrupted " +
+	"run writes no file, and the worktrees and binaries are removed on every exit path, Ctrl-C included.\n\n" +
+	"Exit codes: 0 no regression; 3 a regression; 2 bad input: no git repository, an unknown ref, a ref that does not " +
+	"build, or a build older than the worker protocol (no `perfbench worker` command); 1 an error while running.\n\n" +
+	"Power (scripts/gate-power.sh): see the README for the figures and the command that measured them."

@@ -1,0 +1,183 @@
+package compare
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/report"
+)
+
+// SchemaVersion versions ResultsFile, compare's results.json.
+const SchemaVersion = 1
+
+// ResultsFile is the layout of compare's results.json.
+type ResultsFile struct {
+	report.Header
+	Settings ResultsSettings `json:"settings"`
+	Base     Build           `json:"base"`
+	Head     Build           `json:"head"`
+	Elapsed  string          `json:"elapsed"`
+	// Cases hold every raw sample (measurement.samples: side "off" is
+	// base, "on" is head, in the order they ran) and the comparisons.
+	Cases       []CaseResult `json:"cases"`
+	Regressions []string     `json:"regressions"`
+	Files       []string     `json:"files"`
+}
+
+// ResultsSettings are the settings as results.json records them.
+type ResultsSettings struct {
+	Opts        []string `json:"opts,omitempty"`
+	Workloads   []string `json:"workloads,omitempty"`
+	Rounds      int      `json:"rounds"`
+	Order       string   `json:"order"`
+	Benchtime   string   `json:"benchtime"`
+	ProfileTime string   `json:"profile_time"`
+	Tolerances  string   `json:"tolerances"`
+	Out         string   `json:"out"`
+}
+
+// tolerances describes the bands, for results.json and the output.
+const tolerances = "time metrics 10 %, allocation metrics 2 % (a regression needs the whole 95 % CI of head/base beyond it); GC and heap metrics are shown against their noise band, never a regression"
+
+// Results builds the results document.
+func (o *Outcome) Results() ResultsFile {
+	cases := make([]CaseResult, len(o.Cases))
+	for i, c := range o.Cases {
+		c.Comparisons = report.SanitizeComparisons(c.Comparisons)
+		cases[i] = c
+	}
+	regs := o.Regressions()
+	if regs == nil {
+		regs = []string{}
+	}
+	return ResultsFile{
+		Header: report.NewHeader("compare", SchemaVersion, o.Created, o.Env),
+		Settings: ResultsSettings{
+			Opts: o.Options.Opts, Workloads: o.Options.Workloads, Rounds: o.Options.Settings.Rounds, Order: "ABBA",
+			Benchtime: o.Options.Settings.Benchtime.String(), ProfileTime: o.Options.ProfileTime.String(),
+			Tolerances: tolerances, Out: o.Options.Out,
+		},
+		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
+		Cases: cases, Regressions: regs, Files: o.FileNames(),
+	}
+}
+
+// fileStem names a case's files: its ID with path separators replaced.
+func fileStem(id string) string { return strings.ReplaceAll(id, "/", "-") }
+
+// ProfileName is the file of one case's profile of kind for "base",
+// "head" or "diff" (head minus base).
+func ProfileName(caseID string, k profiling.Kind, which string) string {
+	return fmt.Sprintf("%s.%s.%s.pb.gz", fileStem(caseID), k, which)
+}
+
+func (o *Outcome) profileFiles() []atomicfile.File {
+	var files []atomicfile.File
+	for _, c := range o.Cases {
+		for _, k := range profiling.Kinds() {
+			for _, s := range []struct {
+				which string
+				p     *profile.Profile
+			}{{"base", c.Profiles.Off[k]}, {"head", c.Profiles.On[k]}, {"diff", c.Profiles.Diff[k]}} {
+				if s.p == nil {
+					continue
+				}
+				p := s.p
+				files = append(files, atomicfile.File{Name: ProfileName(c.ID, k, s.which), Fill: func(w io.Writer) error { return p.Write(w) }})
+			}
+		}
+	}
+	return files
+}
+
+// FileNames lists what Write puts in the output directory.
+func (o *Outcome) FileNames() []string {
+	var names []string
+	for _, f := range o.profileFiles() {
+		names = append(names, f.Name)
+	}
+	return append(names, "results.json", "summary.md")
+}
+
+// Write saves the run directory, all or nothing.
+func (o *Outcome) Write() error {
+	js, err := report.EncodeJSON(o.Results())
+	if err != nil {
+		return fmt.Errorf("encode results.json: %w", err)
+	}
+	files := append(o.profileFiles(),
+		atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
+		atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return o.writeMarkdown(w) }},
+	)
+	return atomicfile.WriteDir(o.Options.Out, files)
+}
+
+// PprofHints are the commands that show where head got slower, per case.
+func (o *Outcome) PprofHints() []string {
+	var out []string
+	for _, c := range o.Cases {
+		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Options.Out, ProfileName(c.ID, profiling.CPU, "base"),
+			o.Options.Out, ProfileName(c.ID, profiling.CPU, "head")))
+	}
+	return out
+}
+
+func (o *Outcome) verdict() string {
+	if regs := o.Regressions(); len(regs) > 0 {
+		return fmt.Sprintf("REGRESSION: head is worse than base beyond the tolerance in %d metric(s): %s", len(regs), strings.Join(regs, "; "))
+	}
+	return "no regression: no gated metric's 95 % CI of head/base lies wholly beyond its tolerance"
+}
+
+var header = report.ComparisonHeaderFor("base", "head")
+
+// Print writes the comparison tables in format f.
+func (o *Outcome) Print(w io.Writer, f report.Format) error {
+	switch f {
+	case report.JSON:
+		return report.WriteJSON(w, o.Results())
+	case report.Markdown:
+		return o.writeMarkdown(w)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "perfbench compare: base %s vs head %s\n", o.Base.Label(), o.Head.Label())
+	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Options.Settings.Rounds, o.Options.Settings.Benchtime, "tolerances: "+tolerances)
+	for _, c := range o.Cases {
+		b.WriteString("\n")
+		if err := report.WriteComparisonsOf(&b, report.Text, c.ID+" (runs: "+strings.Join(c.Runs, ", ")+")", header, c.Comparisons); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n\nWhere head spends more (base as diff_base):\n  %s\n", o.verdict(), strings.Join(o.PprofHints(), "\n  "))
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (o *Outcome) writeMarkdown(w io.Writer) error {
+	var d report.Doc
+	d.Title(fmt.Sprintf("perfbench compare: `%s` → `%s`", o.Base.Label(), o.Head.Label()))
+	d.Field("Verdict", o.verdict())
+	d.Field("Environment", fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", o.Base.Go, o.Env.OS, o.Env.Arch, o.Env.CPUs, o.Env.GOMAXPROCS))
+	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Options.Settings.Rounds, o.Options.Settings.Benchtime, tolerances))
+	for _, c := range o.Cases {
+		d.Section(fmt.Sprintf("`%s`", c.ID))
+		d.Table(header, report.ComparisonRows(c.Comparisons))
+		var notes []string
+		for _, cmp := range c.Comparisons {
+			if cmp.Note != "" {
+				notes = append(notes, fmt.Sprintf("`%s`: %s", cmp.Metric.Name, cmp.Note))
+			}
+		}
+		d.List(notes)
+	}
+	d.Section("Where head spends more")
+	d.Code("sh", strings.Join(o.PprofHints(), "\n")+"\n")
+	return d.Write(w)
+}

@@ -1,0 +1,179 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/suite"
+)
+
+// Serve is the worker end of the protocol: it says hello on out, then
+// reads requests from in and answers each, until in ends (the parent is
+// done: nil) or ctx is cancelled. One instance is open at a time. A
+// request that fails is answered with its error and the worker goes on; a
+// malformed line ends it, since the stream can no longer be trusted.
+func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup suite.Lookup) error {
+	w := bufio.NewWriter(out)
+	enc := json.NewEncoder(w)
+	send := func(m message) error {
+		if err := enc.Encode(m); err != nil {
+			return fmt.Errorf("worker: write: %w", err)
+		}
+		return w.Flush()
+	}
+	if err := send(message{Hello: &Hello{Protocol: Protocol, GoVersion: runtime.Version(), Build: ReadBuildInfo()}}); err != nil {
+		return err
+	}
+
+	type read struct {
+		req Request
+		err error
+	}
+	reqs := make(chan read)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		dec := json.NewDecoder(in)
+		for {
+			var r read
+			r.err = dec.Decode(&r.req)
+			select {
+			case reqs <- r:
+			case <-stop:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+		}
+	}()
+
+	s := &session{lookup: lookup}
+	defer s.close()
+	for {
+		var r read
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case r = <-reqs:
+		}
+		if errors.Is(r.err, io.EOF) {
+			return nil
+		}
+		if r.err != nil {
+			return fmt.Errorf("worker: read request: %w", r.err)
+		}
+		m := s.handle(ctx, r.req)
+		if err := send(m); err != nil {
+			return err
+		}
+	}
+}
+
+// session is the worker's state between requests: the open instance.
+type session struct {
+	lookup suite.Lookup
+	inst   measure.Instance
+}
+
+func (s *session) handle(ctx context.Context, r Request) message {
+	fail := func(err error) message { return message{Error: err.Error()} }
+	switch r.Op {
+	case OpOpen:
+		if s.inst != nil {
+			return fail(errors.New("an instance is already open"))
+		}
+		w, err := s.lookup(r.Workload)
+		if err != nil {
+			return fail(err)
+		}
+		set, err := suite.ParseSet(r.Features)
+		if err != nil {
+			return fail(err)
+		}
+		if s.inst, err = measure.Local(w, set).Open(ctx); err != nil {
+			return fail(err)
+		}
+		return message{}
+	case OpRun:
+		if s.inst == nil {
+			return fail(errors.New("run before open"))
+		}
+		if r.N < 1 {
+			return fail(fmt.Errorf("run %d operations: want at least 1", r.N))
+		}
+		v, err := s.inst.Run(ctx, r.N)
+		if err != nil {
+			return fail(err)
+		}
+		values := make(map[string]Float, len(v))
+		for k, x := range v {
+			values[k] = Float(x)
+		}
+		return message{Values: values}
+	case OpProfile:
+		if s.inst == nil {
+			return fail(errors.New("profile before open"))
+		}
+		kind, err := profiling.ParseKind(r.Kind)
+		if err != nil {
+			return fail(err)
+		}
+		if r.N < 1 {
+			return fail(fmt.Errorf("profile %d operations: want at least 1", r.N))
+		}
+		p, err := s.inst.Profile(ctx, kind, r.N)
+		if err != nil {
+			return fail(err)
+		}
+		var buf bytes.Buffer
+		if err := p.Write(&buf); err != nil {
+			return fail(fmt.Errorf("encode %s profile: %w", kind, err))
+		}
+		return message{Profile: buf.Bytes()}
+	case OpClose:
+		if err := s.close(); err != nil {
+			return fail(err)
+		}
+		return message{}
+	}
+	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpProfile, OpClose))
+}
+
+func (s *session) close() error {
+	if s.inst == nil {
+		return nil
+	}
+	err := s.inst.Close()
+	s.inst = nil
+	return err
+}
+
+// ReadBuildInfo reports how this binary was built, from runtime/debug.
+func ReadBuildInfo() BuildInfo {
+	var b BuildInfo
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Revision = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		case "-tags":
+			b.Tags = s.Value
+		}
+	}
+	return b
+}

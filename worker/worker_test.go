@@ -1,0 +1,327 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/workloads"
+)
+
+// helperEnv switches the test binary into a worker (the os/exec
+// helper-process pattern): its value says which kind.
+const helperEnv = "PERFBENCH_WORKER_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		goleak.VerifyTestMain(m)
+	case "serve":
+		if err := Serve(context.Background(), os.Stdin, os.Stdout, testLookup); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "old":
+		// What a perfbench from before the worker command says.
+		fmt.Fprintln(os.Stderr, `perfbench: unknown command "worker" (valid: list, profile, diff, bench)`)
+		os.Exit(2)
+	case "v2":
+		fmt.Println(`{"hello":{"protocol":2}}`)
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}
+}
+
+func testLookup(name string) (workloads.Workload, error) {
+	w := workloads.Workload{Name: name, Metrics: []stats.Metric{{Name: "jit-on"}}}
+	switch name {
+	case "count":
+		w.New = func(s features.Set) (workloads.Instance, error) { return countInst{s}, nil }
+	case "crash", "hang":
+		w.New = func(features.Set) (workloads.Instance, error) { return badInst(name), nil }
+	default:
+		return w, fmt.Errorf("unknown workload %q (valid: count, crash, hang)", name)
+	}
+	return w, nil
+}
+
+type countInst struct{ s features.Set }
+
+var sink int
+
+func (c countInst) Run(_ context.Context, n int) (map[string]float64, error) {
+	for i := range n * 1000 {
+		sink += i
+	}
+	jit := 0.0
+	if c.s.JIT {
+		jit = 1
+	}
+	return map[string]float64{"jit-on": jit, "undefined": math.NaN()}, nil
+}
+
+func (countInst) Close() error { return nil }
+
+type badInst string
+
+func (b badInst) Run(context.Context, int) (map[string]float64, error) {
+	if b == "crash" {
+		fmt.Fprintln(os.Stderr, "boom: the workload crashed")
+		os.Exit(7)
+	}
+	fmt.Fprintln(os.Stderr, "hanging")
+	select {} // ignores its context: only a kill ends it
+}
+
+func (badInst) Close() error { return nil }
+
+// syncBuffer collects stderr lines written by the reader goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func target(kind, workload string, f features.Set, stderr io.Writer) Target {
+	return Target{Bin: os.Args[0], Name: "base", Workload: workload, Features: f, Stderr: stderr, Env: []string{helperEnv + "=" + kind}}
+}
+
+// guard bounds a test that would otherwise hang on a bug.
+func guard(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestRoundTrip(t *testing.T) {
+	ctx := guard(t)
+	inst, err := target("serve", "count", features.Set{JIT: true}, nil).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := inst.(*proc)
+	if p.hello.Protocol != Protocol || p.hello.GoVersion == "" {
+		t.Errorf("hello %+v", p.hello)
+	}
+	v, err := inst.Run(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The worker measures the engine's metrics itself, and the workload's
+	// own arrive as reported: NaN included, and the feature set reached it.
+	for _, m := range measure.EngineMetrics() {
+		if _, ok := v[m.Name]; !ok {
+			t.Errorf("no %s in %v", m.Name, v)
+		}
+	}
+	if v["jit-on"] != 1 || !math.IsNaN(v["undefined"]) {
+		t.Errorf("values %v", v)
+	}
+	for _, k := range []profiling.Kind{profiling.CPU, profiling.Allocs} {
+		prof, err := inst.Profile(ctx, k, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := profiling.KindOf(prof); err != nil || got != k {
+			t.Errorf("profile kind %s, %v; want %s", got, err, k)
+		}
+	}
+	if _, err := inst.Profile(ctx, "bogus", 1); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("bad kind: %v", err)
+	}
+	if err := inst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+	default:
+		t.Fatal("Close returned before the worker was reaped")
+	}
+	if p.waitErr != nil {
+		t.Errorf("worker exit: %v", p.waitErr)
+	}
+	if err := inst.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := inst.Run(ctx, 1); err == nil {
+		t.Error("Run after Close worked")
+	}
+}
+
+func TestPairOfWorkers(t *testing.T) {
+	ctx := guard(t)
+	base := target("serve", "count", features.Set{}, nil)
+	head := target("serve", "count", features.Set{JIT: true}, nil)
+	head.Name = "head"
+	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, base, head)
+	res, err := pair.Measure(ctx, measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 5}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Off != "base:none" || res.On != "head:jit" || len(res.Samples) != 4 {
+		t.Fatalf("result %+v", res)
+	}
+	if got := res.Values(stats.On, "jit-on"); len(got) != 2 || got[0] != 1 || got[1] != 1 {
+		t.Fatalf("head jit-on %v", got)
+	}
+	set, err := pair.CaptureProfiles(ctx, stats.On, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set) != len(profiling.Kinds()) {
+		t.Fatalf("profiles %v", set)
+	}
+}
+
+func TestCrashingWorker(t *testing.T) {
+	ctx := guard(t)
+	var stderr syncBuffer
+	inst, err := target("serve", "crash", features.Set{}, &stderr).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = inst.Run(ctx, 1)
+	if err == nil || !strings.Contains(err.Error(), "exit status 7") || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err = %v, want the exit status and the last stderr line", err)
+	}
+	if !strings.Contains(stderr.String(), "[base] boom: the workload crashed\n") {
+		t.Errorf("stderr %q, want the worker's line with its prefix", stderr.String())
+	}
+	if err := inst.Close(); err == nil {
+		t.Error("Close of a crashed worker reported nothing")
+	}
+}
+
+func TestCancelKillsWorker(t *testing.T) {
+	ctx, cancel := context.WithCancel(guard(t))
+	var stderr syncBuffer
+	inst, err := target("serve", "hang", features.Set{}, &stderr).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// Cancel once the worker is inside the run (or, if it has not
+		// got there yet, before: the outcome is the same).
+		for !strings.Contains(stderr.String(), "hanging") {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := inst.Run(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	select {
+	case <-inst.(*proc).exited:
+	default:
+		t.Fatal("the cancelled worker was not reaped")
+	}
+	inst.Close()
+}
+
+func TestNotAWorker(t *testing.T) {
+	ctx := guard(t)
+	_, err := target("old", "count", features.Set{}, nil).Open(ctx)
+	if !errors.Is(err, ErrNotWorker) || !strings.Contains(err.Error(), `unknown command "worker"`) || !strings.Contains(err.Error(), "predates") {
+		t.Fatalf("old binary: %v", err)
+	}
+	_, err = target("v2", "count", features.Set{}, nil).Open(ctx)
+	if !errors.Is(err, ErrNotWorker) || !strings.Contains(err.Error(), "protocol 2") {
+		t.Fatalf("other protocol: %v", err)
+	}
+	_, err = Target{Bin: "/nonexistent/perfbench", Name: "base"}.Open(ctx)
+	if err == nil || errors.Is(err, ErrNotWorker) {
+		t.Fatalf("missing binary: %v", err)
+	}
+	_, err = target("serve", "nosuch", features.Set{}, nil).Open(ctx)
+	if err == nil || !strings.Contains(err.Error(), "valid: count") {
+		t.Fatalf("unknown workload: %v", err)
+	}
+}
+
+// TestServeRequests drives Serve in-process through pipes.
+func TestServeRequests(t *testing.T) {
+	lines := strings.Join([]string{
+		`{"op":"run","n":1}`,
+		`{"op":"open","workload":"count","features":"jit+bogus"}`,
+		`{"op":"open","workload":"count","features":"none"}`,
+		`{"op":"open","workload":"count","features":"none"}`,
+		`{"op":"run","n":0}`,
+		`{"op":"fly"}`,
+		`{"op":"close"}`,
+	}, "\n")
+	var out bytes.Buffer
+	if err := Serve(context.Background(), strings.NewReader(lines), &out, testLookup); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`"protocol":1`,
+		"run before open",
+		"bogus",
+		"",
+		"already open",
+		"want at least 1",
+		"unknown op",
+		"",
+	}
+	dec := json.NewDecoder(&out)
+	for i, w := range want {
+		var m message
+		if err := dec.Decode(&m); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		b, _ := json.Marshal(m)
+		if w == "" && m.Error != "" || !strings.Contains(string(b), w) {
+			t.Errorf("message %d = %s, want %q", i, b, w)
+		}
+	}
+	if err := Serve(context.Background(), strings.NewReader("{bad"), io.Discard, testLookup); err == nil {
+		t.Error("malformed request accepted")
+	}
+}
+
+func TestFloatJSON(t *testing.T) {
+	for _, v := range []float64{0, -1.5, 1e300, math.Inf(1), math.Inf(-1), math.NaN()} {
+		b, err := json.Marshal(Float(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Float
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if float64(back) != v && !(math.IsNaN(v) && math.IsNaN(float64(back))) {
+			t.Errorf("%g -> %s -> %g", v, b, back)
+		}
+	}
+	var f Float
+	if err := json.Unmarshal([]byte(`"many"`), &f); err == nil {
+		t.Error(`"many" accepted`)
+	}
+}
