@@ -184,12 +184,6 @@ func TestCompareWallNeedsTheShareToMove(t *testing.T) {
 // A profile of a kind whose sampling is not modelled is scaled and diffed
 // like any other, and its movers are left untested.
 func TestCompareUntestedKind(t *testing.T) {
-	block := func(v map[string]int64) *profile.Profile {
-		p := synthetic(CPU, v)
-		p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
-		p.PeriodType = &profile.ValueType{Type: "contentions", Unit: "count"}
-		return p
-	}
 	c, err := Compare(Run{block(map[string]int64{"main.a": 10}), 1}, Run{block(map[string]int64{"main.a": 10}), 2}, 0)
 	if err != nil {
 		t.Fatal(err)

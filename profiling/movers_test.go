@@ -60,16 +60,19 @@ func TestDiffRefusesDifferentKinds(t *testing.T) {
 	}
 }
 
+// block is a synthetic profile of Go's block kind, which is none of
+// perfbench's.
+func block(values map[string]int64) *profile.Profile {
+	p := synthetic(CPU, values)
+	p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
+	p.PeriodType = &profile.ValueType{Type: "contentions", Unit: "count"}
+	return p
+}
+
 // Go's block and mutex profiles are none of perfbench's kinds, but pprof
 // diffs them, and so must Diff: profiles of matching sample types diff,
 // others are refused.
 func TestDiffOtherProfiles(t *testing.T) {
-	block := func(values map[string]int64) *profile.Profile {
-		p := synthetic(CPU, values)
-		p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
-		p.PeriodType = &profile.ValueType{Type: "contentions", Unit: "count"}
-		return p
-	}
 	base, new := block(map[string]int64{"main.a": 30, "main.b": 10}), block(map[string]int64{"main.a": 10})
 	d, err := Diff(base, new)
 	if err != nil {
