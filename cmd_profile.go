@@ -21,7 +21,7 @@ func profileCommand() *cli.Command {
 			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
 			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz",
 		Description: "Both sides are calibrated, then measured in alternating rounds (off, on, off, on …); each round builds its side afresh and warms it up, so only one side's runtime is alive while it is measured. " +
-			"CPU, heap+allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own that fills --profiletime on each side (continued, at most to twice as long, when short of 300 samples); " +
+			"CPU, heap+allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own on each side, sized by its samples: half of --profiletime, continued until 300 samples (cpu and wall up to twice --profiletime, memory up to once); " +
 			"each kind's off and on files are scaled to one operation count, so -diff_base compares equal work, and top movers are tested against sampling noise (~ when within it). " +
 			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall}.{off,on,diff}.pb.gz, results.json, bench.txt and summary.md.",
 		Flags: []cli.Flag{
@@ -29,7 +29,7 @@ func profileCommand() *cli.Command {
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			&cli.IntFlag{Name: "rounds", Value: measure.DefaultRounds, Usage: fmt.Sprintf("measured rounds per side (%d to %d; ≥ %d for a confidence interval)", measure.MinRounds, measure.MaxRounds, measure.CIRounds)},
 			&cli.StringFlag{Name: "benchtime", Value: "200ms", Usage: fmt.Sprintf("work per round: a duration (200ms, at most %s) or a count (5000x, at most %dx)", measure.MaxBenchtime, measure.MaxBenchtimeCount)},
-			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: fmt.Sprintf("how long each side's profiling pass runs (at most %s; up to twice as long when short of samples)", measure.MaxProfileTime)},
+			&cli.DurationFlag{Name: "profiletime", Value: time.Second, Usage: fmt.Sprintf("yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice (at most %s)", measure.MaxProfileTime)},
 			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "output root"},
 			&cli.IntFlag{Name: "top", Value: 5, Usage: fmt.Sprintf("top movers shown per profile kind (1 to %d)", profiling.MaxTop)},
 			formatFlag(),

@@ -28,7 +28,7 @@ type Options struct {
 	Workload    workloads.Workload
 	Off, On     features.Set
 	Settings    measure.Settings
-	ProfileTime time.Duration // how long each profiling pass runs
+	ProfileTime time.Duration // yardstick of each profiling pass (measure.Pair.CaptureProfiles)
 	Dir         string        // the run directory
 	Top         int           // top movers kept per profile kind
 	Command     string        // "profile" or "bench", for the results header

@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -10,9 +11,9 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// MaxProfileStretch bounds how far CaptureProfiles lengthens a pass that
-// fell short of profiling.TargetSamples: at most this many times the
-// operations ProfileOps gave.
+// MaxProfileStretch bounds how far CaptureProfiles lengthens a CPU or wall
+// pass that falls short of profiling.TargetSamples: at most this many times
+// the operations ProfileOps gave.
 const MaxProfileStretch = 2
 
 // ProfileOps is how many operations fill d on one side, from that side's
@@ -39,16 +40,19 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 }
 
 // CaptureProfiles takes one profile of every kind of one side, each in a
-// pass of its own on a freshly opened instance running n operations; only
-// those operations are profiled. A pass that leaves fewer than
-// profiling.TargetSamples samples is continued on the same instance for as
-// many more operations as the samples so far say the target needs (10 %
-// over, for the estimate's own noise), up to MaxProfileStretch·n in all,
-// and the two parts merged. A pass with no sample at all is not continued:
-// a side that does not allocate has nothing to show in an allocs profile.
-// A kind that profiling.Derive makes from another (heap and allocs: one
-// memory pass) costs no pass of its own. Passes come after the measured
-// rounds so the profilers never touch the numbers.
+// pass of its own on a freshly opened instance; only the operations of the
+// pass are profiled. A pass is sized by its samples, with n (the
+// operations that fill the profile time) as the yardstick: it runs n/2
+// operations, stops there if they left profiling.TargetSamples samples,
+// and otherwise continues on the same instance for as many more operations
+// as the samples so far say the target needs (10 % over, for the
+// estimate's own noise), the parts merged. CPU and wall passes may grow to
+// MaxProfileStretch·n; a memory pass stops at n, since a side that hardly
+// allocates has little to show however long it runs. A pass with no
+// sample yet completes n and stops. A kind that profiling.Derive makes from
+// another (heap and allocs: one memory pass) costs no pass of its own.
+// Passes come after the measured rounds so the profilers never touch the
+// numbers.
 func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
@@ -75,17 +79,24 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 		return profiling.Run{}, err
 	}
 	defer inst.Close()
-	prof, err := inst.Profile(ctx, k, n)
+	first := max(1, n/2)
+	prof, err := inst.Profile(ctx, k, first)
 	if err != nil {
 		return profiling.Run{}, err
 	}
-	run := profiling.Run{Profile: prof, Ops: int64(n)}
-	got := profiling.SampleCount(prof, k)
-	if got <= 0 || got >= profiling.TargetSamples {
-		return run, nil
+	run := profiling.Run{Profile: prof, Ops: int64(first)}
+	limit := n
+	if k == profiling.CPU || k == profiling.Wall {
+		limit = MaxProfileStretch * n
 	}
-	want := 1.1 * profiling.TargetSamples
-	more := int(min(float64(n)*(MaxProfileStretch-1), float64(n)*(want-float64(got))/float64(got)))
+	got := float64(profiling.SampleCount(prof, k))
+	more := n - first
+	switch want := 1.1 * profiling.TargetSamples; {
+	case got >= profiling.TargetSamples:
+		return run, nil
+	case got > 0:
+		more = min(limit-first, int(math.Ceil(float64(first)*(want-got)/got)))
+	}
 	if more < 1 {
 		return run, nil
 	}

@@ -55,43 +55,52 @@ func (s sampler) Profile(_ context.Context, k profiling.Kind, n int) (*profile.P
 	return p, nil
 }
 
-// A pass short of the target is continued for as many operations as its
-// samples say are missing (10 % over), at most doubling it; a pass at the
-// target, or with no sample at all, is not; heap and allocs share one pass.
-func TestCaptureProfilesTopsUpThinPasses(t *testing.T) {
-	var calls []string
-	s := sampler{calls: &calls, perOp: map[profiling.Kind]float64{
-		profiling.CPU:  0.1, // 100 samples in 1000 ops: doubled to 2000 (capped)
-		profiling.Heap: 0,   // allocates nothing: not continued
-		profiling.Wall: 0.3, // 300 samples: at the target
-	}}
-	p := NewPair("w", nil, s, s)
-	runs, err := p.CaptureProfiles(context.Background(), stats.Off, 1000, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(calls, "|"), "cpu 1000|cpu 1000|heap 1000|wall 1000"; got != want {
-		t.Fatalf("passes %s, want %s", got, want)
-	}
-	for k, want := range map[profiling.Kind][2]int64{ // ops, samples
-		profiling.CPU: {2000, 200}, profiling.Heap: {1000, 0}, profiling.Allocs: {1000, 0}, profiling.Wall: {1000, 300},
+// A pass runs half the operations first; short of the target it goes on
+// for as many operations as its samples say are missing (10 % over), CPU
+// and wall up to twice the yardstick, memory up to the yardstick; at the
+// target, it stops at half; with no sample, it completes the yardstick.
+func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		perOp map[profiling.Kind]float64
+		want  string
+		ops   map[profiling.Kind]int64
+	}{
+		{
+			// cpu: 50 samples in 500 ops, 330 wanted: capped at 2000 in all.
+			// heap: none. wall: 300 in 500 ops.
+			name:  "thin cpu, empty memory, rich wall",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.1, profiling.Wall: 0.6},
+			want:  "cpu 500|cpu 1500|heap 500|heap 500|wall 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 2000, profiling.Heap: 1000, profiling.Allocs: 1000, profiling.Wall: 500},
+		},
+		{
+			// cpu: 250 in 500 ops, 80 more wanted: 160 ops. heap: 50 in
+			// 500, capped at 1000. wall: 125 in 500, 205 more: 820 ops.
+			name:  "just short",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 0.1, profiling.Wall: 0.25},
+			want:  "cpu 500|cpu 160|heap 500|heap 500|wall 500|wall 820",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 660, profiling.Heap: 1000, profiling.Wall: 1320},
+		},
 	} {
-		r := runs[k]
-		if r.Ops != want[0] || profiling.SampleCount(r.Profile, k) != want[1] {
-			t.Errorf("%s: %d ops, %d samples; want %v", k, r.Ops, profiling.SampleCount(r.Profile, k), want)
-		}
-	}
-	if runs[profiling.Allocs].Profile.DefaultSampleType != "alloc_space" {
-		t.Errorf("allocs derived with default %q", runs[profiling.Allocs].Profile.DefaultSampleType)
-	}
-
-	// 250 samples: 80 more wanted (330 - 250), 320 ops at 0.25 per op.
-	calls = nil
-	s.perOp = map[profiling.Kind]float64{profiling.CPU: 0.25}
-	if _, err := NewPair("w", nil, s, s).CaptureProfiles(context.Background(), stats.On, 1000, nil); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(calls, "|"), "cpu 1000|cpu 320|heap 1000|wall 1000"; got != want {
-		t.Fatalf("passes %s, want %s", got, want)
+		t.Run(c.name, func(t *testing.T) {
+			var calls []string
+			s := sampler{calls: &calls, perOp: c.perOp}
+			runs, err := NewPair("w", nil, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(calls, "|"); got != c.want {
+				t.Fatalf("passes %s, want %s", got, c.want)
+			}
+			for k, want := range c.ops {
+				if got := runs[k].Ops; got != want {
+					t.Errorf("%s: %d ops, want %d", k, got, want)
+				}
+			}
+			if runs[profiling.Allocs].Profile.DefaultSampleType != "alloc_space" {
+				t.Errorf("allocs derived with default %q", runs[profiling.Allocs].Profile.DefaultSampleType)
+			}
+		})
 	}
 }
