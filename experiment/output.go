@@ -23,7 +23,7 @@ import (
 //
 // 2: comparisons judged on paired rounds (main). 3: "profiles" (operations,
 // samples, scale and thinness of each side's profile of each kind); movers
-// carry their noise "test"; each side is profiled for the same time and the
+// carry their noise "test"; each side is profiled by the same yardstick of time and the
 // written profiles are scaled to a common operation count
 // (profiling.Compare).
 const SchemaVersion = 3

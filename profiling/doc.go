@@ -2,8 +2,9 @@
 // of a comparison — CPU, heap, allocs and fgprof wall clock — makes them
 // comparable and diffs them through the pprof library exactly as
 // `go tool pprof -diff_base` does, so the top movers it reports are the ones
-// a user finds when digging further. Each side is profiled for the same
-// time, so the faster side is not left with a handful of samples; Compare
+// a user finds when digging further. Each side is profiled by time and
+// samples rather than by a shared operation count, so the faster side is not
+// left with a handful of samples; Compare
 // then scales both sides' profiles to one operation count (the larger, so
 // integer values stay exact) and writes them that way: the files
 // {cpu,heap,allocs,wall}.{off,on,diff}.pb.gz compare equal work, and
