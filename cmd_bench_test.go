@@ -138,7 +138,7 @@ func TestBenchUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"bench", "--quick", "--full"}, "exclude each other"},
-		{[]string{"bench", "--opt", "turbo"}, `unknown --opt "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory)`},
+		{[]string{"bench", "--opt", "turbo"}, `unknown --opt "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory)`},
 		{[]string{"bench", "--format", "xml"}, "unknown format"},
 		{[]string{"bench", "--rounds", "1"}, "invalid rounds 1"},
 		{[]string{"bench", "--benchtime", "fast"}, "invalid benchtime"},

@@ -56,7 +56,7 @@ func runLoadCmd(c *cli.Context) error {
 
 // commandLine reconstructs the flags given, for results.json.
 func commandLine(c *cli.Context) string {
-	parts := []string{"perfbench", "load"}
+	parts := []string{"perfbench", c.Command.Name}
 	for _, name := range c.FlagNames() {
 		if c.IsSet(name) {
 			parts = append(parts, fmt.Sprintf("--%s=%v", name, c.Value(name)))

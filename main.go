@@ -83,6 +83,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			clusterCommand(),
+			nodeCommand(),
 			monitorCommand(),
 			compareCommand(),
 			workerCommand(),

@@ -312,9 +312,16 @@ func TestCoordinatedOmission(t *testing.T) {
 		check func(t *testing.T, r *Result)
 	}{
 		{"open loop, no stall", base, func(t *testing.T, r *Result) {
-			if p := r.Response.Quantile(99); p >= hides {
-				t.Errorf("response p99 %v without a stall, want < %v", p, hides)
+			p := r.Response.Quantile(99)
+			if p < hides {
+				return
 			}
+			// The control is only judged where the machine did not stall
+			// the generator itself: its own schedule lag says so.
+			if lag := r.Lag.Max(); lag >= hides/2 {
+				t.Skipf("response p99 %v without a stall, but the machine stalled the generator itself (schedule lag max %v): the control cannot be judged here", p, lag)
+			}
+			t.Errorf("response p99 %v without a stall, want < %v", p, hides)
 		}},
 		{"open loop, stall", withStall, func(t *testing.T, r *Result) {
 			if p := r.Response.Quantile(99); p < shows {

@@ -80,15 +80,15 @@ func (r *CounterReader) Read() Counters {
 		}
 		c.GCPauseSec += float64(n) * mid
 	}
-	c.CPU = processCPU()
+	c.CPU = ProcessCPU()
 	c.Wall = time.Now()
 	return c
 }
 
-// processCPU is user+system time of the whole process: the agents'
+// ProcessCPU is user+system time of the whole process: the agents'
 // goroutines work on behalf of the operation too, so per-goroutine time
 // would undercount.
-func processCPU() time.Duration {
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

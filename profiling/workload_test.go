@@ -2,6 +2,7 @@ package profiling
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,14 +23,31 @@ var (
 	retained  [][]byte
 )
 
+// cpuDeadline reports when the process has used d of CPU time since the
+// call (or 50 d of wall time has passed): a burner that ran for d of wall
+// time got no CPU, and so no samples, on a machine loaded by other work.
+func cpuDeadline(d time.Duration) func() bool {
+	start, wallEnd := cpuTime(), time.Now().Add(50*d)
+	return func() bool { return cpuTime()-start >= d || time.Now().After(wallEnd) }
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // The two burners repeat their loop rather than share a helper: pprof charges
 // flat time to the innermost frame, and each must own its own.
 
 //go:noinline
 func burnAlpha(d time.Duration) {
+	done := cpuDeadline(d)
 	x := uint64(1)
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		for range 4096 {
+	for !done() {
+		for range 1 << 15 {
 			x = x*6364136223846793005 + 1442695040888963407
 		}
 	}
@@ -38,9 +56,10 @@ func burnAlpha(d time.Duration) {
 
 //go:noinline
 func burnBeta(d time.Duration) {
+	done := cpuDeadline(d)
 	x := uint64(2)
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		for range 4096 {
+	for !done() {
+		for range 1 << 15 {
 			x = x*2862933555777941757 + 3037000493
 		}
 	}

@@ -100,6 +100,12 @@ type Metric struct {
 	// stored in results: the code that declares the metric is authoritative.
 	Gate      GateClass `json:"-"`
 	Tolerance float64   `json:"-"` // for FixedGate: a fraction, 0.02 is 2 %
+	// Floor is the metric's resolution, in its own unit: a change of the
+	// medians smaller than this is reported as "~" however significant.
+	// Relative bands fail near zero: with JIT on, route-match allocates
+	// under 1 B/op, all of it per-round fixed cost spread over the round,
+	// and an A/A compare of two identical builds saw it move 4 %.
+	Floor float64 `json:"-"`
 }
 
 // GateClass says which tolerance the regression gate applies to a metric.

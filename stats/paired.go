@@ -129,6 +129,20 @@ func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 	} else {
 		c.Change = Worse
 	}
+	return belowFloor(c)
+}
+
+// belowFloor turns a called change smaller than the metric's Floor into
+// "~", saying why.
+func belowFloor(c Comparison) Comparison {
+	if (c.Change != Better && c.Change != Worse) || c.Metric.Floor <= 0 {
+		return c
+	}
+	if d := math.Abs(c.On.Center - c.Off.Center); d < c.Metric.Floor {
+		c.Change = NoDiff
+		c.Note = joinNotes(fmt.Sprintf("the medians differ by %s, under the metric's resolution of %s",
+			numfmt.Value(d, c.Metric.Name), numfmt.Value(c.Metric.Floor, c.Metric.Name)), c.Note)
+	}
 	return c
 }
 

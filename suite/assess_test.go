@@ -185,7 +185,17 @@ func TestPlan(t *testing.T) {
 	for _, tg := range ts {
 		primary += len(tg.Workloads)
 	}
-	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != len(ts) || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
+	mixed, _ := workloads.Lookup(MixedWorkload)
+	versus := 0
+	for _, tg := range ts {
+		if slices.Contains(mixed.Toggles, tg.Name) {
+			versus++
+		}
+	}
+	if versus == len(ts) || versus == 0 {
+		t.Errorf("%d of %d toggles exercised by %s: the cross-node ones must not be", versus, len(ts), MixedWorkload)
+	}
+	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
 		t.Errorf("kinds %v", kinds)
 	}
 	for _, r := range runs {
@@ -205,7 +215,7 @@ func TestPlan(t *testing.T) {
 	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
-	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, all, memory") {
+	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
 		t.Errorf("unknown opt: %v", err)
 	}
 }

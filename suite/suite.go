@@ -130,7 +130,13 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 	}
 	if sel(GroupAll) && len(ts) > 0 {
 		runs = append(runs, newRun(GroupAll, MixedWorkload, Cumulative, none, all, ""))
+		mixed, _ := workloads.Lookup(MixedWorkload)
 		for _, t := range ts {
+			// All-vs-one is only meaningful for a toggle the blend exercises:
+			// the cross-node ones never run in it.
+			if !slices.Contains(mixed.Toggles, t.Name) {
+				continue
+			}
 			runs = append(runs, newRun(GroupAll+"-vs-"+t.Name, MixedWorkload, VersusSingle, t.Apply(none, true), all, t.Name))
 		}
 	}

@@ -104,6 +104,21 @@ func All() []Toggle {
 			Workloads: []string{"route-match"}, Primary: half("ns/op"),
 			Criteria: []Criterion{{Metric: "cache-hit-%", Kind: AtLeast, Target: 80, Text: "≥ 80 % hit rate"}},
 		},
+		{
+			Name: "xbatch", Doc: "cross-node signals are batched per peer and sent zstd-compressed (NATS)",
+			Workloads: []string{"cluster-stream"}, Primary: half("wire-B/op"),
+			Criteria: []Criterion{
+				{Metric: "wire-B/op", Kind: Reduction, Target: 60, Text: "−60 % network bytes"},
+				{Metric: "ns/op", Kind: Reduction, Target: 50, Text: "cross-node batching > 50 % better"},
+			},
+		},
+		{
+			Name: "tree", Doc: "a broadcast travels down a k-ary tree of nodes instead of N−1 sends from the root (NATS)",
+			Workloads: []string{"cluster-broadcast"}, Primary: half("ns/op"),
+			Criteria: []Criterion{
+				{Metric: "ns/op", Kind: AtMost, Target: 8 * 10e6, Text: "broadcast within N × 10 ms (N = 8)"},
+			},
+		},
 	}
 }
 

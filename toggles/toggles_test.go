@@ -36,7 +36,7 @@ func TestRegistryMatchesFeaturesAndWorkloads(t *testing.T) {
 
 func TestLookupNamesValid(t *testing.T) {
 	_, err := Lookup("turbo")
-	if err == nil || !strings.Contains(err.Error(), "fastpath, zerocopy, pooling, batching, jit, caching") {
+	if err == nil || !strings.Contains(err.Error(), "fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -65,6 +65,8 @@ func All() []Workload {
 		batchThroughput(),
 		routeMatch(),
 		mixed(),
+		clusterStream(),
+		clusterBroadcast(),
 		signalMemory(),
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -103,5 +105,14 @@ var (
 )
 
 // everyToggle is the Toggles list of workloads that go through the whole
-// runtime.
-func everyToggle() []string { return features.Names() }
+// local runtime: every switch but the cross-node ones, which only traffic
+// between nodes exercises.
+func everyToggle() []string {
+	var ts []string
+	for _, n := range features.Names() {
+		if n != "xbatch" && n != "tree" {
+			ts = append(ts, n)
+		}
+	}
+	return ts
+}

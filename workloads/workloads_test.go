@@ -111,7 +111,7 @@ func TestWorkloadsSameStateOffAndOn(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "valid: batch-throughput, dispatch-local") {
+	if _, err := Lookup("nope"); err == nil || !strings.Contains(err.Error(), "valid: batch-throughput, cluster-broadcast, cluster-stream, dispatch-local") {
 		t.Fatalf("err = %v", err)
 	}
 	w, err := Lookup("route-match")

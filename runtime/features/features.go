@@ -31,16 +31,23 @@ type Set struct {
 	JIT bool
 	// Caching keeps a bounded cache of route lookups keyed by signal type.
 	Caching bool
+	// XBatch keeps a per-peer outbox of cross-node signals, flushed by size
+	// or time, and sends each batch compressed instead of one NATS message
+	// per signal.
+	XBatch bool
+	// Tree sends a broadcast down a k-ary tree of nodes, each forwarding to
+	// its children, instead of the root sending to every other node.
+	Tree bool
 }
 
 // Names lists the switch names accepted by Get and With, in a stable order.
 func Names() []string {
-	return []string{"fastpath", "zerocopy", "pooling", "batching", "jit", "caching"}
+	return []string{"fastpath", "zerocopy", "pooling", "batching", "jit", "caching", "xbatch", "tree"}
 }
 
 // All returns a Set with every optimization on.
 func All() Set {
-	return Set{FastPath: true, ZeroCopy: true, Pooling: true, Batching: true, JIT: true, Caching: true}
+	return Set{FastPath: true, ZeroCopy: true, Pooling: true, Batching: true, JIT: true, Caching: true, XBatch: true, Tree: true}
 }
 
 func (s *Set) field(name string) (*bool, error) {
@@ -57,6 +64,10 @@ func (s *Set) field(name string) (*bool, error) {
 		return &s.JIT, nil
 	case "caching":
 		return &s.Caching, nil
+	case "xbatch":
+		return &s.XBatch, nil
+	case "tree":
+		return &s.Tree, nil
 	}
 	return nil, fmt.Errorf("unknown feature %q (valid: %s)", name, strings.Join(Names(), ", "))
 }

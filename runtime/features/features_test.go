@@ -19,7 +19,7 @@ func TestWithGetString(t *testing.T) {
 			t.Fatal("With changed its receiver")
 		}
 	}
-	if got := All().String(); got != "fastpath+zerocopy+pooling+batching+jit+caching" {
+	if got := All().String(); got != "fastpath+zerocopy+pooling+batching+jit+caching+xbatch+tree" {
 		t.Errorf("All() = %s", got)
 	}
 	if got := (Set{}).String(); got != "none" {

@@ -1,0 +1,233 @@
+package cluster
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfbench/perfbench/natsrig"
+	"github.com/perfbench/perfbench/report"
+	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// Options is one validated cluster run. Zero fields take the defaults
+// below; Normalize checks every bound.
+type Options struct {
+	Nodes    int
+	Opt      string        // xbatch, tree or all
+	Rounds   int           // measured rounds per side, interleaved A B B A …
+	Duration time.Duration // stream time per round
+	Rate     float64       // signals per second over the whole cluster
+	Payload  int           // bytes of payload per stream signal
+	// NATS is an existing cluster's URLs (comma-separated); empty starts
+	// Servers embedded servers on loopback.
+	NATS    string
+	Servers int
+	// Local is how many node processes (ids 0 … Local−1) the coordinator
+	// starts itself; the others are expected to join with perfbench node
+	// (another host). Default: all of them.
+	Local int
+	// Prefix namespaces the run's subjects; nodes started by hand need the
+	// same one. Default: a random one.
+	Prefix      string
+	Fanout      int
+	BatchBytes  int
+	BatchDelay  time.Duration
+	Broadcasts  int           // per group size, side and round
+	PingEvery   time.Duration // one request per node per interval, timed round trip
+	ProfileTime time.Duration // per profile kind and side; 0 skips profiling
+	Heartbeat   time.Duration
+	Fault       Fault
+	Format      report.Format
+	Out         string // output root; the run goes to Out/cluster/<opt>-n<N>
+	// NodeCommand starts a node: the node flags (--nats, --id, --prefix,
+	// --heartbeat) are appended. Default: this executable, "node".
+	NodeCommand []string
+	NodeEnv     []string // extra environment for node processes
+	Command     string   // the command line, for results.json
+	Stdout      io.Writer
+	Stderr      io.Writer
+}
+
+// Defaults and bounds. The defaults make `perfbench cluster --nodes 4` a
+// run of well under a minute on a 2-core machine: 6 rounds per side of 1 s
+// streams at 20 000 signals/s, broadcasts, and a 1 s profile pass per kind.
+const (
+	DefaultNodes      = 4
+	MaxNodes          = 32
+	DefaultRounds     = 6
+	MaxRounds         = 20
+	DefaultDuration   = time.Second
+	MinDuration       = 100 * time.Millisecond
+	MaxDuration       = time.Minute
+	DefaultRate       = 20000
+	MaxRate           = 500000
+	DefaultPayload    = 64
+	MaxPayload        = 64 << 10
+	DefaultServers    = 3
+	DefaultBroadcasts = 20
+	MaxBroadcasts     = 500
+	DefaultPingEvery  = 10 * time.Millisecond
+	MinPingEvery      = time.Millisecond
+	DefaultProfile    = time.Second
+	MaxProfile        = 30 * time.Second
+)
+
+// Opts lists the valid --opt values.
+func Opts() []string { return []string{"xbatch", "tree", "all"} }
+
+// Fault is a failure injected once, half-way through the first round's
+// stream.
+type Fault struct {
+	// Kind is "node" (kill the process: its exit is seen at once),
+	// "freeze" (stop it with SIGSTOP: only the missing heartbeats tell),
+	// or "server" (kill an embedded NATS server); empty for none.
+	Kind   string
+	Target string // node id, or server index
+}
+
+// ParseFault reads --fault: node:ID, freeze:ID or server:INDEX.
+func ParseFault(s string) (Fault, error) {
+	if s == "" {
+		return Fault{}, nil
+	}
+	kind, target, ok := strings.Cut(s, ":")
+	if !ok || target == "" || (kind != "node" && kind != "freeze" && kind != "server") {
+		return Fault{}, inputErrorf("invalid --fault %q: want node:ID (kill that node process), freeze:ID (SIGSTOP it) "+
+			"or server:INDEX (kill that embedded NATS server)", s)
+	}
+	return Fault{Kind: kind, Target: target}, nil
+}
+
+func (f Fault) String() string {
+	if f.Kind == "" {
+		return "none"
+	}
+	return f.Kind + ":" + f.Target
+}
+
+// Normalize fills defaults and checks bounds; errors are InputErrors.
+func (o Options) Normalize() (Options, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.Nodes, DefaultNodes)
+	def(&o.Rounds, DefaultRounds)
+	def(&o.Servers, DefaultServers)
+	def(&o.Broadcasts, DefaultBroadcasts)
+	def(&o.Fanout, rtcluster.DefaultFanout)
+	def(&o.BatchBytes, rtcluster.DefaultBatchBytes)
+	defD(&o.Duration, DefaultDuration)
+	defD(&o.PingEvery, DefaultPingEvery)
+	defD(&o.BatchDelay, rtcluster.DefaultBatchDelay)
+	defD(&o.Heartbeat, DefaultHeartbeat)
+	if o.Opt == "" {
+		o.Opt = "all"
+	}
+	if o.Local == 0 {
+		o.Local = o.Nodes
+	}
+	if o.Rate == 0 {
+		o.Rate = DefaultRate
+	}
+	if o.Out == "" {
+		o.Out = "profiles"
+	}
+	if o.Format == "" {
+		o.Format = report.Text
+	}
+	checks := []struct {
+		bad bool
+		msg string
+	}{
+		{o.Nodes < 2 || o.Nodes > MaxNodes, fmt.Sprintf("invalid --nodes %d: want 2 to %d", o.Nodes, MaxNodes)},
+		{!slices.Contains(Opts(), o.Opt), fmt.Sprintf("unknown --opt %q (valid: %s)", o.Opt, strings.Join(Opts(), ", "))},
+		{o.Rounds < 1 || o.Rounds > MaxRounds, fmt.Sprintf("invalid --rounds %d: want 1 to %d", o.Rounds, MaxRounds)},
+		{o.Duration < MinDuration || o.Duration > MaxDuration, fmt.Sprintf("invalid --duration %s: want %s to %s", o.Duration, MinDuration, MaxDuration)},
+		{o.Rate < 1 || o.Rate > MaxRate, fmt.Sprintf("invalid --rate %g: want 1 to %d signals/s", o.Rate, MaxRate)},
+		{o.Payload < 0 || o.Payload > MaxPayload, fmt.Sprintf("invalid --payload %d: want 0 to %d bytes", o.Payload, MaxPayload)},
+		{o.Servers < 1 || o.Servers > natsrig.MaxServers, fmt.Sprintf("invalid --servers %d: want 1 to %d", o.Servers, natsrig.MaxServers)},
+		{o.Fanout < 1 || o.Fanout > rtcluster.MaxFanout, fmt.Sprintf("invalid --fanout %d: want 1 to %d", o.Fanout, rtcluster.MaxFanout)},
+		{o.BatchBytes < 1 || o.BatchBytes > rtcluster.MaxBatchBytes, fmt.Sprintf("invalid --batch-bytes %d: want 1 to %d", o.BatchBytes, rtcluster.MaxBatchBytes)},
+		{o.BatchDelay < 0 || o.BatchDelay > rtcluster.MaxBatchDelay, fmt.Sprintf("invalid --batch-delay %s: want up to %s", o.BatchDelay, rtcluster.MaxBatchDelay)},
+		{o.Broadcasts < 1 || o.Broadcasts > MaxBroadcasts, fmt.Sprintf("invalid --broadcasts %d: want 1 to %d", o.Broadcasts, MaxBroadcasts)},
+		{o.PingEvery < MinPingEvery || o.PingEvery > o.Duration, fmt.Sprintf("invalid --ping-every %s: want %s to --duration", o.PingEvery, MinPingEvery)},
+		{o.ProfileTime < 0 || o.ProfileTime > MaxProfile, fmt.Sprintf("invalid --profile-time %s: want 0 (no profiles) to %s", o.ProfileTime, MaxProfile)},
+		{o.Local < 0 || o.Local > o.Nodes, fmt.Sprintf("invalid --local %d: want 0 to --nodes (%d)", o.Local, o.Nodes)},
+		{o.Prefix != "" && checkID(o.Prefix) != nil, fmt.Sprintf("invalid --prefix %q: use letters, digits, '-' or '_'", o.Prefix)},
+		{o.Local < o.Nodes && o.Prefix == "", "--local < --nodes: give --prefix too, the nodes started by hand need it"},
+		{o.Heartbeat < 10*time.Millisecond || o.Heartbeat > MaxHeartbeat, fmt.Sprintf("invalid --heartbeat %s: want 10ms to %s", o.Heartbeat, MaxHeartbeat)},
+	}
+	for _, c := range checks {
+		if c.bad {
+			return o, &InputError{c.msg}
+		}
+	}
+	switch o.Fault.Kind {
+	case "node", "freeze":
+		if i, err := strconv.Atoi(o.Fault.Target); err != nil || i < 0 || i >= o.Local {
+			return o, inputErrorf("invalid --fault %s: want the id of a node started here, 0 to %d", o.Fault, o.Local-1)
+		}
+	case "server":
+		if o.NATS != "" {
+			return o, inputErrorf("--fault server:%s needs the embedded servers: it cannot kill a server of --nats %s", o.Fault.Target, o.NATS)
+		}
+		if i, err := strconv.Atoi(o.Fault.Target); err != nil || i < 0 || i >= o.Servers || o.Servers < 2 {
+			return o, inputErrorf("invalid --fault server:%s: want a server index 0 to %d (and at least 2 servers)", o.Fault.Target, o.Servers-1)
+		}
+	}
+	return o, nil
+}
+
+// sides returns the feature sets compared: everything off, and the
+// chosen optimization(s) on.
+func (o Options) sides() [2]features.Set {
+	var on features.Set
+	names := []string{o.Opt}
+	if o.Opt == "all" {
+		names = []string{"xbatch", "tree"}
+	}
+	for _, n := range names {
+		t, err := toggles.Lookup(n)
+		if err != nil {
+			panic(err) // Normalize admitted only registered names
+		}
+		on = t.Apply(on, true)
+	}
+	return [2]features.Set{{}, on}
+}
+
+// groups are the broadcast sizes measured: 2, 4, 8, 16, 32 up to Nodes,
+// and Nodes itself.
+func (o Options) groups() []int {
+	var gs []int
+	for g := 2; g <= o.Nodes; g *= 2 {
+		gs = append(gs, g)
+	}
+	if gs[len(gs)-1] != o.Nodes {
+		gs = append(gs, o.Nodes)
+	}
+	return gs
+}
+
+func (o Options) nodeIDs() []string {
+	ids := make([]string, o.Nodes)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	return ids
+}
+
+func (o Options) has(toggle string) bool { return o.Opt == toggle || o.Opt == "all" }

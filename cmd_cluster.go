@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/cluster"
+	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
+)
+
+func clusterCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "cluster",
+		Usage: "measure xbatch and tree across real node processes on NATS: latency, broadcast, wire bytes, conservation",
+		UsageText: "perfbench cluster [--nodes N] [--opt xbatch|tree|all] [--duration D] [--rate R] [--nats URL] [--fault node:ID|freeze:ID|server:I] [--format text|markdown|json]\n\n" +
+			"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 2\n" +
+			"   perfbench cluster --nodes 8 --nats nats://10.0.0.5:4222   (nodes run here; see perfbench node for other hosts)",
+		Description: cluster.Doc,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "nodes", Value: cluster.DefaultNodes, Usage: fmt.Sprintf("node processes (2–%d)", cluster.MaxNodes)},
+			&cli.StringFlag{Name: "opt", Value: "all", Usage: "xbatch, tree or all"},
+			&cli.IntFlag{Name: "rounds", Value: cluster.DefaultRounds, Usage: "rounds per side"},
+			&cli.DurationFlag{Name: "duration", Value: cluster.DefaultDuration, Usage: "stream per round"},
+			&cli.Float64Flag{Name: "rate", Value: cluster.DefaultRate, Usage: "signals/s over the whole cluster"},
+			&cli.IntFlag{Name: "payload", Value: cluster.DefaultPayload, Usage: "payload bytes per signal"},
+			&cli.StringFlag{Name: "nats", Usage: "existing NATS cluster URL(s), comma-separated (default: embedded)"},
+			&cli.IntFlag{Name: "servers", Value: cluster.DefaultServers, Usage: "embedded NATS servers"},
+			&cli.IntFlag{Name: "local", Usage: "nodes started here (ids 0…K-1); the rest join by hand (default: all)"},
+			&cli.StringFlag{Name: "prefix", Usage: "subject namespace, needed by nodes started by hand (default: random)"},
+			&cli.IntFlag{Name: "fanout", Value: rtcluster.DefaultFanout, Usage: "tree degree"},
+			&cli.IntFlag{Name: "batch-bytes", Value: rtcluster.DefaultBatchBytes, Usage: "xbatch: flush an outbox at this size"},
+			&cli.DurationFlag{Name: "batch-delay", Value: rtcluster.DefaultBatchDelay, Usage: "xbatch: flush an outbox this long after its first signal"},
+			&cli.IntFlag{Name: "broadcasts", Value: cluster.DefaultBroadcasts, Usage: "broadcasts per group size, side and round"},
+			&cli.DurationFlag{Name: "ping-every", Value: cluster.DefaultPingEvery, Usage: "timed round trip from each node"},
+			&cli.DurationFlag{Name: "profile-time", Value: cluster.DefaultProfile, Usage: "profile pass per kind and side (0: none)"},
+			&cli.DurationFlag{Name: "heartbeat", Value: cluster.DefaultHeartbeat, Usage: "node heartbeat; lost after 3 missed"},
+			&cli.StringFlag{Name: "fault", Usage: "inject half-way through the first round: node:ID (kill), freeze:ID (SIGSTOP) or server:INDEX"},
+			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "output root"},
+			formatFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			f, err := parseFormat(c)
+			if err != nil {
+				return err
+			}
+			fault, err := cluster.ParseFault(c.String("fault"))
+			if err != nil {
+				return clusterErr(err)
+			}
+			return clusterErr(cluster.Run(c.Context, cluster.Options{
+				Nodes: c.Int("nodes"), Opt: c.String("opt"), Rounds: c.Int("rounds"), Duration: c.Duration("duration"),
+				Rate: c.Float64("rate"), Payload: c.Int("payload"), NATS: c.String("nats"), Servers: c.Int("servers"),
+				Local: c.Int("local"), Prefix: c.String("prefix"),
+				Fanout: c.Int("fanout"), BatchBytes: c.Int("batch-bytes"), BatchDelay: c.Duration("batch-delay"),
+				Broadcasts: c.Int("broadcasts"), PingEvery: c.Duration("ping-every"), ProfileTime: c.Duration("profile-time"),
+				Heartbeat: c.Duration("heartbeat"), Fault: fault, Format: f, Out: c.String("out"),
+				Command: commandLine(c), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
+			}))
+		},
+	}
+}
+
+// clusterErr maps the cluster package's errors onto the exit codes.
+func clusterErr(err error) error {
+	var in *cluster.InputError
+	switch {
+	case errors.As(err, &in):
+		return usageError{err}
+	case errors.Is(err, cluster.ErrCriteria):
+		return criteriaError{err.Error()}
+	}
+	return err
+}

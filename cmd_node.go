@@ -1,0 +1,30 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/cluster"
+)
+
+func nodeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "node",
+		Usage: "run one cluster node (started by perfbench cluster, or by hand on another host)",
+		UsageText: "perfbench node --nats URL[,URL…] --id X [--prefix P]\n\n" +
+			"Example (second host of a two-host run):\n   perfbench node --nats nats://10.0.0.5:4222 --id 1 --prefix pbrun1",
+		Description: "Connects to NATS, announces itself with a heartbeat, and serves the coordinator's requests (build the runtime, " +
+			"stream, broadcast, report counters and profiles) until told to quit or interrupted.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "nats", Required: true, Usage: "NATS server URL(s), comma-separated"},
+			&cli.StringFlag{Name: "id", Required: true, Usage: "node id (letters, digits, '-', '_'); the coordinator names nodes 0 … N-1"},
+			&cli.StringFlag{Name: "prefix", Value: cluster.DefaultPrefix, Usage: "subject namespace of the run (the coordinator's --prefix)"},
+			&cli.DurationFlag{Name: "heartbeat", Value: cluster.DefaultHeartbeat, Usage: "heartbeat interval"},
+		},
+		Action: func(c *cli.Context) error {
+			return clusterErr(cluster.RunNode(c.Context, cluster.NodeOptions{
+				ID: c.String("id"), NATS: c.String("nats"), Prefix: c.String("prefix"),
+				Heartbeat: c.Duration("heartbeat"), Stderr: c.App.ErrWriter,
+			}))
+		},
+	}
+}
