@@ -17,10 +17,10 @@ import (
 // can truly move. Sampling noise alone lets each tested family call a false
 // mover with chance at most stats.FDR; 20 default runs
 // (`perfbench profile --opt=jit --workload=signal-create`, counted from
-// results.json) called one mover in 4 runs and never two: run-to-run
-// variation on a loaded machine (preemption, lock spinning) adds to the
-// sampling noise the test models. So up to two are tolerated here, and
-// three fail.
+// results.json, twice) called one mover in 4 and in 1 of 20 runs, never
+// two: run-to-run variation on a loaded machine (preemption, lock spinning)
+// adds to the sampling noise the test models. So up to two are tolerated
+// here, and three fail.
 func TestAAProfileCallsNoMover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("profiles a real workload")
