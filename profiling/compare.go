@@ -200,11 +200,14 @@ func independent(k int64, x Exposure) int64 {
 }
 
 // scaleTo copies r's profile scaled to ops operations and notes the scaling
-// in the profile's comments, where `go tool pprof -comments` shows it.
+// in the profile's comments, where `go tool pprof -comments` shows it. The
+// duration is scaled too — the time ops operations would take at the pass's
+// pace — so that pprof's "Total samples = X (Y%)" keeps its meaning.
 func scaleTo(r Run, ops int64) (*profile.Profile, Exposure) {
 	p := r.Profile.Copy()
 	ratio := float64(ops) / float64(r.Ops)
 	p.Scale(ratio)
+	p.DurationNanos = int64(math.Round(float64(p.DurationNanos) * ratio))
 	p.Comments = append(p.Comments, fmt.Sprintf(
 		"perfbench: %d operations profiled; values scaled ×%.6g to %d operations, so off and on compare equal work",
 		r.Ops, ratio, ops))

@@ -21,6 +21,7 @@ import (
 func TestCompareWritesEqualWork(t *testing.T) {
 	// off ran 10 ops: a 30/op, b 10/op. on ran 40 ops: a 30/op, b 5/op, c 4/op.
 	off := Run{synthetic(CPU, map[string]int64{"main.a": 300, "main.b": 100}), 10}
+	off.Profile.DurationNanos = 1e9
 	on := Run{synthetic(CPU, map[string]int64{"main.a": 1200, "main.b": 200, "main.c": 160}), 40}
 	c, err := Compare(off, on, 0)
 	if err != nil {
@@ -62,6 +63,9 @@ func TestCompareWritesEqualWork(t *testing.T) {
 	}
 	if len(rows) != len(want) {
 		t.Errorf("go tool pprof -diff_base shows %d changed functions, want %d", len(rows), len(want))
+	}
+	if c.OffProfile.DurationNanos != 4e9 {
+		t.Errorf("scaled duration %d, want 4e9 (4× the work at the same pace)", c.OffProfile.DurationNanos)
 	}
 	if len(c.OffProfile.Comments) == 0 {
 		t.Error("scaled profile carries no note of its scaling")
