@@ -103,7 +103,10 @@ func TestLoadRun(t *testing.T) {
 	if (code == exitOK) != doc.Passed || (code == exitCriteria) != (len(doc.Missed) > 0) {
 		t.Errorf("exit %d but passed=%v missed=%v", code, doc.Passed, doc.Missed)
 	}
-	want := []string{"results.json", "summary.md", "response.off.hgrm", "response.on.hgrm"}
+	if md, err := os.ReadFile(filepath.Join(dir, "summary.md")); err != nil || !strings.Contains(string(md), "](report.html)") {
+		t.Errorf("summary.md does not link report.html (%v)", err)
+	}
+	want := []string{"results.json", "summary.md", "report.html", "response.off.hgrm", "response.on.hgrm"}
 	if strings.Join(doc.Files, ",") != strings.Join(want, ",") {
 		t.Errorf("files %v, want %v", doc.Files, want)
 	}

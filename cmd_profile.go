@@ -21,9 +21,9 @@ func profileCommand() *cli.Command {
 			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
 			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz",
 		Description: "Both sides are calibrated, then measured in alternating rounds (off, on, off, on …); each round builds its side afresh and warms it up, so only one side's runtime is alive while it is measured. " +
-			"CPU, heap+allocs and fgprof wall-clock profiles are taken afterwards, each in a pass of its own on each side, sized by its samples: half of --profiletime, continued until 300 samples (cpu and wall up to twice --profiletime, memory up to once); " +
+			"CPU, heap+allocs, fgprof wall-clock, block and mutex profiles are taken afterwards, each in a pass of its own on each side (the block and mutex rates are on during their own pass only), sized by its samples: half of --profiletime, continued until 300 samples (cpu and wall up to twice --profiletime, memory up to once); " +
 			"each kind's off and on files are scaled to one operation count, so -diff_base compares equal work, and top movers are tested against sampling noise (~ when within it). " +
-			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall}.{off,on,diff}.pb.gz, results.json, bench.txt and summary.md.",
+			"Writes DIR/OPT/WORKLOAD/{cpu,heap,allocs,wall,block,mutex}.{off,on,diff}.pb.gz, results.json, bench.txt, summary.md and report.html (one self-contained page: charts of every round, flame graphs of every diff).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},

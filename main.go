@@ -83,6 +83,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			benchCommand(),
 			baselineCommand(),
 			loadCommand(),
+			reportCommand(),
 			clusterCommand(),
 			nodeCommand(),
 			monitorCommand(),

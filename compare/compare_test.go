@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
@@ -264,7 +265,7 @@ func TestRunAndWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, _ := os.ReadDir(o.Out)
-	if len(names) != len(out.FileNames()) || len(names) != 2*4*3+2 {
+	if len(names) != len(out.FileNames()) || len(names) != 2*len(profiling.Kinds())*3+2 {
 		t.Errorf("wrote %d files, want %d: %v", len(names), len(out.FileNames()), names)
 	}
 	var doc ResultsFile

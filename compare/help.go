@@ -14,7 +14,7 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
 	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
 	"Writes DIR/results.json (schema version, environment, settings, both refs and commits, every raw sample, the " +
-	"comparisons), DIR/summary.md for a pull request, and per case WORKLOAD@FEATURES.{cpu,heap,allocs,wall}.{base,head,diff}" +
+	"comparisons), DIR/summary.md for a pull request, and per case WORKLOAD@FEATURES.{cpu,heap,allocs,wall,block,mutex}.{base,head,diff}" +
 	".pb.gz, so that `go tool pprof -diff_base BASE HEAD` shows where head got slower. All or nothing: an interrupted " +
 	"run writes no file, and the worktrees and binaries are removed on every exit path, Ctrl-C included.\n\n" +
 	"Exit codes: 0 no regression; 3 a regression; 2 bad input: no git repository, an unknown ref, a ref that does not " +

@@ -10,23 +10,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/stats"
 )
 
 // SchemaVersion is the version of ResultsFile, the run's results.json.
-// Bump it on any change a reader would notice.
-//
-// 2: comparisons judged on paired rounds (main). 3: "profiles" (operations,
-// samples, scale and thinness of each side's profile of each kind); movers
-// carry their noise "test"; each side is profiled by the same yardstick of time and the
-// written profiles are scaled to a common operation count
-// (profiling.Compare).
-const SchemaVersion = 3
+// Bump it on any change a reader would notice. 2: the paired CI of the
+// comparisons; 3: block and mutex kinds in top_movers, report.html in files;
+// 4: "profiles" (operations, samples, scale and thinness of each side's
+// profile of each kind), movers carry their noise "test", each side is
+// profiled by a yardstick of time and its samples, and the written profiles
+// are scaled to a common operation count (profiling.Compare).
+const SchemaVersion = 4
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {
@@ -71,7 +72,7 @@ func (o *Outcome) Results() ResultsFile {
 }
 
 // resultFiles are the run's files beside its profiles.
-var resultFiles = []string{"results.json", "bench.txt", "summary.md"}
+var resultFiles = []string{"results.json", "bench.txt", "summary.md", htmlpage.PageFile}
 
 // FileNames lists the files Write puts in the run directory.
 func (o *Outcome) FileNames() []string {
@@ -99,10 +100,17 @@ func (o *Outcome) Write() error {
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
+	page, err := htmlpage.RenderNew(o.Options.Dir, js, func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
+		return o.Profiles.Side(s)[k], nil
+	})
+	if err != nil {
+		return err
+	}
 	files = append(files,
 		atomicfile.File{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
 		atomicfile.File{Name: "bench.txt", Fill: o.WriteBench},
 		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
+		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
 	return atomicfile.WriteDir(o.Options.Dir, files)
 }
@@ -177,7 +185,7 @@ func (o *Outcome) samplingSection() report.Section {
 		}
 	}
 	sec.Notes = append(sec.Notes, fmt.Sprintf(
-		"Samples: cpu at %d Hz; allocs and heap (one pass): allocations the runtime sampled, one per %s; wall: goroutines seen per fgprof tick.",
+		"Samples: cpu at %d Hz; allocs and heap (one pass): allocations the runtime sampled, one per %s; wall: goroutines seen per fgprof tick; block and mutex record every event and are not tested.",
 		profiling.CPUHz, numfmt.Value(float64(runtime.MemProfileRate), "B")))
 	return sec
 }
@@ -207,7 +215,7 @@ func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	return report.WriteSummaryMarkdown(w, report.MarkdownSummary{
 		Toggle: o.Options.Toggle.Name, Workload: o.Options.Workload.Name, Env: o.Env,
 		Settings: o.settingsLine(), Comparisons: o.Comparisons, Sections: []report.Section{o.samplingSection()},
-		Movers: o.moverRows(), PprofCommands: o.pprofCommands(),
+		Movers: o.moverRows(), PprofCommands: o.pprofCommands(), Page: htmlpage.PageFile,
 	})
 }
 

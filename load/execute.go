@@ -11,6 +11,7 @@ import (
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 )
@@ -54,32 +55,38 @@ func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 		rep.Sides = append(rep.Sides, Variant{Label: v.Label, Result: res})
 	}
 	rep.Files = o.FileNames()
+	rep.Page = htmlpage.PageFile
 	return rep, nil
 }
 
-// FileNames are the files a run writes: results.json, summary.md and one
-// .hgrm per variant, in that order.
+// FileNames are the files a run writes: results.json, summary.md,
+// report.html and one .hgrm per variant, in that order.
 func (o Options) FileNames() []string {
-	files := []string{"results.json", "summary.md"}
+	files := []string{"results.json", "summary.md", htmlpage.PageFile}
 	for _, v := range o.Variants {
 		files = append(files, "response."+v.Label+".hgrm")
 	}
 	return files
 }
 
-// Write saves results.json, summary.md and one .hgrm per variant to the
-// report's directory, all or none.
+// Write saves results.json, summary.md, report.html and one .hgrm per
+// variant to the report's directory, all or none.
 func (rep *Report) Write() error {
 	js, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	page, err := htmlpage.RenderNew(rep.Dir, js, nil)
 	if err != nil {
 		return err
 	}
 	files := []atomicfile.File{
 		{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
 		{Name: "summary.md", Fill: rep.WriteMarkdown},
+		{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	}
 	for i, s := range rep.Sides {
-		files = append(files, atomicfile.File{Name: rep.Files[2+i], Fill: s.Result.Response.WriteHgrm})
+		files = append(files, atomicfile.File{Name: rep.Files[3+i], Fill: s.Result.Response.WriteHgrm})
 	}
 	return atomicfile.WriteDir(rep.Dir, files)
 }

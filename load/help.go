@@ -13,4 +13,4 @@ const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due t
 	"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
 	"Optimizations: by default every one is OFF. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, " +
 	"and shows both side by side.\n\n" +
-	"Writes results.json (histograms included), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/)."
+	"Writes results.json (histograms included), report.html (percentile plots, schedule lag, heap over time), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/)."

@@ -33,6 +33,8 @@ type Report struct {
 	Dir     string
 	Files   []string
 	Sides   []Variant
+	// Page names the HTML page written beside summary.md, if any.
+	Page string
 }
 
 // Missed lists every missed target as "target (side): value".
@@ -357,6 +359,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		d.Field("Blend", BlendDoc)
 	}
 	d.Field("Outcome", rep.outcome())
+	if rep.Page != "" {
+		d.Field("Percentile plots, schedule lag and heap over time", fmt.Sprintf("[%s](%s), one self-contained page", rep.Page, rep.Page))
+	}
 	d.Section("Verdicts")
 	d.Table(rep.verdictHeader(), rep.verdictRows())
 	d.List(rep.notes())

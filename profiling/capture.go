@@ -41,6 +41,11 @@ const minWallWindow = 40 * time.Millisecond
 //     semantics, so it holds only this phase. allocs keeps alloc_space as the
 //     default sample type (bytes allocated during fn); heap has inuse_space
 //     (net growth of live memory across fn, negative where fn freed memory).
+//   - block, mutex: the runtime's rate is set to record every event
+//     (runtime.SetBlockProfileRate(1), runtime.SetMutexProfileFraction(1))
+//     for this pass only and reset after it; the result is again second
+//     snapshot minus first, since the runtime never clears these profiles.
+//     Values are delay (nanoseconds waited) and contentions (count).
 //
 // Memory values are estimates: the runtime samples on average one allocation
 // per runtime.MemProfileRate bytes (default 512 KiB) and scales each stack's
@@ -76,6 +81,8 @@ func Capture(ctx context.Context, kind Kind, fn func(context.Context) error) (*p
 		p, err = captureWall(ctx, fn)
 	case Heap, Allocs:
 		p, err = captureMemory(ctx, kind, fn)
+	case Block, Mutex:
+		p, err = captureContention(ctx, kind, fn)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("capture %s profile: %w", kind, err)
@@ -142,7 +149,21 @@ func captureWall(ctx context.Context, fn func(context.Context) error) (*profile.
 }
 
 func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {
-	before, err := memorySnapshot(kind)
+	p, err := snapshotsAround(ctx, kind, fn)
+	if err != nil {
+		return nil, err
+	}
+	p.DefaultSampleType = defaultSampleType(kind)
+	p.Comments = append(p.Comments, fmt.Sprintf(
+		"perfbench: %s of one phase = snapshot after minus snapshot before (pprof -base), MemProfileRate %d",
+		kind, runtime.MemProfileRate))
+	return p, nil
+}
+
+// snapshotsAround returns the kind's cumulative profile after fn minus the
+// one before it: only what happened during fn.
+func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {
+	before, err := snapshot(kind)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot before: %w", err)
 	}
@@ -151,7 +172,7 @@ func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) erro
 		return nil, fmt.Errorf("workload: %w", err)
 	}
 	elapsed := time.Since(start)
-	after, err := memorySnapshot(kind)
+	after, err := snapshot(kind)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot after: %w", err)
 	}
@@ -176,21 +197,20 @@ func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) erro
 	// describe the phase instead.
 	p.TimeNanos = start.UnixNano()
 	p.DurationNanos = elapsed.Nanoseconds()
-	p.DefaultSampleType = defaultSampleType(kind)
-	p.Comments = append(p.Comments, fmt.Sprintf(
-		"perfbench: %s of one phase = snapshot after minus snapshot before (pprof -base), MemProfileRate %d",
-		kind, runtime.MemProfileRate))
 	return p, nil
 }
 
-// snapshotFunc is memorySnapshot's symbol, the frame under which every
+// snapshotFunc is snapshot's symbol, the frame under which every
 // allocation of the snapshot machinery is recorded.
-var snapshotFunc = runtime.FuncForPC(reflect.ValueOf(memorySnapshot).Pointer()).Name()
+var snapshotFunc = runtime.FuncForPC(reflect.ValueOf(snapshot).Pointer()).Name()
 
-// memorySnapshot returns the memory profile as of a GC that has just
-// finished, so that allocations made before the call are all in it.
-func memorySnapshot(kind Kind) (*profile.Profile, error) {
-	runtime.GC()
+// snapshot returns the kind's cumulative profile now; a memory profile as of
+// a GC that has just finished, so that allocations made before the call are
+// all in it.
+func snapshot(kind Kind) (*profile.Profile, error) {
+	if kind == Heap || kind == Allocs {
+		runtime.GC()
+	}
 	var buf bytes.Buffer
 	if err := pprof.Lookup(string(kind)).WriteTo(&buf, 0); err != nil {
 		return nil, err

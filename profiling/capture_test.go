@@ -3,6 +3,8 @@ package profiling
 import (
 	"context"
 	"errors"
+	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -57,6 +59,14 @@ func TestCaptureEachKind(t *testing.T) {
 			kind: Heap, before: func() { allocBeta(allocBytes) }, run: func() { retainGamma(retainBytes) },
 			types: memoryTypes, index: "inuse_space", fn: pkg + "retainGamma", want: retainBytes,
 			absent: pkg + "allocBeta",
+		},
+		{
+			kind: Block, run: func() { waitAlpha(30 * time.Millisecond) },
+			types: contentionTypes, index: "delay", fn: pkg + "waitAlpha",
+		},
+		{
+			kind: Mutex, run: func() { contendAlpha(30 * time.Millisecond) },
+			types: contentionTypes, index: "delay", fn: pkg + "contendAlpha",
 		},
 	}
 	for _, tt := range tests {
@@ -146,6 +156,22 @@ func TestCaptureErrors(t *testing.T) {
 
 	if _, err := Capture(context.Background(), Kind("goroutine"), work(func() {})); err == nil {
 		t.Fatal("unknown kind: want error")
+	}
+}
+
+// The contention rates are process settings with a cost on every event:
+// on for their own pass only, off again after it.
+func TestCaptureContentionResetsRates(t *testing.T) {
+	prev := runtime.SetMutexProfileFraction(-1)
+	capture(t, Mutex, func() { contendAlpha(10 * time.Millisecond) })
+	if got := runtime.SetMutexProfileFraction(-1); got != prev {
+		t.Errorf("mutex profile fraction after the pass = %d, want %d as before", got, prev)
+	}
+	capture(t, Block, func() { waitAlpha(10 * time.Millisecond) })
+	before := pprof.Lookup("block").Count()
+	waitBeta(10 * time.Millisecond)
+	if after := pprof.Lookup("block").Count(); after != before {
+		t.Errorf("block profile grew from %d to %d records after the pass: the rate was left on", before, after)
 	}
 }
 

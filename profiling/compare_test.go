@@ -188,11 +188,11 @@ func TestCompareWallNeedsTheShareToMove(t *testing.T) {
 // A profile of a kind whose sampling is not modelled is scaled and diffed
 // like any other, and its movers are left untested.
 func TestCompareUntestedKind(t *testing.T) {
-	c, err := Compare(Run{block(map[string]int64{"main.a": 10}), 1}, Run{block(map[string]int64{"main.a": 10}), 2}, 0)
+	c, err := Compare(Run{other(map[string]int64{"main.a": 10}), 1}, Run{other(map[string]int64{"main.a": 10}), 2}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Tested || len(c.Movers) != 1 || c.Movers[0].Test != nil || c.Movers[0].Delta != -10 || c.Kind != "delay" {
+	if c.Tested || len(c.Movers) != 1 || c.Movers[0].Test != nil || c.Movers[0].Delta != -10 || c.Kind != "wait" {
 		t.Fatalf("comparison %+v, movers %+v", c, c.Movers)
 	}
 }

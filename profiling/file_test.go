@@ -46,6 +46,11 @@ func synthetic(k Kind, values map[string]int64) *profile.Profile {
 	case Heap, Allocs:
 		p.SampleType, p.PeriodType, p.Period = st(memoryTypes), st(memoryPeriod)[0], 512*1024
 		p.DefaultSampleType = defaultSampleType(k)
+	case Block, Mutex:
+		p.SampleType, p.PeriodType, p.Period = st(contentionTypes), st(contentionPeriod)[0], 1
+		if k == Mutex {
+			p.Comments = []string{mutexComment + " profile"}
+		}
 	}
 	m := &profile.Mapping{ID: 1, File: "/bin/app", HasFunctions: true}
 	p.Mapping = []*profile.Mapping{m}
@@ -170,7 +175,7 @@ func TestSaveSet(t *testing.T) {
 	for _, k := range Kinds() {
 		want = append(want, FileName(k, stats.Off), FileName(k, stats.On), DiffFileName(k))
 	}
-	if got := sets.FileNames(); len(got) != len(want) || got[0] != "cpu.off.pb.gz" || got[len(got)-1] != "wall.diff.pb.gz" {
+	if got := sets.FileNames(); len(got) != len(want) || got[0] != "cpu.off.pb.gz" || got[len(got)-1] != DiffFileName(Kinds()[len(Kinds())-1]) {
 		t.Fatalf("FileNames = %v", got)
 	}
 	entries, _ := os.ReadDir(dir)

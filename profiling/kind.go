@@ -2,6 +2,7 @@ package profiling
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -17,10 +18,16 @@ const (
 	Heap   Kind = "heap"
 	Allocs Kind = "allocs"
 	Wall   Kind = "wall"
+	// Block and Mutex show where goroutines wait: blocked on channels,
+	// selects, sync primitives (block), or holding up others on a contended
+	// mutex (mutex). The runtime records them only while their rate is set,
+	// which Capture does for their own pass alone.
+	Block Kind = "block"
+	Mutex Kind = "mutex"
 )
 
 // Kinds lists every kind in capture order.
-func Kinds() []Kind { return []Kind{CPU, Heap, Allocs, Wall} }
+func Kinds() []Kind { return []Kind{CPU, Heap, Allocs, Wall, Block, Mutex} }
 
 // ParseKind accepts the file stem of a kind; the error lists the valid ones so
 // a command line can report bad input as such.
@@ -39,16 +46,22 @@ const (
 	cpuTypes    = "samples/count,cpu/nanoseconds"  // runtime/pprof CPU profile
 	wallTypes   = "samples/count,time/nanoseconds" // fgprof FormatPprof
 	memoryTypes = "alloc_objects/count,alloc_space/bytes,inuse_objects/count,inuse_space/bytes"
+	// The runtime writes block and mutex profiles alike; only the comment
+	// Capture adds (mutexComment) tells a mutex profile apart.
+	contentionTypes = "contentions/count,delay/nanoseconds"
 
-	cpuPeriod    = "cpu/nanoseconds"
-	wallPeriod   = "wallclock/nanoseconds"
-	memoryPeriod = "space/bytes"
+	cpuPeriod        = "cpu/nanoseconds"
+	wallPeriod       = "wallclock/nanoseconds"
+	memoryPeriod     = "space/bytes"
+	contentionPeriod = "contentions/count"
 )
 
 // KindOf recognises which kind p is from its sample and period types. Heap
 // and allocs profiles carry the same four sample types (they are one runtime
 // profile); only the default sample type tells them apart, as it does for
-// `go tool pprof`.
+// `go tool pprof`. Block and mutex profiles are alike too: a mutex profile
+// is known by the comment Capture writes into it, and any other contention
+// profile is taken for a block profile.
 func KindOf(p *profile.Profile) (Kind, error) {
 	if p == nil {
 		return "", fmt.Errorf("kind of profile: nil profile")
@@ -67,6 +80,11 @@ func KindOf(p *profile.Profile) (Kind, error) {
 			return Allocs, nil
 		}
 		return Heap, nil
+	case types == contentionTypes && periodIs(contentionPeriod):
+		if slices.ContainsFunc(p.Comments, func(c string) bool { return strings.HasPrefix(c, mutexComment) }) {
+			return Mutex, nil
+		}
+		return Block, nil
 	}
 	return "", fmt.Errorf("kind of profile: sample types [%s] period %q match none of %v", types, period, Kinds())
 }
@@ -81,6 +99,8 @@ func sampleIndexName(k Kind) string {
 		return "time"
 	case Allocs:
 		return "alloc_space"
+	case Block, Mutex:
+		return "delay"
 	default:
 		return "inuse_space"
 	}

@@ -38,10 +38,17 @@ func TestKindOf(t *testing.T) {
 	if _, err := KindOf(p); err == nil {
 		t.Error("cpu samples with wallclock period: want error")
 	}
+	// A contention profile from elsewhere (the runtime writes block and
+	// mutex profiles alike) is taken for a block profile.
+	p = synthetic(Mutex, map[string]int64{"main.a": 1})
+	p.Comments = nil
+	if got, err := KindOf(p); err != nil || got != Block {
+		t.Errorf("unmarked contention profile: KindOf = %q, %v; want block", got, err)
+	}
 	p = synthetic(CPU, map[string]int64{"main.a": 1})
-	p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
-	if _, err := KindOf(p); err == nil || !strings.Contains(err.Error(), "contentions/count") {
-		t.Errorf("mutex profile: err = %v, want one naming its sample types", err)
+	p.SampleType = []*profile.ValueType{{Type: "goroutine", Unit: "count"}}
+	if _, err := KindOf(p); err == nil || !strings.Contains(err.Error(), "goroutine/count") {
+		t.Errorf("goroutine profile: err = %v, want one naming its sample types", err)
 	}
 }
 
@@ -60,26 +67,25 @@ func TestDiffRefusesDifferentKinds(t *testing.T) {
 	}
 }
 
-// block is a synthetic profile of Go's block kind, which is none of
-// perfbench's.
-func block(values map[string]int64) *profile.Profile {
+// other is a synthetic profile of none of perfbench's kinds.
+func other(values map[string]int64) *profile.Profile {
 	p := synthetic(CPU, values)
-	p.SampleType = []*profile.ValueType{{Type: "contentions", Unit: "count"}, {Type: "delay", Unit: "nanoseconds"}}
-	p.PeriodType = &profile.ValueType{Type: "contentions", Unit: "count"}
+	p.SampleType = []*profile.ValueType{{Type: "events", Unit: "count"}, {Type: "wait", Unit: "nanoseconds"}}
+	p.PeriodType = &profile.ValueType{Type: "events", Unit: "count"}
 	return p
 }
 
-// Go's block and mutex profiles are none of perfbench's kinds, but pprof
-// diffs them, and so must Diff: profiles of matching sample types diff,
-// others are refused.
+// A profile of none of perfbench's kinds (here a custom one) is still
+// diffed, as pprof diffs it: profiles of matching sample types diff, others
+// are refused.
 func TestDiffOtherProfiles(t *testing.T) {
-	base, new := block(map[string]int64{"main.a": 30, "main.b": 10}), block(map[string]int64{"main.a": 10})
+	base, new := other(map[string]int64{"main.a": 30, "main.b": 10}), other(map[string]int64{"main.a": 10})
 	d, err := Diff(base, new)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Label(d); got != "delay" {
-		t.Errorf("Label = %q, want delay", got)
+	if got := Label(d); got != "wait" {
+		t.Errorf("Label = %q, want wait", got)
 	}
 	movers, err := TopMovers(d, 0)
 	if err != nil {
@@ -93,8 +99,8 @@ func TestDiffOtherProfiles(t *testing.T) {
 		t.Fatalf("movers = %+v, want %+v", movers, want)
 	}
 	if _, err := Diff(base, synthetic(CPU, map[string]int64{"main.a": 1})); !errors.Is(err, ErrMismatch) ||
-		!strings.Contains(err.Error(), "contentions/count,delay/nanoseconds") {
-		t.Fatalf("block vs cpu: err = %v, want ErrMismatch naming the sample types", err)
+		!strings.Contains(err.Error(), "events/count,wait/nanoseconds") {
+		t.Fatalf("other vs cpu: err = %v, want ErrMismatch naming the sample types", err)
 	}
 }
 
@@ -241,6 +247,11 @@ func TestTopMoversMatchGoToolPprof(t *testing.T) {
 		// Wall time sits in runtime.gopark, not in the sleepers: the longer
 		// pass moves it.
 		{Wall, func() { sleepAlpha(40 * time.Millisecond) }, func() { sleepBeta(120 * time.Millisecond) }, "ns",
+			"", ""},
+		// Waits, too, are charged to the runtime frames that park.
+		{Block, func() { waitAlpha(20 * time.Millisecond) }, func() { waitBeta(60 * time.Millisecond) }, "ns",
+			"", ""},
+		{Mutex, func() { contendAlpha(20 * time.Millisecond) }, func() { contendAlpha(60 * time.Millisecond) }, "ns",
 			"", ""},
 	}
 	for _, tt := range tests {

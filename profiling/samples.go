@@ -61,6 +61,16 @@ func events(p *profile.Profile, k Kind) (byFunc map[string]int64, ok bool) {
 	return byFunc, true
 }
 
+// Modelled reports whether perfbench models how profiles of kind k are
+// sampled, so that it can count their samples and test their movers:
+// cpu, wall, heap and allocs. Block and mutex profiles are taken with
+// every event recorded (rate and fraction 1), so their counts carry no
+// sampling noise to test; run-to-run variation in them is not modelled.
+func Modelled(k Kind) bool {
+	_, ok := events(&profile.Profile{}, k)
+	return ok
+}
+
 // SampleCount is the number of samples p, a profile of kind k, is built
 // from (0 for a kind whose sampling is not modelled). For heap that is
 // the allocations sampled during the phase (its allocs view), not the net

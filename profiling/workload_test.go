@@ -2,6 +2,7 @@ package profiling
 
 import (
 	"context"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,6 +90,32 @@ func retainGamma(total int) {
 
 //go:noinline
 func sleepAlpha(d time.Duration) { time.Sleep(d) }
+
+// waitAlpha blocks on a channel receive for d (a block-profile event).
+//
+//go:noinline
+func waitAlpha(d time.Duration) { <-time.After(d) }
+
+//go:noinline
+func waitBeta(d time.Duration) { <-time.After(d) }
+
+// contendAlpha holds a mutex for d while another goroutine waits for it (a
+// mutex-profile event, charged to the holder's Unlock).
+//
+//go:noinline
+func contendAlpha(d time.Duration) {
+	var mu sync.Mutex
+	mu.Lock()
+	done := make(chan struct{})
+	go func() {
+		mu.Lock()
+		mu.Unlock()
+		close(done)
+	}()
+	time.Sleep(d)
+	mu.Unlock()
+	<-done
+}
 
 //go:noinline
 func sleepBeta(d time.Duration) { time.Sleep(d) }

@@ -30,6 +30,8 @@ type MarkdownSummary struct {
 	// PprofCommands are shell commands that open the profiles, e.g.
 	// "go tool pprof -top -diff_base profiles/x/y/cpu.off.pb.gz profiles/x/y/cpu.on.pb.gz".
 	PprofCommands []string
+	// Page names the HTML page written beside summary.md, if any.
+	Page string
 }
 
 // Section is a titled table in the same style as all others.
@@ -74,6 +76,9 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	if len(s.Settings) > 0 {
 		d.Field("Settings", escapeMarkdown(strings.Join(s.Settings, ", ")))
 	}
+	if s.Page != "" {
+		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", s.Page, s.Page))
+	}
 	d.Section("Results")
 	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
 	d.List(noteItems(s.Comparisons))
@@ -90,7 +95,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 		}
 		for _, kind := range moverKinds(s.Movers) {
 			d.Subsection(escapeMarkdown(kind))
-			header, rows := moverRows(s.Movers, kind, Markdown)
+			header, rows := MoverTable(s.Movers, kind, true)
 			d.Table(header, rows)
 		}
 	}
@@ -122,14 +127,14 @@ var MoverNote = []string{
 	fmt.Sprintf("~ marks a change within noise (q > %g; q in summary.md and results.json); significant changes come first.", stats.FDR),
 }
 
-// moverRows formats one kind's rows, in Markdown with the q column when
-// any row was tested (text has no room for it within 120 columns; its "~"
-// says enough). The function name is put in backticks so Markdown does not
-// read the "*" of pointer receivers as emphasis.
-func moverRows(rows []MoverRow, kind string, f Format) ([]string, [][]string) {
+// MoverTable formats one kind's rows, with the q column when withQ and any
+// row was tested (a text table has no room for it within 120 columns; its
+// "~" says enough). The function name is put in backticks so Markdown does
+// not read the "*" of pointer receivers as emphasis.
+func MoverTable(rows []MoverRow, kind string, withQ bool) ([]string, [][]string) {
 	header := MoverHeader
 	for _, r := range rows {
-		if r.Kind == kind && r.Tested && f == Markdown {
+		if r.Kind == kind && r.Tested && withQ {
 			header = TestedMoverHeader
 		}
 	}
@@ -171,7 +176,7 @@ func moverRows(rows []MoverRow, kind string, f Format) ([]string, [][]string) {
 // WriteMovers prints the top-movers table of one profile kind in the same
 // layout summary.md uses.
 func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
-	header, cells := moverRows(rows, kind, f)
+	header, cells := MoverTable(rows, kind, f == Markdown)
 	if f != Markdown {
 		for _, r := range cells {
 			r[0] = strings.Trim(r[0], "`")

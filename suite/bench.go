@@ -17,6 +17,7 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -218,7 +219,7 @@ func (b *Bench) Results(withRuns bool) BenchResults {
 }
 
 // BenchFiles are the files Write puts in the output root.
-var BenchFiles = []string{"results.json", "summary.md", "bench.txt"}
+var BenchFiles = []string{"results.json", "summary.md", "bench.txt", htmlpage.PageFile}
 
 // Write saves the suite's own files to the output root, all or none.
 func (b *Bench) Write() error {
@@ -226,10 +227,15 @@ func (b *Bench) Write() error {
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
+	page, err := htmlpage.RenderNew(b.Options.Root, js, nil)
+	if err != nil {
+		return err
+	}
 	return atomicfile.WriteDir(b.Options.Root, []atomicfile.File{
 		{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
 		{Name: "summary.md", Fill: b.WriteMarkdown},
 		{Name: "bench.txt", Fill: b.WriteBench},
+		{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	})
 }
 
@@ -315,6 +321,7 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	d.Title("perfbench bench: the plan's criteria")
 	d.Field("Environment", b.Env.String())
 	d.Field("Settings", b.settingsLine())
+	d.Field("Criteria charts, with each run's rounds and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page per run", htmlpage.PageFile, htmlpage.PageFile))
 	d.Section("Criteria")
 	d.Table(Header, b.tableRows())
 	d.Para(b.countsLine())
@@ -322,7 +329,7 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	d.Section("Runs")
 	d.Table(benchRunHeader, b.runRows())
 	if len(b.Runs) > 0 {
-		d.Para("Each run's directory holds its profiles, results.json and summary.md, e.g.")
+		d.Para("Each run's directory holds its profiles, results.json, summary.md and report.html, e.g.")
 		d.Code("sh", fmt.Sprintf("go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n",
 			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Options.Root, "bench.txt")))
 	}
@@ -343,7 +350,7 @@ func (b *Bench) Print(w io.Writer, f report.Format) error {
 	if err := report.WriteNotedTable(&buf, report.Text, Header, b.tableRows()); err != nil {
 		return err
 	}
-	fmt.Fprintf(&buf, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt}; per run %s/OPT/WORKLOAD/ with profiles.\n",
+	fmt.Fprintf(&buf, "\n%s\n%s\n\nFiles: %s/{results.json,summary.md,bench.txt,report.html}; per run %s/OPT/WORKLOAD/ with profiles.\n",
 		b.countsLine(), benchRules, root, root)
 	_, err := w.Write(buf.Bytes())
 	return err

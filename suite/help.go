@@ -10,5 +10,5 @@ const BenchDoc = "Runs each toggle off vs on on its primary workloads, then all 
 	"on.Lo/off.Hi ≥ F (and p < 0.05); at-most/at-least use the on side's CI. \"All on at least as good as the best single " +
 	"toggle\" is checked against every single toggle on mixed: ns/op of all-on at most the noise band (3 %) worse than each. " +
 	"Other metrics of a run that got significantly worse show as WARN.\n\n" +
-	"Exit 3 when a criterion FAILs (with --strict also when one is INCONCLUSIVE). Writes DIR/results.json, DIR/summary.md, " +
+	"Exit 3 when a criterion FAILs (with --strict also when one is INCONCLUSIVE). Writes DIR/results.json, DIR/summary.md, DIR/report.html, " +
 	"DIR/bench.txt and, per run, DIR/OPT/WORKLOAD/ as `profile` does."

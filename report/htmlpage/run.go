@@ -1,0 +1,267 @@
+package htmlpage
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
+)
+
+// BadInputError is every error about the path, file or format given
+// (missing, not a results.json, a kind no renderer knows), so a command can
+// report it as bad input rather than as a failure.
+type BadInputError struct{ Err error }
+
+func (e *BadInputError) Error() string { return e.Err.Error() }
+func (e *BadInputError) Unwrap() error { return e.Err }
+
+func badInput(format string, a ...any) error { return &BadInputError{fmt.Errorf(format, a...)} }
+
+// ResultsFile is the name of the document every run directory holds.
+const ResultsFile = "results.json"
+
+// Run is one saved run: its results.json and where its other files are.
+type Run struct {
+	Dir    string // the run directory
+	file   string // results.json, as named
+	Raw    []byte // its content
+	Header report.Header
+	keys   map[string]json.RawMessage
+	// history marks a monitor history (JSON lines) rather than a results.json.
+	history bool
+	// Profile reads the run's profiling. Open reads them from the run
+	// directory; a command writing a run hands over the ones it holds.
+	Profile ProfileSource
+}
+
+// ProfileSource returns one profile of a run (kind "cpu", side "off"), or
+// nil when the run has none.
+type ProfileSource func(kind profiling.Kind, side stats.Side) (*profile.Profile, error)
+
+// Open reads the run at path: a run directory or its results.json, or a
+// monitor's directory or its history.jsonl.
+func Open(path string) (*Run, error) {
+	file := path
+	if st, err := os.Stat(path); err != nil {
+		return nil, badInput("%s: %w (want a run directory or its %s)", path, errors.Unwrap(err), ResultsFile)
+	} else if st.IsDir() {
+		file = filepath.Join(path, ResultsFile)
+		for _, h := range []string{HistoryFile, filepath.Join("monitor", HistoryFile)} {
+			if _, err := os.Stat(filepath.Join(path, h)); err == nil {
+				file = filepath.Join(path, h)
+			}
+		}
+	}
+	if strings.HasSuffix(file, ".jsonl") {
+		return openHistory(file)
+	}
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare or load, or of a monitor (%s)", path, ResultsFile, HistoryFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	dir := filepath.Dir(file)
+	r, err := newRun(file, b, DirProfiles(dir))
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// openHistory reads a monitor history, its rotated part (file + ".1")
+// first.
+func openHistory(file string) (*Run, error) {
+	b, err := os.ReadFile(file + ".1")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	cur, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	return &Run{Dir: filepath.Dir(file), file: file, Raw: append(b, cur...), history: true,
+		Profile: func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }}, nil
+}
+
+// DirProfiles reads a run's profiles from dir by their contract names;
+// a missing file is no profile.
+func DirProfiles(dir string) ProfileSource {
+	return func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
+		p, err := profiling.Load(filepath.Join(dir, profiling.FileName(k, s)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return p, err
+	}
+}
+
+// NewRun wraps a results.json already in memory; profiles may be nil.
+func NewRun(dir string, results []byte, load ProfileSource) (*Run, error) {
+	return newRun(filepath.Join(dir, ResultsFile), results, load)
+}
+
+func newRun(file string, results []byte, load ProfileSource) (*Run, error) {
+	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, Profile: load}
+	if err := json.Unmarshal(results, &r.keys); err != nil {
+		return nil, badInput("%s: not a perfbench results.json: %w", file, err)
+	}
+	if err := json.Unmarshal(results, &r.Header); err != nil || r.Header.Tool != "perfbench" {
+		return nil, badInput("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
+	}
+	if r.Profile == nil {
+		r.Profile = func(profiling.Kind, stats.Side) (*profile.Profile, error) { return nil, nil }
+	}
+	return r, nil
+}
+
+// has reports whether results.json has every one of the top-level keys.
+func (r *Run) has(keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := r.keys[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// decode reads results.json into v, naming the file on error.
+func (r *Run) decode(v any) error {
+	if err := json.Unmarshal(r.Raw, v); err != nil {
+		return badInput("%s: %w", r.file, err)
+	}
+	return nil
+}
+
+// renderer turns one kind of run into a page. A new kind of run (compare,
+// cluster, monitor history) adds one renderer: how to recognise its
+// results.json and how to lay it out.
+type renderer struct {
+	kind   string
+	claims func(*Run) bool
+	build  func(*Run) (*Page, error)
+}
+
+// renderers are tried in order; the first that claims a run renders it.
+// They recognise a document by its keys rather than by its command name,
+// because bench writes profile-shaped runs under its own name.
+var renderers = []renderer{
+	{"monitor", func(r *Run) bool { return r.history }, monitorPage},
+	{"bench", func(r *Run) bool { return r.has("criteria", "runs") }, benchPage},
+	{"compare", func(r *Run) bool { return r.has("base", "head", "cases") }, comparePage},
+	{"profile", func(r *Run) bool { return r.has("measurement", "comparisons") }, profilePage},
+	{"load", func(r *Run) bool { return r.has("sides", "targets") }, loadPage},
+}
+
+// Kinds lists the kinds of run a page can be rendered for.
+func Kinds() []string {
+	var ks []string
+	for _, r := range renderers {
+		ks = append(ks, r.kind)
+	}
+	return ks
+}
+
+// Page lays the run out, with the renderer of its kind.
+func (r *Run) Page() (*Page, error) {
+	for _, rd := range renderers {
+		if rd.claims(r) {
+			p, err := rd.build(r)
+			if err != nil {
+				return nil, err
+			}
+			p.Kind = rd.kind
+			return p, nil
+		}
+	}
+	return nil, badInput("%s: a run of command %q that no renderer knows (valid kinds: %s)",
+		r.file, r.Header.Command, strings.Join(Kinds(), ", "))
+}
+
+// metaLines are the lines every page shows under its title.
+func metaLines(h report.Header, more ...string) []string {
+	lines := []string{"Environment: " + h.Env.String()}
+	lines = append(lines, more...)
+	if !h.Created.IsZero() {
+		cmd := h.Command
+		if !strings.HasPrefix(cmd, "perfbench") {
+			cmd = "perfbench " + cmd
+		}
+		lines = append(lines, fmt.Sprintf("Written %s by %s (results.json schema %d)", h.Created.UTC().Format("2006-01-02 15:04:05 UTC"), cmd, h.SchemaVersion))
+	}
+	return lines
+}
+
+// Formats are the renderings Write knows: the page, or its tables as
+// Markdown or text, or the results.json itself.
+var Formats = []string{"html", "markdown", "text", "json"}
+
+// Write renders the run in one of Formats to w. JSON is the run's
+// results.json as written. Nothing reaches w unless rendering succeeds.
+func (r *Run) Write(w io.Writer, format string) error {
+	if format == "json" {
+		_, err := w.Write(r.Raw)
+		return err
+	}
+	var f report.Format
+	if format != "html" {
+		var err error
+		if f, err = report.ParseFormat(format); err != nil || f == report.JSON {
+			return badInput("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
+		}
+	}
+	p, err := r.Page()
+	if err != nil {
+		return err
+	}
+	if format == "html" {
+		return p.Render(w)
+	}
+	return p.WriteText(w, f)
+}
+
+// RenderNew renders the page of a run that is being written, from its
+// results.json and profiles in memory, so the command can write it with the
+// run's other files (or, if rendering fails, none of them).
+func RenderNew(dir string, results []byte, src ProfileSource) ([]byte, error) {
+	r, err := NewRun(dir, results, src)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := r.Write(&b, "html"); err != nil {
+		return nil, fmt.Errorf("render %s: %w", filepath.Join(dir, PageFile), err)
+	}
+	return b.Bytes(), nil
+}
+
+// Rerender renders the saved run at path in format, to the file out
+// (atomically: on failure no file is left) or, when out is "", to w.
+func Rerender(path, format, out string, w io.Writer) error {
+	r, err := Open(path)
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		var b bytes.Buffer
+		if err := r.Write(&b, format); err != nil {
+			return err
+		}
+		_, err = w.Write(b.Bytes())
+		return err
+	}
+	return atomicfile.Write(out, func(f io.Writer) error { return r.Write(f, format) })
+}
