@@ -5,17 +5,53 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 )
 
-// Helpers every command shares.
+// Helpers every command shares. A flag that several commands take has one
+// constructor here; its default and limits come from the package that
+// enforces them, so the help cannot promise what validation refuses.
 
 func formatFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"}
+}
+
+// roundsFlag is --rounds, at least least; below measure.CIRounds there is
+// no confidence interval, and the help says so.
+func roundsFlag(value, least int, what string) *cli.IntFlag {
+	usage := fmt.Sprintf("%s (%d to %d; ≥ %d for a confidence interval)", what, least, measure.MaxRounds, measure.CIRounds)
+	if least >= measure.CIRounds {
+		usage = fmt.Sprintf("%s (%d to %d)", what, least, measure.MaxRounds)
+	}
+	return &cli.IntFlag{Name: "rounds", Value: value, Usage: usage}
+}
+
+// benchtimeFlag is --benchtime, the work per round: a duration or a count.
+func benchtimeFlag(value, what string, maxD time.Duration, maxN int) *cli.StringFlag {
+	usage := fmt.Sprintf("%s: a duration (at most %s) or a count (5000x, at most %dx)", what, maxD, maxN)
+	return &cli.StringFlag{Name: "benchtime", Value: value, Usage: usage}
+}
+
+// profiletimeFlag is --profiletime, the length of each profiling pass.
+func profiletimeFlag(value time.Duration, what string, maxD time.Duration) *cli.DurationFlag {
+	return &cli.DurationFlag{Name: "profiletime", Value: value, Usage: fmt.Sprintf("%s (at most %s)", what, maxD)}
+}
+
+// topFlag is --top, how many movers to show per profile kind.
+func topFlag(value int, what string) *cli.IntFlag {
+	return &cli.IntFlag{Name: "top", Value: value, Usage: fmt.Sprintf("%s (1 to %d)", what, profiling.MaxTop)}
+}
+
+// outFlag is --out, where a command writes its run.
+func outFlag(value, usage string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "out", Value: value, Usage: usage}
 }
 
 // parseFormat reads --format; a command without the flag prints text.
@@ -45,7 +81,8 @@ func noArgs(cmd *cli.Command) {
 }
 
 // outcome is a finished run that a command writes to its directory and
-// prints.
+// prints. It may also say what it wrote (Wrote, a line for stderr) and
+// which criteria it failed (Failed, "" if none: see verdict).
 type outcome interface {
 	Write() error
 	Print(w io.Writer, f report.Format) error
@@ -53,7 +90,8 @@ type outcome interface {
 
 // runAndWrite is what every command that writes a run shares: check that
 // dir can be written (exit 2 if not), run, write the run's files all or
-// none, print it. A failed or interrupted run leaves nothing in dir.
+// none, print it, say what was written, and give its verdict. A failed or
+// interrupted run leaves nothing in dir.
 func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (O, error) {
 	var none O
 	f, err := parseFormat(c)
@@ -77,5 +115,22 @@ func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (
 		}
 		return none, err
 	}
-	return out, out.Print(c.App.Writer, f)
+	if err := out.Print(c.App.Writer, f); err != nil {
+		return out, err
+	}
+	if w, ok := any(out).(interface{ Wrote() string }); ok {
+		fmt.Fprintf(c.App.ErrWriter, "perfbench: %s\n", w.Wrote())
+	}
+	return out, verdict(out)
+}
+
+// verdict is exit 3 for a run that failed a criterion: one whose Failed
+// method gives the reason.
+func verdict(run any) error {
+	if j, ok := run.(interface{ Failed() string }); ok {
+		if msg := j.Failed(); msg != "" {
+			return criteriaError{msg}
+		}
+	}
+	return nil
 }

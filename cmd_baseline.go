@@ -14,13 +14,9 @@ func baselineCommand() *cli.Command { return newBaselineCommand(defaultSuiteDeps
 
 func newBaselineCommand(d suiteDeps) *cli.Command {
 	return &cli.Command{
-		Name:  "baseline",
-		Usage: "save the suite as a committed baseline, or check the code against it (a regression gate for CI)",
-		UsageText: "perfbench baseline save [--file perf/baseline.json] [--quick|--full]\n" +
-			"perfbench baseline check [--file perf/baseline.json] [--tolerance 10%] [--format text|markdown|json]\n\n" +
-			"Example (CI):\n" +
-			"   perfbench baseline save && git add perf/baseline.json   # on the reference commit\n" +
-			"   perfbench baseline check                                # on every change: exit 3 on a regression",
+		Name:            "baseline",
+		Usage:           "save the suite as a committed baseline, or check the code against it (a regression gate for CI)",
+		UsageText:       baseline.Usage,
 		HideHelpCommand: true,
 		Subcommands:     []*cli.Command{baselineSaveCommand(d), baselineCheckCommand(d)},
 		Action: func(c *cli.Context) error {
@@ -40,35 +36,30 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 	return &cli.Command{
 		Name:        "save",
 		Usage:       "run the suite (no profiles) and store every sample as the baseline",
-		UsageText:   "perfbench baseline save [--file perf/baseline.json] [--quick|--full] [--opt NAME …] [--rounds N] [--benchtime D]",
+		UsageText:   baseline.SaveUsage,
 		Description: baseline.SaveDoc,
 		Flags: append([]cli.Flag{fileFlag(),
 			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured; at most " + strconv.Itoa(baseline.MaxPasses) + ")"},
-		}, presetFlags()...),
-		Action: func(c *cli.Context) error { return runBaselineSave(c, d) },
+		}, presetFlags(baseline.MinRounds)...),
+		Action: func(c *cli.Context) error {
+			o, err := baseline.SaveRequest{
+				PresetRequest: presetRequest(c), Path: c.String("file"), Passes: c.Int("passes"), Log: c.App.ErrWriter,
+			}.Options(d.toggles, d.lookup)
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = runAndWrite(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
+			return err
+		},
 	}
-}
-
-func runBaselineSave(c *cli.Context, d suiteDeps) error {
-	preset, runs, _, err := parseSuite(c, d, baseline.MinRounds)
-	if err != nil {
-		return err
-	}
-	o := baseline.SaveOptions{Path: c.String("file"), Preset: preset, Runs: runs, Passes: c.Int("passes"), Lookup: d.lookup, Log: c.App.ErrWriter}
-	if err := o.Validate(); err != nil {
-		return usageError{err}
-	}
-	_, err = runAndWrite(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
-	return err
 }
 
 func baselineCheckCommand(d suiteDeps) *cli.Command {
 	def := baseline.DefaultTolerances()
 	return &cli.Command{
-		Name:  "check",
-		Usage: "rerun what the baseline holds and fail (exit 3) on a regression",
-		UsageText: "perfbench baseline check [--file perf/baseline.json] [--tolerance 10%] [--alloc-tolerance 2%] " +
-			"[--metric-tolerance NAME=PCT|off …] [--format text|markdown|json] [--all]",
+		Name:        "check",
+		Usage:       "rerun what the baseline holds and fail (exit 3) on a regression",
+		UsageText:   baseline.CheckUsage,
 		Description: baseline.CheckDoc,
 		Flags: []cli.Flag{
 			fileFlag(),
@@ -88,26 +79,19 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	if err != nil {
 		return err
 	}
-	tol, err := baseline.ParseTolerances(c.String("tolerance"), c.String("alloc-tolerance"), c.StringSlice("metric-tolerance"))
+	b, o, err := baseline.CheckRequest{
+		Path: c.String("file"), Tolerance: c.String("tolerance"), AllocTolerance: c.String("alloc-tolerance"),
+		MetricTolerances: c.StringSlice("metric-tolerance"), Confirm: c.Bool("confirm"), Log: c.App.ErrWriter,
+	}.Open(d.toggles, d.lookup)
 	if err != nil {
 		return usageError{err}
 	}
-	path := c.String("file")
-	b, unchecked, err := baseline.Open(path, d.toggles, d.lookup, tol)
-	if err != nil {
-		return usageError{err}
-	}
-	check, err := baseline.RunCheck(c.Context, b, baseline.CheckOptions{
-		Path: path, Tolerances: tol, Confirm: c.Bool("confirm"), Unchecked: unchecked, Lookup: d.lookup, Log: c.App.ErrWriter,
-	})
+	check, err := baseline.RunCheck(c.Context, b, o)
 	if err != nil {
 		return err
 	}
 	if err := check.Print(c.App.Writer, f, c.Bool("all")); err != nil {
 		return err
 	}
-	if msg := check.Failed(); msg != "" {
-		return criteriaError{msg}
-	}
-	return nil
+	return verdict(check)
 }

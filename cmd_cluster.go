@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -12,11 +11,9 @@ import (
 
 func clusterCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "cluster",
-		Usage: "measure xbatch and tree across real node processes on NATS: latency, broadcast, wire bytes, conservation",
-		UsageText: "perfbench cluster [--nodes N] [--opt xbatch|tree|all] [--duration D] [--rate R] [--nats URL] [--fault node:ID|freeze:ID|server:I] [--format text|markdown|json]\n\n" +
-			"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 2\n" +
-			"   perfbench cluster --nodes 8 --nats nats://10.0.0.5:4222   (nodes run here; see perfbench node for other hosts)",
+		Name:        "cluster",
+		Usage:       "measure xbatch and tree across real node processes on NATS: latency, broadcast, wire bytes, conservation",
+		UsageText:   cluster.Usage,
 		Description: cluster.Doc,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: cluster.DefaultNodes, Usage: fmt.Sprintf("node processes (2–%d)", cluster.MaxNodes)},
@@ -37,7 +34,7 @@ func clusterCommand() *cli.Command {
 			&cli.DurationFlag{Name: "profile-time", Value: cluster.DefaultProfile, Usage: "profile pass per kind and side (0: none)"},
 			&cli.DurationFlag{Name: "heartbeat", Value: cluster.DefaultHeartbeat, Usage: "node heartbeat; lost after 3 missed"},
 			&cli.StringFlag{Name: "fault", Usage: "inject half-way through the first round: node:ID (kill), freeze:ID (SIGSTOP) or server:INDEX"},
-			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "output root"},
+			outFlag("profiles", "output root"),
 			formatFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -47,9 +44,9 @@ func clusterCommand() *cli.Command {
 			}
 			fault, err := cluster.ParseFault(c.String("fault"))
 			if err != nil {
-				return clusterErr(err)
+				return err
 			}
-			return clusterErr(cluster.Run(c.Context, cluster.Options{
+			return cluster.Run(c.Context, cluster.Options{
 				Nodes: c.Int("nodes"), Opt: c.String("opt"), Rounds: c.Int("rounds"), Duration: c.Duration("duration"),
 				Rate: c.Float64("rate"), Payload: c.Int("payload"), NATS: c.String("nats"), Servers: c.Int("servers"),
 				Local: c.Int("local"), Prefix: c.String("prefix"),
@@ -57,19 +54,7 @@ func clusterCommand() *cli.Command {
 				Broadcasts: c.Int("broadcasts"), PingEvery: c.Duration("ping-every"), ProfileTime: c.Duration("profile-time"),
 				Heartbeat: c.Duration("heartbeat"), Fault: fault, Format: f, Out: c.String("out"),
 				Command: commandLine(c), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
-			}))
+			})
 		},
 	}
-}
-
-// clusterErr maps the cluster package's errors onto the exit codes.
-func clusterErr(err error) error {
-	var in *cluster.InputError
-	switch {
-	case errors.As(err, &in):
-		return usageError{err}
-	case errors.Is(err, cluster.ErrCriteria):
-		return criteriaError{err.Error()}
-	}
-	return err
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/monitor"
@@ -10,11 +8,9 @@ import (
 
 func monitorCommand() *cli.Command {
 	return &cli.Command{
-		Name: "monitor", Usage: "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
-		UsageText: "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME… | --all-on] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
-			"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
-			"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
-			"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%",
+		Name:        "monitor",
+		Usage:       "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
+		UsageText:   monitor.Usage,
 		Description: monitor.Doc,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
@@ -30,7 +26,7 @@ func monitorCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: monitor.DefaultListen, Usage: "address of /metrics, /healthz, /debug/pprof/ (\"off\": none)"},
 			&cli.StringFlag{Name: "webhook", Usage: "POST each alert and clear as JSON to this URL"},
 			&cli.DurationFlag{Name: "for", Usage: "stop after this long, a whole number of intervals (0: when interrupted)"},
-			&cli.StringFlag{Name: "out", Value: "profiles", Usage: "directory; history and captures go to DIR/monitor"},
+			outFlag("profiles", "directory; history and captures go to DIR/monitor"),
 			&cli.IntFlag{Name: "keep", Value: monitor.DefaultKeep, Usage: "captures kept; older ones are pruned (1 to 1000)"},
 			&cli.DurationFlag{Name: "capture-cpu", Value: monitor.DefaultCaptureCPU, Usage: "length of a capture's CPU profile (100ms to 1m)"},
 			&cli.IntFlag{Name: "window", Value: monitor.DefaultWindow, Usage: "intervals in the rolling window (3 to 10000)"},
@@ -41,17 +37,9 @@ func monitorCommand() *cli.Command {
 	}
 }
 
+// runMonitor runs until interrupted or --for; monitor's InputError and
+// AlertsError are mapped to exit 2 and 3 by exitCode.
 func runMonitor(c *cli.Context) error {
-	err := monitorAction(c)
-	if errors.As(err, new(monitor.InputError)) {
-		return usageError{err}
-	} else if errors.As(err, new(monitor.AlertsError)) {
-		return criteriaError{err.Error()}
-	}
-	return err
-}
-
-func monitorAction(c *cli.Context) error {
 	if path := c.String("summary"); path != "" {
 		f, err := parseFormat(c)
 		if err != nil {

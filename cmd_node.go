@@ -8,12 +8,10 @@ import (
 
 func nodeCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "node",
-		Usage: "run one cluster node (started by perfbench cluster, or by hand on another host)",
-		UsageText: "perfbench node --nats URL[,URL…] --id X [--prefix P]\n\n" +
-			"Example (second host of a two-host run):\n   perfbench node --nats nats://10.0.0.5:4222 --id 1 --prefix pbrun1",
-		Description: "Connects to NATS, announces itself with a heartbeat, and serves the coordinator's requests (build the runtime, " +
-			"stream, broadcast, report counters and profiles) until told to quit or interrupted.",
+		Name:        "node",
+		Usage:       "run one cluster node (started by perfbench cluster, or by hand on another host)",
+		UsageText:   cluster.NodeUsage,
+		Description: cluster.NodeDoc,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "nats", Required: true, Usage: "NATS server URL(s), comma-separated"},
 			&cli.StringFlag{Name: "id", Required: true, Usage: "node id (letters, digits, '-', '_'); the coordinator names nodes 0 … N-1"},
@@ -21,10 +19,10 @@ func nodeCommand() *cli.Command {
 			&cli.DurationFlag{Name: "heartbeat", Value: cluster.DefaultHeartbeat, Usage: "heartbeat interval"},
 		},
 		Action: func(c *cli.Context) error {
-			return clusterErr(cluster.RunNode(c.Context, cluster.NodeOptions{
+			return cluster.RunNode(c.Context, cluster.NodeOptions{
 				ID: c.String("id"), NATS: c.String("nats"), Prefix: c.String("prefix"),
 				Heartbeat: c.Duration("heartbeat"), Stderr: c.App.ErrWriter,
-			}))
+			})
 		},
 	}
 }

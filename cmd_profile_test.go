@@ -168,7 +168,7 @@ func TestProfileBadInput(t *testing.T) {
 	}{
 		{"no opt", []string{"profile"}, "--opt is required (valid: fastpath, zerocopy"},
 		{"unknown toggle", []string{"profile", "--opt=turbo"}, `unknown toggle "turbo" (valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree)`},
-		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, cluster-broadcast, cluster-stream, dispatch-local"},
+		{"unknown workload", []string{"profile", "--opt=jit", "--workload=nope"}, "valid: batch-throughput, cast-latency, cluster-broadcast, cluster-broadcast/3, cluster-latency, cluster-stream, dispatch-local"},
 		{"one round", []string{"profile", "--opt=jit", "--rounds=1"}, "invalid rounds 1: want 2 to 100 per side"},
 		{"bad benchtime", []string{"profile", "--opt=jit", "--benchtime=10"}, `invalid benchtime "10"`},
 		{"zero count", []string{"profile", "--opt=jit", "--benchtime=0x"}, "positive integer followed by x"},
@@ -290,7 +290,7 @@ func TestListJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Toggles) != 8 || len(doc.Workloads) != 13 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
+	if len(doc.Toggles) != 8 || len(doc.Workloads) != 19 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
 	}
 }

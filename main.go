@@ -5,9 +5,10 @@
 // under profiles/.
 //
 // Package main is the command line only: main.go wires the commands and
-// the exit codes, cli.go holds what they share, and each cmd_NAME.go parses
-// its flags into options and makes one call into the package that owns the
-// work (experiment, suite, baseline, load, profiling, catalog).
+// the exit codes, cli.go holds what they share (the common flags, writing
+// a run, its verdict), and each cmd_NAME.go reads its flags into the owning
+// package's Request, makes one call, and writes or prints the result. Help
+// text that documents a method lives beside it (experiment.Doc, load.Usage …).
 package main
 
 import (
@@ -21,8 +22,13 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/cluster"
+	"github.com/perfbench/perfbench/compare"
+	"github.com/perfbench/perfbench/internal/argv"
+	"github.com/perfbench/perfbench/monitor"
+	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
 // Exit codes, the contract scripts and CI rely on.
@@ -50,15 +56,17 @@ type criteriaError struct{ msg string }
 
 func (e criteriaError) Error() string { return e.msg }
 
+// exitCode maps an error to its exit code. Besides main's own marks it
+// knows those of the packages that find bad input, or a missed target,
+// only once they have started (cluster, compare, monitor, htmlpage).
 func exitCode(err error) int {
-	var u usageError
-	var c criteriaError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &u):
+	case errors.As(err, new(usageError)), errors.As(err, new(*cluster.InputError)),
+		errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)), errors.As(err, new(*htmlpage.BadInputError)):
 		return exitUsage
-	case errors.As(err, &c):
+	case errors.As(err, new(criteriaError)), errors.Is(err, cluster.ErrCriteria), errors.As(err, new(monitor.AlertsError)):
 		return exitCriteria
 	}
 	return exitError

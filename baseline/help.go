@@ -1,5 +1,19 @@
 package baseline
 
+// Usage is the synopsis of `perfbench baseline`, with the way CI uses it.
+const Usage = "perfbench baseline save [--file perf/baseline.json] [--quick|--full]\n" +
+	"perfbench baseline check [--file perf/baseline.json] [--tolerance 10%] [--format text|markdown|json]\n\n" +
+	"Example (CI):\n" +
+	"   perfbench baseline save && git add perf/baseline.json   # on the reference commit\n" +
+	"   perfbench baseline check                                # on every change: exit 3 on a regression"
+
+// SaveUsage and CheckUsage are the synopses of the two subcommands.
+const (
+	SaveUsage  = "perfbench baseline save [--file perf/baseline.json] [--quick|--full] [--opt NAME …] [--rounds N] [--benchtime D]"
+	CheckUsage = "perfbench baseline check [--file perf/baseline.json] [--tolerance 10%] [--alloc-tolerance 2%] " +
+		"[--metric-tolerance NAME=PCT|off …] [--format text|markdown|json] [--all]"
+)
+
 // SaveDoc is the help of `perfbench baseline save`: what the file holds and how passes measure drift.
 const SaveDoc = "Stores, per run (toggle and workload), side (off, on) and metric, the raw samples and their summary, with the " +
 	"environment (Go version, OS/arch, CPU model, cores, GOMAXPROCS, git commit). The file is versioned, indented JSON, written " +

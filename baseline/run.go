@@ -31,6 +31,26 @@ type SaveOptions struct {
 	Log    io.Writer // progress, one line per run
 }
 
+// SaveRequest is a `perfbench baseline save` as the user gave it.
+type SaveRequest struct {
+	suite.PresetRequest
+	Path   string
+	Passes int
+	Log    io.Writer // progress, one line per run
+}
+
+// Options resolves the request against the registries, with at least
+// MinRounds, and validates it. Every error is about the input.
+func (r SaveRequest) Options(ts []toggles.Toggle, lookup suite.Lookup) (SaveOptions, error) {
+	r.MinRounds = MinRounds
+	preset, runs, _, err := r.Resolve(ts, lookup)
+	if err != nil {
+		return SaveOptions{}, err
+	}
+	o := SaveOptions{Path: r.Path, Preset: preset, Runs: runs, Passes: r.Passes, Lookup: lookup, Log: r.Log}
+	return o, o.Validate()
+}
+
 // Validate rejects a request that cannot be run; every error is about the
 // input.
 func (o SaveOptions) Validate() error {
@@ -201,6 +221,28 @@ type CheckOptions struct {
 	Unchecked  []string // what the baseline lacks (from Open), shown
 	Lookup     suite.Lookup
 	Log        io.Writer // warnings and progress
+}
+
+// CheckRequest is a `perfbench baseline check` as the user gave it.
+type CheckRequest struct {
+	Path                      string
+	Tolerance, AllocTolerance string   // with their % sign
+	MetricTolerances          []string // NAME=PCT or NAME=off
+	Confirm                   bool
+	Log                       io.Writer
+}
+
+// Open parses the tolerances and opens the baseline at Path (see Open),
+// so that nothing runs on bad input. Every error is about the input.
+func (r CheckRequest) Open(ts []toggles.Toggle, lookup suite.Lookup) (*File, CheckOptions, error) {
+	o := CheckOptions{Path: r.Path, Confirm: r.Confirm, Lookup: lookup, Log: r.Log}
+	tol, err := ParseTolerances(r.Tolerance, r.AllocTolerance, r.MetricTolerances)
+	if err != nil {
+		return nil, o, err
+	}
+	b, unchecked, err := Open(r.Path, ts, lookup, tol)
+	o.Tolerances, o.Unchecked = tol, unchecked
+	return b, o, err
 }
 
 // Check is a finished check: the baseline, the verdicts and how long the

@@ -44,9 +44,17 @@ func Write(w io.Writer, f report.Format, ts []toggles.Toggle, ws []workloads.Wor
 		for _, k := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
 			crit = append(crit, k.String())
 		}
-		rows = append(rows, []string{t.Name, t.Doc, strings.Join(t.Workloads, ", "), strings.Join(crit, "; ")})
+		var costs []string
+		for _, u := range t.Costs {
+			var budget []string
+			for _, k := range u.Criteria {
+				budget = append(budget, k.String())
+			}
+			costs = append(costs, u.Workload+": "+strings.Join(budget, "; "))
+		}
+		rows = append(rows, []string{t.Name, t.Doc, strings.Join(t.Workloads, ", "), strings.Join(crit, "; "), strings.Join(costs, "; ")})
 	}
-	if err := report.WriteTable(&b, f, []string{"toggle", "what it does", "primary workloads", "criteria"}, rows); err != nil {
+	if err := report.WriteTable(&b, f, []string{"toggle", "what it does", "primary workloads", "criteria", "where it costs: budget"}, rows); err != nil {
 		return err
 	}
 	fmt.Fprintln(&b)

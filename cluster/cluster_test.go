@@ -13,10 +13,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfbench/perfbench/internal/syncbuf"
 
 	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
@@ -60,28 +61,10 @@ func helperNode(args []string) int {
 	return 0
 }
 
-// syncBuffer collects the coordinator's and nodes' stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // small is a run of 3 nodes kept to a few seconds.
-func small(t *testing.T) (Options, *bytes.Buffer, *syncBuffer) {
+func small(t *testing.T) (Options, *bytes.Buffer, *syncbuf.Buffer) {
 	var out bytes.Buffer
-	errs := &syncBuffer{}
+	errs := &syncbuf.Buffer{}
 	return Options{
 		Nodes: 3, Rounds: 1, Duration: 400 * time.Millisecond, Rate: 3000, Broadcasts: 3, ProfileTime: 0,
 		Heartbeat: 500 * time.Millisecond, Format: report.JSON, Out: t.TempDir(),

@@ -11,6 +11,20 @@
 // end or disturb a run in bounded time and are reported, never hidden.
 package cluster
 
+// Usage is the synopsis of `perfbench cluster`, with examples.
+const Usage = "perfbench cluster [--nodes N] [--opt xbatch|tree|all] [--duration D] [--rate R] [--nats URL] [--fault node:ID|freeze:ID|server:I] [--format text|markdown|json]\n\n" +
+	"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 2\n" +
+	"   perfbench cluster --nodes 8 --nats nats://10.0.0.5:4222   (nodes run here; see perfbench node for other hosts)"
+
+// NodeUsage is the synopsis of `perfbench node`, with a two-host example,
+// and NodeDoc says what RunNode serves.
+const (
+	NodeUsage = "perfbench node --nats URL[,URL…] --id X [--prefix P]\n\n" +
+		"Example (second host of a two-host run):\n   perfbench node --nats nats://10.0.0.5:4222 --id 1 --prefix pbrun1"
+	NodeDoc = "Connects to NATS, announces itself with a heartbeat, and serves the coordinator's requests (build the runtime, " +
+		"stream, broadcast, report counters and profiles) until told to quit or interrupted."
+)
+
 // Doc is the description `perfbench cluster --help` shows.
 const Doc = "Starts an embedded 3-server NATS cluster on loopback (or uses --nats) and N node processes (perfbench node), spread over the servers. " +
 	"Rounds alternate off and on (A B B A); each streams 64 B signals from every node to the next for --duration, with timed pings, then broadcasts " +

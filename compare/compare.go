@@ -34,6 +34,7 @@ const (
 	DefaultProfileTime = 100 * time.Millisecond
 	MaxRounds          = measure.MaxRounds
 	MaxBenchtime       = 10 * time.Second
+	MaxBenchtimeCount  = 1_000_000_000 // operations per round
 	MaxProfileTime     = 10 * time.Second
 )
 
@@ -69,6 +70,7 @@ type Case struct {
 	Features string   `json:"features"`
 	Runs     []string `json:"runs"` // the suite runs it belongs to
 	metrics  []stats.Metric
+	minOps   int // the workload's MinOps: the fewest operations a round may have
 	set      features.Set
 }
 
@@ -87,8 +89,8 @@ func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, err
 	if err != nil {
 		return o, err
 	}
-	if bt.D > MaxBenchtime || bt.N > 1e9 {
-		return o, fmt.Errorf("invalid --benchtime %s: at most %s or 1000000000x", bt, MaxBenchtime)
+	if bt.D > MaxBenchtime || bt.N > MaxBenchtimeCount {
+		return o, fmt.Errorf("invalid --benchtime %s: at most %s or %dx", bt, MaxBenchtime, MaxBenchtimeCount)
 	}
 	if r.ProfileTime <= 0 || r.ProfileTime > MaxProfileTime {
 		return o, fmt.Errorf("invalid --profiletime %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
@@ -137,7 +139,7 @@ func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, err
 				continue
 			}
 			byID[id] = len(o.Cases)
-			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, set: set})
+			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, minOps: w.MinOps, set: set})
 		}
 	}
 	return o, nil
@@ -195,6 +197,15 @@ func (o *Outcome) Regressions() []string {
 		}
 	}
 	return out
+}
+
+// Failed names the regressions as an error message, or "" when head did
+// not regress.
+func (o *Outcome) Failed() string {
+	if regs := o.Regressions(); len(regs) > 0 {
+		return fmt.Sprintf("%d regression(s) of head against base", len(regs))
+	}
+	return ""
 }
 
 // Tolerance is the band a metric's change is judged against, and whether
@@ -268,7 +279,7 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}
-	pair := measure.NewPair(c.ID, c.metrics, side(base, "base"), side(head, "head"))
+	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head"))
 	res, err := pair.Measure(ctx, o.Settings, nil)
 	if err != nil {
 		return CaseResult{}, err

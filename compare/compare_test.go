@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/perfbench/perfbench/internal/syncbuf"
 
 	"go.uber.org/goleak"
 
@@ -218,24 +219,6 @@ func TestRunInputErrors(t *testing.T) {
 	assertClean(t, old, tmp)
 }
 
-// syncBuffer is stderr shared with the workers' reader goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunAndWrite(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -304,7 +287,7 @@ func TestRunInterruptedCleansUp(t *testing.T) {
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	o := options(t, repo)
 	o.Settings.Rounds = MaxRounds
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	o.Stderr = &stderr
 	ctx, stop := context.WithCancel(ctx)
 	go func() {

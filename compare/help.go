@@ -1,5 +1,10 @@
 package compare
 
+// Usage is the synopsis of `perfbench compare`, with an example.
+const Usage = "perfbench compare --base REF [--head REF] [--opt NAME …] [--workload NAME …] [--rounds N] [--benchtime 50ms] " +
+	"[--tags-base TAGS] [--tags-head TAGS] [--out DIR] [--format text|markdown|json]\n\nExample:\n" +
+	"   perfbench compare --base main --opt jit --workload route-match"
+
 // Doc is the help of `perfbench compare`: what it builds, how it measures
 // and judges, and what it writes.
 const Doc = "Builds perfbench at --base and at --head in temporary `git worktree add --detach` checkouts, with the go " +

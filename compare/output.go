@@ -106,6 +106,11 @@ func (o *Outcome) FileNames() []string {
 	return append(names, "results.json", "summary.md")
 }
 
+// Wrote says, once the run is written, what it wrote where.
+func (o *Outcome) Wrote() string {
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Out)
+}
+
 // Write saves the run directory, all or nothing.
 func (o *Outcome) Write() error {
 	js, err := report.EncodeJSON(o.Results())

@@ -8,11 +8,13 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
@@ -96,6 +98,21 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 	out.Created = time.Now().UTC()
 	return out, nil
 }
+
+// Execute is Run with its progress shown on log: a status line on a
+// terminal, a line per phase otherwise.
+func Execute(ctx context.Context, o Options, log io.Writer) (*Outcome, error) {
+	pr := progress.New(log, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
+	defer pr.Done()
+	return Run(ctx, o, pr.Event)
+}
+
+// Defaults of a profile request; the limits are measure's and profiling's.
+const (
+	DefaultBenchtime   = "200ms"
+	DefaultProfileTime = time.Second
+	DefaultTop         = 5
+)
 
 // Request is a profile command as the user gave it, before validation.
 type Request struct {

@@ -89,6 +89,11 @@ func (o Options) Targets() []string {
 	return paths
 }
 
+// Wrote says, once the run is written, what it wrote where.
+func (o *Outcome) Wrote() string {
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Dir)
+}
+
 // Write saves every file of the run (FileNames) to its directory, all or
 // none.
 func (o *Outcome) Write() error {

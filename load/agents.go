@@ -32,9 +32,11 @@ const (
 	// headerSize is the measurement header at the start of every payload
 	// the generator builds: due time (int64 ns from the run's start, little
 	// endian), kind byte, and a 3-byte magic. The rest of the payload is
-	// filler. The header travels inside the signal, so it survives the deep
+	// filler. The header travels inside the signal, so it survives the
 	// copy the runtime makes with ZeroCopy off.
 	headerSize = 16
+	// payloadKey is where the payload binary sits in the signal's data.
+	payloadKey = "payload"
 )
 
 var magic = [3]byte{'p', 'b', 'l'}
@@ -112,7 +114,8 @@ func newRecorder(clk *clock, stall Stall, ks ...byte) *recorder {
 
 func (r *recorder) open(sig *signal.Signal) {
 	r.cur, r.curFailed, r.curMeas = sig, false, false
-	due, kind, ok := readHeader(sig.Data())
+	p, _ := sig.Data()[payloadKey].([]byte)
+	due, kind, ok := readHeader(p)
 	switch {
 	case !ok:
 		r.unmeasured++

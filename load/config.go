@@ -72,9 +72,10 @@ const (
 	// processing, not the construction; they are all alive at once.
 	MaxBurstBytes = 1 << 30
 	// BurstSignalBytes is what one built burst signal costs: the signal, its
-	// id and 64 B payload (288 B, measured by TestBurstSignalBytes) and its
-	// slot in the per-agent list, rounded up.
-	BurstSignalBytes = 320
+	// id, its data (a one-entry map holding the 64 B payload, built by the
+	// generator and copied by signal.New: 1000 B in all, measured by
+	// TestBurstSignalBytes) and its slot in the per-agent list, rounded up.
+	BurstSignalBytes = 1088
 	// MaxBurst is the largest burst, in signals, that fits MaxBurstBytes.
 	MaxBurst = MaxBurstBytes / BurstSignalBytes
 )

@@ -27,9 +27,9 @@
 // lookup and instruction set-up for that first binding, a few hundred
 // nanoseconds, come just before and are not included — and done is the end
 // of the signal's last action, after enqueued instructions and all but the
-// last state merge. The due time travels in the signal's payload (a 16-byte
-// header), so it survives the deep copy the runtime makes with ZeroCopy
-// off. For queries, response is due → return and service is call → return.
+// last state merge. The due time travels in the signal's data (a 16-byte
+// header in its "payload" binary), so it survives the copy the runtime
+// makes with ZeroCopy off. For queries, response is due → return and service is call → return.
 // Each agent records into its own HdrHistograms on its own goroutine; they
 // are read and merged only after agent.Stop, which drains every accepted
 // message. The burst's drain time (t0 → last done) complements its service

@@ -1,5 +1,12 @@
 package load
 
+// Usage is the synopsis of `perfbench load`, with examples of each scenario.
+const Usage = "perfbench load --scenario burst|sustained|mixed [--rate N/s] [--duration D] [--multiplier K] [--agents N] [--opt NAME | --all-on] [--format text|markdown|json] [--out DIR]\n\n" +
+	"Examples:\n" +
+	"   perfbench load --scenario burst --all-on\n" +
+	"   perfbench load --scenario sustained --duration 5s --opt batching\n" +
+	"   perfbench load --scenario mixed --multiplier 10 --all-on --format markdown"
+
 // Doc is the help of `perfbench load`: how load is generated and judged.
 const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due time (burst: all at t0; sustained and mixed: start + i/rate) " +
 	"and its latency counts from that due time, so a stall delays and counts against every operation due during it (no coordinated omission). " +

@@ -48,6 +48,20 @@ func (rep *Report) Missed() []string {
 	return out
 }
 
+// Failed names the missed targets as an error message, or "" when every
+// target was met.
+func (rep *Report) Failed() string {
+	if missed := rep.Missed(); len(missed) > 0 {
+		return fmt.Sprintf("load %s: %d target(s) missed: %s", rep.Config.Scenario, len(missed), strings.Join(missed, "; "))
+	}
+	return ""
+}
+
+// Wrote says, once the run is written, what it wrote where.
+func (rep *Report) Wrote() string {
+	return fmt.Sprintf("wrote %d files to %s", len(rep.Files), rep.Dir)
+}
+
 // Title is the report's one-line headline.
 func (rep *Report) Title() string {
 	c := rep.Config

@@ -157,13 +157,13 @@ func (r *rig) prime(ctx context.Context, filler []byte) error {
 	return nil
 }
 
-// newSignal builds a measured signal: size bytes of payload (at least the
-// header) starting with the header, the rest copied from filler.
+// newSignal builds a measured signal: data {"payload": size bytes (at least the
+// header) starting with the header, the rest copied from filler}.
 func newSignal(typ string, size int, due int64, kind byte, filler []byte) (*signal.Signal, error) {
 	p := make([]byte, max(size, headerSize))
 	copy(p[headerSize:], filler)
 	putHeader(p, due, kind)
-	return signal.New(typ, loadSource, p)
+	return signal.New(typ, loadSource, map[string]any{payloadKey: p})
 }
 
 func newFiller() []byte {

@@ -117,19 +117,21 @@ type Event struct {
 type Pair struct {
 	workload string
 	metrics  []stats.Metric // the workload's own
+	minOps   int            // the fewest operations a calibrated round may have
 	sides    [2]Target
 	ops      [2]int // calibrated operations per round
 }
 
 // NewPair prepares a comparison of one workload on two targets; metrics
-// are the workload's own, which its instances return beside the engine's.
-func NewPair(workload string, metrics []stats.Metric, off, on Target) *Pair {
-	return &Pair{workload: workload, metrics: metrics, sides: [2]Target{off, on}}
+// are the workload's own, which its instances return beside the engine's,
+// and minOps its workloads.Workload.MinOps.
+func NewPair(workload string, metrics []stats.Metric, minOps int, off, on Target) *Pair {
+	return &Pair{workload: workload, metrics: metrics, minOps: minOps, sides: [2]Target{off, on}}
 }
 
 // NewLocalPair compares w under off and on in this process.
 func NewLocalPair(w workloads.Workload, off, on features.Set) *Pair {
-	return NewPair(w.Name, w.Metrics, Local(w, off), Local(w, on))
+	return NewPair(w.Name, w.Metrics, w.MinOps, Local(w, off), Local(w, on))
 }
 
 // open builds one side and warms it up with a tenth of a round (at least
@@ -187,7 +189,10 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 // calibrate finds the operation count that fills the benchtime, the way
 // `go test` grows b.N, on one instance of the side. The time of a run is
 // the side's own ns/op, so that a side in another process is not charged
-// for the round trip.
+// for the round trip. It starts from, and never goes below, the workload's
+// MinOps: a first run that already takes longer than the benchtime must not
+// leave a round of one operation. An explicit count (5000x) is taken as
+// given.
 func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
@@ -197,7 +202,7 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 		return 0, err
 	}
 	defer inst.Close()
-	n := 1
+	n := max(1, p.minOps)
 	for {
 		values, err := inst.Run(ctx, n)
 		if err != nil {

@@ -222,6 +222,24 @@ func TestProfileOpsUsesEachSidesMedian(t *testing.T) {
 	}
 }
 
+// A workload slower per operation than the whole benchtime still gets its
+// MinOps per round: a round of one operation is never judged.
+func TestCalibrateKeepsMinOps(t *testing.T) {
+	var log []string
+	w := fake{log: &log, cost: 2 * time.Millisecond}.workload()
+	w.MinOps = 7
+	res, err := NewLocalPair(w, features.Set{}, features.Set{JIT: true}).Measure(context.Background(),
+		Settings{Rounds: 2, Benchtime: Benchtime{D: time.Millisecond}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Samples {
+		if r.Ops != 7 {
+			t.Errorf("%s: %d ops per round, want MinOps = 7 (one op already exceeds the benchtime)", r.Side, r.Ops)
+		}
+	}
+}
+
 // remote stands for a side that lives elsewhere (a worker process): the
 // engine must take its metrics as reported and ask it for nothing else.
 type remote struct {
@@ -255,7 +273,7 @@ func (i remoteInst) Close() error {
 
 func TestMeasureThroughTargets(t *testing.T) {
 	var calls []string
-	p := NewPair("w", []stats.Metric{{Name: "units/op"}}, remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls})
+	p := NewPair("w", []stats.Metric{{Name: "units/op"}}, 0, remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls})
 	res, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 10 * time.Millisecond}}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var calls []string
 			s := sampler{calls: &calls, perOp: c.perOp}
-			runs, err := NewPair("w", nil, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+			runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

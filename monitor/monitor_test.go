@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/perfbench/perfbench/internal/syncbuf"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -39,23 +40,11 @@ func testOptions(t *testing.T) Options {
 	return o
 }
 
-// syncBuffer collects stderr lines written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// syncbuf.Buffer collects stderr lines written from several goroutines.
+// lines decodes every JSON line written to b.
+func lines(t *testing.T, b *syncbuf.Buffer) []map[string]any {
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(s.b.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
 	for sc.Scan() {
 		var m map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
@@ -88,7 +77,7 @@ func TestPlantedDegradationAlertsCapturesAndClears(t *testing.T) {
 	o := testOptions(t)
 	o.AlertAfter, o.ClearAfter = k, k
 	o.Thresholds = []string{"p50=40ms"}
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	o.Stderr = &stderr
 
 	var inst workloads.Instance
@@ -180,7 +169,7 @@ func TestPlantedDegradationAlertsCapturesAndClears(t *testing.T) {
 		t.Errorf("alert.json: %v, seq %d firing %v; want an interval from %d on with an alert", err, alert.Seq, alert.Firing, degradedFrom)
 	}
 	var kinds []string
-	for _, l := range stderr.lines(t) {
+	for _, l := range lines(t, &stderr) {
 		kinds = append(kinds, l["event"].(string))
 	}
 	for _, want := range []string{"start", "alert", "capture", "clear", "stop"} {
@@ -407,7 +396,7 @@ func TestWebhook(t *testing.T) {
 			o.Thresholds = []string{"p99=1us"}
 			o.AlertAfter = 1
 			o.For = 3 * o.Interval
-			var stderr syncBuffer
+			var stderr syncbuf.Buffer
 			o.Stderr = &stderr
 			err := Run(context.Background(), o)
 			var alerts AlertsError
@@ -421,7 +410,7 @@ func TestWebhook(t *testing.T) {
 				t.Fatalf("webhook received %+v, want the p99 alert", got)
 			}
 			events, failed, dropped := 0, 0, 0
-			for _, l := range stderr.lines(t) {
+			for _, l := range lines(t, &stderr) {
 				switch {
 				case l["event"] == EventAlert || l["event"] == EventClear:
 					events++

@@ -82,7 +82,7 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	d.Section("Results")
 	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
 	d.List(noteItems(s.Comparisons))
-	d.Para(fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha))
+	d.Para(method(s.Comparisons))
 	for _, sec := range s.Sections {
 		d.Section(escapeMarkdown(sec.Title))
 		d.Table(sec.Header, sec.Rows)
@@ -189,6 +189,16 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 	return WriteTable(w, f, header, cells)
 }
 
+// WriteFileDiff prints what `perfbench diff` found: the diff as JSON, or a
+// headline and the top movers of at most top functions.
+func WriteFileDiff(w io.Writer, f Format, d *profiling.FileDiff, top int) error {
+	if f == JSON {
+		return WriteJSON(w, d)
+	}
+	fmt.Fprintf(w, "%s profile: %s → %s (flat, top %d by absolute change)\n", d.Kind, d.Base, d.New, top)
+	return WriteMovers(w, f, MoverRows(d.Kind, d.Movers), d.Kind)
+}
+
 // MoverRows turns one kind's top movers into table rows.
 func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
 	rows := make([]MoverRow, 0, len(ms))
@@ -214,4 +224,15 @@ func moverUnit(u string) string {
 		return "B"
 	}
 	return ""
+}
+
+// method says how the comparisons were judged: on paired round-by-round
+// ratios when the sides ran interleaved, else per side (Mann-Whitney U).
+func method(cs []stats.Comparison) string {
+	for _, c := range cs {
+		if c.Paired != nil {
+			return fmt.Sprintf("Median ± 95 %% CI per side; the change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and the Wilcoxon signed-rank p. A change is called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few rounds).", stats.Alpha)
+		}
+	}
+	return fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha)
 }

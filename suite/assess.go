@@ -65,7 +65,13 @@ func (r Row) Cells() []string {
 //     against);
 //   - the memory runs: bytes allocated per signal processed and bytes
 //     retained per live queued signal, each AtMost 1 KiB on the all-on side
-//     (the all-off figure is given in the why column).
+//     (the all-off figure is given in the why column);
+//   - each Cost and Control run: the criteria the toggle states for that
+//     workload (a cost's budget; a control's bound). A cost criterion
+//     marked WarnOnly that is missed shows WARN, not FAIL;
+//   - each Credit run: the toggle's primary and specific criteria again,
+//     measured with the other toggles on, so that the plan's target is met
+//     (or not) by this toggle's own work.
 func Assess(ts []toggles.Toggle, results []Result) []Row {
 	var primary, all, memory []Row
 	var versus []Result
@@ -73,6 +79,8 @@ func Assess(ts []toggles.Toggle, results []Result) []Row {
 		switch res.Run.Kind {
 		case Primary:
 			primary = append(primary, assessPrimary(ts, res)...)
+		case Cost, Control, Credit:
+			primary = append(primary, assessUse(ts, res)...)
 		case Cumulative:
 			all = append(all, assessCumulative(res)...)
 		case VersusSingle:
@@ -105,16 +113,21 @@ func judge(res Result, opt string, c toggles.Criterion) Row {
 	return row
 }
 
-func assessPrimary(ts []toggles.Toggle, res Result) []Row {
-	var t toggles.Toggle
+// toggleOf finds the run's toggle, or the row saying it is missing.
+func toggleOf(ts []toggles.Toggle, res Result) (toggles.Toggle, []Row) {
 	for _, x := range ts {
 		if x.Name == res.Run.Toggle {
-			t = x
+			return x, nil
 		}
 	}
-	if t.Name == "" {
-		return []Row{{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
-			Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
+	return toggles.Toggle{}, []Row{{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
+		Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
+}
+
+func assessPrimary(ts []toggles.Toggle, res Result) []Row {
+	t, missing := toggleOf(ts, res)
+	if missing != nil {
+		return missing
 	}
 	var rows []Row
 	judged := map[string]bool{}
@@ -123,6 +136,46 @@ func assessPrimary(ts []toggles.Toggle, res Result) []Row {
 		judged[c.Metric] = true
 	}
 	return append(rows, elsewhere(res, t.Name, judged)...)
+}
+
+// assessUse judges a Cost, Control or Credit run.
+func assessUse(ts []toggles.Toggle, res Result) []Row {
+	t, missing := toggleOf(ts, res)
+	if missing != nil {
+		return missing
+	}
+	var cs []toggles.Criterion
+	prefix := ""
+	switch res.Run.Kind {
+	case Credit:
+		prefix = "over " + res.Run.Off.String() + ": "
+		cs = append([]toggles.Criterion{t.Primary}, t.Criteria...)
+	default:
+		uses := t.Costs
+		if res.Run.Kind == Control {
+			uses = t.Controls
+		}
+		for _, u := range uses {
+			if u.Workload == res.Run.Workload {
+				cs = u.Criteria
+			}
+		}
+	}
+	var rows []Row
+	for _, c := range cs {
+		row := judge(res, res.Run.Opt, c)
+		row.Criterion = prefix + row.Criterion
+		if c.WarnOnly && row.Status == Fail {
+			row.Status = Warn
+			row.Reason = "accepted cost (WARN, not FAIL): " + row.Reason
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		rows = append(rows, Row{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
+			Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("toggle %s states no criteria for %s run on %s", t.Name, res.Run.Kind, res.Run.Workload)}})
+	}
+	return rows
 }
 
 // elsewhere is the "no regression elsewhere" scan of one run.
@@ -194,7 +247,7 @@ func assessVersus(rs []Result) Row {
 	var all []one
 	for _, res := range rs {
 		cmp, ok := res.Comparison(measure.NsPerOp)
-		c := toggles.Criterion{Metric: measure.NsPerOp, Kind: NotWorse, Target: cmp.Metric.Noise * 100}
+		c := toggles.Criterion{Metric: measure.NsPerOp, Kind: toggles.NotWorse, Target: cmp.Metric.Noise * 100}
 		v := Verdict{Status: Inconclusive, Reason: "ns/op not reported"}
 		if ok {
 			v = Evaluate(c, cmp)
@@ -220,7 +273,7 @@ func assessVersus(rs []Result) Row {
 	row := Row{
 		Opt: GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
 		Criterion: "all on at least as good as the best single toggle",
-		Metric:    measure.NsPerOp, Kind: NotWorse,
+		Metric:    measure.NsPerOp, Kind: toggles.NotWorse,
 		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
 		TargetValue: noise,
 		Verdict:     best.v,

@@ -136,7 +136,7 @@ func TestAssessVersusSingle(t *testing.T) {
 				t.Fatalf("rows %+v", rows)
 			}
 			r := rows[0]
-			if r.Status != tc.want || !strings.Contains(r.Measured, "vs "+tc.closest+" alone") || r.Kind != NotWorse || r.TargetValue != 3 {
+			if r.Status != tc.want || !strings.Contains(r.Measured, "vs "+tc.closest+" alone") || r.Kind != toggles.NotWorse || r.TargetValue != 3 {
 				t.Errorf("%s: %s %q (%s)", tc.name, r.Status, r.Measured, r.Reason)
 			}
 		})
@@ -181,9 +181,12 @@ func TestPlan(t *testing.T) {
 			t.Errorf("%s: %v", r.ID, err)
 		}
 	}
-	primary := 0
+	primary, costs, controls, credits := 0, 0, 0, 0
 	for _, tg := range ts {
 		primary += len(tg.Workloads)
+		costs += len(tg.Costs)
+		controls += len(tg.Controls)
+		credits += len(tg.Credit)
 	}
 	mixed, _ := workloads.Lookup(MixedWorkload)
 	versus := 0
@@ -195,7 +198,8 @@ func TestPlan(t *testing.T) {
 	if versus == len(ts) || versus == 0 {
 		t.Errorf("%d of %d toggles exercised by %s: the cross-node ones must not be", versus, len(ts), MixedWorkload)
 	}
-	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 {
+	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 ||
+		kinds[Cost] != costs || kinds[Control] != controls || kinds[Credit] != credits {
 		t.Errorf("kinds %v", kinds)
 	}
 	for _, r := range runs {
@@ -204,15 +208,23 @@ func TestPlan(t *testing.T) {
 			if on, _ := r.Off.Get(r.Toggle); !on || r.Off.String() != r.Toggle || r.On != features.All() {
 				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
 			}
-		case Primary:
+		case Primary, Cost, Control:
 			if r.Off != (features.Set{}) || r.On.String() != r.Toggle {
+				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
+			}
+		case Credit:
+			// Only the toggle differs, and the others are on (but some).
+			if off, _ := r.Off.Get(r.Toggle); off || r.Off != mustWith(t, r.On, r.Toggle, false) || r.On.String() == r.Toggle {
 				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
 			}
 		}
 	}
+	if !ids["batching-over-others/batch-throughput"] || !ids["batching-over-others-but-fastpath/batch-throughput"] {
+		t.Errorf("batching's credit runs missing: %v", ids)
+	}
 
 	some, err := Plan(ts, []string{"jit,memory"})
-	if err != nil || len(some) != 3 || some[0].ID != "jit/route-match" || some[2].ID != "memory/"+workloads.SignalMemoryName {
+	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
 	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
@@ -232,4 +244,13 @@ func TestParseSet(t *testing.T) {
 			t.Errorf("%q parsed", bad)
 		}
 	}
+}
+
+func mustWith(t *testing.T, s features.Set, name string, on bool) features.Set {
+	t.Helper()
+	out, err := s.With(name, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/progress"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
@@ -39,6 +40,31 @@ type BenchOptions struct {
 	// Progress, if set, is called before run i of n; it returns the run's
 	// event sink (may be nil) and a function called when the run ends.
 	Progress func(i, n int, r Run, estimate time.Duration) (event func(measure.Event), done func())
+}
+
+// BenchRequest is a bench command as the user gave it, before validation.
+type BenchRequest struct {
+	PresetRequest
+	Strict bool
+	Root   string
+	Top    int
+	Log    io.Writer // progress, if set: a line per run, or a status line on a terminal
+}
+
+// Options resolves the request against the registries and validates it
+// (see BenchOptions.Validate). Every error is about the input.
+func (r BenchRequest) Options(ts []toggles.Toggle, lookup Lookup) (BenchOptions, error) {
+	p, runs, ws, err := r.Resolve(ts, lookup)
+	if err != nil {
+		return BenchOptions{}, err
+	}
+	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws}
+	if r.Log != nil {
+		o.Progress = func(i, n int, run Run, est time.Duration) (func(measure.Event), func()) {
+			return progress.Run(r.Log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
+		}
+	}
+	return o, o.Validate()
 }
 
 // BenchRun is one finished run of the suite with where it was written.
@@ -150,9 +176,9 @@ func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
 	}, nil
 }
 
-// Failing lists the rows that fail the suite (see Failing) as an error
+// Failed lists the rows that fail the suite (see Failing) as an error
 // message, or "" when the suite passed.
-func (b *Bench) Failing() string {
+func (b *Bench) Failed() string {
 	failing := Failing(b.Rows, b.Options.Strict)
 	if len(failing) == 0 {
 		return ""
@@ -162,6 +188,13 @@ func (b *Bench) Failing() string {
 		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.Target, r.Status))
 	}
 	return fmt.Sprintf("%d criteria not met: %s", len(failing), strings.Join(what, "; "))
+}
+
+// Wrote says, once the suite is written, how long it took and what it
+// wrote where.
+func (b *Bench) Wrote() string {
+	return fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
+		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Options.Root)
 }
 
 // BenchResults is the layout of the suite's results.json.

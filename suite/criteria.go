@@ -25,14 +25,6 @@ const (
 	Info Status = "INFO"
 )
 
-// NotWorse is a criterion kind the suite adds to the plan's four: the on
-// side is not worse than the off side by more than Target percent, in the
-// metric's own direction (a non-inferiority margin). "All toggles on is at
-// least as good as the best single toggle" is NotWorse with the metric's
-// noise band as margin, since a difference inside the band cannot be told
-// from noise.
-const NotWorse toggles.Kind = "not-worse"
-
 // Verdict is the outcome of evaluating one criterion against one
 // comparison.
 type Verdict struct {
@@ -81,7 +73,7 @@ func Evaluate(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v = evalSpeedup(c, cmp)
 	case toggles.AtMost, toggles.AtLeast:
 		v = evalBound(c, cmp)
-	case NotWorse:
+	case toggles.NotWorse:
 		v = evalNotWorse(c, cmp)
 	default:
 		v = Verdict{Status: Inconclusive, Reason: fmt.Sprintf("unknown criterion kind %q", c.Kind)}
@@ -101,7 +93,7 @@ func TargetString(c toggles.Criterion) string {
 		return fmt.Sprintf("%s ≤ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
 	case toggles.AtLeast:
 		return fmt.Sprintf("%s ≥ %s", c.Metric, numfmt.Value(c.Target, c.Metric))
-	case NotWorse:
+	case toggles.NotWorse:
 		return fmt.Sprintf("%s at most %g %% worse", c.Metric, c.Target)
 	}
 	return c.String()

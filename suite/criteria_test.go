@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // sum is a side with a CI [lo, hi] around center from 10 rounds.
@@ -42,8 +44,8 @@ func TestEvaluate(t *testing.T) {
 	speed3ns := toggles.Criterion{Metric: "ns/op", Kind: toggles.Speedup, Target: 3}
 	atMost := toggles.Criterion{Metric: "ns/op", Kind: toggles.AtMost, Target: 10000}
 	atLeast := toggles.Criterion{Metric: "cache-hit-%", Kind: toggles.AtLeast, Target: 80}
-	notWorse := toggles.Criterion{Metric: "ns/op", Kind: NotWorse, Target: 3}
-	notWorseOps := toggles.Criterion{Metric: "ops/s", Kind: NotWorse, Target: 3}
+	notWorse := toggles.Criterion{Metric: "ns/op", Kind: toggles.NotWorse, Target: 3}
+	notWorseOps := toggles.Criterion{Metric: "ops/s", Kind: toggles.NotWorse, Target: 3}
 	off := sum(1000, 990, 1010)
 
 	unknown := cmpOf(bytesM, off, sum(100, 95, 105), 0.001)
@@ -171,11 +173,123 @@ func TestTargetString(t *testing.T) {
 		{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}:           "ops/s ≥ 3×",
 		{Metric: "ns/op", Kind: toggles.AtMost, Target: 10000}:        "ns/op ≤ 10.0 µs/op",
 		{Metric: "cache-hit-%", Kind: toggles.AtLeast, Target: 80}:    "cache-hit-% ≥ 80%",
-		{Metric: "ns/op", Kind: NotWorse, Target: 3}:                  "ns/op at most 3 % worse",
+		{Metric: "ns/op", Kind: toggles.NotWorse, Target: 3}:          "ns/op at most 3 % worse",
 		{Metric: "B/live-signal", Kind: toggles.AtMost, Target: 1024}: "B/live-signal ≤ 1024 B/live-signal",
 	} {
 		if got := TargetString(c); got != want {
 			t.Errorf("%+v: %q, want %q", c, got, want)
+		}
+	}
+}
+
+// metricOf finds how a metric is judged: the engine's and every workload's.
+func metricOf(t *testing.T, name string) stats.Metric {
+	t.Helper()
+	ms := measure.EngineMetrics()
+	for _, w := range workloads.All() {
+		ms = append(ms, w.Metrics...)
+	}
+	for _, m := range ms {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no workload measures %s", name)
+	return stats.Metric{}
+}
+
+// missing builds, from real rounds, a comparison that misses c clearly.
+func missing(t *testing.T, c toggles.Criterion) stats.Comparison {
+	t.Helper()
+	m := metricOf(t, c.Metric)
+	off, on := 1000.0, 0.0
+	// worse moves a value the wrong way by f (0.5: half as good).
+	worse := func(v, f float64) float64 {
+		if m.Better == stats.HigherIsBetter {
+			return v * (1 - f)
+		}
+		return v * (1 + f)
+	}
+	switch c.Kind {
+	case toggles.Reduction: // improves by half the target only
+		on = off * (1 - c.Target/200)
+		if m.Better == stats.HigherIsBetter {
+			on = off * (1 + c.Target/200)
+		}
+	case toggles.Speedup: // half the factor
+		on = off * c.Target / 2
+		if m.Better == stats.LowerIsBetter {
+			on = off / (c.Target / 2)
+		}
+	case toggles.AtMost:
+		off, on = c.Target, 2*c.Target+10
+	case toggles.AtLeast:
+		off, on = c.Target, c.Target/2
+	case toggles.NotWorse:
+		on = worse(off, 2*c.Target/100+0.1)
+	default:
+		t.Fatalf("no miss for kind %s", c.Kind)
+	}
+	return stats.Compare(m, series(off), series(on))
+}
+
+// Every criterion the suite judges can fail: fed a comparison that misses
+// it, it says FAIL (a WarnOnly cost says WARN through Assess).
+func TestEveryCriterionCanFail(t *testing.T) {
+	type use struct {
+		kind     Kind
+		workload string
+		c        toggles.Criterion
+	}
+	for _, tg := range toggles.All() {
+		var uses []use
+		for _, c := range append([]toggles.Criterion{tg.Primary}, tg.Criteria...) {
+			uses = append(uses, use{Primary, tg.Workloads[0], c}, use{Credit, tg.Workloads[0], c})
+		}
+		for _, u := range tg.Costs {
+			for _, c := range u.Criteria {
+				uses = append(uses, use{Cost, u.Workload, c})
+			}
+		}
+		for _, u := range tg.Controls {
+			for _, c := range u.Criteria {
+				uses = append(uses, use{Control, u.Workload, c})
+			}
+		}
+		for _, u := range uses {
+			t.Run(tg.Name+"/"+string(u.kind)+"/"+u.c.Text, func(t *testing.T) {
+				cmp := missing(t, u.c)
+				if v := Evaluate(u.c, cmp); v.Status != Fail {
+					t.Fatalf("missed criterion gave %s (%s; %s)", v.Status, v.Measured, v.Reason)
+				}
+				run := Run{ID: u.workload, Opt: tg.Name, Workload: u.workload, Kind: u.kind, Toggle: tg.Name}
+				want := Fail
+				if u.c.WarnOnly {
+					want = Warn
+				}
+				found := false
+				for _, r := range Assess(toggles.All(), []Result{{Run: run, Comparisons: []stats.Comparison{cmp}}}) {
+					if r.Metric == u.c.Metric && strings.HasSuffix(r.Criterion, u.c.Text) {
+						found = true
+						if r.Status != want {
+							t.Errorf("Assess: %s, want %s (%s)", r.Status, want, r.Reason)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("Assess judged no row for %q", u.c.Text)
+				}
+			})
+		}
+	}
+	// The suite's own criteria: memory per signal, and all-on vs each single.
+	for _, c := range []toggles.Criterion{
+		{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget},
+		{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget},
+		{Metric: measure.NsPerOp, Kind: toggles.NotWorse, Target: 3},
+	} {
+		if v := Evaluate(c, missing(t, c)); v.Status != Fail {
+			t.Errorf("%s: missed criterion gave %s (%s)", c, v.Status, v.Reason)
 		}
 	}
 }

@@ -44,6 +44,16 @@ const (
 	MemoryAllocated Kind = "memory-allocated"
 	// MemoryRetained: bytes retained per live queued signal, all off vs all on.
 	MemoryRetained Kind = "memory-retained"
+	// Cost: one toggle off vs on where it costs, judged by the budget the
+	// toggle states there (toggles.Toggle.Costs).
+	Cost Kind = "cost"
+	// Control: one toggle off vs on on a workload that checks that a
+	// primary criterion can fail (toggles.Toggle.Controls).
+	Control Kind = "control"
+	// Credit: one toggle off vs on with every other toggle on (or all but
+	// some), judged by the toggle's own criteria, so that it is not
+	// credited with another toggle's work (toggles.Toggle.Credit).
+	Credit Kind = "credit"
 )
 
 // Group names that --opt accepts besides toggle names.
@@ -57,18 +67,19 @@ const MixedWorkload = "mixed"
 
 // Run is one off/on measurement of the suite.
 type Run struct {
-	// ID is unique in a suite and path-like: "zerocopy/signal-pass/64",
-	// "all/mixed", "all-vs-jit/mixed", "memory/signal-memory".
+	// ID is unique in a suite and path-like: "zerocopy/signal-pass/map-64",
+	// "all/mixed", "all-vs-jit/mixed", "memory/signal-memory",
+	// "batching-over-others-but-fastpath/batch-throughput".
 	ID string `json:"id"`
 	// Opt is the first path element of ID: a toggle name, "all",
-	// "all-vs-<toggle>" or "memory".
+	// "all-vs-<toggle>", "<toggle>-over-others[-but-<toggles>]" or "memory".
 	Opt      string       `json:"opt"`
 	Workload string       `json:"workload"`
 	Kind     Kind         `json:"kind"`
 	Off      features.Set `json:"-"`
 	On       features.Set `json:"-"`
-	// Toggle is the toggle a Primary run measures, or the single toggle on
-	// the off side of a VersusSingle run.
+	// Toggle is the toggle a Primary, Cost, Control or Credit run
+	// switches, or the single toggle on the off side of a VersusSingle run.
 	Toggle string `json:"toggle,omitempty"`
 }
 
@@ -87,13 +98,14 @@ func newRun(opt, workload string, kind Kind, off, on features.Set, toggle string
 }
 
 // Plan lists the runs of the suite for the given toggles, in the order
-// they run: each toggle on its primary workloads, then all toggles on vs
-// all off on mixed, then all on vs each single toggle on mixed, then the
-// memory-per-signal runs.
+// they run: each toggle on its primary workloads, its controls, its credit
+// runs (off vs on with the others on) and its cost workloads; then all
+// toggles on vs all off on mixed, then all on vs each single toggle on
+// mixed, then the memory-per-signal runs.
 //
-// only restricts the suite to some toggles (their primary runs) and the
-// groups "all" and "memory"; empty means everything. An unknown name is an
-// error that lists the valid ones.
+// only restricts the suite to some toggles (all their runs) and the groups
+// "all" and "memory"; empty means everything. An unknown name is an error
+// that lists the valid ones.
 func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 	valid := []string{}
 	for _, t := range ts {
@@ -124,8 +136,30 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 		if !sel(t.Name) {
 			continue
 		}
+		on := t.Apply(none, true)
 		for _, w := range t.Workloads {
-			runs = append(runs, newRun(t.Name, w, Primary, none, t.Apply(none, true), t.Name))
+			runs = append(runs, newRun(t.Name, w, Primary, none, on, t.Name))
+		}
+		for _, u := range t.Controls {
+			runs = append(runs, newRun(t.Name, u.Workload, Control, none, on, t.Name))
+		}
+		for _, without := range t.Credit {
+			others, opt := all, t.Name+"-over-others"
+			if len(without) > 0 {
+				opt += "-but-" + strings.Join(without, "-")
+			}
+			for _, name := range without {
+				var err error
+				if others, err = others.With(name, false); err != nil {
+					return nil, fmt.Errorf("toggle %s: credit: %w", t.Name, err)
+				}
+			}
+			if len(t.Workloads) > 0 {
+				runs = append(runs, newRun(opt, t.Workloads[0], Credit, t.Apply(others, false), t.Apply(others, true), t.Name))
+			}
+		}
+		for _, u := range t.Costs {
+			runs = append(runs, newRun(t.Name, u.Workload, Cost, none, on, t.Name))
 		}
 	}
 	if sel(GroupAll) && len(ts) > 0 {
@@ -156,8 +190,9 @@ type Preset struct {
 	ProfileTime time.Duration     // per profiling pass (bench only)
 }
 
-// Quick fits the whole suite, profiles included, in about a minute on a
-// 2-core machine: 10 rounds (enough for a 95 % CI) of 50 ms.
+// Quick fits the whole suite, profiles included, in about two minutes on a
+// 2-core machine (2m16s measured for 26 runs on a loaded one): 10 rounds
+// (enough for a 95 % CI) of 50 ms.
 func Quick() Preset {
 	return Preset{Name: "quick", Rounds: 10, Benchtime: measure.Benchtime{D: 50 * time.Millisecond}, ProfileTime: 100 * time.Millisecond}
 }
@@ -224,7 +259,7 @@ func ParseSet(s string) (features.Set, error) {
 	return set, nil
 }
 
-// PresetRequest is the preset flags as the user gave them.
+// PresetRequest is the preset flags and --opt as the user gave them.
 type PresetRequest struct {
 	Quick, Full    bool
 	Rounds         int
@@ -232,7 +267,20 @@ type PresetRequest struct {
 	Benchtime      string // "" keeps the preset's
 	ProfileTime    time.Duration
 	ProfileTimeSet bool
-	MinRounds      int // the least the command can judge with
+	MinRounds      int      // the least the command can judge with
+	Opts           []string // --opt: the runs to select (all when empty)
+}
+
+// Resolve settles the preset and selects the runs of Opts with their
+// workloads (see Select): all a suite command needs before anything runs.
+// Every error is about the input.
+func (r PresetRequest) Resolve(ts []toggles.Toggle, lookup Lookup) (Preset, []Run, map[string]workloads.Workload, error) {
+	p, err := r.Preset()
+	if err != nil {
+		return p, nil, nil, err
+	}
+	runs, ws, err := Select(ts, r.Opts, lookup)
+	return p, runs, ws, err
 }
 
 // Preset picks quick (the default) or full and applies the overrides. Every

@@ -40,3 +40,26 @@ func TestLookupNamesValid(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Every toggle is measured where it costs, on a workload the suite knows
+// that runs the toggle's code path, with a budget that can fail.
+func TestEveryToggleNamesACost(t *testing.T) {
+	for _, tg := range All() {
+		if len(tg.Costs) == 0 {
+			t.Errorf("%s names no cost workload", tg.Name)
+		}
+		for _, u := range append(append([]Use(nil), tg.Costs...), tg.Controls...) {
+			w, err := workloads.Lookup(u.Workload)
+			if err != nil {
+				t.Errorf("%s: %v", tg.Name, err)
+				continue
+			}
+			if !slices.Contains(w.Toggles, tg.Name) {
+				t.Errorf("%s: workload %s does not run its code path", tg.Name, u.Workload)
+			}
+			if len(u.Criteria) == 0 || u.Why == "" {
+				t.Errorf("%s on %s: no criteria or no reason", tg.Name, u.Workload)
+			}
+		}
+	}
+}

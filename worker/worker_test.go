@@ -10,9 +10,10 @@ import (
 	"math"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/perfbench/perfbench/internal/syncbuf"
 
 	"go.uber.org/goleak"
 
@@ -91,24 +92,6 @@ func (b badInst) Run(context.Context, int) (map[string]float64, error) {
 
 func (badInst) Close() error { return nil }
 
-// syncBuffer collects stderr lines written by the reader goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func target(kind, workload string, f features.Set, stderr io.Writer) Target {
 	return Target{Bin: os.Args[0], Name: "base", Workload: workload, Features: f, Stderr: stderr, Env: []string{helperEnv + "=" + kind}}
 }
@@ -180,7 +163,7 @@ func TestPairOfWorkers(t *testing.T) {
 	base := target("serve", "count", features.Set{}, nil)
 	head := target("serve", "count", features.Set{JIT: true}, nil)
 	head.Name = "head"
-	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, base, head)
+	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, 0, base, head)
 	res, err := pair.Measure(ctx, measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 5}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +185,7 @@ func TestPairOfWorkers(t *testing.T) {
 
 func TestCrashingWorker(t *testing.T) {
 	ctx := guard(t)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	inst, err := target("serve", "crash", features.Set{}, &stderr).Open(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +204,7 @@ func TestCrashingWorker(t *testing.T) {
 
 func TestCancelKillsWorker(t *testing.T) {
 	ctx, cancel := context.WithCancel(guard(t))
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	inst, err := target("serve", "hang", features.Set{}, &stderr).Open(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -20,12 +20,12 @@ import (
 // route it to the "size" action.
 const StreamType = "stream.tick"
 
-// StreamSignal builds the i-th signal of a cross-node stream: a payload of
-// size deterministic pseudo-random bytes (the same generator as every other
+// StreamSignal builds the i-th signal of a cross-node stream: data holding
+// one binary of size deterministic pseudo-random bytes (the same generator as every other
 // workload, so the compressor gets no help from the payload), and its own
 // UUIDv7 id. It is the one place cluster traffic builds signals.
 func StreamSignal(i, size int) (*signal.Signal, error) {
-	return signal.New(StreamType, "/perfbench/cluster", payload(newRand(uint64(i)+1), size),
+	return signal.New(StreamType, "/perfbench/cluster", binData(newRand(uint64(i)+1), size),
 		signal.WithSubject(fmt.Sprintf("seq-%d", i)))
 }
 
@@ -52,6 +52,7 @@ func clusterStream() Workload {
 		Op:      "one 64 B signal sent across nodes and taken by the remote agent",
 		Toggles: []string{"xbatch"},
 		Metrics: []stats.Metric{metricWireBytes, metricWireMsgs, metricFailed},
+		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			r, err := newNatsRig(f, 2, 2)
 			if err != nil {
@@ -71,23 +72,21 @@ func clusterStream() Workload {
 	}
 }
 
-func clusterBroadcast() Workload {
-	const group = 8
+// clusterBroadcast broadcasts to group nodes. The default group of 8 is
+// where a tree of fanout 3 has depth 2; a group of 3 (root and 2 others)
+// is one the tree cannot shape, so only its overhead is left.
+func clusterBroadcast(name string, group int) Workload {
 	return Workload{
-		Name: "cluster-broadcast",
+		Name: name,
 		Doc: fmt.Sprintf("broadcast a 64 B signal to an agent on each of %d nodes over an embedded 2-server NATS cluster, "+
 			"until every node has acknowledged", group),
 		Op:      fmt.Sprintf("one broadcast to %d nodes, acknowledged by all", group),
 		Toggles: []string{"tree"},
 		Metrics: []stats.Metric{metricWireBytes, metricWireMsgs, metricDepth, metricRootMsgs},
+		MinOps:  50, // each waits for every node's acknowledgement
 		New: func(f features.Set) (Instance, error) {
-			r, err := newNatsRig(f, 2, group)
+			r, sig, err := rigWithSignal(f, group)
 			if err != nil {
-				return nil, err
-			}
-			sig, err := StreamSignal(0, 64)
-			if err != nil {
-				r.Close()
 				return nil, err
 			}
 			return &broadcastInstance{natsRig: r, sig: sig}, nil
@@ -234,6 +233,65 @@ func waitUntil(ctx context.Context, what string, cond func() bool) error {
 		time.Sleep(20 * time.Microsecond)
 	}
 	return nil
+}
+
+// clusterLatency is where cross-node batching can only cost: one signal in
+// flight, nothing to batch, so a signal waits for the outbox's time-based
+// flush (the sender never flushes by hand here).
+func clusterLatency() Workload {
+	return Workload{
+		Name: "cluster-latency",
+		Doc: "one 64 B signal in flight at a time (the lowest rate) from one node to an agent on another, over an " +
+			"embedded 2-server NATS cluster; the sender waits until the remote node has taken it",
+		Op:      "one signal sent across nodes and taken by the remote node (ns/op is the latency)",
+		Toggles: []string{"xbatch"},
+		Metrics: []stats.Metric{metricWireMsgs},
+		MinOps:  50,
+		New: func(f features.Set) (Instance, error) {
+			r, sig, err := rigWithSignal(f, 2)
+			if err != nil {
+				return nil, err
+			}
+			return &latencyStream{natsRig: r, sig: sig}, nil
+		},
+	}
+}
+
+// rigWithSignal builds a rig of nodes over 2 servers and the one 64 B
+// signal a workload sends again and again.
+func rigWithSignal(f features.Set, nodes int) (*natsRig, *signal.Signal, error) {
+	r, err := newNatsRig(f, 2, nodes)
+	if err != nil {
+		return nil, nil, err
+	}
+	sig, err := StreamSignal(0, 64)
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	return r, sig, nil
+}
+
+type latencyStream struct {
+	*natsRig
+	sig *signal.Signal
+}
+
+func (l *latencyStream) Run(ctx context.Context, n int) (map[string]float64, error) {
+	from, to := l.nodes[0], l.nodes[1]
+	before := l.meter.Traffic()
+	for i := 0; i < n; i++ {
+		want := to.Counters().Peers[from.ID()].Received.Total() + 1
+		if err := from.Send(to.ID(), "agent-0", l.sig); err != nil {
+			return nil, err
+		}
+		if err := waitUntil(ctx, "cluster-latency: signal not taken", func() bool {
+			return to.Counters().Peers[from.ID()].Received.Total() >= want
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]float64{metricWireMsgs.Name: float64(l.meter.Traffic().Sub(before).Msgs()) / float64(n)}, nil
 }
 
 type broadcastInstance struct {

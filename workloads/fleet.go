@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/perfbench/perfbench/runtime/agent"
@@ -41,7 +42,7 @@ func AgentActions() map[string]agent.Action {
 		"size": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
 			v, _ := st.Get("bytes")
 			b, _ := v.(int)
-			out.Set("bytes", b+len(in.Signal.Data()))
+			out.Set("bytes", b+in.Signal.DataSize())
 			return nil
 		},
 		"order": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
@@ -180,7 +181,7 @@ type totals struct {
 	copies, bytesCopied      uint64
 	instrUsed, instrNew      uint64
 	envUsed, envNew          uint64
-	hits, misses             uint64
+	route                    router.Stats
 	rejected, failedDelivery uint64
 }
 
@@ -194,8 +195,9 @@ func (fl *fleet) totals() totals {
 		t.instrNew += st.InstructionsNew
 		t.envUsed += st.EnvelopesUsed
 		t.envNew += st.EnvelopesNew
-		t.hits += rs.Hits
-		t.misses += rs.Misses
+		t.route.Hits += rs.Hits
+		t.route.Misses += rs.Misses
+		t.route.Bypassed += rs.Bypassed
 		t.rejected += st.Rejected
 	}
 	if fl.bus != nil {
@@ -210,12 +212,10 @@ func (fl *fleet) totals() totals {
 // metrics derives the workload metrics of the operations between before
 // and after.
 func (fl *fleet) metrics(before, after totals, n int) map[string]float64 {
-	m := map[string]float64{
-		metricBytesCopied.Name: float64(after.bytesCopied-before.bytesCopied) / float64(n),
-		metricPoolReuse.Name:   pct(after.instrUsed-before.instrUsed+after.envUsed-before.envUsed-(after.instrNew-before.instrNew)-(after.envNew-before.envNew), after.instrUsed-before.instrUsed+after.envUsed-before.envUsed),
-		metricCacheHit.Name:    pct(after.hits-before.hits, after.hits-before.hits+after.misses-before.misses),
-		metricFailed.Name:      float64(after.failedDelivery-before.failedDelivery) / float64(n),
-	}
+	m := cacheMetrics(before.route, after.route)
+	m[metricBytesCopied.Name] = float64(after.bytesCopied-before.bytesCopied) / float64(n)
+	m[metricPoolReuse.Name] = pct(after.instrUsed-before.instrUsed+after.envUsed-before.envUsed-(after.instrNew-before.instrNew)-(after.envNew-before.envNew), after.instrUsed-before.instrUsed+after.envUsed-before.envUsed)
+	m[metricFailed.Name] = float64(after.failedDelivery-before.failedDelivery) / float64(n)
 	return m
 }
 
@@ -234,6 +234,23 @@ func (fl *fleet) Close() error {
 	return nil
 }
 
+// termData is signal data that is all term, as most Jido signal data is: a
+// map of size/16 fields ("f0", "f1" …), each a 16-byte string (a small
+// binary, which a BEAM send copies). size is the bytes of its strings.
+func termData(r *rand.Rand, size int) map[string]any {
+	m := make(map[string]any, max(size/16, 1))
+	for i := range max(size/16, 1) {
+		m["f"+strconv.Itoa(i)] = string(payload(r, 16))
+	}
+	return m
+}
+
+// binData is signal data that is one binary of size bytes under "blob": a
+// document or an image, which a BEAM send shares when it is over 64 bytes.
+func binData(r *rand.Rand, size int) map[string]any {
+	return map[string]any{"blob": payload(r, size)}
+}
+
 // payload returns size bytes of deterministic pseudo-random data.
 func payload(r *rand.Rand, size int) []byte {
 	b := make([]byte, size)
@@ -250,3 +267,6 @@ func payload(r *rand.Rand, size int) []byte {
 }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)) }
+
+// newZipf draws ranks 0..n-1 with exponent s (> 1).
+func newZipf(r *rand.Rand, s float64, n int) *rand.Zipf { return rand.NewZipf(r, s, 1, uint64(n-1)) }

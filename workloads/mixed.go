@@ -10,9 +10,9 @@ import (
 )
 
 // mixedCycle is the blend of the mixed workload, one entry per operation,
-// repeated: 12 casts (to 4 agents, 6 signal types, 64 B), 4 state queries,
-// 3 bus publishes of 1 KiB fanned out to the 4 agents, 1 bus publish of
-// 64 KiB fanned out the same way.
+// repeated: 12 casts (to 4 agents, 6 signal types, a list of 8 integers:
+// 64 B), 4 state queries, 3 bus publishes of a 1 KiB map fanned out to the 4 agents, 1 bus
+// publish of a 64 KiB binary fanned out the same way.
 var mixedCycle = []mixedOp{
 	opCast, opQuery, opCast, opPublish, opCast, opCast, opQuery, opCast,
 	opPublish, opCast, opCast, opQuery, opCast, opLarge, opCast, opCast,
@@ -31,11 +31,12 @@ const (
 func mixed() Workload {
 	return Workload{
 		Name: "mixed",
-		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 64 B into 4 agents, 4 state queries, "+
-			"3 bus publishes of 1 KiB and 1 of 64 KiB, each fanned out to the 4 agents", len(mixedCycle)),
+		Doc: fmt.Sprintf("a realistic blend per %d operations: 12 casts of 8 integers (64 B) into 4 agents, 4 state queries, "+
+			"3 bus publishes of a 1 KiB map and 1 of a 64 KiB binary, each fanned out to the 4 agents", len(mixedCycle)),
 		Op:      "one operation of the blend",
 		Toggles: everyToggle(),
 		Metrics: []stats.Metric{metricBytesCopied, metricPoolReuse, metricCacheHit, metricRetries},
+		MinOps:  50 * len(mixedCycle),
 		New:     newMixed,
 	}
 }
@@ -69,11 +70,11 @@ func newMixed(f features.Set) (Instance, error) {
 		return nil, err
 	}
 	r := newRand(5)
-	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", payload(r, 1<<10)); err != nil {
+	if m.small, err = signal.New("data.doc.small", "/perfbench/mixed", termData(r, 1<<10)); err != nil {
 		fl.Close()
 		return nil, err
 	}
-	if m.big, err = signal.New("data.doc.large", "/perfbench/mixed", payload(r, 64<<10)); err != nil {
+	if m.big, err = signal.New("data.doc.large", "/perfbench/mixed", binData(r, 64<<10)); err != nil {
 		fl.Close()
 		return nil, err
 	}
@@ -124,21 +125,27 @@ func (m *mixedInstance) Run(ctx context.Context, n int) (map[string]float64, err
 }
 
 // SetPayloadSize sets the payload of the casts (64 B by default), 12 of
-// every 20 operations. Without ZeroCopy each cast is deep-copied into its
-// agent's mailbox, so the copy grows with the size; with it the payload is
-// shared. The publishes keep their sizes: the bus log retains what is
-// published (up to its bound), and a larger publish would grow the heap by
-// that much, not only the cost of an operation.
+// every 20 operations: a list of bytes/8 integers (readings, 8 B each) and
+// the remaining bytes as a small binary. A BEAM send copies such a term
+// whole (a single large binary it would share), so without ZeroCopy each
+// cast's copy into its agent's mailbox grows with the size; with it the
+// payload is shared. The publishes keep their sizes: the bus log retains
+// what is published (up to its bound), and a larger publish would grow the
+// heap by that much, not only the cost of an operation.
 func (m *mixedInstance) SetPayloadSize(bytes int) error {
 	if bytes < 0 || bytes > MaxPayload {
 		return fmt.Errorf("mixed: payload size %d out of range (0 to %d bytes)", bytes, MaxPayload)
 	}
-	// One payload, shared by the six signals (they never change it): a
-	// random 4 KiB block repeated, so that a resize costs a copy of the
-	// bytes, not their generation.
-	data := payload(newRand(5), min(bytes, 4<<10))
-	for len(data) < bytes {
-		data = append(data, data[:min(len(data), bytes-len(data))]...)
+	// One payload, shared by the six signals (they never change it). The
+	// readings stay below 256, values Go boxes without allocating, so a
+	// resize to 16 MiB costs the list, not two million small objects.
+	readings := make([]any, bytes/8)
+	for i := range readings {
+		readings[i] = int64(i % 256)
+	}
+	data := map[string]any{"readings": readings}
+	if tail := bytes % 8; tail > 0 {
+		data["tail"] = payload(newRand(5), tail)
 	}
 	casts := make([]*signal.Signal, 0, len(mixedCastTypes))
 	for _, t := range mixedCastTypes {

@@ -9,6 +9,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -49,7 +50,12 @@ type Workload struct {
 	Op      string         // what one operation is, e.g. "one signal cast"
 	Toggles []string       // toggles whose code paths it exercises
 	Metrics []stats.Metric // the extra metrics Run returns
-	New     func(f features.Set) (Instance, error)
+	// MinOps is the fewest operations a calibrated round may have: enough
+	// that one-offs (a first compile, a GC, a barrier) and the workload's
+	// own cycle (a blend, a chunk, a route change every so often) are a
+	// small part of what is measured. Every workload sets it.
+	MinOps int
+	New    func(f features.Set) (Instance, error)
 }
 
 // All returns every workload, sorted by name.
@@ -58,15 +64,21 @@ func All() []Workload {
 		signalCreate(),
 		dispatchLocal(),
 		stateQuery(),
-		signalPass("64", "64 B", 64),
-		signalPass("1k", "1 KiB", 1<<10),
-		signalPass("64k", "64 KiB", 64<<10),
+		signalPass("map-64", "a map of 4 strings of 16 B (64 B of terms)", func(r *rand.Rand) map[string]any { return termData(r, 64) }),
+		signalPass("map-1k", "a map of 64 strings of 16 B (1 KiB of terms)", func(r *rand.Rand) map[string]any { return termData(r, 1<<10) }),
+		signalPass("bin-64k", "one 64 KiB binary", func(r *rand.Rand) map[string]any { return binData(r, 64<<10) }),
 		instructionChurn(),
 		batchThroughput(),
+		castLatency(),
 		routeMatch(),
+		routeCache("zipf", "Zipf-skewed (s=1.1)", zipfS),
+		routeCache("uniform", "uniform (the control: no skew for a cache to use)", 0),
+		routeChurn(),
 		mixed(),
 		clusterStream(),
-		clusterBroadcast(),
+		clusterBroadcast("cluster-broadcast", 8),
+		clusterBroadcast("cluster-broadcast/3", 3),
+		clusterLatency(),
 		signalMemory(),
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -97,6 +109,9 @@ var (
 	metricPoolReuse   = stats.Metric{Name: "pool-reuse-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
 	metricCacheHit    = stats.Metric{Name: "cache-hit-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
 	metricMatches     = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
+	// A count the code decides (JIT plan builds per route change): any
+	// increase is a regression.
+	metricCompiles = stats.Metric{Name: "compiles/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
 	// Retries depend on how the scheduler interleaves sender and agent
 	// more than on the code: shown, never gated.
 	metricRetries = stats.Metric{Name: "full-retries/op", Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated}

@@ -12,9 +12,10 @@ import (
 
 func signalCreate() Workload {
 	return Workload{
-		Name: "signal-create",
-		Doc:  "build and validate new signals carrying 1 KiB of random payload",
-		Op:   "one signal.New with a fresh 1 KiB payload",
+		Name:   "signal-create",
+		Doc:    "build and validate new signals carrying a 1 KiB map (64 string fields of 16 B)",
+		Op:     "one signal.New with a fresh 1 KiB map",
+		MinOps: flushEvery,
 		New: func(features.Set) (Instance, error) {
 			return &createInstance{r: newRand(1)}, nil
 		},
@@ -31,7 +32,7 @@ func (c *createInstance) Run(ctx context.Context, n int) (map[string]float64, er
 		if i%flushEvery == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		s, err := signal.New("sensor.device.reading", "/perfbench/create", payload(c.r, 1<<10),
+		s, err := signal.New("sensor.device.reading", "/perfbench/create", termData(c.r, 1<<10),
 			signal.WithSubject("device-42"), signal.WithExtension("unit", "celsius"))
 		if err != nil {
 			return nil, err
@@ -43,16 +44,19 @@ func (c *createInstance) Run(ctx context.Context, n int) (map[string]float64, er
 
 func (c *createInstance) Close() error { return nil }
 
-// signalPass delivers one signal of the given payload size from a bus to
-// three subscribed agents: four local deliveries per operation (into the
-// bus log and into each mailbox), each a deep copy unless ZeroCopy is on.
-func signalPass(label, human string, size int) Workload {
+// signalPass delivers one signal carrying data from a bus to three
+// subscribed agents: four local deliveries per operation (into the bus log
+// and into each mailbox), each a copy as a BEAM send makes it unless
+// ZeroCopy is on. What the data holds decides what that copy costs: a map
+// of small terms is copied whole, a binary over 64 B only by reference.
+func signalPass(label, holds string, data func(*rand.Rand) map[string]any) Workload {
 	return Workload{
 		Name:    "signal-pass/" + label,
-		Doc:     fmt.Sprintf("publish a signal with a %s payload on the bus, fanned out to 3 agents", human),
+		Doc:     fmt.Sprintf("publish a signal holding %s on the bus, fanned out to 3 agents", holds),
 		Op:      "one publish delivered to 3 agents",
 		Toggles: []string{"zerocopy", "batching", "jit", "caching", "pooling"},
 		Metrics: []stats.Metric{metricBytesCopied, metricFailed},
+		MinOps:  flushEvery,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 3)
 			if err != nil {
@@ -62,7 +66,7 @@ func signalPass(label, human string, size int) Workload {
 				fl.Close()
 				return nil, err
 			}
-			sig, err := signal.New("data.blob.ready", "/perfbench/pass", payload(newRand(2), size))
+			sig, err := signal.New("data.blob.ready", "/perfbench/pass", data(newRand(2)))
 			if err != nil {
 				fl.Close()
 				return nil, err

@@ -19,6 +19,7 @@ func batchThroughput() Workload {
 		Op:      "one signal published and delivered to 4 agents",
 		Toggles: []string{"batching", "zerocopy", "pooling", "jit", "caching"},
 		Metrics: []stats.Metric{metricFailed, metricPoolReuse},
+		MinOps:  10 * publishBatch,
 		New: func(f features.Set) (Instance, error) {
 			fl, err := newFleet(f, 4)
 			if err != nil {
@@ -31,7 +32,7 @@ func batchThroughput() Workload {
 			sigs := make([]*signal.Signal, publishBatch)
 			r := newRand(4)
 			for i := range sigs {
-				if sigs[i], err = signal.New("stream.tick", "/perfbench/stream", payload(r, 32)); err != nil {
+				if sigs[i], err = signal.New("stream.tick", "/perfbench/stream", termData(r, 32)); err != nil {
 					fl.Close()
 					return nil, err
 				}

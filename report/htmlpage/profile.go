@@ -142,8 +142,9 @@ func comparisonSection(cs []stats.Comparison) Section {
 	}
 	return Section{
 		ID: "improvement", Title: "Improvement", Table: t,
-		Intro: fmt.Sprintf("Median ± 95 %% CI per side; p from the Mann-Whitney U test. ▲ better and ▼ worse are called only when p < %g "+
-			"and the whole interval of the change lies outside the metric's noise band; ≈ no difference shown; ? undecided (too few rounds to tell).", stats.Alpha),
+		Intro: fmt.Sprintf("Median ± 95 %% CI per side. The change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and "+
+			"the Wilcoxon signed-rank p. ▲ better and ▼ worse are called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; "+
+			"≈ no difference shown; ? undecided (too few rounds to tell).", stats.Alpha),
 		Notes: notes,
 	}
 }

@@ -18,6 +18,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// body is the binary the test signals carry.
+func body(s *signal.Signal) []byte {
+	b, _ := s.Data()["body"].([]byte)
+	return b
+}
+
 var errBoom = errors.New("boom")
 
 // testActions covers every directive and a state merge.
@@ -33,18 +39,18 @@ func testActions(gate <-chan struct{}) map[string]Action {
 		"record": func(in *Instruction, st Reader, out *Result) error {
 			seen, _ := st.Get("seen")
 			s, _ := seen.([]string)
-			out.Set("seen", append(append([]string(nil), s...), in.Signal.Type()+"#"+string(in.Signal.Data())))
+			out.Set("seen", append(append([]string(nil), s...), in.Signal.Type()+"#"+string(body(in.Signal))))
 			return nil
 		},
 		"payload": func(in *Instruction, st Reader, out *Result) error {
 			var sum int
-			for _, b := range in.Signal.Data() {
+			for _, b := range body(in.Signal) {
 				sum += int(b)
 			}
 			v, _ := st.Get("sum")
 			prev, _ := v.(int)
 			out.Set("sum", prev+sum)
-			out.Set("nested", map[string]any{in.Signal.Type(): len(in.Signal.Data())})
+			out.Set("nested", map[string]any{in.Signal.Type(): len(body(in.Signal))})
 			return nil
 		},
 		"set": func(in *Instruction, _ Reader, out *Result) error {
@@ -102,7 +108,11 @@ func start(t *testing.T, f features.Set, mutate func(*Config)) *Server {
 
 func sig(t testing.TB, typ, data string) *signal.Signal {
 	t.Helper()
-	s, err := signal.New(typ, "/test", []byte(data))
+	var d map[string]any
+	if data != "" {
+		d = map[string]any{"body": []byte(data)}
+	}
+	s, err := signal.New(typ, "/test", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +182,7 @@ func run(t *testing.T, f features.Set, sigs []*signal.Signal) outcome {
 	o.State, o.Version = snap.Map(), snap.Version()
 	close(sink)
 	for e := range sink {
-		o.Emitted = append(o.Emitted, e.ID()+string(e.Data()))
+		o.Emitted = append(o.Emitted, e.ID()+string(body(e)))
 	}
 	s.Stop()
 	st := s.Stats()
@@ -426,5 +436,175 @@ func diffOutcome(t *testing.T, name string, on, off outcome) {
 	on.State, off.State = nil, nil
 	if !reflect.DeepEqual(on, off) {
 		t.Errorf("%s on differs from off:\n on: %+v\noff: %+v", name, on, off)
+	}
+}
+
+// An action may hand its own params to a SetState directive. With Pooling
+// on the instruction (and its Params map) is cleared and reused after the
+// command, so the state must hold its own copy, never the pooled map.
+func TestSetStateDoesNotAliasPooledParams(t *testing.T) {
+	for _, f := range []features.Set{{}, {Pooling: true}, features.All()} {
+		t.Run(f.String(), func(t *testing.T) {
+			s := start(t, f, func(c *Config) {
+				c.Routes = append(c.Routes,
+					router.Route[Binding]{Pattern: "keep.params", Handler: Binding{Action: "keep", Params: map[string]any{"k": "v"}}},
+					router.Route[Binding]{Pattern: "other.params", Handler: Binding{Action: "keep-ctx", Params: map[string]any{"x": 1}}})
+				c.Actions["keep"] = func(in *Instruction, _ Reader, out *Result) error {
+					out.Directive(SetState{Key: "params", Value: in.Params})
+					out.Directive(SetState{Key: "nested", Value: map[string]any{"ctx": in.Context}})
+					return nil
+				}
+				c.Actions["keep-ctx"] = func(in *Instruction, _ Reader, out *Result) error {
+					out.Directive(SetState{Key: "other", Value: in.Params["x"]})
+					return nil
+				}
+			})
+			ctx := context.Background()
+			if err := s.Call(ctx, sig(t, "keep.params", "")); err != nil {
+				t.Fatal(err)
+			}
+			// More commands reuse (and clear, then refill) the pooled instruction.
+			for i := 0; i < 20; i++ {
+				if err := s.Call(ctx, sig(t, "other.params", "")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			snap, err := s.State(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := snap.Map()
+			if want := map[string]any{"k": "v"}; !reflect.DeepEqual(got["params"], want) {
+				t.Errorf("state[params] = %v, want %v", got["params"], want)
+			}
+			if want := map[string]any{"ctx": map[string]any{"agent_id": "a1"}}; !reflect.DeepEqual(got["nested"], want) {
+				t.Errorf("state[nested] = %v, want %v", got["nested"], want)
+			}
+		})
+	}
+}
+
+// The same holds for a plain update whose value holds a pooled map.
+func TestUpdateDoesNotAliasPooledParams(t *testing.T) {
+	s := start(t, features.Set{Pooling: true}, func(c *Config) {
+		c.Routes = append(c.Routes,
+			router.Route[Binding]{Pattern: "keep.params", Handler: Binding{Action: "keep", Params: map[string]any{"k": "v"}}})
+		c.Actions["keep"] = func(in *Instruction, _ Reader, out *Result) error {
+			out.Set("list", []any{in.Params})
+			return nil
+		}
+	})
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if err := s.Call(ctx, sig(t, "keep.params", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, _ := s.State(ctx)
+	if got, want := snap.Map()["list"], []any{map[string]any{"k": "v"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("state[list] = %v, want %v", got, want)
+	}
+}
+
+func count(t *testing.T, s *Server) (int, uint64) {
+	t.Helper()
+	snap, err := s.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := snap.Get("count")
+	c, _ := n.(int)
+	return c, snap.Version()
+}
+
+// The consistency each side promises (package comment), checked exactly:
+// no timing, only the order the mailbox imposes.
+func TestStateConsistency(t *testing.T) {
+	ctx := context.Background()
+	for _, f := range []features.Set{{}, {FastPath: true}, features.All()} {
+		t.Run(f.String(), func(t *testing.T) {
+			gate := make(chan struct{})
+			s := start(t, f, func(c *Config) { c.Actions = testActions(gate) })
+
+			// A caller's own Call is visible as soon as Call returns.
+			for i := 1; i <= 50; i++ {
+				if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+					t.Fatal(err)
+				}
+				if c, v := count(t, s); c != i || v != uint64(i) {
+					t.Fatalf("after own Call %d: count %d version %d", i, c, v)
+				}
+			}
+			// A Cast is visible once a later Call to the agent has returned.
+			if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Call(ctx, sig(t, "unknown.type", "")); err == nil {
+				t.Fatal("unrouted call succeeded")
+			}
+			if c, v := count(t, s); c != 51 || v != 52 {
+				t.Fatalf("after Cast then Call: count %d version %d, want 51, 52", c, v)
+			}
+
+			// Hold the agent in an action, then cast behind it.
+			if err := s.Cast(sig(t, "block.now", "")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan [2]uint64, 1)
+			go func() {
+				snap, _ := s.State(ctx)
+				n, _ := snap.Get("count")
+				c, _ := n.(int)
+				got <- [2]uint64{uint64(c), snap.Version()}
+			}()
+			if f.FastPath {
+				// The fast path does not queue: it answers while the agent is
+				// busy, with the last completed command, so it misses the Cast.
+				select {
+				case r := <-got:
+					if r != [2]uint64{51, 52} {
+						t.Fatalf("fast read while busy = count %d version %d, want 51, 52", r[0], r[1])
+					}
+				case <-time.After(10 * time.Second): // deadlock guard only
+					t.Fatal("a fast-path read waited for the mailbox")
+				}
+				close(gate)
+				return
+			}
+			// The mailbox query queues behind the Cast and sees it.
+			close(gate)
+			if r := <-got; r != [2]uint64{52, 54} {
+				t.Fatalf("queued read = count %d version %d, want 52, 54", r[0], r[1])
+			}
+		})
+	}
+}
+
+// With FastPath on the agent copies nothing after its commands: the first
+// reader that finds the snapshot stale copies it, later readers share it.
+func TestFastPathCopiesLazily(t *testing.T) {
+	ctx := context.Background()
+	s := start(t, features.Set{FastPath: true}, nil)
+	for i := 0; i < 100; i++ {
+		if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Stats().Published; p != 1 {
+		t.Fatalf("published %d snapshots before any read, want 1 (the initial state)", p)
+	}
+	for i := 0; i < 3; i++ {
+		if c, v := count(t, s); c != 101 || v != 101 {
+			t.Fatalf("count %d version %d, want 101", c, v)
+		}
+	}
+	if p := s.Stats().Published; p != 2 {
+		t.Fatalf("published %d snapshots after three reads of one state, want 2", p)
 	}
 }

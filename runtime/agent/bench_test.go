@@ -37,7 +37,7 @@ func benchServer(b *testing.B, f features.Set) *Server {
 			"size": func(in *Instruction, st Reader, out *Result) error {
 				v, _ := st.Get("bytes")
 				c, _ := v.(int)
-				out.Set("bytes", c+len(in.Signal.Data()))
+				out.Set("bytes", c+in.Signal.DataSize())
 				return nil
 			},
 		},
@@ -97,7 +97,7 @@ func gcCycles() uint64 {
 }
 
 func mustSig(b *testing.B, typ string, size int) *signal.Signal {
-	s, err := signal.New(typ, "/bench", make([]byte, size))
+	s, err := signal.New(typ, "/bench", map[string]any{"body": make([]byte, size)})
 	if err != nil {
 		b.Fatal(err)
 	}

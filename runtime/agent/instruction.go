@@ -29,7 +29,9 @@ type Binding struct {
 
 // Instruction is one action to run, with its params and context (Jido's
 // %Instruction{action, params, context}). With Pooling on it is taken from a
-// pool and reset after the command, so the action must not keep it.
+// pool and reset after the command, so the action must not keep it. Handing
+// its Params or Context to Result.Set or SetState is safe: the state stores
+// copies.
 type Instruction struct {
 	Action  string
 	Signal  *signal.Signal

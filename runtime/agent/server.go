@@ -4,12 +4,32 @@
 // state, its updates are merged, and its directives (emit, set state,
 // enqueue, fail) are carried out.
 //
-// Four optimizations switch code paths here: FastPath (lock-free snapshot
-// reads instead of a mailbox round trip), ZeroCopy (no deep copy of incoming
-// signals), Pooling (instructions and envelopes reused) and Batching (batched
+// Four optimizations switch code paths here: FastPath (snapshot reads
+// instead of a mailbox round trip), ZeroCopy (incoming signals shared, not
+// copied), Pooling (instructions and envelopes reused) and Batching (batched
 // hand-over and drains of up to BatchSize per wake-up). JIT and Caching are
 // passed to the agent's router. Either side of every switch gives the same
 // deliveries, state and errors.
+//
+// What a state read sees (State):
+//
+//   - FastPath off: the query is a message. It queues behind everything sent
+//     before it, so it sees every Cast and Call the reader made earlier, as a
+//     GenServer call in Jido does.
+//   - FastPath on: the state after the last command the agent had completed
+//     when State was called (reads are linearizable at command boundaries;
+//     a command's effects are never seen in part). So the caller's own Call
+//     is visible as soon as Call returns. A Cast is visible once the agent
+//     has run it, not before: to every read that starts after a later Call
+//     to the same agent has returned (the mailbox is FIFO), or after
+//     Stats().Processed has counted it. A read made right after Cast usually
+//     misses it.
+//
+// FastPath's cost on the write path is one uncontended lock per command: the
+// snapshot is copied lazily, by the first reader that finds it older than
+// the last completed command, never by the agent after each wake-up. That
+// reader waits at most for the command running at that moment, never for
+// the queue.
 package agent
 
 import (
@@ -68,9 +88,9 @@ type Stats struct {
 	Failed      uint64 // of those, commands that ended in an error
 	Queries     uint64 // state queries answered (either path)
 	Wakeups     uint64 // times the server took work from the mailbox
-	Copies      uint64 // incoming signals deep-copied (ZeroCopy off)
-	BytesCopied uint64 // their approximate size
-	Published   uint64 // snapshots published (FastPath on)
+	Copies      uint64 // incoming signals copied (ZeroCopy off), as a BEAM send copies
+	BytesCopied uint64 // the approximate bytes those copies allocated
+	Published   uint64 // snapshots copied for fast-path readers (FastPath on)
 
 	InstructionsUsed, InstructionsNew uint64 // New < Used means pooled reuse
 	EnvelopesUsed, EnvelopesNew       uint64
@@ -89,14 +109,20 @@ type Server struct {
 	instr   instructions
 	envs    envelopes
 
-	// Owned by the server goroutine.
+	// Owned by the server goroutine; with FastPath on, state and version
+	// change only under mu, which a fast-path reader takes to copy them.
 	state   map[string]any
 	version uint64
-	dirty   bool
 	scratch []Binding
 	pending []*Instruction
 
-	snap atomic.Pointer[Snapshot] // FastPath: last published state
+	// FastPath: mu is held by the server for each command and by a reader
+	// while it copies the state; committed is the version of the last
+	// completed command; snap is the last copy, which every reader shares
+	// until a command completes.
+	mu        sync.Mutex
+	committed atomic.Uint64
+	snap      atomic.Pointer[Snapshot]
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -163,14 +189,15 @@ func (s *Server) Features() features.Set { return s.feat }
 func (s *Server) Router() *router.Router[Binding] { return s.router }
 
 // receive applies the ZeroCopy policy to an incoming signal: without it every
-// local delivery gets its own deep copy.
+// local delivery gets its own copy, made as a BEAM send makes it.
 func (s *Server) receive(sig *signal.Signal) *signal.Signal {
 	if s.feat.ZeroCopy {
 		return sig
 	}
+	c, n := sig.MessageCopy()
 	s.copies.Add(1)
-	s.bytesCopied.Add(uint64(sig.Size()))
-	return sig.Clone()
+	s.bytesCopied.Add(uint64(n))
+	return c
 }
 
 // refusal maps a mailbox's bare sentinel to the server's prebuilt error.
@@ -249,10 +276,11 @@ func (s *Server) Call(ctx context.Context, sig *signal.Signal) error {
 	return r.err
 }
 
-// State returns the agent's state. With FastPath on it is the snapshot
-// published after the last command, read without touching the mailbox;
-// with it off, a query travels through the mailbox and returns a deep copy,
-// as a GenServer call in Jido does.
+// State returns the agent's state. With FastPath off a query travels
+// through the mailbox and returns a deep copy, as a GenServer call in Jido
+// does; with it on, the mailbox is bypassed and readers share a snapshot of
+// the last completed command (see the package comment for what each side
+// sees after a Cast or Call).
 func (s *Server) State(ctx context.Context) (Snapshot, error) {
 	if s.feat.FastPath {
 		select {
@@ -261,10 +289,26 @@ func (s *Server) State(ctx context.Context) (Snapshot, error) {
 		default:
 		}
 		s.queries.Add(1)
-		return *s.snap.Load(), nil
+		snap := s.snap.Load()
+		if snap.version != s.committed.Load() {
+			snap = s.refresh()
+		}
+		return *snap, nil
 	}
 	r, err := s.roundTrip(ctx, kindQuery, nil)
 	return r.snap, err
+}
+
+// refresh copies the state for fast-path readers. Holding mu, no command is
+// running, so version is the last completed one; of several readers that
+// found the snapshot stale, the first copies and the others share it.
+func (s *Server) refresh() *Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if snap := s.snap.Load(); snap.version == s.version {
+		return snap
+	}
+	return s.publish()
 }
 
 func (s *Server) roundTrip(ctx context.Context, kind envKind, sig *signal.Signal) (reply, error) {
@@ -318,9 +362,6 @@ func (s *Server) loop() {
 			s.handle(e)
 			batch[i] = nil
 		}
-		if s.feat.FastPath && s.dirty {
-			s.publish()
-		}
 	}
 }
 
@@ -330,11 +371,9 @@ func (s *Server) handle(e *envelope) {
 		s.command(e.sig)
 		s.envs.put(e)
 	case kindCall:
+		// command has completed (and committed) before the reply, so the
+		// caller's next fast-path read sees its own write.
 		err := s.command(e.sig)
-		// A caller must see its own write through the fast path at once.
-		if s.feat.FastPath && s.dirty {
-			s.publish()
-		}
 		e.reply <- reply{err: err}
 	case kindQuery:
 		s.queries.Add(1)
@@ -343,20 +382,27 @@ func (s *Server) handle(e *envelope) {
 }
 
 // publish makes the current state visible to fast-path readers. The
-// snapshot is a private deep copy, so readers never see a later merge.
-func (s *Server) publish() {
-	s.snap.Store(&Snapshot{m: deepCopyMap(s.state), version: s.version})
-	s.dirty = false
+// snapshot is a private deep copy, so readers never see a later merge. The
+// caller holds mu or owns s exclusively.
+func (s *Server) publish() *Snapshot {
+	snap := &Snapshot{m: deepCopyMap(s.state), version: s.version}
+	s.snap.Store(snap)
 	s.published.Add(1)
+	return snap
 }
 
 // command runs every binding the signal routes to, then the instructions
-// they enqueue, in order.
+// they enqueue, in order. With FastPath on it holds mu throughout, so a
+// reader copies the state only between commands.
 func (s *Server) command(sig *signal.Signal) error {
-	s.version++
-	s.dirty = true // the version moved even if the state did not
+	if s.feat.FastPath {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+	s.version++ // a command moves the version even if the state stays
 	s.processed.Add(1)
 	err := s.runSignal(sig)
+	s.committed.Store(s.version)
 	if err != nil {
 		s.failed.Add(1)
 		return fmt.Errorf("agent %s: signal %s (%s): %w", s.id, sig.ID(), sig.Type(), err)
@@ -421,7 +467,6 @@ func (s *Server) exec(in *Instruction) error {
 	}
 	for _, u := range in.result.updates {
 		merge(s.state, u.key, u.val)
-		s.dirty = true
 	}
 	var errs error
 	for _, d := range in.result.directives {
@@ -435,8 +480,10 @@ func (s *Server) exec(in *Instruction) error {
 				errs = errors.Join(errs, fmt.Errorf("emit %s: %w", d.Signal.Type(), err))
 			}
 		case SetState:
-			s.state[d.Key] = d.Value
-			s.dirty = true
+			// The state owns its values: d.Value may be (or hold) the
+			// instruction's Params or Context, which Pooling clears and
+			// reuses after the command.
+			s.state[d.Key] = deepCopy(d.Value)
 		case Enqueue:
 			if _, ok := s.actions[d.Action]; !ok {
 				errs = errors.Join(errs, fmt.Errorf("enqueue: %w: %q", ErrUnknownAction, d.Action))

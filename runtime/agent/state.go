@@ -59,7 +59,9 @@ func deepCopyMap(m map[string]any) map[string]any {
 }
 
 // merge applies one update the way Jido deep-merges an action result into
-// agent state: nested maps merge key by key, anything else replaces.
+// agent state: nested maps merge key by key, anything else replaces. What
+// it stores is a copy: an update may hold maps the action does not own
+// (an instruction's Params or Context, pooled and reused with Pooling on).
 func merge(dst map[string]any, key string, v any) {
 	if nv, ok := v.(map[string]any); ok {
 		if old, ok := dst[key].(map[string]any); ok {
@@ -71,5 +73,5 @@ func merge(dst map[string]any, key string, v any) {
 		dst[key] = deepCopyMap(nv)
 		return
 	}
-	dst[key] = v
+	dst[key] = deepCopy(v)
 }

@@ -156,9 +156,10 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 	var errs error
 	for _, s := range sigs {
 		if !b.feat.ZeroCopy {
+			var n int
+			s, n = s.MessageCopy()
 			b.copies.Add(1)
-			b.bytesCopied.Add(uint64(s.Size()))
-			s = s.Clone()
+			b.bytesCopied.Add(uint64(n))
 		}
 		b.append(s)
 		var err error

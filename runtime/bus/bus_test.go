@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func mk(t *testing.T, typ string, i int) *signal.Signal {
 	t.Helper()
-	s, err := signal.New(typ, "/bus-test", []byte(fmt.Sprint(i)))
+	s, err := signal.New(typ, "/bus-test", map[string]any{"i": fmt.Sprint(i)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func exercise(t *testing.T, f features.Set) observed {
 	for p, ch := range chans {
 		close(ch)
 		for s := range ch {
-			o.Got[p] = append(o.Got[p], s.Type()+"/"+string(s.Data()))
+			o.Got[p] = append(o.Got[p], s.Type()+"/"+s.Data()["i"].(string))
 		}
 	}
 	recs, err := b.Replay(20, "user.*")
@@ -76,7 +76,7 @@ func exercise(t *testing.T, f features.Set) observed {
 		t.Fatal(err)
 	}
 	for _, r := range recs {
-		o.Replay = append(o.Replay, fmt.Sprintf("%d:%s", r.Pos, r.Signal.Data()))
+		o.Replay = append(o.Replay, fmt.Sprintf("%d:%s", r.Pos, r.Signal.Data()["i"]))
 	}
 	o.Stats = b.Stats()
 	o.Stats.Copies, o.Stats.BytesCopied = 0, 0 // differ by design

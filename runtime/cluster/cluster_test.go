@@ -117,7 +117,7 @@ func newRig(t *testing.T, url string, f features.Set, ids []string, fanout int) 
 // every run, so that runs with different features can be compared.
 func sig(t *testing.T, i int) *signal.Signal {
 	t.Helper()
-	s, err := signal.New("test.item", "/cluster/test", []byte(fmt.Sprintf(`{"i":%d,"pad":"%064d"}`, i, i)),
+	s, err := signal.New("test.item", "/cluster/test", map[string]any{"i": i, "pad": fmt.Sprintf("%064d", i)},
 		signal.WithID(fmt.Sprintf("00000000-0000-7000-8000-%012d", i)), signal.WithContentType("application/json"),
 		signal.WithTime(time.Unix(1700000000, int64(i)).UTC()), signal.WithExtension("k", "v"))
 	if err != nil {

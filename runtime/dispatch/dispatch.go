@@ -79,8 +79,8 @@ func (a agentTarget) DeliverBatch(s []*signal.Signal) (int, error) {
 }
 
 // Channel delivers into a Go channel without blocking; a full channel is an
-// error (ErrChannelFull). With zeroCopy false each delivery sends a deep copy,
-// as a local send between BEAM processes would.
+// error (ErrChannelFull). With zeroCopy false each delivery sends a copy made
+// as a local send between BEAM processes makes it (signal.MessageCopy).
 func Channel(ch chan<- *signal.Signal, zeroCopy bool) Target {
 	return &channelTarget{ch: ch, zeroCopy: zeroCopy}
 }
@@ -92,7 +92,7 @@ type channelTarget struct {
 
 func (c *channelTarget) Deliver(s *signal.Signal) error {
 	if !c.zeroCopy {
-		s = s.Clone()
+		s, _ = s.MessageCopy()
 	}
 	select {
 	case c.ch <- s:
@@ -122,7 +122,7 @@ type logTarget struct {
 func (l *logTarget) Deliver(s *signal.Signal) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := fmt.Fprintf(l.w, "signal id=%s type=%s source=%s bytes=%d\n", s.ID(), s.Type(), s.Source(), len(s.Data()))
+	_, err := fmt.Fprintf(l.w, "signal id=%s type=%s source=%s data=%dB\n", s.ID(), s.Type(), s.Source(), s.DataSize())
 	if err != nil {
 		return fmt.Errorf("dispatch: logger: %w", err)
 	}

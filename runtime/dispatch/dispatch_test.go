@@ -11,7 +11,7 @@ import (
 
 func mk(t *testing.T) *signal.Signal {
 	t.Helper()
-	s, err := signal.New("a.b", "/t", []byte("data"))
+	s, err := signal.New("a.b", "/t", map[string]any{"body": "data"})
 	if err != nil {
 		t.Fatal(err)
 	}

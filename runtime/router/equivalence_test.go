@@ -227,3 +227,62 @@ func FuzzRoute(f *testing.F) {
 		}
 	})
 }
+
+// TestCacheAcrossSingleChanges interleaves one route change at a time with
+// lookups, so that entries computed before a change are used after it, and
+// checks every lookup against the reference matcher.
+func TestCacheAcrossSingleChanges(t *testing.T) {
+	for _, jit := range []bool{false, true} {
+		t.Run(fmt.Sprint("jit=", jit), func(t *testing.T) {
+			all := routertest.Table(300, 21)
+			sigs := equivalenceTypes(t, all, 21)
+			rt := router.New[int](router.Options{JIT: jit, Caching: true, CacheSize: 512})
+			if err := rt.Add(all...); err != nil {
+				t.Fatal(err)
+			}
+			present := map[string]bool{}
+			for _, x := range all {
+				present[x.Pattern] = true
+			}
+			r := rand.New(rand.NewPCG(21, 5))
+			for step := range 300 {
+				// Remove a pattern, or put a removed one back.
+				p := all[r.IntN(len(all))].Pattern
+				if present[p] {
+					rt.Remove(p)
+				} else {
+					var back []router.Route[int]
+					for _, x := range all {
+						if x.Pattern == p {
+							back = append(back, x)
+						}
+					}
+					if err := rt.Add(back...); err != nil {
+						t.Fatal(err)
+					}
+				}
+				present[p] = !present[p]
+				var current []router.Route[int]
+				for _, x := range all {
+					if present[x.Pattern] {
+						current = append(current, x)
+					}
+				}
+				oracle := routertest.NewOracle(current)
+				for range 40 {
+					s := sigs[r.IntN(len(sigs))]
+					got, err := rt.Route(s)
+					if err != nil && !errors.Is(err, router.ErrNoMatch) {
+						t.Fatal(err)
+					}
+					if want := oracle.Handlers(s); !slices.Equal(got, want) {
+						t.Fatalf("step %d (%s toggled): %s → %v, want %v", step, p, s.Type(), got, want)
+					}
+				}
+			}
+			if st := rt.Stats(); st.Hits == 0 {
+				t.Fatalf("no cache hits: %+v", st)
+			}
+		})
+	}
+}

@@ -78,7 +78,7 @@ func (r *Router[H]) appendCompiled(dst []H, sig *signal.Signal, typ string) []H 
 			for i, rk := range ranks {
 				hs[i] = p.handlers[rk]
 			}
-			s.cache.put(typ, hs)
+			s.cache.put(typ, hs, s.gen)
 			return append(dst, hs...)
 		}
 	}

@@ -1,6 +1,9 @@
 package router
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Specificity weights; see the package doc. Literals outweigh "*" so that a
 // route naming a segment beats one that merely counts it, and "**" adds
@@ -106,4 +109,45 @@ func nextSegment(typ string, i int) (seg string, next int) {
 		j++
 	}
 	return typ[i:j], j + 1
+}
+
+// matchesPattern reports whether the valid pattern p matches all of typ,
+// without allocating: the cache uses it to tell which entries a route
+// change affects.
+func matchesPattern(p, typ string) bool { return matchFrom(p, typ, false) }
+
+// matchFrom matches p against the segments of t; done means t has none
+// left (an empty string is otherwise one empty segment).
+func matchFrom(p, t string, done bool) bool {
+	seg, rest, more := strings.Cut(p, ".")
+	if seg == "**" {
+		for {
+			if !more {
+				return true
+			}
+			if matchFrom(rest, t, done) {
+				return true
+			}
+			if done {
+				return false
+			}
+			_, t, done = cutSegment(t)
+		}
+	}
+	if done {
+		return false
+	}
+	tseg, trest, tdone := cutSegment(t)
+	if seg != "*" && seg != tseg {
+		return false
+	}
+	if !more {
+		return tdone
+	}
+	return matchFrom(rest, trest, tdone)
+}
+
+func cutSegment(t string) (seg, rest string, last bool) {
+	seg, rest, ok := strings.Cut(t, ".")
+	return seg, rest, !ok
 }

@@ -28,9 +28,13 @@
 //     walked segment by segment over the type string, collecting global
 //     ranks on the stack. A JIT lookup allocates nothing.
 //   - Caching on: a bounded cache keyed by signal type holds the sorted
-//     handler list. It is replaced on every Add or Remove, bypassed (and
-//     counted as Bypassed, not as a hit or miss) when a matching route has a
-//     predicate, and also remembers types that match nothing. When full it
+//     handler list. A route change (Add or Remove) invalidates the entries
+//     of the types its patterns match, lazily: an entry is checked against
+//     the patterns changed since it was computed when it is next used, and
+//     recomputed if one of them matches its type (see cache). The cache is
+//     bypassed (and counted as Bypassed, not as a hit or miss) when a
+//     matching route has a predicate, and also remembers types that match
+//     nothing. When full it
 //     drops one arbitrary entry per insertion (Go's randomized map
 //     iteration order makes that random replacement), which keeps the hot
 //     types of a skewed mix resident without bookkeeping on hits.
@@ -132,11 +136,18 @@ func (a *route[H]) before(b *route[H]) bool {
 }
 
 // snapshot is one generation of the route set. The routes never change; the
-// cache and the lazily compiled plan describe exactly those routes and are
-// dropped with them.
+// lazily compiled plan describes exactly those routes and is dropped with
+// them. The cache is shared by all generations, its entries tagged with the
+// generation they were computed for.
 type snapshot[H any] struct {
 	routes []*route[H] // insertion order; never modified after publication
 	cache  *cache[H]   // nil when caching is off
+
+	// gen numbers the generations; log holds the changes of the last few,
+	// oldest first, so that a cache entry of an earlier generation can be
+	// checked against what changed since.
+	gen uint64
+	log []change
 
 	plan      atomic.Pointer[plan[H]]
 	compileMu sync.Mutex
@@ -151,14 +162,30 @@ func New[H any](opts Options) *Router[H] {
 			r.cacheSize = DefaultCacheSize
 		}
 	}
-	r.publish(nil)
+	r.publish(nil, nil)
 	return r
 }
 
-// publish installs a new generation; callers hold mu (or own r exclusively).
-func (r *Router[H]) publish(routes []*route[H]) {
+// change is one generation's route change: the patterns added or removed.
+type change struct {
+	gen      uint64
+	patterns []string
+}
+
+// maxLog is how many changes a generation remembers: an entry last
+// checked before them is recomputed. A change that replaces a route is
+// two (Remove, then Add).
+const maxLog = 8
+
+// publish installs a new generation whose routes differ from the current
+// one's by the changed patterns; callers hold mu (or own r exclusively).
+// The cache is shared by all generations (nil when caching is off).
+func (r *Router[H]) publish(routes []*route[H], changed []string) {
 	s := &snapshot[H]{routes: routes}
-	if r.cacheSize > 0 {
+	if old := r.snap.Load(); old != nil {
+		s.cache, s.gen = old.cache, old.gen+1
+		s.log = append(slices.Clone(old.log[max(0, len(old.log)-maxLog+1):]), change{s.gen, changed})
+	} else if r.cacheSize > 0 {
 		s.cache = newCache[H](r.cacheSize)
 	}
 	r.snap.Store(s)
@@ -182,13 +209,15 @@ func (r *Router[H]) Add(routes ...Route[H]) error {
 	old := r.snap.Load().routes
 	next := make([]*route[H], len(old), len(old)+len(routes))
 	copy(next, old)
+	changed := make([]string, 0, len(routes))
 	for _, rt := range routes {
 		r.seq++
 		rr := &route[H]{Route: rt, spec: specificity(rt.Pattern), seq: r.seq}
 		r.root.insert(rr)
 		next = append(next, rr)
+		changed = append(changed, rt.Pattern)
 	}
-	r.publish(next)
+	r.publish(next, changed)
 	return nil
 }
 
@@ -214,7 +243,7 @@ func (r *Router[H]) Remove(pattern string) int {
 		}
 	}
 	r.root.remove(pattern)
-	r.publish(next)
+	r.publish(next, []string{pattern})
 	return n
 }
 
@@ -276,17 +305,44 @@ func (r *Router[H]) Stats() Stats {
 	}
 }
 
-// cacheLookup serves typ from the generation's cache when it can.
+// cacheLookup serves typ from the cache when its entry holds for this
+// generation: computed for it, or for an earlier one with no change since
+// touching typ (then the entry is re-tagged).
 func (r *Router[H]) cacheLookup(s *snapshot[H], dst []H, typ string) ([]H, bool) {
 	if s.cache == nil {
 		return dst, false
 	}
-	hs, ok := s.cache.get(typ)
-	if !ok {
+	e, ok := s.cache.get(typ)
+	if !ok || !s.holds(e.gen, typ) {
 		return dst, false
 	}
+	if e.gen != s.gen {
+		s.cache.retag(typ, e.gen, s.gen)
+	}
 	r.hits.Add(1)
-	return append(dst, hs...), true
+	return append(dst, e.hs...), true
+}
+
+// holds reports whether handlers computed in generation gen for typ are
+// still right in s.
+func (s *snapshot[H]) holds(gen uint64, typ string) bool {
+	if gen == s.gen {
+		return true
+	}
+	if gen > s.gen || len(s.log) == 0 || gen < s.log[0].gen-1 {
+		return false // computed for later routes, or before what the log covers
+	}
+	for _, c := range s.log {
+		if c.gen <= gen {
+			continue
+		}
+		for _, p := range c.patterns {
+			if matchesPattern(p, typ) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // cacheStore records a computed lookup: a result with a predicate cannot be
@@ -300,7 +356,7 @@ func (r *Router[H]) cacheStore(s *snapshot[H], typ string, pred bool, hs func() 
 		return
 	}
 	r.misses.Add(1)
-	s.cache.put(typ, hs())
+	s.cache.put(typ, hs(), s.gen)
 }
 
 // appendFiltered appends the handlers of sorted routes, applying predicates.

@@ -452,9 +452,14 @@ func TestCacheStats(t *testing.T) {
 				{typ: "p.q", stats: router.Stats{Hits: 2, Misses: 2, Bypassed: 2}},
 				{typ: "none", stats: router.Stats{Hits: 2, Misses: 3, Bypassed: 2}}, // negative results are cached too
 				{typ: "none", stats: router.Stats{Hits: 3, Misses: 3, Bypassed: 2}},
+				// A change carries over entries it cannot affect …
 				{add: "zz", stats: router.Stats{Hits: 3, Misses: 3, Bypassed: 2}},
-				{typ: "a.b", stats: router.Stats{Hits: 3, Misses: 4, Bypassed: 2}},
-				{typ: "a.b", stats: router.Stats{Hits: 4, Misses: 4, Bypassed: 2}},
+				{typ: "a.b", stats: router.Stats{Hits: 4, Misses: 3, Bypassed: 2}},
+				{typ: "a.b", stats: router.Stats{Hits: 5, Misses: 3, Bypassed: 2}},
+				// … and recomputes those it can.
+				{add: "a.*", stats: router.Stats{Hits: 5, Misses: 3, Bypassed: 2}},
+				{typ: "a.b", stats: router.Stats{Hits: 5, Misses: 4, Bypassed: 2}},
+				{typ: "a.b", stats: router.Stats{Hits: 6, Misses: 4, Bypassed: 2}},
 			},
 		},
 		{
@@ -473,8 +478,11 @@ func TestCacheStats(t *testing.T) {
 				{typ: "none", stats: router.Stats{Hits: 1, Misses: 2, Bypassed: 2, Compiles: 1}},
 				{typ: "none", stats: router.Stats{Hits: 2, Misses: 2, Bypassed: 2, Compiles: 1}},
 				{add: "zz", stats: router.Stats{Hits: 2, Misses: 2, Bypassed: 2, Compiles: 1}},
-				{typ: "w.x", stats: router.Stats{Hits: 2, Misses: 3, Bypassed: 2, Compiles: 2}},
-				{typ: "w.x", stats: router.Stats{Hits: 3, Misses: 3, Bypassed: 2, Compiles: 2}},
+				{typ: "w.x", stats: router.Stats{Hits: 3, Misses: 2, Bypassed: 2, Compiles: 2}},
+				{typ: "w.x", stats: router.Stats{Hits: 4, Misses: 2, Bypassed: 2, Compiles: 2}},
+				{add: "w.**", stats: router.Stats{Hits: 4, Misses: 2, Bypassed: 2, Compiles: 2}},
+				{typ: "w.x", stats: router.Stats{Hits: 4, Misses: 3, Bypassed: 2, Compiles: 3}},
+				{typ: "w.x", stats: router.Stats{Hits: 5, Misses: 3, Bypassed: 2, Compiles: 3}},
 			},
 		},
 		{

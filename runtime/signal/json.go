@@ -1,14 +1,16 @@
 package signal
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
 )
 
-// wire is the CloudEvents JSON event format. Binary payloads travel as
-// data_base64, JSON payloads inline as data, as the spec prescribes.
+// wire is the CloudEvents JSON event format. Data, a map, travels inline as
+// a JSON object in "data"; the binaries inside it as {"$base64": "…"}
+// (standard base64), integers as JSON integers, floats always with a '.' or
+// an exponent, so that every value comes back with its kind. data_base64 is
+// not accepted: this model's data is always a map.
 type wire struct {
 	SpecVersion     string            `json:"specversion"`
 	ID              string            `json:"id"`
@@ -33,11 +35,11 @@ func (s *Signal) MarshalJSON() ([]byte, error) {
 		w.Time = s.time.Format(time.RFC3339Nano)
 	}
 	if len(s.data) > 0 {
-		if s.dataContentType == "application/json" && json.Valid(s.data) {
-			w.Data = s.data
-		} else {
-			w.DataBase64 = base64.StdEncoding.EncodeToString(s.data)
+		d, err := appendJSON(nil, s.data)
+		if err != nil {
+			return nil, fmt.Errorf("signal %s: encode data: %w", s.id, err)
 		}
+		w.Data = d
 	}
 	return json.Marshal(w)
 }
@@ -52,16 +54,16 @@ func (s *Signal) UnmarshalJSON(b []byte) error {
 	if w.SpecVersion != SpecVersion && w.SpecVersion != "1.0" {
 		return fmt.Errorf("%w: %q (want %q)", ErrInvalidSpec, w.SpecVersion, SpecVersion)
 	}
-	var data []byte
-	switch {
-	case w.DataBase64 != "":
-		d, err := base64.StdEncoding.DecodeString(w.DataBase64)
+	if w.DataBase64 != "" {
+		return fmt.Errorf("%w: data_base64 is not supported: data must be a JSON object (binaries inside it as {%q: …})", ErrInvalidData, binaryKey)
+	}
+	var data map[string]any
+	if len(w.Data) > 0 {
+		d, err := decodeData(w.Data)
 		if err != nil {
-			return fmt.Errorf("signal: decode data_base64: %w", err)
+			return err
 		}
 		data = d
-	case len(w.Data) > 0:
-		data = []byte(w.Data)
 	}
 	opts := []Option{WithID(w.ID), WithSubject(w.Subject), WithContentType(w.DataContentType), WithSchema(w.DataSchema)}
 	if w.Time != "" {

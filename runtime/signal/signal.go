@@ -2,15 +2,18 @@
 // carries an event between agents.
 //
 // A Signal is immutable once built: its fields are unexported and reached
-// through accessors, so a receiver cannot change what another receiver sees.
-// That is what lets the ZeroCopy optimization hand one *Signal to many
-// receivers; with ZeroCopy off the runtime calls Clone on every local
-// delivery, the way the BEAM copies a message into each process heap.
+// through accessors, and its data (a map of values, see Data) is the
+// signal's own copy, which holders must not modify. That is what lets the
+// ZeroCopy optimization hand one *Signal to many receivers; with ZeroCopy
+// off the runtime calls MessageCopy on every local delivery, copying the
+// signal the way the BEAM copies a message into a process heap: the term
+// (maps, lists, small binaries) is copied, binaries over 64 bytes are shared.
 package signal
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -20,8 +23,9 @@ import (
 // SpecVersion is the CloudEvents version jido_signal emits.
 const SpecVersion = "1.0.2"
 
-// MaxDataSize bounds a payload. Jido has no hard limit, but a runtime that
-// accepts unbounded input from callers is not one anybody would run.
+// MaxDataSize bounds a payload: the bytes of the numbers (8 each), strings
+// and binaries in its data. Jido has no hard limit, but a runtime that accepts unbounded
+// input from callers is not one anybody would run.
 const MaxDataSize = 16 << 20
 
 // Errors returned by New and the JSON decoder; test with errors.Is.
@@ -33,8 +37,8 @@ var (
 )
 
 // Signal is one CloudEvents 1.0 event. Build it with New; read it through the
-// accessors. The byte slice returned by Data is shared and must not be
-// modified.
+// accessors. The map returned by Data, and everything in it, is shared and
+// must not be modified.
 type Signal struct {
 	id              string
 	source          string
@@ -43,7 +47,9 @@ type Signal struct {
 	time            time.Time
 	dataContentType string
 	dataSchema      string
-	data            []byte
+	data            map[string]any
+	dataSize        int // deep size of data, from New
+	bins, smallBins int // bytes of its binaries: all, and those a message copy copies
 	extensions      map[string]string
 }
 
@@ -56,8 +62,8 @@ func WithSubject(s string) Option { return func(sig *Signal) { sig.subject = s }
 // WithTime sets the event time (default: time.Now at construction).
 func WithTime(t time.Time) Option { return func(sig *Signal) { sig.time = t } }
 
-// WithContentType sets datacontenttype (default "application/octet-stream"
-// when there is data).
+// WithContentType sets datacontenttype (default "application/json" when
+// there is data).
 func WithContentType(ct string) Option { return func(sig *Signal) { sig.dataContentType = ct } }
 
 // WithSchema sets dataschema.
@@ -77,18 +83,24 @@ func WithExtension(key, value string) Option {
 func WithID(id string) Option { return func(sig *Signal) { sig.id = id } }
 
 // New validates its input and returns a Signal with a fresh UUIDv7 id.
-// data is taken over by the signal: the caller must not modify it afterwards.
-func New(typ, source string, data []byte, opts ...Option) (*Signal, error) {
+// The signal keeps its own copy of data's maps and lists, so the caller may
+// reuse them; binaries ([]byte) are taken over, not copied, and the caller
+// must not modify them afterwards. Values must be of the kinds Data lists.
+func New(typ, source string, data map[string]any, opts ...Option) (*Signal, error) {
 	if err := ValidateType(typ); err != nil {
 		return nil, err
 	}
 	if source == "" {
 		return nil, ErrEmptySource
 	}
-	if len(data) > MaxDataSize {
-		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrPayloadTooLarge, len(data), MaxDataSize)
+	own, size, err := ownData(data)
+	if err != nil {
+		return nil, err
 	}
-	s := &Signal{source: source, typ: typ, data: data}
+	if size.payload > MaxDataSize {
+		return nil, fmt.Errorf("%w: %d bytes of numbers, strings and binaries (limit %d)", ErrPayloadTooLarge, size.payload, MaxDataSize)
+	}
+	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep, bins: size.bins, smallBins: size.smallBins}
 	for _, o := range opts {
 		o(s)
 	}
@@ -102,8 +114,8 @@ func New(typ, source string, data []byte, opts ...Option) (*Signal, error) {
 	if s.time.IsZero() {
 		s.time = time.Now().UTC()
 	}
-	if s.dataContentType == "" && len(data) > 0 {
-		s.dataContentType = "application/octet-stream"
+	if s.dataContentType == "" && len(own) > 0 {
+		s.dataContentType = "application/json"
 	}
 	return s, nil
 }
@@ -155,8 +167,26 @@ func (s *Signal) DataSchema() string { return s.dataSchema }
 // SpecVersion is always "1.0.2".
 func (s *Signal) SpecVersion() string { return SpecVersion }
 
-// Data is the payload. It is shared: do not modify it.
-func (s *Signal) Data() []byte { return s.data }
+// Data is the payload, nil when there is none: a map of values, as a Jido
+// signal's data is an Elixir map. The values it may hold, and what each
+// stands for:
+//
+//	nil               nil
+//	bool              true / false
+//	int64, float64    integer and float (New accepts int and stores int64)
+//	string            a UTF-8 binary (String.t)
+//	[]byte            any other binary
+//	[]any             a list
+//	map[string]any    a map with string keys
+//
+// Maps and lists nest at most MaxDepth deep; the key "$base64" is reserved
+// for the JSON form. The map is shared with every holder of the signal: do
+// not modify it or anything in it.
+func (s *Signal) Data() map[string]any { return s.data }
+
+// DataSize is the deep size of Data in bytes (strings and binaries, plus an
+// estimate of the maps' and lists' own memory).
+func (s *Signal) DataSize() int { return s.dataSize }
 
 // Extension returns one extension attribute.
 func (s *Signal) Extension(key string) (string, bool) {
@@ -176,20 +206,31 @@ func (s *Signal) Extensions() map[string]string {
 	return m
 }
 
-// Size approximates the bytes a deep copy of s allocates; the runtime uses it
-// to count bytes copied.
-func (s *Signal) Size() int {
-	n := len(s.id) + len(s.source) + len(s.typ) + len(s.subject) + len(s.dataContentType) + len(s.dataSchema) + len(s.data)
+// Size approximates the bytes a deep copy of s allocates.
+func (s *Signal) Size() int { return s.attrSize() + s.dataSize }
+
+func (s *Signal) attrSize() int {
+	n := len(s.id) + len(s.source) + len(s.typ) + len(s.subject) + len(s.dataContentType) + len(s.dataSchema)
 	for k, v := range s.extensions {
 		n += len(k) + len(v)
 	}
 	return n
 }
 
-// Clone returns a deep copy: new strings, a new payload, new extensions. It
-// is the copy a BEAM send makes, and what the runtime does on every local
-// delivery when ZeroCopy is off.
+// Clone returns a deep copy: new strings, new maps, lists and binaries.
 func (s *Signal) Clone() *Signal {
+	c, _ := s.copySignal(false)
+	return c
+}
+
+// MessageCopy returns the copy a local send makes on the BEAM, and the bytes
+// it allocated: the attributes and the data's maps, lists and binaries of up
+// to RefcThreshold bytes are copied; larger binaries are shared with s, as
+// reference-counted binaries are. The runtime makes it on every local
+// delivery when ZeroCopy is off.
+func (s *Signal) MessageCopy() (*Signal, int) { return s.copySignal(true) }
+
+func (s *Signal) copySignal(refc bool) (*Signal, int) {
 	c := &Signal{
 		id:              strings.Clone(s.id),
 		source:          strings.Clone(s.source),
@@ -198,10 +239,19 @@ func (s *Signal) Clone() *Signal {
 		time:            s.time,
 		dataContentType: strings.Clone(s.dataContentType),
 		dataSchema:      strings.Clone(s.dataSchema),
+		dataSize:        s.dataSize,
+		bins:            s.bins,
+		smallBins:       s.smallBins,
 	}
+	n := s.attrSize()
 	if s.data != nil {
-		c.data = make([]byte, len(s.data))
-		copy(c.data, s.data)
+		blockSize := s.bins
+		if refc {
+			blockSize = s.smallBins
+		}
+		arena := make([]byte, blockSize)
+		d, dn := copyValue(s.data, refc, &arena)
+		c.data, n = d.(map[string]any), n+dn
 	}
 	if s.extensions != nil {
 		c.extensions = make(map[string]string, len(s.extensions))
@@ -209,7 +259,7 @@ func (s *Signal) Clone() *Signal {
 			c.extensions[strings.Clone(k)] = strings.Clone(v)
 		}
 	}
-	return c
+	return c, n
 }
 
 // Equal reports whether two signals carry the same attributes and payload.
@@ -222,13 +272,8 @@ func (s *Signal) Equal(o *Signal) bool {
 	}
 	if s.id != o.id || s.source != o.source || s.typ != o.typ || s.subject != o.subject ||
 		!s.time.Equal(o.time) || s.dataContentType != o.dataContentType || s.dataSchema != o.dataSchema ||
-		string(s.data) != string(o.data) || len(s.extensions) != len(o.extensions) {
+		!maps.EqualFunc(s.data, o.data, equalValue) {
 		return false
 	}
-	for k, v := range s.extensions {
-		if w, ok := o.extensions[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
+	return maps.Equal(s.extensions, o.extensions)
 }

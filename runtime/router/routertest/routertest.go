@@ -34,8 +34,8 @@ var (
 	tenants    = []string{"tenant-a", "tenant-b", "tenant-c", "tenant-d"}
 )
 
-// Tenant returns one of the four subjects that Table's predicates test:
-// a predicate route k applies to signals whose subject is Tenant(k).
+// Tenant returns one of the four tenants that Table's predicates test: a
+// predicate route k applies to signals whose data["tenant"] is Tenant(k).
 func Tenant(i int) string { return tenants[uint(i)%uint(len(tenants))] }
 
 func newRand(seed uint64) *rand.Rand {
@@ -58,7 +58,7 @@ func literal(r *rand.Rand) []string {
 
 // Table returns n routes, deterministic for seed: about 60 % literal
 // patterns, 25 % with "*", 10 % with "**" and 5 % literal patterns with a
-// predicate on the subject (see Tenant), priorities uniform in -100..100.
+// predicate on data["tenant"] (see Tenant), priorities uniform in -100..100.
 // Route i's handler is i. No pattern is all wildcards, so some types match
 // nothing (a bare "**" would match every type).
 func Table(n int, seed uint64) []router.Route[int] {
@@ -83,8 +83,9 @@ func Table(n int, seed uint64) []router.Route[int] {
 		case u < 95:
 			segs = doubleStar(r, segs)
 		default:
+			// As a Jido route's match function reads the signal's data.
 			tenant := Tenant(r.IntN(len(tenants)))
-			rt.Match = func(s *signal.Signal) bool { return s.Subject() == tenant }
+			rt.Match = func(s *signal.Signal) bool { return s.Data()["tenant"] == tenant }
 		}
 		rt.Pattern = strings.Join(segs, ".")
 		routes = append(routes, rt)
@@ -321,13 +322,14 @@ func (m *TypeMix) Sample(n int) []string {
 func (m *TypeMix) Types() []string { return slices.Concat(m.hit, m.wild, m.none) }
 
 // Signals builds one signal per type, with a fixed id, source and time so
-// that runs are reproducible, and subjects cycling through Tenant so that
-// predicate routes apply to some signals and not others.
+// that runs are reproducible, and data {"tenant": …} (also the subject)
+// cycling through Tenant so that predicate routes apply to some signals and
+// not others.
 func Signals(types []string) ([]*signal.Signal, error) {
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	out := make([]*signal.Signal, len(types))
 	for i, t := range types {
-		s, err := signal.New(t, "/routertest", nil,
+		s, err := signal.New(t, "/routertest", map[string]any{"tenant": Tenant(i)},
 			signal.WithID(fmt.Sprintf("sig-%d", i)), signal.WithTime(at), signal.WithSubject(Tenant(i)))
 		if err != nil {
 			return nil, fmt.Errorf("routertest: type %d: %w", i, err)
@@ -335,4 +337,41 @@ func Signals(types []string) ([]*signal.Signal, error) {
 		out[i] = s
 	}
 	return out, nil
+}
+
+// Universe returns n distinct types for routes, deterministic for seed,
+// shuffled so that a rank-based draw (Zipf) does not follow table order:
+// every type named by a literal pattern, then types of wildcard patterns
+// instantiated with numbered words (w0, w1 …, as tenant or entity ids make
+// a real type space grow past any cache), and about 1 % types that match
+// nothing. It returns fewer than n only if the routes cannot produce them.
+func Universe(routes []router.Route[int], seed uint64, n int) []string {
+	r := newRand(seed)
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if len(out) < n && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	var wildcards []string
+	for _, rt := range routes {
+		if strings.Contains(rt.Pattern, "*") {
+			wildcards = append(wildcards, rt.Pattern)
+		} else {
+			add(rt.Pattern)
+		}
+	}
+	for i := 0; len(out) < n-n/100 && len(wildcards) > 0 && i < 50*n; i++ {
+		word := []string{fmt.Sprintf("w%d", r.IntN(max(n/4, 1)))}
+		add(instantiate(r, pick(r, wildcards), word))
+	}
+	for i := 0; len(out) < n && i < 50*n; i++ {
+		if t := fmt.Sprintf("unrouted.z%d", i); !matchesAny(routes, t) {
+			add(t)
+		}
+	}
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
 }

@@ -134,10 +134,41 @@ func TestMatches(t *testing.T) {
 
 func TestSignals(t *testing.T) {
 	sigs, err := routertest.Signals([]string{"a.b", "c"})
-	if err != nil || len(sigs) != 2 || sigs[1].Type() != "c" || sigs[0].Subject() != routertest.Tenant(0) {
+	if err != nil || len(sigs) != 2 || sigs[1].Type() != "c" || sigs[0].Data()["tenant"] != routertest.Tenant(0) {
 		t.Fatalf("Signals: %v, %v", sigs, err)
 	}
 	if _, err := routertest.Signals([]string{"a..b"}); err == nil {
 		t.Fatal("Signals accepted an invalid type")
+	}
+}
+
+func TestUniverse(t *testing.T) {
+	routes := routertest.Table(1000, 7)
+	u := routertest.Universe(routes, 3, 16384)
+	if len(u) != 16384 {
+		t.Fatalf("%d types, want 16384", len(u))
+	}
+	seen, none := map[string]bool{}, 0
+	for _, typ := range u {
+		if seen[typ] {
+			t.Fatalf("type %q twice", typ)
+		}
+		seen[typ] = true
+		matched := false
+		for _, rt := range routes {
+			if routertest.Matches(rt.Pattern, typ) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			none++
+		}
+	}
+	if none < 100 || none > 400 {
+		t.Errorf("%d types match nothing, want about 1 %%", none)
+	}
+	if !reflect.DeepEqual(u, routertest.Universe(routes, 3, 16384)) {
+		t.Error("not deterministic for a seed")
 	}
 }
