@@ -49,8 +49,9 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 // estimate's own noise), the parts merged. CPU and wall passes may grow to
 // MaxProfileStretch·n; a memory pass stops at n, since a side that hardly
 // allocates has little to show however long it runs. A pass with no
-// sample yet completes n and stops, and so does a pass of a kind whose
-// samples are not counted (profiling.Modelled: block, mutex). A kind that profiling.Derive makes from
+// sample yet completes n and stops. A pass of a kind whose samples are not
+// counted (profiling.Modelled: block and mutex, which record every event)
+// runs n/2 and stops. A kind that profiling.Derive makes from
 // another (heap and allocs: one memory pass) costs no pass of its own.
 // Passes come after the measured rounds so the profilers never touch the
 // numbers.
@@ -80,11 +81,11 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 		return profiling.Run{}, err
 	}
 	defer inst.Close()
-	if !profiling.Modelled(k) {
-		prof, err := inst.Profile(ctx, k, n)
-		return profiling.Run{Profile: prof, Ops: int64(n)}, err
-	}
 	first := max(1, n/2)
+	if !profiling.Modelled(k) {
+		prof, err := inst.Profile(ctx, k, first)
+		return profiling.Run{Profile: prof, Ops: int64(first)}, err
+	}
 	prof, err := inst.Profile(ctx, k, first)
 	if err != nil {
 		return profiling.Run{}, err

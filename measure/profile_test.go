@@ -71,7 +71,7 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 			// heap: none. wall: 300 in 500 ops.
 			name:  "thin cpu, empty memory, rich wall",
 			perOp: map[profiling.Kind]float64{profiling.CPU: 0.1, profiling.Wall: 0.6},
-			want:  "cpu 500|cpu 1500|heap 500|heap 500|wall 500|block 1000|mutex 1000",
+			want:  "cpu 500|cpu 1500|heap 500|heap 500|wall 500|block 500|mutex 500",
 			ops:   map[profiling.Kind]int64{profiling.CPU: 2000, profiling.Heap: 1000, profiling.Allocs: 1000, profiling.Wall: 500},
 		},
 		{
@@ -79,7 +79,7 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 			// 500, capped at 1000. wall: 125 in 500, 205 more: 820 ops.
 			name:  "just short",
 			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 0.1, profiling.Wall: 0.25},
-			want:  "cpu 500|cpu 160|heap 500|heap 500|wall 500|wall 820|block 1000|mutex 1000",
+			want:  "cpu 500|cpu 160|heap 500|heap 500|wall 500|wall 820|block 500|mutex 500",
 			ops:   map[profiling.Kind]int64{profiling.CPU: 660, profiling.Heap: 1000, profiling.Wall: 1320},
 		},
 	} {
