@@ -18,7 +18,7 @@ func profileCommand() *cli.Command {
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			roundsFlag(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
 			benchtimeFlag(experiment.DefaultBenchtime, "work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),
-			profiletimeFlag(experiment.DefaultProfileTime, "how long each profiling pass runs", measure.MaxProfileTime),
+			profiletimeFlag(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
 			outFlag("profiles", "output root"),
 			topFlag(experiment.DefaultTop, "top movers shown per profile kind"),
 			formatFlag(),

@@ -83,8 +83,9 @@ func TestProfileWritesTheContract(t *testing.T) {
 				Values map[string]float64 `json:"values"`
 			} `json:"samples"`
 		} `json:"measurement"`
-		Comparisons []stats.Comparison           `json:"comparisons"`
-		TopMovers   map[string][]profiling.Mover `json:"top_movers"`
+		Comparisons []stats.Comparison              `json:"comparisons"`
+		TopMovers   map[string][]profiling.Mover    `json:"top_movers"`
+		Profiles    map[string]profiling.Comparison `json:"profiles"`
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
@@ -105,8 +106,17 @@ func TestProfileWritesTheContract(t *testing.T) {
 			t.Errorf("sample %d: side %s ops %d ns/op %v; want ABBA order, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
 	}
-	if len(res.Comparisons) == 0 || len(res.TopMovers) != len(profiling.Kinds()) {
-		t.Errorf("%d comparisons, top movers for %d kinds", len(res.Comparisons), len(res.TopMovers))
+	if len(res.Comparisons) == 0 || len(res.TopMovers) != len(profiling.Kinds()) || len(res.Profiles) != len(profiling.Kinds()) {
+		t.Errorf("%d comparisons, top movers for %d kinds, sampling of %d", len(res.Comparisons), len(res.TopMovers), len(res.Profiles))
+	}
+	// Each side fills the profile time: the faster side (jit) runs more
+	// operations, and the written files are scaled to the larger count.
+	// Block and mutex samples are not modelled: untested.
+	for k, c := range res.Profiles {
+		tested := k != "block" && k != "mutex"
+		if c.Tested != tested || c.Off.Ops < 1 || c.On.Ops < 1 || c.Ops != max(c.Off.Ops, c.On.Ops) || tested && c.Off.Samples <= 0 && k != "heap" {
+			t.Errorf("profiles[%s] = %+v", k, c)
+		}
 	}
 
 	f, err := os.Open(filepath.Join(dir, "bench.txt"))

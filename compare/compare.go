@@ -291,14 +291,7 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 			cr.Regressions = append(cr.Regressions, cmp.Metric.Name)
 		}
 	}
-	n := res.ProfileOps(o.ProfileTime)
-	if cr.Profiles.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, nil); err != nil {
-		return cr, err
-	}
-	if cr.Profiles.On, err = pair.CaptureProfiles(ctx, stats.On, n, nil); err != nil {
-		return cr, err
-	}
-	if cr.Profiles.Diff, err = profiling.DiffSet(cr.Profiles.Off, cr.Profiles.On); err != nil {
+	if cr.Profiles, _, err = pair.Profile(ctx, res, o.ProfileTime, 0, nil); err != nil {
 		return cr, err
 	}
 	return cr, nil

@@ -30,7 +30,7 @@ type Options struct {
 	Workload    workloads.Workload
 	Off, On     features.Set
 	Settings    measure.Settings
-	ProfileTime time.Duration // how long each profiling pass runs
+	ProfileTime time.Duration // yardstick of each profiling pass (measure.Pair.CaptureProfiles)
 	Dir         string        // the run directory
 	Top         int           // top movers kept per profile kind
 	Command     string        // "profile" or "bench", for the results header
@@ -64,10 +64,13 @@ type Outcome struct {
 	Env         machine.Env
 	Measurement *measure.Result
 	Comparisons []stats.Comparison
-	Profiles    profiling.Sets
-	Movers      map[profiling.Kind][]profiling.Mover
-	Elapsed     time.Duration
-	Created     time.Time // when the run finished: results.json's time stamp
+	Profiles    profiling.Sets // as written: each side scaled to equal work
+	// Sampling is what each kind's profiles rest on: operations and samples
+	// per side, the common operation count, thin sides.
+	Sampling map[profiling.Kind]*profiling.Comparison
+	Movers   map[profiling.Kind][]profiling.Mover
+	Elapsed  time.Duration
+	Created  time.Time // when the run finished: results.json's time stamp
 }
 
 // Run measures, then profiles each side, then diffs. It writes nothing.
@@ -85,22 +88,11 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 		Options: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
 		Movers: map[profiling.Kind][]profiling.Mover{},
 	}
-	n := res.ProfileOps(o.ProfileTime)
-	if out.Profiles.Off, err = pair.CaptureProfiles(ctx, stats.Off, n, progress); err != nil {
+	if out.Profiles, out.Sampling, err = pair.Profile(ctx, res, o.ProfileTime, o.Top, progress); err != nil {
 		return nil, err
 	}
-	if out.Profiles.On, err = pair.CaptureProfiles(ctx, stats.On, n, progress); err != nil {
-		return nil, err
-	}
-	if out.Profiles.Diff, err = profiling.DiffSet(out.Profiles.Off, out.Profiles.On); err != nil {
-		return nil, err
-	}
-	for _, k := range profiling.Kinds() {
-		if d := out.Profiles.Diff[k]; d != nil {
-			if out.Movers[k], err = profiling.TopMovers(d, o.Top); err != nil {
-				return nil, fmt.Errorf("top movers %s: %w", k, err)
-			}
-		}
+	for k, c := range out.Sampling {
+		out.Movers[k] = c.Movers
 	}
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()

@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/pprof/profile"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
@@ -18,18 +22,24 @@ import (
 
 // SchemaVersion is the version of ResultsFile, the run's results.json.
 // Bump it on any change a reader would notice. 2: the paired CI of the
-// comparisons; 3: block and mutex kinds in top_movers, report.html in files.
-const SchemaVersion = 3
+// comparisons; 3: block and mutex kinds in top_movers, report.html in files;
+// 4: "profiles" (operations, samples, scale and thinness of each side's
+// profile of each kind), movers carry their noise "test", each side is
+// profiled by a yardstick of time and its samples, and the written profiles
+// are scaled to a common operation count (profiling.Compare).
+const SchemaVersion = 4
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {
 	report.Header
-	Settings    ResultsSettings                      `json:"settings"`
-	Elapsed     string                               `json:"elapsed"`
-	Measurement *measure.Result                      `json:"measurement"`
-	Comparisons []stats.Comparison                   `json:"comparisons"`
-	TopMovers   map[profiling.Kind][]profiling.Mover `json:"top_movers"`
-	Files       []string                             `json:"files"`
+	Settings    ResultsSettings    `json:"settings"`
+	Elapsed     string             `json:"elapsed"`
+	Measurement *measure.Result    `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
+	// Profiles is what each kind's profiles rest on.
+	Profiles  map[profiling.Kind]*profiling.Comparison `json:"profiles"`
+	TopMovers map[profiling.Kind][]profiling.Mover     `json:"top_movers"`
+	Files     []string                                 `json:"files"`
 }
 
 // ResultsSettings are the settings of a run as results.json records them.
@@ -57,7 +67,7 @@ func (o *Outcome) Results() ResultsFile {
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
 		Measurement: o.Measurement, Comparisons: report.SanitizeComparisons(o.Comparisons),
-		TopMovers: o.Movers, Files: o.FileNames(),
+		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(),
 	}
 }
 
@@ -123,15 +133,66 @@ func (o *Outcome) WriteBench(w io.Writer) error {
 	return report.WriteBench(w, o.Measurement.Metrics, rounds)
 }
 
-// pprofCommands are the commands that dig into the diff of each kind.
+// pprofCommands are the commands that dig into the diff of each kind,
+// after a shell comment saying what the files hold.
 func (o *Outcome) pprofCommands() []string {
 	var cmds []string
+	if len(o.Sampling) > 0 {
+		cmds = append(cmds, "# off and on files of a kind are scaled to one operation count: -diff_base compares equal work")
+	}
 	dir := o.Options.Dir
 	for _, k := range profiling.Kinds() {
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
 			filepath.Join(dir, profiling.FileName(k, stats.Off)), filepath.Join(dir, profiling.FileName(k, stats.On))))
 	}
 	return append(cmds, fmt.Sprintf("benchstat -col toggle %s", filepath.Join(dir, "bench.txt")))
+}
+
+// samplingSection is the table of what each profile rests on, with a
+// warning for every side too thin to trust.
+func (o *Outcome) samplingSection() report.Section {
+	sec := report.Section{
+		Title:  "Profile samples per side",
+		Header: []string{"profile", "off ops", "off samples", "on ops", "on samples", "compared at"},
+	}
+	count := func(c *profiling.Comparison, x profiling.Exposure) string {
+		if !c.Tested {
+			return "n/a"
+		}
+		s := numfmt.Value(float64(x.Samples), "")
+		if x.Dispersion > 1 {
+			s += fmt.Sprintf(" (%d goroutines/tick)", x.Dispersion)
+		}
+		return s
+	}
+	for _, k := range profiling.Kinds() {
+		c := o.Sampling[k]
+		if c == nil {
+			continue
+		}
+		sec.Rows = append(sec.Rows, []string{
+			string(k), numfmt.Value(float64(c.Off.Ops), ""), count(c, c.Off),
+			numfmt.Value(float64(c.On.Ops), ""), count(c, c.On), numfmt.Value(float64(c.Ops), "ops"),
+		})
+		if k == profiling.Heap && o.Sampling[profiling.Allocs] != nil {
+			continue // one pass with allocs, the same samples: warned once
+		}
+		for _, side := range stats.Sides() {
+			x := c.Off
+			if side == stats.On {
+				x = c.On
+			}
+			if x.Thin {
+				sec.Notes = append(sec.Notes, fmt.Sprintf(
+					"warning: the %s %s profile has %d samples (< %d), too few to trust: raise --profiletime (a side that hardly uses it has little to show)",
+					side, k, x.Samples, profiling.ThinSamples))
+			}
+		}
+	}
+	sec.Notes = append(sec.Notes, fmt.Sprintf(
+		"Samples: cpu at %d Hz; allocs and heap (one pass): allocations the runtime sampled, one per %s; wall: goroutines seen per fgprof tick; block and mutex record every event and are not tested.",
+		profiling.CPUHz, numfmt.Value(float64(runtime.MemProfileRate), "B")))
+	return sec
 }
 
 func (o *Outcome) moverRows() []report.MoverRow {
@@ -158,7 +219,7 @@ func (o *Outcome) settingsLine() []string {
 func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	return report.WriteSummaryMarkdown(w, report.MarkdownSummary{
 		Toggle: o.Options.Toggle.Name, Workload: o.Options.Workload.Name, Env: o.Env,
-		Settings: o.settingsLine(), Comparisons: o.Comparisons,
+		Settings: o.settingsLine(), Comparisons: o.Comparisons, Sections: []report.Section{o.samplingSection()},
 		Movers: o.moverRows(), PprofCommands: o.pprofCommands(), Page: htmlpage.PageFile,
 	})
 }
@@ -181,7 +242,18 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	if err := report.WriteComparisons(&b, report.Text, "", o.Comparisons); err != nil {
 		return err
 	}
+	sec := o.samplingSection()
+	fmt.Fprintf(&b, "\n%s:\n", sec.Title)
+	if err := report.WriteTable(&b, report.Text, sec.Header, sec.Rows); err != nil {
+		return err
+	}
+	for _, n := range sec.Notes {
+		fmt.Fprintf(&b, "  %s\n", n)
+	}
 	rows := o.moverRows()
+	if slices.ContainsFunc(rows, func(r report.MoverRow) bool { return r.Tested }) {
+		fmt.Fprintf(&b, "\n%s\n", strings.Join(report.MoverNote, "\n"))
+	}
 	for _, k := range profiling.Kinds() {
 		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
 		if err := report.WriteMovers(&b, report.Text, rows, string(k)); err != nil {

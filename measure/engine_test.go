@@ -204,17 +204,20 @@ func TestMeasureErrors(t *testing.T) {
 	}
 }
 
-func TestProfileOpsUsesOffMedian(t *testing.T) {
+func TestProfileOpsUsesEachSidesMedian(t *testing.T) {
 	r := &Result{Samples: []Round{
 		{Side: stats.Off, Values: map[string]float64{NsPerOp: 1000}},
 		{Side: stats.On, Values: map[string]float64{NsPerOp: 10}},
 		{Side: stats.Off, Values: map[string]float64{NsPerOp: 3000}},
 		{Side: stats.Off, Values: map[string]float64{NsPerOp: 2000}},
 	}}
-	if got := r.ProfileOps(time.Second); got != 500000 {
-		t.Fatalf("ProfileOps = %d, want 1s / 2000 ns = 500000", got)
+	if got := r.ProfileOps(time.Second, stats.Off); got != 500000 {
+		t.Fatalf("ProfileOps(off) = %d, want 1s / 2000 ns = 500000", got)
 	}
-	if got := (&Result{}).ProfileOps(time.Second); got != 1 {
+	if got := r.ProfileOps(time.Second, stats.On); got != 100000000 {
+		t.Fatalf("ProfileOps(on) = %d, want 1s / 10 ns = 100000000", got)
+	}
+	if got := (&Result{}).ProfileOps(time.Second, stats.Off); got != 1 {
 		t.Fatalf("empty result ProfileOps = %d", got)
 	}
 }

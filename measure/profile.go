@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -10,44 +11,138 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// ProfileOps is how many operations fill d on the off side, from the median
-// ns/op the measurement found. Both sides are profiled with this same count,
-// so a diff compares equal work: a function that costs less per operation
-// shows as a loss, not as a gain because the faster side ran more often.
-func (r *Result) ProfileOps(d time.Duration) int {
-	v := r.Values(stats.Off, NsPerOp)
-	if len(v) == 0 {
+// MaxProfileStretch bounds how far CaptureProfiles lengthens a CPU or wall
+// pass that falls short of profiling.TargetSamples: at most this many times
+// the operations ProfileOps gave.
+const MaxProfileStretch = 2
+
+// ProfileOps is how many operations fill d on one side, from that side's
+// median ns/op in the measurement. Each side fills d, so the faster side
+// runs more operations and its profile is as rich as the other's
+// (profiling.Compare scales both to equal work before diffing).
+func (r *Result) ProfileOps(d time.Duration, side stats.Side) int {
+	nsOp := r.median(side, NsPerOp)
+	if nsOp <= 0 {
 		return 1
+	}
+	return max(1, int(float64(d.Nanoseconds())/nsOp))
+}
+
+// median is the median of one metric on one side, 0 without values.
+func (r *Result) median(side stats.Side, metric string) float64 {
+	v := r.Values(side, metric)
+	if len(v) == 0 {
+		return 0
 	}
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	med := s[len(s)/2]
-	if med <= 0 {
-		return 1
-	}
-	return max(1, int(float64(d.Nanoseconds())/med))
+	return s[len(s)/2]
 }
 
 // CaptureProfiles takes one profile of every kind of one side, each in a
-// pass of its own on a freshly opened, warmed-up instance running n
-// operations; only the n operations are profiled. Passes come after the
-// measured rounds so the profilers never touch the numbers.
-func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (profiling.Set, error) {
+// pass of its own on a freshly opened instance; only the operations of the
+// pass are profiled. A pass is sized by its samples, with n (the
+// operations that fill the profile time) as the yardstick: it runs n/2
+// operations, stops there if they left profiling.TargetSamples samples,
+// and otherwise continues on the same instance for as many more operations
+// as the samples so far say the target needs (10 % over, for the
+// estimate's own noise), the parts merged. CPU and wall passes may grow to
+// MaxProfileStretch·n; a memory pass stops at n, since a side that hardly
+// allocates has little to show however long it runs. A pass with no
+// sample yet completes n and stops. A pass of a kind whose samples are not
+// counted (profiling.Modelled: block and mutex, which record every event)
+// runs n/2 and stops. A kind that profiling.Derive makes from
+// another (heap and allocs: one memory pass) costs no pass of its own.
+// Passes come after the measured rounds so the profilers never touch the
+// numbers.
+func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
+	runs := map[profiling.Kind]profiling.Run{}
 	for _, k := range profiling.Kinds() {
+		if from, d := profiling.Derive(set, k); d != nil {
+			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
+			continue
+		}
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		inst, err := p.open(ctx, side)
-		if err != nil {
-			return nil, err
-		}
-		prof, err := inst.Profile(ctx, k, n)
-		inst.Close()
+		run, err := p.profilePass(ctx, side, k, n)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)
 		}
-		set[k] = prof
+		set[k], runs[k] = run.Profile, run
 	}
-	return set, nil
+	return runs, nil
+}
+
+func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kind, n int) (profiling.Run, error) {
+	inst, err := p.open(ctx, side)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	defer inst.Close()
+	first := max(1, n/2)
+	if !profiling.Modelled(k) {
+		prof, err := inst.Profile(ctx, k, first)
+		return profiling.Run{Profile: prof, Ops: int64(first)}, err
+	}
+	prof, err := inst.Profile(ctx, k, first)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	run := profiling.Run{Profile: prof, Ops: int64(first)}
+	limit := n
+	if k == profiling.CPU || k == profiling.Wall {
+		limit = MaxProfileStretch * n
+	}
+	got := float64(profiling.SampleCount(prof, k))
+	more := n - first
+	switch want := 1.1 * profiling.TargetSamples; {
+	case got >= profiling.TargetSamples:
+		return run, nil
+	case got > 0:
+		more = min(limit-first, int(math.Ceil(float64(first)*(want-got)/got)))
+	}
+	if more < 1 {
+		return run, nil
+	}
+	rest, err := inst.Profile(ctx, k, more)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	if run.Profile, err = profiling.Merge(prof, rest); err != nil {
+		return profiling.Run{}, err
+	}
+	run.Ops += int64(more)
+	return run, nil
+}
+
+// Profile profiles both sides after a measurement: each side's passes fill
+// d (CaptureProfiles), then each kind's two profiles are made comparable,
+// diffed and their top movers tested (profiling.Compare, keeping top). It
+// returns the profiles as they are written — each kind's sides scaled to
+// one operation count, and their diff — with what each kind rests on.
+func (p *Pair) Profile(ctx context.Context, res *Result, d time.Duration, top int, progress func(Event)) (profiling.Sets, map[profiling.Kind]*profiling.Comparison, error) {
+	var runs [2]map[profiling.Kind]profiling.Run
+	for _, side := range stats.Sides() {
+		var err error
+		if runs[side], err = p.CaptureProfiles(ctx, side, res.ProfileOps(d, side), progress); err != nil {
+			return profiling.Sets{}, nil, err
+		}
+	}
+	sets := profiling.Sets{Off: profiling.Set{}, On: profiling.Set{}, Diff: profiling.Set{}}
+	cmps := map[profiling.Kind]*profiling.Comparison{}
+	for _, k := range profiling.Kinds() {
+		off, on := runs[stats.Off][k], runs[stats.On][k]
+		if off.Profile == nil || on.Profile == nil {
+			continue
+		}
+		c, err := profiling.Compare(off, on, top)
+		if err != nil {
+			return profiling.Sets{}, nil, fmt.Errorf("compare %s profiles: %w", k, err)
+		}
+		sets.Off[k], sets.On[k], sets.Diff[k] = c.OffProfile, c.OnProfile, c.Diff
+		cmps[k] = c
+	}
+	return sets, cmps, nil
 }

@@ -31,8 +31,8 @@ const minWallWindow = 40 * time.Millisecond
 // parsed. Only one capture runs at a time in a process; a concurrent (or
 // nested) call gets ErrBusy rather than a profile polluted by the other one.
 //
-//   - cpu: a runtime/pprof CPU profile around fn (100 Hz, so fn needs tens of
-//     milliseconds of CPU to leave samples).
+//   - cpu: a runtime/pprof CPU profile around fn at CPUHz (so fn needs a few
+//     milliseconds of CPU per sample).
 //   - wall: an fgprof profile around fn, on- and off-CPU time of every
 //     goroutine in the process. It is its own pass, never combined with cpu.
 //     A very short fn is padded to minWallWindow, which shows up as idle time.
@@ -90,8 +90,28 @@ func Capture(ctx context.Context, kind Kind, fn func(context.Context) error) (*p
 	return p, nil
 }
 
+// CPUHz is the CPU profiling rate: twice runtime/pprof's fixed 100 Hz, so
+// that a pass leaves twice the samples in the same time. It stays below
+// the kernel's tick because Linux fires per-thread CPU timers only at a tick
+// (CONFIG_HZ, 250 on this project's machines): a busy loop profiled for one
+// CPU-second here gave 193 samples at 200 Hz, 237–248 at 250 Hz and 245 at
+// 500 Hz, where every lost sample under-reports CPU time, since pprof
+// values each sample at one period. The cost is one SIGPROF and one stack
+// walk per sample, twice pprof's usual overhead (a few microseconds, 200
+// times per CPU-second); profiles are taken in passes of their own, never
+// while measuring.
+//
+// runtime/pprof has no way to ask for a rate: the rate is set first with
+// runtime.SetCPUProfileRate, then StartCPUProfile's own call to set 100 Hz
+// is refused by the runtime, which prints, on stderr, once per CPU pass:
+// "runtime: cannot set cpu profile rate until previous profile has
+// finished." The message is harmless: the profile runs at CPUHz and records
+// that period in its header, which pprof's values rest on.
+const CPUHz = 200
+
 func captureCPU(ctx context.Context, fn func(context.Context) error) (*profile.Profile, error) {
 	var buf bytes.Buffer
+	runtime.SetCPUProfileRate(CPUHz)
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}

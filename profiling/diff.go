@@ -61,20 +61,3 @@ func Diff(base, new *profile.Profile) (*profile.Profile, error) {
 	}
 	return d, nil
 }
-
-// DiffSet diffs every kind present in both sets (on against off).
-func DiffSet(off, on Set) (Set, error) {
-	out := Set{}
-	for _, k := range Kinds() {
-		b, n := off[k], on[k]
-		if b == nil || n == nil {
-			continue
-		}
-		d, err := Diff(b, n)
-		if err != nil {
-			return nil, err
-		}
-		out[k] = d
-	}
-	return out, nil
-}

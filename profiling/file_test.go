@@ -157,15 +157,15 @@ func TestLoadErrors(t *testing.T) {
 
 func TestSaveSet(t *testing.T) {
 	dir := t.TempDir()
-	off := Set{}
-	on := Set{}
+	off, on, diffs := Set{}, Set{}, Set{}
 	for _, k := range Kinds() {
 		off[k] = synthetic(k, map[string]int64{"main.a": 30, "main.b": 10})
 		on[k] = synthetic(k, map[string]int64{"main.a": 10, "main.c": 5})
-	}
-	diffs, err := DiffSet(off, on)
-	if err != nil {
-		t.Fatal(err)
+		c, err := Compare(Run{off[k], 1}, Run{on[k], 1}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diffs[k] = c.Diff
 	}
 	sets := Sets{Off: off, On: on, Diff: diffs}
 	if err := sets.Save(dir); err != nil {

@@ -130,3 +130,25 @@ func valueType(t *profile.ValueType) string {
 	}
 	return t.Type + "/" + t.Unit
 }
+
+// Derive returns a profile of kind k made from one of kind from already in
+// set, or nil. Heap and allocs are one runtime profile (the same four
+// columns of the same phase) presented with different default columns, so
+// one memory pass serves both: a copy of the other with k's default sample
+// type.
+func Derive(set Set, k Kind) (from Kind, p *profile.Profile) {
+	switch k {
+	case Heap:
+		from = Allocs
+	case Allocs:
+		from = Heap
+	default:
+		return "", nil
+	}
+	if set[from] == nil {
+		return "", nil
+	}
+	p = set[from].Copy()
+	p.DefaultSampleType = defaultSampleType(k)
+	return from, p
+}

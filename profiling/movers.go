@@ -18,6 +18,9 @@ type Mover struct {
 	New      int64   `json:"new"`       // flat value in the new (on) profile
 	Delta    int64   `json:"delta"`     // New - Base, the flat value in the diff profile
 	DeltaPct float64 `json:"delta_pct"` // Delta against the base profile's total, as pprof prints it (signed)
+	// Test is the sampling-noise test of the change; nil where none was
+	// made (TopMovers alone, or a kind whose sampling is not modelled).
+	Test *MoverTest `json:"test,omitempty"`
 }
 
 // TopMovers returns the n functions (all when n <= 0) with the largest

@@ -67,16 +67,18 @@ func TestDiffRefusesDifferentKinds(t *testing.T) {
 	}
 }
 
+// other is a synthetic profile of none of perfbench's kinds.
+func other(values map[string]int64) *profile.Profile {
+	p := synthetic(CPU, values)
+	p.SampleType = []*profile.ValueType{{Type: "events", Unit: "count"}, {Type: "wait", Unit: "nanoseconds"}}
+	p.PeriodType = &profile.ValueType{Type: "events", Unit: "count"}
+	return p
+}
+
 // A profile of none of perfbench's kinds (here a custom one) is still
 // diffed, as pprof diffs it: profiles of matching sample types diff, others
 // are refused.
 func TestDiffOtherProfiles(t *testing.T) {
-	other := func(values map[string]int64) *profile.Profile {
-		p := synthetic(CPU, values)
-		p.SampleType = []*profile.ValueType{{Type: "events", Unit: "count"}, {Type: "wait", Unit: "nanoseconds"}}
-		p.PeriodType = &profile.ValueType{Type: "events", Unit: "count"}
-		return p
-	}
 	base, new := other(map[string]int64{"main.a": 30, "main.b": 10}), other(map[string]int64{"main.a": 10})
 	d, err := Diff(base, new)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfbench/perfbench/machine"
@@ -38,6 +39,7 @@ type Section struct {
 	Title  string
 	Header []string
 	Rows   [][]string
+	Notes  []string // shown as a list under the table
 }
 
 // MoverRow is one function's cost in one profile kind, off (Base) and on
@@ -51,10 +53,19 @@ type MoverRow struct {
 	New      float64
 	Delta    float64
 	Unit     string
+	// Tested says the change was tested against sampling noise: Q is the
+	// adjusted p-value, and a change that is not Significant shows as "~".
+	Tested      bool
+	Significant bool
+	Q           float64
 }
 
-// MoverHeader is the header of every top-movers table.
-var MoverHeader = []string{"function", "off", "on", "delta", "delta %"}
+// MoverHeader is the header of a top-movers table without noise tests
+// (perfbench diff of two files); TestedMoverHeader adds the q column.
+var (
+	MoverHeader       = []string{"function", "off", "on", "delta", "delta %"}
+	TestedMoverHeader = append(slices.Clip(MoverHeader), "q")
+)
 
 // WriteSummaryMarkdown writes summary.md for a pull request. It is built in
 // memory first so a failing table leaves w untouched.
@@ -75,12 +86,17 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 	for _, sec := range s.Sections {
 		d.Section(escapeMarkdown(sec.Title))
 		d.Table(sec.Header, sec.Rows)
+		d.List(sec.Notes)
 	}
 	if len(s.Movers) > 0 {
 		d.Section("Top movers")
+		if slices.ContainsFunc(s.Movers, func(r MoverRow) bool { return r.Tested }) {
+			d.Para(strings.Join(MoverNote, " "))
+		}
 		for _, kind := range moverKinds(s.Movers) {
 			d.Subsection(escapeMarkdown(kind))
-			d.Table(MoverHeader, MoverCells(s.Movers, kind))
+			header, rows := MoverTable(s.Movers, kind, true)
+			d.Table(header, rows)
 		}
 	}
 	if len(s.PprofCommands) > 0 {
@@ -102,37 +118,65 @@ func moverKinds(rows []MoverRow) []string {
 	return kinds
 }
 
-// MoverCells formats one kind's rows. The function name is put in backticks
-// so Markdown does not read the "*" of pointer receivers as emphasis.
-func MoverCells(rows []MoverRow, kind string) [][]string {
+// MoverNote explains the values, q and "~" of tested top-movers tables, in
+// lines that fit a terminal.
+var MoverNote = []string{
+	"Flat values at equal work: both sides' profiles are scaled to one operation count.",
+	"Each change is tested against sampling noise: a conditional binomial test of the function's sample counts",
+	"per operation (wall: and its share of the profile), Benjamini-Hochberg adjusted over every function sampled.",
+	fmt.Sprintf("~ marks a change within noise (q > %g; q in summary.md and results.json); significant changes come first.", stats.FDR),
+}
+
+// MoverTable formats one kind's rows, with the q column when withQ and any
+// row was tested (a text table has no room for it within 120 columns; its
+// "~" says enough). The function name is put in backticks so Markdown does
+// not read the "*" of pointer receivers as emphasis.
+func MoverTable(rows []MoverRow, kind string, withQ bool) ([]string, [][]string) {
+	header := MoverHeader
+	for _, r := range rows {
+		if r.Kind == kind && r.Tested && withQ {
+			header = TestedMoverHeader
+		}
+	}
 	var out [][]string
 	for _, r := range rows {
 		if r.Kind != kind {
 			continue
 		}
 		pct := "n/a"
-		if r.Base != 0 {
+		switch {
+		case r.Tested && !r.Significant:
+			pct = "~"
+		case r.Base != 0:
 			pct = numfmt.Delta(r.Delta / math.Abs(r.Base) * 100)
 		}
 		delta := numfmt.Value(r.Delta, r.Unit)
 		if r.Delta > 0 {
 			delta = "+" + delta
 		}
-		out = append(out, []string{
+		row := []string{
 			"`" + r.Function + "`",
 			numfmt.Value(r.Base, r.Unit),
 			numfmt.Value(r.New, r.Unit),
 			delta,
 			pct,
-		})
+		}
+		if len(header) > len(MoverHeader) {
+			q := ""
+			if r.Tested {
+				q = stats.FormatP(r.Q)
+			}
+			row = append(row, q)
+		}
+		out = append(out, row)
 	}
-	return out
+	return header, out
 }
 
 // WriteMovers prints the top-movers table of one profile kind in the same
 // layout summary.md uses.
 func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
-	cells := MoverCells(rows, kind)
+	header, cells := MoverTable(rows, kind, f == Markdown)
 	if f != Markdown {
 		for _, r := range cells {
 			r[0] = strings.Trim(r[0], "`")
@@ -142,7 +186,7 @@ func WriteMovers(w io.Writer, f Format, rows []MoverRow, kind string) error {
 		_, err := fmt.Fprintln(w, "  (no function moved)")
 		return err
 	}
-	return WriteTable(w, f, MoverHeader, cells)
+	return WriteTable(w, f, header, cells)
 }
 
 // WriteFileDiff prints what `perfbench diff` found: the diff as JSON, or a
@@ -159,10 +203,14 @@ func WriteFileDiff(w io.Writer, f Format, d *profiling.FileDiff, top int) error 
 func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
 	rows := make([]MoverRow, 0, len(ms))
 	for _, m := range ms {
-		rows = append(rows, MoverRow{
+		r := MoverRow{
 			Kind: kind, Function: m.Function, Unit: moverUnit(m.Unit),
 			Base: float64(m.Base), New: float64(m.New), Delta: float64(m.Delta),
-		})
+		}
+		if m.Test != nil {
+			r.Tested, r.Significant, r.Q = true, m.Test.Significant, m.Test.Q
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }

@@ -247,9 +247,10 @@ func empty(p *profile.Profile) bool {
 
 // moverTable lists the functions whose flat cost moved most.
 func moverTable(k profiling.Kind, ms []profiling.Mover) *Table {
-	t := &Table{Header: append([]string{}, report.MoverHeader...)}
+	header, rows := report.MoverTable(report.MoverRows(string(k), ms), string(k), true)
+	t := &Table{Header: append([]string{}, header...)}
 	t.Header[0] = "top movers (flat)"
-	for i, row := range report.MoverCells(report.MoverRows(string(k), ms), string(k)) {
+	for i, row := range rows {
 		cells := make([]Cell, len(row))
 		for j, text := range row {
 			cells[j] = Cell{Text: text}

@@ -1,0 +1,106 @@
+package measure
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/stats"
+)
+
+// sampler is a side whose profiles hold perOp samples per operation of
+// every kind, all charged to one function.
+type sampler struct {
+	perOp map[profiling.Kind]float64
+	calls *[]string
+}
+
+func (s sampler) String() string                         { return "sampler" }
+func (s sampler) Open(context.Context) (Instance, error) { return s, nil }
+func (s sampler) Close() error                           { return nil }
+
+func (s sampler) Run(context.Context, int) (map[string]float64, error) {
+	return map[string]float64{NsPerOp: 1}, nil
+}
+
+func (s sampler) Profile(_ context.Context, k profiling.Kind, n int) (*profile.Profile, error) {
+	*s.calls = append(*s.calls, fmt.Sprintf("%s %d", k, n))
+	v := int64(s.perOp[k] * float64(n))
+	p := &profile.Profile{Period: 1}
+	switch k {
+	case profiling.CPU:
+		p.SampleType = []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}}
+		p.PeriodType = &profile.ValueType{Type: "cpu", Unit: "nanoseconds"}
+	case profiling.Wall:
+		p.SampleType = []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "time", Unit: "nanoseconds"}}
+		p.PeriodType = &profile.ValueType{Type: "wallclock", Unit: "nanoseconds"}
+	default: // rate 1: every allocation recorded, so samples = objects
+		p.SampleType = []*profile.ValueType{{Type: "alloc_objects", Unit: "count"}, {Type: "alloc_space", Unit: "bytes"},
+			{Type: "inuse_objects", Unit: "count"}, {Type: "inuse_space", Unit: "bytes"}}
+		p.PeriodType = &profile.ValueType{Type: "space", Unit: "bytes"}
+		p.DefaultSampleType = "inuse_space"
+	}
+	f := &profile.Function{ID: 1, Name: "main.work"}
+	l := &profile.Location{ID: 1, Line: []profile.Line{{Function: f}}}
+	vals := make([]int64, len(p.SampleType))
+	for i := range vals {
+		vals[i] = v
+	}
+	p.Function, p.Location = []*profile.Function{f}, []*profile.Location{l}
+	p.Sample = []*profile.Sample{{Location: []*profile.Location{l}, Value: vals}}
+	return p, nil
+}
+
+// A pass runs half the operations first; short of the target it goes on
+// for as many operations as its samples say are missing (10 % over), CPU
+// and wall up to twice the yardstick, memory up to the yardstick; at the
+// target, it stops at half; with no sample, it completes the yardstick.
+func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		perOp map[profiling.Kind]float64
+		want  string
+		ops   map[profiling.Kind]int64
+	}{
+		{
+			// cpu: 50 samples in 500 ops, 330 wanted: capped at 2000 in all.
+			// heap: none. wall: 300 in 500 ops.
+			name:  "thin cpu, empty memory, rich wall",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.1, profiling.Wall: 0.6},
+			want:  "cpu 500|cpu 1500|heap 500|heap 500|wall 500|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 2000, profiling.Heap: 1000, profiling.Allocs: 1000, profiling.Wall: 500},
+		},
+		{
+			// cpu: 250 in 500 ops, 80 more wanted: 160 ops. heap: 50 in
+			// 500, capped at 1000. wall: 125 in 500, 205 more: 820 ops.
+			name:  "just short",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 0.1, profiling.Wall: 0.25},
+			want:  "cpu 500|cpu 160|heap 500|heap 500|wall 500|wall 820|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 660, profiling.Heap: 1000, profiling.Wall: 1320},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls []string
+			s := sampler{calls: &calls, perOp: c.perOp}
+			runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(calls, "|"); got != c.want {
+				t.Fatalf("passes %s, want %s", got, c.want)
+			}
+			for k, want := range c.ops {
+				if got := runs[k].Ops; got != want {
+					t.Errorf("%s: %d ops, want %d", k, got, want)
+				}
+			}
+			if runs[profiling.Allocs].Profile.DefaultSampleType != "alloc_space" {
+				t.Errorf("allocs derived with default %q", runs[profiling.Allocs].Profile.DefaultSampleType)
+			}
+		})
+	}
+}
