@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,16 +104,19 @@ func Capture(ctx context.Context, kind Kind, fn func(context.Context) error) (*p
 //
 // runtime/pprof has no way to ask for a rate: the rate is set first with
 // runtime.SetCPUProfileRate, then StartCPUProfile's own call to set 100 Hz
-// is refused by the runtime, which prints, on stderr, once per CPU pass:
-// "runtime: cannot set cpu profile rate until previous profile has
-// finished." The message is harmless: the profile runs at CPUHz and records
-// that period in its header, which pprof's values rest on.
+// is refused by the runtime, which prints rateWarning on stderr. It is
+// harmless (the profile runs at CPUHz and records that period in its
+// header, which pprof's values rest on), so startCPUProfile drops it.
 const CPUHz = 200
+
+// rateWarning is what the runtime prints when StartCPUProfile cannot set
+// its rate.
+const rateWarning = "runtime: cannot set cpu profile rate until previous profile has finished.\n"
 
 func captureCPU(ctx context.Context, fn func(context.Context) error) (*profile.Profile, error) {
 	var buf bytes.Buffer
 	runtime.SetCPUProfileRate(CPUHz)
-	if err := pprof.StartCPUProfile(&buf); err != nil {
+	if err := startCPUProfile(&buf); err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	err := runThenStop(ctx, fn, func() error {
@@ -129,14 +133,21 @@ func captureWall(ctx context.Context, fn func(context.Context) error) (*profile.
 	var buf bytes.Buffer
 	start := time.Now()
 	stopFG := fgprof.Start(&buf, fgprof.FormatPprof)
+	noTicks := false
 	err := runThenStop(ctx, fn, func() (err error) {
 		if d := time.Since(start); d < minWallWindow {
 			time.Sleep(minWallWindow - d)
 		}
-		// fgprof's stop has already ended its sampling goroutine when it
-		// panics (zero sample rate), so recovering leaks nothing.
+		// fgprof's stop divides by the rate it reached, and panics when not
+		// one tick fired (a starved pass on a loaded machine). Its sampling
+		// goroutine has ended by then, so recovering leaks nothing, and the
+		// pass simply has no samples: the caller's sizing continues it.
 		defer func() {
 			if r := recover(); r != nil {
+				if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "divide by zero") {
+					noTicks = true
+					return
+				}
 				err = fmt.Errorf("fgprof stop: %v", r)
 			}
 		}()
@@ -145,7 +156,21 @@ func captureWall(ctx context.Context, fn func(context.Context) error) (*profile.
 	if err != nil {
 		return nil, err
 	}
+	if noTicks {
+		return emptyWall(start, time.Now()), nil
+	}
 	return parse(buf.Bytes())
+}
+
+// emptyWall is the fgprof profile of a pass in which no tick fired: the
+// sample and period types fgprof writes, at its nominal 99 Hz, no samples.
+func emptyWall(start, end time.Time) *profile.Profile {
+	return &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "time", Unit: "nanoseconds"}},
+		PeriodType: &profile.ValueType{Type: "wallclock", Unit: "nanoseconds"},
+		Period:     int64(time.Second / 99),
+		TimeNanos:  start.UnixNano(), DurationNanos: int64(end.Sub(start)),
+	}
 }
 
 func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {

@@ -198,3 +198,26 @@ func TestCaptureMemoryOfEmptyPhaseIsEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyWallIsAWallProfile: a wall pass in which no fgprof tick fired
+// (fgprof's stop then panics dividing by a zero rate) becomes an empty wall
+// profile that KindOf recognises, that survives a write and parse, and that
+// merges with a real wall pass, so the pass sizing can continue it.
+func TestEmptyWallIsAWallProfile(t *testing.T) {
+	now := time.Now()
+	empty := emptyWall(now, now.Add(time.Millisecond))
+	if k, err := KindOf(empty); err != nil || k != Wall {
+		t.Fatalf("KindOf = %q, %v; want wall", k, err)
+	}
+	if _, err := profile.ParseData(mustBytes(t, empty)); err != nil {
+		t.Fatalf("empty wall profile does not round-trip: %v", err)
+	}
+	real := capture(t, Wall, func() { sleepAlpha(60 * time.Millisecond) })
+	merged, err := profile.Merge([]*profile.Profile{empty, real})
+	if err != nil {
+		t.Fatalf("merge with a real wall profile: %v", err)
+	}
+	if len(merged.Sample) == 0 {
+		t.Fatal("merged profile lost the real pass's samples")
+	}
+}
