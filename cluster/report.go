@@ -352,7 +352,7 @@ func (r *Report) render(w io.Writer, f report.Format, page string) error {
 		return err
 	}
 	if len(r.Comparisons) > 0 {
-		h("Off vs on, per round (Mann-Whitney; medians ± 95 % CI)")
+		h("Off vs on, per round (paired on/off ratios: median, 95 % CI, Wilcoxon p; medians ± 95 % CI per side)")
 		if err := report.WriteTable(&b, f, report.ComparisonHeader, report.ComparisonRows(r.Comparisons)); err != nil {
 			return err
 		}

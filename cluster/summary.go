@@ -274,30 +274,25 @@ func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
 	return v, nil
 }
 
-// compare runs report.Compare on every round metric, and returns the
-// median of the paired on/off ratios (rounds paired in the order they ran).
+// compare judges every round metric on the paired on/off ratios (rounds
+// paired in the order they ran, ABBA), and returns each metric's median
+// ratio for the verdicts.
 func compare(off, on []map[string]float64) ([]stats.Comparison, map[string]float64) {
 	var cs []stats.Comparison
 	ratios := map[string]float64{}
 	for _, m := range roundMetrics {
-		var a, b, r []float64
+		var a, b []float64
 		for i := range min(len(off), len(on)) {
 			a = append(a, off[i][m.Name])
 			b = append(b, on[i][m.Name])
-			if off[i][m.Name] > 0 {
-				r = append(r, on[i][m.Name]/off[i][m.Name])
-			}
 		}
 		if len(a) == 0 {
 			continue
 		}
-		cs = append(cs, stats.Compare(m, a, b))
-		if len(r) > 0 {
-			slices.Sort(r)
-			ratios[m.Name] = r[len(r)/2]
-			if len(r)%2 == 0 {
-				ratios[m.Name] = (r[len(r)/2-1] + r[len(r)/2]) / 2
-			}
+		c := stats.ComparePaired(m, a, b, m.Noise)
+		cs = append(cs, c)
+		if c.Paired != nil {
+			ratios[m.Name] = c.Paired.Ratio
 		}
 	}
 	return cs, ratios
