@@ -32,7 +32,7 @@ func presetFlags(least int) []cli.Flag {
 	q, f := suite.Quick(), suite.Full()
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "quick", Usage: fmt.Sprintf("quick suite (default): %d rounds of %s per side, about two minutes", q.Rounds, q.Benchtime)},
-		&cli.BoolFlag{Name: "full", Usage: fmt.Sprintf("full suite: %d rounds of %s per side, tighter intervals, within five minutes", f.Rounds, f.Benchtime)},
+		&cli.BoolFlag{Name: "full", Usage: fmt.Sprintf("full suite: %d rounds of %s per side, tighter intervals (about 7 minutes here)", f.Rounds, f.Benchtime)},
 		&cli.StringSliceFlag{Name: "opt", Usage: "only these toggles' runs, plus the groups \"all\" (all on vs off and vs each single toggle, on mixed) and \"memory\"; repeat or comma-separate (default: everything)"},
 		roundsFlag(0, least, fmt.Sprintf("override the preset's rounds per side, quick %d, full %d", q.Rounds, f.Rounds)),
 		benchtimeFlag("", "override the preset's work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),

@@ -197,8 +197,9 @@ func Quick() Preset {
 	return Preset{Name: "quick", Rounds: 10, Benchtime: measure.Benchtime{D: 50 * time.Millisecond}, ProfileTime: 100 * time.Millisecond}
 }
 
-// Full takes more and longer rounds for tighter intervals, within the
-// plan's five minutes for everything.
+// Full takes more and longer rounds for tighter intervals. With 30 runs
+// it took 6 m 43 s on a 2-core machine, past the plan's five minutes for
+// the whole suite; the quick preset (1 m 54 s) is the one within it.
 func Full() Preset {
 	return Preset{Name: "full", Rounds: 20, Benchtime: measure.Benchtime{D: 150 * time.Millisecond}, ProfileTime: 300 * time.Millisecond}
 }
