@@ -146,7 +146,8 @@ type Finding struct {
 // symmetrically. Otherwise Unchanged. A baseline median of 0 has no relative change:
 // any significant move off 0 the worse way (say, failures appearing) is a
 // regression, the better way an improvement. Metrics outside the gate are
-// Ungated instead of Regressed.
+// Ungated instead of Regressed. Whatever the tolerance, a change of the
+// medians smaller than m.Floor (the metric's resolution) is Unchanged.
 func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding {
 	c := stats.Compare(m, base, now)
 	f := Finding{
@@ -188,6 +189,10 @@ func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding
 		case significant && !worse && !better && f.DeltaPct != 0:
 			f.Note = fmt.Sprintf("%s but %+.1f %% is within the ±%s tolerance", stats.PEquals(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
 		}
+	}
+	if note, under := stats.UnderFloor(m, c.Off.Center, c.On.Center); under && (worse || better) {
+		worse, better = false, false
+		f.Note = note
 	}
 	switch {
 	case worse && gated:
@@ -310,7 +315,11 @@ func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tol
 					})
 					continue
 				}
-				f := Judge(m.Metric, base.Samples, now, t, gated)
+				// The file does not store the resolution floor: the
+				// declaring code is authoritative for it, as for the gate.
+				jm := m.Metric
+				jm.Floor = decl.Floor
+				f := Judge(jm, base.Samples, now, t, gated)
 				f.Run, f.Side, f.DriftPct = run.ID, side, d*100
 				rep.Findings = append(rep.Findings, f)
 			}

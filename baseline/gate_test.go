@@ -273,3 +273,40 @@ func TestMachineShift(t *testing.T) {
 		t.Errorf("probe %v", p)
 	}
 }
+
+// TestGateFloor: a +5 % move of 0.9 B/op is a twentieth of a byte, under
+// the 8 B/op floor the engine declares for B/op: never a regression,
+// whether Judge is called directly or through Compare (whose baseline file
+// does not store the floor). The same +5 % at 900 B/op is one.
+func TestGateFloor(t *testing.T) {
+	floored := bytesOp
+	floored.Floor, floored.Gate = 8, stats.AllocGate
+	for _, tc := range []struct {
+		name   string
+		center float64
+		want   Status
+	}{
+		{"under the floor", 0.9, Unchanged},
+		{"over the floor", 900, Regressed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, now := noisy(1, 10, tc.center, 0.001), noisy(2, 10, tc.center*1.05, 0.001)
+			f := Judge(floored, base, now, 0.02, true)
+			if f.Status != tc.want {
+				t.Errorf("Judge: %s (%q), want %s", f.Status, f.Note, tc.want)
+			}
+			if tc.want == Unchanged && !strings.Contains(f.Note, "resolution of 8 B") {
+				t.Errorf("Judge note %q does not say why", f.Note)
+			}
+			// The file is saved from a run whose metric has no floor; the
+			// check's run declares it.
+			file := New(machine.Env{}, suite.Quick(), []suite.Result{result("jit/w", bytesOp, base, base)}, nil)
+			rep := Compare(file, []suite.Result{result("jit/w", floored, now, now)}, nil, DefaultTolerances())
+			for _, g := range rep.Findings {
+				if g.Status != tc.want {
+					t.Errorf("Compare, %s side: %s (%q), want %s", g.Side, g.Status, g.Note, tc.want)
+				}
+			}
+		})
+	}
+}

@@ -79,8 +79,11 @@ func Summarize(values []float64) Summary {
 //
 // DeltaPct is (on - off)/|off|·100 of the medians. When the off median is 0 it
 // is undefined and reported as 0 with a Note (see DeltaDefined).
+//
+// A called change whose medians differ by less than m.Floor is "~" (see
+// belowFloor), as on every other path that calls a change.
 func Compare(m Metric, off, on []float64) Comparison {
-	return compareBand(m, off, on, noise(m))
+	return belowFloor(compareBand(m, off, on, noise(m)))
 }
 
 // compareBand is Compare with an explicit band (a fraction, >= 0) instead

@@ -85,7 +85,9 @@ func PairRatios(off, on []float64) (Paired, error) {
 //
 // When no ratio can be formed (a 0 beside a non-zero value, negative
 // values, unequal round counts), it falls back to Compare's unpaired rule
-// with the same band and says so in the note.
+// with the same band and says so in the note. On either path a change
+// smaller than the metric's Floor is "~" (belowFloor): a round that measured
+// 0 says nothing about the size of the change.
 func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 	if !(band > 0) || math.IsInf(band, 0) {
 		band = 0
@@ -94,7 +96,7 @@ func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 	if err != nil {
 		c := compareBand(m, off, on, band)
 		c.Note = joinNotes("not paired: "+err.Error(), c.Note)
-		return c
+		return belowFloor(c)
 	}
 	c := Comparison{Metric: m, Off: Summarize(off), On: Summarize(on), P: pr.Wilcoxon.P, Paired: &pr}
 	c.DeltaPct = (pr.Ratio - 1) * 100
@@ -135,15 +137,26 @@ func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 // belowFloor turns a called change smaller than the metric's Floor into
 // "~", saying why.
 func belowFloor(c Comparison) Comparison {
-	if (c.Change != Better && c.Change != Worse) || c.Metric.Floor <= 0 {
+	if c.Change != Better && c.Change != Worse {
 		return c
 	}
-	if d := math.Abs(c.On.Center - c.Off.Center); d < c.Metric.Floor {
+	if note, under := UnderFloor(c.Metric, c.Off.Center, c.On.Center); under {
 		c.Change = NoDiff
-		c.Note = joinNotes(fmt.Sprintf("the medians differ by %s, under the metric's resolution of %s",
-			numfmt.Value(d, c.Metric.Name), numfmt.Value(c.Metric.Floor, c.Metric.Name)), c.Note)
+		c.Note = joinNotes(note, c.Note)
 	}
 	return c
+}
+
+// UnderFloor reports whether two medians of m differ by less than its
+// Floor, with the sentence that says so. Every rule that calls a change
+// (paired, unpaired, the baseline gate) asks it before calling one.
+func UnderFloor(m Metric, a, b float64) (note string, under bool) {
+	d := math.Abs(b - a)
+	if !(m.Floor > 0) || !(d < m.Floor) {
+		return "", false
+	}
+	return fmt.Sprintf("the medians differ by %s, under the metric's resolution of %s",
+		numfmt.Value(d, m.Name), numfmt.Value(m.Floor, m.Name)), true
 }
 
 func joinNotes(a, b string) string {

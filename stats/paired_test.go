@@ -35,3 +35,49 @@ func TestComparePairedFloor(t *testing.T) {
 		})
 	}
 }
+
+// TestFloorOnEveryPath: a move of a twentieth of a byte per op is under the
+// 8 B/op floor whichever rule judges it: the paired one, the unpaired rule
+// ComparePaired falls back to when a round measured 0, and Compare itself.
+// The same relative move at 1 000 times the size is still called.
+func TestFloorOnEveryPath(t *testing.T) {
+	m := Metric{Name: "B/op", Better: LowerIsBetter, Noise: 0.01, Floor: 8}
+	// rounds gives 10 rounds around v (spread 0.1 %), the first one
+	// measuring 0 when zeroFirst (the off side only: no ratio can be formed
+	// for that pair).
+	rounds := func(v float64, zeroFirst bool) []float64 {
+		out := make([]float64, 10)
+		for i := range out {
+			out[i] = v * (1 + float64(i)/1000)
+		}
+		if zeroFirst {
+			out[0] = 0
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name      string
+		base      float64
+		zeroFirst bool
+		judge     func(off, on []float64) Comparison
+		want      Change
+		note      string
+	}{
+		{"paired, under", 0.9, false, func(a, b []float64) Comparison { return ComparePaired(m, a, b, 0.02) }, NoDiff, "resolution of 8 B"},
+		{"paired, over", 900, false, func(a, b []float64) Comparison { return ComparePaired(m, a, b, 0.02) }, Worse, ""},
+		{"fallback, under", 0.9, true, func(a, b []float64) Comparison { return ComparePaired(m, a, b, 0.02) }, NoDiff, "not paired"},
+		{"fallback, over", 900, true, func(a, b []float64) Comparison { return ComparePaired(m, a, b, 0.02) }, Worse, "not paired"},
+		{"unpaired, under", 0.9, false, func(a, b []float64) Comparison { return Compare(m, a, b) }, NoDiff, "resolution of 8 B"},
+		{"unpaired, over", 900, false, func(a, b []float64) Comparison { return Compare(m, a, b) }, Worse, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.judge(rounds(tc.base, tc.zeroFirst), rounds(tc.base*1.05, false))
+			if c.Change != tc.want || !strings.Contains(c.Note, tc.note) {
+				t.Fatalf("change %v (note %q), want %v with %q", c.Change, c.Note, tc.want, tc.note)
+			}
+			if tc.want == NoDiff && !strings.Contains(c.Note, "resolution of 8 B") {
+				t.Errorf("note %q does not say why", c.Note)
+			}
+		})
+	}
+}
