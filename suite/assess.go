@@ -51,8 +51,9 @@ func (r Row) Cells() []string {
 //
 //   - each Primary run: the toggle's primary criterion (≥ 50 % better on
 //     its primary metric) and its specific criteria, then "no regression
-//     elsewhere": a WARN row for every other metric stats.Compare calls
-//     Worse, or one PASS row saying none was;
+//     elsewhere": a WARN row for every other metric the comparison calls
+//     Worse, an INCONCLUSIVE row naming those it left undecided ("?"), or
+//     one PASS row when every other metric was judged and none was worse;
 //   - the Cumulative run: an INFO row with the effect of all toggles on
 //     mixed, and the same regression scan;
 //   - the VersusSingle runs: one row, "all on at least as good as the best
@@ -178,13 +179,31 @@ func assessUse(ts []toggles.Toggle, res Result) []Row {
 	return rows
 }
 
-// elsewhere is the "no regression elsewhere" scan of one run.
+// elsewhere is the "no regression elsewhere" scan of one run: a WARN row
+// per other metric called Worse; an INCONCLUSIVE row naming every other
+// metric whose change is undecided ("?": too few rounds or events), since
+// a metric that was not judged was not checked; PASS only when every other
+// metric was judged and none is worse.
 func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 	var rows []Row
 	var negligible []string
 	checked := 0
+	// undecided groups the metrics by why they are "?", in the order met.
+	var whys []string
+	undecided := map[string][]string{}
 	for _, c := range res.Comparisons {
 		if judged[c.Metric.Name] {
+			continue
+		}
+		if c.Change == stats.Unknown {
+			why := c.Note
+			if why == "" {
+				why = "no call"
+			}
+			if undecided[why] == nil {
+				whys = append(whys, why)
+			}
+			undecided[why] = append(undecided[why], c.Metric.Name)
 			continue
 		}
 		checked++
@@ -203,6 +222,22 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
 				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
 				Reason:   fmt.Sprintf("significantly worse: %s, beyond the ±%s noise band", stats.PEquals(c.P), numfmt.Pct(c.Metric.Noise*100)),
+			},
+		})
+	}
+	if len(whys) > 0 {
+		var names, parts []string
+		for _, why := range whys {
+			names = append(names, undecided[why]...)
+			parts = append(parts, strings.Join(undecided[why], ", ")+": "+why)
+		}
+		rows = append(rows, Row{
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
+			Target: "no other metric worse",
+			Verdict: Verdict{
+				Status:   Inconclusive,
+				Measured: fmt.Sprintf("%d of %d other metrics undecided (?)", len(names), len(names)+checked),
+				Reason:   "not judged, so not checked: " + strings.Join(parts, "; "),
 			},
 		})
 	}

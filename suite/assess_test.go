@@ -254,3 +254,47 @@ func mustWith(t *testing.T, s features.Set, name string, on bool) features.Set {
 	}
 	return out
 }
+
+// TestElsewhereUndecidedIsInconclusive: with 4 rounds a paired comparison
+// is "?" whatever it shows, so gc/op tripling there has not been checked:
+// "no regression elsewhere" is INCONCLUSIVE and names it, never PASS.
+func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
+	run := Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}
+	four := func(v float64) []float64 { return series(v)[:4] }
+	bytes := stats.ComparePaired(mBytes, series(1000), series(100), mBytes.Noise)
+	for _, tc := range []struct {
+		name   string
+		others []stats.Comparison
+		want   []Status
+		reason string
+	}{
+		{"all judged, none worse", []stats.Comparison{stats.ComparePaired(mGC, series(1), series(1), mGC.Noise)}, []Status{Pass}, ""},
+		{"gc/op tripled over 4 rounds", []stats.Comparison{
+			stats.ComparePaired(mNs, series(1000), series(1000), mNs.Noise),
+			stats.ComparePaired(mGC, four(1), four(3), mGC.Noise),
+		}, []Status{Inconclusive}, "gc/op: only 4 round pairs: the paired 95% CI and test need at least 6"},
+		{"one worse, one undecided", []stats.Comparison{
+			stats.ComparePaired(mNs, series(1000), series(1500), mNs.Noise),
+			stats.ComparePaired(mGC, four(1), four(3), mGC.Noise),
+		}, []Status{Warn, Inconclusive}, "gc/op: only 4 round pairs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Result{Run: run, Comparisons: append([]stats.Comparison{bytes}, tc.others...)}
+			rows := find(Assess(testToggles(), []Result{res}), "no regression elsewhere")
+			var got []Status
+			for _, r := range rows {
+				got = append(got, r.Status)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("statuses %v, want %v: %+v", got, tc.want, rows)
+			}
+			last := rows[len(rows)-1]
+			if !strings.Contains(last.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", last.Reason, tc.reason)
+			}
+			if last.Status == Inconclusive && last.Measured != "1 of 2 other metrics undecided (?)" {
+				t.Errorf("measured %q", last.Measured)
+			}
+		})
+	}
+}
