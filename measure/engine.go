@@ -74,19 +74,37 @@ func (r *Result) Values(side stats.Side, metric string) []float64 {
 	return out
 }
 
+// ops returns the operations of the rounds of a side that report metric,
+// in the order Values lists them.
+func (r *Result) ops(side stats.Side, metric string) []float64 {
+	var out []float64
+	for _, s := range r.Samples {
+		if _, ok := s.Values[metric]; ok && s.Side == side {
+			out = append(out, float64(s.Ops))
+		}
+	}
+	return out
+}
+
 // Compare summarizes and compares every metric on the paired round-by-round
-// ratios, each against its noise band (stats.ComparePaired).
+// ratios, each against its noise band (stats.ComparePaired); a count
+// metric on its totals (stats.CompareCounts).
 func (r *Result) Compare() []stats.Comparison {
 	return r.CompareWithin(func(m stats.Metric) float64 { return m.Noise })
 }
 
-// CompareWithin compares every metric on the paired ratios against the band
-// that band gives it (a fraction): the noise band for an off/on
-// comparison, the gate's tolerance for a base/head one.
+// CompareWithin compares every metric on the paired ratios (a count on its
+// totals) against the band that band gives it (a fraction): the noise band
+// for an off/on comparison, the gate's tolerance for a base/head one.
 func (r *Result) CompareWithin(band func(stats.Metric) float64) []stats.Comparison {
 	var cs []stats.Comparison
 	for _, m := range r.Metrics {
-		cs = append(cs, stats.ComparePaired(m, r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name), band(m)))
+		off, on := r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name)
+		if m.Count {
+			cs = append(cs, stats.CompareCounts(m, off, r.ops(stats.Off, m.Name), on, r.ops(stats.On, m.Name), band(m)))
+			continue
+		}
+		cs = append(cs, stats.ComparePaired(m, off, on, band(m)))
 	}
 	return cs
 }

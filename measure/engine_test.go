@@ -310,3 +310,43 @@ func TestLocalInstanceReportsEveryMetric(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareJudgesGCAsACount: identical code that ran 7 GC cycles per
+// round on one side and 8 on the other reads +14.3 % in every round pair;
+// as paired ratios that is "worse" with a CI of zero width. The engine
+// declares gc/op a count and judges its totals (70 against 80 cycles over
+// equal operations: chance), while a real tripling is still called.
+func TestCompareJudgesGCAsACount(t *testing.T) {
+	var gc stats.Metric
+	for _, m := range EngineMetrics() {
+		if m.Name == GCPerOp {
+			gc = m
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		off, on float64 // GC cycles per round
+		want    stats.Change
+	}{
+		{"A/A, 7 against 8 per round", 7, 8, stats.NoDiff},
+		{"tripled", 5, 15, stats.Worse},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const ops = 2048
+			r := &Result{Metrics: []stats.Metric{gc}}
+			for i := 0; i < 10; i++ {
+				r.Samples = append(r.Samples,
+					Round{Side: stats.Off, Index: i, Ops: ops, Values: map[string]float64{GCPerOp: tc.off / ops}},
+					Round{Side: stats.On, Index: i, Ops: ops, Values: map[string]float64{GCPerOp: tc.on / ops}})
+			}
+			c := r.Compare()[0]
+			if c.Change != tc.want || c.Counts == nil {
+				t.Fatalf("%s %+.1f %% [%+.1f, %+.1f] %s (%s), want %s judged as a count",
+					c.Change, c.DeltaPct, c.DeltaLoPct, c.DeltaHiPct, stats.PEquals(c.P), c.Note, tc.want)
+			}
+			if !(c.DeltaLoPct < c.DeltaPct && c.DeltaPct < c.DeltaHiPct) {
+				t.Errorf("CI [%+.1f, %+.1f] of %+.1f %% has no width", c.DeltaLoPct, c.DeltaHiPct, c.DeltaPct)
+			}
+		})
+	}
+}

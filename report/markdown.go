@@ -227,11 +227,18 @@ func moverUnit(u string) string {
 }
 
 // method says how the comparisons were judged: on paired round-by-round
-// ratios when the sides ran interleaved, else per side (Mann-Whitney U).
+// ratios when the sides ran interleaved, else per side (Mann-Whitney U);
+// counts on their totals (rate test).
 func method(cs []stats.Comparison) string {
+	counts := ""
 	for _, c := range cs {
-		if c.Paired != nil {
-			return fmt.Sprintf("Median ± 95 %% CI per side; the change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and the Wilcoxon signed-rank p. A change is called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few rounds).", stats.Alpha)
+		if c.Counts != nil {
+			counts = " Counts of events (k=off+on events) are judged on their totals instead: the rate ratio per operation, its exact 95 % CI and the conditional binomial (rate test) p."
+		}
+	}
+	for _, c := range cs {
+		if c.Paired != nil || c.Counts != nil {
+			return fmt.Sprintf("Median ± 95 %% CI per side; the change is judged on the paired round-by-round ratios on/off: their median, its 95 %% CI and the Wilcoxon signed-rank p. A change is called only when p < %g and the whole CI of the ratio lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few rounds).", stats.Alpha) + counts
 		}
 	}
 	return fmt.Sprintf("Median ± 95 %% CI; p from the Mann-Whitney U test. A change is called only when p < %g and the whole CI of the change lies outside the metric's noise band; otherwise `~` (no difference shown) or `?` (too few samples).", stats.Alpha)

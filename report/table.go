@@ -44,7 +44,9 @@ const MaxTextWidth = 120
 
 // ComparisonHeader is the header of every comparison table. The delta is
 // the median of the paired round ratios with its 95 % CI when the rounds
-// were paired, and p the signed-rank test's (the U test's otherwise).
+// were paired, and p the signed-rank test's (the U test's otherwise); for
+// a count, the rate ratio with its exact CI and the rate test's p, beside
+// the events of each side (k=off+on).
 var ComparisonHeader = ComparisonHeaderFor("off", "on")
 
 // ComparisonHeaderFor names the two sides' columns (base and head for
@@ -97,7 +99,7 @@ func ComparisonRows(cs []stats.Comparison) [][]string {
 	for _, c := range cs {
 		delta := "n/a"
 		switch {
-		case c.Paired != nil && c.Paired.HasCI:
+		case c.Paired != nil && c.Paired.HasCI, c.Counts != nil && c.Counts.Bounded:
 			delta = fmt.Sprintf("%+.1f%% [%+.1f, %+.1f]", c.DeltaPct, c.DeltaLoPct, c.DeltaHiPct)
 		case c.DeltaDefined():
 			delta = numfmt.Delta(c.DeltaPct)
@@ -142,6 +144,10 @@ func formatP(c stats.Comparison) string {
 	n := fmt.Sprintf("n=%d", c.Off.N)
 	if c.Off.N != c.On.N {
 		n = fmt.Sprintf("n=%d+%d", c.Off.N, c.On.N)
+	}
+	if c.Counts != nil {
+		// The rate test needs events, not rounds.
+		return stats.FormatP(c.P) + fmt.Sprintf(" k=%d+%d", c.Counts.OffEvents, c.Counts.OnEvents)
 	}
 	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
 		return "n/a " + n // never tested; P=1 is a placeholder

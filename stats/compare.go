@@ -156,7 +156,22 @@ func compareBand(m Metric, off, on []float64, bandFrac float64) (c Comparison) {
 // DeltaDefined reports whether DeltaPct means something: a relative change
 // from an off median of 0 to anything else has no finite value.
 func (c Comparison) DeltaDefined() bool {
+	if c.Counts != nil {
+		return c.Counts.Bounded || c.Counts.OnEvents == 0
+	}
 	return c.Off.Center != 0 || c.On.Center == 0
+}
+
+// Test names the test behind P, for prose: "the rate test" for a count,
+// "the signed-rank test" for paired rounds, "the U test" otherwise.
+func (c Comparison) Test() string {
+	switch {
+	case c.Counts != nil:
+		return "the rate test"
+	case c.Paired != nil:
+		return "the signed-rank test"
+	}
+	return "the U test"
 }
 
 // FormatP is the one spelling of a p-value perfbench prints: "0.012", or

@@ -106,6 +106,12 @@ type Metric struct {
 	// under 1 B/op, all of it per-round fixed cost spread over the round,
 	// and an A/A compare of two identical builds saw it move 4 %.
 	Floor float64 `json:"-"`
+	// Count marks a count of events per operation (GC cycles, failures,
+	// retries): each round's value times its operations is a whole number,
+	// often a small one, so round-by-round ratios take a few values only
+	// and their CI collapses. A count is judged on its totals with a rate
+	// test instead (CompareCounts).
+	Count bool `json:"-"`
 }
 
 // GateClass says which tolerance the regression gate applies to a metric.
@@ -160,11 +166,15 @@ type Comparison struct {
 	// DeltaPct when either side has no CI or the off median is 0.
 	DeltaLoPct float64 `json:"delta_lo_pct"`
 	DeltaHiPct float64 `json:"delta_hi_pct"`
-	P          float64 `json:"p"` // Mann-Whitney U p-value, or the Wilcoxon signed-rank p-value when Paired; 1 when untestable
+	P          float64 `json:"p"` // Mann-Whitney U p-value, the Wilcoxon signed-rank p-value when Paired, the rate test's when Counts; 1 when untestable
 	// Paired is the round-by-round view (ComparePaired); when set, the
 	// change was judged on it and DeltaPct, DeltaLoPct and DeltaHiPct are
 	// its median ratio and CI.
 	Paired *Paired `json:"paired,omitempty"`
-	Change Change  `json:"change"`
-	Note   string  `json:"note,omitempty"` // why "~" or "?" when it is not obvious
+	// Counts is the rate test of a count metric (CompareCounts); when set,
+	// the change was judged on it, and DeltaPct, DeltaLoPct and DeltaHiPct
+	// are its rate ratio and CI, P its p-value.
+	Counts *CountTest `json:"counts,omitempty"`
+	Change Change     `json:"change"`
+	Note   string     `json:"note,omitempty"` // why "~" or "?" when it is not obvious
 }

@@ -100,13 +100,20 @@ func TargetString(c toggles.Criterion) string {
 }
 
 // relative checks what every relative kind needs: both sides measured with
-// a CI, a testable comparison and a non-zero off median.
+// a CI, a testable comparison and a non-zero off median (for a count:
+// events on the off side).
 func relative(cmp stats.Comparison) (reason string, ok bool) {
 	switch {
 	case cmp.Off.N == 0 || cmp.On.N == 0:
 		return "metric not measured on both sides", false
 	case cmp.Change == stats.Unknown:
 		return "comparison is \"?\": " + cmp.Note, false
+	case cmp.Counts != nil && cmp.Counts.OffEvents == 0:
+		return fmt.Sprintf("no off events in %.0f ops: a relative change from nothing is undefined (raise --benchtime)", cmp.Counts.OffOps), false
+	case cmp.Counts != nil:
+		// A count is judged on its totals: the rate ratio's CI stands in
+		// for the per-side ones.
+		return "", true
 	case !cmp.Off.HasCI || !cmp.On.HasCI:
 		return fmt.Sprintf("%d vs %d rounds: a 95 %% CI needs at least %d per side", cmp.Off.N, cmp.On.N, stats.MinSamplesForCI), false
 	case cmp.Off.Center == 0:

@@ -293,3 +293,37 @@ func TestEveryCriterionCanFail(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateCounts: pooling's "−50 % GC cycles" judged on a count
+// comparison: the rate ratio's CI stands in for per-side CIs, so 4 rounds
+// with enough cycles decide; a side without events does not.
+func TestEvaluateCounts(t *testing.T) {
+	gc := stats.Metric{Name: measure.GCPerOp, Better: stats.LowerIsBetter, Noise: 0.05, Count: true}
+	half := toggles.Criterion{Metric: measure.GCPerOp, Kind: toggles.Reduction, Target: 50}
+	const ops = 1000
+	counts := func(rounds int, off, on float64) stats.Comparison {
+		var a, b, n []float64
+		for range rounds {
+			a, b, n = append(a, off/ops), append(b, on/ops), append(n, ops)
+		}
+		return stats.CompareCounts(gc, a, n, b, n, gc.Noise)
+	}
+	for _, tc := range []struct {
+		name   string
+		cmp    stats.Comparison
+		want   Status
+		reason string
+	}{
+		{"a quarter of the cycles over 4 rounds", counts(4, 20, 5), Pass, ""},
+		{"7 against 8 cycles", counts(10, 7, 8), Fail, "misses -50"},
+		{"no off cycles", counts(10, 0, 3), Inconclusive, "no off events in 10000 ops"},
+		{"too few cycles", counts(4, 1, 0), Inconclusive, "only 4 events in all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Evaluate(half, tc.cmp)
+			if v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
+				t.Errorf("%s (%s), want %s with %q", v.Status, v.Reason, tc.want, tc.reason)
+			}
+		})
+	}
+}

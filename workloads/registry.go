@@ -104,6 +104,8 @@ func Lookup(name string) (Workload, error) {
 	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
 }
 
+// Metrics that count events (Count: true) are judged on their totals with
+// a rate test: a few events per round make round-by-round ratios coarse.
 var (
 	metricBytesCopied = stats.Metric{Name: "copied-B/op", Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.AllocGate}
 	metricPoolReuse   = stats.Metric{Name: "pool-reuse-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
@@ -111,12 +113,12 @@ var (
 	metricMatches     = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
 	// A count the code decides (JIT plan builds per route change): any
 	// increase is a regression.
-	metricCompiles = stats.Metric{Name: "compiles/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
+	metricCompiles = stats.Metric{Name: "compiles/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0, Count: true}
 	// Retries depend on how the scheduler interleaves sender and agent
 	// more than on the code: shown, never gated.
-	metricRetries = stats.Metric{Name: "full-retries/op", Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated}
+	metricRetries = stats.Metric{Name: "full-retries/op", Better: stats.LowerIsBetter, Noise: 0.05, Gate: stats.Ungated, Count: true}
 	// Any significant increase of failures is a regression.
-	metricFailed = stats.Metric{Name: "failed/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
+	metricFailed = stats.Metric{Name: "failed/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0, Count: true}
 )
 
 // everyToggle is the Toggles list of workloads that go through the whole
