@@ -44,15 +44,20 @@ type Verdict struct {
 // rules, one per kind; every interval is the 95 % one, so a verdict is
 // PASS or FAIL only when the evidence carries it:
 //
-//   - Reduction X: the change of the median, bounded conservatively by
-//     [DeltaLoPct, DeltaHiPct] (stats.Compare's interval of on−off from
-//     both CIs). PASS when the whole interval is at or below −X % and the
-//     Mann-Whitney p < 0.05; FAIL when the whole interval is above −X %
-//     (even the best case misses); otherwise INCONCLUSIVE.
+//   - Reduction X: the change and its 95 % CI [DeltaLoPct, DeltaHiPct]:
+//     the median paired ratio on/off and its CI when the rounds were
+//     paired, the rate ratio and its exact CI for a count, else
+//     stats.Compare's conservative interval of on−off from both CIs. PASS
+//     when the whole interval is at or below −X % and the comparison's own
+//     test (cmp.Test: signed-rank, rate or U) gives p < 0.05; FAIL when the
+//     whole interval is above −X % (even the best case misses); otherwise
+//     INCONCLUSIVE.
 //   - Speedup F: the factor in the metric's direction (on/off when higher
-//     is better, off/on when lower is), bounded by dividing the CI ends
-//     (e.g. [on.Lo/off.Hi, on.Hi/off.Lo]). PASS when the low end ≥ F and
-//     p < 0.05; FAIL when the high end < F; otherwise INCONCLUSIVE.
+//     is better, off/on when lower is) with its CI: from the paired (or
+//     count) ratio and its CI, inverted when lower is better; only for an
+//     unpaired comparison by dividing the per-side CI ends (e.g.
+//     [on.Lo/off.Hi, on.Hi/off.Lo]). PASS when the low end ≥ F and p <
+//     0.05; FAIL when the high end < F; otherwise INCONCLUSIVE.
 //   - AtMost T / AtLeast T: the on side's median and its CI. AtMost: PASS
 //     when on.Hi ≤ T, FAIL when on.Lo > T. AtLeast: PASS when on.Lo ≥ T,
 //     FAIL when on.Hi < T. Otherwise INCONCLUSIVE.
@@ -159,7 +164,7 @@ func evalReduction(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", v.Lo, numfmt.Pct(need))
 	case v.Hi <= need:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but %s gives %s ≥ %g", cmp.Test(), stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %+g %%: too noisy to tell (more rounds or --full)", need)
@@ -171,14 +176,10 @@ func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	if why, ok := relative(cmp); !ok {
 		return Verdict{Status: Inconclusive, Reason: why}
 	}
-	num, den := cmp.On, cmp.Off
-	if cmp.Metric.Better == stats.LowerIsBetter {
-		num, den = cmp.Off, cmp.On
-	}
-	if num.Lo <= 0 || den.Lo <= 0 || num.Center <= 0 || den.Center <= 0 {
+	v, ok := factor(cmp)
+	if !ok {
 		return Verdict{Status: Inconclusive, Reason: "a factor needs positive values on both sides"}
 	}
-	v := Verdict{Value: num.Center / den.Center, Lo: num.Lo / den.Hi, Hi: num.Hi / den.Lo}
 	v.Measured = fmt.Sprintf("%.2f× [%.2f, %.2f] (%s)", v.Value, v.Lo, v.Hi, medians(cmp))
 	switch {
 	case v.Lo >= c.Target && (c.Target <= 1 || cmp.P < stats.Alpha):
@@ -188,12 +189,46 @@ func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
 		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", v.Hi, c.Target)
 	case v.Lo >= c.Target:
 		v.Status = Inconclusive
-		v.Reason = fmt.Sprintf("interval meets the target but the U test gives %s ≥ %g", stats.PEquals(cmp.P), stats.Alpha)
+		v.Reason = fmt.Sprintf("interval meets the target but %s gives %s ≥ %g", cmp.Test(), stats.PEquals(cmp.P), stats.Alpha)
 	default:
 		v.Status = Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %g×: too noisy to tell (more rounds or --full)", c.Target)
 	}
 	return v
+}
+
+// factor is the improvement factor of cmp in its metric's direction and
+// its 95 % CI, from the same view of the data as P: the median paired ratio
+// (or a count's rate ratio) and its CI, when the comparison has one; the
+// per-side medians and CIs only for an unpaired comparison. ok is false
+// when a ratio of non-positive values would be needed.
+func factor(cmp stats.Comparison) (v Verdict, ok bool) {
+	var r, lo, hi float64
+	switch {
+	case cmp.Paired != nil:
+		r, lo, hi = cmp.Paired.Ratio, cmp.Paired.Lo, cmp.Paired.Hi
+	case cmp.Counts != nil && cmp.Counts.Bounded:
+		r, lo, hi = cmp.Counts.Ratio, cmp.Counts.Lo, cmp.Counts.Hi
+	case cmp.Counts != nil:
+		return Verdict{}, false
+	}
+	if cmp.Paired != nil || cmp.Counts != nil {
+		if r <= 0 || lo <= 0 || hi <= 0 {
+			return Verdict{}, false
+		}
+		if cmp.Metric.Better == stats.LowerIsBetter {
+			r, lo, hi = 1/r, 1/hi, 1/lo
+		}
+		return Verdict{Value: r, Lo: lo, Hi: hi}, true
+	}
+	num, den := cmp.On, cmp.Off
+	if cmp.Metric.Better == stats.LowerIsBetter {
+		num, den = cmp.Off, cmp.On
+	}
+	if num.Lo <= 0 || den.Lo <= 0 || num.Center <= 0 || den.Center <= 0 {
+		return Verdict{}, false
+	}
+	return Verdict{Value: num.Center / den.Center, Lo: num.Lo / den.Hi, Hi: num.Hi / den.Lo}, true
 }
 
 func evalBound(c toggles.Criterion, cmp stats.Comparison) Verdict {

@@ -150,18 +150,22 @@ func TestEvaluateValues(t *testing.T) {
 	}
 }
 
-// TestEvaluateRealSamples runs the rule on stats.Compare's own output.
+// TestEvaluateRealSamples runs the rule on the comparison the engine makes
+// of interleaved rounds (stats.ComparePaired), not on the unpaired rule.
 func TestEvaluateRealSamples(t *testing.T) {
 	off := []float64{1012, 1005, 1030, 998, 1021, 1040, 1009, 1017, 1001, 1026}
 	on := []float64{101, 100, 103, 99, 102, 104, 100, 101, 100, 102}
-	c := stats.Compare(bytesM, off, on)
+	c := stats.ComparePaired(bytesM, off, on, bytesM.Noise)
+	if c.Paired == nil {
+		t.Fatalf("not paired: %+v", c)
+	}
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, c); v.Status != Pass {
 		t.Errorf("-90 %% vs -80 %% target: %s (%s)", v.Status, v.Reason)
 	}
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 95}, c); v.Status != Fail {
 		t.Errorf("-90 %% vs -95 %% target: %s (%s)", v.Status, v.Reason)
 	}
-	few := stats.Compare(bytesM, off[:3], on[:3])
+	few := stats.ComparePaired(bytesM, off[:3], on[:3], bytesM.Noise)
 	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, few); v.Status != Inconclusive {
 		t.Errorf("3 rounds: %s, want INCONCLUSIVE", v.Status)
 	}
@@ -325,5 +329,75 @@ func TestEvaluateCounts(t *testing.T) {
 				t.Errorf("%s (%s), want %s with %q", v.Status, v.Reason, tc.want, tc.reason)
 			}
 		})
+	}
+}
+
+// TestSpeedupIsPaired: the machine drifts by ±30 % over the rounds, and
+// the on side is 4× the throughput in every round. The per-side CIs carry
+// the drift, so dividing their ends gives [2.5×, 6.4×] or so, which
+// straddles 3×; the paired ratios see 4× in every round. The factor, its
+// CI and its p come from the same paired view, and the verdict is PASS.
+func TestSpeedupIsPaired(t *testing.T) {
+	var off, on []float64
+	for i := range 10 {
+		drift := 0.7 + 0.6*float64((i*7)%10)/9 // 0.7 … 1.3, shuffled
+		off = append(off, 100e3*drift)
+		on = append(on, 400e3*drift*(1+float64(i%3-1)/200))
+	}
+	cmp := stats.ComparePaired(opsM, off, on, opsM.Noise)
+	if cmp.Paired == nil || !cmp.Paired.HasCI {
+		t.Fatalf("setup: not paired: %+v", cmp)
+	}
+	if lo := cmp.On.Lo / cmp.Off.Hi; lo >= 3 {
+		t.Fatalf("setup: per-side CIs give a low end of %.2f×, want them to straddle 3×", lo)
+	}
+	for _, tc := range []struct {
+		c    toggles.Criterion
+		want Status
+	}{
+		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}, Pass},
+		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 5}, Fail},
+	} {
+		v := Evaluate(tc.c, cmp)
+		if v.Status != tc.want || math.Abs(v.Value-cmp.Paired.Ratio) > 1e-12 || v.Lo != cmp.Paired.Lo || v.Hi != cmp.Paired.Hi {
+			t.Errorf("≥ %g×: %s %s (%s), want %s at the paired ratio %.3f× [%.3f, %.3f]",
+				tc.c.Target, v.Status, v.Measured, v.Reason, tc.want, cmp.Paired.Ratio, cmp.Paired.Lo, cmp.Paired.Hi)
+		}
+	}
+	// The same factor seen as ns/op, where lower is better: off/on.
+	ns := stats.ComparePaired(nsM, inverse(off), inverse(on), nsM.Noise)
+	if v := Evaluate(toggles.Criterion{Metric: "ns/op", Kind: toggles.Speedup, Target: 3}, ns); v.Status != Pass || math.Abs(v.Value*ns.Paired.Ratio-1) > 1e-12 {
+		t.Errorf("ns/op ≥ 3×: %s %s (%s)", v.Status, v.Measured, v.Reason)
+	}
+}
+
+func inverse(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = 1e9 / x
+	}
+	return out
+}
+
+// TestReasonNamesTheTest: a reason that quotes a p-value names the test
+// that gave it, which for paired rounds is the signed-rank test and for a
+// count the rate test, never "the U test".
+func TestReasonNamesTheTest(t *testing.T) {
+	red80 := toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}
+	base := cmpOf(bytesM, sum(1000, 990, 1010), sum(100, 95, 105), 0.06)
+	paired, counted := base, base
+	paired.Paired = &stats.Paired{N: 10, Ratio: 0.1, Lo: 0.095, Hi: 0.105, HasCI: true}
+	counted.Counts = &stats.CountTest{OffEvents: 100, OnEvents: 10, OffOps: 10, OnOps: 10, Ratio: 0.1, Lo: 0.05, Hi: 0.19, Bounded: true, P: 0.06}
+	for _, tc := range []struct {
+		cmp  stats.Comparison
+		want string
+	}{
+		{base, "but the U test gives p=0.060"},
+		{paired, "but the signed-rank test gives p=0.060"},
+		{counted, "but the rate test gives p=0.060"},
+	} {
+		if v := Evaluate(red80, tc.cmp); v.Status != Inconclusive || !strings.Contains(v.Reason, tc.want) {
+			t.Errorf("%s (%s), want INCONCLUSIVE with %q", v.Status, v.Reason, tc.want)
+		}
 	}
 }
