@@ -26,8 +26,10 @@ import (
 // 4: "profiles" (operations, samples, scale and thinness of each side's
 // profile of each kind), movers carry their noise "test", each side is
 // profiled by a yardstick of time and its samples, and the written profiles
-// are scaled to a common operation count (profiling.Compare).
-const SchemaVersion = 4
+// are scaled to a common operation count (profiling.Compare); 5: a count
+// metric's comparison (gc/op …) carries "counts", its rate test, instead
+// of "paired".
+const SchemaVersion = 5
 
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {

@@ -13,8 +13,9 @@ import (
 )
 
 // SchemaVersion is bumped whenever the JSON layout of WriteComparisons
-// changes.
-const SchemaVersion = 2
+// changes. 3: a count metric's comparison carries "counts" (its rate test)
+// instead of "paired".
+const SchemaVersion = 3
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 

@@ -233,7 +233,7 @@ func method(cs []stats.Comparison) string {
 	counts := ""
 	for _, c := range cs {
 		if c.Counts != nil {
-			counts = " Counts of events (k=off+on events) are judged on their totals instead: the rate ratio per operation, its exact 95 % CI and the conditional binomial (rate test) p."
+			counts = " Counts of events (gc/op and the like) are judged on their totals instead: the rate ratio per operation, its exact 95 % CI and the conditional binomial (rate test) p."
 		}
 	}
 	for _, c := range cs {

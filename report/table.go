@@ -45,8 +45,8 @@ const MaxTextWidth = 120
 // ComparisonHeader is the header of every comparison table. The delta is
 // the median of the paired round ratios with its 95 % CI when the rounds
 // were paired, and p the signed-rank test's (the U test's otherwise); for
-// a count, the rate ratio with its exact CI and the rate test's p, beside
-// the events of each side (k=off+on).
+// a count, the rate ratio with its exact CI and the rate test's p (the
+// events per side are in the JSON).
 var ComparisonHeader = ComparisonHeaderFor("off", "on")
 
 // ComparisonHeaderFor names the two sides' columns (base and head for
@@ -146,8 +146,8 @@ func formatP(c stats.Comparison) string {
 		n = fmt.Sprintf("n=%d+%d", c.Off.N, c.On.N)
 	}
 	if c.Counts != nil {
-		// The rate test needs events, not rounds.
-		return stats.FormatP(c.P) + fmt.Sprintf(" k=%d+%d", c.Counts.OffEvents, c.Counts.OnEvents)
+		// The rate test needs events, not rounds: P is real with any n.
+		return stats.FormatP(c.P) + " " + n
 	}
 	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
 		return "n/a " + n // never tested; P=1 is a placeholder
