@@ -1,8 +1,10 @@
 package main
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -167,6 +169,18 @@ func TestHardeningProbes(t *testing.T) {
 				}
 			},
 			want: []string{"not a pprof profile: too large: 209715200 bytes, more than the limit of 67108864"}},
+		// Floods and bombs under and over the limit: refused on size or by
+		// pprof's parser, never by a first byte (pprof's legacy CPU format
+		// starts with zeros).
+		{name: "diff of 1 MB of zeros", args: []string{"diff", "OUT/zeros", "OUT/zeros"},
+			setup: func(t *testing.T, out string) { writeZeros(t, filepath.Join(out, "zeros"), 1<<20, 0) },
+			want:  []string{"load profile OUT/zeros: not a pprof profile (parsing profile: ", "want what `go tool pprof` reads"}},
+		{name: "diff of a gzip bomb", args: []string{"diff", "OUT/bomb.pb.gz", "OUT/bomb.pb.gz"},
+			setup: func(t *testing.T, out string) { writeZeros(t, filepath.Join(out, "bomb.pb.gz"), 64<<20+1, 1) },
+			want:  []string{"load profile OUT/bomb.pb.gz: not a pprof profile: too large: more than the limit of 67108864 bytes once decompressed"}},
+		{name: "diff of a gzip bomb gzipped twice", args: []string{"diff", "OUT/bomb.pb.gz.gz", "OUT/bomb.pb.gz.gz"},
+			setup: func(t *testing.T, out string) { writeZeros(t, filepath.Join(out, "bomb.pb.gz.gz"), 80<<20, 2) },
+			want:  []string{"load profile OUT/bomb.pb.gz.gz: not a pprof profile: gzipped twice; a profile is gzipped once or not at all"}},
 		{name: "check --tolerance 10", args: []string{"baseline", "check", "--tolerance", "10", "--file", "OUT/b.json"},
 			want: []string{`invalid --tolerance "10": ` + notPercent}},
 		{name: "check --tolerance 0.1", args: []string{"baseline", "check", "--tolerance", "0.1", "--file", "OUT/b.json"},
@@ -212,6 +226,43 @@ func TestHardeningProbes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeZeros writes n zero bytes to path, gzipped layers times, streaming
+// so that a bomb costs the test no memory.
+func writeZeros(t *testing.T, path string, n int64, layers int) {
+	t.Helper()
+	mkdirAll(t, filepath.Dir(path))
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := io.Writer(f)
+	var zws []*gzip.Writer
+	for range layers {
+		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zws = append(zws, zw)
+		w = zw
+	}
+	if _, err := io.CopyN(w, zeroReader{}, n); err != nil {
+		t.Fatal(err)
+	}
+	for i := len(zws) - 1; i >= 0; i-- {
+		if err := zws[i].Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 // TestBaselineCheckRefusesBadData edits a saved baseline the ways issue 9

@@ -115,8 +115,9 @@ func (s Sets) Save(dir string) error {
 	return atomicfile.WriteDir(dir, files)
 }
 
-// Load reads a profile written by Save, `go test -cpuprofile`, net/http/pprof
-// or fgprof (gzipped or not), of at most MaxProfileBytes. A missing file
+// Load reads what `go tool pprof` reads, of at most MaxProfileBytes: a
+// profile written by Save, `go test -cpuprofile`, net/http/pprof or fgprof,
+// gzipped or not, or one in pprof's legacy formats. A missing file
 // keeps its fs.ErrNotExist; content that is not a profile wraps
 // ErrNotProfile, and content too large for one ErrTooLarge as well.
 func Load(path string) (*profile.Profile, error) {
@@ -126,7 +127,8 @@ func Load(path string) (*profile.Profile, error) {
 	}
 	p, err := profile.ParseData(b)
 	if err != nil {
-		return nil, fmt.Errorf("load profile %s: %w (%w)", path, ErrNotProfile, err)
+		return nil, fmt.Errorf("load profile %s: %w (%w); want what `go tool pprof` reads: a protobuf profile, gzipped or not, or a legacy CPU, heap, contention or thread profile",
+			path, ErrNotProfile, err)
 	}
 	return p, nil
 }
