@@ -17,8 +17,8 @@ func clusterCommand() *cli.Command {
 		Description: cluster.Doc,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: cluster.DefaultNodes, Usage: fmt.Sprintf("node processes (2–%d)", cluster.MaxNodes)},
-			&cli.StringFlag{Name: "opt", Value: "all", Usage: "xbatch, tree or all"},
-			&cli.IntFlag{Name: "rounds", Value: cluster.DefaultRounds, Usage: "rounds per side"},
+			&cli.StringFlag{Name: "opt", Value: cluster.AllOpt, Usage: cluster.OptUsage()},
+			&cli.IntFlag{Name: "rounds", Value: cluster.DefaultRounds, Usage: "rounds per side (1–20; below 6 the targets are INCONCLUSIVE: no CI)"},
 			&cli.DurationFlag{Name: "duration", Value: cluster.DefaultDuration, Usage: "stream per round"},
 			&cli.Float64Flag{Name: "rate", Value: cluster.DefaultRate, Usage: "signals/s over the whole cluster"},
 			&cli.IntFlag{Name: "payload", Value: cluster.DefaultPayload, Usage: "payload bytes per signal"},

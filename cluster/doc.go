@@ -13,7 +13,7 @@ package cluster
 
 // Usage is the synopsis of `perfbench cluster`, with examples.
 const Usage = "perfbench cluster [--nodes N] [--opt xbatch|tree|all] [--duration D] [--rate R] [--nats URL] [--fault node:ID|freeze:ID|server:I] [--format text|markdown|json]\n\n" +
-	"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 2\n" +
+	"Examples:\n   perfbench cluster --nodes 4\n   perfbench cluster --nodes 16 --opt tree --rounds 6\n" +
 	"   perfbench cluster --nodes 8 --nats nats://10.0.0.5:4222   (nodes run here; see perfbench node for other hosts)"
 
 // NodeUsage is the synopsis of `perfbench node`, with a two-host example,
@@ -32,4 +32,6 @@ const Doc = "Starts an embedded 3-server NATS cluster on loopback (or uses --nat
 	"at each node's socket. Profiles of every node are merged with a node label (go tool pprof -tagfocus node=3). " +
 	"Nodes on other hosts: run this with --nats URL --local K --prefix P, and there perfbench node --nats URL --prefix P --id I for I = K … N−1. " +
 	"--fault node:ID (kill), freeze:ID (SIGSTOP) or server:I fires half-way through the first round. " +
+	"Targets are judged on 95 % CIs over the rounds (paired on/off ratios for relative ones): PASS or FAIL only when the whole CI meets or misses the target, " +
+	"INCONCLUSIVE otherwise; --rounds below 6 gives no CI, so those targets are INCONCLUSIVE (exit 0). " +
 	"Writes profiles/cluster/<opt>-n<N>[-<fault>]/: results.json (histograms included), summary.md, report.html (percentile plots, broadcasts, ledger, flame graphs) and the merged profiles. Exit 1 if a node is lost (the report is written), 3 if a target is missed."

@@ -19,7 +19,7 @@ import (
 // below; Normalize checks every bound.
 type Options struct {
 	Nodes    int
-	Opt      string        // xbatch, tree or all
+	Opt      string        // a cross-node toggle's name, or all
 	Rounds   int           // measured rounds per side, interleaved A B B A …
 	Duration time.Duration // stream time per round
 	Rate     float64       // signals per second over the whole cluster
@@ -78,8 +78,29 @@ const (
 	MaxProfile        = 30 * time.Second
 )
 
-// Opts lists the valid --opt values.
-func Opts() []string { return []string{"xbatch", "tree", "all"} }
+// AllOpt is the --opt value that compares every cross-node toggle at once.
+const AllOpt = "all"
+
+// crossNode lists the toggles this command measures: those the registry
+// marks as working across nodes.
+func crossNode() []toggles.Toggle {
+	var ts []toggles.Toggle
+	for _, t := range toggles.All() {
+		if t.AcrossNodes {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// Opts lists the valid --opt values: every cross-node toggle, then all.
+func Opts() []string {
+	var os []string
+	for _, t := range crossNode() {
+		os = append(os, t.Name)
+	}
+	return append(os, AllOpt)
+}
 
 // Fault is a failure injected once, half-way through the first round's
 // stream.
@@ -134,7 +155,7 @@ func (o Options) Normalize() (Options, error) {
 	defD(&o.BatchDelay, rtcluster.DefaultBatchDelay)
 	defD(&o.Heartbeat, DefaultHeartbeat)
 	if o.Opt == "" {
-		o.Opt = "all"
+		o.Opt = AllOpt
 	}
 	if o.Local == 0 {
 		o.Local = o.Nodes
@@ -195,16 +216,10 @@ func (o Options) Normalize() (Options, error) {
 // chosen optimization(s) on.
 func (o Options) sides() [2]features.Set {
 	var on features.Set
-	names := []string{o.Opt}
-	if o.Opt == "all" {
-		names = []string{"xbatch", "tree"}
-	}
-	for _, n := range names {
-		t, err := toggles.Lookup(n)
-		if err != nil {
-			panic(err) // Normalize admitted only registered names
+	for _, t := range crossNode() {
+		if o.has(t.Name) {
+			on = t.Apply(on, true)
 		}
-		on = t.Apply(on, true)
 	}
 	return [2]features.Set{{}, on}
 }
@@ -230,4 +245,10 @@ func (o Options) nodeIDs() []string {
 	return ids
 }
 
-func (o Options) has(toggle string) bool { return o.Opt == toggle || o.Opt == "all" }
+func (o Options) has(toggle string) bool { return o.Opt == toggle || o.Opt == AllOpt }
+
+// OptUsage says what --opt takes, e.g. "xbatch, tree or all".
+func OptUsage() string {
+	os := Opts()
+	return strings.Join(os[:len(os)-1], ", ") + " or " + os[len(os)-1]
+}

@@ -73,6 +73,9 @@ type Report struct {
 	Files       []string           `json:"files"`
 	Errors      []string           `json:"errors,omitempty"`
 	opts        Options
+	// offV and onV are the per-round values of the complete rounds, in the
+	// order they ran, for the verdicts.
+	offV, onV []map[string]float64
 }
 
 func newReport(o Options, env machine.Env) *Report {
@@ -138,6 +141,7 @@ func (r *Report) fold() error {
 		}
 		onV = append(onV, v)
 	}
+	r.offV, r.onV = offV, onV
 	r.Comparisons, r.Ratios = compare(offV, onV)
 	r.Comparisons = report.SanitizeComparisons(r.Comparisons)
 	for _, rd := range r.Rounds {
@@ -281,7 +285,7 @@ var (
 func (r *Report) verdictRows() [][]string {
 	var rows [][]string
 	for _, v := range r.Verdicts {
-		rows = append(rows, []string{v.Source, v.Target, v.Measured, string(v.Status)})
+		rows = append(rows, []string{v.Source, v.Target, v.Measured, string(v.Status), v.Reason})
 	}
 	return rows
 }
@@ -370,7 +374,7 @@ func (r *Report) writeTail(w io.Writer, f report.Format, b *bytes.Buffer, h func
 	}
 	if len(r.Verdicts) > 0 {
 		h("Verdicts")
-		if err := report.WriteTable(b, f, []string{"source", "target", "measured", "verdict"}, r.verdictRows()); err != nil {
+		if err := report.WriteTable(b, f, []string{"source", "target", "measured", "verdict", "reason"}, r.verdictRows()); err != nil {
 			return err
 		}
 	}

@@ -124,6 +124,9 @@ func Run(ctx context.Context, o Options) error {
 	if lost != nil {
 		return fmt.Errorf("cluster run failed: %w; %d signal(s) in flight to it; report written to %s", lost, rep.Fault.InFlight, dir)
 	}
+	if u := rep.Undecided(); len(u) > 0 {
+		fmt.Fprintf(o.Stderr, "perfbench: cluster: %d target(s) INCONCLUSIVE (not a failure; the verdicts say why): %s\n", len(u), strings.Join(u, "; "))
+	}
 	if missed := rep.Missed(); len(missed) > 0 {
 		return fmt.Errorf("%w: %d target(s) missed: %s", ErrCriteria, len(missed), strings.Join(missed, "; "))
 	}

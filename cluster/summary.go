@@ -257,8 +257,17 @@ var roundMetrics = []stats.Metric{
 	{Name: "bcast-p50-ns", Better: stats.LowerIsBetter, Noise: 0.05},
 }
 
-// roundValues computes roundMetrics for one round; bcast-p50-ns is for the
-// largest group in node mode.
+// Per-round values the verdicts read besides roundMetrics: the cross-node
+// latency as crossNode picks it, and each group's broadcast p50.
+const (
+	keyCrossMean = "cross-node-mean-ns"
+	keyCrossP50  = "cross-node-p50-ns"
+)
+
+func keyBroadcast(group int) string { return fmt.Sprintf("bcast-p50-ns/%d", group) }
+
+// roundValues computes roundMetrics for one round (bcast-p50-ns is for the
+// largest group in node mode), and the values the verdicts judge.
 func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
 	s, err := summarize(rd.Side, rd.Features, []*RoundData{rd})
 	if err != nil {
@@ -270,6 +279,14 @@ func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
 	}
 	if g, ok := s.Group(largest, "node"); ok {
 		v["bcast-p50-ns"] = float64(g.P50)
+	}
+	if l, _ := s.crossNode(); l.Count > 0 {
+		v[keyCrossMean], v[keyCrossP50] = float64(l.Mean), float64(l.P50)
+	}
+	for _, g := range s.Broadcast {
+		if g.Mode == "node" && g.Complete > 0 {
+			v[keyBroadcast(g.Group)] = float64(g.P50)
+		}
 	}
 	return v, nil
 }

@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -215,24 +214,46 @@ func (s *streamInstance) waitArrived(ctx context.Context, want uint64) error {
 	if err := from.Flush(ctx); err != nil {
 		return err
 	}
-	return waitUntil(ctx, "cluster-stream: signals not delivered", func() bool {
-		return to.Counters().Peers[from.ID()].Received.Total() >= want
-	})
+	return waitReceived(ctx, "cluster-stream: signals not delivered", to, from.ID(), want, deadlockGuard)
 }
 
-// waitUntil polls cond; the 30 s bound is a deadlock guard.
-func waitUntil(ctx context.Context, what string, cond func() bool) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return errors.New(what + " after 30 s")
-		}
-		time.Sleep(20 * time.Microsecond)
+// deadlockGuard bounds every wait for delivery: a signal lost for good
+// ends the run with an error instead of hanging it.
+const deadlockGuard = 30 * time.Second
+
+// waitReceived waits until to has taken want signals from the node from.
+// The wait is inside the measured time on both sides, so it blocks on the
+// receiving node's notification (released by the count that reaches want)
+// rather than polling: a poll's sleep would add the scheduler's timer
+// granularity, far longer than a delivery, to every op.
+func waitReceived(ctx context.Context, what string, to *cluster.Node, from string, want uint64, guard time.Duration) error {
+	done, stop, err := to.ReceivedAtLeast(from, want)
+	if err != nil {
+		return err
 	}
-	return nil
+	defer stop()
+	return waitSignalled(ctx, what, done, guard)
+}
+
+// waitSignalled returns nil once done is closed, ctx's error when it ends
+// first, and an error naming what after guard (a deadlock guard, never hit
+// by a healthy run). The timer is armed only when done is still open.
+func waitSignalled(ctx context.Context, what string, done <-chan struct{}, guard time.Duration) error {
+	select {
+	case <-done:
+		return nil
+	default:
+	}
+	t := time.NewTimer(guard)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("%s after %s", what, guard)
+	}
 }
 
 // clusterLatency is where cross-node batching can only cost: one signal in
@@ -280,14 +301,14 @@ type latencyStream struct {
 func (l *latencyStream) Run(ctx context.Context, n int) (map[string]float64, error) {
 	from, to := l.nodes[0], l.nodes[1]
 	before := l.meter.Traffic()
+	// Only this loop sends from → to in the rig, so the count to wait for
+	// is known without reading the counters again inside the loop.
+	base := to.Counters().Peers[from.ID()].Received.Total()
 	for i := 0; i < n; i++ {
-		want := to.Counters().Peers[from.ID()].Received.Total() + 1
 		if err := from.Send(to.ID(), "agent-0", l.sig); err != nil {
 			return nil, err
 		}
-		if err := waitUntil(ctx, "cluster-latency: signal not taken", func() bool {
-			return to.Counters().Peers[from.ID()].Received.Total() >= want
-		}); err != nil {
+		if err := waitReceived(ctx, "cluster-latency: signal not taken", to, from.ID(), base+uint64(i)+1, deadlockGuard); err != nil {
 			return nil, err
 		}
 	}

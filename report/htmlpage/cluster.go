@@ -44,6 +44,7 @@ type clusterDoc struct {
 		Target   string `json:"target"`
 		Measured string `json:"measured"`
 		Status   string `json:"status"`
+		Reason   string `json:"reason"`
 	} `json:"verdicts"`
 	Fault *struct {
 		Injected  string          `json:"injected"`
@@ -130,14 +131,17 @@ func clusterPage(r *Run) (*Page, error) {
 			numfmt.Value(float64(s.BatchBytes), "B"), s.BatchDelay, s.Fanout, s.Fault, d.Elapsed.Round(time.Millisecond)),
 			fmt.Sprintf("Sides: off (%s), on (%s); reference: one publish, NATS's own fan-out", d.Off.Features, d.On.Features)),
 	}
-	verdicts := &Table{Header: []string{"source", "target", "measured", "verdict"}}
-	failed := 0
+	verdicts := &Table{Header: []string{"source", "target", "measured", "verdict", "reason"}}
+	failed, undecided := 0, 0
 	for _, v := range d.Verdicts {
 		st := verdictStatus(v.Status)
-		if st == StatusFail {
+		switch st {
+		case StatusFail:
 			failed++
+		case StatusInconclusive:
+			undecided++
 		}
-		verdicts.Rows = append(verdicts.Rows, []Cell{{Text: v.Source}, {Text: v.Target}, {Text: v.Measured}, {Text: v.Status, Status: st}})
+		verdicts.Rows = append(verdicts.Rows, []Cell{{Text: v.Source}, {Text: v.Target}, {Text: v.Measured}, {Text: v.Status, Status: st}, {Text: v.Reason}})
 	}
 	switch {
 	case d.Fault != nil && d.Fault.LostNode != "":
@@ -146,12 +150,16 @@ func clusterPage(r *Run) (*Page, error) {
 		p.Outcome = Cell{Text: fmt.Sprintf("FAIL: %d of %d target(s) missed", failed, len(d.Verdicts)), Status: StatusFail}
 	case len(d.Verdicts) == 0:
 		p.Outcome = Cell{Text: "no verdict: no round was judged", Status: StatusInconclusive}
+	case undecided > 0:
+		p.Outcome = Cell{Text: fmt.Sprintf("INCONCLUSIVE: %d of %d target(s) undecided, none missed (the reasons say why)", undecided, len(d.Verdicts)), Status: StatusInconclusive}
 	default:
 		p.Outcome = Cell{Text: "PASS: every target met", Status: StatusPass}
 	}
 	if len(d.Verdicts) > 0 {
 		p.Sections = append(p.Sections, Section{ID: "verdicts", Title: "Verdicts", Table: verdicts,
-			Intro: "The plan's targets and our goals, for the toggles this run compares, and the ledger of each side; each can fail."})
+			Intro: "The plan's targets and our goals, for the toggles this run compares, and the ledger of each side; each can fail. " +
+				"Performance targets are judged on 95 % CIs over the rounds (paired on/off ratios for relative ones): " +
+				"PASS or FAIL only when the whole CI meets or misses the target, INCONCLUSIVE otherwise or with fewer than 6 rounds."})
 	}
 	lat, err := clusterLatency(d)
 	if err != nil {

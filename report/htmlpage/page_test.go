@@ -161,7 +161,8 @@ func TestStatusesHaveSymbols(t *testing.T) {
 func TestClusterPageHoldsEveryPart(t *testing.T) {
 	page := string(render(t, "testdata/cluster", "html"))
 	for _, want := range []string{
-		`id="verdicts"`, `class="status fail"`, `class="status pass"`, // the verdicts, coloured and marked
+		`id="verdicts"`, `class="status inconclusive"`, `class="status pass"`, `class="status info"`, // the verdicts, coloured and marked
+		"needs at least 6 rounds (--rounds 6); got 1", "INCONCLUSIVE: 6 of 14 target(s) undecided, none missed", // one round decides nothing
 		`id="latency"`, `id="wire"`, `id="broadcast"`, `id="ledger"`, `id="improvement"`, `<svg`,
 		`id="profile-cpu"`, `class="flamegraph"`, `stackViewer(`, // pprof's flame graph of the merged CPU profiles
 	} {

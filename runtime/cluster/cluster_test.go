@@ -375,3 +375,79 @@ func TestEnvelopeCarriesCloudEventsJSON(t *testing.T) {
 		t.Errorf("round trip: %v, equal %v", err, back != nil && back.Equal(s))
 	}
 }
+
+// ReceivedAtLeast is released by the receiving side's count of the signal
+// that reaches the target, per peer, and never before.
+func TestReceivedAtLeastReleasesAtTheTarget(t *testing.T) {
+	s := startServer(t)
+	for _, f := range []features.Set{{}, {XBatch: true}} {
+		t.Run(f.String(), func(t *testing.T) {
+			r := newRig(t, s.ClientURL(), f, []string{"n0", "n1", "n2"}, 0)
+			from, to := r.nodes[0], r.nodes[1]
+			closed := func(ch <-chan struct{}) bool {
+				select {
+				case <-ch:
+					return true
+				default:
+					return false
+				}
+			}
+			wait := func(ch <-chan struct{}, what string) {
+				t.Helper()
+				select {
+				case <-ch:
+				case <-time.After(guard): // deadlock guard
+					t.Fatalf("%s never released", what)
+				}
+			}
+			if _, _, err := to.ReceivedAtLeast("n9", 1); err == nil {
+				t.Error("unknown peer n9: no error")
+			}
+			now, _, err := to.ReceivedAtLeast("n0", 0)
+			if err != nil || !closed(now) {
+				t.Fatalf("a target already reached: closed %v, err %v", now != nil && closed(now), err)
+			}
+			w4, stop4, _ := to.ReceivedAtLeast("n0", 4)
+			defer stop4()
+			w5, stop5, _ := to.ReceivedAtLeast("n0", 5)
+			defer stop5()
+			w3, stop3, _ := to.ReceivedAtLeast("n0", 3)
+			stop3() // abandoned: stays open, and is no longer tracked
+			other, stopOther, _ := to.ReceivedAtLeast("n2", 1)
+			defer stopOther()
+			send := func(i int) {
+				if err := from.Send("n1", "rec", sig(t, i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 4 {
+				send(i)
+			}
+			if err := from.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			wait(w4, "4 of 4")
+			// Only 4 were sent: the wait for 5 and the other peer's stay open.
+			if closed(w5) || closed(other) || closed(w3) {
+				t.Errorf("released early: 5 of 4 %v, other peer %v, abandoned %v", closed(w5), closed(other), closed(w3))
+			}
+			if got := to.Counters().Peers["n0"].Received.Total(); got != 4 {
+				t.Errorf("received %d, want 4", got)
+			}
+			to.mu.Lock()
+			pending := len(to.waiters)
+			to.mu.Unlock()
+			if pending != 2 {
+				t.Errorf("%d waits pending, want 2 (5 from n0, 1 from n2)", pending)
+			}
+			send(4)
+			if err := from.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			wait(w5, "5 of 5")
+			if closed(other) {
+				t.Error("signals from n0 released a wait on n2")
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,6 +119,8 @@ type Node struct {
 	pending map[uint64]chan error
 	bcasts  map[uint64]*bcastWait
 	bidSeq  uint64
+	// waiters are ReceivedAtLeast's pending waits, released by count.
+	waiters []*recvWaiter
 
 	inflight chan struct{} // request goroutines
 	wg       sync.WaitGroup
@@ -445,7 +448,61 @@ func (n *Node) count(pc *peerCounters, err error) {
 		pc.received.Delivered++
 	}
 	pc.dirty = true
+	n.release(pc)
 	n.mu.Unlock()
+}
+
+// recvWaiter is one pending ReceivedAtLeast: done is closed once pc's
+// received total reaches want.
+type recvWaiter struct {
+	pc   *peerCounters
+	want uint64
+	done chan struct{}
+}
+
+// ReceivedAtLeast returns a channel that is closed as soon as this node has
+// taken at least want signals (delivered or refused) from peer, already
+// closed if it has. The receiving side closes it when it counts the signal
+// that reaches want, so a caller waits on a notification instead of
+// polling the counters. stop abandons the wait (the channel then stays
+// open); it is safe to call after the channel closed.
+func (n *Node) ReceivedAtLeast(peer string, want uint64) (done <-chan struct{}, stop func(), err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	pc, ok := n.peer[peer]
+	if !ok {
+		return nil, nil, fmt.Errorf("node %s: unknown peer %q", n.id, peer)
+	}
+	w := &recvWaiter{pc: pc, want: want, done: make(chan struct{})}
+	if pc.received.Total() >= want {
+		close(w.done)
+		return w.done, func() {}, nil
+	}
+	n.waiters = append(n.waiters, w)
+	return w.done, func() { n.dropWaiter(w) }, nil
+}
+
+// release closes the waits on pc that its count now satisfies; n.mu held.
+func (n *Node) release(pc *peerCounters) {
+	if len(n.waiters) == 0 {
+		return
+	}
+	kept := n.waiters[:0]
+	for _, w := range n.waiters {
+		if w.pc == pc && pc.received.Total() >= w.want {
+			close(w.done)
+			continue
+		}
+		kept = append(kept, w)
+	}
+	clear(n.waiters[len(kept):])
+	n.waiters = kept
+}
+
+func (n *Node) dropWaiter(w *recvWaiter) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.waiters = slices.DeleteFunc(n.waiters, func(x *recvWaiter) bool { return x == w })
 }
 
 // answer runs a request's Call off the subscription goroutine, so one slow

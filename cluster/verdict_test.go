@@ -1,0 +1,176 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfbench/perfbench/toggles"
+)
+
+// judged builds a report of n round pairs whose per-round values are
+// given by off(i) and on(i), with broadcasts of every group in 300 µs p50
+// and 2 ms p99 on both sides, and judges it.
+func judged(t *testing.T, nodes, n int, off, on func(i int) map[string]float64) map[string]Verdict {
+	t.Helper()
+	o, err := Options{Nodes: nodes, Rounds: n}.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Report{opts: o}
+	for i := range n {
+		r.offV, r.onV = append(r.offV, off(i)), append(r.onV, on(i))
+	}
+	r.Comparisons, r.Ratios = compare(r.offV, r.onV)
+	for _, s := range []*Side{&r.Off, &r.On} {
+		s.Label, s.Rounds, s.SameHost = "x", n, true
+		s.OneWay = Latency{Count: 1}
+		s.Signals = Conservation{Sent: 100, Delivered: 100, Exact: true}
+		for _, g := range o.groups() {
+			s.Broadcast = append(s.Broadcast, GroupSummary{Group: g, Mode: "node", Count: 10, Complete: 10,
+				P50: 300 * time.Microsecond, P99: 2 * time.Millisecond, Depth: treeDepthBound(g, o.Fanout)})
+		}
+	}
+	r.Off.Label, r.On.Label = "off", "on"
+	r.judge()
+	out := map[string]Verdict{}
+	for _, v := range r.Verdicts {
+		out[v.Target] = v
+	}
+	return out
+}
+
+// values: wire bytes, CPU and broadcast p50 scaled by the given factors of
+// a base, varied a little per round; cross-node latency in ns.
+func values(wire, cpu, bcast float64, mean, p50 float64) func(int) map[string]float64 {
+	return func(i int) map[string]float64 {
+		j := 1 + 0.01*float64(i%3)
+		return map[string]float64{
+			"wire-B/signal": 800 * wire * j, "cpu-ns/signal": 50000 * cpu * j, "bcast-p50-ns": 300000 * bcast * j,
+			keyCrossMean: mean * j, keyCrossP50: p50 * j,
+		}
+	}
+}
+
+func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
+	off := values(1, 1, 1, 3e6, 3e5)
+	const (
+		mean   = "cross-node mean < 5.00 ms (on)"
+		wire60 = "xbatch: −60 % network bytes (wire B/signal)"
+		cpu50  = "xbatch: cross-node batching > 50 % better (CPU/signal)"
+		p50    = "cross-node p50 < 200 µs (on)"
+		wire80 = "xbatch: wire bytes −80 % (64 B stream) (wire B/signal)"
+		flat   = "tree: N=4 broadcast p50 at most 10 % worse (flat at fanout 3: broadcast to 3 nodes ≤ 10 % slower)"
+		deep   = "tree: N=8 broadcast p50 −50 % (≥ 50 % better on its primary metric)"
+		bound4 = "tree: N=4 broadcast ≤ 40.0 ms (p99, all complete)"
+		ledger = "on: ledger exact, counters agree, none lost"
+	)
+	for _, tc := range []struct {
+		name   string
+		nodes  int
+		rounds int
+		on     func(int) map[string]float64
+		want   map[string]Status
+		reason map[string]string // target → a part of its reason
+	}{
+		{
+			name: "2 rounds decide nothing, however clear", nodes: 4, rounds: 2, on: values(0.1, 0.1, 0.5, 1e6, 1e5),
+			want: map[string]Status{mean: Inconclusive, wire60: Inconclusive, cpu50: Inconclusive, p50: Inconclusive,
+				wire80: Inconclusive, flat: Inconclusive, bound4: Info, ledger: Pass},
+			reason: map[string]string{wire60: "needs at least 6 rounds (--rounds 6); got 2", mean: "needs at least 6 rounds (--rounds 6); got 2",
+				flat: "needs at least 6 rounds (--rounds 6); got 2"},
+		},
+		{
+			name: "1 round neither", nodes: 4, rounds: 1, on: values(2, 2, 2, 9e6, 9e5),
+			want:   map[string]Status{mean: Inconclusive, wire60: Inconclusive, cpu50: Inconclusive, wire80: Inconclusive, flat: Inconclusive},
+			reason: map[string]string{cpu50: "needs at least 6 rounds (--rounds 6); got 1"},
+		},
+		{
+			name: "6 rounds: the whole CI decides", nodes: 4, rounds: 6, on: values(0.25, 0.9, 1, 1e6, 3e5),
+			want: map[string]Status{mean: Pass, wire60: Pass, cpu50: Fail, p50: Fail, wire80: Fail, flat: Pass, bound4: Info},
+			reason: map[string]string{cpu50: "the whole 95 % CI of the paired ratio is above 0.500", p50: "the whole 95 % CI is at or above 200 µs",
+				bound4: "earns no PASS alone"},
+		},
+		{
+			name: "6 rounds: a CI across the target is inconclusive", nodes: 4, rounds: 6,
+			on: func(i int) map[string]float64 {
+				v := values(0.25, 0.4, 1.5, 5e6, 2e5)(i)
+				if i%2 == 0 { // ratios alternate either side of 0.20, 0.50, 5 ms and 200 µs
+					v["wire-B/signal"], v["cpu-ns/signal"], v[keyCrossMean], v[keyCrossP50] = 800*0.15, 50000*0.6, 4e6, 1.5e5
+				}
+				return v
+			},
+			want:   map[string]Status{wire80: Inconclusive, cpu50: Inconclusive, mean: Inconclusive, p50: Inconclusive, flat: Fail},
+			reason: map[string]string{wire80: "straddles 0.200", mean: "straddles 5.00 ms"},
+		},
+		{
+			name: "a deep tree must be 50 % faster", nodes: 8, rounds: 6, on: values(0.25, 0.4, 0.9, 1e6, 1e5),
+			want: map[string]Status{deep: Fail},
+		},
+		{
+			name: "and passes when it is", nodes: 8, rounds: 6, on: values(0.25, 0.4, 0.3, 1e6, 1e5),
+			want: map[string]Status{deep: Pass, cpu50: Pass, wire80: Fail},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := judged(t, tc.nodes, tc.rounds, off, tc.on)
+			for target, want := range tc.want {
+				v, ok := got[target]
+				if !ok {
+					t.Errorf("no verdict %q; have %v", target, keys(got))
+					continue
+				}
+				if v.Status != want {
+					t.Errorf("%q: %s (%s; %s), want %s", target, v.Status, v.Measured, v.Reason, want)
+				}
+			}
+			for target, part := range tc.reason {
+				if v := got[target]; !strings.Contains(v.Reason, part) {
+					t.Errorf("%q: reason %q, want it to say %q", target, v.Reason, part)
+				}
+			}
+			// Below 6 rounds only exact facts pass: the ledger, the error
+			// count, the tree's depth and the run's own time.
+			if tc.rounds < 6 {
+				for _, v := range got {
+					fact := v.Source == "run" || strings.Contains(v.Target, "error rate") || strings.Contains(v.Target, "depth") || strings.Contains(v.Target, "finishes")
+					if v.Status == Pass && !fact {
+						t.Errorf("%q passed on %d rounds", v.Target, tc.rounds)
+					}
+				}
+			}
+		})
+	}
+}
+
+func keys(m map[string]Verdict) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// The cluster command reads its toggles, their criteria and the budget it
+// judges by from the registry, and has a measure for each.
+func TestClusterReadsTheRegistry(t *testing.T) {
+	if got := fmt.Sprint(Opts()); got != "[xbatch tree all]" {
+		t.Errorf("Opts() = %s", got)
+	}
+	if got := OptUsage(); got != "xbatch, tree or all" {
+		t.Errorf("OptUsage() = %q", got)
+	}
+	for _, tg := range crossNode() {
+		if tg.Name == toggles.XBatch {
+			for _, c := range tg.Criteria {
+				if _, ok := xbatchMeasures[c.Metric]; !ok || c.Kind != toggles.Reduction {
+					t.Errorf("xbatch criterion %s has no cluster measure", c)
+				}
+			}
+		}
+	}
+	if c := treeBudget(mustToggle(toggles.Tree)); c.Target != 10 {
+		t.Errorf("tree budget %s", c)
+	}
+}
