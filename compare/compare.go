@@ -279,7 +279,11 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}
-	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head"))
+	// Both sides start every round alike: each round is a worker process
+	// of its own (the pair opens a fresh instance per round), and EqualOps
+	// gives both the same warm-up and operation count, on which per-op
+	// allocations and GC figures depend.
+	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head")).EqualOps()
 	res, err := pair.Measure(ctx, o.Settings, nil)
 	if err != nil {
 		return CaseResult{}, err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
@@ -43,12 +45,15 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// slowEnv makes a helper worker's spin cost 10 times as much per op.
+const slowEnv = "PERFBENCH_COMPARE_TEST_SLOW"
+
 var sink int
 
-type spin struct{}
+type spin struct{ per int } // iterations per op
 
-func (spin) Run(_ context.Context, n int) (map[string]float64, error) {
-	for i := range n * 200 {
+func (s spin) Run(_ context.Context, n int) (map[string]float64, error) {
+	for i := range n * s.per {
 		sink += i
 	}
 	return map[string]float64{"units/op": 1}, nil
@@ -59,8 +64,12 @@ func testLookup(name string) (workloads.Workload, error) {
 	if name != "spin" && name != "other" {
 		return workloads.Workload{}, fmt.Errorf("unknown workload %q (valid: other, spin)", name)
 	}
+	per := 200
+	if os.Getenv(slowEnv) != "" {
+		per *= 10
+	}
 	return workloads.Workload{Name: name, Metrics: []stats.Metric{{Name: "units/op", Gate: stats.AllocGate}},
-		New: func(features.Set) (workloads.Instance, error) { return spin{}, nil }}, nil
+		New: func(features.Set) (workloads.Instance, error) { return spin{per}, nil }}, nil
 }
 
 var testToggles = []toggles.Toggle{{Name: "jit", Workloads: []string{"spin"}}, {Name: "caching", Workloads: []string{"spin", "other"}}}
@@ -151,6 +160,20 @@ func copyTestBinary(_ context.Context, _, _, out string) error {
 		return err
 	}
 	return os.WriteFile(out, b, 0o755)
+}
+
+// slowTagBuilder is copyTestBinary behind a shell wrapper that, for a
+// build with the tag "slow", sets slowEnv: that side is ten times slower
+// per op, so the two sides calibrate to different operation counts.
+func slowTagBuilder(ctx context.Context, dir, tags, out string) error {
+	if err := copyTestBinary(ctx, dir, tags, out+".real"); err != nil {
+		return err
+	}
+	env := ""
+	if tags == "slow" {
+		env = slowEnv + "=1 "
+	}
+	return os.WriteFile(out, []byte("#!/bin/sh\n"+env+"exec '"+out+".real' \"$@\"\n"), 0o755)
 }
 
 // isolate points os.TempDir at a fresh directory, so the test can see that
@@ -295,6 +318,41 @@ func TestRunAndWrite(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRunSidesRunTheSameOps: every round of base and head in a case runs
+// the same number of operations (and so the same warm-up), even when the
+// sides calibrate apart: per-op allocation and GC figures depend on the
+// count, so unequal counts read as a change on identical code.
+func TestRunSidesRunTheSameOps(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
+	o := options(t, repo)
+	o.Build, o.TagsHead = slowTagBuilder, "slow"
+	o.Cases = o.Cases[:1]
+	o.Settings.Benchtime = measure.Benchtime{D: 5 * time.Millisecond}
+	out, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClean(t, repo, tmp)
+	res := out.Cases[0].Measurement
+	if b, h := median(res.Values(stats.Off, measure.NsPerOp)), median(res.Values(stats.On, measure.NsPerOp)); h < 3*b {
+		t.Fatalf("head %.0f ns/op is not well above base %.0f ns/op: the sides would calibrate alike and the test shows nothing", h, b)
+	}
+	for _, s := range res.Samples {
+		if s.Ops != res.Samples[0].Ops {
+			t.Fatalf("round %d %s ran %d ops, round 1 %s ran %d: the sides start rounds unlike", s.Index+1, s.Side, s.Ops, res.Samples[0].Side, res.Samples[0].Ops)
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func TestRunInterruptedCleansUp(t *testing.T) {

@@ -138,6 +138,7 @@ type Pair struct {
 	minOps   int            // the fewest operations a calibrated round may have
 	sides    [2]Target
 	ops      [2]int // calibrated operations per round
+	equalOps bool   // both sides run max(ops) (EqualOps)
 }
 
 // NewPair prepares a comparison of one workload on two targets; metrics
@@ -145,6 +146,22 @@ type Pair struct {
 // and minOps its workloads.Workload.MinOps.
 func NewPair(workload string, metrics []stats.Metric, minOps int, off, on Target) *Pair {
 	return &Pair{workload: workload, metrics: metrics, minOps: minOps, sides: [2]Target{off, on}}
+}
+
+// EqualOps makes both sides run the same number of operations in every
+// round and warm-up: the larger of their two calibrated counts. A side's
+// per-op allocations and GC figures depend on how many operations a round
+// runs (a fresh process's heap stays under its first GC goal for a short
+// round and not for a long one, and a GC empties pools and caches), so two
+// identical builds calibrated apart by a preempted calibration run read
+// apart on B/op and allocs/op. The larger count is taken because
+// preemption only ever makes a calibration stop short. Comparisons whose
+// sides do the same work at similar speeds (base against head) want this;
+// off/on sides of very different speed keep a count each, so that each
+// round stays near the benchtime.
+func (p *Pair) EqualOps() *Pair {
+	p.equalOps = true
+	return p
 }
 
 // NewLocalPair compares w under off and on in this process.
@@ -182,6 +199,10 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			return nil, fmt.Errorf("calibrate %s: %w", side, err)
 		}
 		p.ops[side] = n
+	}
+	if p.equalOps {
+		n := max(p.ops[stats.Off], p.ops[stats.On])
+		p.ops = [2]int{n, n}
 	}
 	res := &Result{
 		Workload: p.workload, Off: p.sides[stats.Off].String(), On: p.sides[stats.On].String(),

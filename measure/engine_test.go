@@ -350,3 +350,51 @@ func TestCompareJudgesGCAsACount(t *testing.T) {
 		})
 	}
 }
+
+// TestEqualOpsGivesBothSidesOneStart: with EqualOps, every round of both
+// sides starts alike — a fresh instance, the same warm-up, the same
+// operations — whatever each side's calibration found; without it each side
+// keeps its own count. The sides here calibrate apart (1 ms/op fills
+// 10 ms with 12 ops, 0.5 ms/op with 24), as two identical builds do when a
+// preempted calibration run stops one of them short.
+func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
+	calibration := "base open|base run 1|base run 12|base close|head open|head run 1|head run 24|head close|"
+	round := func(first, second string, warm, n [2]int) string {
+		return fmt.Sprintf("%[1]s open|%[1]s run %[3]d|%[1]s run %[4]d|%[1]s close|%[2]s open|%[2]s run %[5]d|%[2]s run %[6]d|%[2]s close|",
+			first, second, warm[0], n[0], warm[1], n[1])
+	}
+	tests := []struct {
+		name  string
+		equal bool
+		want  string
+		ops   [2]int
+	}{
+		{"each side its own count", false,
+			calibration + round("base", "head", [2]int{1, 2}, [2]int{12, 24}) + round("head", "base", [2]int{2, 1}, [2]int{24, 12}),
+			[2]int{12, 24}},
+		{"equal ops: the larger count on both", true,
+			calibration + round("base", "head", [2]int{2, 2}, [2]int{24, 24}) + round("head", "base", [2]int{2, 2}, [2]int{24, 24}),
+			[2]int{24, 24}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls []string
+			p := NewPair("w", nil, 0, remote{"base", 1e6, &calls}, remote{"head", 5e5, &calls})
+			if tt.equal {
+				p = p.EqualOps()
+			}
+			res, err := p.Measure(context.Background(), Settings{Rounds: 2, Benchtime: Benchtime{D: 10 * time.Millisecond}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(calls, "|") + "|"; got != tt.want {
+				t.Fatalf("calls\n%s\nwant\n%s", got, tt.want)
+			}
+			for _, s := range res.Samples {
+				if s.Ops != tt.ops[s.Side] {
+					t.Errorf("round %d %s recorded %d ops, want %d", s.Index, s.Side, s.Ops, tt.ops[s.Side])
+				}
+			}
+		})
+	}
+}
