@@ -4,13 +4,13 @@ import "runtime"
 
 // MemPassRate is runtime.MemProfileRate during a heap or allocs pass: on
 // average one sampled allocation per 4 KiB allocated, 128 times finer than
-// the runtime's default of 512 KiB. At the default, a short pass of a side
-// that allocates little can hold no sample at all, and the number of
-// samples is a Poisson count: under the race detector, route-match with jit
-// off ran 10 736 operations in a 100 ms pass, about 0.6 MB, one expected
-// sample, and its allocs profile was empty in about one run of three
-// (e^-1.1). At 4 KiB the same pass expects about 140 samples, and an empty
-// one has probability e^-140.
+// the runtime's default of 512 KiB. The number of samples in a pass is a
+// Poisson count with mean (bytes allocated)/rate, so at the default a short
+// pass of a side that allocates little can hold none: route-match with jit
+// off, under the race detector, ran 10 736 operations in a 100 ms pass and
+// left an empty allocs profile. The pass rate multiplies that mean by 128:
+// a pass that expected one sample (empty 37 % of the time) expects 128
+// (empty with probability e^-128).
 //
 // The rate is lowered for the memory pass only and put back after it, as
 // the block and mutex rates are: each sampled allocation costs a stack walk,
