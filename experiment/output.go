@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -193,7 +192,7 @@ func (o *Outcome) samplingSection() report.Section {
 	}
 	sec.Notes = append(sec.Notes, fmt.Sprintf(
 		"Samples: cpu at %d Hz; allocs and heap (one pass): allocations the runtime sampled, one per %s; wall: goroutines seen per fgprof tick; block and mutex record every event and are not tested.",
-		profiling.CPUHz, numfmt.Value(float64(runtime.MemProfileRate), "B")))
+		profiling.CPUHz, numfmt.Value(profiling.MemPassRate, "B")))
 	return sec
 }
 

@@ -49,12 +49,10 @@ const minWallWindow = 40 * time.Millisecond
 //     Values are delay (nanoseconds waited) and contentions (count).
 //
 // Memory values are estimates: the runtime samples on average one allocation
-// per runtime.MemProfileRate bytes (default 512 KiB) and scales each stack's
-// cumulative counts up. A phase that allocates less than a few times the rate
-// leaves few, noisy samples; the caller raises resolution by lowering
-// MemProfileRate (1 records every allocation, at a real cost), once and
-// before the program allocates. This package never changes it: the rate is a
-// process setting, and changing it mid-run mixes resolutions. Because the
+// per runtime.MemProfileRate bytes and scales each stack's cumulative counts
+// up. A memory pass runs at MemPassRate (4 KiB, or a finer rate the program
+// set), put back after it, so that a phase that allocates little still
+// leaves samples (see MemPassRate). Because the
 // scaling is per stack and not linear, after minus before is itself an
 // estimate for a stack whose average object size changed during fn. The GCs are needed
 // because the runtime publishes memory-profile records only when a cycle
@@ -174,6 +172,7 @@ func emptyWall(start, end time.Time) *profile.Profile {
 }
 
 func captureMemory(ctx context.Context, kind Kind, fn func(context.Context) error) (*profile.Profile, error) {
+	defer withMemPassRate()()
 	p, err := snapshotsAround(ctx, kind, fn)
 	if err != nil {
 		return nil, err

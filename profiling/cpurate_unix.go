@@ -59,8 +59,14 @@ func filterStderr(drop []byte) (restore func(), err error) {
 		w.Close()
 		b := bytes.ReplaceAll(<-got, drop, nil)
 		r.Close()
-		if len(b) > 0 {
-			os.Stderr.Write(b)
+		// Back to fd 2, where it was written: os.Stderr need not be fd 2
+		// (under go test -json, the testing package points it at stdout).
+		for len(b) > 0 {
+			n, err := unix.Write(2, b)
+			if err != nil && err != unix.EINTR {
+				return
+			}
+			b = b[max(n, 0):]
 		}
 	}, nil
 }

@@ -13,6 +13,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+func writeFD2(t *testing.T, s string) {
+	t.Helper()
+	if n, err := unix.Write(2, []byte(s)); err != nil || n != len(s) {
+		t.Fatalf("write to fd 2: %d of %d bytes, %v", n, len(s), err)
+	}
+}
+
 // stderrOf runs fn with fd 2 pointed at a pipe and returns what reached it.
 func stderrOf(t *testing.T, fn func()) string {
 	t.Helper()
@@ -44,9 +51,11 @@ func TestFilterStderrDropsOnlyTheWarning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.Stderr.WriteString("before\n" + rateWarning + "after\n")
+		// fd 2 itself, as the runtime writes its warning: under go test
+		// -json, os.Stderr is stdout.
+		writeFD2(t, "before\n"+rateWarning+"after\n")
 		restore()
-		os.Stderr.WriteString("restored\n")
+		writeFD2(t, "restored\n")
 	})
 	if out != "before\nafter\nrestored\n" {
 		t.Fatalf("stderr got %q, want the other lines in order and no warning", out)
