@@ -66,6 +66,10 @@ func fixedOutcome(t testing.TB) *Outcome {
 			},
 			profiling.Allocs: {{Function: "strings.Split", Unit: "bytes", Base: 3 << 20, New: 0, Delta: -3 << 20, DeltaPct: -75,
 				Test: &profiling.MoverTest{SamplesOff: 6, SamplesOn: 0, Q: 0.03, Significant: false}}},
+			// Freed more than it kept off: no rate, no percentage.
+			profiling.Heap: {{Function: "example.com/cache.(*Cache).evict", Unit: "bytes", Base: -512 << 10, New: 0, Delta: 512 << 10, DeltaPct: 100, Untested: true}},
+			// Not modelled: the row must say untested.
+			profiling.Mutex: {{Function: "runtime._LostContendedRuntimeLock", Unit: "nanoseconds", Base: 1000, New: 1991, Delta: 991, DeltaPct: 99.1, Untested: true}},
 		},
 		// Off ran 500 000 ops in its passes, on 1 500 000 (it is faster):
 		// each kind's files are scaled to 1 500 000.

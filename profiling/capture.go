@@ -86,7 +86,65 @@ func Capture(ctx context.Context, kind Kind, fn func(context.Context) error) (*p
 	if err != nil {
 		return nil, fmt.Errorf("capture %s profile: %w", kind, err)
 	}
+	dropOwnFrames(p)
 	return p, nil
+}
+
+// runWorkload is the one frame through which Capture calls the workload:
+// below it in a stack is the system under test, above it perfbench.
+//
+//go:noinline
+func runWorkload(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
+// ownFuncs are the entry points of perfbench's own profiling work: the
+// capture itself (snapshots, starting and stopping profilers, the padding of
+// a short wall pass) and what the harness does with profiles between passes
+// (merging the parts of a pass, deriving heap from allocs, comparing,
+// loading). The profiles are process-wide, so that work is recorded too: a
+// CPU sample in StopCPUProfile, a goroutine sleeping out a wall pass's
+// padding, or a profile from an earlier pass freed during this one, which
+// reads as a negative in-use size charged to the capture.
+// Named as strings (Capture refers to this set): TestOwnFuncsExist checks
+// each name against its function.
+var ownFuncs = qualify("Capture", "Merge", "Derive", "Compare", "Diff", "Load")
+
+var runWorkloadFunc = runtime.FuncForPC(reflect.ValueOf(runWorkload).Pointer()).Name()
+
+// qualify names functions of this package as stacks spell them.
+func qualify(names ...string) map[string]bool {
+	pkg := strings.TrimSuffix(runWorkloadFunc, "runWorkload")
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[pkg+n] = true
+	}
+	return set
+}
+
+// dropOwnFrames removes the samples perfbench's own profiling work left in
+// p: those with one of ownFuncs in their stack (inlined frames included)
+// and not runWorkload below it, i.e. not charged to the workload. Samples of
+// the workload's own goroutines and of the runtime carry neither and stay.
+func dropOwnFrames(p *profile.Profile) {
+	p.Sample = slices.DeleteFunc(p.Sample, func(s *profile.Sample) bool {
+		for _, loc := range s.Location { // leaf first
+			for _, ln := range loc.Line { // innermost inlined frame first
+				switch name := funcName(ln); {
+				case name == runWorkloadFunc:
+					return false
+				case ownFuncs[name]:
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func funcName(ln profile.Line) string {
+	if ln.Function == nil {
+		return ""
+	}
+	return ln.Function.Name
 }
 
 // CPUHz is the CPU profiling rate: twice runtime/pprof's fixed 100 Hz, so
@@ -192,7 +250,7 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 		return nil, fmt.Errorf("snapshot before: %w", err)
 	}
 	start := time.Now()
-	if err := fn(ctx); err != nil {
+	if err := runWorkload(ctx, fn); err != nil {
 		return nil, fmt.Errorf("workload: %w", err)
 	}
 	elapsed := time.Since(start)
@@ -202,10 +260,8 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	}
 
 	// Writing and parsing the before snapshot allocates (gzip, decoder) inside
-	// the window; that is the profiler's cost, not the phase's.
-	dropStacksWith(before, snapshotFunc)
-	dropStacksWith(after, snapshotFunc)
-
+	// the window; that is the profiler's cost, not the phase's, and Capture
+	// drops it with the rest of its own frames (dropOwnFrames).
 	// pprof -base: the same steps as -diff_base minus the pprof::base label,
 	// because both snapshots are one cumulative profile, not two runs.
 	before.Scale(-1)
@@ -223,10 +279,6 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	p.DurationNanos = elapsed.Nanoseconds()
 	return p, nil
 }
-
-// snapshotFunc is snapshot's symbol, the frame under which every
-// allocation of the snapshot machinery is recorded.
-var snapshotFunc = runtime.FuncForPC(reflect.ValueOf(snapshot).Pointer()).Name()
 
 // snapshot returns the kind's cumulative profile now; a memory profile as of
 // a GC that has just finished, so that allocations made before the call are
@@ -252,7 +304,7 @@ func runThenStop(ctx context.Context, fn func(context.Context) error, stop func(
 			_ = stop()
 		}
 	}()
-	fnErr := fn(ctx)
+	fnErr := runWorkload(ctx, fn)
 	stopped = true
 	stopErr := stop()
 	if fnErr != nil {
@@ -262,21 +314,6 @@ func runThenStop(ctx context.Context, fn func(context.Context) error, stop func(
 		return fmt.Errorf("stop: %w", stopErr)
 	}
 	return nil
-}
-
-// dropStacksWith removes the samples with fn anywhere in their stack
-// (inlined frames included); Merge later drops what they alone referenced.
-func dropStacksWith(p *profile.Profile, fn string) {
-	p.Sample = slices.DeleteFunc(p.Sample, func(s *profile.Sample) bool {
-		for _, loc := range s.Location {
-			for _, ln := range loc.Line {
-				if ln.Function != nil && ln.Function.Name == fn {
-					return true
-				}
-			}
-		}
-		return false
-	})
 }
 
 func parse(b []byte) (*profile.Profile, error) {

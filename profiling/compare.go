@@ -38,7 +38,11 @@ type Comparison struct {
 	Off    Exposure `json:"off"`
 	On     Exposure `json:"on"`
 	Tested bool     `json:"tested"` // false for a kind whose sampling is not modelled
-	Movers []Mover  `json:"-"`      // kept apart in results.json (top_movers)
+	// Overdispersion is how many times the Poisson variance the function
+	// counts varied by in this comparison (see overdispersion); the tests
+	// count Samples/(Dispersion·Overdispersion) independent samples.
+	Overdispersion float64 `json:"overdispersion,omitempty"`
+	Movers         []Mover `json:"-"` // kept apart in results.json (top_movers)
 	// The written profiles: off and on scaled to Ops, and on minus off.
 	OffProfile, OnProfile, Diff *profile.Profile `json:"-"`
 }
@@ -92,7 +96,11 @@ func Compare(off, on Run, n int) (*Comparison, error) {
 		c.Off.Dispersion = dispersion(off.Profile, kind, c.Off.Samples)
 		c.On.Dispersion = dispersion(on.Profile, kind, c.On.Samples)
 		c.Off.Thin, c.On.Thin = c.Off.Samples < ThinSamples, c.On.Samples < ThinSamples
-		testMovers(movers, kind, offEv, onEv, c.Off, c.On, off.Profile.Period, on.Profile.Period)
+		c.Overdispersion = testMovers(movers, kind, offEv, onEv, c.Off, c.On, off.Profile.Period, on.Profile.Period)
+	} else {
+		for i := range movers {
+			movers[i].Untested = true
+		}
 	}
 	slices.SortStableFunc(movers, func(a, b Mover) int {
 		return cmp.Compare(b2i(b.Test.significant()), b2i(a.Test.significant()))
@@ -139,7 +147,11 @@ func b2i(b bool) int {
 // CPU and allocation samples are proportional to work, not time, and keep
 // the per-operation test alone, which still sees a change that shrinks
 // every function alike.
-func testMovers(movers []Mover, kind Kind, offEv, onEv map[string]int64, offX, onX Exposure, offPeriod, onPeriod int64) {
+//
+// Counts are deflated by the comparison's overdispersion first, so that a
+// function whose samples vary more than Poisson between passes is not
+// called on that variation alone. It returns the overdispersion used.
+func testMovers(movers []Mover, kind Kind, offEv, onEv map[string]int64, offX, onX Exposure, offPeriod, onPeriod int64) float64 {
 	names := map[string]bool{}
 	for name := range offEv {
 		names[name] = true
@@ -147,8 +159,9 @@ func testMovers(movers []Mover, kind Kind, offEv, onEv map[string]int64, offX, o
 	for name := range onEv {
 		names[name] = true
 	}
-	e0 := exposure(offX, offPeriod)
-	e1 := exposure(onX, onPeriod)
+	phi := overdispersion(offEv, onEv, offX, onX)
+	e0 := exposure(offX, offPeriod, phi)
+	e1 := exposure(onX, onPeriod, phi)
 	var family []string
 	var ps []float64
 	for name := range names {
@@ -156,10 +169,10 @@ func testMovers(movers []Mover, kind Kind, offEv, onEv map[string]int64, offX, o
 		if k0 < 0 || k1 < 0 || k0+k1 == 0 {
 			continue
 		}
-		i0, i1 := independent(k0, offX), independent(k1, onX)
+		i0, i1 := independent(k0, offX, phi), independent(k1, onX, phi)
 		p := stats.RateTest(i0, e0, i1, e1)
 		if kind == Wall {
-			p = max(p, stats.RateTest(i0, float64(independent(offX.Samples, offX)), i1, float64(independent(onX.Samples, onX))))
+			p = max(p, stats.RateTest(i0, float64(independent(offX.Samples, offX, phi)), i1, float64(independent(onX.Samples, onX, phi))))
 		}
 		family = append(family, name)
 		ps = append(ps, p)
@@ -176,27 +189,94 @@ func testMovers(movers []Mover, kind Kind, offEv, onEv map[string]int64, offX, o
 			// Not in the family: no sample at all (a value that rounds
 			// from nothing), or a negative count.
 			if offEv[m.Function] < 0 || onEv[m.Function] < 0 {
+				m.Untested = true
 				continue
 			}
 			qv = 1
 		}
 		m.Test = &MoverTest{SamplesOff: offEv[m.Function], SamplesOn: onEv[m.Function], Q: qv, Significant: qv <= stats.FDR}
 	}
+	return phi
+}
+
+// MaxOverdispersion caps the overdispersion a comparison's tests allow
+// for. A/A profiles of route-match (`scripts/aa-movers.sh`) varied up to 3
+// times Poisson in their allocation counts; a cap keeps a real mover that
+// dominates a kind of few functions (and so inflates the estimate itself)
+// from being deflated into noise.
+const MaxOverdispersion = 4
+
+// minDispersionSamples is the smallest independent count (both sides) a
+// function needs to enter the overdispersion estimate: below it, the
+// normal approximation of its Pearson residual does not hold.
+const minDispersionSamples = 10
+
+// overdispersion estimates how much more than Poisson the per-function
+// counts vary between the two sides: quasi-Poisson's Pearson X²/df over
+// the functions with at least minDispersionSamples, each function's on
+// count against its expected share of the two sides' total (df = functions
+// - 1), in [1, MaxOverdispersion]; 1 with fewer than three such functions.
+// Sampling alone gives about 1. Profiles of one code path vary more: a
+// memory pass's allocation counts per function moved by up to 2.3 times in
+// A/A runs where the total bytes per operation stayed within 0.1 %, and
+// the pass-to-pass state of a fresh instance (what the GC and pools hold)
+// shifts samples between functions. The shares are used rather than the
+// rates per operation, so that load on the machine, which slows every
+// function of a pass alike, does not count as dispersion.
+func overdispersion(offEv, onEv map[string]int64, offX, onX Exposure) float64 {
+	type pair struct{ k0, k1 float64 }
+	var fams []pair
+	var t0, t1 float64
+	for name, k0 := range offEv {
+		k1 := onEv[name]
+		if k0 < 0 || k1 < 0 {
+			continue
+		}
+		fams = append(fams, pair{float64(independent(k0, offX, 1)), float64(independent(k1, onX, 1))})
+	}
+	for name, k1 := range onEv {
+		if _, ok := offEv[name]; !ok && k1 > 0 {
+			fams = append(fams, pair{0, float64(independent(k1, onX, 1))})
+		}
+	}
+	for _, f := range fams {
+		t0, t1 = t0+f.k0, t1+f.k1
+	}
+	if t0 <= 0 || t1 <= 0 {
+		return 1
+	}
+	pi := t1 / (t0 + t1)
+	var x2 float64
+	m := 0
+	for _, f := range fams {
+		n := f.k0 + f.k1
+		if n < minDispersionSamples {
+			continue
+		}
+		d := f.k1 - n*pi
+		x2 += d * d / (n * pi * (1 - pi))
+		m++
+	}
+	if m < 3 {
+		return 1
+	}
+	return min(MaxOverdispersion, max(1, x2/float64(m-1)))
 }
 
 // exposure is what a side's counts are proportional to under "same cost per
-// operation": operations over the sampling period, over the dispersion that
-// independent divides the counts by.
-func exposure(x Exposure, period int64) float64 {
+// operation": operations over the sampling period, over the dispersion and
+// overdispersion phi that independent divides the counts by.
+func exposure(x Exposure, period int64, phi float64) float64 {
 	e := float64(x.Ops)
 	if period > 0 {
 		e /= float64(period)
 	}
-	return e / float64(x.Dispersion)
+	return e / (float64(x.Dispersion) * phi)
 }
 
-func independent(k int64, x Exposure) int64 {
-	return int64(math.Round(float64(k) / float64(x.Dispersion)))
+// independent is k samples as a count no more variable than Poisson.
+func independent(k int64, x Exposure, phi float64) int64 {
+	return int64(math.Round(float64(k) / (float64(x.Dispersion) * phi)))
 }
 
 // scaleTo copies r's profile scaled to ops operations and notes the scaling

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/pprof/profile"
@@ -295,5 +296,74 @@ func poissonDraw(r *rand.Rand, mean float64) int64 {
 			return k
 		}
 		k++
+	}
+}
+
+// A/A with counts that vary more than Poisson between the two sides, as the
+// allocation counts of real A/A profiles did (route-match, 12 runs of
+// scripts/aa-movers.sh: Pearson X²/df of the per-function counts up to 3,
+// one function 24 against 65 samples at equal work): a handful of
+// functions of ~300 samples per side, each side's count a Poisson draw
+// scaled by phi, so that its variance is phi times its mean. The goal is at
+// most 1 comparison in 20 calling a mover; with 200 comparisons, more than
+// 18 would happen with chance under 1 % if the true rate were 5 %
+// (binomial, P(X ≥ 19 | n = 200, p = 0.05) = 0.8 %). Fixed seed: the count
+// is exact on every run.
+func TestCompareAAOverdispersedCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 7))
+	const runs, limit = 200, 18
+	for _, phi := range []float64{2, 3} {
+		called := 0
+		for range runs {
+			functions := 4 + r.IntN(3)
+			cost := make([]float64, functions) // samples per side
+			for i := range cost {
+				cost[i] = 300 * (0.05 + r.Float64()) / float64(functions) * 1.8
+			}
+			side := func() Run {
+				v := map[string]int64{}
+				for i, c := range cost {
+					if k := int64(math.Round(phi * float64(poissonDraw(r, c/phi)))); k > 0 {
+						v[string(rune('a'+i))] = k
+					}
+				}
+				return Run{synthetic(CPU, v), 1000} // the test is the same for every tested kind
+			}
+			cmp, err := Compare(side(), side(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.ContainsFunc(cmp.Movers, func(m Mover) bool { return m.Test.significant() }) {
+				called++
+			}
+		}
+		t.Logf("phi %g: %d of %d A/A comparisons called a mover", phi, called, runs)
+		if called > limit {
+			t.Errorf("phi %g: %d of %d A/A comparisons called a mover; at most %d", phi, called, runs, limit)
+		}
+	}
+}
+
+// The overdispersion estimate: about 1 for counts that differ by sampling,
+// larger where they differ more, capped, and left at 1 with too few
+// functions to tell.
+func TestOverdispersion(t *testing.T) {
+	x := Exposure{Ops: 1, Dispersion: 1}
+	for _, c := range []struct {
+		name    string
+		off, on map[string]int64
+		want    float64
+	}{
+		{"identical", map[string]int64{"a": 100, "b": 50, "c": 20}, map[string]int64{"a": 100, "b": 50, "c": 20}, 1},
+		// equal totals, share 0.5: b and c each (60-50)²/25 = 4, a and
+		// d 0; 8 over 3 df
+		{"two moved", map[string]int64{"a": 100, "b": 40, "c": 60, "d": 10}, map[string]int64{"a": 100, "b": 60, "c": 40, "d": 10}, 8.0 / 3},
+		{"capped", map[string]int64{"a": 100, "b": 10, "c": 50}, map[string]int64{"a": 100, "b": 90, "c": 50}, MaxOverdispersion},
+		{"too few functions", map[string]int64{"a": 100, "b": 10}, map[string]int64{"a": 10, "b": 100}, 1},
+		{"small counts left out", map[string]int64{"a": 100, "b": 50, "c": 9, "d": 100}, map[string]int64{"a": 100, "b": 50, "c": 0, "d": 100}, 1},
+	} {
+		if got := overdispersion(c.off, c.on, x, x); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s: overdispersion %g, want %g", c.name, got, c.want)
+		}
 	}
 }

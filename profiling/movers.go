@@ -21,6 +21,11 @@ type Mover struct {
 	// Test is the sampling-noise test of the change; nil where none was
 	// made (TopMovers alone, or a kind whose sampling is not modelled).
 	Test *MoverTest `json:"test,omitempty"`
+	// Untested marks a mover of a comparison that tests its kind's movers
+	// and could not test this one: a kind whose sampling is not modelled
+	// (block, mutex), or a negative in-use size (heap: freed more than it
+	// kept), which is no rate. Its change must not read as a finding.
+	Untested bool `json:"untested,omitempty"`
 }
 
 // TopMovers returns the n functions (all when n <= 0) with the largest

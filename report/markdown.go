@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 
@@ -58,6 +57,9 @@ type MoverRow struct {
 	Tested      bool
 	Significant bool
 	Q           float64
+	// Untested: in a run that tests movers, this one was not (a block or
+	// mutex profile, or a negative in-use size); the row says so.
+	Untested bool
 }
 
 // MoverHeader is the header of a top-movers table without noise tests
@@ -118,13 +120,19 @@ func moverKinds(rows []MoverRow) []string {
 	return kinds
 }
 
+// UntestedMark is on every mover row of a run that tests movers whose
+// change was not tested against noise.
+const UntestedMark = "untested"
+
 // MoverNote explains the values, q and "~" of tested top-movers tables, in
 // lines that fit a terminal.
 var MoverNote = []string{
 	"Flat values at equal work: both sides' profiles are scaled to one operation count.",
 	"Each change is tested against sampling noise: a conditional binomial test of the function's sample counts",
-	"per operation (wall: and its share of the profile), Benjamini-Hochberg adjusted over every function sampled.",
+	"per operation (wall: and its share of the profile), allowing for the counts' overdispersion (how much more than",
+	"Poisson they varied between the sides), Benjamini-Hochberg adjusted over every function sampled.",
 	fmt.Sprintf("~ marks a change within noise (q > %g; q in summary.md and results.json); significant changes come first.", stats.FDR),
+	"Block and mutex profiles and negative in-use sizes are not tested: their rows say " + UntestedMark + ", and are no finding.",
 }
 
 // MoverTable formats one kind's rows, with the q column when withQ and any
@@ -143,12 +151,17 @@ func MoverTable(rows []MoverRow, kind string, withQ bool) ([]string, [][]string)
 		if r.Kind != kind {
 			continue
 		}
+		// A change against a negative in-use size (freed more than kept)
+		// is no percentage.
 		pct := "n/a"
 		switch {
 		case r.Tested && !r.Significant:
 			pct = "~"
-		case r.Base != 0:
-			pct = numfmt.Delta(r.Delta / math.Abs(r.Base) * 100)
+		case r.Base > 0 && r.New >= 0:
+			pct = numfmt.Delta(r.Delta / r.Base * 100)
+		}
+		if r.Untested {
+			pct = strings.TrimPrefix(pct+" "+UntestedMark, "n/a ")
 		}
 		delta := numfmt.Value(r.Delta, r.Unit)
 		if r.Delta > 0 {
@@ -210,6 +223,7 @@ func MoverRows(kind string, ms []profiling.Mover) []MoverRow {
 		if m.Test != nil {
 			r.Tested, r.Significant, r.Q = true, m.Test.Significant, m.Test.Q
 		}
+		r.Untested = m.Untested
 		rows = append(rows, r)
 	}
 	return rows

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -82,6 +83,7 @@ func profilePage(r *Run) (*Page, error) {
 			"metric's noise band in grey. A change is called only when its whole interval clears the noise band.",
 		Charts: charts,
 	})
+	markUntested(d.TopMovers)
 	profSections, err := profileSections(r, d.TopMovers)
 	if err != nil {
 		return nil, err
@@ -245,6 +247,23 @@ func empty(p *profile.Profile) bool {
 	return true
 }
 
+// markUntested marks the movers of kinds perfbench does not test in a run
+// that tests movers, for a results.json written before movers carried the
+// mark themselves.
+func markUntested(movers map[profiling.Kind][]profiling.Mover) {
+	tested := false
+	for _, ms := range movers {
+		tested = tested || slices.ContainsFunc(ms, func(m profiling.Mover) bool { return m.Test != nil })
+	}
+	for k, ms := range movers {
+		if tested && !profiling.Modelled(k) {
+			for i := range ms {
+				ms[i].Untested = true
+			}
+		}
+	}
+}
+
 // moverTable lists the functions whose flat cost moved most.
 func moverTable(k profiling.Kind, ms []profiling.Mover) *Table {
 	header, rows := report.MoverTable(report.MoverRows(string(k), ms), string(k), true)
@@ -256,7 +275,9 @@ func moverTable(k profiling.Kind, ms []profiling.Mover) *Table {
 			cells[j] = Cell{Text: text}
 		}
 		cells[0] = Cell{Text: strings.Trim(row[0], "`"), Code: true}
-		if d := ms[i].Delta; d < 0 {
+		if d := ms[i].Delta; ms[i].Untested {
+			// no colour: an untested change is no finding
+		} else if d < 0 {
 			cells[3].Status = StatusBetter
 		} else if d > 0 {
 			cells[3].Status = StatusWorse

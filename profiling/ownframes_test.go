@@ -1,0 +1,120 @@
+package profiling
+
+import (
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// Every name in ownFuncs is a function of this package, spelled as a stack
+// spells it; a rename that missed the list fails here.
+func TestOwnFuncsExist(t *testing.T) {
+	want := map[string]bool{}
+	for _, fn := range []any{Capture, Merge, Derive, Compare, Diff, Load} {
+		want[runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()] = true
+	}
+	if !reflect.DeepEqual(ownFuncs, want) {
+		t.Fatalf("ownFuncs = %v, want %v", ownFuncs, want)
+	}
+	if runWorkloadFunc != pkg+"runWorkload" {
+		t.Fatalf("runWorkloadFunc = %q", runWorkloadFunc)
+	}
+}
+
+// stacked is a CPU profile with one sample per stack (leaf first), valued
+// by its index plus one.
+func stacked(stacks ...[]string) *profile.Profile {
+	p := synthetic(CPU, nil)
+	fns := map[string]*profile.Function{}
+	for i, stack := range stacks {
+		s := &profile.Sample{Value: []int64{int64(i + 1), int64(i + 1)}}
+		for _, name := range stack {
+			f := fns[name]
+			if f == nil {
+				f = &profile.Function{ID: uint64(len(fns) + 1), Name: name}
+				fns[name] = f
+				p.Function = append(p.Function, f)
+			}
+			l := &profile.Location{ID: uint64(len(p.Location) + 1), Line: []profile.Line{{Function: f}}}
+			p.Location = append(p.Location, l)
+			s.Location = append(s.Location, l)
+		}
+		p.Sample = append(p.Sample, s)
+	}
+	return p
+}
+
+func TestDropOwnFrames(t *testing.T) {
+	const app = "example.com/app."
+	tests := []struct {
+		name  string
+		stack []string
+		keep  bool
+	}{
+		{"workload under the capture", []string{app + "work", app + "closure", pkg + "runWorkload", pkg + "snapshotsAround", pkg + "captureMemory", pkg + "Capture", "main.main"}, true},
+		{"capture's own allocation", []string{"fmt.Sprintf", pkg + "captureMemory", pkg + "Capture", "main.main"}, false},
+		{"a snapshot", []string{"compress/gzip.NewReader", pkg + "parse", pkg + "snapshot", pkg + "snapshotsAround", pkg + "Capture", "main.main"}, false},
+		{"padding a short wall pass", []string{"time.Sleep", pkg + "captureWall.func1", pkg + "runThenStop", pkg + "captureWall", pkg + "Capture"}, false},
+		{"merging two parts of a pass", []string{"github.com/google/pprof/profile.Merge", pkg + "Merge", "example.com/harness.pass"}, false},
+		{"a workload goroutine", []string{app + "worker", "runtime.goexit"}, true},
+		{"the runtime", []string{"runtime.gcBgMarkWorker", "runtime.goexit"}, true},
+		{"the workload captures itself", []string{pkg + "Capture", app + "work", pkg + "runWorkload", pkg + "Capture"}, false},
+	}
+	stacks := make([][]string, len(tests))
+	for i, tt := range tests {
+		stacks[i] = tt.stack
+	}
+	p := stacked(stacks...)
+	dropOwnFrames(p)
+	var kept []int64
+	for _, s := range p.Sample {
+		kept = append(kept, s.Value[0])
+	}
+	for i, tt := range tests {
+		if got := slices.Contains(kept, int64(i+1)); got != tt.keep {
+			t.Errorf("%s: kept = %v, want %v", tt.name, got, tt.keep)
+		}
+	}
+}
+
+// A profile the harness held before a memory pass and let go during it
+// (here one loaded from a file, as a part of an earlier pass is held until
+// merged) was freed inside the phase: an in-use profile showed it as a
+// negative size charged to perfbench's own frames. It is no part of the
+// workload's profile.
+func TestCaptureLeavesOutItsOwnFrames(t *testing.T) {
+	// Large enough that the runtime samples its allocations (one per
+	// 512 KiB on average) with certainty for practical purposes.
+	values := map[string]int64{}
+	for i := range 20000 {
+		values["f"+string(rune('a'+i%26))+time.Duration(i).String()] = int64(i + 1)
+	}
+	path := filepath.Join(t.TempDir(), "big.pb.gz")
+	if err := Save(path, synthetic(CPU, values)); err != nil {
+		t.Fatal(err)
+	}
+	held, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := capture(t, Heap, func() { held = nil })
+	idx, _ := p.SampleIndexByName("inuse_space")
+	if got := inclusive(p, idx, pkg+"Load"); got != 0 {
+		t.Errorf("heap: %d B in use under Load, the harness's own profile; want 0", got)
+	}
+	for _, k := range []Kind{Heap, Wall, CPU} {
+		p := capture(t, k, func() { burnAlpha(20 * time.Millisecond) })
+		for _, s := range p.Sample {
+			q := &profile.Profile{Sample: []*profile.Sample{s}}
+			if dropOwnFrames(q); len(q.Sample) == 0 {
+				t.Errorf("%s: a sample of perfbench's own frames at %s", k, flatName(s.Location[0]))
+			}
+		}
+	}
+	_ = held
+}
