@@ -291,11 +291,7 @@ func CompareCounts(m Metric, off, offOps, on, onOps []float64, band float64) Com
 		c.Note = joinNotes(fmt.Sprintf("the CI of the rate ratio lies beyond ±%s but the rate test gives %s", numfmt.Pct(band*100), PEquals(c.P)), c.Note)
 		return c
 	}
-	if up == (m.Better == HigherIsBetter) {
-		c.Change = Better
-	} else {
-		c.Change = Worse
-	}
+	c.Change = direction(m, up)
 	return belowFloor(c)
 }
 

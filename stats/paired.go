@@ -126,12 +126,17 @@ func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 		c.Note = fmt.Sprintf("the paired CI lies beyond ±%s but the signed-rank test gives %s", numfmt.Pct(band*100), PEquals(c.P))
 		return c
 	}
-	if up == (m.Better == HigherIsBetter) {
-		c.Change = Better
-	} else {
-		c.Change = Worse
-	}
+	c.Change = direction(m, up)
 	return belowFloor(c)
+}
+
+// direction is Better when the metric moved the way it prefers (up for a
+// higher-is-better metric), Worse otherwise.
+func direction(m Metric, up bool) Change {
+	if up == (m.Better == HigherIsBetter) {
+		return Better
+	}
+	return Worse
 }
 
 // belowFloor turns a called change smaller than the metric's Floor into
