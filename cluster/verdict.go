@@ -284,21 +284,16 @@ func (r *Report) onBelow(src, target, key, what string, bound time.Duration) Ver
 }
 
 // Missed lists the failed verdicts.
-func (r *Report) Missed() []string {
-	var out []string
-	for _, v := range r.Verdicts {
-		if v.Status == Fail {
-			out = append(out, v.Target)
-		}
-	}
-	return out
-}
+func (r *Report) Missed() []string { return r.targets(Fail) }
 
 // Undecided lists the inconclusive verdicts.
-func (r *Report) Undecided() []string {
+func (r *Report) Undecided() []string { return r.targets(Inconclusive) }
+
+// targets lists the targets of the verdicts with status s.
+func (r *Report) targets(s Status) []string {
 	var out []string
 	for _, v := range r.Verdicts {
-		if v.Status == Inconclusive {
+		if v.Status == s {
 			out = append(out, v.Target)
 		}
 	}
