@@ -31,7 +31,8 @@ func AgentActions() map[string]agent.Action {
 		"inc": func(in *agent.Instruction, st agent.Reader, out *agent.Result) error {
 			n, _ := st.Get("count")
 			c, _ := n.(int)
-			by, ok := in.Params["by"].(int)
+			v, _ := in.Params.Get("by")
+			by, ok := v.(int)
 			if !ok {
 				by = 1
 			}

@@ -54,7 +54,7 @@ func testActions(gate <-chan struct{}) map[string]Action {
 			return nil
 		},
 		"set": func(in *Instruction, _ Reader, out *Result) error {
-			out.Directive(SetState{Key: "flag", Value: in.Params["v"]})
+			out.Directive(SetState{Key: "flag", Value: param(in, "v")})
 			return nil
 		},
 		"fail": func(*Instruction, Reader, *Result) error { return errBoom },
@@ -455,7 +455,7 @@ func TestSetStateDoesNotAliasPooledParams(t *testing.T) {
 					return nil
 				}
 				c.Actions["keep-ctx"] = func(in *Instruction, _ Reader, out *Result) error {
-					out.Directive(SetState{Key: "other", Value: in.Params["x"]})
+					out.Directive(SetState{Key: "other", Value: param(in, "x")})
 					return nil
 				}
 			})
@@ -607,4 +607,10 @@ func TestFastPathCopiesLazily(t *testing.T) {
 	if p := s.Stats().Published; p != 2 {
 		t.Fatalf("published %d snapshots after three reads of one state, want 2", p)
 	}
+}
+
+// param reads one of the instruction's params.
+func param(in *Instruction, key string) any {
+	v, _ := in.Params.Get(key)
+	return v
 }

@@ -30,7 +30,7 @@ func benchServer(b *testing.B, f features.Set) *Server {
 			"inc": func(in *Instruction, st Reader, out *Result) error {
 				n, _ := st.Get("n")
 				c, _ := n.(int)
-				by, _ := in.Params["by"].(int)
+				by, _ := param(in, "by").(int)
 				out.Set("n", c+by)
 				return nil
 			},

@@ -22,6 +22,9 @@ type Reader interface {
 
 // Binding is what an agent's route resolves to: the action to run and the
 // static params it runs with (Jido's {Action, params} instruction target).
+// The server reads Params on every signal the route matches and, with
+// ZeroCopy on, hands the map itself to the action as a read-only Values:
+// do not modify it once the route is added.
 type Binding struct {
 	Action string
 	Params map[string]any
@@ -32,12 +35,38 @@ type Binding struct {
 // pool and reset after the command, so the action must not keep it. Handing
 // its Params or Context to Result.Set or SetState is safe: the state stores
 // copies.
+//
+// Params and Context are read-only. With ZeroCopy off they view the
+// instruction's own maps, filled per instruction (the route's params copied
+// in, the agent's id set); with it on, Params views the route's own map and
+// Context the one the agent built at Start, shared by all its instructions,
+// so that nothing is copied per signal.
 type Instruction struct {
 	Action  string
 	Signal  *signal.Signal
-	Params  map[string]any
-	Context map[string]any
+	Params  Values
+	Context Values
 	result  Result
+	// The instruction's own maps, made on first use and kept by the pool;
+	// Params and Context view them only when they are filled per
+	// instruction.
+	params, context map[string]any
+}
+
+// ownParams returns the instruction's own params map, empty.
+func (in *Instruction) ownParams() map[string]any {
+	if in.params == nil {
+		in.params = make(map[string]any, 4)
+	}
+	return in.params
+}
+
+// ownContext returns the instruction's own context map, empty.
+func (in *Instruction) ownContext() map[string]any {
+	if in.context == nil {
+		in.context = make(map[string]any, 4)
+	}
+	return in.context
 }
 
 // Result collects an action's effects.
@@ -94,8 +123,11 @@ func (Enqueue) directive()  {}
 func (Fail) directive()     {}
 
 // instructions makes Instructions, from a pool or fresh, and counts which.
+// shared (ZeroCopy on) instructions view shared maps, so a fresh one is
+// made without maps of its own.
 type instructions struct {
 	pooled bool
+	shared bool
 	pool   sync.Pool
 	gets   atomic.Uint64 // instructions handed out
 	news   atomic.Uint64 // of which freshly allocated
@@ -109,7 +141,10 @@ func (p *instructions) get() *Instruction {
 		}
 	}
 	p.news.Add(1)
-	return &Instruction{Params: make(map[string]any, 4), Context: make(map[string]any, 4)}
+	if p.shared {
+		return &Instruction{}
+	}
+	return &Instruction{params: make(map[string]any, 4), context: make(map[string]any, 4)}
 }
 
 func (p *instructions) put(in *Instruction) {
@@ -118,8 +153,11 @@ func (p *instructions) put(in *Instruction) {
 	}
 	in.Action = ""
 	in.Signal = nil
-	clear(in.Params)
-	clear(in.Context)
+	// Only the instruction's own maps are cleared: Params and Context may
+	// view the route's params or the agent's context, which outlive it.
+	in.Params, in.Context = Values{}, Values{}
+	clear(in.params)
+	clear(in.context)
 	in.result.reset()
 	p.pool.Put(in)
 }

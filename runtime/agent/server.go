@@ -108,6 +108,7 @@ type Server struct {
 	batch   int
 	instr   instructions
 	envs    envelopes
+	context Values // with ZeroCopy on, the Context every instruction shares
 
 	// Owned by the server goroutine; with FastPath on, state and version
 	// change only under mu, which a fast-path reader takes to copy them.
@@ -160,6 +161,10 @@ func Start(cfg Config) (*Server, error) {
 		state: deepCopyMap(cfg.InitialState), done: make(chan struct{}), batch: 1,
 	}
 	s.instr.pooled = cfg.Features.Pooling
+	s.instr.shared = cfg.Features.ZeroCopy
+	if cfg.Features.ZeroCopy {
+		s.context = Values{map[string]any{"agent_id": s.idAny}}
+	}
 	s.envs.pooled = cfg.Features.Pooling
 	if cfg.Features.Batching {
 		s.box = newRingBox(size)
@@ -420,10 +425,7 @@ func (s *Server) runSignal(sig *signal.Signal) error {
 	for _, b := range bindings {
 		in := s.instr.get()
 		in.Action, in.Signal = b.Action, sig
-		for k, v := range b.Params {
-			in.Params[k] = v
-		}
-		in.Context["agent_id"] = s.idAny
+		s.fill(in, b.Params, s.feat.ZeroCopy)
 		s.pending = append(s.pending[:0], in)
 		if err := s.drain(); err != nil {
 			errs = errors.Join(errs, err)
@@ -491,10 +493,9 @@ func (s *Server) exec(in *Instruction) error {
 			}
 			next := s.instr.get()
 			next.Action, next.Signal = d.Action, in.Signal
-			for k, v := range d.Params {
-				next.Params[k] = v
-			}
-			next.Context["agent_id"] = s.idAny
+			// The directive's params are the action's map, which it may
+			// still hold: copied on either side.
+			s.fill(next, d.Params, false)
 			s.pending = append(s.pending, next)
 		case Fail:
 			errs = errors.Join(errs, d.Err)

@@ -27,11 +27,14 @@ func (s Snapshot) Version() uint64 { return s.version }
 func (s Snapshot) Map() map[string]any { return deepCopyMap(s.m) }
 
 // deepCopy copies the value kinds state may hold: maps, slices and byte
-// slices are copied; scalars and strings are immutable already.
+// slices are copied (a Values as the map it views); scalars and strings are
+// immutable already.
 func deepCopy(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		return deepCopyMap(x)
+	case Values:
+		return deepCopyMap(x.m)
 	case []any:
 		c := make([]any, len(x))
 		for i, e := range x {
@@ -63,6 +66,9 @@ func deepCopyMap(m map[string]any) map[string]any {
 // it stores is a copy: an update may hold maps the action does not own
 // (an instruction's Params or Context, pooled and reused with Pooling on).
 func merge(dst map[string]any, key string, v any) {
+	if p, ok := v.(Values); ok {
+		v = p.m // merged as the map it views, and copied as any map is
+	}
 	if nv, ok := v.(map[string]any); ok {
 		if old, ok := dst[key].(map[string]any); ok {
 			for k, e := range nv {
