@@ -290,7 +290,7 @@ func TestListJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Toggles) != 8 || len(doc.Workloads) != 19 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
+	if len(doc.Toggles) != 8 || len(doc.Workloads) != 22 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
 	}
 }

@@ -165,18 +165,13 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Features.ZeroCopy {
 		s.context = Values{map[string]any{"agent_id": s.idAny}}
 	}
-	s.envs.pooled = cfg.Features.Pooling
+	s.openMailbox(size)
 	if cfg.Features.Batching {
-		s.box = newRingBox(size)
 		s.batch = cfg.BatchSize
 		if s.batch == 0 {
 			s.batch = DefaultBatchSize
 		}
-	} else {
-		s.box = newChanBox(size)
 	}
-	s.errFull = fmt.Errorf("agent %s: %w (capacity %d)", s.id, ErrMailboxFull, size)
-	s.errStopped = fmt.Errorf("agent %s: %w", s.id, ErrStopped)
 	if cfg.Features.FastPath {
 		s.publish()
 	}
