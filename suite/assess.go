@@ -67,6 +67,11 @@ func (r Row) Cells() []string {
 //   - the memory runs: bytes allocated per signal processed and bytes
 //     retained per live queued signal, each AtMost 1 KiB on the all-on side
 //     (the all-off figure is given in the why column);
+//   - each View run: an INFO row with the change of the toggle's primary
+//     metric, the view's Why as the reason (what dilutes the ratio) and
+//     the bytes the deliveries copied on each side when the workload
+//     reports them; WARN instead when that metric got significantly worse.
+//     Then the same regression scan as a Primary run;
 //   - each Cost and Control run: the criteria the toggle states for that
 //     workload (a cost's budget; a control's bound). A cost criterion
 //     marked WarnOnly that is missed shows WARN, not FAIL;
@@ -82,6 +87,8 @@ func Assess(ts []toggles.Toggle, results []Result) []Row {
 			primary = append(primary, assessPrimary(ts, res)...)
 		case Cost, Control, Credit:
 			primary = append(primary, assessUse(ts, res)...)
+		case View:
+			primary = append(primary, assessView(ts, res)...)
 		case Cumulative:
 			all = append(all, assessCumulative(res)...)
 		case VersusSingle:
@@ -133,10 +140,47 @@ func assessPrimary(ts []toggles.Toggle, res Result) []Row {
 	var rows []Row
 	judged := map[string]bool{}
 	for _, c := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
+		if !c.Judges(res.Run.Workload) {
+			continue
+		}
 		rows = append(rows, judge(res, t.Name, c))
 		judged[c.Metric] = true
 	}
 	return append(rows, elsewhere(res, t.Name, judged)...)
+}
+
+// assessView reports a View run: its primary metric's change, explained,
+// and the regression scan of the other metrics.
+func assessView(ts []toggles.Toggle, res Result) []Row {
+	t, missing := toggleOf(ts, res)
+	if missing != nil {
+		return missing
+	}
+	m := t.Primary.Metric
+	row := Row{Opt: t.Name, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "end to end, beside the primary workloads",
+		Metric: m, Target: "(reported)"}
+	row.Status = Info
+	for _, u := range t.Views {
+		if u.Workload == res.Run.Workload {
+			row.Reason = u.Why
+		}
+	}
+	c, ok := res.Comparison(m)
+	if !ok {
+		row.Status, row.Reason = Inconclusive, fmt.Sprintf("run %s did not report %s", res.Run.ID, m)
+		return []Row{row}
+	}
+	v, lo, hi := change(c)
+	row.Value, row.Lo, row.Hi = finite(v), finite(lo), finite(hi)
+	row.Measured = m + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")"
+	if cp, ok := res.Comparison(workloads.CopiedMetric); ok && cp.Off.N > 0 {
+		row.Reason += fmt.Sprintf("; of it copied by the deliveries: %s", medians(cp))
+	}
+	if c.Change == stats.Worse {
+		row.Status = Warn
+		row.Reason = fmt.Sprintf("significantly worse (%s); %s", stats.PEquals(c.P), row.Reason)
+	}
+	return append([]Row{row}, elsewhere(res, t.Name, map[string]bool{m: true})...)
 }
 
 // assessUse judges a Cost, Control or Credit run.
@@ -150,7 +194,11 @@ func assessUse(ts []toggles.Toggle, res Result) []Row {
 	switch res.Run.Kind {
 	case Credit:
 		prefix = "over " + res.Run.Off.String() + ": "
-		cs = append([]toggles.Criterion{t.Primary}, t.Criteria...)
+		for _, c := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
+			if c.Judges(res.Run.Workload) {
+				cs = append(cs, c)
+			}
+		}
 	default:
 		uses := t.Costs
 		if res.Run.Kind == Control {

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -181,12 +182,13 @@ func TestPlan(t *testing.T) {
 			t.Errorf("%s: %v", r.ID, err)
 		}
 	}
-	primary, costs, controls, credits := 0, 0, 0, 0
+	primary, costs, controls, credits, views := 0, 0, 0, 0, 0
 	for _, tg := range ts {
 		primary += len(tg.Workloads)
 		costs += len(tg.Costs)
 		controls += len(tg.Controls)
 		credits += len(tg.Credit)
+		views += len(tg.Views)
 	}
 	mixed, _ := workloads.Lookup(MixedWorkload)
 	versus := 0
@@ -199,7 +201,7 @@ func TestPlan(t *testing.T) {
 		t.Errorf("%d of %d toggles exercised by %s: the cross-node ones must not be", versus, len(ts), MixedWorkload)
 	}
 	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 ||
-		kinds[Cost] != costs || kinds[Control] != controls || kinds[Credit] != credits {
+		kinds[Cost] != costs || kinds[Control] != controls || kinds[Credit] != credits || kinds[View] != views || views == 0 {
 		t.Errorf("kinds %v", kinds)
 	}
 	for _, r := range runs {
@@ -208,7 +210,7 @@ func TestPlan(t *testing.T) {
 			if on, _ := r.Off.Get(r.Toggle); !on || r.Off.String() != r.Toggle || r.On != features.All() {
 				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
 			}
-		case Primary, Cost, Control:
+		case Primary, Cost, Control, View:
 			if r.Off != (features.Set{}) || r.On.String() != r.Toggle {
 				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
 			}
@@ -294,6 +296,73 @@ func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
 			}
 			if last.Status == Inconclusive && last.Measured != "1 of 2 other metrics undecided (?)" {
 				t.Errorf("measured %q", last.Measured)
+			}
+		})
+	}
+}
+
+// A criterion scoped to one workload judges that workload's run only; the
+// toggle's primary criterion judges every one.
+func TestAssessScopedCriterion(t *testing.T) {
+	ts := []toggles.Toggle{{
+		Name: "zerocopy", Workloads: []string{"small", "large"},
+		Primary:  toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 50, Text: "primary"},
+		Criteria: []toggles.Criterion{{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 80, Text: "-80 % bytes", Workload: "small"}},
+	}}
+	run := func(w string) Run {
+		return Run{ID: "zerocopy/" + w, Opt: "zerocopy", Workload: w, Kind: Primary, Toggle: "zerocopy"}
+	}
+	for _, tc := range []struct {
+		workload string
+		off, on  float64
+		want     map[string]Status // criterion text → verdict; absent: no row
+	}{
+		{"small", 1000, 100, map[string]Status{"primary": Pass, "-80 % bytes": Pass}},
+		{"small", 1000, 400, map[string]Status{"primary": Pass, "-80 % bytes": Fail}},
+		{"large", 1000, 400, map[string]Status{"primary": Pass}},
+		{"large", 1000, 600, map[string]Status{"primary": Fail}},
+	} {
+		rows := Assess(ts, []Result{fakeResult(run(tc.workload), map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}})})
+		got := map[string]Status{}
+		for _, r := range rows {
+			if r.Criterion != "no regression elsewhere" {
+				got[r.Criterion] = r.Status
+			}
+		}
+		if !maps.Equal(got, tc.want) {
+			t.Errorf("%s %g → %g: %v, want %v", tc.workload, tc.off, tc.on, got, tc.want)
+		}
+	}
+}
+
+// A view is reported, not judged: INFO with its reason and the copied
+// bytes; WARN when its metric got worse; then the regression scan.
+func TestAssessView(t *testing.T) {
+	ts := testToggles()
+	ts[0].Views = []toggles.Use{{Workload: "e2e", Why: "processing dilutes it"}}
+	run := Run{ID: "zerocopy/e2e", Opt: "zerocopy", Workload: "e2e", Kind: View, Toggle: "zerocopy"}
+	mCopied := stats.Metric{Name: workloads.CopiedMetric, Better: stats.LowerIsBetter, Noise: 0.02}
+	for _, tc := range []struct {
+		name          string
+		off, on       float64
+		want          Status
+		measured, why string
+	}{
+		{"better", 4000, 3000, Info, "-25.0 %", "processing dilutes it; of it copied by the deliveries: 1.00k copied-B/op → 0 copied-B/op"},
+		{"same", 4000, 4000, Info, "+0.0 %", "processing dilutes it"},
+		{"worse", 4000, 5000, Warn, "+25.0 %", "significantly worse"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := Assess(ts, []Result{fakeResult(run, map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}, mNs: {1000, 1000}, mCopied: {1000, 0}})})
+			if len(rows) != 2 || rows[1].Criterion != "no regression elsewhere" {
+				t.Fatalf("rows: %+v", rows)
+			}
+			r := rows[0]
+			if r.Status != tc.want || r.Target != "(reported)" || !strings.Contains(r.Measured, tc.measured) || !strings.Contains(r.Reason, tc.why) {
+				t.Errorf("view row: %+v", r)
+			}
+			if f := Failing(rows, true); len(f) != 0 {
+				t.Errorf("a view failed the suite: %+v", f)
 			}
 		})
 	}

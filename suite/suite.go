@@ -50,6 +50,9 @@ const (
 	// Control: one toggle off vs on on a workload that checks that a
 	// primary criterion can fail (toggles.Toggle.Controls).
 	Control Kind = "control"
+	// View: one toggle off vs on on a wider, end-to-end workload reported
+	// beside its primary ones (toggles.Toggle.Views).
+	View Kind = "view"
 	// Credit: one toggle off vs on with every other toggle on (or all but
 	// some), judged by the toggle's own criteria, so that it is not
 	// credited with another toggle's work (toggles.Toggle.Credit).
@@ -98,7 +101,8 @@ func newRun(opt, workload string, kind Kind, off, on features.Set, toggle string
 }
 
 // Plan lists the runs of the suite for the given toggles, in the order
-// they run: each toggle on its primary workloads, its controls, its credit
+// they run: each toggle on its primary workloads, its controls, its
+// end-to-end views, its credit
 // runs (off vs on with the others on) and its cost workloads; then all
 // toggles on vs all off on mixed, then all on vs each single toggle on
 // mixed, then the memory-per-signal runs.
@@ -142,6 +146,9 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 		}
 		for _, u := range t.Controls {
 			runs = append(runs, newRun(t.Name, u.Workload, Control, none, on, t.Name))
+		}
+		for _, u := range t.Views {
+			runs = append(runs, newRun(t.Name, u.Workload, View, none, on, t.Name))
 		}
 		for _, without := range t.Credit {
 			others, opt := all, t.Name+"-over-others"

@@ -40,9 +40,21 @@ type Criterion struct {
 	// WarnOnly: a miss is reported as WARN, not FAIL. Only for a cost the
 	// design accepts knowingly (Text says why); the row still shows it.
 	WarnOnly bool `json:"warn_only,omitempty"`
+	// Workload limits a criterion to one of the toggle's primary
+	// workloads, for a target the plan sets at some sizes only; empty
+	// means all of them. (One string, so that Criterion stays comparable.)
+	Workload string `json:"workload,omitempty"`
 }
 
+// Judges reports whether c applies to a run of workload.
+func (c Criterion) Judges(workload string) bool { return c.Workload == "" || c.Workload == workload }
+
 func (c Criterion) String() string {
+	if c.Workload != "" {
+		all := c
+		all.Workload = ""
+		return all.String() + " on " + c.Workload
+	}
 	switch c.Kind {
 	case Reduction:
 		return fmt.Sprintf("%s −%g %%", c.Metric, c.Target)
@@ -56,6 +68,12 @@ func (c Criterion) String() string {
 		return fmt.Sprintf("%s at most %g %% worse", c.Metric, c.Target)
 	}
 	return string(c.Kind)
+}
+
+// on scopes c to one workload.
+func (c Criterion) on(workload string) Criterion {
+	c.Workload = workload
+	return c
 }
 
 // Toggle is one optimization.
@@ -73,6 +91,12 @@ type Toggle struct {
 	// criteria can fail (e.g. the cache's hit rate on traffic that no
 	// cache can serve well).
 	Controls []Use `json:"controls,omitempty"`
+	// Views measure the same switch on a wider workload, end to end, and
+	// are reported beside the primary workloads: the primary metric's
+	// target does not apply there, because work both sides do dilutes the
+	// ratio. Why says what dilutes it. Their Criteria stay empty: a view is
+	// shown, and flagged only when it got worse.
+	Views []Use `json:"views,omitempty"`
 	// AcrossNodes marks an optimization of traffic between node processes:
 	// perfbench cluster measures it over NATS, beside its in-process
 	// workloads.
@@ -124,6 +148,10 @@ func All() []Toggle {
 	budget := func(metric string, pct float64, text string) Criterion {
 		return Criterion{Metric: metric, Kind: NotWorse, Target: pct, Text: "cost: " + text}
 	}
+	// The plan's zero-copy target, for the sizes where a BEAM send copies
+	// the payload.
+	copies := Criterion{Metric: "B/op", Kind: Reduction, Target: 80,
+		Text: "−80 % bytes allocated per delivery (where a BEAM send copies the payload)"}
 	return []Toggle{
 		{
 			Name: "fastpath", Doc: "state queries read a shared snapshot (copied by the first reader after a change) instead of a mailbox round trip",
@@ -140,8 +168,12 @@ func All() []Toggle {
 		},
 		{
 			Name: "zerocopy", Doc: "local deliveries share one immutable signal instead of copying it as a BEAM send does",
-			Workloads: []string{"signal-pass/map-64", "signal-pass/map-1k", "signal-pass/bin-64k"}, Primary: half("B/op"),
-			Criteria: []Criterion{{Metric: "B/op", Kind: Reduction, Target: 80, Text: "−80 % bytes allocated"}},
+			// The plan's benchmark, one delivery at its three sizes. Its −80 %
+			// is for the sizes where a BEAM send copies the payload; at 64 KiB
+			// the BEAM shares the binary too, and only ≥ 50 % applies.
+			Workloads: []string{"signal-deliver/map-64", "signal-deliver/map-1k", "signal-deliver/bin-64k"}, Primary: half("B/op"),
+			Criteria: []Criterion{copies.on("signal-deliver/map-64"), copies.on("signal-deliver/map-1k")},
+			Views:    zeroCopyViews(),
 			Costs: []Use{{
 				Workload: "signal-memory",
 				Why: "sharing's known cost on the BEAM is retention: what is shared lives as long as its last holder; " +
@@ -229,6 +261,19 @@ func All() []Toggle {
 			}},
 		},
 	}
+}
+
+// zeroCopyViews are the end-to-end signal-pass runs, one per size of the
+// plan's benchmark.
+func zeroCopyViews() []Use {
+	why := "end to end: one publish is 4 deliveries (the bus log and 3 mailboxes) plus each agent's routing, " +
+		"instruction and action, which cost the same on both sides except the params and context ZeroCopy shares; " +
+		"that processing dilutes the ratio of the delivery alone (signal-deliver)"
+	var vs []Use
+	for _, size := range []string{"map-64", "map-1k", "bin-64k"} {
+		vs = append(vs, Use{Workload: "signal-pass/" + size, Why: why})
+	}
+	return vs
 }
 
 // Names lists the toggle names.

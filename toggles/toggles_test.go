@@ -63,3 +63,51 @@ func TestEveryToggleNamesACost(t *testing.T) {
 		}
 	}
 }
+
+// A view runs the toggle's code path, says what dilutes its ratio and
+// states no criterion (it is reported, not judged); a criterion scoped to
+// a workload names one of the toggle's primary workloads, and leaves at
+// least one criterion applying to each of them.
+func TestViewsAndScopedCriteria(t *testing.T) {
+	for _, tg := range All() {
+		for _, u := range tg.Views {
+			w, err := workloads.Lookup(u.Workload)
+			if err != nil {
+				t.Errorf("%s: view: %v", tg.Name, err)
+				continue
+			}
+			if !slices.Contains(w.Toggles, tg.Name) || u.Why == "" || len(u.Criteria) != 0 {
+				t.Errorf("%s: view %s: exercised %v, why %q, criteria %v", tg.Name, u.Workload, slices.Contains(w.Toggles, tg.Name), u.Why, u.Criteria)
+			}
+			if slices.Contains(tg.Workloads, u.Workload) {
+				t.Errorf("%s: %s is both primary and a view", tg.Name, u.Workload)
+			}
+		}
+		for _, c := range append([]Criterion{tg.Primary}, tg.Criteria...) {
+			if c.Workload != "" && !slices.Contains(tg.Workloads, c.Workload) {
+				t.Errorf("%s: criterion %s scoped to %s, not a primary workload", tg.Name, c, c.Workload)
+			}
+		}
+		if tg.Primary.Workload != "" {
+			t.Errorf("%s: the primary criterion applies to every primary workload, not only %s", tg.Name, tg.Primary.Workload)
+		}
+	}
+	zc, err := Lookup("zerocopy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The plan's −80 % applies where a BEAM send copies the payload, not
+	// at 64 KiB, where it shares the binary.
+	var scoped []string
+	for _, c := range zc.Criteria {
+		if c.Metric == "B/op" && c.Kind == Reduction && c.Target == 80 {
+			scoped = append(scoped, c.Workload)
+		}
+	}
+	if want := []string{"signal-deliver/map-64", "signal-deliver/map-1k"}; !slices.Equal(scoped, want) {
+		t.Errorf("zerocopy −80 %% on %v, want %v", scoped, want)
+	}
+	if got := zc.Criteria[0].String(); got != "B/op −80 % on signal-deliver/map-64" {
+		t.Errorf("String = %q", got)
+	}
+}

@@ -107,10 +107,14 @@ func Lookup(name string) (Workload, error) {
 	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
 }
 
+// CopiedMetric is the bytes the local deliveries of one op copied (ZeroCopy
+// off), as the workloads that deliver signals report it.
+const CopiedMetric = "copied-B/op"
+
 // Metrics that count events (Count: true) are judged on their totals with
 // a rate test: a few events per round make round-by-round ratios coarse.
 var (
-	metricBytesCopied = stats.Metric{Name: "copied-B/op", Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.AllocGate}
+	metricBytesCopied = stats.Metric{Name: CopiedMetric, Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.AllocGate}
 	metricPoolReuse   = stats.Metric{Name: "pool-reuse-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
 	metricCacheHit    = stats.Metric{Name: "cache-hit-%", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
 	metricMatches     = stats.Metric{Name: "matches/op", Better: stats.HigherIsBetter, Noise: 0.01, Gate: stats.FixedGate, Tolerance: 0.02}
