@@ -47,26 +47,10 @@ type Instruction struct {
 	Params  Values
 	Context Values
 	result  Result
-	// The instruction's own maps, made on first use and kept by the pool;
-	// Params and Context view them only when they are filled per
-	// instruction.
-	params, context map[string]any
-}
-
-// ownParams returns the instruction's own params map, empty.
-func (in *Instruction) ownParams() map[string]any {
-	if in.params == nil {
-		in.params = make(map[string]any, 4)
-	}
-	return in.params
-}
-
-// ownContext returns the instruction's own context map, empty.
-func (in *Instruction) ownContext() map[string]any {
-	if in.context == nil {
-		in.context = make(map[string]any, 4)
-	}
-	return in.context
+	// Whether Params and Context view maps the instruction does not own
+	// (the route's, the agent's), which the pool's reset must not clear.
+	// Two bools keep the struct in its size class.
+	sharedParams, sharedContext bool
 }
 
 // Result collects an action's effects.
@@ -144,7 +128,7 @@ func (p *instructions) get() *Instruction {
 	if p.shared {
 		return &Instruction{}
 	}
-	return &Instruction{params: make(map[string]any, 4), context: make(map[string]any, 4)}
+	return &Instruction{Params: Values{make(map[string]any, 4)}, Context: Values{make(map[string]any, 4)}}
 }
 
 func (p *instructions) put(in *Instruction) {
@@ -153,11 +137,18 @@ func (p *instructions) put(in *Instruction) {
 	}
 	in.Action = ""
 	in.Signal = nil
-	// Only the instruction's own maps are cleared: Params and Context may
-	// view the route's params or the agent's context, which outlive it.
-	in.Params, in.Context = Values{}, Values{}
-	clear(in.params)
-	clear(in.context)
+	// Only the instruction's own maps are cleared, and kept for reuse: the
+	// route's params and the agent's context outlive it.
+	if in.sharedParams {
+		in.Params, in.sharedParams = Values{}, false
+	} else {
+		clear(in.Params.m)
+	}
+	if in.sharedContext {
+		in.Context, in.sharedContext = Values{}, false
+	} else {
+		clear(in.Context.m)
+	}
 	in.result.reset()
 	p.pool.Put(in)
 }

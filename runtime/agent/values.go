@@ -36,22 +36,28 @@ func (v Values) Map() map[string]any { return deepCopyMap(v.m) }
 // fill sets in's Params and Context. Params views params itself when share
 // is set, else a copy in the instruction's own map. Context is the agent's
 // shared one with ZeroCopy on, else the instruction's own, holding the
-// agent's id.
+// agent's id. An own map is reused when the instruction has one.
 func (s *Server) fill(in *Instruction, params map[string]any, share bool) {
 	if share {
-		in.Params = Values{params}
+		in.Params, in.sharedParams = Values{params}, true
 	} else {
-		own := in.ownParams()
+		own := in.Params.m
+		if own == nil || in.sharedParams {
+			own = make(map[string]any, 4)
+		}
 		for k, v := range params {
 			own[k] = v
 		}
-		in.Params = Values{own}
+		in.Params, in.sharedParams = Values{own}, false
 	}
 	if s.feat.ZeroCopy {
-		in.Context = s.context
+		in.Context, in.sharedContext = s.context, true
 		return
 	}
-	own := in.ownContext()
+	own := in.Context.m
+	if own == nil || in.sharedContext {
+		own = make(map[string]any, 4)
+	}
 	own["agent_id"] = s.idAny
-	in.Context = Values{own}
+	in.Context, in.sharedContext = Values{own}, false
 }
