@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/perfbench/perfbench/runtime/dispatch"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
 	"github.com/perfbench/perfbench/runtime/signal"
@@ -155,6 +156,12 @@ func TestZeroCopyPoolingEquivalence(t *testing.T) {
 		},
 		"ctx": func(in *Instruction, _ Reader, out *Result) error {
 			out.Set("ctx", []any{in.Context, in.Params})
+			id, _ := in.Context.Get("agent_id")
+			e, err := signal.New("p.out", "/"+id.(string), map[string]any{"from": in.Signal.ID()}, signal.WithID("out-"+in.Signal.ID()))
+			if err != nil {
+				return err
+			}
+			out.Directive(Emit{Signal: e, To: dispatch.Config{Adapter: "named", Target: "sink"}})
 			return nil
 		},
 		"bad": func(in *Instruction, _ Reader, _ *Result) error {
@@ -175,10 +182,16 @@ func TestZeroCopyPoolingEquivalence(t *testing.T) {
 		State             map[string]any
 		Version           uint64
 		Errors            []string
+		Emitted           []string
 		Processed, Failed uint64
 	}
 	replay := func(f features.Set) result {
-		s := start(t, f, func(c *Config) { c.Routes, c.Actions = routes, actions })
+		sink := make(chan *signal.Signal, len(sigs))
+		d := dispatch.NewDispatcher(nil)
+		if err := d.Register("sink", dispatch.Channel(sink, f.ZeroCopy)); err != nil {
+			t.Fatal(err)
+		}
+		s := start(t, f, func(c *Config) { c.Routes, c.Actions, c.Dispatcher = routes, actions, d })
 		var r result
 		ctx := context.Background()
 		for i, x := range sigs {
@@ -199,13 +212,19 @@ func TestZeroCopyPoolingEquivalence(t *testing.T) {
 		s.Stop()
 		st := s.Stats()
 		r.State, r.Version, r.Processed, r.Failed = snap.Map(), snap.Version(), st.Processed, st.Failed
+		close(sink)
+		for e := range sink {
+			from, _ := e.Data()["from"].(string)
+			r.Emitted = append(r.Emitted, e.ID()+" "+e.Type()+" "+e.Source()+" "+from)
+		}
 		return r
 	}
 	base := replay(features.Set{})
 	// p.bad is every 4th signal from the 4th, so always a call: 30 errors.
-	if base.Processed != 120 || base.Failed != 30 || len(base.Errors) != 30 || base.State["n"] != 30*3+30*10 {
-		t.Fatalf("baseline: processed %d failed %d, %d errors, n %v; want 120, 30, 30, 390",
-			base.Processed, base.Failed, len(base.Errors), base.State["n"])
+	if base.Processed != 120 || base.Failed != 30 || len(base.Errors) != 30 || base.State["n"] != 30*3+30*10 ||
+		len(base.Emitted) != 30 || base.Emitted[0] != "out-id-002 p.out /a1 id-002" {
+		t.Fatalf("baseline: processed %d failed %d, %d errors, n %v, emitted %v; want 120, 30, 30, 390, 30 from out-id-002 p.out /a1 id-002",
+			base.Processed, base.Failed, len(base.Errors), base.State["n"], base.Emitted)
 	}
 	for _, f := range []features.Set{
 		{ZeroCopy: true}, {Pooling: true}, {ZeroCopy: true, Pooling: true},
