@@ -22,7 +22,7 @@ func loadCommand() *cli.Command {
 			&cli.IntFlag{Name: "multiplier", Value: 1, Usage: fmt.Sprintf("run at K times the traffic: rate × K (K at most %d), or a burst K times as large (at most %d: its signals are built in memory)", load.MaxMultiplier, load.MaxBurst/load.BurstSize)},
 			&cli.IntFlag{Name: "agents", Value: load.DefaultAgents, Usage: fmt.Sprintf("agent servers the load is spread over (1–%d)", load.MaxAgents)},
 			&cli.StringFlag{Name: "opt", Usage: "run with every optimization off, then with only this one on (see perfbench list)"},
-			&cli.BoolFlag{Name: "all-on", Usage: "run once with every optimization on (default: every optimization off)"},
+			&cli.BoolFlag{Name: "all-on", Usage: "run only with every optimization on (default: all on, judged, and all off beside it)"},
 			outFlag("", "output directory (default profiles/load/<scenario>)"),
 			formatFlag(),
 		},

@@ -379,7 +379,7 @@ func TestBenchInterruptLeavesNoDirectories(t *testing.T) {
 func TestLoadConservationShowsUnsent(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "load")
 	code, stdout, stderr := perfbench(context.Background(), "load", "--scenario", "sustained", "--rate", "1e9", "--duration", "100ms",
-		"--agents", "1", "--format", "json", "--out", out)
+		"--agents", "1", "--all-on", "--format", "json", "--out", out)
 	if code != exitCriteria {
 		t.Fatalf("exit %d, want 3: %s", code, stderr)
 	}

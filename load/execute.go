@@ -20,6 +20,8 @@ import (
 type VariantSpec struct {
 	Label string // "off", "on" (with a toggle), "all-off" or "all-on"
 	Set   features.Set
+	// Reference: shown beside the judged runs, its targets not judged.
+	Reference bool
 }
 
 // Options is one validated `perfbench load` request.
@@ -52,7 +54,7 @@ func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		rep.Sides = append(rep.Sides, Variant{Label: v.Label, Result: res})
+		rep.Sides = append(rep.Sides, Variant{Label: v.Label, Result: res, Reference: v.Reference})
 	}
 	rep.Files = o.FileNames()
 	rep.Page = htmlpage.PageFile
@@ -165,7 +167,9 @@ func (r Request) Options() (Options, error) {
 	case r.AllOn:
 		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}}
 	default:
-		o.Variants = []VariantSpec{{Label: "all-off", Set: features.Set{}}}
+		// The configuration users ship is judged; all off shows what the
+		// optimizations are worth.
+		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}, {Label: "all-off", Set: features.Set{}, Reference: true}}
 	}
 	if o.Config, err = cfg.Normalize(); err != nil {
 		return o, err

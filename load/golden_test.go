@@ -34,6 +34,7 @@ func fixedResult(cfg Config, features string, step int64, errored int64) *Result
 		Lag: fixedLatency(1000, 100, 10), RequestedRate: 1000, AchievedRate: 998.5,
 		Window: time.Second, LastDone: time.Second + 2*time.Millisecond, HandOver: time.Second,
 		GeneratorEnd: time.Second, Stopped: time.Second + 3*time.Millisecond, SleepMargin: 50 * time.Microsecond,
+		Generator: GeneratorUsage{Busy: 150 * time.Millisecond, Cores: 0.15, Sleeps: 900},
 		Heap: HeapTrend{Interval: "10ms", WindowFrom: "100ms", WindowTo: "1s", Fitted: 90, GCs: 12, MeanLive: 4 << 20,
 			StartLive: 4 << 20, EndLive: 4<<20 + 2048, PeakLive: 5 << 20, PeakObjects: 6 << 20, SlopeBps: 2048, Growth: 2048,
 			Threshold: 1 << 20, PerOp: 2.048, Judged: true, Stable: true},

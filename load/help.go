@@ -18,6 +18,8 @@ const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due t
 	"   mixed      1 000 operations/s of a blend for 60 s: " + BlendDoc + "\n\n" +
 	"Targets: response (burst: service) p50 < 10 µs and p99 < 100 µs, throughput ≥ the requested rate, errors < 0.1 %, nothing lost, " +
 	"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
-	"Optimizations: by default every one is OFF. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, " +
-	"and shows both side by side.\n\n" +
+	"Optimizations: by default the targets are judged with every one ON (what users ship), and a run with every one off is shown beside it, " +
+	"not judged. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, judges both and shows them side by side.\n\n" +
+	"The generator sleeps until shortly before each due time and spins the rest, yielding to the runtime at every turn; its own CPU (busy time) " +
+	"and its schedule lag (actual send − due, aim p99 < 50 µs) are reported.\n\n" +
 	"Writes results.json (histograms included), report.html (percentile plots, schedule lag, heap over time), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/)."

@@ -7,20 +7,30 @@ import (
 )
 
 // Pacing. The generator must send each operation at its due time, to the
-// microsecond, yet Go's timers on Linux wake up to about a millisecond late
-// (the netpoller's timeout has millisecond resolution, and the kernel adds
-// its timer slack). So the pacer sleeps only while more than a margin
-// remains and spins on the monotonic clock for the rest. The margin is
-// calibrated before the run (the worst wake-up delay of a few short sleeps,
-// plus spinFloor) and grows during the run whenever a sleep overshoots
-// further; it never shrinks, so a late wake-up is not repeated.
+// microsecond. So the pacer sleeps only while more than a margin remains and
+// spins on the monotonic clock for the rest. The margin is calibrated before
+// the run (the worst overshoot of a few short sleeps, plus spinFloor) and
+// grows during the run whenever a sleep overshoots further; it never
+// shrinks, so a late wake-up is not repeated.
+//
+// How it sleeps decides what the spin costs. Go's timers wake up to about a
+// millisecond late on Linux (the netpoller's timeout has millisecond
+// resolution), which makes the margin about 1 ms: below ~1 000 operations/s
+// the generator would spin continuously. On Linux the pacer sleeps in
+// nanosleep instead, whose overshoot is the thread's timer slack (50 µs by
+// default) plus the wake-up, about 85–95 µs measured on this VM; so at
+// 1 000/s it spins ~15 % of the time. Before it sleeps it yields its P once:
+// an agent its last send woke waits in that P's run-next slot, and a P held
+// in a system call is not run until sysmon retakes it or another P steals.
 //
 // A spinning generator must not starve the runtime it measures, at either
 // level of scheduling:
 //   - Go: an agent goroutine woken by a send waits in the generator's P's
 //     run-next slot until something yields that P (another P must otherwise
-//     steal it, ~100 µs on this VM). The spin calls runtime.Gosched at every
-//     turn, so it runs at once.
+//     steal it after a 3 µs back-off, stretched by the timer slack: 25–110 µs
+//     measured here). The spin calls runtime.Gosched at every turn, so it
+//     runs at once on the generator's P — as it would after any Go sender
+//     that blocks or yields.
 //   - Linux: an agent's thread woken onto the generator's CPU waits behind
 //     the spinning thread until the scheduler's next tick (Linux 6.x's EEVDF
 //     scheduler does not preempt it sooner; 4 ms at HZ=250 — measured: the
@@ -29,81 +39,148 @@ import (
 //     woken thread runs at once; the last microseconds are spun without it,
 //     since a yield can return late.
 //
-// The cost: between operations closer together than the margin (about 1 ms
-// here, so above ~1 000 operations/s) the generator spins continuously and
-// keeps one core busy. Whatever lateness remains is measured as schedule lag
-// and, since latency counts from the due time, charged to the operations,
-// not hidden.
+// That is also why the generator is not locked to its OS thread, though a
+// locked spinning thread keeps time as well: runtime.Gosched on a locked
+// goroutine hands its P to another thread and back (21–27 µs a call,
+// measured here, against 60–90 ns unlocked), and without Gosched every woken
+// agent waits for a steal (wake-up p50 25–110 µs, against 0.2–0.4 µs).
+//
+// What the generator itself costs is its busy time: the time it holds a CPU,
+// sending and spinning, measured on the monotonic clock. Sleeps, blocking
+// queries and every spin turn in which something else ran (a turn that took
+// longer than giveWay: a Gosched that ran an agent, a sched_yield that ran
+// another thread) are left out. A per-thread CPU clock would be exact but
+// is a system call here (~0.5 µs), and reading it at every turn, as a
+// goroutine that may change threads at every Gosched needs, put 1–2 µs on
+// every send's lag. Busy time overstates the CPU only by time the OS takes
+// the thread away without a yield, which on an idle machine is nil.
 const (
 	yieldUntil = 5 * time.Microsecond
-	spinFloor  = 50 * time.Microsecond
-	maxMargin  = 5 * time.Millisecond
+	// giveWay: a spin turn longer than this ran something else (an empty
+	// Gosched takes 60–90 ns here, an empty sched_yield well under 1 µs).
+	giveWay   = 2 * time.Microsecond
+	spinFloor = 50 * time.Microsecond
+	maxMargin = 5 * time.Millisecond
+	// maxSleep bounds one sleep, so an interrupt is seen within it.
+	maxSleep = 100 * time.Millisecond
 )
 
-type pacer struct {
-	clk    *clock
-	margin int64 // ns
-	timer  *time.Timer
-	sleeps int64
+// pacerOS is what the pacer needs from the machine; tests fake it.
+type pacerOS interface {
+	now() int64                                // ns on the schedule's monotonic clock
+	sleep(ctx context.Context, ns int64) error // about ns, possibly longer; ctx's error if it ends first
+	turn(rem int64)                            // one spin turn, rem ns before the due time
 }
 
-func newPacer(clk *clock, margin time.Duration) *pacer {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &pacer{clk: clk, margin: int64(margin), timer: t}
+// osPacer is the real machine.
+type osPacer struct{ clk *clock }
+
+func (o osPacer) now() int64 { return o.clk.now() }
+
+func (o osPacer) sleep(ctx context.Context, ns int64) error {
+	runtime.Gosched() // let the agents woken by the last send run first
+	for ns > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d := min(ns, int64(maxSleep))
+		osSleep(d)
+		ns -= d
+	}
+	return ctx.Err()
+}
+
+func (o osPacer) turn(rem int64) {
+	// Yield the P and (but for the last few µs) the CPU: see the comment
+	// at the top.
+	runtime.Gosched()
+	if rem > int64(yieldUntil) {
+		osYield()
+	}
+}
+
+type pacer struct {
+	os     pacerOS
+	margin int64 // ns
+	sleeps int64
+
+	busy int64 // the generator's busy time so far (see the comment at the top)
+	mark int64 // when the current busy stretch began
+}
+
+func newPacer(os pacerOS, margin time.Duration) *pacer {
+	return &pacer{os: os, margin: int64(margin)}
 }
 
 // calibrateMargin measures how late short sleeps wake up.
-func calibrateMargin(ctx context.Context) (time.Duration, error) {
-	worst := time.Duration(0)
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+func calibrateMargin(ctx context.Context, os pacerOS) (time.Duration, error) {
+	worst := int64(0)
 	for _, d := range []time.Duration{100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond,
 		100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond} {
-		start := time.Now()
-		t.Reset(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return 0, ctx.Err()
+		start := os.now()
+		if err := os.sleep(ctx, int64(d)); err != nil {
+			return 0, err
 		}
-		worst = max(worst, time.Since(start)-d)
+		worst = max(worst, os.now()-start-int64(d))
 	}
-	return min(worst+spinFloor, maxMargin), nil
+	return min(time.Duration(worst)+spinFloor, maxMargin), nil
 }
 
+// resume starts a busy stretch: the generator runs.
+func (p *pacer) resume() { p.mark = p.os.now() }
+
+// pause ends the busy stretch: the generator is about to give way.
+func (p *pacer) pause() { p.busy += p.os.now() - p.mark }
+
 // wait returns once the clock has reached due (ns since start), or with
-// ctx's error.
+// ctx's error. Its sleeps, and the turns in which something else ran, are
+// not busy time.
 func (p *pacer) wait(ctx context.Context, due int64) error {
 	for {
-		rem := due - p.clk.now()
+		now := p.os.now()
+		rem := due - now
 		if rem <= 0 {
 			return nil
 		}
 		if rem <= p.margin {
-			for p.clk.now() < due {
-				// Spin, yielding the P and (but for the last few µs)
-				// the CPU: see the comment at the top.
-				runtime.Gosched()
-				if due-p.clk.now() > int64(yieldUntil) {
-					osYield()
-				}
+			p.os.turn(rem)
+			if after := p.os.now(); after-now > int64(giveWay) {
+				p.busy += now - p.mark
+				p.mark = after
 			}
-			return nil
+			continue
 		}
+		p.busy += now - p.mark
 		wake := due - p.margin
-		p.timer.Reset(time.Duration(rem - p.margin))
-		select {
-		case <-p.timer.C:
-		case <-ctx.Done():
-			p.timer.Stop()
-			return ctx.Err()
+		err := p.os.sleep(ctx, wake-now)
+		p.resume()
+		if err != nil {
+			return err
 		}
 		p.sleeps++
-		if over := p.clk.now() - wake; over+int64(spinFloor) > p.margin {
+		if over := p.mark - wake; over+int64(spinFloor) > p.margin {
 			p.margin = min(over+int64(spinFloor), int64(maxMargin))
 		}
 	}
+}
+
+// GeneratorUsage is what the generator itself cost: a spinning generator
+// takes a CPU that the runtime under test does not get.
+type GeneratorUsage struct {
+	// Busy is the time it held a CPU, sending and spinning (see pacer.go).
+	Busy time.Duration `json:"busy_ns"`
+	// Cores is Busy over its span, start → last send.
+	Cores  float64 `json:"cores"`
+	Sleeps int64   `json:"sleeps"`
+}
+
+// usage is the generator's cost over [0, end].
+func (p *pacer) usage(end int64) GeneratorUsage {
+	u := GeneratorUsage{Busy: time.Duration(p.busy), Sleeps: p.sleeps}
+	if end > 0 {
+		u.Cores = float64(p.busy) / float64(end)
+	}
+	return u
 }
 
 // Pacer is the pacer for a driver outside this package that keeps its own
@@ -118,12 +195,13 @@ type Pacer struct {
 // NewPacer calibrates the sleep margin (a few milliseconds of short sleeps)
 // and starts the schedule's clock.
 func NewPacer(ctx context.Context) (*Pacer, error) {
-	margin, err := calibrateMargin(ctx)
+	clk := &clock{start: time.Now()}
+	margin, err := calibrateMargin(ctx, osPacer{clk})
 	if err != nil {
 		return nil, err
 	}
-	clk := &clock{start: time.Now()}
-	return &Pacer{clk: clk, p: newPacer(clk, margin)}, nil
+	clk.start = time.Now()
+	return &Pacer{clk: clk, p: newPacer(osPacer{clk}, margin)}, nil
 }
 
 // Now is the time since the schedule's start.

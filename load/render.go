@@ -20,6 +20,8 @@ const SchemaVersion = 1
 type Variant struct {
 	Label  string  // "off", "on" (with --opt), or "all-off" / "all-on"
 	Result *Result // the run
+	// Reference: shown beside the judged runs; its misses fail nothing.
+	Reference bool
 }
 
 // Report is what the load command prints and writes: one or two runs of
@@ -37,10 +39,14 @@ type Report struct {
 	Page string
 }
 
-// Missed lists every missed target as "target (side): value".
+// Missed lists every missed target of a judged side as "target (side):
+// value".
 func (rep *Report) Missed() []string {
 	var out []string
 	for _, s := range rep.Sides {
+		if s.Reference {
+			continue
+		}
 		for _, v := range s.Result.Missed() {
 			out = append(out, fmt.Sprintf("%s (%s): %s", v.Target, s.Label, v.Value))
 		}
@@ -248,6 +254,7 @@ func (rep *Report) runRows() [][]string {
 		}},
 		fig{allocLabel(rep.Config.Scenario), func(r *Result) string { return B(r.GC.AllocPerOp) }},
 		fig{"CPU (cores busy)", func(r *Result) string { return fmt.Sprintf("%.2f", r.GC.CPUCores) }},
+		fig{"… of which the generator", generatorCPU},
 	)
 	var rows [][]string
 	for _, f := range figs {
@@ -277,6 +284,13 @@ func (rep *Report) notes() []string {
 		}
 	}
 	return out
+}
+
+// generatorCPU shows what the generator itself cost: the time it held a
+// CPU, in cores over its span and as a share of the process's CPU.
+func generatorCPU(r *Result) string {
+	g := r.Generator
+	return fmt.Sprintf("%.2f cores (busy %s; %s of process CPU)", g.Cores, us(g.Busy), pct(frac(int64(g.Busy), int64(r.GC.CPU))))
 }
 
 func allocLabel(s Scenario) string {
@@ -311,7 +325,15 @@ func (rep *Report) verdictRows() [][]string {
 }
 
 func (rep *Report) verdictHeader() []string {
-	return append([]string{"target", "reads"}, labels(rep)...)
+	h := []string{"target", "reads"}
+	for _, s := range rep.Sides {
+		l := s.Label
+		if s.Reference {
+			l += " (not judged)"
+		}
+		h = append(h, l)
+	}
+	return h
 }
 
 func (rep *Report) outcome() string {
@@ -320,7 +342,7 @@ func (rep *Report) outcome() string {
 	}
 	for _, s := range rep.Sides {
 		for _, v := range s.Result.Verdicts() {
-			if v.Status == Inconclusive {
+			if v.Status == Inconclusive && !s.Reference {
 				return "PASS, with inconclusive targets (see the table)"
 			}
 		}
@@ -435,6 +457,7 @@ type docTargets struct {
 
 type docSide struct {
 	Label    string    `json:"label"`
+	Judged   bool      `json:"judged"` // false: shown beside the judged runs
 	Features string    `json:"features"`
 	Verdicts []Verdict `json:"verdicts"`
 	Result   *Result   `json:"result"`
@@ -480,7 +503,7 @@ func (rep *Report) JSON() ([]byte, error) {
 		d.Settings.Blend = BlendDoc
 	}
 	for _, s := range rep.Sides {
-		d.Sides = append(d.Sides, docSide{Label: s.Label, Features: s.Result.Features, Verdicts: s.Result.Verdicts(), Result: s.Result})
+		d.Sides = append(d.Sides, docSide{Label: s.Label, Judged: !s.Reference, Features: s.Result.Features, Verdicts: s.Result.Verdicts(), Result: s.Result})
 	}
 	b, err := report.EncodeJSON(d)
 	if err != nil {

@@ -112,3 +112,61 @@ func TestReport(t *testing.T) {
 		t.Errorf("hgrm: %v\n%s", err, hg.String())
 	}
 }
+
+// TestDefaultJudgesAllOn: without --opt or --all-on, load judges the
+// configuration users ship (all on) and shows all off beside it; a miss of
+// the reference side fails nothing, a miss of the judged side does.
+func TestDefaultJudgesAllOn(t *testing.T) {
+	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Variants) != 2 || o.Variants[0].Label != "all-on" || o.Variants[0].Set != features.All() || o.Variants[0].Reference ||
+		o.Variants[1].Label != "all-off" || o.Variants[1].Set != (features.Set{}) || !o.Variants[1].Reference {
+		t.Fatalf("default variants %+v, want all-on judged, then all-off as reference", o.Variants)
+	}
+	rep := fixedReport(t)
+	bad := fixedResult(rep.Config, "none", 40, 100) // 10 % errors: misses the error-rate target
+	good := rep.Sides[0].Result
+	tests := []struct {
+		name      string
+		sides     []Variant
+		errorMiss bool // the error-rate target is among the misses
+	}{
+		{"reference misses", []Variant{{Label: "all-on", Result: good}, {Label: "all-off", Result: bad, Reference: true}}, false},
+		{"judged side misses", []Variant{{Label: "all-on", Result: bad}, {Label: "all-off", Result: good, Reference: true}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep.Sides = tt.sides
+			m := rep.Missed()
+			if len(m) != len(tt.sides[0].Result.Missed()) || strings.Contains(strings.Join(m, ";"), "(all-off)") ||
+				strings.Contains(strings.Join(m, ";"), "error rate < 0.1 % (all-on)") != tt.errorMiss {
+				t.Errorf("missed %q: want the judged side's misses only", m)
+			}
+			var b bytes.Buffer
+			if err := rep.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "all-off (not judged)") {
+				t.Errorf("the verdict table does not mark the reference side:\n%s", b.String())
+			}
+			js, err := rep.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Passed bool `json:"passed"`
+				Sides  []struct {
+					Judged bool `json:"judged"`
+				} `json:"sides"`
+			}
+			if err := json.Unmarshal(js, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Passed != (len(m) == 0) || len(doc.Sides) != 2 || !doc.Sides[0].Judged || doc.Sides[1].Judged {
+				t.Errorf("results.json passed %v sides %+v", doc.Passed, doc.Sides)
+			}
+		})
+	}
+}

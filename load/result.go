@@ -105,6 +105,9 @@ type Result struct {
 	GeneratorEnd time.Duration `json:"generator_end_ns"`
 	Stopped      time.Duration `json:"agents_stopped_ns"`
 	SleepMargin  time.Duration `json:"sleep_margin_ns"`
+	// Generator is the generator's own cost (CPU of its thread, spinning
+	// included).
+	Generator GeneratorUsage `json:"generator"`
 
 	Heap    HeapTrend     `json:"heap"`
 	GC      GCStats       `json:"gc"`

@@ -318,23 +318,21 @@ func (g *generator) scheduled(ctx context.Context) error {
 		if err := g.pacer.wait(ctx, due); err != nil {
 			return err
 		}
-		now := g.clk.now()
-		if now > limit {
+		a := g.rig.agents[i%int64(len(g.rig.agents))]
+		now, ok := g.stamp(due, limit)
+		if !ok {
 			g.unsent = n - i
 			return nil
 		}
-		g.lag.Record(now - due)
-		if now-due > int64(LateThreshold) {
-			g.late++
-		}
-		a := g.rig.agents[i%int64(len(g.rig.agents))]
 		g.sentOps++
 		switch op {
 		case 'C':
 			g.sent[kCast-1]++
 			if g.cfg.ClosedLoop {
+				g.pacer.pause()
 				err = a.Call(ctx, sig)
 				g.closed.Record(g.clk.now() - now)
+				g.pacer.resume()
 			} else {
 				err = a.Cast(sig)
 			}
@@ -346,8 +344,10 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.okOps++
 		case 'Q':
 			g.sent[kQuery-1]++
+			g.pacer.pause() // a query may block: the agent's work is not the generator's
 			snap, err := a.State(ctx)
 			ret := g.clk.now()
+			g.pacer.resume()
 			g.queryRsp.Record(ret - due)
 			g.querySvc.Record(ret - now)
 			g.lastQueryDone = max(g.lastQueryDone, ret)
@@ -375,6 +375,22 @@ func (g *generator) scheduled(ctx context.Context) error {
 	}
 	g.handOver = g.clk.now()
 	return nil
+}
+
+// stamp is the send of an operation due at due: the time it goes out, now,
+// and its lag, now − due, recorded exactly (to histogram precision). It
+// reports false, recording nothing, once the generator is past limit and
+// must stop.
+func (g *generator) stamp(due, limit int64) (now int64, ok bool) {
+	now = g.pacer.os.now()
+	if now > limit {
+		return now, false
+	}
+	g.lag.Record(now - due)
+	if now-due > int64(LateThreshold) {
+		g.late++
+	}
+	return now, true
 }
 
 // Run drives one load run and returns its measurements. It builds its own
@@ -407,11 +423,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	margin := time.Duration(0)
 	if cfg.Scenario != Burst {
-		if margin, err = calibrateMargin(ctx); err != nil {
+		if margin, err = calibrateMargin(ctx, osPacer{&clock{start: time.Now()}}); err != nil {
 			return nil, err
 		}
-		g.pacer = newPacer(r.clk, margin)
 	}
+	g.pacer = newPacer(osPacer{r.clk}, margin)
 	var per [][]*signal.Signal
 	if cfg.Scenario == Burst {
 		// Built before the counters are read: a burst's figures are the
@@ -431,12 +447,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Scenario == Burst {
 		g.startClock()
 		sampler = startHeapSampler(r.clk, 0)
+		g.pacer.resume()
 		genErr = g.sendBurst(ctx, per)
 	} else {
 		g.startClock()
 		sampler = startHeapSampler(r.clk, cfg.span())
+		g.pacer.resume()
 		genErr = g.scheduled(ctx)
 	}
+	g.pacer.pause()
 	genEnd := r.clk.now()
 	r.stop()
 	stopped := r.clk.now()
@@ -453,6 +472,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Config = cfg
 	res.Features = cfg.Features.String()
 	res.SleepMargin = margin
+	res.Generator = g.pacer.usage(genEnd)
 	res.GeneratorEnd = time.Duration(genEnd)
 	res.Stopped = time.Duration(stopped)
 	res.Elapsed = time.Since(wall)
