@@ -29,6 +29,7 @@ const (
 	binExt                 // extensions follow
 	binData                // data follows
 	binNear                // the time is an int64 ns offset from the base; else Unix seconds and nanoseconds
+	binZone                // the time's zone offset follows (int32 seconds east of UTC), as its JSON form keeps it
 )
 
 // Tags of the values in data.
@@ -164,6 +165,10 @@ func (s *Signal) AppendBinary(b []byte, t *StringTable, base int64) []byte {
 	if near {
 		flags |= binNear
 	}
+	_, zone := s.time.Zone()
+	if zone != 0 {
+		flags |= binZone
+	}
 	b = append(b, flags)
 	if isUUID {
 		b = append(b, uuid[:]...)
@@ -185,6 +190,9 @@ func (s *Signal) AppendBinary(b []byte, t *StringTable, base int64) []byte {
 	} else {
 		b = binary.LittleEndian.AppendUint64(b, uint64(s.time.Unix()))
 		b = binary.LittleEndian.AppendUint32(b, uint32(s.time.Nanosecond()))
+	}
+	if zone != 0 {
+		b = binary.LittleEndian.AppendUint32(b, uint32(int32(zone)))
 	}
 	if flags&binExt != 0 {
 		b = binary.AppendUvarint(b, uint64(len(s.extensions)))
@@ -360,6 +368,9 @@ func (r *binReader) signal(base int64) *Signal {
 			r.fail("time has %d ns", ns)
 		}
 		s.time = time.Unix(sec, int64(ns)).UTC()
+	}
+	if flags&binZone != 0 {
+		s.time = s.time.In(time.FixedZone("", int(int32(binary.LittleEndian.Uint32(r.fixed(4))))))
 	}
 	if flags&binExt != 0 {
 		n := r.count()

@@ -38,6 +38,7 @@ func binaryCases(t testing.TB) []*Signal {
 		must(New("time.far", "/svc", nil, WithTime(time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)))),
 		must(New("time.later", "/svc", nil, WithTime(time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)))),
 		must(New("time.zone", "/svc", nil, WithTime(time.Date(2024, 2, 29, 12, 0, 0, 7, time.FixedZone("X", 3600))))),
+		must(New("time.west", "/svc", nil, WithTime(time.Date(1850, 7, 1, 0, 0, 0, 5, time.FixedZone("W", -5*3600-1800))))),
 		must(New("content.only", "/svc", map[string]any{"k": int64(7)}, WithContentType("application/cbor"))),
 	}
 }
@@ -48,6 +49,9 @@ func sameSignal(t *testing.T, got, want *Signal) {
 	t.Helper()
 	if !got.Equal(want) {
 		t.Fatalf("decoded signal differs:\n got %+v\nwant %+v", got, want)
+	}
+	if got.time.Format(time.RFC3339Nano) != want.time.Format(time.RFC3339Nano) {
+		t.Fatalf("time %s, want %s as the JSON form writes it", got.time.Format(time.RFC3339Nano), want.time.Format(time.RFC3339Nano))
 	}
 	if got.dataSize != want.dataSize || got.bins != want.bins || got.smallBins != want.smallBins {
 		t.Fatalf("sizes: got deep %d bins %d small %d, want %d %d %d", got.dataSize, got.bins, got.smallBins,
