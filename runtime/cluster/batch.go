@@ -3,6 +3,8 @@ package cluster
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/perfbench/perfbench/runtime/signal"
 )
@@ -10,9 +12,12 @@ import (
 // A batch on the wire (XBatch) is one codec byte, then the body, raw or
 // zstd-compressed. The body is one header for every signal in it — its
 // version, the string table, the sender, the base time, how many records
-// and how many bytes of binaries they hold — then one record per signal:
-// the agent (a table index), the send time and request id as fixed-width
-// numbers, and the signal's binary form (signal.AppendBinary). A receiver
+// — then one record per signal, then the bytes of all their binaries (last:
+// a fast compressor that meets random bytes skips ahead, and would skip the
+// records after them too). A record is
+// the agent (a table index), the send time (after the previous record's)
+// and request id as fixed-width numbers, and the signal's binary form
+// (signal.AppendBinary) with its time after the previous signal's. A receiver
 // reads it in one pass, with no JSON, reflection or base64.
 const (
 	codecRaw  byte = 0
@@ -26,26 +31,29 @@ const (
 type batchWriter struct {
 	strs  signal.StringTable
 	recs  []byte
+	bins  []byte
 	body  []byte
 	base  int64 // send time of the first record, Unix ns
+	prev  int64 // send time of the last record
+	last  int64 // event time of the last record's signal, else base
 	count int
-	bins  int
 }
 
 func (w *batchWriter) add(agent string, sent int64, req uint64, sig *signal.Signal) {
 	if w.count == 0 {
-		w.base = sent
+		w.base, w.prev, w.last = sent, sent, sent
 	}
 	w.recs = binary.AppendUvarint(w.recs, uint64(w.strs.Index(agent)))
-	w.recs = binary.LittleEndian.AppendUint64(w.recs, uint64(sent-w.base))
+	w.recs = binary.LittleEndian.AppendUint64(w.recs, uint64(sent-w.prev))
 	w.recs = binary.LittleEndian.AppendUint64(w.recs, req)
-	w.recs = sig.AppendBinary(w.recs, &w.strs, w.base)
+	w.recs, w.bins = sig.AppendBinary(w.recs, w.bins, &w.strs, w.last)
+	w.prev = sent
+	w.last = eventTime(sig, w.last)
 	w.count++
-	w.bins += sig.BinaryBytes()
 }
 
 // size is about the bytes of the body so far.
-func (w *batchWriter) size() int { return len(w.recs) + w.strs.Size() }
+func (w *batchWriter) size() int { return len(w.recs) + len(w.bins) + w.strs.Size() }
 
 // finish returns the body of the batch from node from, and starts the next
 // one. The body is valid until the next call.
@@ -56,12 +64,25 @@ func (w *batchWriter) finish(from string) []byte {
 	b = binary.AppendUvarint(b, uint64(fromIdx))
 	b = binary.LittleEndian.AppendUint64(b, uint64(w.base))
 	b = binary.AppendUvarint(b, uint64(w.count))
-	b = binary.AppendUvarint(b, uint64(w.bins))
+	b = binary.AppendUvarint(b, uint64(len(w.bins)))
 	b = append(b, w.recs...)
+	b = append(b, w.bins...)
 	w.body = b
 	w.strs.Reset()
-	w.recs, w.count, w.bins = w.recs[:0], 0, 0
+	w.recs, w.bins, w.count = w.recs[:0], w.bins[:0], 0
 	return b
+}
+
+// eventTime is sig's time in Unix ns, the base of the next record's, or
+// last when it does not fit: consecutive signals' times are close, so
+// their differences, written fixed-width, are mostly zero bytes that the
+// compressor takes for almost nothing.
+func eventTime(sig *signal.Signal, last int64) int64 {
+	t := sig.Time()
+	if sec := t.Unix(); sec <= math.MinInt64/int64(time.Second) || sec >= math.MaxInt64/int64(time.Second) {
+		return last
+	}
+	return t.UnixNano()
 }
 
 // batchReader reads one body; a node keeps one for its batch subscription
@@ -69,7 +90,8 @@ func (w *batchWriter) finish(from string) []byte {
 type batchReader struct {
 	strs  []string
 	rest  []byte
-	base  int64
+	prev  int64 // as batchWriter's
+	last  int64
 	left  int
 	arena []byte
 }
@@ -88,22 +110,27 @@ func (r *batchReader) open(body []byte) (from string, count int, err error) {
 		return "", 0, fmt.Errorf("%w: batch header", signal.ErrBinary)
 	}
 	from, body = r.strs[fromIdx], body[n:]
-	r.base, body = int64(binary.LittleEndian.Uint64(body)), body[8:]
+	r.prev, body = int64(binary.LittleEndian.Uint64(body)), body[8:]
+	r.last = r.prev
 	cnt, n := binary.Uvarint(body)
 	if n <= 0 || cnt > uint64(len(body)) {
 		return "", 0, fmt.Errorf("%w: batch count", signal.ErrBinary)
 	}
 	body = body[n:]
 	bins, n := binary.Uvarint(body)
-	if n <= 0 || bins > uint64(len(body)) {
+	if n <= 0 || bins > uint64(len(body)-n) {
 		return "", 0, fmt.Errorf("%w: batch binaries", signal.ErrBinary)
 	}
-	// One block for all the batch's binaries, as the signals' own memory.
+	// One block for all the batch's binaries, the signals' own memory:
+	// body is reused for the next batch.
+	body = body[n:]
+	end := uint64(len(body)) - bins
 	r.arena = nil
 	if bins > 0 {
 		r.arena = make([]byte, bins)
+		copy(r.arena, body[end:])
 	}
-	r.rest, r.left = body[n:], int(cnt)
+	r.rest, r.left = body[:end], int(cnt)
 	return from, int(cnt), nil
 }
 
@@ -116,13 +143,14 @@ func (r *batchReader) next() (agent string, sent int64, req uint64, sig *signal.
 		return "", 0, 0, nil, fmt.Errorf("%w: batch record", signal.ErrBinary)
 	}
 	agent, b = r.strs[ai], b[n:]
-	sent = r.base + int64(binary.LittleEndian.Uint64(b))
+	sent = r.prev + int64(binary.LittleEndian.Uint64(b))
 	req = binary.LittleEndian.Uint64(b[8:])
-	sig, b, err = signal.ReadBinary(b[16:], r.strs, r.base, &r.arena)
+	sig, b, err = signal.ReadBinary(b[16:], r.strs, r.last, &r.arena)
 	if err != nil {
 		r.rest = nil
 		return "", 0, 0, nil, err
 	}
+	r.prev, r.last = sent, eventTime(sig, r.last)
 	r.rest = b
 	r.left--
 	return agent, sent, req, sig, nil

@@ -263,3 +263,31 @@ func TestOutboxFlushRules(t *testing.T) {
 		t.Error("the outbox made a new timer")
 	}
 }
+
+// A batch that compression would only enlarge (one signal of random
+// bytes) travels raw, and arrives.
+func TestOutboxSendsRawWhatDoesNotCompress(t *testing.T) {
+	s := startServer(t)
+	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{})
+	payload := make([]byte, 64)
+	for i := range payload {
+		payload[i] = byte(i*151 + i*i*7 + 13) // no repeats the compressor could use
+	}
+	sig, err := signal.New("a.b", "/s", map[string]any{"p": payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].Send("n1", "rec", sig); err != nil { // idle: sent at once, alone
+		t.Fatal(err)
+	}
+	c := nodes[0].Counters()
+	if c.Batches != 1 || c.PayloadBytes != c.RawBytes+1 {
+		t.Fatalf("%d batches, %d payload bytes for %d raw; want 1 batch of raw + 1 codec byte", c.Batches, c.PayloadBytes, c.RawBytes)
+	}
+	waitFor(t, "delivery", func() bool { return rec.count() == 1 })
+	got := rec.sorted()["n1"][0]
+	want, _ := sig.MarshalJSON()
+	if got != string(want) {
+		t.Errorf("arrived %s, sent %s", got, want)
+	}
+}

@@ -150,6 +150,11 @@ func (o *outbox) flushLocked() error {
 	count := o.w.count
 	body := o.w.finish(o.n.id)
 	o.msg = o.n.enc.EncodeAll(body, append(o.msg[:0], codecZstd))
+	if len(o.msg) > len(body) {
+		// Too little to compress (a signal or two of random bytes): the
+		// frame would only add to it.
+		o.msg = append(append(o.msg[:0], codecRaw), body...)
+	}
 	// NATS copies the payload into its buffer before Publish returns, so
 	// msg and body are free again.
 	err := o.n.publish(o.n.subject(o.to, "b"), o.msg, len(body), true)

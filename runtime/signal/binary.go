@@ -13,9 +13,12 @@ import (
 // extension names) are written once in a table that the batch carries
 // ahead of its signals, and every signal refers to them by index. Ids in
 // the canonical UUID form travel as 16 bytes, times as fixed-width
-// offsets from a base time the batch carries, numbers as 8 bytes and
-// binaries raw. A reader decodes a signal in one pass over its bytes,
-// validating it as New does while it builds the signal's own data.
+// offsets from a base time the batch carries, numbers as 8 bytes, and
+// binaries raw, apart: their bytes go to a section of their own, which a
+// reader copies once into a block that the decoded signals' binaries share
+// (and a compressor sees the regular records apart from the random bytes).
+// A reader decodes a signal in one pass over its bytes, validating it as
+// New does while it builds the signal's own data.
 
 // ErrBinary is returned for bytes that are not a signal's binary form.
 var ErrBinary = errors.New("signal: invalid binary form")
@@ -138,9 +141,9 @@ func ReadStringTable(dst []string, b []byte) ([]string, []byte, error) {
 	return dst, b[total:], nil
 }
 
-// AppendBinary writes s's binary form to b, with its strings in t and its
-// time relative to base (Unix ns).
-func (s *Signal) AppendBinary(b []byte, t *StringTable, base int64) []byte {
+// AppendBinary writes s's binary form to b and the bytes of its binaries
+// to bins, with its strings in t and its time relative to base (Unix ns).
+func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byte, []byte) {
 	var flags byte
 	uuid, isUUID := parseUUID(s.id)
 	if isUUID {
@@ -202,14 +205,10 @@ func (s *Signal) AppendBinary(b []byte, t *StringTable, base int64) []byte {
 		}
 	}
 	if flags&binData != 0 {
-		b = appendBinaryValue(b, s.data, t)
+		b, bins = appendBinaryValue(b, bins, s.data, t)
 	}
-	return b
+	return b, bins
 }
-
-// BinaryBytes is how many bytes of binaries s's data holds: what a reader
-// carves from its arena for s (see ReadBinary).
-func (s *Signal) BinaryBytes() int { return s.bins }
 
 // nearOffset is t − base in ns, when t's Unix ns fit an int64 and the
 // difference does not overflow.
@@ -225,37 +224,36 @@ func nearOffset(t time.Time, base int64) (int64, bool) {
 	return d, true
 }
 
-func appendBinaryValue(b []byte, v any, t *StringTable) []byte {
+func appendBinaryValue(b, bins []byte, v any, t *StringTable) ([]byte, []byte) {
 	switch x := v.(type) {
 	case nil:
-		return append(b, tagNil)
+		return append(b, tagNil), bins
 	case bool:
 		if x {
-			return append(b, tagTrue)
+			return append(b, tagTrue), bins
 		}
-		return append(b, tagFalse)
+		return append(b, tagFalse), bins
 	case int64:
-		return binary.LittleEndian.AppendUint64(append(b, tagInt), uint64(x))
+		return binary.LittleEndian.AppendUint64(append(b, tagInt), uint64(x)), bins
 	case float64:
-		return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x))
+		return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(x)), bins
 	case string:
-		return binary.AppendUvarint(append(b, tagString), uint64(t.Index(x)))
+		return binary.AppendUvarint(append(b, tagString), uint64(t.Index(x))), bins
 	case []byte:
-		b = binary.AppendUvarint(append(b, tagBytes), uint64(len(x)))
-		return append(b, x...)
+		return binary.AppendUvarint(append(b, tagBytes), uint64(len(x))), append(bins, x...)
 	case []any:
 		b = binary.AppendUvarint(append(b, tagList), uint64(len(x)))
 		for _, e := range x {
-			b = appendBinaryValue(b, e, t)
+			b, bins = appendBinaryValue(b, bins, e, t)
 		}
-		return b
+		return b, bins
 	case map[string]any:
 		b = binary.AppendUvarint(append(b, tagMap), uint64(len(x)))
 		for k, e := range x {
 			b = binary.AppendUvarint(b, uint64(t.Index(k)))
-			b = appendBinaryValue(b, e, t)
+			b, bins = appendBinaryValue(b, bins, e, t)
 		}
-		return b
+		return b, bins
 	}
 	// New admits no other kind.
 	panic(fmt.Sprintf("signal: data holds a %T", v))
@@ -263,11 +261,11 @@ func appendBinaryValue(b []byte, v any, t *StringTable) []byte {
 
 // ReadBinary decodes one signal written by AppendBinary with the same
 // table (strs) and base, validating it as New does, and returns the bytes
-// after it. The binaries in its data are copied out of b into arena as far
-// as it reaches (then into blocks of their own), so b may be reused once
-// ReadBinary returns.
-func ReadBinary(b []byte, strs []string, base int64, arena *[]byte) (*Signal, []byte, error) {
-	r := binReader{b: b, strs: strs, arena: arena}
+// after it. Its binaries are the next bytes of *bins, which it advances:
+// they become the signal's own, so the caller hands over a block that
+// nothing else writes (b itself may be reused once ReadBinary returns).
+func ReadBinary(b []byte, strs []string, base int64, bins *[]byte) (*Signal, []byte, error) {
+	r := binReader{b: b, strs: strs, bins: bins}
 	s := r.signal(base)
 	if r.err != nil {
 		return nil, nil, r.err
@@ -277,9 +275,9 @@ func ReadBinary(b []byte, strs []string, base int64, arena *[]byte) (*Signal, []
 
 type binReader struct {
 	b     []byte
-	strs  []string
-	arena *[]byte
-	err   error
+	strs []string
+	bins *[]byte
+	err  error
 }
 
 func (r *binReader) fail(format string, a ...any) {
@@ -448,19 +446,16 @@ func (r *binReader) value(depth int, sz *size) any {
 		*sz = sz.plus(size{deep: len(s), payload: len(s)})
 		return s
 	case tagBytes:
-		n := r.count()
-		src := r.fixed(n)
-		var out []byte
-		if len(*r.arena) >= n {
-			out = (*r.arena)[:n:n]
-			*r.arena = (*r.arena)[n:]
-		} else {
-			out = make([]byte, n)
+		n := r.uvarint()
+		if n > uint64(len(*r.bins)) {
+			r.fail("a binary of %d bytes, %d left", n, len(*r.bins))
+			return nil
 		}
-		copy(out, src)
-		add := size{deep: n, payload: n, bins: n}
+		out := (*r.bins)[:n:n]
+		*r.bins = (*r.bins)[n:]
+		add := size{deep: int(n), payload: int(n), bins: int(n)}
 		if n <= RefcThreshold {
-			add.smallBins = n
+			add.smallBins = int(n)
 		}
 		*sz = sz.plus(add)
 		return out

@@ -66,11 +66,9 @@ func TestBinaryRoundTrip(t *testing.T) {
 	sigs := binaryCases(t)
 	for _, base := range []int64{0, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), math.MinInt64 + 1, math.MaxInt64} {
 		var tab StringTable
-		var recs []byte
-		bins := 0
+		var recs, bins []byte
 		for _, s := range sigs {
-			recs = s.AppendBinary(recs, &tab, base)
-			bins += s.BinaryBytes()
+			recs, bins = s.AppendBinary(recs, bins, &tab, base)
 		}
 		b := tab.AppendBinary(nil)
 		b = append(b, recs...)
@@ -78,7 +76,7 @@ func TestBinaryRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		arena := make([]byte, bins)
+		arena := bytes.Clone(bins)
 		for i, want := range sigs {
 			got, r, err := ReadBinary(rest, strs, base, &arena)
 			if err != nil {
@@ -93,22 +91,21 @@ func TestBinaryRoundTrip(t *testing.T) {
 	}
 }
 
-// The decoded signal owns its binaries: the buffer it came from may be
-// reused at once.
+// The decoded signal keeps nothing of the buffer it was read from: it may
+// be reused at once.
 func TestBinaryDecodedSignalOwnsItsBytes(t *testing.T) {
 	s, err := New("a.b", "/s", map[string]any{"b": []byte("payload"), "s": "text"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tab StringTable
-	rec := s.AppendBinary(nil, &tab, 0)
+	rec, bins := s.AppendBinary(nil, nil, &tab, 0)
 	buf := append(tab.AppendBinary(nil), rec...)
 	strs, rest, err := ReadStringTable(nil, buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var arena []byte
-	got, _, err := ReadBinary(rest, strs, 0, &arena)
+	got, _, err := ReadBinary(rest, strs, 0, &bins)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +116,8 @@ func TestBinaryDecodedSignalOwnsItsBytes(t *testing.T) {
 }
 
 func TestBinaryRejectsWhatNewRejects(t *testing.T) {
-	enc := func(typ, source string, data map[string]any) []byte {
+	type encoded struct{ b, bins []byte }
+	enc := func(typ, source string, data map[string]any) encoded {
 		// Build a valid signal, then put the invalid parts in its fields
 		// directly, as a malicious or broken peer could.
 		s, err := New("ok", "/s", nil)
@@ -128,8 +126,8 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 		}
 		s.typ, s.source, s.data = typ, source, data
 		var tab StringTable
-		rec := s.AppendBinary(nil, &tab, 0)
-		return append(tab.AppendBinary(nil), rec...)
+		rec, bins := s.AppendBinary(nil, nil, &tab, 0)
+		return encoded{append(tab.AppendBinary(nil), rec...), bins}
 	}
 	deep := map[string]any{}
 	for i, m := 0, deep; i <= MaxDepth; i++ {
@@ -139,7 +137,7 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		b    []byte
+		e    encoded
 		want error
 	}{
 		{"bad type", enc("a..b", "/s", nil), ErrInvalidType},
@@ -152,12 +150,11 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			strs, rest, err := ReadStringTable(nil, tt.b)
+			strs, rest, err := ReadStringTable(nil, tt.e.b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var arena []byte
-			if _, _, err := ReadBinary(rest, strs, 0, &arena); !errors.Is(err, tt.want) {
+			if _, _, err := ReadBinary(rest, strs, 0, &tt.e.bins); !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
@@ -168,16 +165,15 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 // signal.
 func TestBinaryTruncated(t *testing.T) {
 	var tab StringTable
-	var recs []byte
+	var recs, bins []byte
 	for _, s := range binaryCases(t) {
-		recs = s.AppendBinary(recs, &tab, 0)
+		recs, bins = s.AppendBinary(recs, bins, &tab, 0)
 	}
 	full := append(tab.AppendBinary(nil), recs...)
-	for n := 0; n < len(full); n++ {
-		b := full[:n]
+	for n := 0; n < len(full)+len(bins); n++ {
+		b, arena := full[:min(n, len(full))], bins[:max(0, n-len(full))]
 		strs, rest, err := ReadStringTable(nil, b)
 		for err == nil {
-			var arena []byte
 			var s *Signal
 			if s, rest, err = ReadBinary(rest, strs, 0, &arena); err == nil && s == nil {
 				t.Fatalf("prefix %d: nil signal without an error", n)
@@ -191,29 +187,28 @@ func TestBinaryTruncated(t *testing.T) {
 
 func FuzzReadBinary(f *testing.F) {
 	var tab StringTable
-	var recs []byte
+	var recs, bins []byte
 	for _, s := range binaryCases(f) {
-		recs = s.AppendBinary(recs, &tab, 0)
+		recs, bins = s.AppendBinary(recs, bins, &tab, 0)
 	}
-	f.Add(append(tab.AppendBinary(nil), recs...))
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Add(append(tab.AppendBinary(nil), recs...), bins)
+	f.Fuzz(func(t *testing.T, b, bins []byte) {
 		strs, rest, err := ReadStringTable(nil, b)
 		if err != nil {
 			return
 		}
-		var arena []byte
-		s, _, err := ReadBinary(rest, strs, 0, &arena)
+		s, _, err := ReadBinary(rest, strs, 0, &bins)
 		if err != nil {
 			return
 		}
 		// What decodes re-encodes to a signal equal to itself.
 		var t2 StringTable
-		rec := s.AppendBinary(nil, &t2, 0)
+		rec, bins2 := s.AppendBinary(nil, nil, &t2, 0)
 		strs2, rest2, err := ReadStringTable(nil, append(t2.AppendBinary(nil), rec...))
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, _, err := ReadBinary(rest2, strs2, 0, &arena)
+		back, _, err := ReadBinary(rest2, strs2, 0, &bins2)
 		if err != nil {
 			t.Fatal(err)
 		}
