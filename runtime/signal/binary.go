@@ -274,7 +274,7 @@ func ReadBinary(b []byte, strs []string, base int64, bins *[]byte) (*Signal, []b
 }
 
 type binReader struct {
-	b     []byte
+	b    []byte
 	strs []string
 	bins *[]byte
 	err  error
