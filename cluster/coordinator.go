@@ -300,14 +300,14 @@ type RoundData struct {
 	// Span runs from the stream's start until everything sent had arrived
 	// (or stopped arriving); the CPU figures cover the same span, so that
 	// a backlog worked off after the stream is paid for.
-	Span       time.Duration `json:"span"`
-	ServerCPU  time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
-	NodeCPU    time.Duration `json:"node_cpu"`   // every node process
+	Span      time.Duration `json:"span"`
+	ServerCPU time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
+	NodeCPU   time.Duration `json:"node_cpu"`   // every node process
 	// IdleCPU is what the same processes spend over Span when the
 	// generators keep their schedule but send nothing (measured in the
 	// same round, just before the stream, at the same rate): heartbeats,
 	// acks, the generators' wake-ups. CPU per signal is net of it.
-	IdleCPU time.Duration `json:"idle_cpu"`
+	IdleCPU    time.Duration `json:"idle_cpu"`
 	Broadcasts []GroupRun    `json:"broadcasts"`
 	Fault      string        `json:"fault,omitempty"`
 	// Interrupted rounds were cut short by a lost node: their counters are
