@@ -10,7 +10,7 @@ import (
 
 // BatchOptions tune XBatch's per-peer outboxes.
 type BatchOptions struct {
-	// MaxBytes flushes an outbox once its uncompressed envelopes reach this
+	// MaxBytes flushes an outbox once its uncompressed batch reaches this
 	// size. Default DefaultBatchBytes.
 	MaxBytes int
 	// MaxDelay flushes an outbox this long after its first signal arrived,
@@ -20,11 +20,11 @@ type BatchOptions struct {
 
 // Defaults and bounds of BatchOptions.
 //
-// 32 KiB holds about 80 envelopes of a 64 B signal (≈ 400 B of JSON each):
-// enough that NATS's per-message framing (≈ 40 B) and zstd's frame header
-// are under 1 % of a batch, and that the compressor sees the repeated field
-// names and ids many times; small enough to stay far below NATS's default
-// 1 MiB max_payload and to compress in tens of µs.
+// 32 KiB holds about 260 records of a 64 B signal (≈ 125 B each in the
+// binary codec): enough that NATS's per-message framing (≈ 40 B), the
+// batch header and zstd's frame header are under 1 % of a batch; small
+// enough to stay far below NATS's default 1 MiB max_payload and to
+// compress in tens of µs.
 //
 // 2 ms is the latency the plan can afford: its cross-node target is a 5 ms
 // mean, and a batch waits at most MaxDelay, on average half of it when
