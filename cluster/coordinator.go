@@ -300,9 +300,14 @@ type RoundData struct {
 	// Span runs from the stream's start until everything sent had arrived
 	// (or stopped arriving); the CPU figures cover the same span, so that
 	// a backlog worked off after the stream is paid for.
-	Span       time.Duration `json:"span"`
-	ServerCPU  time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
-	NodeCPU    time.Duration `json:"node_cpu"`   // every node process
+	Span      time.Duration `json:"span"`
+	ServerCPU time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
+	NodeCPU   time.Duration `json:"node_cpu"`   // every node process
+	// IdleCPU is what the same processes spend over Span when the
+	// generators keep their schedule but send nothing (measured in the
+	// same round, just before the stream, at the same rate): heartbeats,
+	// acks, the generators' wake-ups. CPU per signal is net of it.
+	IdleCPU    time.Duration `json:"idle_cpu"`
 	Broadcasts []GroupRun    `json:"broadcasts"`
 	Fault      string        `json:"fault,omitempty"`
 	// Interrupted rounds were cut short by a lost node: their counters are
@@ -369,6 +374,10 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 	if err := c.setup(ctx, side, index); err != nil {
 		return rd, err
 	}
+	idleRate, err := c.idleRate(ctx)
+	if err != nil {
+		return rd, err
+	}
 	pre, nodeCPU, err := c.traffic(ctx)
 	if err != nil {
 		return rd, err
@@ -394,6 +403,7 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 		return rd, err
 	}
 	rd.Stats, rd.Span = d.stats, d.arrived.Sub(start)
+	rd.IdleCPU = time.Duration(idleRate * float64(rd.Span))
 	rd.ServerCPU = measure.ProcessCPU() - cpu0
 	rd.NodeCPU = -nodeCPU
 	for _, cpu := range d.cpus {
@@ -416,19 +426,43 @@ func (c *coordinator) round(ctx context.Context, side, index int, inject func())
 }
 
 func (c *coordinator) stream(ctx context.Context, profile string) (map[string]response, error) {
-	return c.streamFor(ctx, c.o.Duration, profile)
+	return c.streamFor(ctx, c.o.Duration, profile, false)
+}
+
+// idleWindow is how long idleRate samples: a quarter of the stream, at
+// least MinDuration.
+func (c *coordinator) idleWindow() time.Duration { return max(c.o.Duration/4, MinDuration) }
+
+// idleRate runs every node's generator without sending for idleWindow and
+// returns the CPU the nodes and the coordinator (the embedded servers)
+// spent, per unit of time: the baseline of the round.
+func (c *coordinator) idleRate(ctx context.Context) (float64, error) {
+	cpu0 := measure.ProcessCPU()
+	start := time.Now()
+	rs, err := c.streamFor(ctx, c.idleWindow(), "", true)
+	if err != nil {
+		return 0, err
+	}
+	rate := float64(measure.ProcessCPU()-cpu0) / float64(time.Since(start))
+	for _, r := range rs {
+		if r.Stream != nil && r.Stream.Elapsed > 0 {
+			rate += float64(r.Stream.CPU) / float64(r.Stream.Elapsed)
+		}
+	}
+	return rate, nil
 }
 
 // streamFor has every node stream to the next one for d; profile, if set,
-// is the kind each node captures over it.
-func (c *coordinator) streamFor(ctx context.Context, d time.Duration, profile string) (map[string]response, error) {
+// is the kind each node captures over it; idle runs the schedule without
+// sending.
+func (c *coordinator) streamFor(ctx context.Context, d time.Duration, profile string, idle bool) (map[string]response, error) {
 	succ := map[string]string{}
 	for i, id := range c.ids {
 		succ[id] = c.ids[(i+1)%len(c.ids)]
 	}
 	return c.callAll(ctx, c.ids, d+ctlTimeout, func(id string) request {
 		return request{Op: opStream, Stream: &streamReq{Rate: c.o.Rate / float64(len(c.ids)), Duration: d,
-			Targets: []string{succ[id]}, PingEvery: c.o.PingEvery, Profile: profile}}
+			Targets: []string{succ[id]}, PingEvery: c.o.PingEvery, Profile: profile, Idle: idle}}
 	})
 }
 

@@ -310,6 +310,11 @@ func (n *node) setup(s setupReq) error {
 	return nil
 }
 
+// minPace is the shortest sleep of a stream's generator: shorter sleeps
+// cost a wake-up each for a signal or two, and a timer's granularity is of
+// this order anyway.
+const minPace = 200 * time.Microsecond
+
 // distinctSignals is how many different signals a node cycles through:
 // more than any batch holds, so the compressor never sees one twice.
 const distinctSignals = 4096
@@ -343,7 +348,7 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 		start := time.Now()
 		var pw sync.WaitGroup
 		pctx, stopPings := context.WithCancel(ctx)
-		if s.PingEvery > 0 {
+		if s.PingEvery > 0 && !s.Idle {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
@@ -357,18 +362,26 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 		send := func(i int64) {
 			due := start.Add(time.Duration(float64(i) / s.Rate * float64(time.Second)))
 			record(lag, time.Since(due).Nanoseconds())
+			if s.Idle {
+				return
+			}
 			err := n.rt.Send(s.Targets[int(i)%len(s.Targets)], agentID, n.sigs[int(i)%len(n.sigs)])
 			res.Sent++
 			if err != nil {
 				res.SendErrors++
 			}
 		}
+		// Between sends the generator sleeps until the next one is due, but
+		// at least minPace: it wakes at most 1/minPace times a second,
+		// sending what fell due meanwhile, and no more often than the rate
+		// needs. Its wake-ups are in the idle baseline, not in CPU per signal.
 		var i int64
 		for i < total && ctx.Err() == nil {
 			for due := min(total, int64(time.Since(start).Seconds()*s.Rate)+1); i < due; i++ {
 				send(i)
 			}
-			time.Sleep(200 * time.Microsecond)
+			next := start.Add(time.Duration(float64(i) / s.Rate * float64(time.Second)))
+			time.Sleep(max(time.Until(next), minPace))
 		}
 		stopPings()
 		pw.Wait()

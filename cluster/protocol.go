@@ -57,6 +57,10 @@ type streamReq struct {
 	Targets   []string      `json:"targets"`
 	PingEvery time.Duration `json:"ping_every"`
 	Profile   string        `json:"profile,omitempty"` // cpu, heap, allocs or wall: capture it over the stream
+	// Idle runs the schedule without sending or pinging: the node's CPU
+	// over it is the baseline (heartbeats, acks, the generator's own
+	// wake-ups) that the round's CPU per signal is net of.
+	Idle bool `json:"idle,omitempty"`
 }
 
 type broadcastReq struct {

@@ -182,7 +182,7 @@ func (c *coordinator) profiles(ctx context.Context) (map[string]*profile.Profile
 			if err := c.setup(ctx, side, 1000+10*side+i); err != nil {
 				return nil, err
 			}
-			rs, err := c.streamFor(ctx, c.o.ProfileTime, string(kind))
+			rs, err := c.streamFor(ctx, c.o.ProfileTime, string(kind), false)
 			if err != nil {
 				return nil, err
 			}

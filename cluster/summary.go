@@ -109,7 +109,8 @@ type Side struct {
 	WireMsgs      float64      `json:"wire_msgs_per_signal"`
 	PayloadBytes  float64      `json:"payload_bytes_per_signal"` // as published, after compression
 	RawBytes      float64      `json:"raw_bytes_per_signal"`     // before compression
-	CPU           float64      `json:"cpu_ns_per_signal"`        // nodes + embedded servers
+	CPU           float64      `json:"cpu_ns_per_signal"`        // nodes + embedded servers, net of IdleCPU
+	IdleCPU       float64      `json:"idle_cpu_ns_per_signal"`   // the idle baseline subtracted (RoundData.IdleCPU)
 	OneWay        Latency      `json:"one_way"`
 	SameHost      bool         `json:"same_host"` // one-way is only meaningful when every node shares a clock
 	RTT           Latency      `json:"rtt"`
@@ -124,7 +125,7 @@ type Side struct {
 func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	s := Side{Label: label, Features: features, Rounds: len(rounds)}
 	ow, rtt, lag := newHist(), newHist(), newHist()
-	var wire, msgs, payload, raw, cpu float64
+	var wire, msgs, payload, raw, cpu, idle float64
 	var arrived uint64
 	hosts := map[string]bool{}
 	type gk struct {
@@ -140,7 +141,8 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 		arrived += s.Signals.Delivered + s.Signals.Errored - before.Delivered - before.Errored
 		wire += float64(rd.Traffic.Bytes())
 		msgs += float64(rd.Traffic.Msgs())
-		cpu += float64(rd.ServerCPU + rd.NodeCPU)
+		cpu += float64(rd.ServerCPU + rd.NodeCPU - rd.IdleCPU)
+		idle += float64(rd.IdleCPU)
 		s.StreamSeconds += rd.Span.Seconds()
 		for _, sr := range rd.Stream {
 			if sr == nil {
@@ -195,6 +197,7 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	sent := float64(s.Signals.Sent)
 	if sent > 0 {
 		s.WireBytes, s.WireMsgs, s.PayloadBytes, s.RawBytes, s.CPU = wire/sent, msgs/sent, payload/sent, raw/sent, cpu/sent
+		s.IdleCPU = idle / sent
 	}
 	if s.StreamSeconds > 0 {
 		s.Throughput = float64(arrived) / s.StreamSeconds

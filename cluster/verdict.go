@@ -44,8 +44,6 @@ func status(ok bool) Status {
 // toggles registry.
 const (
 	planCrossNodeMean  = 5 * time.Millisecond
-	goalCrossNodeP50   = 200 * time.Microsecond
-	goalWireReduction  = 80 // %
 	goalBroadcast16P50 = 5 * time.Millisecond
 	goalBroadcastGroup = 16
 )
@@ -102,9 +100,8 @@ func (r *Report) judge() {
 			}
 			add(r.ratioAtMost("plan", fmt.Sprintf("%s: %s (%s)", t.Name, c.Text, m.label), m.metric, 1-c.Target/100, true))
 		}
-		add(r.onBelow("goal", fmt.Sprintf("cross-node p50 < %s (on)", fmtDur(goalCrossNodeP50)), keyCrossP50, kind+" p50", goalCrossNodeP50))
-		add(r.ratioAtMost("goal", fmt.Sprintf("%s: wire bytes −%d %% (64 B stream) (wire B/signal)", t.Name, goalWireReduction),
-			xbatchMeasures["wire-B/op"].metric, 1-goalWireReduction/100.0, true))
+		p50 := time.Duration(toggles.CrossNodeP50)
+		add(r.onBelow("goal", fmt.Sprintf("cross-node p50 < %s (on)", fmtDur(p50)), keyCrossP50, kind+" p50", p50))
 	}
 	if r.opts.has(toggles.Tree) {
 		r.judgeTree(add)

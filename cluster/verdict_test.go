@@ -59,8 +59,8 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 		mean   = "cross-node mean < 5.00 ms (on)"
 		wire60 = "xbatch: −60 % network bytes (wire B/signal)"
 		cpu50  = "xbatch: cross-node batching > 50 % better (CPU/signal)"
-		p50    = "cross-node p50 < 200 µs (on)"
-		wire80 = "xbatch: wire bytes −80 % (64 B stream) (wire B/signal)"
+		p50    = "cross-node p50 < 1.00 ms (on)"
+		wire80 = "xbatch: goal: −80 % network bytes (wire B/signal)"
 		flat   = "tree: N=4 broadcast p50 at most 10 % worse (flat at fanout 3: broadcast to 3 nodes ≤ 10 % slower)"
 		deep   = "tree: N=8 broadcast p50 −50 % (≥ 50 % better on its primary metric)"
 		bound4 = "tree: N=4 broadcast ≤ 40.0 ms (p99, all complete)"
@@ -87,17 +87,17 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 			reason: map[string]string{cpu50: "needs at least 6 rounds (--rounds 6); got 1"},
 		},
 		{
-			name: "6 rounds: the whole CI decides", nodes: 4, rounds: 6, on: values(0.25, 0.9, 1, 1e6, 3e5),
+			name: "6 rounds: the whole CI decides", nodes: 4, rounds: 6, on: values(0.25, 0.9, 1, 1e6, 1.5e6),
 			want: map[string]Status{mean: Pass, wire60: Pass, cpu50: Fail, p50: Fail, wire80: Fail, flat: Pass, bound4: Info},
-			reason: map[string]string{cpu50: "the whole 95 % CI of the paired ratio is above 0.500", p50: "the whole 95 % CI is at or above 200 µs",
+			reason: map[string]string{cpu50: "the whole 95 % CI of the paired ratio is above 0.500", p50: "the whole 95 % CI is at or above 1.00 ms",
 				bound4: "earns no PASS alone"},
 		},
 		{
 			name: "6 rounds: a CI across the target is inconclusive", nodes: 4, rounds: 6,
 			on: func(i int) map[string]float64 {
-				v := values(0.25, 0.4, 1.5, 5e6, 2e5)(i)
-				if i%2 == 0 { // ratios alternate either side of 0.20, 0.50, 5 ms and 200 µs
-					v["wire-B/signal"], v["cpu-ns/signal"], v[keyCrossMean], v[keyCrossP50] = 800*0.15, 50000*0.6, 4e6, 1.5e5
+				v := values(0.25, 0.4, 1.5, 5e6, 1e6)(i)
+				if i%2 == 0 { // ratios alternate either side of 0.20, 0.50, 5 ms and 1 ms
+					v["wire-B/signal"], v["cpu-ns/signal"], v[keyCrossMean], v[keyCrossP50] = 800*0.15, 50000*0.6, 4e6, 0.75e6
 				}
 				return v
 			},

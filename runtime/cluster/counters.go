@@ -63,6 +63,13 @@ func (n *Node) Counters() Counters {
 		c.Peers[p] = PeerCounters{Sent: pc.sent, SendFailed: pc.sendFailed, Acked: pc.acked, Received: pc.received}
 	}
 	n.mu.Unlock()
+	for p, o := range n.outboxes {
+		sent, failed := o.counts()
+		pc := c.Peers[p]
+		pc.Sent += sent
+		pc.SendFailed += failed
+		c.Peers[p] = pc
+	}
 	return c
 }
 

@@ -108,6 +108,10 @@ type Node struct {
 
 	enc *zstd.Encoder
 	dec *zstd.Decoder
+	// batchIn and unzipped are receiveBatch's, reused from batch to batch:
+	// one subscription goroutine runs it.
+	batchIn  batchReader
+	unzipped []byte
 
 	subs     []*nats.Subscription
 	outboxes map[string]*outbox // XBatch: one per peer
@@ -214,7 +218,7 @@ func Start(cfg Config) (*Node, error) {
 	if n.feat.XBatch {
 		n.outboxes = map[string]*outbox{}
 		for p := range n.peer {
-			n.outboxes[p] = &outbox{n: n, to: p}
+			n.outboxes[p] = newOutbox(n, p)
 		}
 	}
 	if err := n.subscribe(); err != nil {
@@ -356,6 +360,9 @@ func (n *Node) send(to string, e *envelope, sig *signal.Signal) error {
 		return fmt.Errorf("%w: %q (peers: %v)", ErrUnknownNode, to, n.peers)
 	}
 	e.Sent = time.Now().UnixNano()
+	if n.feat.XBatch {
+		return n.outboxes[to].add(e.Agent, e.Sent, e.Req, sig)
+	}
 	n.mu.Lock()
 	pc.sent++
 	n.mu.Unlock()
@@ -363,9 +370,6 @@ func (n *Node) send(to string, e *envelope, sig *signal.Signal) error {
 	if err != nil {
 		n.failed(to, 1)
 		return err
-	}
-	if n.feat.XBatch {
-		return n.outboxes[to].add(b)
 	}
 	if err := n.publish(n.subject(to, "s"), b, len(b), false); err != nil {
 		n.failed(to, 1)
@@ -413,13 +417,63 @@ func (n *Node) receiveOne(b []byte) {
 	n.deliverIn(e, sig)
 }
 
+// receiveBatch reads a batch record by record, delivering each signal as
+// it is decoded, and counts the batch's outcomes for the sender's next ack
+// at once.
 func (n *Node) receiveBatch(m *nats.Msg) {
-	raw, err := n.dec.DecodeAll(m.Data, nil)
-	if err != nil {
+	if len(m.Data) < 1 {
 		n.c.undecodable.Add(1)
 		return
 	}
-	splitBatch(raw, n.receiveOne)
+	body := m.Data[1:]
+	switch m.Data[0] {
+	case codecRaw:
+	case codecZstd:
+		var err error
+		if n.unzipped, err = n.dec.DecodeAll(body, n.unzipped[:0]); err != nil {
+			n.c.undecodable.Add(1)
+			return
+		}
+		body = n.unzipped
+	default:
+		n.c.undecodable.Add(1)
+		return
+	}
+	r := &n.batchIn
+	from, count, err := r.open(body)
+	pc, ok := n.peer[from]
+	if err != nil || !ok {
+		n.c.undecodable.Add(1)
+		return
+	}
+	var got Ack
+	for i := 0; i < count; i++ {
+		agentID, sent, req, sig, err := r.next()
+		if err != nil {
+			n.c.undecodable.Add(1)
+			break
+		}
+		if n.onRecv != nil {
+			n.onRecv(Receipt{From: from, Sent: sent})
+		}
+		if req != 0 {
+			n.answer(pc, envelope{From: from, Agent: agentID, Sent: sent, Req: req}, sig)
+			continue
+		}
+		if n.castLocal(agentID, sig) != nil {
+			got.Errored++
+		} else {
+			got.Delivered++
+		}
+	}
+	if got.Total() > 0 {
+		n.mu.Lock()
+		pc.received.Delivered += got.Delivered
+		pc.received.Errored += got.Errored
+		pc.dirty = true
+		n.release(pc)
+		n.mu.Unlock()
+	}
 }
 
 // deliverIn hands a received signal to its agent and counts the outcome

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/perfbench/perfbench/runtime/signal"
 )
 
 // BatchOptions tune XBatch's per-peer outboxes.
 type BatchOptions struct {
-	// MaxBytes flushes an outbox once its uncompressed envelopes reach this
+	// MaxBytes flushes an outbox once its uncompressed batch reaches this
 	// size. Default DefaultBatchBytes.
 	MaxBytes int
 	// MaxDelay flushes an outbox this long after its first signal arrived,
@@ -18,11 +20,11 @@ type BatchOptions struct {
 
 // Defaults and bounds of BatchOptions.
 //
-// 32 KiB holds about 80 envelopes of a 64 B signal (≈ 400 B of JSON each):
-// enough that NATS's per-message framing (≈ 40 B) and zstd's frame header
-// are under 1 % of a batch, and that the compressor sees the repeated field
-// names and ids many times; small enough to stay far below NATS's default
-// 1 MiB max_payload and to compress in tens of µs.
+// 32 KiB holds about 260 records of a 64 B signal (≈ 125 B each in the
+// binary codec): enough that NATS's per-message framing (≈ 40 B), the
+// batch header and zstd's frame header are under 1 % of a batch; small
+// enough to stay far below NATS's default 1 MiB max_payload and to
+// compress in tens of µs.
 //
 // 2 ms is the latency the plan can afford: its cross-node target is a 5 ms
 // mean, and a batch waits at most MaxDelay, on average half of it when
@@ -56,41 +58,77 @@ func (o BatchOptions) normalize() (BatchOptions, error) {
 	return o, nil
 }
 
-// outbox collects envelopes for one peer, newline-separated. It is flushed
-// by the sender that fills it, or by a timer armed when the first envelope
-// goes in.
+// outbox collects the signals for one peer into a batch (batchWriter). A
+// batch is flushed when it reaches MaxBytes, when its oldest signal has
+// waited MaxDelay (one timer per outbox, re-armed for each batch), when it
+// holds a request (a caller waits for the answer), and at once when the
+// outbox had been idle for longer than MaxDelay: a signal that finds
+// nothing to join would only wait, so at low rates a signal travels as
+// soon as off's does. Its buffers, the batch body and the compressed
+// message, are reused from batch to batch, and its counters are its own, so
+// that a signal takes no lock but the outbox's.
 type outbox struct {
 	n  *Node
 	to string
 
-	mu     sync.Mutex
-	buf    []byte
-	count  int // signals in buf
-	timer  *time.Timer
-	closed bool
+	mu    sync.Mutex
+	w     batchWriter
+	msg   []byte // the compressed batch, reused
+	timer *time.Timer
+	armed bool
+	due   time.Time // when the timer's batch is due
+	last  int64     // when the last signal went in, Unix ns
+	// sent and failed count the signals handed to this outbox, and those
+	// of them that never reached NATS (Counters adds them to the peer's).
+	sent, failed uint64
+	closed       bool
 }
 
-// add takes env into the outbox. A failure to publish the batch it fills
-// is counted against every signal in it, this one included, by flushLocked.
-func (o *outbox) add(env []byte) error {
+func newOutbox(n *Node, to string) *outbox {
+	o := &outbox{n: n, to: to}
+	o.timer = time.AfterFunc(time.Hour, o.fire)
+	o.timer.Stop()
+	return o
+}
+
+// add puts one signal in the outbox. A failure to publish the batch it
+// fills is counted against every signal in it, this one included, by
+// flushLocked.
+func (o *outbox) add(agent string, sent int64, req uint64, sig *signal.Signal) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.sent++
 	if o.closed {
-		o.n.failed(o.to, 1)
+		o.failed++
 		return ErrClosed
 	}
-	if len(o.buf) > 0 {
-		o.buf = append(o.buf, '\n')
-	}
-	o.buf = append(o.buf, env...)
-	o.count++
-	if len(o.buf) >= o.n.batch.MaxBytes {
+	idle := o.w.count == 0 && sent-o.last > int64(o.n.batch.MaxDelay)
+	o.last = sent
+	o.w.add(agent, sent, req, sig)
+	if idle || req != 0 || o.w.size() >= o.n.batch.MaxBytes {
 		return o.flushLocked()
 	}
-	if o.timer == nil {
-		o.timer = time.AfterFunc(o.n.batch.MaxDelay, func() { o.flush() })
+	if !o.armed {
+		o.armed = true
+		o.due = time.Unix(0, sent).Add(o.n.batch.MaxDelay)
+		o.timer.Reset(o.n.batch.MaxDelay)
 	}
 	return nil
+}
+
+// fire is the timer's: it flushes the batch it was armed for, unless that
+// one already left (then a later batch, armed anew, is not yet due).
+func (o *outbox) fire() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.armed {
+		return
+	}
+	if d := time.Until(o.due); d > 0 {
+		o.timer.Reset(d)
+		return
+	}
+	o.flushLocked()
 }
 
 func (o *outbox) flush() error {
@@ -102,21 +140,35 @@ func (o *outbox) flush() error {
 // flushLocked compresses and publishes under the lock, so that batches to
 // one peer leave in the order their signals were sent.
 func (o *outbox) flushLocked() error {
-	if o.timer != nil {
+	if o.armed {
 		o.timer.Stop()
-		o.timer = nil
+		o.armed = false
 	}
-	if len(o.buf) == 0 {
+	if o.w.count == 0 {
 		return nil
 	}
-	raw, count := len(o.buf), o.count
-	z := o.n.enc.EncodeAll(o.buf, make([]byte, 0, raw/2))
-	o.buf, o.count = o.buf[:0], 0
-	err := o.n.publish(o.n.subject(o.to, "b"), z, raw, true)
+	count := o.w.count
+	body := o.w.finish(o.n.id)
+	o.msg = o.n.enc.EncodeAll(body, append(o.msg[:0], codecZstd))
+	if len(o.msg) > len(body) {
+		// Too little to compress (a signal or two of random bytes): the
+		// frame would only add to it.
+		o.msg = append(append(o.msg[:0], codecRaw), body...)
+	}
+	// NATS copies the payload into its buffer before Publish returns, so
+	// msg and body are free again.
+	err := o.n.publish(o.n.subject(o.to, "b"), o.msg, len(body), true)
 	if err != nil {
-		o.n.failed(o.to, count)
+		o.failed += uint64(count)
 	}
 	return err
+}
+
+// counts returns what the outbox has counted.
+func (o *outbox) counts() (sent, failed uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sent, o.failed
 }
 
 func (o *outbox) close() error {

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -65,20 +64,4 @@ func decodeEnvelope(b []byte) (envelope, *signal.Signal, error) {
 		return e, nil, err
 	}
 	return e, &sig, nil
-}
-
-// splitBatch yields the envelopes of a decompressed batch: JSON never holds
-// a raw newline, so one newline separates two envelopes.
-func splitBatch(b []byte, each func([]byte)) {
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			each(b)
-			return
-		}
-		if i > 0 {
-			each(b[:i])
-		}
-		b = b[i+1:]
-	}
 }
