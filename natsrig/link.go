@@ -112,19 +112,32 @@ func FormatBandwidth(bps float64) string {
 	return strconv.FormatFloat(bps, 'g', 4, 64) + "bit"
 }
 
-// clock is one direction of a link: the time it is busy until.
-type clock struct{ busy time.Time }
+// clock is one direction of a link: the time it is busy until, and how
+// late the last wait for it ended.
+type clock struct {
+	busy time.Time
+	late time.Duration
+}
 
 // take books n bytes on the link at now and returns when their last bit
 // has crossed it: a transfer starts when the link is free (now, if it has
-// been idle) and lasts l.Transfer(n).
+// been idle) and lasts l.Transfer(n). A caller back from a wait that the
+// timer ended late is booked as if it had woken on time, so that timer
+// slack does not accumulate over a run of transfers.
 func (c *clock) take(now time.Time, n int, l Link) time.Time {
 	start := now
-	if c.busy.After(now) {
-		start = c.busy
+	if !now.After(c.busy.Add(c.late)) {
+		start = c.busy // busy, or idle only for as long as the timer overslept
 	}
 	c.busy = start.Add(l.Transfer(n))
 	return c.busy
+}
+
+// wait blocks until the transfer booked to end at done has, and records
+// how late the wake-up was.
+func (c *clock) wait(done time.Time) {
+	sleepUntil(done)
+	c.late = max(0, time.Since(done))
 }
 
 // linkConn is a socket behind an emulated link. The link settings are read
@@ -144,9 +157,8 @@ func (c *linkConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if l := c.link(); n > 0 && l.Bandwidth > 0 {
 		c.downMu.Lock()
-		done := c.down.take(time.Now(), n, l)
+		c.down.wait(c.down.take(time.Now(), n, l))
 		c.downMu.Unlock()
-		sleepUntil(done)
 	}
 	return n, err
 }
@@ -162,7 +174,7 @@ func (c *linkConn) Write(b []byte) (int, error) {
 	c.upMu.Lock()
 	defer c.upMu.Unlock()
 	done := c.up.take(time.Now(), len(b), l)
-	sleepUntil(done)
+	c.up.wait(done)
 	line := c.line.Load()
 	if l.Latency == 0 && line == nil {
 		return c.Conn.Write(b)

@@ -71,6 +71,16 @@ func TestClockBooksTransfersBackToBack(t *testing.T) {
 			t.Fatalf("step %d: done at %v, want %v", i, got, s.want)
 		}
 	}
+	// Back 80 µs after the link freed, having overslept 100 µs: booked
+	// back to back. Back 150 µs after, having overslept 100 µs: idle, from now.
+	c = clock{busy: t0, late: 100 * time.Microsecond}
+	if got := c.take(t0.Add(80*time.Microsecond), 125, l).Sub(t0); got != time.Microsecond {
+		t.Fatalf("after a late wake-up: done at %v, want 1µs", got)
+	}
+	c = clock{busy: t0, late: 100 * time.Microsecond}
+	if got := c.take(t0.Add(150*time.Microsecond), 125, l).Sub(t0); got != 151*time.Microsecond {
+		t.Fatalf("after an idle spell: done at %v, want 151µs", got)
+	}
 	if d := (Link{}).Transfer(1 << 20); d != 0 {
 		t.Fatalf("unlimited link: transfer %v, want 0", d)
 	}
