@@ -33,6 +33,8 @@ func clusterCommand() *cli.Command {
 			&cli.DurationFlag{Name: "ping-every", Value: cluster.DefaultPingEvery, Usage: "timed round trip from each node"},
 			&cli.DurationFlag{Name: "profile-time", Value: cluster.DefaultProfile, Usage: "profile pass per kind and side (0: none)"},
 			&cli.DurationFlag{Name: "heartbeat", Value: cluster.DefaultHeartbeat, Usage: "node heartbeat; lost after 3 missed"},
+			&cli.StringFlag{Name: "link-bandwidth", Usage: "emulate each node's link at this rate each way, e.g. 1Gbit (default: bare loopback)"},
+			&cli.DurationFlag{Name: "link-latency", Usage: "emulated one-way link latency, e.g. 100us (default: none)"},
 			&cli.StringFlag{Name: "fault", Usage: "inject half-way through the first round: node:ID (kill), freeze:ID (SIGSTOP) or server:INDEX"},
 			outFlag("profiles", "output root"),
 			formatFlag(),
@@ -52,7 +54,7 @@ func clusterCommand() *cli.Command {
 				Local: c.Int("local"), Prefix: c.String("prefix"),
 				Fanout: c.Int("fanout"), BatchBytes: c.Int("batch-bytes"), BatchDelay: c.Duration("batch-delay"),
 				Broadcasts: c.Int("broadcasts"), PingEvery: c.Duration("ping-every"), ProfileTime: c.Duration("profile-time"),
-				Heartbeat: c.Duration("heartbeat"), Fault: fault, Format: f, Out: c.String("out"),
+				Heartbeat: c.Duration("heartbeat"), Fault: fault, Format: f, Out: c.String("out"), LinkBandwidth: c.String("link-bandwidth"), LinkLatency: c.Duration("link-latency"),
 				Command: commandLine(c), Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
 			})
 		},

@@ -321,6 +321,9 @@ type GroupRun struct {
 	Mode    string                      `json:"mode"` // "node" (the side's features) or "server" (reference)
 	Results []rtcluster.BroadcastResult `json:"results"`
 	Traffic natsrig.Traffic             `json:"traffic"`
+	// Received is the copies the nodes took during these broadcasts, by
+	// their own counters: one per node reached, when each was reached once.
+	Received uint64 `json:"received"`
 }
 
 // setup builds every node's runtime for one side and waits until every
@@ -328,7 +331,7 @@ type GroupRun struct {
 func (c *coordinator) setup(ctx context.Context, side int, round int) error {
 	set := c.o.sides()[side]
 	s := setupReq{Features: set, Peers: c.ids, Fanout: c.o.Fanout, BatchBytes: c.o.BatchBytes, BatchDelay: c.o.BatchDelay,
-		PayloadSize: c.o.Payload, Prefix: fmt.Sprintf("%s-r%d-%s", c.prefix, round, sideLabels[side])}
+		PayloadSize: c.o.Payload, Prefix: fmt.Sprintf("%s-r%d-%s", c.prefix, round, sideLabels[side]), Link: c.o.link}
 	if _, err := c.callAll(ctx, c.ids, ctlTimeout, func(string) request { return request{Op: opSetup, Setup: &s} }); err != nil {
 		return err
 	}
@@ -356,16 +359,24 @@ var sideLabels = [2]string{"off", "on"}
 
 // traffic sums the nodes' wire traffic since setup, and their process CPU.
 func (c *coordinator) traffic(ctx context.Context) (natsrig.Traffic, time.Duration, error) {
+	t, cpu, _, err := c.trafficReceived(ctx)
+	return t, cpu, err
+}
+
+// trafficReceived is traffic plus the broadcast copies every node has taken.
+func (c *coordinator) trafficReceived(ctx context.Context) (natsrig.Traffic, time.Duration, uint64, error) {
 	rs, err := c.callAll(ctx, c.ids, ctlTimeout, c.same(opTraffic))
 	var t natsrig.Traffic
 	var cpu time.Duration
+	var got uint64
 	for _, r := range rs {
 		if r.Traffic != nil {
 			t = t.Add(*r.Traffic)
 		}
 		cpu += r.CPU
+		got += r.BcastReceived
 	}
-	return t, cpu, err
+	return t, cpu, got, err
 }
 
 // round runs one side once: setup, the stream, the drain, the broadcasts.
@@ -562,7 +573,7 @@ func disagreements(st map[string]*nodeStats) []string {
 
 func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (GroupRun, error) {
 	gr := GroupRun{Group: group, Mode: mode}
-	pre, _, err := c.traffic(ctx)
+	pre, _, got0, err := c.trafficReceived(ctx)
 	if err != nil {
 		return gr, err
 	}
@@ -573,8 +584,8 @@ func (c *coordinator) broadcasts(ctx context.Context, group int, mode string) (G
 		return gr, err
 	}
 	gr.Results = r.Broadcast
-	post, _, err := c.traffic(ctx)
-	gr.Traffic = post.Sub(pre)
+	post, _, got, err := c.trafficReceived(ctx)
+	gr.Traffic, gr.Received = post.Sub(pre), got-got0
 	return gr, err
 }
 

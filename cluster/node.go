@@ -242,7 +242,7 @@ func (n *node) handle(ctx context.Context, req request, resp *response) error {
 		return err
 	case opTraffic:
 		t := n.meter.Traffic().Sub(n.traffic)
-		resp.Traffic, resp.CPU = &t, measure.ProcessCPU()
+		resp.Traffic, resp.CPU, resp.BcastReceived = &t, measure.ProcessCPU(), n.rt.Counters().BroadcastsReceived
 		return nil
 	case opBroadcast:
 		if req.Broadcast == nil {
@@ -266,14 +266,14 @@ func (n *node) setup(s setupReq) error {
 	if err != nil {
 		return err
 	}
-	base := 0
+	base, distinct := 0, distinctSignals(s.PayloadSize)
 	for i, p := range s.Peers {
 		if p == n.opts.ID {
-			base = i * distinctSignals
+			base = i * maxDistinct
 		}
 	}
-	sigs := make([]*signal.Signal, 0, distinctSignals)
-	for i := 0; i < distinctSignals; i++ {
+	sigs := make([]*signal.Signal, 0, distinct)
+	for i := 0; i < distinct; i++ {
 		sig, err := workloads.StreamSignal(base+i, s.PayloadSize)
 		if err != nil {
 			a.Stop()
@@ -300,6 +300,7 @@ func (n *node) setup(s setupReq) error {
 		return err
 	}
 	n.rt, n.agent, n.sigs = rt, a, sigs
+	n.meter.SetLink(s.Link)
 	n.histMu.Lock()
 	n.oneWay = h
 	n.histMu.Unlock()
@@ -316,8 +317,18 @@ func (n *node) setup(s setupReq) error {
 const minPace = 200 * time.Microsecond
 
 // distinctSignals is how many different signals a node cycles through:
-// more than any batch holds, so the compressor never sees one twice.
-const distinctSignals = 4096
+// more than any batch holds (rtcluster.MaxBatchBytes is 512 KiB), so the
+// compressor never sees one twice, and at most distinctBytes of payload,
+// so that 32 nodes of 64 KiB signals fit in memory (4096 of them took
+// 256 MiB per node).
+func distinctSignals(payload int) int {
+	return min(maxDistinct, max(64, distinctBytes/max(payload, 1)))
+}
+
+const (
+	maxDistinct   = 4096
+	distinctBytes = 16 << 20
+)
 
 func (n *node) teardown() {
 	n.mu.Lock()

@@ -43,8 +43,14 @@ type Options struct {
 	ProfileTime time.Duration // per profile kind and side; 0 skips profiling
 	Heartbeat   time.Duration
 	Fault       Fault
-	Format      report.Format
-	Out         string // output root; the run goes to Out/cluster/<opt>-n<N>
+	// LinkBandwidth (bits/s, e.g. "1Gbit") and LinkLatency put every
+	// node's data connection behind an emulated link (natsrig.Link);
+	// neither set, the links are the bare loopback.
+	LinkBandwidth string
+	LinkLatency   time.Duration
+	link          natsrig.Link
+	Format        report.Format
+	Out           string // output root; the run goes to Out/cluster/<opt>-n<N>
 	// NodeCommand starts a node: the node flags (--nats, --id, --prefix,
 	// --heartbeat) are appended. Default: this executable, "node".
 	NodeCommand []string
@@ -195,6 +201,14 @@ func (o Options) Normalize() (Options, error) {
 		if c.bad {
 			return o, &InputError{c.msg}
 		}
+	}
+	bw, err := natsrig.ParseBandwidth(o.LinkBandwidth)
+	if err != nil {
+		return o, inputErrorf("invalid --link-bandwidth: %v", err)
+	}
+	o.link = natsrig.Link{Bandwidth: bw, Latency: o.LinkLatency}
+	if err := o.link.Validate(); err != nil {
+		return o, inputErrorf("invalid --link-bandwidth/--link-latency: %v", err)
 	}
 	switch o.Fault.Kind {
 	case "node", "freeze":

@@ -49,6 +49,7 @@ type setupReq struct {
 	BatchDelay  time.Duration `json:"batch_delay"`
 	PayloadSize int           `json:"payload_size"`
 	Prefix      string        `json:"prefix"` // data-plane subjects, one per side and round
+	Link        natsrig.Link  `json:"link"`   // each node's emulated link; zero: the bare socket
 }
 
 type streamReq struct {
@@ -71,12 +72,15 @@ type broadcastReq struct {
 }
 
 type response struct {
-	Err       string                      `json:"err,omitempty"`
-	Stream    *streamResult               `json:"stream,omitempty"`
-	Stats     *nodeStats                  `json:"stats,omitempty"`
-	Traffic   *natsrig.Traffic            `json:"traffic,omitempty"`
-	CPU       time.Duration               `json:"cpu,omitempty"` // the node's process CPU so far (traffic, stats)
-	Broadcast []rtcluster.BroadcastResult `json:"bcast,omitempty"`
+	Err     string           `json:"err,omitempty"`
+	Stream  *streamResult    `json:"stream,omitempty"`
+	Stats   *nodeStats       `json:"stats,omitempty"`
+	Traffic *natsrig.Traffic `json:"traffic,omitempty"`
+	CPU     time.Duration    `json:"cpu,omitempty"` // the node's process CPU so far (traffic, stats)
+	// BcastReceived is the broadcast copies the node has taken since
+	// setup (traffic): summed over nodes, every copy is counted once.
+	BcastReceived uint64                      `json:"bcast_received,omitempty"`
+	Broadcast     []rtcluster.BroadcastResult `json:"bcast,omitempty"`
 }
 
 type streamResult struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
@@ -35,6 +36,7 @@ type Settings struct {
 	ProfileTime time.Duration `json:"profile_time"`
 	Heartbeat   time.Duration `json:"heartbeat"`
 	Fault       string        `json:"fault"`
+	Link        natsrig.Link  `json:"link"` // each node's emulated link; zero: bare loopback
 	Command     string        `json:"command,omitempty"`
 }
 
@@ -88,7 +90,7 @@ func newReport(o Options, env machine.Env) *Report {
 		Settings: Settings{Nodes: o.Nodes, Opt: o.Opt, Rounds: o.Rounds, Duration: o.Duration, Rate: o.Rate, Payload: o.Payload,
 			NATS: nats, Fanout: o.Fanout, BatchBytes: o.BatchBytes, BatchDelay: o.BatchDelay, Broadcasts: o.Broadcasts,
 			Groups: o.groups(), PingEvery: o.PingEvery, ProfileTime: o.ProfileTime, Heartbeat: o.Heartbeat,
-			Fault: o.Fault.String(), Command: o.Command},
+			Fault: o.Fault.String(), Link: o.link, Command: o.Command},
 		opts: o,
 	}
 }
@@ -165,9 +167,9 @@ func (r *Report) Title() string {
 func (r *Report) settingsLine() string {
 	s := r.Settings
 	return fmt.Sprintf("%d rounds per side (A B B A) of %s streams at %s signals/s of %d B, ring to the next node; "+
-		"xbatch %s / %s; tree fanout %d; %d broadcasts per group; ping every %s; fault %s; elapsed %s",
+		"xbatch %s / %s; tree fanout %d; %d broadcasts per group; ping every %s; fault %s; links %s; elapsed %s",
 		s.Rounds, s.Duration, numfmt.Value(s.Rate, ""), s.Payload, numfmt.Value(float64(s.BatchBytes), "B"),
-		s.BatchDelay, s.Fanout, s.Broadcasts, s.PingEvery, s.Fault, r.Elapsed.Round(time.Millisecond))
+		s.BatchDelay, s.Fanout, s.Broadcasts, s.PingEvery, s.Fault, s.Link, r.Elapsed.Round(time.Millisecond))
 }
 
 func latRows(name string, off, on Latency) [][]string {

@@ -79,18 +79,24 @@ func (c *Conservation) add(st map[string]*nodeStats) {
 // GroupSummary is the broadcasts of one group size in one mode, over all
 // rounds of a side.
 type GroupSummary struct {
-	Group     int           `json:"group"`
-	Mode      string        `json:"mode"`
-	Count     int           `json:"count"`
-	Complete  int           `json:"complete"` // every node acknowledged
-	Errored   int           `json:"errored"`  // acks reporting a failed local delivery
-	P50       time.Duration `json:"p50"`
-	P99       time.Duration `json:"p99"`
-	Max       time.Duration `json:"max"`
-	Depth     int           `json:"depth"`     // most hops seen
-	RootMsgs  float64       `json:"root_msgs"` // messages the root published per broadcast
-	WireBytes float64       `json:"wire_bytes"`
-	WireMsgs  float64       `json:"wire_msgs"`
+	Group    int           `json:"group"`
+	Mode     string        `json:"mode"`
+	Count    int           `json:"count"`
+	Complete int           `json:"complete"` // every node acknowledged
+	Errored  int           `json:"errored"`  // acks reporting a failed local delivery
+	P50      time.Duration `json:"p50"`
+	P99      time.Duration `json:"p99"`
+	Max      time.Duration `json:"max"`
+	Depth    int           `json:"depth"`     // most hops seen
+	RootMsgs float64       `json:"root_msgs"` // messages the root published per broadcast
+	RootMax  int           `json:"root_max"`  // most the root published for one broadcast
+	// Once counts the broadcasts that reached every node by exactly one
+	// copy (rtcluster.BroadcastResult.Once); Received is the copies the
+	// nodes counted taking, which must then be Count × (Group − 1).
+	Once      int     `json:"once"`
+	Received  uint64  `json:"received"`
+	WireBytes float64 `json:"wire_bytes"`
+	WireMsgs  float64 `json:"wire_msgs"`
 }
 
 // Side is one side's results over all its rounds.
@@ -185,11 +191,16 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 				g.Errored += r.Errored
 				g.Depth = max(g.Depth, r.Depth)
 				g.RootMsgs += float64(r.Sent)
+				g.RootMax = max(g.RootMax, r.Sent)
+				if r.Once() {
+					g.Once++
+				}
 				if r.Acked == r.Group-1 {
 					g.Complete++
 					elapsed[k] = append(elapsed[k], r.Elapsed)
 				}
 			}
+			g.Received += gr.Received
 			g.WireBytes += float64(gr.Traffic.Bytes())
 			g.WireMsgs += float64(gr.Traffic.Msgs())
 		}

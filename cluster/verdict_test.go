@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,7 +30,8 @@ func judged(t *testing.T, nodes, n int, off, on func(i int) map[string]float64) 
 		s.Signals = Conservation{Sent: 100, Delivered: 100, Exact: true}
 		for _, g := range o.groups() {
 			s.Broadcast = append(s.Broadcast, GroupSummary{Group: g, Mode: "node", Count: 10, Complete: 10,
-				P50: 300 * time.Microsecond, P99: 2 * time.Millisecond, Depth: treeDepthBound(g, o.Fanout)})
+				P50: 300 * time.Microsecond, P99: 2 * time.Millisecond, Depth: treeDepthBound(g, o.Fanout),
+				RootMax: min(o.Fanout, g-1), Once: 10, Received: 10 * uint64(g-1)})
 		}
 	}
 	r.Off.Label, r.On.Label = "off", "on"
@@ -134,7 +136,8 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 			// count, the tree's depth and the run's own time.
 			if tc.rounds < 6 {
 				for _, v := range got {
-					fact := v.Source == "run" || strings.Contains(v.Target, "error rate") || strings.Contains(v.Target, "depth") || strings.Contains(v.Target, "finishes")
+					fact := v.Source == "run" || strings.Contains(v.Target, "error rate") || strings.Contains(v.Target, "depth") || strings.Contains(v.Target, "finishes") ||
+						strings.Contains(v.Target, "root sends") || strings.Contains(v.Target, "exactly once")
 					if v.Status == Pass && !fact {
 						t.Errorf("%q passed on %d rounds", v.Target, tc.rounds)
 					}
@@ -172,5 +175,80 @@ func TestClusterReadsTheRegistry(t *testing.T) {
 	}
 	if c := treeBudget(mustToggle(toggles.Tree)); c.Target != 10 {
 		t.Errorf("tree budget %s", c)
+	}
+}
+
+// The tree's exact properties fail on one broadcast that breaks them: a
+// root that sent more than k copies, a broadcast that reached a node twice,
+// a receiver that counted a copy no ack reported.
+func TestTreeShapeVerdictsCanFail(t *testing.T) {
+	const (
+		root = "tree: the root sends ≤ k = 3 copies (most per broadcast)"
+		once = "tree: every node reached exactly once (broadcasts once / all; copies taken / N−1 each)"
+	)
+	for _, c := range []struct {
+		name string
+		bend func(g *GroupSummary)
+		want map[string]Status
+	}{
+		{"as designed", func(*GroupSummary) {}, map[string]Status{root: Pass, once: Pass}},
+		{"root sent 4", func(g *GroupSummary) { g.RootMax = 4 }, map[string]Status{root: Fail, once: Pass}},
+		{"a duplicate", func(g *GroupSummary) { g.Once = 9 }, map[string]Status{root: Pass, once: Fail}},
+		{"a stray copy", func(g *GroupSummary) { g.Received++ }, map[string]Status{root: Pass, once: Fail}},
+	} {
+		o, err := Options{Nodes: 8}.Normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &Report{opts: o}
+		for _, g := range o.groups() {
+			s := GroupSummary{Group: g, Mode: "node", Count: 10, Complete: 10, RootMax: min(3, g-1), Once: 10, Received: 10 * uint64(g-1)}
+			if g == 8 {
+				c.bend(&s)
+			}
+			r.On.Broadcast = append(r.On.Broadcast, s)
+		}
+		got := map[string]Status{}
+		r.judgeTreeShape(func(v Verdict) { got[v.Target] = v.Status }, mustToggle(toggles.Tree), o.groups())
+		for target, want := range c.want {
+			if got[target] != want {
+				t.Errorf("%s: %q = %s, want %s", c.name, target, got[target], want)
+			}
+		}
+	}
+}
+
+func TestTreeDepthBoundOfAChain(t *testing.T) {
+	for _, c := range []struct{ n, k, want int }{{2, 3, 1}, {4, 3, 2}, {8, 3, 2}, {9, 3, 2}, {10, 3, 3}, {32, 3, 4}, {5, 1, 4}, {8, 2, 3}} {
+		if got := treeDepthBound(c.n, c.k); got != c.want {
+			t.Errorf("treeDepthBound(%d, %d) = %d, want %d", c.n, c.k, got, c.want)
+		}
+	}
+}
+
+// The link flags: off unless given, bad input named, bounds checked.
+func TestLinkOptions(t *testing.T) {
+	for _, c := range []struct {
+		bw   string
+		lat  time.Duration
+		want string // the link, or "" for an input error
+	}{
+		{"", 0, "off"},
+		{"1Gbit", 100 * time.Microsecond, "1Gbit, 100µs one way"},
+		{"fast", 0, ""},
+		{"10kbit", 0, ""},
+		{"1Gbit", 2 * time.Second, ""},
+	} {
+		o, err := Options{LinkBandwidth: c.bw, LinkLatency: c.lat}.Normalize()
+		var in *InputError
+		if c.want == "" {
+			if !errors.As(err, &in) {
+				t.Errorf("%q %v: %v, want an InputError", c.bw, c.lat, err)
+			}
+			continue
+		}
+		if err != nil || o.link.String() != c.want {
+			t.Errorf("%q %v: link %s, %v; want %s", c.bw, c.lat, o.link, err, c.want)
+		}
 	}
 }

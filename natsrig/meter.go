@@ -34,10 +34,25 @@ func (t Traffic) Add(o Traffic) Traffic {
 }
 
 // Meter counts the traffic of every connection its dialer opened,
-// reconnections included. Pass it with nats.SetCustomDialer(m).
+// reconnections included, and puts each behind an emulated Link (off
+// unless SetLink turns it on). Pass it with nats.SetCustomDialer(m).
 type Meter struct {
 	bytesOut, bytesIn, msgsOut, msgsIn atomic.Uint64
 	dialer                             net.Dialer
+	link                               atomic.Pointer[Link]
+}
+
+// SetLink puts every connection of the meter, those already dialled
+// included, behind l from their next transfer on; the zero Link turns the
+// emulation off.
+func (m *Meter) SetLink(l Link) { m.link.Store(&l) }
+
+// Link is the emulated link in force.
+func (m *Meter) Link() Link {
+	if l := m.link.Load(); l != nil {
+		return *l
+	}
+	return Link{}
 }
 
 // NewMeter returns a meter whose dials time out after timeout.
@@ -51,7 +66,7 @@ func (m *Meter) Dial(network, address string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &meteredConn{Conn: c, m: m}, nil
+	return &meteredConn{Conn: &linkConn{Conn: c, link: m.Link}, m: m}, nil
 }
 
 // Traffic returns the counts so far.

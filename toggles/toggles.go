@@ -257,8 +257,14 @@ func All() []Toggle {
 		{
 			Name: Tree, AcrossNodes: true, Doc: "a broadcast travels down a k-ary tree of nodes instead of N−1 sends from the root (NATS)",
 			Workloads: []string{"cluster-broadcast"}, Primary: half("ns/op"),
+			// The design's exact properties at N = 8, fanout 3. The plan's
+			// "within N × 10 ms" is not among them: on loopback both sides
+			// meet it about 100× over, so it cannot fail; cluster judges it
+			// on emulated links.
 			Criteria: []Criterion{
-				{Metric: "ns/op", Kind: AtMost, Target: 8 * BroadcastPerNode, Text: "broadcast within N × 10 ms (N = 8)"},
+				{Metric: "root-msgs/op", Kind: AtMost, Target: 3, Text: "the root sends ≤ k = 3 copies"},
+				{Metric: "depth", Kind: AtMost, Target: 2, Text: "depth ≤ ⌈log_k N⌉ = 2 (N = 8, k = 3)"},
+				{Metric: "once-%", Kind: AtLeast, Target: 100, Text: "every node reached exactly once"},
 			},
 			Costs: []Use{{
 				Workload: "cluster-broadcast/3",

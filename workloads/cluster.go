@@ -37,6 +37,9 @@ var (
 	metricWireMsgs  = stats.Metric{Name: "wire-msgs/op", Better: stats.LowerIsBetter, Noise: 0.02, Gate: stats.Ungated}
 	metricDepth     = stats.Metric{Name: "depth", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
 	metricRootMsgs  = stats.Metric{Name: "root-msgs/op", Better: stats.LowerIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
+	// metricOnce is the share of broadcasts that reached every node by
+	// exactly one copy, counted from the acks (cluster.BroadcastResult.Once).
+	metricOnce = stats.Metric{Name: "once-%", Better: stats.HigherIsBetter, Noise: 0, Gate: stats.FixedGate, Tolerance: 0}
 )
 
 // distinctSignals is how many different signals a stream cycles through:
@@ -81,7 +84,7 @@ func clusterBroadcast(name string, group int) Workload {
 			"until every node has acknowledged", group),
 		Op:      fmt.Sprintf("one broadcast to %d nodes, acknowledged by all", group),
 		Toggles: []string{"tree"},
-		Metrics: []stats.Metric{metricWireBytes, metricWireMsgs, metricDepth, metricRootMsgs},
+		Metrics: []stats.Metric{metricWireBytes, metricWireMsgs, metricDepth, metricRootMsgs, metricOnce},
 		MinOps:  50, // each waits for every node's acknowledgement
 		New: func(f features.Set) (Instance, error) {
 			r, sig, err := rigWithSignal(f, group)
@@ -323,7 +326,7 @@ type broadcastInstance struct {
 func (b *broadcastInstance) Run(ctx context.Context, n int) (map[string]float64, error) {
 	root := b.nodes[0]
 	before := b.meter.Traffic()
-	depth, sent := 0, 0
+	depth, sent, once := 0, 0, 0
 	for i := 0; i < n; i++ {
 		res, err := root.Broadcast(ctx, len(b.nodes), "agent-0", b.sig)
 		if err != nil {
@@ -331,6 +334,9 @@ func (b *broadcastInstance) Run(ctx context.Context, n int) (map[string]float64,
 		}
 		depth = max(depth, res.Depth)
 		sent += res.Sent
+		if res.Once() {
+			once++
+		}
 	}
 	tr := b.meter.Traffic().Sub(before)
 	return map[string]float64{
@@ -338,5 +344,6 @@ func (b *broadcastInstance) Run(ctx context.Context, n int) (map[string]float64,
 		metricWireMsgs.Name:  float64(tr.Msgs()) / float64(n),
 		metricDepth.Name:     float64(depth),
 		metricRootMsgs.Name:  float64(sent) / float64(n),
+		metricOnce.Name:      100 * float64(once) / float64(n),
 	}, nil
 }

@@ -12,6 +12,11 @@ import (
 )
 
 // BroadcastResult is what the root of one broadcast learnt from the acks.
+// Every node acknowledges each copy it receives, with the hops that copy
+// travelled and the copies it forwarded, so the tree's shape is counted,
+// not assumed: a broadcast reached every node exactly once when Acked is
+// Group−1, Duplicates is 0 and Messages() is Group−1 (no copy was sent
+// that did not arrive as a first receipt).
 type BroadcastResult struct {
 	Group   int           `json:"group"`   // nodes in the group, the root included
 	Acked   int           `json:"acked"`   // other nodes that acknowledged
@@ -19,6 +24,22 @@ type BroadcastResult struct {
 	Depth   int           `json:"depth"`   // most hops any node reported
 	Elapsed time.Duration `json:"elapsed"` // from the first send to the last ack
 	Sent    int           `json:"sent"`    // messages the root itself published
+	// Forwarded is the copies the other nodes published down the tree,
+	// as their acks reported them.
+	Forwarded int `json:"forwarded,omitempty"`
+	// Duplicates counts acks from a node that had already acknowledged:
+	// copies that reached a node twice, up to the last first receipt.
+	Duplicates int `json:"duplicates,omitempty"`
+}
+
+// Messages is every copy the nodes published for the broadcast: the
+// root's and the forwarders'.
+func (r BroadcastResult) Messages() int { return r.Sent + r.Forwarded }
+
+// Once reports whether every node of the group received the broadcast
+// exactly once, by one copy each.
+func (r BroadcastResult) Once() bool {
+	return r.Acked == r.Group-1 && r.Duplicates == 0 && r.Messages() == r.Group-1
 }
 
 type bcastWait struct {
@@ -34,14 +55,19 @@ type bcastWait struct {
 // ends. With Tree on the root sends to its Fanout children only and each
 // node forwards to its own; off, the root sends group−1 messages.
 func (n *Node) Broadcast(ctx context.Context, group int, agentID string, sig *signal.Signal) (BroadcastResult, error) {
-	fanout := 0
-	if n.feat.Tree {
-		fanout = n.fanout
+	if !n.feat.Tree {
+		return n.broadcast(ctx, group, agentID, sig, func(e *envelope) (int, error) {
+			return n.forward(e, n.children(group, n.id, 0, 0))
+		})
 	}
-	return n.broadcast(ctx, group, agentID, sig, func(e *envelope, b []byte) (int, error) {
-		e.Fanout = fanout
-		targets := n.children(group, n.id, 0, fanout)
-		return n.forward(e, targets)
+	return n.broadcast(ctx, group, agentID, sig, func(e *envelope) (int, error) {
+		e.Fanout = n.fanout
+		b, err := json.Marshal(e)
+		if err != nil {
+			return 0, err
+		}
+		h := treeHop{root: n.id, group: group, fanout: n.fanout, hops: 0}
+		return n.relay(h, n.children(group, n.id, 0, n.fanout), b)
 	})
 }
 
@@ -50,7 +76,7 @@ func (n *Node) Broadcast(ctx context.Context, group int, agentID string, sig *si
 // is measured beside Broadcast so that nobody mistakes the better of off
 // and on for the best way on this engine.
 func (n *Node) BroadcastServer(ctx context.Context, group int, agentID string, sig *signal.Signal) (BroadcastResult, error) {
-	return n.broadcast(ctx, group, agentID, sig, func(e *envelope, _ []byte) (int, error) {
+	return n.broadcast(ctx, group, agentID, sig, func(e *envelope) (int, error) {
 		e.Hops = 1
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -64,7 +90,7 @@ func (n *Node) BroadcastServer(ctx context.Context, group int, agentID string, s
 }
 
 func (n *Node) broadcast(ctx context.Context, group int, agentID string, sig *signal.Signal,
-	fan func(e *envelope, b []byte) (int, error)) (BroadcastResult, error) {
+	fan func(e *envelope) (int, error)) (BroadcastResult, error) {
 	if group < 2 || group > len(n.peers) {
 		return BroadcastResult{}, fmt.Errorf("%w: broadcast group %d (want 2 to %d)", ErrInvalidConfig, group, len(n.peers))
 	}
@@ -88,7 +114,7 @@ func (n *Node) broadcast(ctx context.Context, group int, agentID string, sig *si
 	e.Event = ev
 	w.start = time.Now()
 	e.Sent = w.start.UnixNano()
-	sent, err := fan(e, nil)
+	sent, err := fan(e)
 	n.c.bcastSent.Add(1)
 	n.mu.Lock()
 	w.res.Sent = sent
@@ -158,9 +184,9 @@ func (n *Node) forward(e *envelope, targets []string) (int, error) {
 	return sent, nil
 }
 
-// receiveBroadcast delivers a broadcast locally, forwards it down the tree
-// if asked, and acknowledges it to the root.
-func (n *Node) receiveBroadcast(b []byte, viaNode bool) {
+// receiveBroadcast delivers a broadcast sent directly by its root (or fanned
+// out by the servers) locally and acknowledges it to the root.
+func (n *Node) receiveBroadcast(b []byte) {
 	e, sig, err := decodeEnvelope(b)
 	if err != nil {
 		n.c.undecodable.Add(1)
@@ -177,16 +203,12 @@ func (n *Node) receiveBroadcast(b []byte, viaNode bool) {
 	if n.onRecv != nil {
 		n.onRecv(Receipt{From: e.From, Sent: e.Sent, Broadcast: true, Hops: e.Hops})
 	}
-	if viaNode && e.Fanout > 0 {
-		kids := n.children(e.Group, e.Root, n.position(e.Group, e.Root), e.Fanout)
-		e.From = n.id
-		k, err := n.forward(&e, kids)
-		n.c.bcastForwarded.Add(uint64(k))
-		if err != nil {
-			n.c.bcastErrored.Add(1)
-		}
-	}
-	a := bcastAck{BID: e.BID, Node: n.id, Hops: e.Hops}
+	n.deliverBroadcast(e, sig, bcastAck{BID: e.BID, Node: n.id, Hops: e.Hops})
+}
+
+// deliverBroadcast casts a received broadcast to its agent and sends the
+// root the ack a, with the outcome.
+func (n *Node) deliverBroadcast(e envelope, sig *signal.Signal, a bcastAck) {
 	if err := n.castLocal(e.Agent, sig); err != nil {
 		n.c.bcastErrored.Add(1)
 		a.Err = err.Error()
@@ -204,11 +226,16 @@ func (n *Node) receiveBcastAck(m *nats.Msg) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	w := n.bcasts[a.BID]
-	if w == nil || w.seen[a.Node] {
+	if w == nil {
+		return
+	}
+	if w.seen[a.Node] {
+		w.res.Duplicates++
 		return
 	}
 	w.seen[a.Node] = true
 	w.res.Acked++
+	w.res.Forwarded += a.Fwd
 	if a.Err != "" {
 		w.res.Errored++
 	}

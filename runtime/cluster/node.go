@@ -250,7 +250,7 @@ func (n *Node) subscribe() error {
 	handlers := map[string]nats.MsgHandler{
 		"s":  func(m *nats.Msg) { n.receiveOne(m.Data) },
 		"b":  n.receiveBatch,
-		"t":  func(m *nats.Msg) { n.receiveBroadcast(m.Data, true) },
+		"t":  n.receiveNodeBroadcast,
 		"a":  n.receiveAck,
 		"ba": n.receiveBcastAck,
 		"r":  n.receiveReply,
@@ -262,7 +262,7 @@ func (n *Node) subscribe() error {
 	}
 	// Reference broadcasts: group g holds the first g peers.
 	for g := n.index[n.id] + 1; g <= len(n.peers); g++ {
-		if err := n.sub(n.groupSubject(g), func(m *nats.Msg) { n.receiveBroadcast(m.Data, false) }); err != nil {
+		if err := n.sub(n.groupSubject(g), func(m *nats.Msg) { n.receiveBroadcast(m.Data) }); err != nil {
 			return err
 		}
 	}

@@ -36,6 +36,7 @@ type bcastAck struct {
 	BID  uint64 `json:"bid"`
 	Node string `json:"node"`
 	Hops int    `json:"hops"`
+	Fwd  int    `json:"fwd,omitempty"` // copies this node forwarded down the tree
 	Err  string `json:"err,omitempty"` // the local delivery failed
 }
 
