@@ -490,9 +490,11 @@ func (s *Server) command(sig *signal.Signal) error {
 		defer s.mu.Unlock()
 	}
 	s.version++ // a command moves the version even if the state stays
-	s.processed.Add(1)
 	err := s.runSignal(sig)
 	s.committed.Store(s.version)
+	// Counted after the commit: a command Processed counts is visible to a
+	// fast-path read, as the package comment promises.
+	s.processed.Add(1)
 	if err != nil {
 		s.failed.Add(1)
 		return s.commandError(sig, err)
