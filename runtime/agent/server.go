@@ -25,6 +25,13 @@
 //     Stats().Processed has counted it. A read made right after Cast usually
 //     misses it.
 //
+// With Batching on as well, the lock is taken and the commit made once per
+// batch (everything one wake-up drained): reads see the state at batch
+// boundaries, never part of a batch, and a stale reader waits at most for
+// the running batch. A Call commits before it replies, so the caller's own
+// Call is still visible as soon as it returns, and Processed still counts a
+// command only once it is visible.
+//
 // FastPath's cost on the write path is one uncontended lock per command: the
 // snapshot is copied lazily, by the first reader that finds it older than
 // the last completed command, never by the agent after each wake-up. That

@@ -53,7 +53,7 @@ type Signal struct {
 	// the strings a message copy copies. At most MaxDataSize each: int32
 	// keeps Signal in the allocation size class it had with two ints.
 	bins, smallBins, smallStrs int32
-	extensions      map[string]string
+	extensions                 map[string]string
 }
 
 // Option sets an optional attribute in New.
