@@ -3,6 +3,7 @@ package agent
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/perfbench/perfbench/runtime/signal"
 )
@@ -16,19 +17,32 @@ const (
 	kindBatch // the casts of one CastBatch, with Batching on
 )
 
-// envelope is one message in a mailbox, or with kindBatch the run of casts
-// one CastBatch handed over, which counts as len(sigs) messages.
+// envelope is one message in a mailbox, or with kindBatch the head of a
+// batchEnvelope.
 type envelope struct {
 	kind  envKind
 	sig   *signal.Signal
-	sigs  []*signal.Signal // kindBatch; the envelope's own slice, kept when pooled
-	reply chan reply       // calls and queries; buffered 1 so the server never blocks on a gone caller
+	reply chan reply // calls and queries; buffered 1 so the server never blocks on a gone caller
 }
+
+// batchEnvelope carries the run of casts one CastBatch handed over, which
+// counts as len(sigs) messages. The mailbox holds it by its envelope, so
+// that the envelope of a single message stays as small as it is without
+// batching (every unbatched delivery allocates one).
+type batchEnvelope struct {
+	envelope                  // first field: see batch
+	sigs     []*signal.Signal // the envelope's own slice, kept when pooled
+}
+
+// batch returns the batchEnvelope whose head e is; e.kind must be
+// kindBatch. Such an e is only ever made as the first field of a
+// batchEnvelope (envelopes.getBatch), so it points at the start of one.
+func (e *envelope) batch() *batchEnvelope { return (*batchEnvelope)(unsafe.Pointer(e)) }
 
 // weight is how many messages e counts for against the mailbox's capacity.
 func (e *envelope) weight() int {
 	if e.kind == kindBatch {
-		return len(e.sigs)
+		return len(e.batch().sigs)
 	}
 	return 1
 }
@@ -40,10 +54,11 @@ type reply struct {
 
 // envelopes makes envelopes, pooled or fresh, and counts which.
 type envelopes struct {
-	pooled bool
-	pool   sync.Pool
-	gets   atomic.Uint64
-	news   atomic.Uint64
+	pooled  bool
+	pool    sync.Pool
+	batches sync.Pool
+	gets    atomic.Uint64
+	news    atomic.Uint64
 }
 
 func (p *envelopes) get(kind envKind, sig *signal.Signal) *envelope {
@@ -71,9 +86,30 @@ func (p *envelopes) put(e *envelope) {
 		return
 	}
 	e.sig = nil
-	clear(e.sigs)
-	e.sigs = e.sigs[:0]
 	p.pool.Put(e)
+}
+
+func (p *envelopes) getBatch() *batchEnvelope {
+	p.gets.Add(1)
+	var b *batchEnvelope
+	if p.pooled {
+		b, _ = p.batches.Get().(*batchEnvelope)
+	}
+	if b == nil {
+		p.news.Add(1)
+		b = &batchEnvelope{}
+	}
+	b.kind = kindBatch
+	return b
+}
+
+func (p *envelopes) putBatch(b *batchEnvelope) {
+	if !p.pooled {
+		return
+	}
+	clear(b.sigs)
+	b.sigs = b.sigs[:0]
+	p.batches.Put(b)
 }
 
 // mailbox is the bounded queue in front of an agent server. put never

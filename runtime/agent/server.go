@@ -278,9 +278,9 @@ func (s *Server) CastBatch(sigs []*signal.Signal) (int, error) {
 	// after the lock is released, so the server drains meanwhile.
 	n, err := s.ring.reserve(len(sigs))
 	if n > 0 {
-		e := s.envs.get(kindBatch, nil)
-		e.sigs = s.receiveAll(e.sigs[:0], sigs[:n])
-		s.ring.commit(e)
+		b := s.envs.getBatch()
+		b.sigs = s.receiveAll(b.sigs[:0], sigs[:n])
+		s.ring.commit(&b.envelope)
 	}
 	s.accepted.Add(uint64(n))
 	s.rejected.Add(uint64(len(sigs) - n))
@@ -419,14 +419,15 @@ func (s *Server) handleBatch(batch []*envelope) {
 	for _, e := range batch {
 		switch e.kind {
 		case kindBatch:
-			for i, sig := range e.sigs {
+			b := e.batch()
+			for i, sig := range b.sigs {
 				if s.step(sig) != nil {
 					failed++
 				}
-				e.sigs[i] = nil
+				b.sigs[i] = nil
 			}
-			processed += uint64(len(e.sigs))
-			s.envs.put(e)
+			processed += uint64(len(b.sigs))
+			s.envs.putBatch(b)
 		case kindCast:
 			if s.step(e.sig) != nil {
 				failed++
