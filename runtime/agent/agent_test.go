@@ -153,12 +153,26 @@ type outcome struct {
 // run replays the script half as casts, half in batches, then one call, and
 // returns everything a user of the agent can observe.
 func run(t *testing.T, f features.Set, sigs []*signal.Signal) outcome {
+	return runOn(t, f, sigs, nil, nil)
+}
+
+// runOn is run with a config change (may be nil); it leaves the stopped
+// server in *srv when srv is not nil.
+func runOn(t *testing.T, f features.Set, sigs []*signal.Signal, mutate func(*Config), srv **Server) outcome {
 	sink := make(chan *signal.Signal, 16)
 	d := dispatch.NewDispatcher(nil)
 	if err := d.Register("sink", dispatch.Channel(sink, f.ZeroCopy)); err != nil {
 		t.Fatal(err)
 	}
-	s := start(t, f, func(c *Config) { c.Dispatcher = d })
+	s := start(t, f, func(c *Config) {
+		c.Dispatcher = d
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+	if srv != nil {
+		*srv = s
+	}
 	half := len(sigs) / 2
 	for _, x := range sigs[:half] {
 		if err := s.Cast(x); err != nil {

@@ -3,6 +3,7 @@ package agent
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/perfbench/perfbench/runtime/signal"
 )
@@ -13,13 +14,37 @@ const (
 	kindCast envKind = iota
 	kindCall
 	kindQuery
+	kindBatch // the casts of one CastBatch, with Batching on
 )
 
-// envelope is one message in a mailbox.
+// envelope is one message in a mailbox, or with kindBatch the head of a
+// batchEnvelope.
 type envelope struct {
 	kind  envKind
 	sig   *signal.Signal
 	reply chan reply // calls and queries; buffered 1 so the server never blocks on a gone caller
+}
+
+// batchEnvelope carries the run of casts one CastBatch handed over, which
+// counts as len(sigs) messages. The mailbox holds it by its envelope, so
+// that the envelope of a single message stays as small as it is without
+// batching (every unbatched delivery allocates one).
+type batchEnvelope struct {
+	envelope                  // first field: see batch
+	sigs     []*signal.Signal // the envelope's own slice, kept when pooled
+}
+
+// batch returns the batchEnvelope whose head e is; e.kind must be
+// kindBatch. Such an e is only ever made as the first field of a
+// batchEnvelope (envelopes.getBatch), so it points at the start of one.
+func (e *envelope) batch() *batchEnvelope { return (*batchEnvelope)(unsafe.Pointer(e)) }
+
+// weight is how many messages e counts for against the mailbox's capacity.
+func (e *envelope) weight() int {
+	if e.kind == kindBatch {
+		return len(e.batch().sigs)
+	}
+	return 1
 }
 
 type reply struct {
@@ -29,10 +54,11 @@ type reply struct {
 
 // envelopes makes envelopes, pooled or fresh, and counts which.
 type envelopes struct {
-	pooled bool
-	pool   sync.Pool
-	gets   atomic.Uint64
-	news   atomic.Uint64
+	pooled  bool
+	pool    sync.Pool
+	batches sync.Pool
+	gets    atomic.Uint64
+	news    atomic.Uint64
 }
 
 func (p *envelopes) get(kind envKind, sig *signal.Signal) *envelope {
@@ -63,17 +89,38 @@ func (p *envelopes) put(e *envelope) {
 	p.pool.Put(e)
 }
 
+func (p *envelopes) getBatch() *batchEnvelope {
+	p.gets.Add(1)
+	var b *batchEnvelope
+	if p.pooled {
+		b, _ = p.batches.Get().(*batchEnvelope)
+	}
+	if b == nil {
+		p.news.Add(1)
+		b = &batchEnvelope{}
+	}
+	b.kind = kindBatch
+	return b
+}
+
+func (p *envelopes) putBatch(b *batchEnvelope) {
+	if !p.pooled {
+		return
+	}
+	clear(b.sigs)
+	b.sigs = b.sigs[:0]
+	p.batches.Put(b)
+}
+
 // mailbox is the bounded queue in front of an agent server. put never
 // blocks: when the box is full the sender gets ErrMailboxFull. Refusals
 // return the bare sentinel errors, without allocating: a producer that
 // overruns a mailbox must not also flood the heap.
 type mailbox interface {
 	put(e *envelope) error
-	// putBatch queues up to n envelopes made by mk (called only for those
-	// that fit, in order) and returns how many it queued.
-	putBatch(n int, mk func(i int) *envelope) (accepted int, err error)
-	// take blocks until it can append between 1 and max envelopes to dst,
-	// or the box is closed and empty (ok false).
+	// take blocks until it can append envelopes to dst, at least one and
+	// no more than max messages' worth unless the first alone is more, or
+	// the box is closed and empty (ok false).
 	take(dst []*envelope, max int) (out []*envelope, ok bool)
 	close()
 }
@@ -102,15 +149,6 @@ func (b *chanBox) put(e *envelope) error {
 	}
 }
 
-func (b *chanBox) putBatch(n int, mk func(int) *envelope) (int, error) {
-	for i := 0; i < n; i++ {
-		if err := b.put(mk(i)); err != nil {
-			return i, err
-		}
-	}
-	return n, nil
-}
-
 func (b *chanBox) take(dst []*envelope, max int) ([]*envelope, bool) {
 	e, ok := <-b.ch
 	if !ok {
@@ -128,16 +166,21 @@ func (b *chanBox) close() {
 	}
 }
 
-// ringBox is the batching mailbox: senders append whole batches under one
-// lock and wake the server at most once; the server drains up to max
-// envelopes per wake-up.
+// ringBox is the batching mailbox: a sender hands over a whole batch as one
+// envelope and wakes the server at most once; the server drains up to max
+// messages per wake-up. The capacity bounds messages, not envelopes: a
+// batch envelope counts as its signals. A batch is handed over in two
+// steps, reserve and commit, so that the sender makes its envelope and
+// copies between them, without holding the lock the server drains under.
 type ringBox struct {
-	mu     sync.Mutex
-	buf    []*envelope // ring of fixed capacity
-	head   int
-	n      int
-	closed bool
-	notify chan struct{} // capacity 1: "there is something to take"
+	mu       sync.Mutex
+	buf      []*envelope // ring of envelopes; len(buf) is the capacity in messages
+	head     int
+	n        int // envelopes queued
+	load     int // messages queued or reserved
+	reserved int // reservations not yet committed
+	closed   bool
+	notify   chan struct{} // capacity 1: "there is something to take"
 }
 
 func newRingBox(size int) *ringBox {
@@ -157,12 +200,13 @@ func (b *ringBox) put(e *envelope) error {
 		b.mu.Unlock()
 		return ErrStopped
 	}
-	if b.n == len(b.buf) {
+	if b.load == len(b.buf) {
 		b.mu.Unlock()
 		return ErrMailboxFull
 	}
 	b.buf[(b.head+b.n)%len(b.buf)] = e
 	b.n++
+	b.load++
 	wasEmpty := b.n == 1
 	b.mu.Unlock()
 	if wasEmpty {
@@ -171,46 +215,63 @@ func (b *ringBox) put(e *envelope) error {
 	return nil
 }
 
-func (b *ringBox) putBatch(n int, mk func(int) *envelope) (int, error) {
+// reserve takes room for up to n messages and returns how many it took (a
+// prefix of the batch: the rest is refused with ErrMailboxFull). When it
+// took any, the caller must commit one envelope of exactly that weight.
+func (b *ringBox) reserve(n int) (int, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return 0, ErrStopped
 	}
-	k := min(len(b.buf)-b.n, n)
-	wasEmpty := b.n == 0
-	for i := 0; i < k; i++ {
-		b.buf[(b.head+b.n)%len(b.buf)] = mk(i)
-		b.n++
+	k := min(len(b.buf)-b.load, n)
+	b.load += k
+	if k > 0 {
+		b.reserved++
 	}
 	b.mu.Unlock()
-	if wasEmpty && k > 0 {
-		b.wake()
-	}
 	if k < n {
 		return k, ErrMailboxFull
 	}
 	return k, nil
 }
 
+// commit queues the envelope of a reservation. It never fails: the room was
+// taken, and a box closed since still drains what it had accepted.
+func (b *ringBox) commit(e *envelope) {
+	b.mu.Lock()
+	b.buf[(b.head+b.n)%len(b.buf)] = e
+	b.n++
+	b.reserved--
+	wasEmpty := b.n == 1
+	b.mu.Unlock()
+	if wasEmpty {
+		b.wake()
+	}
+}
+
 func (b *ringBox) take(dst []*envelope, max int) ([]*envelope, bool) {
 	for {
 		b.mu.Lock()
 		if b.n > 0 {
-			k := min(max, b.n)
-			for i := 0; i < k; i++ {
-				j := (b.head + i) % len(b.buf)
-				dst = append(dst, b.buf[j])
-				b.buf[j] = nil
+			taken := 0
+			for b.n > 0 && (taken == 0 || taken+b.buf[b.head].weight() <= max) {
+				e := b.buf[b.head]
+				taken += e.weight()
+				dst = append(dst, e)
+				b.buf[b.head] = nil
+				b.head = (b.head + 1) % len(b.buf)
+				b.n--
 			}
-			b.head = (b.head + k) % len(b.buf)
-			b.n -= k
+			b.load -= taken
 			b.mu.Unlock()
 			return dst, true
 		}
-		closed := b.closed
+		// An accepted batch still being copied is waited for, even once
+		// the box is closed.
+		done := b.closed && b.reserved == 0
 		b.mu.Unlock()
-		if closed {
+		if done {
 			return dst, false
 		}
 		<-b.notify

@@ -13,7 +13,8 @@ import (
 func (s *Server) openMailbox(size int) {
 	s.envs.pooled = s.feat.Pooling
 	if s.feat.Batching {
-		s.box = newRingBox(size)
+		s.ring = newRingBox(size)
+		s.box = s.ring
 	} else {
 		s.box = newChanBox(size)
 	}

@@ -25,6 +25,13 @@
 //     Stats().Processed has counted it. A read made right after Cast usually
 //     misses it.
 //
+// With Batching on as well, the lock is taken and the commit made once per
+// batch (everything one wake-up drained): reads see the state at batch
+// boundaries, never part of a batch, and a stale reader waits at most for
+// the running batch. A Call commits before it replies, so the caller's own
+// Call is still visible as soon as it returns, and Processed still counts a
+// command only once it is visible.
+//
 // FastPath's cost on the write path is one uncontended lock per command: the
 // snapshot is copied lazily, by the first reader that finds it older than
 // the last completed command, never by the agent after each wake-up. That
@@ -105,6 +112,7 @@ type Server struct {
 	actions map[string]Action
 	disp    *dispatch.Dispatcher
 	box     mailbox
+	ring    *ringBox // the same box, with Batching on
 	batch   int
 	instr   instructions
 	envs    envelopes
@@ -116,6 +124,7 @@ type Server struct {
 	version uint64
 	scratch []Binding
 	pending []*Instruction
+	run     router.Run[Binding] // with Batching on: one lookup per run of a type
 
 	// FastPath: mu is held by the server for each command and by a reader
 	// while it copies the state; committed is the version of the last
@@ -200,6 +209,18 @@ func (s *Server) receive(sig *signal.Signal) *signal.Signal {
 	return c
 }
 
+// receiveAll is receive for a batch: the copies are the ones receive makes,
+// laid out in one block for the batch (signal.MessageCopies).
+func (s *Server) receiveAll(dst, sigs []*signal.Signal) []*signal.Signal {
+	if s.feat.ZeroCopy {
+		return append(dst, sigs...)
+	}
+	dst, n := signal.MessageCopies(dst, sigs)
+	s.copies.Add(uint64(len(sigs)))
+	s.bytesCopied.Add(uint64(n))
+	return dst
+}
+
 // refusal maps a mailbox's bare sentinel to the server's prebuilt error.
 func (s *Server) refusal(err error) error {
 	if err == ErrMailboxFull {
@@ -233,8 +254,9 @@ func (s *Server) Cast(sig *signal.Signal) error {
 }
 
 // CastBatch queues sigs in order. With Batching on they are handed over in
-// one operation; otherwise one by one. It returns how many were accepted (a
-// prefix of sigs); the rest were rejected and counted.
+// one operation, as one envelope, copied (ZeroCopy off) into one block of
+// memory outside the mailbox's lock; otherwise one by one. It returns how
+// many were accepted (a prefix of sigs); the rest were rejected and counted.
 func (s *Server) CastBatch(sigs []*signal.Signal) (int, error) {
 	if !s.feat.Batching {
 		for i, sig := range sigs {
@@ -251,10 +273,14 @@ func (s *Server) CastBatch(sigs []*signal.Signal) (int, error) {
 			return 0, fmt.Errorf("agent %s: cast of a nil signal at %d", s.id, i)
 		}
 	}
-	// Envelopes are made, and signals copied, only for what fits.
-	n, err := s.box.putBatch(len(sigs), func(i int) *envelope {
-		return s.envs.get(kindCast, s.receive(sigs[i]))
-	})
+	// The envelope is made, and signals copied, only for what fits, and
+	// after the lock is released, so the server drains meanwhile.
+	n, err := s.ring.reserve(len(sigs))
+	if n > 0 {
+		b := s.envs.getBatch()
+		b.sigs = s.receiveAll(b.sigs[:0], sigs[:n])
+		s.ring.commit(&b.envelope)
+	}
 	s.accepted.Add(uint64(n))
 	s.rejected.Add(uint64(len(sigs) - n))
 	if err != nil {
@@ -358,11 +384,82 @@ func (s *Server) loop() {
 			return
 		}
 		s.wakeups.Add(1)
+		if s.feat.Batching {
+			s.handleBatch(batch)
+			clear(batch)
+			continue
+		}
 		for i, e := range batch {
 			s.handle(e)
 			batch[i] = nil
 		}
 	}
+}
+
+// handleBatch is handle for everything one wake-up took, with Batching on:
+// the state lock (FastPath) is taken, and the commit made visible, once per
+// batch, so fast-path readers see the state at batch boundaries. A Call
+// commits before it replies, so its caller still reads its own write. The
+// counters are added once per batch too, after the commit, so that a
+// command Stats().Processed counts is visible to a fast-path read.
+func (s *Server) handleBatch(batch []*envelope) {
+	if s.feat.FastPath {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+	defer s.run.Reset()
+	var processed, failed uint64
+	flush := func() {
+		s.committed.Store(s.version)
+		s.processed.Add(processed)
+		s.failed.Add(failed)
+		processed, failed = 0, 0
+	}
+	for _, e := range batch {
+		switch e.kind {
+		case kindBatch:
+			b := e.batch()
+			for i, sig := range b.sigs {
+				if s.step(sig) != nil {
+					failed++
+				}
+				b.sigs[i] = nil
+			}
+			processed += uint64(len(b.sigs))
+			s.envs.putBatch(b)
+		case kindCast:
+			if s.step(e.sig) != nil {
+				failed++
+			}
+			processed++
+			s.envs.put(e)
+		case kindCall:
+			err := s.step(e.sig)
+			processed++
+			if err != nil {
+				failed++
+				err = s.commandError(e.sig, err)
+			}
+			flush()
+			e.reply <- reply{err: err}
+		case kindQuery:
+			flush()
+			s.queries.Add(1)
+			e.reply <- reply{snap: Snapshot{m: deepCopyMap(s.state), version: s.version}}
+		}
+	}
+	flush()
+}
+
+// step runs one command without locking or counting: the caller does both
+// for a whole batch.
+func (s *Server) step(sig *signal.Signal) error {
+	s.version++ // a command moves the version even if the state stays
+	return s.runSignal(sig)
+}
+
+func (s *Server) commandError(sig *signal.Signal, err error) error {
+	return fmt.Errorf("agent %s: signal %s (%s): %w", s.id, sig.ID(), sig.Type(), err)
 }
 
 func (s *Server) handle(e *envelope) {
@@ -400,18 +497,26 @@ func (s *Server) command(sig *signal.Signal) error {
 		defer s.mu.Unlock()
 	}
 	s.version++ // a command moves the version even if the state stays
-	s.processed.Add(1)
 	err := s.runSignal(sig)
 	s.committed.Store(s.version)
+	// Counted after the commit: a command Processed counts is visible to a
+	// fast-path read, as the package comment promises.
+	s.processed.Add(1)
 	if err != nil {
 		s.failed.Add(1)
-		return fmt.Errorf("agent %s: signal %s (%s): %w", s.id, sig.ID(), sig.Type(), err)
+		return s.commandError(sig, err)
 	}
 	return nil
 }
 
 func (s *Server) runSignal(sig *signal.Signal) error {
-	bindings, err := s.router.AppendHandlers(s.scratch[:0], sig)
+	var bindings []Binding
+	var err error
+	if s.feat.Batching {
+		bindings, err = s.router.AppendRun(&s.run, s.scratch[:0], sig)
+	} else {
+		bindings, err = s.router.AppendHandlers(s.scratch[:0], sig)
+	}
 	s.scratch = bindings
 	if err != nil {
 		return err

@@ -4,9 +4,12 @@
 // replay the log from a position.
 //
 // Three switches act here: ZeroCopy (the log keeps the publisher's signal
-// instead of a copy), Batching (each subscriber gets one hand-over per
-// Publish call instead of one per signal) and JIT/Caching (passed to the
-// bus's router).
+// instead of a copy), Batching and JIT/Caching (passed to the bus's
+// router). With Batching a Publish call is handled as a batch: each
+// subscriber gets one hand-over per call instead of one per signal, a run
+// of consecutive signals of one type is routed once (router.Run), and the
+// copies (ZeroCopy off) are made before the bus's lock is taken, into one
+// block for the call (signal.MessageCopies).
 package bus
 
 import (
@@ -84,6 +87,7 @@ type Bus struct {
 	groups map[*subscription][]*signal.Signal
 	order  []*subscription
 	match  []*subscription
+	run    router.Run[*subscription]
 }
 
 // New returns an empty bus.
@@ -150,12 +154,18 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 			return Result{}, fmt.Errorf("bus: publish: nil signal at %d", i)
 		}
 	}
+	if b.feat.Batching && !b.feat.ZeroCopy {
+		copies, n := signal.MessageCopies(make([]*signal.Signal, 0, len(sigs)), sigs)
+		b.copies.Add(uint64(len(sigs)))
+		b.bytesCopied.Add(uint64(n))
+		sigs = copies
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	res := Result{First: b.next}
 	var errs error
 	for _, s := range sigs {
-		if !b.feat.ZeroCopy {
+		if !b.feat.ZeroCopy && !b.feat.Batching {
 			var n int
 			s, n = s.MessageCopy()
 			b.copies.Add(1)
@@ -163,7 +173,11 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 		}
 		b.append(s)
 		var err error
-		b.match, err = b.router.AppendHandlers(b.match[:0], s)
+		if b.feat.Batching {
+			b.match, err = b.router.AppendRun(&b.run, b.match[:0], s)
+		} else {
+			b.match, err = b.router.AppendHandlers(b.match[:0], s)
+		}
 		if err != nil {
 			if errors.Is(err, router.ErrNoMatch) {
 				b.unrouted.Add(1)
@@ -198,6 +212,7 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 		clear(group)
 		b.groups[sub] = group[:0]
 	}
+	b.run.Reset()
 	if len(b.order) > 0 {
 		clear(b.order)
 		b.order = b.order[:0]

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/dispatch"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/router"
@@ -151,5 +152,91 @@ func TestUnsubscribeKeepsOthers(t *testing.T) {
 	b.Publish(mk(t, "a.x", 1))
 	if n1.Count() != 1 || n2.Count() != 2 {
 		t.Fatalf("counts %d, %d; want 1, 2", n1.Count(), n2.Count())
+	}
+}
+
+// Agents as subscribers take batches (CastBatch). Batching off and on give
+// the same deliveries, failures, log and agent states, over each other
+// toggle, with one agent's mailbox overflowing: sent = delivered + failed.
+func TestBusBatchingToAgentsKeepsObservableResults(t *testing.T) {
+	type result struct {
+		Delivered, Failed int
+		Stats             Stats
+		Agents            [][2]uint64 // accepted, rejected
+	}
+	do := func(t *testing.T, f features.Set) result {
+		b := New(Options{Features: f, LogSize: 100})
+		gate := make(chan struct{})
+		entered := make(chan struct{}, 1)
+		actions := map[string]agent.Action{
+			"inc": func(_ *agent.Instruction, st agent.Reader, out *agent.Result) error {
+				n, _ := st.Get("count")
+				c, _ := n.(int)
+				out.Set("count", c+1)
+				return nil
+			},
+			"block": func(*agent.Instruction, agent.Reader, *agent.Result) error { entered <- struct{}{}; <-gate; return nil },
+		}
+		var agents []*agent.Server
+		for i, p := range []string{"user.*", "**", "order.**"} {
+			s, err := agent.Start(agent.Config{ID: fmt.Sprint("a", i), Features: f, Actions: actions, MailboxSize: 8,
+				Routes: []router.Route[agent.Binding]{{Pattern: "**", Handler: agent.Binding{Action: "inc"}},
+					{Pattern: "hold.on", Handler: agent.Binding{Action: "block"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Stop)
+			agents = append(agents, s)
+			if _, err := b.Subscribe(p, dispatch.Agent(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Hold every agent, so that what fits is exactly each mailbox's 8.
+		for _, a := range agents {
+			if err := a.Cast(mk(t, "hold.on", 0)); err != nil {
+				t.Fatal(err)
+			}
+			<-entered
+		}
+		var r result
+		var sigs []*signal.Signal
+		for i := 0; i < 40; i++ {
+			typ := []string{"user.created", "user.created", "order.paid", "misc", "misc"}[i%5]
+			sigs = append(sigs, mk(t, typ, i))
+		}
+		for i := 0; i < len(sigs); i += 10 {
+			res, err := b.Publish(sigs[i : i+10]...)
+			if res.Failed > 0 && !errors.Is(err, agent.ErrMailboxFull) {
+				t.Fatalf("failed deliveries without ErrMailboxFull: %v", err)
+			}
+			r.Delivered += res.Delivered
+			r.Failed += res.Failed
+		}
+		close(gate)
+		for _, a := range agents {
+			a.Stop()
+			st := a.Stats()
+			r.Agents = append(r.Agents, [2]uint64{st.Accepted, st.Rejected})
+		}
+		r.Stats = b.Stats()
+		return r
+	}
+	// 40 signals: 16 user.created reach user.* and **, 8 order.paid ** and
+	// order.**, 16 misc **. Each held agent's box takes 8: user.* 8 of 16,
+	// ** 8 of 40, order.** 8 of 8.
+	want := result{Delivered: 24, Failed: 40, Agents: [][2]uint64{{9, 8}, {9, 32}, {9, 0}}}
+	for _, base := range []features.Set{{}, {ZeroCopy: true}, {JIT: true}, {Caching: true}, {Pooling: true}} {
+		t.Run(base.String(), func(t *testing.T) {
+			off := do(t, base)
+			on, _ := base.With("batching", true)
+			got := do(t, on)
+			if !reflect.DeepEqual(got, off) {
+				t.Fatalf("batching on %+v\nbatching off %+v", got, off)
+			}
+			off.Stats, want.Stats = Stats{}, Stats{}
+			if !reflect.DeepEqual(off, want) {
+				t.Fatalf("got %+v, want %+v", off, want)
+			}
+		})
 	}
 }

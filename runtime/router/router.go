@@ -142,6 +142,7 @@ func (a *route[H]) before(b *route[H]) bool {
 type snapshot[H any] struct {
 	routes []*route[H] // insertion order; never modified after publication
 	cache  *cache[H]   // nil when caching is off
+	pred   bool        // some route has a Match predicate
 
 	// gen numbers the generations; log holds the changes of the last few,
 	// oldest first, so that a cache entry of an earlier generation can be
@@ -182,6 +183,9 @@ const maxLog = 8
 // The cache is shared by all generations (nil when caching is off).
 func (r *Router[H]) publish(routes []*route[H], changed []string) {
 	s := &snapshot[H]{routes: routes}
+	for _, rt := range routes {
+		s.pred = s.pred || rt.Match != nil
+	}
 	if old := r.snap.Load(); old != nil {
 		s.cache, s.gen = old.cache, old.gen+1
 		s.log = append(slices.Clone(old.log[max(0, len(old.log)-maxLog+1):]), change{s.gen, changed})

@@ -393,7 +393,8 @@ func (r *binReader) signal(base int64) *Signal {
 			return nil
 		}
 		if len(m) > 0 {
-			s.data, s.dataSize, s.bins, s.smallBins = m, sz.deep, sz.bins, sz.smallBins
+			s.data, s.dataSize = m, sz.deep
+			s.bins, s.smallBins, s.smallStrs = int32(sz.bins), int32(sz.smallBins), int32(sz.smallStrs)
 		}
 	}
 	if r.err != nil {
@@ -443,7 +444,11 @@ func (r *binReader) value(depth int, sz *size) any {
 		return f
 	case tagString:
 		s := r.str()
-		*sz = sz.plus(size{deep: len(s), payload: len(s)})
+		add := size{deep: len(s), payload: len(s)}
+		if len(s) <= RefcThreshold {
+			add.smallStrs = len(s)
+		}
+		*sz = sz.plus(add)
 		return s
 	case tagBytes:
 		n := r.uvarint()

@@ -53,9 +53,9 @@ func sameSignal(t *testing.T, got, want *Signal) {
 	if got.time.Format(time.RFC3339Nano) != want.time.Format(time.RFC3339Nano) {
 		t.Fatalf("time %s, want %s as the JSON form writes it", got.time.Format(time.RFC3339Nano), want.time.Format(time.RFC3339Nano))
 	}
-	if got.dataSize != want.dataSize || got.bins != want.bins || got.smallBins != want.smallBins {
-		t.Fatalf("sizes: got deep %d bins %d small %d, want %d %d %d", got.dataSize, got.bins, got.smallBins,
-			want.dataSize, want.bins, want.smallBins)
+	if got.dataSize != want.dataSize || got.bins != want.bins || got.smallBins != want.smallBins || got.smallStrs != want.smallStrs {
+		t.Fatalf("sizes: got deep %d bins %d small %d strs %d, want %d %d %d %d", got.dataSize, got.bins, got.smallBins, got.smallStrs,
+			want.dataSize, want.bins, want.smallBins, want.smallStrs)
 	}
 	if (got.data == nil) != (want.data == nil) || (got.extensions == nil) != (want.extensions == nil) {
 		t.Fatalf("nil data or extensions differ: got %v %v, want %v %v", got.data, got.extensions, want.data, want.extensions)

@@ -43,11 +43,13 @@ const (
 // size is what a value weighs: deep counts the maps' and lists' own memory
 // too (an estimate), payload only the bytes of numbers (8 each), strings and
 // binaries, which MaxDataSize bounds; bins and smallBins are the bytes of its binaries, all
-// and those of at most RefcThreshold, which a copy lays out in one block.
-type size struct{ deep, payload, bins, smallBins int }
+// and those of at most RefcThreshold, which a copy lays out in one block;
+// smallStrs the bytes of its strings of at most RefcThreshold, which a
+// message copy copies (see MessageCopies).
+type size struct{ deep, payload, bins, smallBins, smallStrs int }
 
 func (a size) plus(b size) size {
-	return size{a.deep + b.deep, a.payload + b.payload, a.bins + b.bins, a.smallBins + b.smallBins}
+	return size{a.deep + b.deep, a.payload + b.payload, a.bins + b.bins, a.smallBins + b.smallBins, a.smallStrs + b.smallStrs}
 }
 
 // ownData validates m and returns the signal's own copy of its maps and
@@ -97,7 +99,11 @@ func ownValue(v any, depth int) (any, size, error) {
 		}
 		return x, size{deep: 8, payload: 8}, nil
 	case string:
-		return x, size{deep: len(x), payload: len(x)}, nil
+		n := size{deep: len(x), payload: len(x)}
+		if len(x) <= RefcThreshold {
+			n.smallStrs = len(x)
+		}
+		return x, n, nil
 	case []byte:
 		n := size{deep: len(x), payload: len(x), bins: len(x)}
 		if len(x) <= RefcThreshold {

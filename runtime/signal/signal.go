@@ -49,8 +49,11 @@ type Signal struct {
 	dataSchema      string
 	data            map[string]any
 	dataSize        int // deep size of data, from New
-	bins, smallBins int // bytes of its binaries: all, and those a message copy copies
-	extensions      map[string]string
+	// Bytes of its binaries (all, and those a message copy copies) and of
+	// the strings a message copy copies. At most MaxDataSize each: int32
+	// keeps Signal in the allocation size class it had with two ints.
+	bins, smallBins, smallStrs int32
+	extensions                 map[string]string
 }
 
 // Option sets an optional attribute in New.
@@ -100,7 +103,7 @@ func New(typ, source string, data map[string]any, opts ...Option) (*Signal, erro
 	if size.payload > MaxDataSize {
 		return nil, fmt.Errorf("%w: %d bytes of numbers, strings and binaries (limit %d)", ErrPayloadTooLarge, size.payload, MaxDataSize)
 	}
-	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep, bins: size.bins, smallBins: size.smallBins}
+	s := &Signal{source: source, typ: typ, data: own, dataSize: size.deep, bins: int32(size.bins), smallBins: int32(size.smallBins), smallStrs: int32(size.smallStrs)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -242,12 +245,13 @@ func (s *Signal) copySignal(refc bool) (*Signal, int) {
 		dataSize:        s.dataSize,
 		bins:            s.bins,
 		smallBins:       s.smallBins,
+		smallStrs:       s.smallStrs,
 	}
 	n := s.attrSize()
 	if s.data != nil {
-		blockSize := s.bins
+		blockSize := int(s.bins)
 		if refc {
-			blockSize = s.smallBins
+			blockSize = int(s.smallBins)
 		}
 		arena := make([]byte, blockSize)
 		d, dn := copyValue(s.data, refc, &arena)

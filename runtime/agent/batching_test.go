@@ -1,0 +1,290 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/runtime/router"
+	"github.com/perfbench/perfbench/runtime/signal"
+)
+
+// evenBody is a predicate that decides differently for signals of one type.
+func evenBody(s *signal.Signal) bool { return len(body(s))%2 == 0 }
+
+// withPredicate adds a predicate route on a type the scripts send in runs.
+func withPredicate(c *Config) {
+	c.Routes = append(c.Routes, router.Route[Binding]{Pattern: "blob.*", Match: evenBody, Handler: Binding{Action: "record"}})
+}
+
+// runsScript sends each type in runs of several, so that the batching path
+// routes once per run; blob.small runs carry bodies of both parities, for
+// the predicate route.
+func runsScript(t testing.TB) []*signal.Signal {
+	var out []*signal.Signal
+	for i := 0; i < 40; i++ {
+		for j := 0; j < 1+i%5; j++ {
+			switch i % 4 {
+			case 0:
+				out = append(out, sig(t, "counter.inc", ""))
+			case 1:
+				out = append(out, sig(t, "blob.small", string(make([]byte, i+j))))
+			case 2:
+				out = append(out, sig(t, "log.audit", fmt.Sprint(i, j)))
+			case 3:
+				out = append(out, sig(t, "unknown.type", ""))
+			}
+		}
+	}
+	return append(out, sig(t, "flag.set", ""), sig(t, "fail.now", ""), sig(t, "emit.go", "e"))
+}
+
+type batchOutcome struct {
+	outcome
+	Accepted, Rejected, Copies, BytesCopied uint64
+}
+
+func runWith(t *testing.T, f features.Set, sigs []*signal.Signal, mutate func(*Config)) batchOutcome {
+	t.Helper()
+	var o batchOutcome
+	var s *Server
+	o.outcome = runOn(t, f, sigs, mutate, &s)
+	st := s.Stats()
+	o.Accepted, o.Rejected, o.Copies, o.BytesCopied = st.Accepted, st.Rejected, st.Copies, st.BytesCopied
+	return o
+}
+
+// Batching off and on give the same state, errors, emitted signals and
+// counts, over each other toggle and all of them, on a mixed script, a
+// script of same-type runs, and with a predicate route.
+func TestBatchingKeepsObservableResults(t *testing.T) {
+	bases := []features.Set{{}}
+	for _, name := range features.Names() {
+		if name == "batching" {
+			continue
+		}
+		on, _ := features.Set{}.With(name, true)
+		bases = append(bases, on)
+	}
+	allButBatching, _ := features.All().With("batching", false)
+	bases = append(bases, allButBatching)
+	scripts := []struct {
+		name   string
+		sigs   []*signal.Signal
+		mutate func(*Config)
+	}{
+		{"mixed", script(t), nil},
+		{"runs", runsScript(t), nil},
+		{"runs with a predicate route", runsScript(t), withPredicate},
+	}
+	for _, sc := range scripts {
+		for _, base := range bases {
+			t.Run(sc.name+"/"+base.String(), func(t *testing.T) {
+				off := runWith(t, base, sc.sigs, sc.mutate)
+				on := runWith(t, withBatching(base, true), sc.sigs, sc.mutate)
+				if !reflect.DeepEqual(on, off) {
+					diffOutcome(t, "batching", on.outcome, off.outcome)
+					t.Fatalf("batching on %+v\nbatching off %+v", on, off)
+				}
+				if off.Processed != uint64(len(sc.sigs)) || off.Rejected != 0 {
+					t.Fatalf("processed %d rejected %d of %d", off.Processed, off.Rejected, len(sc.sigs))
+				}
+			})
+		}
+	}
+}
+
+// A CastBatch into a mailbox with less room than the batch: the same prefix
+// is accepted and the rest refused and counted, whether the batch is handed
+// over in one envelope or one by one; sent = accepted + rejected.
+func TestBatchingOverflowMatchesUnbatched(t *testing.T) {
+	type result struct {
+		Accepted       []int
+		Errs           []bool
+		Stats          [3]uint64 // accepted, rejected, processed
+		Count, Version int
+	}
+	do := func(t *testing.T, f features.Set) result {
+		gate := make(chan struct{})
+		s := start(t, f, func(c *Config) { c.MailboxSize = 10; c.Actions = testActions(gate) })
+		if err := s.Cast(sig(t, "block.now", "")); err != nil {
+			t.Fatal(err)
+		}
+		for s.Stats().Wakeups == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		var r result
+		for _, size := range []int{4, 3, 5, 2} { // 4 + 3 fit, then 3 of 5, then none
+			batch := make([]*signal.Signal, size)
+			for i := range batch {
+				batch[i] = sig(t, "counter.inc", "")
+			}
+			n, err := s.CastBatch(batch)
+			if err != nil && !errors.Is(err, ErrMailboxFull) {
+				t.Fatal(err)
+			}
+			r.Accepted, r.Errs = append(r.Accepted, n), append(r.Errs, err != nil)
+		}
+		close(gate)
+		deadline := time.Now().Add(10 * time.Second) // deadlock guard only
+		for s.Stats().Processed < 11 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		st := s.Stats()
+		r.Stats = [3]uint64{st.Accepted, st.Rejected, st.Processed}
+		// Processed counts a command once it is visible to either read.
+		c, v := count(t, s)
+		r.Count, r.Version = c, int(v)
+		return r
+	}
+	want := result{Accepted: []int{4, 3, 3, 0}, Errs: []bool{false, false, true, true},
+		Stats: [3]uint64{11, 4, 11}, Count: 10, Version: 11}
+	for _, base := range []features.Set{{}, {ZeroCopy: true}, {Pooling: true}, {FastPath: true}} {
+		t.Run(base.String(), func(t *testing.T) {
+			for _, batching := range []bool{false, true} {
+				if got := do(t, withBatching(base, batching)); !reflect.DeepEqual(got, want) {
+					t.Errorf("batching=%v: %+v, want %+v", batching, got, want)
+				}
+			}
+		})
+	}
+}
+
+func withBatching(f features.Set, on bool) features.Set {
+	out, err := f.With("batching", on)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// blockingActions are testActions whose "block" says when it has started,
+// so a test knows the agent is inside a command.
+func blockingActions(entered chan<- struct{}, gate <-chan struct{}) map[string]Action {
+	acts := testActions(gate)
+	acts["block"] = func(*Instruction, Reader, *Result) error {
+		entered <- struct{}{}
+		<-gate
+		return nil
+	}
+	return acts
+}
+
+// Stats().Processed counts a command only once its effects are visible to
+// a fast-path read (the package comment's promise), batching off and on.
+func TestProcessedCountsOnlyVisibleCommands(t *testing.T) {
+	ctx := context.Background()
+	for _, f := range []features.Set{{FastPath: true}, {FastPath: true, Batching: true}} {
+		t.Run(f.String(), func(t *testing.T) {
+			entered, gate := make(chan struct{}, 1), make(chan struct{})
+			s := start(t, f, func(c *Config) { c.Actions = blockingActions(entered, gate) })
+			if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			// Read once, so the snapshot is current and the read below need
+			// not wait for the running command to copy it.
+			if c, v := count(t, s); c != 1 || v != 1 {
+				t.Fatalf("after own Call: count %d version %d, want 1, 1", c, v)
+			}
+			if err := s.Cast(sig(t, "block.now", "")); err != nil {
+				t.Fatal(err)
+			}
+			<-entered
+			if p := s.Stats().Processed; p != 1 {
+				t.Errorf("inside the second command: processed %d, want 1 (the command is not visible yet)", p)
+			}
+			if c, v := count(t, s); c != 1 || v != 1 {
+				t.Errorf("fast read inside the second command: count %d version %d, want 1, 1", c, v)
+			}
+			close(gate)
+		})
+	}
+}
+
+// With Batching and FastPath on, readers see the state at batch
+// boundaries: while a batch is running, a read gets the state before it at
+// once (it neither waits for the batch nor sees part of it); a Call commits
+// before it replies, so its caller reads its own write.
+func TestFastPathBatchBoundaries(t *testing.T) {
+	ctx := context.Background()
+	entered, gate := make(chan struct{}, 1), make(chan struct{})
+	s := start(t, features.Set{FastPath: true, Batching: true}, func(c *Config) { c.Actions = blockingActions(entered, gate) })
+	if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+		t.Fatal(err)
+	}
+	if c, v := count(t, s); c != 1 || v != 1 {
+		t.Fatalf("after own Call: count %d version %d, want 1, 1", c, v)
+	}
+	// One batch: two increments around a command that holds the agent.
+	batch := []*signal.Signal{sig(t, "counter.inc", ""), sig(t, "block.now", ""), sig(t, "counter.inc", "")}
+	if n, err := s.CastBatch(batch); n != 3 || err != nil {
+		t.Fatalf("CastBatch = %d, %v", n, err)
+	}
+	<-entered
+	got := make(chan [2]uint64, 1)
+	go func() {
+		snap, _ := s.State(ctx)
+		n, _ := snap.Get("count")
+		c, _ := n.(int)
+		got <- [2]uint64{uint64(c), snap.Version()}
+	}()
+	select {
+	case r := <-got:
+		if r != [2]uint64{1, 1} {
+			t.Errorf("read inside a batch = count %d version %d, want the state before the batch: 1, 1", r[0], r[1])
+		}
+	case <-time.After(10 * time.Second): // deadlock guard only
+		t.Error("a fast-path read waited for the running batch")
+	}
+	close(gate)
+	if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+		t.Fatal(err)
+	}
+	if c, v := count(t, s); c != 4 || v != 5 {
+		t.Fatalf("after the batch and own Call: count %d version %d, want 4, 5", c, v)
+	}
+}
+
+// With Batching a CastBatch is one envelope, and the server routes a run
+// of one type with one lookup (counted by the router's cache).
+func TestBatchingOneEnvelopeAndOneLookupPerRun(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name               string
+		f                  features.Set
+		envelopes, lookups uint64
+	}{
+		{"off", features.Set{Caching: true}, 100 + 1, 100 + 1},
+		{"on", features.Set{Caching: true, Batching: true}, 1 + 1, 2 + 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, tc.f, nil)
+			batch := make([]*signal.Signal, 100)
+			for i := range batch {
+				typ := "counter.inc"
+				if i >= 60 {
+					typ = "log.audit"
+				}
+				batch[i] = sig(t, typ, "")
+			}
+			if n, err := s.CastBatch(batch); n != 100 || err != nil {
+				t.Fatalf("CastBatch = %d, %v", n, err)
+			}
+			if err := s.Call(ctx, sig(t, "counter.inc", "")); err != nil {
+				t.Fatal(err)
+			}
+			st, rs := s.Stats(), s.RouterStats()
+			if st.EnvelopesUsed != tc.envelopes {
+				t.Errorf("envelopes %d, want %d", st.EnvelopesUsed, tc.envelopes)
+			}
+			if n := rs.Hits + rs.Misses + rs.Bypassed; n != tc.lookups {
+				t.Errorf("route lookups %d, want %d", n, tc.lookups)
+			}
+		})
+	}
+}
