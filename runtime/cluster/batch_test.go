@@ -291,35 +291,3 @@ func TestOutboxSendsRawWhatDoesNotCompress(t *testing.T) {
 		t.Errorf("arrived %s, sent %s", got, want)
 	}
 }
-
-// At a steady rate a batch leaves with the signal after which, at that
-// rate, the next would arrive only once the batch is due, instead of
-// waiting for the timer. Send times are given, so the rule is tested
-// exactly (the timer, 1 s away in real time, never fires in the test).
-func TestOutboxFlushesWhenTheNextWouldBeLate(t *testing.T) {
-	s := startServer(t)
-	const delay = time.Second
-	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{MaxDelay: delay})
-	from := nodes[0]
-	ob := from.outboxes["n1"]
-	t0 := time.Now().UnixNano()
-	const gap = int64(100 * time.Millisecond)
-	for i := range 13 {
-		if err := ob.add("rec", t0+int64(i)*gap, 0, richSig(t, "n0", i)); err != nil {
-			t.Fatal(err)
-		}
-		// Signal 0 finds the outbox idle and leaves alone. A batch starts
-		// with signal 1 at 100 ms; the signal at 100 ms + age joins it
-		// while age + gap ≤ 1 s, so signal 11 (age 1 s, the next expected
-		// past the due time) takes the batch of 11 with it; 12 starts the
-		// next.
-		want := uint64(1)
-		if i >= 11 {
-			want = 2
-		}
-		if got := from.Counters().Messages; got != want {
-			t.Fatalf("after signal %d (at %d ms): %d messages, want %d", i, int64(i)*gap/1e6, got, want)
-		}
-	}
-	waitFor(t, "12 deliveries", func() bool { return rec.count() == 12 })
-}

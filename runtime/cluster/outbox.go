@@ -61,12 +61,10 @@ func (o BatchOptions) normalize() (BatchOptions, error) {
 // outbox collects the signals for one peer into a batch (batchWriter). A
 // batch is flushed when it reaches MaxBytes, when its oldest signal has
 // waited MaxDelay (one timer per outbox, re-armed for each batch), when it
-// holds a request (a caller waits for the answer), at once when the
+// holds a request (a caller waits for the answer), and at once when the
 // outbox had been idle for longer than MaxDelay: a signal that finds
 // nothing to join would only wait, so at low rates a signal travels as
-// soon as off's does; and with the signal after which, at the recent rate,
-// the next would arrive only once the batch is due: the batch is as full as
-// it will get, and waiting would only add the timer's lateness. Its buffers, the batch body and the compressed
+// soon as off's does. Its buffers, the batch body and the compressed
 // message, are reused from batch to batch, and its counters are its own, so
 // that a signal takes no lock but the outbox's.
 type outbox struct {
@@ -80,18 +78,11 @@ type outbox struct {
 	armed bool
 	due   time.Time // when the timer's batch is due
 	last  int64     // when the last signal went in, Unix ns
-	// gap is the recent time between signals, in ns (a moving average
-	// over about gapWeight signals; 0 after an idle spell).
-	gap int64
 	// sent and failed count the signals handed to this outbox, and those
 	// of them that never reached NATS (Counters adds them to the peer's).
 	sent, failed uint64
 	closed       bool
 }
-
-// gapWeight is how many signals the average gap between signals weighs:
-// few enough to follow a change of rate within a batch or two.
-const gapWeight = 4
 
 func newOutbox(n *Node, to string) *outbox {
 	o := &outbox{n: n, to: to}
@@ -111,24 +102,10 @@ func (o *outbox) add(agent string, sent int64, req uint64, sig *signal.Signal) e
 		o.failed++
 		return ErrClosed
 	}
-	maxDelay := int64(o.n.batch.MaxDelay)
-	gap := sent - o.last
-	idle := o.w.count == 0 && gap > maxDelay
-	switch {
-	case gap > maxDelay || gap < 0:
-		o.gap = 0
-	case o.gap == 0:
-		o.gap = gap
-	default:
-		o.gap += (gap - o.gap) / gapWeight
-	}
+	idle := o.w.count == 0 && sent-o.last > int64(o.n.batch.MaxDelay)
 	o.last = sent
 	o.w.add(agent, sent, req, sig)
-	// late: the next signal is expected only after this batch is due, so
-	// it would add nothing but a wait for the timer, which wakes late
-	// (Go's timers sleep in whole milliseconds when nothing else runs).
-	late := o.gap > 0 && sent-o.w.base+o.gap > maxDelay
-	if idle || late || req != 0 || o.w.size() >= o.n.batch.MaxBytes {
+	if idle || req != 0 || o.w.size() >= o.n.batch.MaxBytes {
 		return o.flushLocked()
 	}
 	if !o.armed {
