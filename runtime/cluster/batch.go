@@ -1,10 +1,9 @@
 package cluster
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math"
-	"time"
 
 	"github.com/perfbench/perfbench/runtime/signal"
 )
@@ -12,77 +11,80 @@ import (
 // A batch on the wire (XBatch) is one codec byte, then the body, raw or
 // zstd-compressed. The body is one header for every signal in it — its
 // version, the string table, the sender, the base time, how many records
-// — then one record per signal, then the bytes of all their binaries (last:
-// a fast compressor that meets random bytes skips ahead, and would skip the
-// records after them too). A record is
-// the agent (a table index), the send time (after the previous record's)
-// and request id as fixed-width numbers, and the signal's binary form
-// (signal.AppendBinary) with its time after the previous signal's. A receiver
-// reads it in one pass, with no JSON, reflection or base64.
+// and the sizes of its sections — then four sections:
+//   - the records, one per signal: the agent (a table index), the request
+//     id, and the signal's binary form (signal.AppendBinary); what varies
+//     from signal to signal is mostly in the other sections, so the records
+//     of a stream repeat and a compressor takes them for almost nothing;
+//   - the numbers (signal.Chain): per signal, its send time, then its time
+//     and id's first half, as varint differences (a byte or two each);
+//   - the ids' second halves, random in a UUIDv7, 8 bytes each;
+//   - the bytes of all the binaries.
+//
+// The random sections come last: a fast compressor that meets random bytes
+// skips ahead, and would skip what follows them too. BenchmarkBatchBytes
+// measures each section per signal. A receiver reads the sections side by
+// side in one pass, with no JSON, reflection or base64.
 const (
 	codecRaw  byte = 0
 	codecZstd byte = 1
 
-	batchVersion byte = 1
+	batchVersion byte = 2
 )
 
 // batchWriter builds the body of one batch; an outbox keeps one and reuses
 // its memory from batch to batch.
 type batchWriter struct {
 	strs  signal.StringTable
+	chain signal.Chain
 	recs  []byte
 	bins  []byte
 	body  []byte
 	base  int64 // send time of the first record, Unix ns
 	prev  int64 // send time of the last record
-	last  int64 // event time of the last record's signal, else base
 	count int
 }
 
 func (w *batchWriter) add(agent string, sent int64, req uint64, sig *signal.Signal) {
 	if w.count == 0 {
-		w.base, w.prev, w.last = sent, sent, sent
+		w.base, w.prev = sent, sent
+		w.chain = signal.NewChain(sent, w.chain.Nums[:0], w.chain.Rand[:0])
 	}
 	w.recs = binary.AppendUvarint(w.recs, uint64(w.strs.Index(agent)))
-	w.recs = binary.LittleEndian.AppendUint64(w.recs, uint64(sent-w.prev))
-	w.recs = binary.LittleEndian.AppendUint64(w.recs, req)
-	w.recs, w.bins = sig.AppendBinary(w.recs, w.bins, &w.strs, w.last)
+	w.recs = binary.AppendUvarint(w.recs, req)
+	// Wrapping: the reader adds it back exactly, whatever the clock did.
+	w.chain.Nums = binary.AppendVarint(w.chain.Nums, int64(uint64(sent)-uint64(w.prev)))
+	w.recs, w.bins = sig.AppendBinary(w.recs, w.bins, &w.strs, &w.chain)
 	w.prev = sent
-	w.last = eventTime(sig, w.last)
 	w.count++
 }
 
 // size is about the bytes of the body so far.
-func (w *batchWriter) size() int { return len(w.recs) + len(w.bins) + w.strs.Size() }
+func (w *batchWriter) size() int {
+	return len(w.recs) + len(w.chain.Nums) + len(w.chain.Rand) + len(w.bins) + w.strs.Size()
+}
 
 // finish returns the body of the batch from node from, and starts the next
 // one. The body is valid until the next call.
 func (w *batchWriter) finish(from string) []byte {
 	fromIdx := w.strs.Index(from)
+	c := &w.chain
 	b := append(w.body[:0], batchVersion)
 	b = w.strs.AppendBinary(b)
 	b = binary.AppendUvarint(b, uint64(fromIdx))
 	b = binary.LittleEndian.AppendUint64(b, uint64(w.base))
 	b = binary.AppendUvarint(b, uint64(w.count))
-	b = binary.AppendUvarint(b, uint64(len(w.bins)))
+	for _, sec := range [...][]byte{w.recs, c.Nums, c.Rand} {
+		b = binary.AppendUvarint(b, uint64(len(sec)))
+	}
 	b = append(b, w.recs...)
+	b = append(b, c.Nums...)
+	b = append(b, c.Rand...)
 	b = append(b, w.bins...)
 	w.body = b
 	w.strs.Reset()
-	w.recs, w.bins, w.count = w.recs[:0], w.bins[:0], 0
+	w.recs, w.bins, c.Nums, c.Rand, w.count = w.recs[:0], w.bins[:0], c.Nums[:0], c.Rand[:0], 0
 	return b
-}
-
-// eventTime is sig's time in Unix ns, the base of the next record's, or
-// last when it does not fit: consecutive signals' times are close, so
-// their differences, written fixed-width, are mostly zero bytes that the
-// compressor takes for almost nothing.
-func eventTime(sig *signal.Signal, last int64) int64 {
-	t := sig.Time()
-	if sec := t.Unix(); sec <= math.MinInt64/int64(time.Second) || sec >= math.MaxInt64/int64(time.Second) {
-		return last
-	}
-	return t.UnixNano()
 }
 
 // batchReader reads one body; a node keeps one for its batch subscription
@@ -90,8 +92,8 @@ func eventTime(sig *signal.Signal, last int64) int64 {
 type batchReader struct {
 	strs  []string
 	rest  []byte
+	chain signal.Chain
 	prev  int64 // as batchWriter's
-	last  int64
 	left  int
 	arena []byte
 }
@@ -111,26 +113,35 @@ func (r *batchReader) open(body []byte) (from string, count int, err error) {
 	}
 	from, body = r.strs[fromIdx], body[n:]
 	r.prev, body = int64(binary.LittleEndian.Uint64(body)), body[8:]
-	r.last = r.prev
 	cnt, n := binary.Uvarint(body)
 	if n <= 0 || cnt > uint64(len(body)) {
 		return "", 0, fmt.Errorf("%w: batch count", signal.ErrBinary)
 	}
 	body = body[n:]
-	bins, n := binary.Uvarint(body)
-	if n <= 0 || bins > uint64(len(body)-n) {
-		return "", 0, fmt.Errorf("%w: batch binaries", signal.ErrBinary)
+	// The sizes of the records, the numbers and the ids; the binaries are
+	// the rest.
+	var lens [3]uint64
+	for i := range lens {
+		if lens[i], n = binary.Uvarint(body); n <= 0 || lens[i] > uint64(len(body)) {
+			return "", 0, fmt.Errorf("%w: batch sections", signal.ErrBinary)
+		}
+		body = body[n:]
 	}
+	if lens[0]+lens[1]+lens[2] > uint64(len(body)) {
+		return "", 0, fmt.Errorf("%w: batch sections", signal.ErrBinary)
+	}
+	recs, body := body[:lens[0]], body[lens[0]:]
+	nums, body := body[:lens[1]], body[lens[1]:]
+	ids, bins := body[:lens[2]], body[lens[2]:]
 	// One block for all the batch's binaries, the signals' own memory:
-	// body is reused for the next batch.
-	body = body[n:]
-	end := uint64(len(body)) - bins
+	// body is reused for the next batch. The ids and numbers are copied
+	// into the signals as they are read.
 	r.arena = nil
-	if bins > 0 {
-		r.arena = make([]byte, bins)
-		copy(r.arena, body[end:])
+	if len(bins) > 0 {
+		r.arena = bytes.Clone(bins)
 	}
-	r.rest, r.left = body[:end], int(cnt)
+	r.chain = signal.NewChain(r.prev, nums, ids)
+	r.rest, r.left = recs, int(cnt)
 	return from, int(cnt), nil
 }
 
@@ -138,20 +149,30 @@ func (r *batchReader) open(body []byte) (from string, count int, err error) {
 func (r *batchReader) next() (agent string, sent int64, req uint64, sig *signal.Signal, err error) {
 	b := r.rest
 	ai, n := binary.Uvarint(b)
-	if r.left == 0 || n <= 0 || ai >= uint64(len(r.strs)) || len(b) < n+16 {
-		r.rest = nil
-		return "", 0, 0, nil, fmt.Errorf("%w: batch record", signal.ErrBinary)
+	if r.left == 0 || n <= 0 || ai >= uint64(len(r.strs)) {
+		return r.fail()
 	}
 	agent, b = r.strs[ai], b[n:]
-	sent = r.prev + int64(binary.LittleEndian.Uint64(b))
-	req = binary.LittleEndian.Uint64(b[8:])
-	sig, b, err = signal.ReadBinary(b[16:], r.strs, r.last, &r.arena)
+	d, dn := binary.Varint(r.chain.Nums)
+	if dn <= 0 {
+		return r.fail()
+	}
+	sent, r.chain.Nums = int64(uint64(r.prev)+uint64(d)), r.chain.Nums[dn:]
+	req, n = binary.Uvarint(b)
+	if n <= 0 {
+		return r.fail()
+	}
+	sig, b, err = signal.ReadBinary(b[n:], r.strs, &r.chain, &r.arena)
 	if err != nil {
 		r.rest = nil
 		return "", 0, 0, nil, err
 	}
-	r.prev, r.last = sent, eventTime(sig, r.last)
-	r.rest = b
+	r.prev, r.rest = sent, b
 	r.left--
 	return agent, sent, req, sig, nil
+}
+
+func (r *batchReader) fail() (string, int64, uint64, *signal.Signal, error) {
+	r.rest = nil
+	return "", 0, 0, nil, fmt.Errorf("%w: batch record", signal.ErrBinary)
 }

@@ -20,7 +20,7 @@ type BatchOptions struct {
 
 // Defaults and bounds of BatchOptions.
 //
-// 32 KiB holds about 260 records of a 64 B signal (≈ 125 B each in the
+// 32 KiB holds about 330 records of a 64 B signal (≈ 100 B each in the
 // binary codec): enough that NATS's per-message framing (≈ 40 B), the
 // batch header and zstd's frame header are under 1 % of a batch; small
 // enough to stay far below NATS's default 1 MiB max_payload and to

@@ -11,12 +11,14 @@ import (
 // The binary form is for many signals travelling together (a cross-node
 // batch): the strings they share (sources, types, content types, keys,
 // extension names) are written once in a table that the batch carries
-// ahead of its signals, and every signal refers to them by index. Ids in
-// the canonical UUID form travel as 16 bytes, times as fixed-width
-// offsets from a base time the batch carries, numbers as 8 bytes, and
-// binaries raw, apart: their bytes go to a section of their own, which a
-// reader copies once into a block that the decoded signals' binaries share
-// (and a compressor sees the regular records apart from the random bytes).
+// ahead of its signals, and every signal refers to them by index. A
+// signal's time and a UUID id's first half are written as varint
+// differences from the previous signal's (Chain), numbers as 8 bytes, and
+// the bytes no encoding can shorten apart from the records: a UUID's second
+// half (random in a UUIDv7) in a section of its own, binaries raw in
+// another, which a reader copies once into a block that the decoded
+// signals' binaries share. A compressor then sees regular records apart
+// from the random bytes, which it would otherwise skip over together.
 // A reader decodes a signal in one pass over its bytes, validating it as
 // New does while it builds the signal's own data.
 
@@ -25,13 +27,13 @@ var ErrBinary = errors.New("signal: invalid binary form")
 
 // Flags of one signal's binary form.
 const (
-	binUUID    = 1 << iota // the id is 16 bytes, else a table index
+	binUUID    = 1 << iota // the id is a UUID (Chain), else a table index
 	binSubject             // a subject index follows
 	binCT                  // a datacontenttype index follows
 	binSchema              // a dataschema index follows
 	binExt                 // extensions follow
 	binData                // data follows
-	binNear                // the time is an int64 ns offset from the base; else Unix seconds and nanoseconds
+	binNear                // the time is a varint ns offset from the chain's; else Unix seconds and nanoseconds
 	binZone                // the time's zone offset follows (int32 seconds east of UTC), as its JSON form keeps it
 )
 
@@ -141,9 +143,43 @@ func ReadStringTable(dst []string, b []byte) ([]string, []byte, error) {
 	return dst, b[total:], nil
 }
 
+// Chain is what consecutive signals' binary forms are written relative
+// to, and the sections where the parts of them that vary from signal to
+// signal go, apart from the records. Nums gets each signal's time as a
+// varint difference from the previous signal's (the base's for the first),
+// in Unix ns, and a UUID id's first half, as a big-endian number, as a
+// varint difference from that of a UUIDv7 made at the signal's own time. A
+// UUIDv7's first half is its millisecond time, version and sub-millisecond
+// sequence, and a signal's id and time are made together, so that takes a
+// byte. Rand gets the ids' second halves, random in a UUIDv7. A writer
+// appends to both; a reader consumes them. Writer and reader start from
+// NewChain with the same base and advance alike.
+type Chain struct {
+	time int64
+	Nums []byte
+	Rand []byte
+}
+
+// NewChain starts a chain at base (Unix ns) with the sections nums and
+// rand.
+func NewChain(base int64, nums, rand []byte) Chain { return Chain{time: base, Nums: nums, Rand: rand} }
+
+// v7High is the first half of a UUIDv7 made at ns (Unix ns) with the
+// sub-millisecond sequence of RFC 9562's method 3, as google/uuid makes it:
+// the 48-bit millisecond time, the version 7, then the 12 bits of the
+// remaining nanoseconds over 256.
+func v7High(ns int64) uint64 {
+	if ns < 0 {
+		return 0x7000
+	}
+	ms, sub := ns/int64(time.Millisecond), ns%int64(time.Millisecond)
+	return uint64(ms)<<16 | 0x7000 | uint64(sub>>8)
+}
+
 // AppendBinary writes s's binary form to b and the bytes of its binaries
-// to bins, with its strings in t and its time relative to base (Unix ns).
-func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byte, []byte) {
+// to bins, with its strings in t and its time and id relative to c's,
+// which it advances.
+func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, c *Chain) ([]byte, []byte) {
 	var flags byte
 	uuid, isUUID := parseUUID(s.id)
 	if isUUID {
@@ -164,7 +200,7 @@ func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byt
 	if len(s.data) > 0 {
 		flags |= binData
 	}
-	off, near := nearOffset(s.time, base)
+	ns, near := unixNano(s.time)
 	if near {
 		flags |= binNear
 	}
@@ -173,8 +209,22 @@ func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byt
 		flags |= binZone
 	}
 	b = append(b, flags)
+	// The time first: a UUIDv7 id is written against it.
+	if near {
+		// Wrapping arithmetic: the reader adds it back exactly.
+		c.Nums = binary.AppendVarint(c.Nums, int64(uint64(ns)-uint64(c.time)))
+		c.time = ns
+	} else {
+		b = binary.LittleEndian.AppendUint64(b, uint64(s.time.Unix()))
+		b = binary.LittleEndian.AppendUint32(b, uint32(s.time.Nanosecond()))
+	}
+	if zone != 0 {
+		b = binary.LittleEndian.AppendUint32(b, uint32(int32(zone)))
+	}
 	if isUUID {
-		b = append(b, uuid[:]...)
+		hi := binary.BigEndian.Uint64(uuid[:8])
+		c.Nums = binary.AppendVarint(c.Nums, int64(hi-v7High(c.time)))
+		c.Rand = append(c.Rand, uuid[8:]...)
 	} else {
 		b = binary.AppendUvarint(b, uint64(t.Index(s.id)))
 	}
@@ -187,15 +237,6 @@ func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byt
 		if flags&f.bit != 0 {
 			b = binary.AppendUvarint(b, uint64(t.Index(f.v)))
 		}
-	}
-	if near {
-		b = binary.LittleEndian.AppendUint64(b, uint64(off))
-	} else {
-		b = binary.LittleEndian.AppendUint64(b, uint64(s.time.Unix()))
-		b = binary.LittleEndian.AppendUint32(b, uint32(s.time.Nanosecond()))
-	}
-	if zone != 0 {
-		b = binary.LittleEndian.AppendUint32(b, uint32(int32(zone)))
 	}
 	if flags&binExt != 0 {
 		b = binary.AppendUvarint(b, uint64(len(s.extensions)))
@@ -210,18 +251,12 @@ func (s *Signal) AppendBinary(b, bins []byte, t *StringTable, base int64) ([]byt
 	return b, bins
 }
 
-// nearOffset is t − base in ns, when t's Unix ns fit an int64 and the
-// difference does not overflow.
-func nearOffset(t time.Time, base int64) (int64, bool) {
+// unixNano is t in Unix ns, when that fits an int64.
+func unixNano(t time.Time) (int64, bool) {
 	if sec := t.Unix(); sec <= math.MinInt64/int64(time.Second) || sec >= math.MaxInt64/int64(time.Second) {
 		return 0, false
 	}
-	ns := t.UnixNano()
-	d := ns - base
-	if (base > 0 && d > ns) || (base < 0 && d < ns) {
-		return 0, false
-	}
-	return d, true
+	return t.UnixNano(), true
 }
 
 func appendBinaryValue(b, bins []byte, v any, t *StringTable) ([]byte, []byte) {
@@ -260,13 +295,14 @@ func appendBinaryValue(b, bins []byte, v any, t *StringTable) ([]byte, []byte) {
 }
 
 // ReadBinary decodes one signal written by AppendBinary with the same
-// table (strs) and base, validating it as New does, and returns the bytes
-// after it. Its binaries are the next bytes of *bins, which it advances:
-// they become the signal's own, so the caller hands over a block that
-// nothing else writes (b itself may be reused once ReadBinary returns).
-func ReadBinary(b []byte, strs []string, base int64, bins *[]byte) (*Signal, []byte, error) {
+// table (strs) and a chain in the same state, validating it as New does,
+// and returns the bytes after it; it advances c as AppendBinary did. Its
+// binaries are the next bytes of *bins, which it advances: they become the
+// signal's own, so the caller hands over a block that nothing else writes
+// (b and c.Rand may be reused once ReadBinary returns).
+func ReadBinary(b []byte, strs []string, c *Chain, bins *[]byte) (*Signal, []byte, error) {
 	r := binReader{b: b, strs: strs, bins: bins}
-	s := r.signal(base)
+	s := r.signal(c)
 	if r.err != nil {
 		return nil, nil, r.err
 	}
@@ -307,6 +343,16 @@ func (r *binReader) fixed(n int) []byte {
 	return p
 }
 
+func (r *binReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("bad varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
 func (r *binReader) uvarint() uint64 {
 	v, rest, err := uvarint(r.b)
 	if err != nil {
@@ -338,11 +384,35 @@ func (r *binReader) count() int {
 	return int(n)
 }
 
-func (r *binReader) signal(base int64) *Signal {
+func (r *binReader) signal(c *Chain) *Signal {
 	flags := r.byte()
 	s := &Signal{}
+	if flags&binNear != 0 {
+		ns := int64(uint64(c.time) + uint64(c.varint(r)))
+		c.time = ns
+		s.time = time.Unix(0, ns).UTC()
+	} else {
+		sec := int64(binary.LittleEndian.Uint64(r.fixed(8)))
+		ns := binary.LittleEndian.Uint32(r.fixed(4))
+		if ns >= 1e9 {
+			r.fail("time has %d ns", ns)
+		}
+		s.time = time.Unix(sec, int64(ns)).UTC()
+	}
+	if flags&binZone != 0 {
+		s.time = s.time.In(time.FixedZone("", int(int32(binary.LittleEndian.Uint32(r.fixed(4))))))
+	}
 	if flags&binUUID != 0 {
-		s.id = formatUUID(r.fixed(16))
+		hi := v7High(c.time) + uint64(c.varint(r))
+		if len(c.Rand) < 8 {
+			r.fail("truncated id section")
+			return nil
+		}
+		var u [16]byte
+		binary.BigEndian.PutUint64(u[:8], hi)
+		copy(u[8:], c.Rand[:8])
+		c.Rand = c.Rand[8:]
+		s.id = formatUUID(u[:])
 	} else {
 		s.id = r.str()
 	}
@@ -356,19 +426,6 @@ func (r *binReader) signal(base int64) *Signal {
 	}
 	if flags&binSchema != 0 {
 		s.dataSchema = r.str()
-	}
-	if flags&binNear != 0 {
-		s.time = time.Unix(0, base+int64(binary.LittleEndian.Uint64(r.fixed(8)))).UTC()
-	} else {
-		sec := int64(binary.LittleEndian.Uint64(r.fixed(8)))
-		ns := binary.LittleEndian.Uint32(r.fixed(4))
-		if ns >= 1e9 {
-			r.fail("time has %d ns", ns)
-		}
-		s.time = time.Unix(sec, int64(ns)).UTC()
-	}
-	if flags&binZone != 0 {
-		s.time = s.time.In(time.FixedZone("", int(int32(binary.LittleEndian.Uint32(r.fixed(4))))))
 	}
 	if flags&binExt != 0 {
 		n := r.count()
@@ -561,4 +618,14 @@ func formatUUID(u []byte) string {
 		j += 2
 	}
 	return string(b[:])
+}
+
+func (c *Chain) varint(r *binReader) int64 {
+	v, n := binary.Varint(c.Nums)
+	if n <= 0 {
+		r.fail("bad varint in the numbers")
+		return 0
+	}
+	c.Nums = c.Nums[n:]
+	return v
 }

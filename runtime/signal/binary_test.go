@@ -40,6 +40,19 @@ func binaryCases(t testing.TB) []*Signal {
 		must(New("time.zone", "/svc", nil, WithTime(time.Date(2024, 2, 29, 12, 0, 0, 7, time.FixedZone("X", 3600))))),
 		must(New("time.west", "/svc", nil, WithTime(time.Date(1850, 7, 1, 0, 0, 0, 5, time.FixedZone("W", -5*3600-1800))))),
 		must(New("content.only", "/svc", map[string]any{"k": int64(7)}, WithContentType("application/cbor"))),
+		// Ids the chain cannot predict: a UUIDv4, the extremes, a UUIDv7
+		// far from its signal's time, and times before the previous one
+		// and the base, so that the differences are negative or wrap.
+		must(New("ids.v4", "/svc", nil, WithID("f47ac10b-58cc-4372-a567-0e02b2c3d479"))),
+		must(New("ids.max", "/svc", nil, WithID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+			WithTime(time.Unix(0, math.MaxInt64/2)))),
+		must(New("ids.zero", "/svc", nil, WithID("00000000-0000-0000-0000-000000000000"),
+			WithTime(time.Unix(0, math.MinInt64/2)))),
+		must(New("ids.v7.far", "/svc", nil, WithID("0190f0a1-0000-7000-8000-000000000001"),
+			WithTime(time.Date(2000, 1, 1, 0, 0, 0, 3, time.UTC)))),
+		must(New("ids.v7.near", "/svc", nil, WithID("0190f0a1-4ac0-7fff-bfff-000000000002"),
+			WithTime(time.UnixMilli(0x0190f0a14ac0).Add(999_999)))),
+		must(New("time.before", "/svc", nil, WithTime(time.Date(1969, 12, 31, 23, 59, 59, 1, time.UTC)))),
 	}
 }
 
@@ -65,28 +78,23 @@ func sameSignal(t *testing.T, got, want *Signal) {
 func TestBinaryRoundTrip(t *testing.T) {
 	sigs := binaryCases(t)
 	for _, base := range []int64{0, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(), math.MinInt64 + 1, math.MaxInt64} {
-		var tab StringTable
-		var recs, bins []byte
-		for _, s := range sigs {
-			recs, bins = s.AppendBinary(recs, bins, &tab, base)
-		}
-		b := tab.AppendBinary(nil)
-		b = append(b, recs...)
+		b, c, bins := encodeAll(sigs, base)
 		strs, rest, err := ReadStringTable(nil, b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		arena := bytes.Clone(bins)
 		for i, want := range sigs {
-			got, r, err := ReadBinary(rest, strs, base, &arena)
+			got, r, err := ReadBinary(rest, strs, &c, &arena)
 			if err != nil {
 				t.Fatalf("base %d, signal %d: %v", base, i, err)
 			}
 			sameSignal(t, got, want)
 			rest = r
 		}
-		if len(rest) != 0 || len(arena) != 0 {
-			t.Fatalf("base %d: %d bytes left over, %d of the arena unused", base, len(rest), len(arena))
+		if len(rest) != 0 || len(arena) != 0 || len(c.Nums) != 0 || len(c.Rand) != 0 {
+			t.Fatalf("base %d: %d bytes left over, %d of the arena, %d of the numbers and %d of the ids unused",
+				base, len(rest), len(arena), len(c.Nums), len(c.Rand))
 		}
 	}
 }
@@ -98,25 +106,28 @@ func TestBinaryDecodedSignalOwnsItsBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tab StringTable
-	rec, bins := s.AppendBinary(nil, nil, &tab, 0)
-	buf := append(tab.AppendBinary(nil), rec...)
+	buf, c, bins := encodeAll([]*Signal{s}, 0)
+	nums, rnd := c.Nums, c.Rand
 	strs, rest, err := ReadStringTable(nil, buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := ReadBinary(rest, strs, 0, &bins)
+	got, _, err := ReadBinary(rest, strs, &c, &bins)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range buf {
-		buf[i] = 0
-	}
+	clear(buf)
+	clear(nums)
+	clear(rnd)
 	sameSignal(t, got, s)
 }
 
 func TestBinaryRejectsWhatNewRejects(t *testing.T) {
-	type encoded struct{ b, bins []byte }
+	type encoded struct {
+		b    []byte
+		c    Chain
+		bins []byte
+	}
 	enc := func(typ, source string, data map[string]any) encoded {
 		// Build a valid signal, then put the invalid parts in its fields
 		// directly, as a malicious or broken peer could.
@@ -125,9 +136,8 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.typ, s.source, s.data = typ, source, data
-		var tab StringTable
-		rec, bins := s.AppendBinary(nil, nil, &tab, 0)
-		return encoded{append(tab.AppendBinary(nil), rec...), bins}
+		b, c, bins := encodeAll([]*Signal{s}, 0)
+		return encoded{b, c, bins}
 	}
 	deep := map[string]any{}
 	for i, m := 0, deep; i <= MaxDepth; i++ {
@@ -154,61 +164,76 @@ func TestBinaryRejectsWhatNewRejects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := ReadBinary(rest, strs, 0, &tt.e.bins); !errors.Is(err, tt.want) {
+			if _, _, err := ReadBinary(rest, strs, &tt.e.c, &tt.e.bins); !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
 	}
 }
 
-// Every truncation of a valid encoding is an error, never a panic or a
-// signal.
-func TestBinaryTruncated(t *testing.T) {
+// encodeAll writes sigs chained from base: the string table and the
+// records, a chain ready to read them, the binaries.
+func encodeAll(sigs []*Signal, base int64) (recs []byte, c Chain, bins []byte) {
 	var tab StringTable
-	var recs, bins []byte
-	for _, s := range binaryCases(t) {
-		recs, bins = s.AppendBinary(recs, bins, &tab, 0)
+	c = NewChain(base, nil, nil)
+	for _, s := range sigs {
+		recs, bins = s.AppendBinary(recs, bins, &tab, &c)
 	}
-	full := append(tab.AppendBinary(nil), recs...)
-	for n := 0; n < len(full)+len(bins); n++ {
-		b, arena := full[:min(n, len(full))], bins[:max(0, n-len(full))]
-		strs, rest, err := ReadStringTable(nil, b)
+	return append(tab.AppendBinary(nil), recs...), NewChain(base, c.Nums, c.Rand), bins
+}
+
+// Every truncation of a valid encoding, in any of its sections, is an
+// error, never a panic or a signal.
+func TestBinaryTruncated(t *testing.T) {
+	full, c0, bins := encodeAll(binaryCases(t), 0)
+	// Cut the concatenation of the sections anywhere.
+	secs := [][]byte{full, c0.Nums, c0.Rand, bins}
+	all := 0
+	for _, sec := range secs {
+		all += len(sec)
+	}
+	for n := 0; n < all; n++ {
+		var cut [4][]byte
+		left := n
+		for i, sec := range secs {
+			k := min(left, len(sec))
+			cut[i], left = sec[:k], left-k
+		}
+		arena := cut[3]
+		strs, rest, err := ReadStringTable(nil, cut[0])
+		c := NewChain(0, cut[1], cut[2])
 		for err == nil {
 			var s *Signal
-			if s, rest, err = ReadBinary(rest, strs, 0, &arena); err == nil && s == nil {
+			if s, rest, err = ReadBinary(rest, strs, &c, &arena); err == nil && s == nil {
 				t.Fatalf("prefix %d: nil signal without an error", n)
 			}
 		}
 		if !errors.Is(err, ErrBinary) {
-			t.Fatalf("prefix %d of %d: err = %v, want ErrBinary", n, len(full), err)
+			t.Fatalf("prefix %d of %d: err = %v, want ErrBinary", n, all, err)
 		}
 	}
 }
 
 func FuzzReadBinary(f *testing.F) {
-	var tab StringTable
-	var recs, bins []byte
-	for _, s := range binaryCases(f) {
-		recs, bins = s.AppendBinary(recs, bins, &tab, 0)
-	}
-	f.Add(append(tab.AppendBinary(nil), recs...), bins)
-	f.Fuzz(func(t *testing.T, b, bins []byte) {
+	b, c, bins := encodeAll(binaryCases(f), 0)
+	f.Add(b, c.Nums, c.Rand, bins, int64(0))
+	f.Fuzz(func(t *testing.T, b, nums, rnd, bins []byte, base int64) {
 		strs, rest, err := ReadStringTable(nil, b)
 		if err != nil {
 			return
 		}
-		s, _, err := ReadBinary(rest, strs, 0, &bins)
+		c := NewChain(base, nums, rnd)
+		s, _, err := ReadBinary(rest, strs, &c, &bins)
 		if err != nil {
 			return
 		}
 		// What decodes re-encodes to a signal equal to itself.
-		var t2 StringTable
-		rec, bins2 := s.AppendBinary(nil, nil, &t2, 0)
-		strs2, rest2, err := ReadStringTable(nil, append(t2.AppendBinary(nil), rec...))
+		b2, c2, bins2 := encodeAll([]*Signal{s}, base)
+		strs2, rest2, err := ReadStringTable(nil, b2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, _, err := ReadBinary(rest2, strs2, 0, &bins2)
+		back, _, err := ReadBinary(rest2, strs2, &c2, &bins2)
 		if err != nil {
 			t.Fatal(err)
 		}
