@@ -388,3 +388,18 @@ func TestBatchingRunWithUnknownAction(t *testing.T) {
 		})
 	}
 }
+
+// A batch of one signal takes its instruction as get does outside a batch.
+func TestBatchOfOneHasNoBlock(t *testing.T) {
+	p := &instructions{}
+	p.begin(1)
+	if p.batch != 0 {
+		t.Fatalf("begin(1) set a block of %d", p.batch)
+	}
+	if allocs := testing.AllocsPerRun(10, func() { sinkInstruction = p.get() }); allocs != 3 {
+		t.Errorf("%.0f allocations, want 3 (the instruction and its two maps)", allocs)
+	}
+	p.end()
+}
+
+var sinkInstruction *Instruction

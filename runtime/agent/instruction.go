@@ -135,10 +135,12 @@ type instruction struct {
 	updates [1]update
 }
 
-// begin opens a batch expected to need about n instructions.
+// begin opens a batch expected to need about n instructions. A batch of
+// one signal gets no block: it would only add the block's update room to
+// what a lone instruction costs.
 func (p *instructions) begin(n int) {
-	if !p.pooled {
-		p.batch = max(n, 1)
+	if !p.pooled && n > 1 {
+		p.batch = n
 	}
 }
 
