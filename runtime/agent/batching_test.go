@@ -288,3 +288,118 @@ func TestBatchingOneEnvelopeAndOneLookupPerRun(t *testing.T) {
 		})
 	}
 }
+
+// Within a batch (Pooling off) fresh instructions are cut from one block
+// per batch, each with room for one update of its own; outside a batch, and
+// with Pooling on, get is as before. Exact allocation counts for 100 gets.
+func TestBatchInstructionsComeFromOneBlock(t *testing.T) {
+	const n = 100
+	tests := []struct {
+		name          string
+		shared, batch bool
+		allocs        float64
+	}{
+		{"no batch, own maps", false, false, n * 3},
+		{"no batch, shared maps", true, false, n},
+		{"batch, own maps", false, true, 1 + n*2},
+		{"batch, shared maps", true, true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &instructions{shared: tc.shared}
+			got := make([]*Instruction, n)
+			allocs := testing.AllocsPerRun(5, func() {
+				if tc.batch {
+					p.begin(n)
+				}
+				for i := range got {
+					got[i] = p.get()
+				}
+				if tc.batch {
+					p.end()
+				}
+				for _, in := range got {
+					p.put(in)
+				}
+			})
+			if allocs != tc.allocs {
+				t.Errorf("%.0f allocations for %d instructions, want %.0f", allocs, n, tc.allocs)
+			}
+			if !tc.batch {
+				return
+			}
+			// Each instruction's first update is its own: no two share it.
+			p.begin(n)
+			for i := range got {
+				got[i] = p.get()
+				got[i].result.Set("k", i)
+			}
+			p.end()
+			for i, in := range got {
+				if u := in.result.updates; len(u) != 1 || u[0].val != i || cap(u) != 1 {
+					t.Fatalf("instruction %d: updates %v (cap %d)", i, u, cap(u))
+				}
+				if !tc.shared && (in.Params.m == nil || in.Context.m == nil) {
+					t.Fatalf("instruction %d: own maps missing", i)
+				}
+			}
+		})
+	}
+}
+
+// With Pooling on, instructions come from the pool, batch or not.
+func TestBatchLeavesPooledInstructionsToThePool(t *testing.T) {
+	p := &instructions{pooled: true}
+	p.begin(100)
+	if p.batch != 0 {
+		t.Fatalf("begin with Pooling on set a block of %d", p.batch)
+	}
+}
+
+// A route added at run time may name an action the agent does not know:
+// with the actions of a run resolved once, each signal of the run still
+// fails with ErrUnknownAction, and the known binding of the same type still
+// runs, as without batching.
+func TestBatchingRunWithUnknownAction(t *testing.T) {
+	ctx := context.Background()
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("batching ", on), func(t *testing.T) {
+			s := start(t, features.Set{Batching: on}, nil)
+			if err := s.Router().Add(router.Route[Binding]{Pattern: "counter.*", Handler: Binding{Action: "nope"}}); err != nil {
+				t.Fatal(err)
+			}
+			batch := []*signal.Signal{sig(t, "counter.inc", ""), sig(t, "counter.inc", ""), sig(t, "counter.inc", "")}
+			if n, err := s.CastBatch(batch); n != 3 || err != nil {
+				t.Fatalf("CastBatch = %d, %v", n, err)
+			}
+			if err := s.Call(ctx, sig(t, "counter.inc", "")); !errors.Is(err, ErrUnknownAction) {
+				t.Fatalf("Call: %v, want ErrUnknownAction", err)
+			}
+			snap, err := s.State(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := s.Stats(); st.Failed != 4 || st.Processed != 4 {
+				t.Errorf("failed %d processed %d, want 4 and 4", st.Failed, st.Processed)
+			}
+			if c, _ := snap.Get("count"); c != 4 {
+				t.Errorf("count %v, want 4: the known binding runs for every signal", c)
+			}
+		})
+	}
+}
+
+// A batch of one signal takes its instruction as get does outside a batch.
+func TestBatchOfOneHasNoBlock(t *testing.T) {
+	p := &instructions{}
+	p.begin(1)
+	if p.batch != 0 {
+		t.Fatalf("begin(1) set a block of %d", p.batch)
+	}
+	if allocs := testing.AllocsPerRun(10, func() { sinkInstruction = p.get() }); allocs != 3 {
+		t.Errorf("%.0f allocations, want 3 (the instruction and its two maps)", allocs)
+	}
+	p.end()
+}
+
+var sinkInstruction *Instruction

@@ -109,12 +109,45 @@ func (Fail) directive()     {}
 // instructions makes Instructions, from a pool or fresh, and counts which.
 // shared (ZeroCopy on) instructions view shared maps, so a fresh one is
 // made without maps of its own.
+//
+// Between begin and end (a batch, with Batching on and Pooling off) fresh
+// instructions are cut from one block per batch, sized by the batch, with
+// room for their first update alongside, instead of one
+// allocation for each and for each of those slices. Every instruction is
+// still new and used once: reuse is the pool's business.
 type instructions struct {
 	pooled bool
 	shared bool
 	pool   sync.Pool
 	gets   atomic.Uint64 // instructions handed out
 	news   atomic.Uint64 // of which freshly allocated
+
+	// Owned by the server goroutine.
+	batch int           // instructions per block while in a batch; 0 outside
+	block []instruction // the rest of the batch's current block
+}
+
+// instruction is a slot of a batch's block: an Instruction and the backing
+// array of its first update (most actions record one), 128 B as an
+// Instruction and that array were apart.
+type instruction struct {
+	Instruction
+	updates [1]update
+}
+
+// begin opens a batch expected to need about n instructions. A batch of
+// one signal gets no block: it would only add the block's update room to
+// what a lone instruction costs.
+func (p *instructions) begin(n int) {
+	if !p.pooled && n > 1 {
+		p.batch = n
+	}
+}
+
+// end closes the batch: what is left of its block is not carried over.
+func (p *instructions) end() {
+	p.batch = 0
+	p.block = nil
 }
 
 func (p *instructions) get() *Instruction {
@@ -125,10 +158,27 @@ func (p *instructions) get() *Instruction {
 		}
 	}
 	p.news.Add(1)
+	if p.batch > 0 {
+		return p.cut()
+	}
 	if p.shared {
 		return &Instruction{}
 	}
 	return &Instruction{Params: Values{make(map[string]any, 4)}, Context: Values{make(map[string]any, 4)}}
+}
+
+// cut takes a fresh instruction from the batch's block, as get makes one.
+func (p *instructions) cut() *Instruction {
+	if len(p.block) == 0 {
+		p.block = make([]instruction, p.batch)
+	}
+	slot := &p.block[0]
+	p.block = p.block[1:]
+	slot.result.updates = slot.updates[:0:1]
+	if !p.shared {
+		slot.Params, slot.Context = Values{make(map[string]any, 4)}, Values{make(map[string]any, 4)}
+	}
+	return &slot.Instruction
 }
 
 func (p *instructions) put(in *Instruction) {

@@ -124,7 +124,10 @@ type Server struct {
 	version uint64
 	scratch []Binding
 	pending []*Instruction
-	run     router.Run[Binding] // with Batching on: one lookup per run of a type
+	// With Batching on: one lookup per run of a type, and the actions of
+	// its bindings (scratch) resolved once per run too.
+	run  router.Run[Binding]
+	acts []Action
 
 	// FastPath: mu is held by the server for each command and by a reader
 	// while it copies the state; committed is the version of the last
@@ -408,6 +411,12 @@ func (s *Server) handleBatch(batch []*envelope) {
 		defer s.mu.Unlock()
 	}
 	defer s.run.Reset()
+	n := 0
+	for _, e := range batch {
+		n += e.weight()
+	}
+	s.instr.begin(n)
+	defer s.instr.end()
 	var processed, failed uint64
 	flush := func() {
 		s.committed.Store(s.version)
@@ -512,22 +521,34 @@ func (s *Server) command(sig *signal.Signal) error {
 func (s *Server) runSignal(sig *signal.Signal) error {
 	var bindings []Binding
 	var err error
-	if s.feat.Batching {
-		bindings, err = s.router.AppendRun(&s.run, s.scratch[:0], sig)
-	} else {
+	switch {
+	case !s.feat.Batching:
 		bindings, err = s.router.AppendHandlers(s.scratch[:0], sig)
+	case s.router.Continues(&s.run, sig):
+		// The run's bindings are still in scratch, their actions in acts.
+		bindings = s.scratch
+	default:
+		bindings, err = s.router.AppendRun(&s.run, s.scratch[:0], sig)
+		s.acts = s.acts[:0]
+		for _, b := range bindings {
+			s.acts = append(s.acts, s.actions[b.Action]) // nil if unknown: exec reports it
+		}
 	}
 	s.scratch = bindings
 	if err != nil {
 		return err
 	}
 	var errs error
-	for _, b := range bindings {
+	for i, b := range bindings {
 		in := s.instr.get()
 		in.Action, in.Signal = b.Action, sig
 		s.fill(in, b.Params, s.feat.ZeroCopy)
 		s.pending = append(s.pending[:0], in)
-		if err := s.drain(); err != nil {
+		var act Action
+		if s.feat.Batching {
+			act = s.acts[i]
+		}
+		if err := s.drain(act); err != nil {
 			errs = errors.Join(errs, err)
 		}
 	}
@@ -535,7 +556,8 @@ func (s *Server) runSignal(sig *signal.Signal) error {
 }
 
 // drain runs pending instructions in FIFO order; Enqueue directives append.
-func (s *Server) drain() error {
+// first, if not nil, is the first instruction's action, already looked up.
+func (s *Server) drain(first Action) error {
 	var errs error
 	for i := 0; i < len(s.pending); i++ {
 		in := s.pending[i]
@@ -543,9 +565,10 @@ func (s *Server) drain() error {
 			errs = errors.Join(errs, fmt.Errorf("%w (%d)", ErrEnqueueLimit, MaxEnqueued))
 			break
 		}
-		if err := s.exec(in); err != nil {
+		if err := s.exec(in, first); err != nil {
 			errs = errors.Join(errs, err)
 		}
+		first = nil
 	}
 	for i, in := range s.pending {
 		s.instr.put(in)
@@ -559,10 +582,13 @@ type stateReader map[string]any
 
 func (r stateReader) Get(k string) (any, bool) { v, ok := r[k]; return v, ok }
 
-func (s *Server) exec(in *Instruction) error {
-	act, ok := s.actions[in.Action]
-	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnknownAction, in.Action)
+// exec runs in with act, or with the action its name gives when act is nil.
+func (s *Server) exec(in *Instruction, act Action) error {
+	if act == nil {
+		var ok bool
+		if act, ok = s.actions[in.Action]; !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownAction, in.Action)
+		}
 	}
 	if err := act(in, stateReader(s.state), &in.result); err != nil {
 		return fmt.Errorf("action %s: %w", in.Action, err)

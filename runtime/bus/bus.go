@@ -154,7 +154,49 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 			return Result{}, fmt.Errorf("bus: publish: nil signal at %d", i)
 		}
 	}
-	if b.feat.Batching && !b.feat.ZeroCopy {
+	if b.feat.Batching {
+		return b.publishBatch(sigs)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	res := Result{First: b.next}
+	var errs error
+	for _, s := range sigs {
+		if !b.feat.ZeroCopy {
+			var n int
+			s, n = s.MessageCopy()
+			b.copies.Add(1)
+			b.bytesCopied.Add(uint64(n))
+		}
+		b.append(s)
+		var err error
+		b.match, err = b.router.AppendHandlers(b.match[:0], s)
+		if err != nil {
+			if errors.Is(err, router.ErrNoMatch) {
+				b.unrouted.Add(1)
+				continue
+			}
+			return res, fmt.Errorf("bus: route %s: %w", s.Type(), err)
+		}
+		for _, sub := range b.match {
+			if err := sub.target.Deliver(s); err != nil {
+				res.Failed++
+				errs = errors.Join(errs, fmt.Errorf("bus: deliver to %s: %w", sub.id, err))
+				continue
+			}
+			res.Delivered++
+		}
+	}
+	b.count(len(sigs), &res)
+	return res, errs
+}
+
+// publishBatch is Publish with Batching: the copies are made before the
+// lock, a run of signals that continues the router's Run is grouped for
+// its subscribers in one step (one lookup, and one append per subscriber,
+// per run), and each subscriber gets its group in one hand-over.
+func (b *Bus) publishBatch(sigs []*signal.Signal) (Result, error) {
+	if !b.feat.ZeroCopy {
 		copies, n := signal.MessageCopies(make([]*signal.Signal, 0, len(sigs)), sigs)
 		b.copies.Add(uint64(len(sigs)))
 		b.bytesCopied.Add(uint64(n))
@@ -164,20 +206,19 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 	defer b.mu.Unlock()
 	res := Result{First: b.next}
 	var errs error
-	for _, s := range sigs {
-		if !b.feat.ZeroCopy && !b.feat.Batching {
-			var n int
-			s, n = s.MessageCopy()
-			b.copies.Add(1)
-			b.bytesCopied.Add(uint64(n))
-		}
+	// b.match holds the handlers of sigs[start:i] while routed.
+	start, routed := 0, false
+	for i, s := range sigs {
 		b.append(s)
-		var err error
-		if b.feat.Batching {
-			b.match, err = b.router.AppendRun(&b.run, b.match[:0], s)
-		} else {
-			b.match, err = b.router.AppendHandlers(b.match[:0], s)
+		if routed && b.router.Continues(&b.run, s) {
+			continue
 		}
+		if routed {
+			b.group(sigs[start:i])
+		}
+		routed = false
+		var err error
+		b.match, err = b.router.AppendRun(&b.run, b.match[:0], s)
 		if err != nil {
 			if errors.Is(err, router.ErrNoMatch) {
 				b.unrouted.Add(1)
@@ -185,21 +226,10 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 			}
 			return res, fmt.Errorf("bus: route %s: %w", s.Type(), err)
 		}
-		for _, sub := range b.match {
-			if b.feat.Batching {
-				if len(b.groups[sub]) == 0 {
-					b.order = append(b.order, sub)
-				}
-				b.groups[sub] = append(b.groups[sub], s)
-				continue
-			}
-			if err := sub.target.Deliver(s); err != nil {
-				res.Failed++
-				errs = errors.Join(errs, fmt.Errorf("bus: deliver to %s: %w", sub.id, err))
-				continue
-			}
-			res.Delivered++
-		}
+		start, routed = i, true
+	}
+	if routed {
+		b.group(sigs[start:])
 	}
 	for _, sub := range b.order {
 		group := b.groups[sub]
@@ -221,11 +251,29 @@ func (b *Bus) Publish(sigs ...*signal.Signal) (Result, error) {
 			clear(b.groups)
 		}
 	}
+	b.count(len(sigs), &res)
+	return res, errs
+}
+
+// group adds a run of signals, all routed to b.match, to the groups of
+// those subscribers, in the order each subscriber first appears.
+func (b *Bus) group(run []*signal.Signal) {
+	for _, sub := range b.match {
+		g := b.groups[sub]
+		if len(g) == 0 {
+			b.order = append(b.order, sub)
+		}
+		b.groups[sub] = append(g, run...)
+	}
+}
+
+// count closes a Publish of n signals: its last position and the
+// cumulative counters.
+func (b *Bus) count(n int, res *Result) {
 	res.Last = b.next - 1
-	b.published.Add(uint64(len(sigs)))
+	b.published.Add(uint64(n))
 	b.delivered.Add(uint64(res.Delivered))
 	b.failed.Add(uint64(res.Failed))
-	return res, errs
 }
 
 func (b *Bus) append(s *signal.Signal) {

@@ -34,7 +34,17 @@ type observed struct {
 	Stats     Stats
 }
 
-func exercise(t *testing.T, f features.Set) observed {
+// alternating sends a different type than the one before each time;
+// inRuns sends each type in runs of 1 to 6, so that a batching bus routes
+// once per run, with runs crossing Publish calls.
+var (
+	alternating = func(i int) string { return []string{"user.created", "user.deleted", "order.paid.eu", "misc"}[i%4] }
+	inRuns      = func(i int) string {
+		return []string{"user.created", "user.deleted", "order.paid.eu", "misc", "nobody.listens"}[(i*i/7)%5]
+	}
+)
+
+func exercise(t *testing.T, f features.Set, typeOf func(int) string) observed {
 	b := New(Options{Features: f, LogSize: 50})
 	chans := map[string]chan *signal.Signal{}
 	for _, p := range []string{"user.*", "user.created", "**", "order.**"} {
@@ -51,8 +61,7 @@ func exercise(t *testing.T, f features.Set) observed {
 	var o observed
 	var sigs []*signal.Signal
 	for i := 0; i < 60; i++ {
-		typ := []string{"user.created", "user.deleted", "order.paid.eu", "misc"}[i%4]
-		sigs = append(sigs, mk(t, typ, i))
+		sigs = append(sigs, mk(t, typeOf(i), i))
 	}
 	for i := 0; i < len(sigs); i += 10 {
 		res, err := b.Publish(sigs[i : i+10]...)
@@ -85,7 +94,7 @@ func exercise(t *testing.T, f features.Set) observed {
 }
 
 func TestBusTogglesKeepObservableResults(t *testing.T) {
-	base := exercise(t, features.Set{})
+	base := exercise(t, features.Set{}, alternating)
 	// 60 signals: 15 user.created reach 3 subscribers, 15 user.deleted 2,
 	// 15 order.paid.eu 2 (of which order.** takes only 5), 15 misc 1.
 	if base.Delivered+base.Failed != 15*3+15*2+15*2+15 || base.Failed != 10 {
@@ -98,8 +107,25 @@ func TestBusTogglesKeepObservableResults(t *testing.T) {
 		t.Fatalf("replay %v", base.Replay)
 	}
 	for _, f := range []features.Set{{ZeroCopy: true}, {Batching: true}, {JIT: true}, {Caching: true}, features.All()} {
-		if got := exercise(t, f); !reflect.DeepEqual(got, base) {
+		if got := exercise(t, f, alternating); !reflect.DeepEqual(got, base) {
 			t.Fatalf("%v differs from all off:\n%+v\n%+v", f, got, base)
+		}
+	}
+}
+
+// Signals in runs of one type: Batching off and on give the same deliveries, failures, log and counters, over each other
+// toggle.
+func TestBusBatchingRunsKeepObservableResults(t *testing.T) {
+	bases := []features.Set{{}, {ZeroCopy: true}, {JIT: true}, {Caching: true}, {JIT: true, Caching: true}, features.All()}
+	for _, f := range bases {
+		f.Batching = false
+		off := exercise(t, f, inRuns)
+		if off.Failed == 0 || off.Delivered == 0 {
+			t.Fatalf("%v: the script must fail and deliver: %+v", f, off.Stats)
+		}
+		f.Batching = true
+		if on := exercise(t, f, inRuns); !reflect.DeepEqual(on, off) {
+			t.Fatalf("%v: batching on differs from off:\n%+v\n%+v", f, on, off)
 		}
 	}
 }

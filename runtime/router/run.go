@@ -27,12 +27,24 @@ func (run *Run[H]) Reset() {
 	run.hs, run.snap, run.typ, run.ok = run.hs[:0], nil, "", false
 }
 
+// Continues reports whether sig continues run: whether AppendRun would
+// answer it from the run's memo, with the handlers it gave the signal
+// before, so that a caller holding those handlers (and what it derived
+// from them) may use them again without calling AppendRun.
+func (r *Router[H]) Continues(run *Run[H], sig *signal.Signal) bool {
+	return run.continues(r.snap.Load(), sig)
+}
+
+func (run *Run[H]) continues(s *snapshot[H], sig *signal.Signal) bool {
+	return run.ok && run.snap == s && sig != nil && sig.Type() == run.typ
+}
+
 // AppendRun is AppendHandlers for the next signal of a run.
 func (r *Router[H]) AppendRun(run *Run[H], dst []H, sig *signal.Signal) ([]H, error) {
 	// Loaded before the lookup: a change between the two makes the memo
 	// older than its tag says, which can only cause a miss, never a stale hit.
 	s := r.snap.Load()
-	if run.ok && run.snap == s && sig != nil && sig.Type() == run.typ {
+	if run.continues(s, sig) {
 		return append(dst, run.hs...), nil
 	}
 	run.ok = false

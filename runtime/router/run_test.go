@@ -45,13 +45,26 @@ func TestRunRoutesOncePerRun(t *testing.T) {
 				ref := mustRouter(t, c.opts, tc.routes...)
 				rt := mustRouter(t, router.Options{JIT: c.opts.JIT, Caching: true}, tc.routes...)
 				var run router.Run[string]
+				var prev []string
+				fresh := 0 // signals Continues said the run does not serve
 				for i, x := range seq {
 					s := sig(t, x.typ, signal.WithSubject(x.subject))
 					want, werr := ref.AppendHandlers(nil, s)
+					cont := rt.Continues(&run, s)
 					got, err := rt.AppendRun(&run, []string{"prefix"}, s)
 					if !slices.Equal(got, append([]string{"prefix"}, want...)) || fmt.Sprint(err) != fmt.Sprint(werr) {
 						t.Fatalf("signal %d (%s/%s): run %v, %v; AppendHandlers %v, %v", i, x.typ, x.subject, got, err, want, werr)
 					}
+					if cont && (err != nil || !slices.Equal(got[1:], prev)) {
+						t.Fatalf("signal %d (%s/%s): Continues, but handlers %v, %v after %v", i, x.typ, x.subject, got[1:], err, prev)
+					}
+					if !cont {
+						fresh++
+					}
+					prev = got[1:]
+				}
+				if fresh != tc.lookups {
+					t.Errorf("Continues false for %d signals, want one per lookup: %d", fresh, tc.lookups)
 				}
 				if c.opts.JIT {
 					return // literal types are answered by the plan, not counted by the cache
@@ -76,8 +89,14 @@ func TestRunSeesRouteChanges(t *testing.T) {
 			if got, err := rt.AppendRun(&run, nil, s); err != nil || !slices.Equal(got, []string{"first"}) {
 				t.Fatalf("before the change: %v, %v", got, err)
 			}
+			if !rt.Continues(&run, s) {
+				t.Fatal("Continues false before any change")
+			}
 			if err := rt.Add(r("a.*", 0, "second")); err != nil {
 				t.Fatal(err)
+			}
+			if rt.Continues(&run, s) {
+				t.Fatal("Continues true after Add")
 			}
 			if got, err := rt.AppendRun(&run, nil, s); err != nil || !slices.Equal(got, []string{"first", "second"}) {
 				t.Fatalf("after Add: %v, %v", got, err)
