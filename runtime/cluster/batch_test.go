@@ -213,15 +213,13 @@ func TestXBatchSameSignalsSameOrderPerSender(t *testing.T) {
 
 // An outbox flushes at once what finds it idle for longer than MaxDelay and
 // any request; otherwise a signal waits for the batch to fill or for
-// MaxDelay, on the outbox's one timer.
+// MaxDelay, on the node's flusher.
 func TestOutboxFlushRules(t *testing.T) {
 	s := startServer(t)
 	const delay = 300 * time.Millisecond
 	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{MaxDelay: delay})
 	from := nodes[0]
 	msgs := func() uint64 { return from.Counters().Messages }
-	ob := from.outboxes["n1"]
-	timer := ob.timer
 
 	// Idle since start: the first signal leaves at once, alone.
 	if err := from.Send("n1", "rec", richSig(t, "n0", 0)); err != nil {
@@ -249,18 +247,78 @@ func TestOutboxFlushRules(t *testing.T) {
 	if got, waited := msgs(), time.Since(start); got != 2 || waited >= delay {
 		t.Fatalf("a request on a busy outbox: %d messages after %s, want 2 before MaxDelay %s", got, waited, delay)
 	}
-	// The next signal waits for the timer, which fires MaxDelay after it.
+	// The next signal waits for the flusher, which flushes MaxDelay after it.
 	start = time.Now()
 	if err := from.Send("n1", "rec", richSig(t, "n0", 4)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the timer's flush", func() bool { return msgs() == 3 })
+	waitFor(t, "the flusher's flush", func() bool { return msgs() == 3 })
 	if waited := time.Since(start); waited < delay {
 		t.Errorf("the batch left after %s, before MaxDelay %s", waited, delay)
 	}
 	waitFor(t, "5 deliveries", func() bool { return rec.count() == 5 })
-	if ob.timer != timer {
-		t.Error("the outbox made a new timer")
+}
+
+// A signal added at or after its outbox's batch fell due leaves with that
+// batch, without waiting for the flusher: at high rates the traffic
+// itself flushes on time. The clock is given: the signals are stamped an
+// hour ahead, so the flusher (on the real clock) never flushes meanwhile.
+func TestOutboxFlushesDueBatchOnAdd(t *testing.T) {
+	s := startServer(t)
+	const delay = time.Millisecond
+	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{MaxDelay: delay})
+	from := nodes[0]
+	ob := from.outboxes["n1"]
+	base := time.Now().Add(time.Hour).UnixNano()
+	us := int64(time.Microsecond)
+	steps := []struct {
+		at   int64  // µs after base
+		msgs uint64 // messages sent after this signal
+		why  string
+	}{
+		{0, 1, "idle for longer than MaxDelay: leaves at once"},
+		{100, 1, "starts a batch due at 1100"},
+		{500, 1, "joins it"},
+		{1099, 1, "1 µs before the due time: joins it"},
+		{1100, 2, "at the due time: leaves with the batch"},
+		{1200, 2, "starts a batch due at 2200 (not idle: 100 µs since the last)"},
+		{2199, 2, "joins it"},
+		{2500, 3, "past the due time: leaves with the batch"},
+		{3600, 4, "idle for 1100 µs > MaxDelay: leaves at once"},
+	}
+	for i, st := range steps {
+		if err := ob.add("rec", base+st.at*us, 0, richSig(t, "n0", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := from.Counters().Messages; got != st.msgs {
+			t.Fatalf("signal at %d µs (%s): %d messages, want %d", st.at, st.why, got, st.msgs)
+		}
+	}
+	if _, armed := ob.dueTime(); armed {
+		t.Error("a batch still waits after the last signal left")
+	}
+	waitFor(t, "deliveries", func() bool { return rec.count() == len(steps) })
+}
+
+// earliestDue picks the earliest batch among the outboxes that hold one.
+func TestEarliestDue(t *testing.T) {
+	ob := func(armed bool, due int64) *outbox { return &outbox{armed: armed, due: due} }
+	tests := []struct {
+		name string
+		obs  []*outbox
+		due  int64
+		ok   bool
+	}{
+		{"none", nil, 0, false},
+		{"none armed", []*outbox{ob(false, 5), ob(false, 1)}, 0, false},
+		{"one armed", []*outbox{ob(false, 1), ob(true, 7)}, 7, true},
+		{"earliest of the armed", []*outbox{ob(true, 9), ob(false, 1), ob(true, 3), ob(true, 4)}, 3, true},
+	}
+	for _, tt := range tests {
+		due, ok := earliestDue(tt.obs)
+		if due != tt.due || ok != tt.ok {
+			t.Errorf("%s: (%d, %v), want (%d, %v)", tt.name, due, ok, tt.due, tt.ok)
+		}
 	}
 }
 

@@ -59,14 +59,15 @@ func (o BatchOptions) normalize() (BatchOptions, error) {
 }
 
 // outbox collects the signals for one peer into a batch (batchWriter). A
-// batch is flushed when it reaches MaxBytes, when its oldest signal has
-// waited MaxDelay (one timer per outbox, re-armed for each batch), when it
-// holds a request (a caller waits for the answer), and at once when the
-// outbox had been idle for longer than MaxDelay: a signal that finds
-// nothing to join would only wait, so at low rates a signal travels as
-// soon as off's does. Its buffers, the batch body and the compressed
-// message, are reused from batch to batch, and its counters are its own, so
-// that a signal takes no lock but the outbox's.
+// batch is flushed when it reaches MaxBytes, when it holds a request (a
+// caller waits for the answer), at once when the outbox had been idle for
+// longer than MaxDelay (a signal that finds nothing to join would only
+// wait, so at low rates a signal travels as soon as off's does), and once
+// its oldest signal has waited MaxDelay: by the node's flusher, or by the
+// first signal added at or after that time, which then travels with it
+// (at high rates that is sooner than any wake-up). Its buffers, the batch
+// body and the compressed message, are reused from batch to batch, and its
+// counters are its own, so that a signal takes no lock but the outbox's.
 type outbox struct {
 	n  *Node
 	to string
@@ -74,22 +75,16 @@ type outbox struct {
 	mu    sync.Mutex
 	w     batchWriter
 	msg   []byte // the compressed batch, reused
-	timer *time.Timer
-	armed bool
-	due   time.Time // when the timer's batch is due
-	last  int64     // when the last signal went in, Unix ns
+	armed bool   // a batch waits for its due time
+	due   int64  // when it is due, Unix ns
+	last  int64  // when the last signal went in, Unix ns
 	// sent and failed count the signals handed to this outbox, and those
 	// of them that never reached NATS (Counters adds them to the peer's).
 	sent, failed uint64
 	closed       bool
 }
 
-func newOutbox(n *Node, to string) *outbox {
-	o := &outbox{n: n, to: to}
-	o.timer = time.AfterFunc(time.Hour, o.fire)
-	o.timer.Stop()
-	return o
-}
+func newOutbox(n *Node, to string) *outbox { return &outbox{n: n, to: to} }
 
 // add puts one signal in the outbox. A failure to publish the batch it
 // fills is counted against every signal in it, this one included, by
@@ -105,30 +100,33 @@ func (o *outbox) add(agent string, sent int64, req uint64, sig *signal.Signal) e
 	idle := o.w.count == 0 && sent-o.last > int64(o.n.batch.MaxDelay)
 	o.last = sent
 	o.w.add(agent, sent, req, sig)
-	if idle || req != 0 || o.w.size() >= o.n.batch.MaxBytes {
+	if idle || req != 0 || o.w.size() >= o.n.batch.MaxBytes || (o.armed && sent >= o.due) {
 		return o.flushLocked()
 	}
 	if !o.armed {
 		o.armed = true
-		o.due = time.Unix(0, sent).Add(o.n.batch.MaxDelay)
-		o.timer.Reset(o.n.batch.MaxDelay)
+		o.due = sent + int64(o.n.batch.MaxDelay)
+		o.n.flush.armed()
 	}
 	return nil
 }
 
-// fire is the timer's: it flushes the batch it was armed for, unless that
-// one already left (then a later batch, armed anew, is not yet due).
-func (o *outbox) fire() {
+// dueTime is when the waiting batch is due, if one waits.
+func (o *outbox) dueTime() (due int64, armed bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.armed {
-		return
+	return o.due, o.armed
+}
+
+// flushDue is the flusher's: it flushes the batch if it is due at now (one
+// that already left by size or with a request is not, and a later one is
+// not yet).
+func (o *outbox) flushDue(now int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.armed && now >= o.due {
+		o.flushLocked()
 	}
-	if d := time.Until(o.due); d > 0 {
-		o.timer.Reset(d)
-		return
-	}
-	o.flushLocked()
 }
 
 func (o *outbox) flush() error {
@@ -140,10 +138,7 @@ func (o *outbox) flush() error {
 // flushLocked compresses and publishes under the lock, so that batches to
 // one peer leave in the order their signals were sent.
 func (o *outbox) flushLocked() error {
-	if o.armed {
-		o.timer.Stop()
-		o.armed = false
-	}
+	o.armed = false
 	if o.w.count == 0 {
 		return nil
 	}
