@@ -213,13 +213,15 @@ func TestXBatchSameSignalsSameOrderPerSender(t *testing.T) {
 
 // An outbox flushes at once what finds it idle for longer than MaxDelay and
 // any request; otherwise a signal waits for the batch to fill or for
-// MaxDelay, on the node's flusher.
+// MaxDelay, on the outbox's one timer.
 func TestOutboxFlushRules(t *testing.T) {
 	s := startServer(t)
 	const delay = 300 * time.Millisecond
 	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{MaxDelay: delay})
 	from := nodes[0]
 	msgs := func() uint64 { return from.Counters().Messages }
+	ob := from.outboxes["n1"]
+	timer := ob.timer
 
 	// Idle since start: the first signal leaves at once, alone.
 	if err := from.Send("n1", "rec", richSig(t, "n0", 0)); err != nil {
@@ -247,22 +249,53 @@ func TestOutboxFlushRules(t *testing.T) {
 	if got, waited := msgs(), time.Since(start); got != 2 || waited >= delay {
 		t.Fatalf("a request on a busy outbox: %d messages after %s, want 2 before MaxDelay %s", got, waited, delay)
 	}
-	// The next signal waits for the flusher, which flushes MaxDelay after it.
+	// The next signal waits for the timer, which fires MaxDelay after it.
 	start = time.Now()
 	if err := from.Send("n1", "rec", richSig(t, "n0", 4)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the flusher's flush", func() bool { return msgs() == 3 })
+	waitFor(t, "the timer's flush", func() bool { return msgs() == 3 })
 	if waited := time.Since(start); waited < delay {
 		t.Errorf("the batch left after %s, before MaxDelay %s", waited, delay)
 	}
 	waitFor(t, "5 deliveries", func() bool { return rec.count() == 5 })
+	if ob.timer != timer {
+		t.Error("the outbox made a new timer")
+	}
+}
+
+// A batch that compression would only enlarge (one signal of random
+// bytes) travels raw, and arrives.
+func TestOutboxSendsRawWhatDoesNotCompress(t *testing.T) {
+	s := startServer(t)
+	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{})
+	payload := make([]byte, 64)
+	for i := range payload {
+		payload[i] = byte(i*151 + i*i*7 + 13) // no repeats the compressor could use
+	}
+	sig, err := signal.New("a.b", "/s", map[string]any{"p": payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[0].Send("n1", "rec", sig); err != nil { // idle: sent at once, alone
+		t.Fatal(err)
+	}
+	c := nodes[0].Counters()
+	if c.Batches != 1 || c.PayloadBytes != c.RawBytes+1 {
+		t.Fatalf("%d batches, %d payload bytes for %d raw; want 1 batch of raw + 1 codec byte", c.Batches, c.PayloadBytes, c.RawBytes)
+	}
+	waitFor(t, "delivery", func() bool { return rec.count() == 1 })
+	got := rec.sorted()["n1"][0]
+	want, _ := sig.MarshalJSON()
+	if got != string(want) {
+		t.Errorf("arrived %s, sent %s", got, want)
+	}
 }
 
 // A signal added at or after its outbox's batch fell due leaves with that
-// batch, without waiting for the flusher: at high rates the traffic
-// itself flushes on time. The clock is given: the signals are stamped an
-// hour ahead, so the flusher (on the real clock) never flushes meanwhile.
+// batch, without waiting for the timer: at high rates the traffic itself
+// flushes on time. The clock is given: the signals are stamped an hour
+// ahead, so the timer (on the real clock) never flushes meanwhile.
 func TestOutboxFlushesDueBatchOnAdd(t *testing.T) {
 	s := startServer(t)
 	const delay = time.Millisecond
@@ -294,58 +327,11 @@ func TestOutboxFlushesDueBatchOnAdd(t *testing.T) {
 			t.Fatalf("signal at %d µs (%s): %d messages, want %d", st.at, st.why, got, st.msgs)
 		}
 	}
-	if _, armed := ob.dueTime(); armed {
-		t.Error("a batch still waits after the last signal left")
+	ob.mu.Lock()
+	armed := ob.armed
+	ob.mu.Unlock()
+	if armed {
+		t.Error("the timer is armed after the last signal left")
 	}
 	waitFor(t, "deliveries", func() bool { return rec.count() == len(steps) })
-}
-
-// earliestDue picks the earliest batch among the outboxes that hold one.
-func TestEarliestDue(t *testing.T) {
-	ob := func(armed bool, due int64) *outbox { return &outbox{armed: armed, due: due} }
-	tests := []struct {
-		name string
-		obs  []*outbox
-		due  int64
-		ok   bool
-	}{
-		{"none", nil, 0, false},
-		{"none armed", []*outbox{ob(false, 5), ob(false, 1)}, 0, false},
-		{"one armed", []*outbox{ob(false, 1), ob(true, 7)}, 7, true},
-		{"earliest of the armed", []*outbox{ob(true, 9), ob(false, 1), ob(true, 3), ob(true, 4)}, 3, true},
-	}
-	for _, tt := range tests {
-		due, ok := earliestDue(tt.obs)
-		if due != tt.due || ok != tt.ok {
-			t.Errorf("%s: (%d, %v), want (%d, %v)", tt.name, due, ok, tt.due, tt.ok)
-		}
-	}
-}
-
-// A batch that compression would only enlarge (one signal of random
-// bytes) travels raw, and arrives.
-func TestOutboxSendsRawWhatDoesNotCompress(t *testing.T) {
-	s := startServer(t)
-	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{})
-	payload := make([]byte, 64)
-	for i := range payload {
-		payload[i] = byte(i*151 + i*i*7 + 13) // no repeats the compressor could use
-	}
-	sig, err := signal.New("a.b", "/s", map[string]any{"p": payload})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := nodes[0].Send("n1", "rec", sig); err != nil { // idle: sent at once, alone
-		t.Fatal(err)
-	}
-	c := nodes[0].Counters()
-	if c.Batches != 1 || c.PayloadBytes != c.RawBytes+1 {
-		t.Fatalf("%d batches, %d payload bytes for %d raw; want 1 batch of raw + 1 codec byte", c.Batches, c.PayloadBytes, c.RawBytes)
-	}
-	waitFor(t, "delivery", func() bool { return rec.count() == 1 })
-	got := rec.sorted()["n1"][0]
-	want, _ := sig.MarshalJSON()
-	if got != string(want) {
-		t.Errorf("arrived %s, sent %s", got, want)
-	}
 }

@@ -115,7 +115,6 @@ type Node struct {
 
 	subs     []*nats.Subscription
 	outboxes map[string]*outbox // XBatch: one per peer
-	flush    *flusher           // XBatch: flushes the outboxes' due batches
 
 	mu      sync.Mutex
 	peer    map[string]*peerCounters
@@ -218,20 +217,14 @@ func Start(cfg Config) (*Node, error) {
 	}
 	if n.feat.XBatch {
 		n.outboxes = map[string]*outbox{}
-		obs := make([]*outbox, 0, len(n.peer))
 		for p := range n.peer {
 			n.outboxes[p] = newOutbox(n, p)
-			obs = append(obs, n.outboxes[p])
 		}
-		n.flush = newFlusher(obs)
 	}
 	if err := n.subscribe(); err != nil {
 		n.unsubscribe()
 		n.dec.Close()
 		return nil, err
-	}
-	if n.flush != nil {
-		go n.flush.run()
 	}
 	go n.ackLoop()
 	return n, nil
@@ -746,9 +739,6 @@ func (n *Node) Close() error {
 		if err := ob.close(); err != nil && first == nil {
 			first = err
 		}
-	}
-	if n.flush != nil {
-		n.flush.close()
 	}
 	close(n.stopAcks)
 	<-n.acksDone
