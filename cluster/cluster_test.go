@@ -127,8 +127,10 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 			}
 		}
 	}
-	if undecided != 6 || !strings.Contains(stderr.String(), "6 target(s) INCONCLUSIVE") {
-		t.Errorf("%d INCONCLUSIVE verdicts, want 6 (5 of xbatch, 1 of tree)\n%s", undecided, stderr)
+	// xbatch's −80 % wire goal is bench's (INFO here); its p50 goal is
+	// judged at this run's rate.
+	if undecided != 5 || !strings.Contains(stderr.String(), "5 target(s) INCONCLUSIVE") {
+		t.Errorf("%d INCONCLUSIVE verdicts, want 5 (4 of xbatch, 1 of tree)\n%s", undecided, stderr)
 	}
 	if r.SchemaVersion != SchemaVersion || r.Command != "cluster" || r.Env.GoVersion == "" {
 		t.Errorf("header %+v", r.Header)

@@ -312,8 +312,7 @@ func (n *node) setup(s setupReq) error {
 }
 
 // minPace is the shortest sleep of a stream's generator: shorter sleeps
-// cost a wake-up each for a signal or two, and a timer's granularity is of
-// this order anyway.
+// would cost a wake-up each for a signal or two.
 const minPace = 200 * time.Microsecond
 
 // distinctSignals is how many different signals a node cycles through:
@@ -392,7 +391,7 @@ func (n *node) stream(ctx context.Context, s streamReq) (*streamResult, error) {
 				send(i)
 			}
 			next := start.Add(time.Duration(float64(i) / s.Rate * float64(time.Second)))
-			time.Sleep(max(time.Until(next), minPace))
+			sleep(max(time.Until(next), minPace))
 		}
 		stopPings()
 		pw.Wait()

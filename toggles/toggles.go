@@ -117,9 +117,14 @@ const (
 )
 
 // CrossNodeP50 is xbatch's goal for the median cross-node latency with it
-// on, in ns, at the cluster run's rate (by default 20 000 signals/s): a
-// batch may wait, but a typical signal must still cross in under 1 ms.
-const CrossNodeP50 = 1e6
+// on, in ns, at up to CrossNodeP50Rate signals/s over the cluster: a batch
+// may wait, but a typical signal must still cross in under 1 ms. A batch's
+// signals wait about half the batch delay each when they arrive steadily,
+// so the goal bounds the delay: under twice 1 ms less the transit.
+const (
+	CrossNodeP50     = 1e6
+	CrossNodeP50Rate = 10000
+)
 
 // BroadcastPerNode is the plan's bound on a broadcast per node in the
 // group: N × 10 ms for N nodes, in ns.
@@ -244,7 +249,9 @@ func All() []Toggle {
 			Workloads: []string{"cluster-stream"}, Primary: half("wire-B/op"),
 			Criteria: []Criterion{
 				{Metric: "wire-B/op", Kind: Reduction, Target: 60, Text: "−60 % network bytes"},
-				{Metric: "wire-B/op", Kind: Reduction, Target: 80, Text: "goal: −80 % network bytes"},
+				// Full batches, as bench's unpaced stream fills them; at a
+				// paced rate a batch holds what arrives within the delay.
+				Criterion{Metric: "wire-B/op", Kind: Reduction, Target: 80, Text: "goal: −80 % network bytes"}.on("cluster-stream"),
 				{Metric: "ns/op", Kind: Reduction, Target: 50, Text: "cross-node batching > 50 % better"},
 			},
 			Costs: []Use{{

@@ -291,3 +291,47 @@ func TestOutboxSendsRawWhatDoesNotCompress(t *testing.T) {
 		t.Errorf("arrived %s, sent %s", got, want)
 	}
 }
+
+// A signal added at or after its outbox's batch fell due leaves with that
+// batch, without waiting for the timer: at high rates the traffic itself
+// flushes on time. The clock is given: the signals are stamped an hour
+// ahead, so the timer (on the real clock) never flushes meanwhile.
+func TestOutboxFlushesDueBatchOnAdd(t *testing.T) {
+	s := startServer(t)
+	const delay = time.Millisecond
+	nodes, rec := orderRig(t, s.ClientURL(), features.Set{XBatch: true}, []string{"n0", "n1"}, BatchOptions{MaxDelay: delay})
+	from := nodes[0]
+	ob := from.outboxes["n1"]
+	base := time.Now().Add(time.Hour).UnixNano()
+	us := int64(time.Microsecond)
+	steps := []struct {
+		at   int64  // µs after base
+		msgs uint64 // messages sent after this signal
+		why  string
+	}{
+		{0, 1, "idle for longer than MaxDelay: leaves at once"},
+		{100, 1, "starts a batch due at 1100"},
+		{500, 1, "joins it"},
+		{1099, 1, "1 µs before the due time: joins it"},
+		{1100, 2, "at the due time: leaves with the batch"},
+		{1200, 2, "starts a batch due at 2200 (not idle: 100 µs since the last)"},
+		{2199, 2, "joins it"},
+		{2500, 3, "past the due time: leaves with the batch"},
+		{3600, 4, "idle for 1100 µs > MaxDelay: leaves at once"},
+	}
+	for i, st := range steps {
+		if err := ob.add("rec", base+st.at*us, 0, richSig(t, "n0", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := from.Counters().Messages; got != st.msgs {
+			t.Fatalf("signal at %d µs (%s): %d messages, want %d", st.at, st.why, got, st.msgs)
+		}
+	}
+	ob.mu.Lock()
+	armed := ob.armed
+	ob.mu.Unlock()
+	if armed {
+		t.Error("the timer is armed after the last signal left")
+	}
+	waitFor(t, "deliveries", func() bool { return rec.count() == len(steps) })
+}
