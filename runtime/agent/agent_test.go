@@ -567,13 +567,7 @@ func TestStateConsistency(t *testing.T) {
 			if err := s.Cast(sig(t, "counter.inc", "")); err != nil {
 				t.Fatal(err)
 			}
-			got := make(chan [2]uint64, 1)
-			go func() {
-				snap, _ := s.State(ctx)
-				n, _ := snap.Get("count")
-				c, _ := n.(int)
-				got <- [2]uint64{uint64(c), snap.Version()}
-			}()
+			got := readCountAsync(ctx, s)
 			if f.FastPath {
 				// The fast path does not queue: it answers while the agent is
 				// busy, with the last completed command, so it misses the Cast.
@@ -627,4 +621,17 @@ func TestFastPathCopiesLazily(t *testing.T) {
 func param(in *Instruction, key string) any {
 	v, _ := in.Params.Get(key)
 	return v
+}
+
+// readCountAsync reads the state from another goroutine and sends back its
+// count and version, so that a test can tell whether the read waited.
+func readCountAsync(ctx context.Context, s *Server) <-chan [2]uint64 {
+	got := make(chan [2]uint64, 1)
+	go func() {
+		snap, _ := s.State(ctx)
+		n, _ := snap.Get("count")
+		c, _ := n.(int)
+		got <- [2]uint64{uint64(c), snap.Version()}
+	}()
+	return got
 }

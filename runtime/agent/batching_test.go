@@ -225,13 +225,7 @@ func TestFastPathBatchBoundaries(t *testing.T) {
 		t.Fatalf("CastBatch = %d, %v", n, err)
 	}
 	<-entered
-	got := make(chan [2]uint64, 1)
-	go func() {
-		snap, _ := s.State(ctx)
-		n, _ := snap.Get("count")
-		c, _ := n.(int)
-		got <- [2]uint64{uint64(c), snap.Version()}
-	}()
+	got := readCountAsync(ctx, s)
 	select {
 	case r := <-got:
 		if r != [2]uint64{1, 1} {
