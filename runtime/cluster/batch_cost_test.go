@@ -175,7 +175,7 @@ func TestEncodeBatchBySize(t *testing.T) {
 	}{
 		{"1 random", random[:1], sendRaw, false},
 		{"2 text", text[:2], sendRaw, false},
-		{"3 text", text[:3], sendRaw, false},             // 436 B: zstd would save 61 B
+		{"3 text", text[:3], sendRaw, false},     // 436 B: zstd would save 61 B
 		{"4 random", random[:4], sendRaw, false}, // 469 B: zstd would add 13 B
 		{"6 random", random[:6], sendMatchesOnly, true},
 		{"4 text", text[:4], sendMatchesOnly, true},
