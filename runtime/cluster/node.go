@@ -8,8 +8,9 @@
 // signals either way: XBatch (a per-peer outbox flushed by size or time, each
 // batch but the smallest zstd-compressed, instead of one message per signal)
 // and Tree (a broadcast forwarded down a k-ary tree of nodes instead of
-// sent by the root to every node); BroadcastServer, one publish fanned out by the NATS
-// servers, is kept beside them as the reference a NATS user would write.
+// sent by the root to every node); BroadcastServer, one publish fanned out
+// by the NATS servers, is kept beside them as the reference a NATS user
+// would write.
 package cluster
 
 import (
