@@ -6,10 +6,11 @@
 // delivered + errored + lost holds exactly with both ends' counters agreeing.
 // Two switches change code paths here, each delivering exactly the same
 // signals either way: XBatch (a per-peer outbox flushed by size or time, each
-// batch zstd-compressed, instead of one message per signal) and Tree (a
-// broadcast forwarded down a k-ary tree of nodes instead of sent by the root
-// to every node); BroadcastServer, one publish fanned out by the NATS
-// servers, is kept beside them as the reference a NATS user would write.
+// batch but the smallest zstd-compressed, instead of one message per signal)
+// and Tree (a broadcast forwarded down a k-ary tree of nodes instead of
+// sent by the root to every node); BroadcastServer, one publish fanned out
+// by the NATS servers, is kept beside them as the reference a NATS user
+// would write.
 package cluster
 
 import (
@@ -106,8 +107,10 @@ type Node struct {
 	ackEvery time.Duration
 	onRecv   func(Receipt)
 
-	enc *zstd.Encoder
-	dec *zstd.Decoder
+	// enc codes literals' entropy, encFast only matches: encodeBatch
+	// picks one per batch by its size.
+	enc, encFast *zstd.Encoder
+	dec          *zstd.Decoder
 	// batchIn and unzipped are receiveBatch's, reused from batch to batch:
 	// one subscription goroutine runs it.
 	batchIn  batchReader
@@ -210,6 +213,10 @@ func Start(cfg Config) (*Node, error) {
 	// per batch, and network bytes are what xbatch is for. The fastest level
 	// keeps a 32 KiB batch within a fraction of a millisecond.
 	if n.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1)); err != nil {
+		return nil, fmt.Errorf("cluster: zstd encoder: %w", err)
+	}
+	if n.encFast, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithNoEntropyCompression(true)); err != nil {
 		return nil, fmt.Errorf("cluster: zstd encoder: %w", err)
 	}
 	if n.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBatchDecoded)); err != nil {
