@@ -28,21 +28,18 @@ type BatchOptions struct {
 // enough to stay far below NATS's default 1 MiB max_payload and to
 // compress in tens of µs.
 //
-// 2 ms is the latency the plan can afford: its cross-node target is a 5 ms
-// mean, and a batch waits at most MaxDelay, on average half of it when
-// signals arrive steadily. A longer delay would save few bytes more at the
-// rates a node sends (a full batch every few ms at 20 000 signals/s) and
-// would spend most of that budget. A shorter one trades CPU for latency:
-// the median signal waits about MaxDelay/2 before its transit, so a 1 ms
-// median at 10 000 signals/s over 4 nodes needs about 1 ms, and at 1 ms a
-// paced batch holds half the signals, and the per-batch work (wake-ups and
-// NATS's write and read syscalls; a batch that small skips zstd, see
-// codecFor) is shared by half as many. Measured on 4 nodes, 6 rounds, 1 ms
-// held the p50 under 1 ms at 10 000 signals/s but left the CPU goal's CI
-// straddling −50 %; 2 ms meets the CPU goal more often and misses the p50.
+// 1 ms is set by latency. The median signal waits about MaxDelay/2 in the
+// outbox before its transit (~0.3 ms on loopback), so a median cross-node
+// latency under 1 ms at 10 000 signals/s over 4 nodes needs about 1 ms. A
+// longer delay fills paced batches further and shares the per-batch work
+// (wake-ups, NATS's write and read syscalls; small batches skip zstd, see
+// codecFor) among more signals: measured on 4 nodes, 6 rounds, 2 ms missed
+// that median (1.42–1.48 ms) and 1 ms held it (0.83–0.90 ms), while CPU per
+// signal came out about −50 % either way, its CI straddling the goal. An
+// unpaced stream fills batches by MaxBytes long before either delay.
 const (
 	DefaultBatchBytes = 32 << 10
-	DefaultBatchDelay = 2 * time.Millisecond
+	DefaultBatchDelay = time.Millisecond
 	MaxBatchBytes     = 512 << 10
 	MaxBatchDelay     = time.Second
 	// maxBatchDecoded bounds what a receiver will decompress from one
