@@ -60,14 +60,21 @@ func (n *Node) Broadcast(ctx context.Context, group int, agentID string, sig *si
 			return n.forward(e, n.children(group, n.id, 0, 0))
 		})
 	}
+	if group > maxTreeGroup {
+		return BroadcastResult{}, fmt.Errorf("%w: tree broadcast group %d (want at most %d)", ErrInvalidConfig, group, maxTreeGroup)
+	}
 	return n.broadcast(ctx, group, agentID, sig, func(e *envelope) (int, error) {
-		e.Fanout = n.fanout
-		b, err := json.Marshal(e)
+		// The routing travels in the prefix only, so the envelope leaves
+		// out what the prefix already says.
+		j, err := json.Marshal(&envelope{From: e.From, Agent: e.Agent, Sent: e.Sent, BID: e.BID, Event: e.Event})
 		if err != nil {
 			return 0, err
 		}
-		h := treeHop{root: n.id, group: group, fanout: n.fanout, hops: 0}
-		return n.relay(h, n.children(group, n.id, 0, n.fanout), b)
+		b := make([]byte, treePrefixLen+len(j))
+		copy(b[treePrefixLen:], j)
+		self := n.index[n.id]
+		putTreePrefix(b, treeHop{root: self, from: self, group: group, fanout: n.fanout})
+		return n.relay(b, n.children(group, n.id, 0, n.fanout))
 	})
 }
 

@@ -3,7 +3,6 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -98,8 +97,9 @@ func TestOnceCountsDuplicatesAndExtraCopies(t *testing.T) {
 	}
 }
 
-// A tree hop relays the bytes it received, unchanged, before decoding
-// them: the copy a grandchild gets is byte for byte the root's.
+// A tree hop relays the bytes it received before decoding them: the copy
+// a grandchild gets is byte for byte the root's but for the prefix's hops
+// and sender, which each relay rewrites in place.
 func TestTreeRelaysTheReceivedBytes(t *testing.T) {
 	s := startServer(t)
 	ids := []string{"n0", "n1", "n2", "n3"}
@@ -134,31 +134,101 @@ func TestTreeRelaysTheReceivedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if first == nil {
-			first = m.Data
-		} else if !bytes.Equal(m.Data, first) {
-			t.Errorf("%s got %d B differing from the root's %d B copy", id, len(m.Data), len(first))
+		if len(m.Data) < treePrefixLen {
+			t.Fatalf("%s got %d B, shorter than the prefix", id, len(m.Data))
 		}
-		want := fmt.Sprintf("n0 4 1 %d %s", hop+1, ids[hop])
-		if got := m.Header.Get(treeHeader); got != want {
-			t.Errorf("%s: header %q, want %q", id, got, want)
+		body := m.Data[treePrefixLen:]
+		if first == nil {
+			first = body
+		} else if !bytes.Equal(body, first) {
+			t.Errorf("%s got an envelope of %d B differing from the root's %d B", id, len(body), len(first))
+		}
+		want := make([]byte, treePrefixLen)
+		putTreePrefix(want, treeHop{root: 0, group: 4, fanout: 1, hops: hop + 1, from: hop})
+		if got := m.Data[:treePrefixLen]; !bytes.Equal(got, want) {
+			t.Errorf("%s: prefix % x, want % x", id, got, want)
 		}
 	}
 }
 
-func TestParseTreeHop(t *testing.T) {
+// A prefix round-trips, and a short, foreign or out-of-range one is
+// refused rather than relayed.
+func TestParseTreePrefix(t *testing.T) {
+	put := func(h treeHop) []byte {
+		b := make([]byte, treePrefixLen+2)
+		putTreePrefix(b, h)
+		copy(b[treePrefixLen:], "{}")
+		return b
+	}
+	good := treeHop{root: 1, from: 2, group: 8, fanout: 3, hops: 2}
 	for _, c := range []struct {
-		in string
-		ok bool
+		name string
+		in   []byte
+		ok   bool
 	}{
-		{"n0 8 3 2 n1", true}, {"n0 8 3 2", false}, {"n0 x 3 2 n1", false}, {"n0 8 -3 2 n1", false}, {"", false},
+		{"good", put(good), true},
+		{"short", put(good)[:treePrefixLen-1], false},
+		{"json", []byte(`{"from":"n0"}`), false},
+		{"group past peers", put(treeHop{root: 1, from: 2, group: 10, fanout: 3, hops: 2}), false},
+		{"group of one", put(treeHop{root: 0, from: 0, group: 1, fanout: 3, hops: 1}), false},
+		{"fanout 0", put(treeHop{root: 1, from: 2, group: 8, fanout: 0, hops: 2}), false},
+		{"root outside group", put(treeHop{root: 8, from: 2, group: 8, fanout: 3, hops: 2}), false},
+		{"sender outside group", put(treeHop{root: 1, from: 8, group: 8, fanout: 3, hops: 2}), false},
+		{"hops 0", put(treeHop{root: 1, from: 2, group: 8, fanout: 3, hops: 0}), false},
+		{"hops ≥ group", put(treeHop{root: 1, from: 2, group: 8, fanout: 3, hops: 8}), false},
 	} {
-		h, err := parseTreeHop(c.in)
+		h, err := parseTreePrefix(c.in, 9)
 		if (err == nil) != c.ok {
-			t.Errorf("parseTreeHop(%q) = %v, want ok %v", c.in, err, c.ok)
+			t.Errorf("%s: parseTreePrefix = %+v, %v; want ok %v", c.name, h, err, c.ok)
 		}
-		if c.ok && h.String() != c.in {
-			t.Errorf("round trip %q → %q", c.in, h.String())
+		if c.ok && h != good {
+			t.Errorf("%s: round trip %+v → %+v", c.name, good, h)
 		}
+	}
+}
+
+// Where the tree is the root's direct sends (3 nodes, fanout 3), a tree
+// copy costs the wire no more than a direct one: its routing is a fixed
+// prefix in place of the envelope's routing fields, with no NATS header.
+func TestTreeCopyCostsNoMoreWireThanDirect(t *testing.T) {
+	s := startServer(t)
+	ids := []string{"n0", "n1", "n2"}
+	copySize := func(f features.Set) int {
+		r := newRig(t, s.ClientURL(), f, ids, 3)
+		spy, err := nats.Connect(s.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer spy.Close()
+		sub, err := spy.SubscribeSync(r.nodes[0].prefix + ".n.n1.t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := spy.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), guard)
+		defer cancel()
+		if b, err := r.nodes[0].Broadcast(ctx, 3, "rec", sig(t, 9)); err != nil || !b.Once() {
+			t.Fatalf("%+v: %+v, %v", f, b, err)
+		}
+		m, err := sub.NextMsg(guard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header != nil {
+			t.Errorf("%+v: the copy carries a NATS header %v", f, m.Header)
+		}
+		size := len(m.Data)
+		for k, vs := range m.Header {
+			for _, v := range vs {
+				size += len(k) + len(": \r\n") + len(v)
+			}
+		}
+		return size
+	}
+	direct, tree := copySize(features.Set{}), copySize(features.Set{Tree: true})
+	if tree > direct {
+		t.Errorf("a tree copy is %d B on the wire, a direct one %d B", tree, direct)
 	}
 }

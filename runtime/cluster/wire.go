@@ -19,10 +19,9 @@ type envelope struct {
 	Root  string `json:"root,omitempty"`
 	Group int    `json:"group,omitempty"`
 	Hops  int    `json:"hops,omitempty"`
-	// Fanout > 0 asks every receiver of a broadcast to forward it to its
-	// children in a tree of that degree; 0 means the root sent it directly.
-	Fanout int             `json:"fanout,omitempty"`
-	Event  json.RawMessage `json:"event"`
+	// A tree broadcast's routing is not here but in the prefix ahead of the
+	// envelope (tree.go).
+	Event json.RawMessage `json:"event"`
 }
 
 // ack is a receiver's cumulative count of what it took from one sender.
