@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -66,12 +67,13 @@ func (n *Node) Broadcast(ctx context.Context, group int, agentID string, sig *si
 	return n.broadcast(ctx, group, agentID, sig, func(e *envelope) (int, error) {
 		// The routing travels in the prefix only, so the envelope leaves
 		// out what the prefix already says.
-		j, err := json.Marshal(&envelope{From: e.From, Agent: e.Agent, Sent: e.Sent, BID: e.BID, Event: e.Event})
-		if err != nil {
-			return 0, err
+		// Encoded behind the prefix's room in one buffer, sized for the
+		// envelope's fixed fields, so the copy is not built twice.
+		buf := bytes.NewBuffer(make([]byte, treePrefixLen, treePrefixLen+len(e.Event)+len(e.From)+len(e.Agent)+96))
+		if err := json.NewEncoder(buf).Encode(&envelope{From: e.From, Agent: e.Agent, Sent: e.Sent, BID: e.BID, Event: e.Event}); err != nil {
+			return 0, fmt.Errorf("encode broadcast: %w", err)
 		}
-		b := make([]byte, treePrefixLen+len(j))
-		copy(b[treePrefixLen:], j)
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode ends a value with a newline
 		self := n.index[n.id]
 		putTreePrefix(b, treeHop{root: self, from: self, group: group, fanout: n.fanout})
 		return n.relay(b, n.children(group, n.id, 0, n.fanout))
