@@ -184,6 +184,9 @@ type Outcome struct {
 	Base    Build
 	Head    Build
 	Cases   []CaseResult
+	// Skipped are the selected cases one build cannot run: its workload
+	// or a toggle is new in head, or gone from it.
+	Skipped []Skipped
 	Elapsed time.Duration
 	Created time.Time
 }
@@ -262,8 +265,25 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 	if out.Base.Go != out.Head.Go {
 		return nil, fmt.Errorf("the builds run on different Go versions (base %s, head %s): their numbers are not comparable", out.Base.Go, out.Head.Go)
 	}
-	for i, c := range o.Cases {
-		fmt.Fprintf(stderr, "perfbench compare: [%d/%d] %s: base vs head, %d rounds each, ABBA\n", i+1, len(o.Cases), c.ID, o.Settings.Rounds)
+	baseKnows, err := knownOf(ctx, "base", out.Base, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	headKnows, err := knownOf(ctx, "head", out.Head, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	cases, skipped := runnable(o.Cases, baseKnows, headKnows)
+	out.Skipped = skipped
+	for _, line := range skippedLines(skipped) {
+		fmt.Fprintf(stderr, "perfbench compare: %s\n", line)
+	}
+	if len(cases) == 0 {
+		return nil, inputf("none of the %d selected cases runs on both builds (%s): select a workload and toggles both base and head know (see `perfbench list` at each ref)",
+			len(o.Cases), strings.Join(skippedLines(skipped), "; "))
+	}
+	for i, c := range cases {
+		fmt.Fprintf(stderr, "perfbench compare: [%d/%d] %s: base vs head, %d rounds each, ABBA\n", i+1, len(cases), c.ID, o.Settings.Rounds)
 		cr, err := measureCase(ctx, o, out.Base, out.Head, c, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.ID, err)

@@ -36,6 +36,9 @@ const helperEnv = "PERFBENCH_COMPARE_TEST_WORKER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
+		if len(os.Args) > 1 && os.Args[1] == "list" {
+			os.Exit(helperList())
+		}
 		if err := worker.Serve(context.Background(), os.Stdin, os.Stdout, testLookup); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -60,9 +63,48 @@ func (s spin) Run(_ context.Context, n int) (map[string]float64, error) {
 }
 func (spin) Close() error { return nil }
 
+// Environment of a helper worker: the workloads and toggles its build
+// knows (comma-separated; by default those of testLookup and testToggles),
+// and whether it predates `list --format json`.
+const (
+	workloadsEnv = "PERFBENCH_COMPARE_TEST_WORKLOADS"
+	togglesEnv   = "PERFBENCH_COMPARE_TEST_TOGGLES"
+	noListEnv    = "PERFBENCH_COMPARE_TEST_NOLIST"
+)
+
+func helperNames(env string, def []string) []string {
+	if v := os.Getenv(env); v != "" {
+		return strings.Split(v, ",")
+	}
+	return def
+}
+
+// helperList is `perfbench list --format json` of a helper worker's build.
+func helperList() int {
+	if os.Getenv(noListEnv) != "" {
+		fmt.Fprintln(os.Stderr, `perfbench: unknown command "list"`)
+		return 2
+	}
+	var l listing
+	for _, n := range helperNames(togglesEnv, []string{"jit", "caching"}) {
+		l.Toggles = append(l.Toggles, struct {
+			Name string `json:"name"`
+		}{n})
+	}
+	for _, n := range helperNames(workloadsEnv, []string{"other", "spin"}) {
+		l.Workloads = append(l.Workloads, struct {
+			Name string `json:"name"`
+		}{n})
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(l); err != nil {
+		return 1
+	}
+	return 0
+}
+
 func testLookup(name string) (workloads.Workload, error) {
-	if name != "spin" && name != "other" {
-		return workloads.Workload{}, fmt.Errorf("unknown workload %q (valid: other, spin)", name)
+	if valid := helperNames(workloadsEnv, []string{"other", "spin"}); !slices.Contains(valid, name) {
+		return workloads.Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(valid, ", "))
 	}
 	per := 200
 	if os.Getenv(slowEnv) != "" {
@@ -162,19 +204,24 @@ func copyTestBinary(_ context.Context, _, _, out string) error {
 	return os.WriteFile(out, b, 0o755)
 }
 
-// slowTagBuilder is copyTestBinary behind a shell wrapper that, for a
-// build with the tag "slow", sets slowEnv: that side is ten times slower
-// per op, so the two sides calibrate to different operation counts.
-func slowTagBuilder(ctx context.Context, dir, tags, out string) error {
-	if err := copyTestBinary(ctx, dir, tags, out+".real"); err != nil {
-		return err
+// tagEnvBuilder is copyTestBinary behind a shell wrapper that, for a
+// build with the tags t, sets the environment envs[t] (NAME=value ...).
+func tagEnvBuilder(envs map[string]string) Builder {
+	return func(ctx context.Context, dir, tags, out string) error {
+		if err := copyTestBinary(ctx, dir, tags, out+".real"); err != nil {
+			return err
+		}
+		env := ""
+		if e := envs[tags]; e != "" {
+			env = e + " "
+		}
+		return os.WriteFile(out, []byte("#!/bin/sh\n"+env+"exec '"+out+".real' \"$@\"\n"), 0o755)
 	}
-	env := ""
-	if tags == "slow" {
-		env = slowEnv + "=1 "
-	}
-	return os.WriteFile(out, []byte("#!/bin/sh\n"+env+"exec '"+out+".real' \"$@\"\n"), 0o755)
 }
+
+// slowTagBuilder makes a build with the tag "slow" ten times slower per
+// op, so the two sides calibrate to different operation counts.
+var slowTagBuilder = tagEnvBuilder(map[string]string{"slow": slowEnv + "=1"})
 
 // isolate points os.TempDir at a fresh directory, so the test can see that
 // compare left nothing behind.

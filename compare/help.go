@@ -18,12 +18,16 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"statistics of the log ratios) and the Wilcoxon signed-rank p-value. A regression is called only when p < 0.05 and " +
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
 	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
+	"Before measuring, each build is asked which workloads and toggles it knows (`perfbench list --format json`). A " +
+	"case whose workload or a toggle one build lacks (new in head, or gone from it) is not compared: it is listed under " +
+	"the tables and in results.json (skipped: id and reason), and the exit code follows the compared cases only.\n\n" +
 	"Writes DIR/results.json (schema version, environment, settings, both refs and commits, every raw sample, the " +
 	"comparisons), DIR/summary.md for a pull request, DIR/report.html (one self-contained page: every round charted, CPU flame graphs; `perfbench report DIR` renders it again), and per case WORKLOAD@FEATURES.{cpu,heap,allocs,wall,block,mutex}.{base,head,diff}" +
 	".pb.gz, so that `go tool pprof -diff_base BASE HEAD` shows where head got slower. All or nothing: an interrupted " +
 	"run writes no file, and the worktrees and binaries are removed on every exit path, Ctrl-C included.\n\n" +
 	"Exit codes: 0 no regression; 3 a regression; 2 bad input: no git repository, an unknown ref, a ref that does not " +
-	"build, or a build older than the worker protocol (no `perfbench worker` command); 1 an error while running.\n\n" +
+	"build, a build older than the worker protocol (no `perfbench worker` command) or that cannot list what it knows, " +
+	"or no selected case that both builds can run; 1 an error while running.\n\n" +
 	"Power, measured by `bash scripts/gate-power.sh route-match` on a 2-core machine at default settings: a planted " +
 	"20 % slowdown (-tags perfbench_plant) was flagged on time in 10 of 10 compares; A/A (HEAD against HEAD) flagged " +
 	"nothing in 20 of 20; a 5 % plant (perfbench_plant5) was flagged on time in 1 of 10 (the goal of 0 was missed). " +

@@ -27,9 +27,12 @@ type ResultsFile struct {
 	Elapsed  string          `json:"elapsed"`
 	// Cases hold every raw sample (measurement.samples: side "off" is
 	// base, "on" is head, in the order they ran) and the comparisons.
-	Cases       []CaseResult `json:"cases"`
-	Regressions []string     `json:"regressions"`
-	Files       []string     `json:"files"`
+	Cases []CaseResult `json:"cases"`
+	// Skipped are the selected cases not compared, since one build lacks
+	// their workload or a toggle.
+	Skipped     []Skipped `json:"skipped"`
+	Regressions []string  `json:"regressions"`
+	Files       []string  `json:"files"`
 }
 
 // ResultsSettings are the settings as results.json records them.
@@ -58,6 +61,10 @@ func (o *Outcome) Results() ResultsFile {
 	if regs == nil {
 		regs = []string{}
 	}
+	skipped := o.Skipped
+	if skipped == nil {
+		skipped = []Skipped{}
+	}
 	return ResultsFile{
 		Header: report.NewHeader("compare", SchemaVersion, o.Created, o.Env),
 		Settings: ResultsSettings{
@@ -66,7 +73,7 @@ func (o *Outcome) Results() ResultsFile {
 			Tolerances: tolerances, Out: o.Options.Out,
 		},
 		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
-		Cases: cases, Regressions: regs, Files: o.FileNames(),
+		Cases: cases, Skipped: skipped, Regressions: regs, Files: o.FileNames(),
 	}
 }
 
@@ -181,6 +188,9 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 			return err
 		}
 	}
+	if len(o.Skipped) > 0 {
+		fmt.Fprintf(&b, "\n%s\n", strings.Join(skippedLines(o.Skipped), "\n"))
+	}
 	fmt.Fprintf(&b, "\n%s\n\nWhere head spends more (base as diff_base):\n  %s\n", o.verdict(), strings.Join(o.PprofHints(), "\n  "))
 	_, err := w.Write(b.Bytes())
 	return err
@@ -207,6 +217,10 @@ func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 			}
 		}
 		d.List(notes)
+	}
+	if len(o.Skipped) > 0 {
+		d.Section("Not compared")
+		d.List(skippedLines(o.Skipped))
 	}
 	d.Section("Where head spends more")
 	d.Code("sh", strings.Join(o.PprofHints(), "\n")+"\n")
