@@ -160,10 +160,22 @@ func (r *rig) prime(ctx context.Context, filler []byte) error {
 // newSignal builds a measured signal: data {"payload": size bytes (at least the
 // header) starting with the header, the rest copied from filler}.
 func newSignal(typ string, size int, due int64, kind byte, filler []byte) (*signal.Signal, error) {
+	return newSignalFrom(map[string]any{}, typ, size, due, kind, filler)
+}
+
+// newSignalFrom is newSignal with the data map to fill supplied. signal.New
+// copies maps (the signal owns its own; binaries are taken over), so one map
+// serves every send: the generator then allocates only the payload and what
+// the signal keeps. The generator is the process's main allocator under
+// load, and each collection it triggers or assists stalls the schedule.
+func newSignalFrom(data map[string]any, typ string, size int, due int64, kind byte, filler []byte) (*signal.Signal, error) {
 	p := make([]byte, max(size, headerSize))
 	copy(p[headerSize:], filler)
 	putHeader(p, due, kind)
-	return signal.New(typ, loadSource, map[string]any{payloadKey: p})
+	data[payloadKey] = p
+	sig, err := signal.New(typ, loadSource, data)
+	data[payloadKey] = nil // the map must not keep the last payload alive
+	return sig, err
 }
 
 func newFiller() []byte {
@@ -183,6 +195,7 @@ type generator struct {
 	clk    *clock
 	pacer  *pacer
 	filler []byte
+	data   map[string]any // newSignalFrom's map, reused by every send
 
 	lag      *Latency // actual send − due
 	late     int64    // sends more than LateThreshold behind
@@ -306,11 +319,11 @@ func (g *generator) scheduled(ctx context.Context) error {
 				typ = castTypes[g.castSeq%len(castTypes)]
 				g.castSeq++
 			}
-			sig, err = newSignal(typ, castSize, due, kCast, g.filler)
+			sig, err = newSignalFrom(g.data, typ, castSize, due, kCast, g.filler)
 		case 'P':
-			sig, err = newSignal("data.doc.small", smallSize, due, kPublish, g.filler)
+			sig, err = newSignalFrom(g.data, "data.doc.small", smallSize, due, kPublish, g.filler)
 		case 'L':
-			sig, err = newSignal("data.doc.large", largeSize, due, kPublish, g.filler)
+			sig, err = newSignalFrom(g.data, "data.doc.large", largeSize, due, kPublish, g.filler)
 		}
 		if err != nil {
 			return err
@@ -411,7 +424,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer r.stop()
 	g := &generator{
-		cfg: cfg, rig: r, clk: r.clk, filler: newFiller(),
+		cfg: cfg, rig: r, clk: r.clk, filler: newFiller(), data: map[string]any{},
 		lag: NewLatency(), queryRsp: NewLatency(), querySvc: NewLatency(),
 		errs: map[string]int64{},
 	}
