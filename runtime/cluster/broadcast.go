@@ -183,6 +183,12 @@ func (n *Node) forward(e *envelope, targets []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return n.publishEach(b, targets)
+}
+
+// publishEach publishes one encoded broadcast copy to each target and
+// counts the copies that left.
+func (n *Node) publishEach(b []byte, targets []string) (int, error) {
 	sent := 0
 	for _, t := range targets {
 		if err := n.nc.Publish(n.subject(t, "t"), b); err != nil {

@@ -78,14 +78,7 @@ func (n *Node) relay(b []byte, targets []string) (int, error) {
 	}
 	binary.BigEndian.PutUint16(b[6:], binary.BigEndian.Uint16(b[6:])+1)
 	binary.BigEndian.PutUint16(b[8:], uint16(n.index[n.id]))
-	sent := 0
-	for _, t := range targets {
-		if err := n.nc.Publish(n.subject(t, "t"), b); err != nil {
-			return sent, fmt.Errorf("cluster: forward broadcast to %s: %w", t, err)
-		}
-		sent++
-	}
-	return sent, nil
+	return n.publishEach(b, targets)
 }
 
 // receiveNodeBroadcast takes a broadcast that a node published to this one:
