@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -61,7 +62,7 @@ func parseFormat(c *cli.Context) (report.Format, error) {
 	}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
-		return "", usageError{err}
+		return "", cmderr.BadInput(err)
 	}
 	return f, nil
 }
@@ -74,7 +75,7 @@ func noArgs(cmd *cli.Command) {
 	action := cmd.Action
 	cmd.Action = func(c *cli.Context) error {
 		if c.NArg() > 0 {
-			return usagef("%s takes no arguments, got %q", c.Command.Name, c.Args().Slice())
+			return cmderr.BadInputf("%s takes no arguments, got %q", c.Command.Name, c.Args().Slice())
 		}
 		return action(c)
 	}
@@ -102,7 +103,7 @@ func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (
 	// written; cleanup removes what was created for a run that then fails.
 	cleanup, err := atomicfile.PrepareDir(dir)
 	if err != nil {
-		return none, usageError{err}
+		return none, cmderr.BadInput(err)
 	}
 	out, err := run()
 	if err == nil {
@@ -129,7 +130,7 @@ func runAndWrite[O outcome](c *cli.Context, dir string, run func() (O, error)) (
 func verdict(run any) error {
 	if j, ok := run.(interface{ Failed() string }); ok {
 		if msg := j.Failed(); msg != "" {
-			return criteriaError{msg}
+			return cmderr.Criterion(errors.New(msg))
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/numfmt"
 )
 
@@ -21,9 +22,9 @@ func newBaselineCommand(d suiteDeps) *cli.Command {
 		Subcommands:     []*cli.Command{baselineSaveCommand(d), baselineCheckCommand(d)},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usagef("unknown baseline subcommand %q (valid: save, check)", c.Args().First())
+				return cmderr.BadInputf("unknown baseline subcommand %q (valid: save, check)", c.Args().First())
 			}
-			return usagef("baseline needs a subcommand: save or check (see perfbench baseline --help)")
+			return cmderr.BadInputf("baseline needs a subcommand: save or check (see perfbench baseline --help)")
 		},
 	}
 }
@@ -46,7 +47,7 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 				PresetRequest: presetRequest(c), Path: c.String("file"), Passes: c.Int("passes"), Log: c.App.ErrWriter,
 			}.Options(d.toggles, d.lookup)
 			if err != nil {
-				return usageError{err}
+				return cmderr.BadInput(err)
 			}
 			_, err = runAndWrite(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
 			return err
@@ -84,7 +85,7 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 		MetricTolerances: c.StringSlice("metric-tolerance"), Confirm: c.Bool("confirm"), Log: c.App.ErrWriter,
 	}.Open(d.toggles, d.lookup)
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	check, err := baseline.RunCheck(c.Context, b, o)
 	if err != nil {

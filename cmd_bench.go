@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
@@ -71,7 +72,7 @@ func runBench(c *cli.Context, d suiteDeps) error {
 		PresetRequest: presetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"), Log: c.App.ErrWriter,
 	}.Options(d.toggles, d.lookup)
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	_, err = runAndWrite(c, o.Root, func() (*suite.Bench, error) { return suite.RunBench(c.Context, o) })
 	return err

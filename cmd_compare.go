@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/compare"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
@@ -47,7 +48,7 @@ func runCompare(c *cli.Context) error {
 		TagsBase: c.String("tags-base"), TagsHead: c.String("tags-head"), Out: c.String("out"), Dir: ".",
 	}.Options(d.toggles, d.lookup)
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	o.Stderr = c.App.ErrWriter
 	_, err = runAndWrite(c, o.Out, func() (*compare.Outcome, error) { return compare.Run(c.Context, o) })

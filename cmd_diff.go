@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 )
@@ -30,15 +31,15 @@ func runDiff(c *cli.Context) error {
 		return err
 	}
 	if c.NArg() != 2 {
-		return usagef("diff needs two profile files, BASE and NEW, got %d argument(s)", c.NArg())
+		return cmderr.BadInputf("diff needs two profile files, BASE and NEW, got %d argument(s)", c.NArg())
 	}
 	d, err := profiling.DiffFiles(c.Args().Get(0), c.Args().Get(1), c.Int("top"))
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	if out := c.String("o"); out != "" {
 		if err := profiling.Save(out, d.Diff); err != nil {
-			return usageError{err}
+			return cmderr.BadInput(err)
 		}
 		fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %s\n", out)
 	}

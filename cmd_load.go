@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/load"
 )
 
@@ -37,7 +38,7 @@ func runLoadCmd(c *cli.Context) error {
 		Out: c.String("out"), Command: commandLine(c),
 	}.Options()
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	_, err = runAndWrite(c, o.Dir, func() (*load.Report, error) { return load.Execute(c.Context, o, c.App.ErrWriter) })
 	return err

@@ -37,8 +37,8 @@ func monitorCommand() *cli.Command {
 	}
 }
 
-// runMonitor runs until interrupted or --for; monitor's InputError and
-// AlertsError are mapped to exit 2 and 3 by exitCode.
+// runMonitor runs until interrupted or --for; a run bounded by --for in
+// which an alert fired exits 3.
 func runMonitor(c *cli.Context) error {
 	if path := c.String("summary"); path != "" {
 		f, err := parseFormat(c)

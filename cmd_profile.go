@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/experiment"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 )
 
@@ -33,7 +34,7 @@ func runProfile(c *cli.Context) error {
 		ProfileTime: c.Duration("profiletime"), Out: c.String("out"), Top: c.Int("top"),
 	}.Options()
 	if err != nil {
-		return usageError{err}
+		return cmderr.BadInput(err)
 	}
 	_, err = runAndWrite(c, o.Dir, func() (*experiment.Outcome, error) { return experiment.Execute(c.Context, o, c.App.ErrWriter) })
 	return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
@@ -22,7 +23,7 @@ func reportCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usagef("report needs one PATH (a run directory or its results.json, or a monitor's history.jsonl), got %q", c.Args().Slice())
+				return cmderr.BadInputf("report needs one PATH (a run directory or its results.json, or a monitor's history.jsonl), got %q", c.Args().Slice())
 			}
 			err := htmlpage.Rerender(c.Args().First(), c.String("format"), c.String("o"), c.App.Writer)
 			if err == nil && c.String("o") != "" {

@@ -24,11 +24,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/cluster"
-	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/argv"
-	"github.com/perfbench/perfbench/monitor"
-	"github.com/perfbench/perfbench/report/htmlpage"
+	"github.com/perfbench/perfbench/internal/cmderr"
 )
 
 // Exit codes, the contract scripts and CI rely on.
@@ -39,34 +36,19 @@ const (
 	exitCriteria = 3 // a criterion failed or a regression was found
 )
 
-// usageError marks an error the user can fix by changing the command line.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
-
 // usageOnError makes urfave/cli's flag errors (unknown flag, bad value)
-// usage errors, so they exit 2.
-func usageOnError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+// bad input, so they exit 2.
+func usageOnError(_ *cli.Context, err error, _ bool) error { return cmderr.BadInput(err) }
 
-// criteriaError marks a run that worked but found a failed criterion.
-type criteriaError struct{ msg string }
-
-func (e criteriaError) Error() string { return e.msg }
-
-// exitCode maps an error to its exit code. Besides main's own marks it
-// knows those of the packages that find bad input, or a missed target,
-// only once they have started (cluster, compare, monitor, htmlpage).
+// exitCode maps an error to its exit code: every package marks bad input
+// and a missed criterion with cmderr's two types.
 func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, new(usageError)), errors.As(err, new(*cluster.InputError)),
-		errors.As(err, new(compare.InputError)), errors.As(err, new(monitor.InputError)), errors.As(err, new(*htmlpage.BadInputError)):
+	case cmderr.IsBadInput(err):
 		return exitUsage
-	case errors.As(err, new(criteriaError)), errors.Is(err, cluster.ErrCriteria), errors.As(err, new(monitor.AlertsError)):
+	case cmderr.IsCriterion(err):
 		return exitCriteria
 	}
 	return exitError

@@ -23,6 +23,7 @@ import (
 	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
@@ -237,7 +238,7 @@ func TestServerKilledRunGoesOn(t *testing.T) {
 	o.Duration = 2 * time.Second
 	o.Fault = Fault{Kind: "server", Target: "1"}
 	err := Run(context.Background(), o)
-	if err != nil && !errors.Is(err, ErrCriteria) {
+	if err != nil && !cmderr.IsCriterion(err) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	r := readResults(t, o)
@@ -301,9 +302,9 @@ func TestBadInputStartsNothing(t *testing.T) {
 			o, _, stderr := small(t)
 			tc.edit(&o)
 			err := Run(context.Background(), o)
-			var in *InputError
+			var in *cmderr.BadInputError
 			if !errors.As(err, &in) || !regexp.MustCompile(regexp.QuoteMeta(tc.want)).MatchString(err.Error()) {
-				t.Fatalf("err = %v, want an InputError with %q", err, tc.want)
+				t.Fatalf("err = %v, want bad input with %q", err, tc.want)
 			}
 			if pidLine.MatchString(stderr.String()) {
 				t.Errorf("a node was started:\n%s", stderr)
@@ -322,9 +323,9 @@ func TestParseFault(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"node", "disk:1", "node:", "server"} {
-		var in *InputError
+		var in *cmderr.BadInputError
 		if _, err := ParseFault(bad); !errors.As(err, &in) {
-			t.Errorf("ParseFault(%q) = %v, want an InputError", bad, err)
+			t.Errorf("ParseFault(%q) = %v, want bad input", bad, err)
 		}
 	}
 }
@@ -357,7 +358,7 @@ func TestNodeStartedByHandJoins(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- hand.Wait() }()
-	if err := Run(context.Background(), o); err != nil && !errors.Is(err, ErrCriteria) {
+	if err := Run(context.Background(), o); err != nil && !cmderr.IsCriterion(err) {
 		hand.Process.Kill()
 		<-exited
 		t.Fatalf("%v\n%s", err, stderr)

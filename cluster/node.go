@@ -14,6 +14,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/nats-io/nats.go"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/profiling"
@@ -93,7 +94,7 @@ func connect(urls, name string, extra ...nats.Option) (*nats.Conn, error) {
 	}, extra...)
 	nc, err := nats.Connect(urls, opts...)
 	if err != nil {
-		return nil, inputErrorf("cannot reach NATS at %s: %v", urls, err)
+		return nil, cmderr.BadInputf("cannot reach NATS at %s: %v", urls, err)
 	}
 	return nc, nil
 }
@@ -110,7 +111,7 @@ func RunNode(ctx context.Context, o NodeOptions) error {
 		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.Heartbeat < 0 || o.Heartbeat > MaxHeartbeat {
-		return inputErrorf("invalid heartbeat %s: want up to %s", o.Heartbeat, MaxHeartbeat)
+		return cmderr.BadInputf("invalid heartbeat %s: want up to %s", o.Heartbeat, MaxHeartbeat)
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
@@ -15,8 +17,8 @@ import (
 	"github.com/perfbench/perfbench/toggles"
 )
 
-// Options is one validated cluster run. Zero fields take the defaults
-// below; Normalize checks every bound.
+// Options is one validated cluster run. Zero fields whose flag was not
+// Given take the defaults below; Normalize checks every bound.
 type Options struct {
 	Nodes    int
 	Opt      string        // a cross-node toggle's name, or all
@@ -56,8 +58,13 @@ type Options struct {
 	NodeCommand []string
 	NodeEnv     []string // extra environment for node processes
 	Command     string   // the command line, for results.json
-	Stdout      io.Writer
-	Stderr      io.Writer
+	// Given reports whether the user gave the flag of that name (without
+	// dashes). A given value is checked as typed, never replaced by its
+	// default: --nodes 0 is refused, not run as 4 nodes. Nil: every zero
+	// field takes its default.
+	Given  func(flag string) bool
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 // Defaults and bounds. The defaults make `perfbench cluster --nodes 4` a
@@ -125,7 +132,7 @@ func ParseFault(s string) (Fault, error) {
 	}
 	kind, target, ok := strings.Cut(s, ":")
 	if !ok || target == "" || (kind != "node" && kind != "freeze" && kind != "server") {
-		return Fault{}, inputErrorf("invalid --fault %q: want node:ID (kill that node process), freeze:ID (SIGSTOP it) "+
+		return Fault{}, cmderr.BadInputf("invalid --fault %q: want node:ID (kill that node process), freeze:ID (SIGSTOP it) "+
 			"or server:INDEX (kill that embedded NATS server)", s)
 	}
 	return Fault{Kind: kind, Target: target}, nil
@@ -138,38 +145,38 @@ func (f Fault) String() string {
 	return f.Kind + ":" + f.Target
 }
 
-// Normalize fills defaults and checks bounds; errors are InputErrors.
+// Normalize fills the defaults of fields not given and checks bounds;
+// every error is cmderr bad input.
 func (o Options) Normalize() (Options, error) {
-	def := func(v *int, d int) {
-		if *v == 0 {
+	given := func(flag string) bool { return o.Given != nil && o.Given(flag) }
+	def := func(v *int, d int, flag string) {
+		if *v == 0 && !given(flag) {
 			*v = d
 		}
 	}
-	defD := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
+	defD := func(v *time.Duration, d time.Duration, flag string) {
+		if *v == 0 && !given(flag) {
 			*v = d
 		}
 	}
-	def(&o.Nodes, DefaultNodes)
-	def(&o.Rounds, DefaultRounds)
-	def(&o.Servers, DefaultServers)
-	def(&o.Broadcasts, DefaultBroadcasts)
-	def(&o.Fanout, rtcluster.DefaultFanout)
-	def(&o.BatchBytes, rtcluster.DefaultBatchBytes)
-	defD(&o.Duration, DefaultDuration)
-	defD(&o.PingEvery, DefaultPingEvery)
-	defD(&o.BatchDelay, rtcluster.DefaultBatchDelay)
-	defD(&o.Heartbeat, DefaultHeartbeat)
-	if o.Opt == "" {
+	def(&o.Nodes, DefaultNodes, "nodes")
+	def(&o.Rounds, DefaultRounds, "rounds")
+	def(&o.Servers, DefaultServers, "servers")
+	def(&o.Broadcasts, DefaultBroadcasts, "broadcasts")
+	def(&o.Fanout, rtcluster.DefaultFanout, "fanout")
+	def(&o.BatchBytes, rtcluster.DefaultBatchBytes, "batch-bytes")
+	def(&o.Local, o.Nodes, "local")
+	defD(&o.Duration, DefaultDuration, "duration")
+	defD(&o.PingEvery, DefaultPingEvery, "ping-every")
+	defD(&o.BatchDelay, rtcluster.DefaultBatchDelay, "batch-delay")
+	defD(&o.Heartbeat, DefaultHeartbeat, "heartbeat")
+	if o.Opt == "" && !given("opt") {
 		o.Opt = AllOpt
 	}
-	if o.Local == 0 {
-		o.Local = o.Nodes
-	}
-	if o.Rate == 0 {
+	if o.Rate == 0 && !given("rate") {
 		o.Rate = DefaultRate
 	}
-	if o.Out == "" {
+	if o.Out == "" && !given("out") {
 		o.Out = "profiles"
 	}
 	if o.Format == "" {
@@ -188,39 +195,41 @@ func (o Options) Normalize() (Options, error) {
 		{o.Servers < 1 || o.Servers > natsrig.MaxServers, fmt.Sprintf("invalid --servers %d: want 1 to %d", o.Servers, natsrig.MaxServers)},
 		{o.Fanout < 1 || o.Fanout > rtcluster.MaxFanout, fmt.Sprintf("invalid --fanout %d: want 1 to %d", o.Fanout, rtcluster.MaxFanout)},
 		{o.BatchBytes < 1 || o.BatchBytes > rtcluster.MaxBatchBytes, fmt.Sprintf("invalid --batch-bytes %d: want 1 to %d", o.BatchBytes, rtcluster.MaxBatchBytes)},
-		{o.BatchDelay < 0 || o.BatchDelay > rtcluster.MaxBatchDelay, fmt.Sprintf("invalid --batch-delay %s: want up to %s", o.BatchDelay, rtcluster.MaxBatchDelay)},
+		// The runtime reads a zero delay as its default, so 0 cannot mean "no delay".
+		{o.BatchDelay <= 0 || o.BatchDelay > rtcluster.MaxBatchDelay, fmt.Sprintf("invalid --batch-delay %s: want more than 0, up to %s", o.BatchDelay, rtcluster.MaxBatchDelay)},
 		{o.Broadcasts < 1 || o.Broadcasts > MaxBroadcasts, fmt.Sprintf("invalid --broadcasts %d: want 1 to %d", o.Broadcasts, MaxBroadcasts)},
 		{o.PingEvery < MinPingEvery || o.PingEvery > o.Duration, fmt.Sprintf("invalid --ping-every %s: want %s to --duration", o.PingEvery, MinPingEvery)},
 		{o.ProfileTime < 0 || o.ProfileTime > MaxProfile, fmt.Sprintf("invalid --profile-time %s: want 0 (no profiles) to %s", o.ProfileTime, MaxProfile)},
 		{o.Local < 0 || o.Local > o.Nodes, fmt.Sprintf("invalid --local %d: want 0 to --nodes (%d)", o.Local, o.Nodes)},
 		{o.Prefix != "" && checkID(o.Prefix) != nil, fmt.Sprintf("invalid --prefix %q: use letters, digits, '-' or '_'", o.Prefix)},
 		{o.Local < o.Nodes && o.Prefix == "", "--local < --nodes: give --prefix too, the nodes started by hand need it"},
+		{o.Out == "", "--out is empty: want the output root, e.g. profiles (the default)"},
 		{o.Heartbeat < 10*time.Millisecond || o.Heartbeat > MaxHeartbeat, fmt.Sprintf("invalid --heartbeat %s: want 10ms to %s", o.Heartbeat, MaxHeartbeat)},
 	}
 	for _, c := range checks {
 		if c.bad {
-			return o, &InputError{c.msg}
+			return o, cmderr.BadInput(errors.New(c.msg))
 		}
 	}
 	bw, err := natsrig.ParseBandwidth(o.LinkBandwidth)
 	if err != nil {
-		return o, inputErrorf("invalid --link-bandwidth: %v", err)
+		return o, cmderr.BadInputf("invalid --link-bandwidth: %v", err)
 	}
 	o.link = natsrig.Link{Bandwidth: bw, Latency: o.LinkLatency}
 	if err := o.link.Validate(); err != nil {
-		return o, inputErrorf("invalid --link-bandwidth/--link-latency: %v", err)
+		return o, cmderr.BadInputf("invalid --link-bandwidth/--link-latency: %v", err)
 	}
 	switch o.Fault.Kind {
 	case "node", "freeze":
 		if i, err := strconv.Atoi(o.Fault.Target); err != nil || i < 0 || i >= o.Local {
-			return o, inputErrorf("invalid --fault %s: want the id of a node started here, 0 to %d", o.Fault, o.Local-1)
+			return o, cmderr.BadInputf("invalid --fault %s: want the id of a node started here, 0 to %d", o.Fault, o.Local-1)
 		}
 	case "server":
 		if o.NATS != "" {
-			return o, inputErrorf("--fault server:%s needs the embedded servers: it cannot kill a server of --nats %s", o.Fault.Target, o.NATS)
+			return o, cmderr.BadInputf("--fault server:%s needs the embedded servers: it cannot kill a server of --nats %s", o.Fault.Target, o.NATS)
 		}
 		if i, err := strconv.Atoi(o.Fault.Target); err != nil || i < 0 || i >= o.Servers || o.Servers < 2 {
-			return o, inputErrorf("invalid --fault server:%s: want a server index 0 to %d (and at least 2 servers)", o.Fault.Target, o.Servers-1)
+			return o, cmderr.BadInputf("invalid --fault server:%s: want a server index 0 to %d (and at least 2 servers)", o.Fault.Target, o.Servers-1)
 		}
 	}
 	return o, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -24,8 +25,8 @@ import (
 // Run measures the cluster optimizations across node processes on NATS:
 // it starts the servers (unless o.NATS names a cluster) and o.Nodes node
 // processes, runs the interleaved rounds, profiles every node, writes the
-// run directory and prints the report. Errors: *InputError for bad input
-// (nothing was started), ErrCriteria when a target was missed, a
+// run directory and prints the report. Errors: cmderr bad input (nothing
+// was started), a cmderr criterion when a target was missed, a
 // *NodeLostError when a node died (the report is still written); anything
 // else is a failure while running. Interrupted, it writes nothing.
 func Run(ctx context.Context, o Options) error {
@@ -50,7 +51,7 @@ func Run(ctx context.Context, o Options) error {
 	// what this created.
 	cleanup, err := atomicfile.PrepareDir(dir)
 	if err != nil {
-		return &InputError{err.Error()}
+		return cmderr.BadInput(err)
 	}
 	written := false
 	defer func() {
@@ -128,7 +129,7 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Stderr, "perfbench: cluster: %d target(s) INCONCLUSIVE (not a failure; the verdicts say why): %s\n", len(u), strings.Join(u, "; "))
 	}
 	if missed := rep.Missed(); len(missed) > 0 {
-		return fmt.Errorf("%w: %d target(s) missed: %s", ErrCriteria, len(missed), strings.Join(missed, "; "))
+		return cmderr.Criterionf("cluster: criteria failed: %d target(s) missed: %s", len(missed), strings.Join(missed, "; "))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/toggles"
 )
 
@@ -274,10 +275,10 @@ func TestLinkOptions(t *testing.T) {
 		{"1Gbit", 2 * time.Second, ""},
 	} {
 		o, err := Options{LinkBandwidth: c.bw, LinkLatency: c.lat}.Normalize()
-		var in *InputError
+		var in *cmderr.BadInputError
 		if c.want == "" {
 			if !errors.As(err, &in) {
-				t.Errorf("%q %v: %v, want an InputError", c.bw, c.lat, err)
+				t.Errorf("%q %v: %v, want bad input", c.bw, c.lat, err)
 			}
 			continue
 		}

@@ -10,16 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/perfbench/perfbench/internal/cmderr"
 )
-
-// InputError marks what the user can fix: no git repository, a ref that
-// does not exist or does not build, a binary without the worker command.
-type InputError struct{ Err error }
-
-func (e InputError) Error() string { return e.Err.Error() }
-func (e InputError) Unwrap() error { return e.Err }
-
-func inputf(format string, a ...any) error { return InputError{fmt.Errorf(format, a...)} }
 
 // Build is one side's binary and where it came from.
 type Build struct {
@@ -80,11 +73,11 @@ func openRepo(ctx context.Context, dir string) (*repo, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
-		return nil, inputf("%s holds no go.mod: run compare in the perfbench module's directory", abs)
+		return nil, cmderr.BadInputf("%s holds no go.mod: run compare in the perfbench module's directory", abs)
 	}
 	top, err := git(ctx, abs, "rev-parse", "--show-toplevel")
 	if err != nil {
-		return nil, inputf("%s is not in a git repository (compare builds commits): %w", abs, err)
+		return nil, cmderr.BadInputf("%s is not in a git repository (compare builds commits): %w", abs, err)
 	}
 	prefix, err := git(ctx, abs, "rev-parse", "--show-prefix")
 	if err != nil {
@@ -101,7 +94,7 @@ func openRepo(ctx context.Context, dir string) (*repo, error) {
 func (r *repo) resolve(ctx context.Context, ref string) (string, error) {
 	c, err := git(ctx, r.dir, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
 	if err != nil {
-		return "", inputf("unknown git ref %q: not a commit in %s", ref, r.top)
+		return "", cmderr.BadInputf("unknown git ref %q: not a commit in %s", ref, r.top)
 	}
 	return c, nil
 }
@@ -197,7 +190,7 @@ func (r *repo) build(ctx context.Context, b Builder, name, ref, tags string) (Bu
 		if ref != "" {
 			what = fmt.Sprintf("ref %s (%.12s)", ref, out.Commit)
 		}
-		return out, inputf("%s does not build: %w", what, err)
+		return out, cmderr.BadInputf("%s does not build: %w", what, err)
 	}
 	return out, nil
 }

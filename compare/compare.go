@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
@@ -256,7 +257,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 		h, err := worker.Probe(ctx, b.Bin, o.Env)
 		if err != nil {
 			if errors.Is(err, worker.ErrNotWorker) {
-				return nil, InputError{fmt.Errorf("%s cannot be compared: %w", b.Label(), err)}
+				return nil, cmderr.BadInputf("%s cannot be compared: %w", b.Label(), err)
 			}
 			return nil, err
 		}
@@ -279,7 +280,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 		fmt.Fprintf(stderr, "perfbench compare: %s\n", line)
 	}
 	if len(cases) == 0 {
-		return nil, inputf("none of the %d selected cases runs on both builds (%s): select a workload and toggles both base and head know (see `perfbench list` at each ref)",
+		return nil, cmderr.BadInputf("none of the %d selected cases runs on both builds (%s): select a workload and toggles both base and head know (see `perfbench list` at each ref)",
 			len(o.Cases), strings.Join(skippedLines(skipped), "; "))
 	}
 	for i, c := range cases {

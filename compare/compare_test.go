@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -260,13 +261,13 @@ func TestRunInputErrors(t *testing.T) {
 	noGit := t.TempDir()
 	writeFile(t, filepath.Join(noGit, "go.mod"), "module x\n")
 	o := options(t, noGit)
-	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "not in a git repository") {
+	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "not in a git repository") {
 		t.Errorf("no repository: %v", err)
 	}
 
 	o = options(t, good)
 	o.Base = "no-such-branch"
-	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), `unknown git ref "no-such-branch"`) {
+	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), `unknown git ref "no-such-branch"`) {
 		t.Errorf("bad ref: %v", err)
 	}
 	assertClean(t, good, tmp)
@@ -275,7 +276,7 @@ func TestRunInputErrors(t *testing.T) {
 	broken := gitRepo(t, "package main\n\nfunc main() { undefined() }\n")
 	o = options(t, broken)
 	o.Build = GoBuild
-	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), "undefined") {
+	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), "undefined") {
 		t.Errorf("broken ref: %v", err)
 	}
 	assertClean(t, broken, tmp)
@@ -284,7 +285,7 @@ func TestRunInputErrors(t *testing.T) {
 	old := gitRepo(t, "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() {\n\tfmt.Fprintln(os.Stderr, `perfbench: unknown command \"worker\" (valid: list, profile)`)\n\tos.Exit(2)\n}\n")
 	o = options(t, old)
 	o.Build = GoBuild
-	if _, err := Run(ctx, o); !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), "predates") {
+	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "predates") {
 		t.Errorf("old binary: %v", err)
 	}
 	assertClean(t, old, tmp)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -62,12 +63,12 @@ func knownOf(ctx context.Context, name string, b Build, env []string) (Known, er
 		return Known{}, ctx.Err()
 	}
 	if err != nil {
-		return Known{}, inputf("%s (%s) cannot say which workloads it knows: `perfbench list --format json` failed: %w: %s",
+		return Known{}, cmderr.BadInputf("%s (%s) cannot say which workloads it knows: `perfbench list --format json` failed: %w: %s",
 			name, b.Label(), err, strings.TrimSpace(errb.String()))
 	}
 	k, err := parseKnown(out.Bytes())
 	if err != nil {
-		return Known{}, inputf("%s (%s) cannot say which workloads it knows: `perfbench list --format json`: %w", name, b.Label(), err)
+		return Known{}, cmderr.BadInputf("%s (%s) cannot say which workloads it knows: `perfbench list --format json`: %w", name, b.Label(), err)
 	}
 	return k, nil
 }

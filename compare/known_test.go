@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -181,8 +181,8 @@ func TestRunRefusesUpFront(t *testing.T) {
 			o.Stderr = &stderr
 			o.Build, o.TagsBase = tagEnvBuilder(map[string]string{"old": tt.env}), "old"
 			_, err := Run(ctx, o)
-			if !errors.As(err, new(InputError)) || !strings.Contains(err.Error(), tt.err) {
-				t.Fatalf("err = %v, want an InputError containing %q", err, tt.err)
+			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("err = %v, want bad input containing %q", err, tt.err)
 			}
 			if strings.Contains(stderr.String(), "[1/") {
 				t.Errorf("a case was measured before the error:\n%s", stderr.String())

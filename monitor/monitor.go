@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/workloads"
@@ -33,14 +34,6 @@ const staleGrace = 10 * time.Second
 
 // maxRunRecords bounds the records a run keeps for its closing summary.
 const maxRunRecords = 3600
-
-// AlertsError is returned by a run bounded by Options.For during which an
-// alert fired: for CI, a degradation is a failed criterion.
-type AlertsError struct{ Fired int }
-
-func (e AlertsError) Error() string {
-	return fmt.Sprintf("%d alert(s) fired during the run (see the alert lines above and the summary)", e.Fired)
-}
 
 // Monitor is one monitor: a long-lived workload instance, its probe, the
 // alerting around it and the HTTP server. New prepares it; Run runs it
@@ -65,7 +58,7 @@ type Monitor struct {
 
 // New validates the options, binds the listen address, opens the history
 // (continuing its window) and builds the workload instance. Bad input is
-// an InputError. Close releases what New took if Run is never called.
+// bad input. Close releases what New took if Run is never called.
 func New(o Options) (*Monitor, error) {
 	s, err := o.validate()
 	if err != nil {
@@ -126,7 +119,7 @@ func (m *Monitor) restore() error {
 		return nil
 	}
 	if err != nil {
-		return InputError{fmt.Errorf("%w (a restart continues the history; move the file away or give another --out)", err)}
+		return cmderr.BadInputf("%w (a restart continues the history; move the file away or give another --out)", err)
 	}
 	if len(recs) == 0 {
 		return nil
@@ -175,7 +168,7 @@ func (m *Monitor) Close() error {
 // probe, waits for a capture in progress (cancelled, so nothing half
 // written stays), drains the webhook, shuts the server down, closes the
 // history and prints the summary of the run. Cancellation is the normal
-// end: it returns nil, or an AlertsError for a run bounded by For in which
+// end: it returns nil, or a cmderr criterion for a run bounded by For in which
 // an alert fired.
 func Run(ctx context.Context, o Options) error {
 	m, err := New(o)
@@ -294,7 +287,8 @@ func (m *Monitor) end(parent context.Context, run []Record) error {
 		}
 	}
 	if m.s.For > 0 && parent.Err() == nil && m.fired > 0 {
-		return AlertsError{Fired: m.fired}
+		// For CI, a degradation is a failed criterion.
+		return cmderr.Criterionf("%d alert(s) fired during the run (see the alert lines above and the summary)", m.fired)
 	}
 	return nil
 }

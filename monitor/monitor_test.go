@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -309,9 +309,8 @@ func TestPortInUse(t *testing.T) {
 	o := testOptions(t)
 	o.Listen = ln.Addr().String()
 	_, err = New(o)
-	var in InputError
-	if !errors.As(err, &in) || !strings.Contains(err.Error(), "the address is in use") {
-		t.Fatalf("New on a port in use: %v, want an InputError saying so", err)
+	if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "the address is in use") {
+		t.Fatalf("New on a port in use: %v, want bad input saying so", err)
 	}
 	if _, err := os.Stat(filepath.Join(o.Dir, "monitor")); !os.IsNotExist(err) {
 		t.Errorf("a refused start created %s/monitor", o.Dir)
@@ -418,9 +417,8 @@ func TestWebhook(t *testing.T) {
 			var stderr syncbuf.Buffer
 			o.Stderr = &stderr
 			err := Run(context.Background(), o)
-			var alerts AlertsError
-			if !errors.As(err, &alerts) || alerts.Fired < 1 {
-				t.Fatalf("bounded run with an alert: %v, want an AlertsError", err)
+			if !cmderr.IsCriterion(err) || !strings.Contains(err.Error(), "alert(s) fired") {
+				t.Fatalf("bounded run with an alert: %v, want a missed criterion", err)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -532,9 +530,8 @@ func TestOneMonitorPerDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = New(o)
-	var in InputError
-	if !errors.As(err, &in) || !strings.Contains(err.Error(), "another monitor") {
-		t.Errorf("second monitor on %s: %v, want an InputError naming the first", o.Dir, err)
+	if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "another monitor") {
+		t.Errorf("second monitor on %s: %v, want bad input naming the first", o.Dir, err)
 	}
 	first.Close()
 	again, err := New(o)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -85,14 +86,6 @@ func DefaultOptions() Options {
 	}
 }
 
-// InputError is an error the user fixes by changing the command line.
-type InputError struct{ Err error }
-
-func (e InputError) Error() string { return e.Err.Error() }
-func (e InputError) Unwrap() error { return e.Err }
-
-func inputf(format string, a ...any) error { return InputError{fmt.Errorf(format, a...)} }
-
 // settings are validated Options.
 type settings struct {
 	Options
@@ -106,11 +99,11 @@ func (o Options) validate() (settings, error) {
 	s := settings{Options: o}
 	w, err := workloads.Lookup(s.Workload)
 	if err != nil {
-		return s, inputf("--workload: %v", err)
+		return s, cmderr.BadInputf("--workload: %v", err)
 	}
 	s.workload = w
 	if s.AllOn && len(s.Opts) > 0 {
-		return s, inputf("--opt and --all-on exclude each other")
+		return s, cmderr.BadInputf("--opt and --all-on exclude each other")
 	}
 	if s.AllOn {
 		s.features = features.All()
@@ -118,57 +111,57 @@ func (o Options) validate() (settings, error) {
 	for _, name := range s.Opts {
 		t, err := toggles.Lookup(name)
 		if err != nil {
-			return s, inputf("--opt: %v", err)
+			return s, cmderr.BadInputf("--opt: %v", err)
 		}
 		s.features = t.Apply(s.features, true)
 	}
 	if s.Interval < MinInterval || s.Interval > MaxInterval {
-		return s, inputf("invalid --interval %s: want %s to %s", s.Interval, MinInterval, MaxInterval)
+		return s, cmderr.BadInputf("invalid --interval %s: want %s to %s", s.Interval, MinInterval, MaxInterval)
 	}
 	if !(s.Rate > 0 && s.Rate <= MaxRate) {
-		return s, inputf("invalid --rate %g: want 0 < rate ≤ %g probe operations per second", s.Rate, MaxRate)
+		return s, cmderr.BadInputf("invalid --rate %g: want 0 < rate ≤ %g probe operations per second", s.Rate, MaxRate)
 	}
 	if s.Rate*s.Interval.Seconds() < 1 {
-		return s, inputf("--rate %g/s schedules no probe operation in an --interval of %s: raise one of them", s.Rate, s.Interval)
+		return s, cmderr.BadInputf("--rate %g/s schedules no probe operation in an --interval of %s: raise one of them", s.Rate, s.Interval)
 	}
 	if s.Batch < 1 || s.Batch > MaxBatch {
-		return s, inputf("invalid --batch %d: want 1 to %d workload operations per probe operation", s.Batch, MaxBatch)
+		return s, cmderr.BadInputf("invalid --batch %d: want 1 to %d workload operations per probe operation", s.Batch, MaxBatch)
 	}
 	for _, k := range []struct {
 		flag string
 		v    int
 	}{{"--alert-after", s.AlertAfter}, {"--clear-after", s.ClearAfter}} {
 		if k.v < 1 || k.v > MaxAfter {
-			return s, inputf("invalid %s %d: want 1 to %d intervals", k.flag, k.v, MaxAfter)
+			return s, cmderr.BadInputf("invalid %s %d: want 1 to %d intervals", k.flag, k.v, MaxAfter)
 		}
 	}
 	if s.Listen == "" {
-		return s, inputf("missing --listen: want HOST:PORT (e.g. %s) or off", DefaultListen)
+		return s, cmderr.BadInputf("missing --listen: want HOST:PORT (e.g. %s) or off", DefaultListen)
 	}
 	if s.Webhook != "" {
 		u, err := url.Parse(s.Webhook)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return s, inputf("invalid --webhook %q: want an http:// or https:// URL", s.Webhook)
+			return s, cmderr.BadInputf("invalid --webhook %q: want an http:// or https:// URL", s.Webhook)
 		}
 	}
 	if s.For < 0 || s.For > MaxFor || (s.For > 0 && s.For < s.Interval) {
-		return s, inputf("invalid --for %s: want 0 (until interrupted) or %s (one interval) to %s", s.For, s.Interval, MaxFor)
+		return s, cmderr.BadInputf("invalid --for %s: want 0 (until interrupted) or %s (one interval) to %s", s.For, s.Interval, MaxFor)
 	}
 	if s.Dir == "" {
-		return s, inputf("missing --out directory")
+		return s, cmderr.BadInputf("missing --out directory")
 	}
 	s.root = filepath.Join(s.Dir, "monitor")
 	if s.Keep < 1 || s.Keep > MaxKeep {
-		return s, inputf("invalid --keep %d: want 1 to %d captures", s.Keep, MaxKeep)
+		return s, cmderr.BadInputf("invalid --keep %d: want 1 to %d captures", s.Keep, MaxKeep)
 	}
 	if s.CaptureCPU < MinCaptureCPU || s.CaptureCPU > MaxCaptureCPU {
-		return s, inputf("invalid --capture-cpu %s: want %s to %s", s.CaptureCPU, MinCaptureCPU, MaxCaptureCPU)
+		return s, cmderr.BadInputf("invalid --capture-cpu %s: want %s to %s", s.CaptureCPU, MinCaptureCPU, MaxCaptureCPU)
 	}
 	if s.Window < MinWindow || s.Window > MaxWindow {
-		return s, inputf("invalid --window %d: want %d to %d intervals", s.Window, MinWindow, MaxWindow)
+		return s, cmderr.BadInputf("invalid --window %d: want %d to %d intervals", s.Window, MinWindow, MaxWindow)
 	}
 	if s.HistoryMax < MinHistoryMax || s.HistoryMax > MaxHistoryMax {
-		return s, inputf("invalid history size %d: want %d to %d bytes", s.HistoryMax, MinHistoryMax, MaxHistoryMax)
+		return s, cmderr.BadInputf("invalid history size %d: want %d to %d bytes", s.HistoryMax, MinHistoryMax, MaxHistoryMax)
 	}
 	if s.Stdout == nil {
 		s.Stdout = io.Discard
@@ -189,7 +182,7 @@ func (s *settings) resolveThresholds() error {
 	if s.Baseline != "" {
 		ts, err := FromBaseline(s.Baseline, s.workload.Name, s.features.String(), s.Batch)
 		if err != nil {
-			return InputError{fmt.Errorf("--baseline: %w", err)}
+			return cmderr.BadInputf("--baseline: %w", err)
 		}
 		for _, t := range ts {
 			byMetric[t.Metric] = t
@@ -198,7 +191,7 @@ func (s *settings) resolveThresholds() error {
 	for _, arg := range s.Options.Thresholds {
 		t, err := ParseThreshold(arg)
 		if err != nil {
-			return InputError{fmt.Errorf("--threshold: %w", err)}
+			return cmderr.BadInputf("--threshold: %w", err)
 		}
 		byMetric[t.Metric] = t
 	}

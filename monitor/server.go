@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/perfbench/perfbench/internal/cmderr"
 )
 
 // Names of perfbench's own series on /metrics.
@@ -115,14 +117,14 @@ type server struct {
 	done chan error
 }
 
-// listen binds addr; a port in use is an InputError.
+// listen binds addr; a port in use is bad input.
 func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, InputError{fmt.Errorf("--listen %s: the address is in use (another monitor? pick another port, e.g. 127.0.0.1:0 for any free one)", addr)}
+			return nil, cmderr.BadInputf("--listen %s: the address is in use (another monitor? pick another port, e.g. 127.0.0.1:0 for any free one)", addr)
 		}
-		return nil, InputError{fmt.Errorf("--listen %s: %w (want HOST:PORT, e.g. 127.0.0.1:9464)", addr, err)}
+		return nil, cmderr.BadInputf("--listen %s: %w (want HOST:PORT, e.g. 127.0.0.1:9464)", addr, err)
 	}
 	return ln, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 )
@@ -196,14 +197,14 @@ func signed(s string, v float64) string {
 const SummaryWindow = time.Hour
 
 // PrintSummary renders the last SummaryWindow of the history at path. A
-// missing or unreadable file is an InputError.
+// missing or unreadable file is bad input.
 func PrintSummary(w io.Writer, path string, f report.Format) error {
 	recs, err := ReadHistory(path)
 	if err != nil {
-		return InputError{err}
+		return cmderr.BadInput(err)
 	}
 	if len(recs) == 0 {
-		return InputError{fmt.Errorf("history %s holds no interval", path)}
+		return cmderr.BadInputf("history %s holds no interval", path)
 	}
 	return Summarize(recs, SummaryWindow).Write(w, f)
 }

@@ -3,7 +3,6 @@ package monitor
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
@@ -101,9 +101,8 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			o := DefaultOptions()
 			tt.change(&o)
 			_, err := o.validate()
-			var in InputError
-			if !errors.As(err, &in) || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("validate: %v, want an InputError containing %q", err, tt.wantErr)
+			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("validate: %v, want bad input containing %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/numfmt"
 )
 
@@ -55,12 +56,12 @@ func readHistory(r *Run) ([]monitorRecord, error) {
 		}
 		var rec monitorRecord
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return nil, badInput("%s line %d: not a monitor history record: %w", r.file, n, err)
+			return nil, cmderr.BadInputf("%s line %d: not a monitor history record: %w", r.file, n, err)
 		}
 		recs = append(recs, rec)
 	}
 	if len(recs) == 0 {
-		return nil, badInput("%s: an empty monitor history", r.file)
+		return nil, cmderr.BadInputf("%s: an empty monitor history", r.file)
 	}
 	return recs, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/profiling"
 	"go.uber.org/goleak"
@@ -130,9 +131,9 @@ func TestOpenRejectsBadInput(t *testing.T) {
 			if err == nil {
 				_, err = r.Page()
 			}
-			var bad *BadInputError
+			var bad *cmderr.BadInputError
 			if !errors.As(err, &bad) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want a BadInputError containing %q", err, tt.want)
+				t.Fatalf("err = %v, want bad input containing %q", err, tt.want)
 			}
 		})
 	}
@@ -140,7 +141,7 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bad *BadInputError
+	var bad *cmderr.BadInputError
 	if err := r.Write(&bytes.Buffer{}, "pdf"); !errors.As(err, &bad) || !strings.Contains(err.Error(), "html, markdown, text, json") {
 		t.Fatalf("format pdf: err = %v, want one naming the valid formats", err)
 	}

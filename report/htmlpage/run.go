@@ -14,20 +14,11 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 )
-
-// BadInputError is every error about the path, file or format given
-// (missing, not a results.json, a kind no renderer knows), so a command can
-// report it as bad input rather than as a failure.
-type BadInputError struct{ Err error }
-
-func (e *BadInputError) Error() string { return e.Err.Error() }
-func (e *BadInputError) Unwrap() error { return e.Err }
-
-func badInput(format string, a ...any) error { return &BadInputError{fmt.Errorf(format, a...)} }
 
 // ResultsFile is the name of the document every run directory holds.
 const ResultsFile = "results.json"
@@ -62,7 +53,7 @@ type ProfileSource func(kind profiling.Kind, side stats.Side) (*profile.Profile,
 func Open(path string) (*Run, error) {
 	file := path
 	if st, err := os.Stat(path); err != nil {
-		return nil, badInput("%s: %w (want a run directory or its %s)", path, errors.Unwrap(err), ResultsFile)
+		return nil, cmderr.BadInputf("%s: %w (want a run directory or its %s)", path, errors.Unwrap(err), ResultsFile)
 	} else if st.IsDir() {
 		file = filepath.Join(path, ResultsFile)
 		for _, h := range []string{HistoryFile, filepath.Join("monitor", HistoryFile)} {
@@ -76,7 +67,7 @@ func Open(path string) (*Run, error) {
 	}
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, badInput("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare, load or cluster, or of a monitor (%s)", path, ResultsFile, HistoryFile)
+		return nil, cmderr.BadInputf("%s holds no %s: want the directory of a run written by perfbench profile, bench, compare, load or cluster, or of a monitor (%s)", path, ResultsFile, HistoryFile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read run: %w", err)
@@ -157,10 +148,10 @@ func newRun(file string, results []byte, files FileSource) (*Run, error) {
 	}
 	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, File: files, Profile: byKind(files)}
 	if err := json.Unmarshal(results, &r.keys); err != nil {
-		return nil, badInput("%s: not a perfbench results.json: %w", file, err)
+		return nil, cmderr.BadInputf("%s: not a perfbench results.json: %w", file, err)
 	}
 	if err := json.Unmarshal(results, &r.Header); err != nil || r.Header.Tool != "perfbench" {
-		return nil, badInput("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
+		return nil, cmderr.BadInputf("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
 	}
 	return r, nil
 }
@@ -178,7 +169,7 @@ func (r *Run) has(keys ...string) bool {
 // decode reads results.json into v, naming the file on error.
 func (r *Run) decode(v any) error {
 	if err := json.Unmarshal(r.Raw, v); err != nil {
-		return badInput("%s: %w", r.file, err)
+		return cmderr.BadInputf("%s: %w", r.file, err)
 	}
 	return nil
 }
@@ -225,7 +216,7 @@ func (r *Run) Page() (*Page, error) {
 			return p, nil
 		}
 	}
-	return nil, badInput("%s: a run of command %q that no renderer knows (valid kinds: %s)",
+	return nil, cmderr.BadInputf("%s: a run of command %q that no renderer knows (valid kinds: %s)",
 		r.file, r.Header.Command, strings.Join(Kinds(), ", "))
 }
 
@@ -258,7 +249,7 @@ func (r *Run) Write(w io.Writer, format string) error {
 	if format != "html" {
 		var err error
 		if f, err = report.ParseFormat(format); err != nil || f == report.JSON {
-			return badInput("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
+			return cmderr.BadInputf("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
 		}
 	}
 	p, err := r.Page()
