@@ -30,7 +30,10 @@ type NodeOptions struct {
 	NATS      string // comma-separated server URLs; the first is tried first
 	Prefix    string // subject namespace of the run; default DefaultPrefix
 	Heartbeat time.Duration
-	Stderr    io.Writer
+	// Given reports whether the user gave the flag of that name: a given
+	// value is checked as typed, not replaced by its default (nil: none).
+	Given  func(flag string) bool
+	Stderr io.Writer
 }
 
 // DefaultPrefix namespaces the subjects of a run started by hand.
@@ -104,14 +107,18 @@ func RunNode(ctx context.Context, o NodeOptions) error {
 	if err := checkID(o.ID); err != nil {
 		return err
 	}
-	if o.Prefix == "" {
+	given := func(flag string) bool { return o.Given != nil && o.Given(flag) }
+	if o.Prefix == "" && !given("prefix") {
 		o.Prefix = DefaultPrefix
 	}
-	if o.Heartbeat == 0 {
+	if err := checkID(o.Prefix); err != nil {
+		return cmderr.BadInputf("invalid --prefix %q: use letters, digits, '-' or '_'", o.Prefix)
+	}
+	if o.Heartbeat == 0 && !given("heartbeat") {
 		o.Heartbeat = DefaultHeartbeat
 	}
-	if o.Heartbeat < 0 || o.Heartbeat > MaxHeartbeat {
-		return cmderr.BadInputf("invalid heartbeat %s: want up to %s", o.Heartbeat, MaxHeartbeat)
+	if o.Heartbeat <= 0 || o.Heartbeat > MaxHeartbeat {
+		return cmderr.BadInputf("invalid heartbeat %s: want more than 0, up to %s", o.Heartbeat, MaxHeartbeat)
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard

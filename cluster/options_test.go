@@ -60,3 +60,20 @@ func TestGivenZeroIsNotDefault(t *testing.T) {
 		t.Errorf("--local 0 --prefix p1: local %d, err %v; want 0, nil", o.Local, err)
 	}
 }
+
+// A node refuses a heartbeat or prefix given as zero before it connects.
+func TestNodeGivenZeroIsNotDefault(t *testing.T) {
+	tests := []struct {
+		flag string
+		want string
+	}{
+		{"heartbeat", "invalid heartbeat 0s: want more than 0, up to "},
+		{"prefix", `invalid --prefix "": use letters, digits, '-' or '_'`},
+	}
+	for _, tt := range tests {
+		o := NodeOptions{ID: "0", NATS: "nats://127.0.0.1:1", Given: func(f string) bool { return f == tt.flag }}
+		if err := RunNode(t.Context(), o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("--%s given as zero: err = %v, want bad input containing %q", tt.flag, err, tt.want)
+		}
+	}
+}
