@@ -18,8 +18,8 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/internal/golden"
-	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite"
@@ -377,4 +377,4 @@ func TestSummaryGolden(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func countsDelivered(n int64) load.Counts { return load.Counts{Sent: n, Delivered: n} }
+func countsDelivered(n int64) openloop.Counts { return openloop.Counts{Sent: n, Delivered: n} }
