@@ -17,12 +17,12 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -288,7 +288,7 @@ func TestFromBaseline(t *testing.T) {
 	f := &baseline.File{
 		Schema: baseline.Schema, SchemaVersion: baseline.SchemaVersion, Tool: "perfbench",
 		Settings: baseline.Settings{Rounds: 6, Benchtime: "100ms"},
-		Runs: []baseline.Run{{ID: "jit/mixed", Opt: "jit", Workload: "mixed", Kind: suite.Primary, Toggle: "jit", Off: "none", On: "jit",
+		Runs: []baseline.Run{{ID: "jit/mixed", Opt: "jit", Workload: "mixed", Kind: catalog.Primary, Toggle: "jit", Off: "none", On: "jit",
 			Metrics: []baseline.Metric{{Metric: stats.Metric{Name: measure.NsPerOp, Better: stats.LowerIsBetter}, Off: side, On: side}}}},
 	}
 	path := filepath.Join(t.TempDir(), "baseline.json")
