@@ -50,14 +50,13 @@ func presetRequest(c *cli.Context) catalog.PresetRequest {
 }
 
 func newBenchCommand(d suiteDeps) *cli.Command {
-	q, f := catalog.Quick(), catalog.Full()
 	return &cli.Command{
 		Name:        "bench",
 		Usage:       "run the whole suite against the plan's targets: one criteria table, PASS / FAIL / INCONCLUSIVE",
 		UsageText:   suite.BenchUsage,
 		Description: suite.BenchDoc,
 		Flags: append(presetFlags(measure.MinRounds),
-			profiletimeFlag(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", q.ProfileTime, f.ProfileTime), measure.MaxProfileTime),
+			profiletimeFlag(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", catalog.Quick().ProfileTime, catalog.Full().ProfileTime), measure.MaxProfileTime),
 			formatFlag(),
 			outFlag(filepath.Join("profiles", "bench"), "output root"),
 			&cli.BoolFlag{Name: "strict", Usage: "also fail (exit 3) on INCONCLUSIVE criteria"},
