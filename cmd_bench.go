@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
@@ -18,7 +19,7 @@ import (
 // on toggles and workloads of their own.
 type suiteDeps struct {
 	toggles []toggles.Toggle
-	lookup  suite.Lookup
+	lookup  catalog.Lookup
 }
 
 func defaultSuiteDeps() suiteDeps {
@@ -30,7 +31,7 @@ func benchCommand() *cli.Command { return newBenchCommand(defaultSuiteDeps()) }
 // presetFlags are the flags of a suite command: the preset, its overrides
 // (at least least rounds) and --opt.
 func presetFlags(least int) []cli.Flag {
-	q, f := suite.Quick(), suite.Full()
+	q, f := catalog.Quick(), catalog.Full()
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "quick", Usage: fmt.Sprintf("quick suite (default): %d rounds of %s per side, about two minutes", q.Rounds, q.Benchtime)},
 		&cli.BoolFlag{Name: "full", Usage: fmt.Sprintf("full suite: %d rounds of %s per side, tighter intervals (about 7 minutes here)", f.Rounds, f.Benchtime)},
@@ -41,8 +42,8 @@ func presetFlags(least int) []cli.Flag {
 }
 
 // presetRequest reads presetFlags (and --profiletime, where a command has it).
-func presetRequest(c *cli.Context) suite.PresetRequest {
-	return suite.PresetRequest{
+func presetRequest(c *cli.Context) catalog.PresetRequest {
+	return catalog.PresetRequest{
 		Quick: c.Bool("quick"), Full: c.Bool("full"), Rounds: c.Int("rounds"), RoundsSet: c.IsSet("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profiletime"), ProfileTimeSet: c.IsSet("profiletime"),
 		Opts: c.StringSlice("opt"),
@@ -50,14 +51,13 @@ func presetRequest(c *cli.Context) suite.PresetRequest {
 }
 
 func newBenchCommand(d suiteDeps) *cli.Command {
-	q, f := suite.Quick(), suite.Full()
 	return &cli.Command{
 		Name:        "bench",
 		Usage:       "run the whole suite against the plan's targets: one criteria table, PASS / FAIL / INCONCLUSIVE",
 		UsageText:   suite.BenchUsage,
 		Description: suite.BenchDoc,
 		Flags: append(presetFlags(measure.MinRounds),
-			profiletimeFlag(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", q.ProfileTime, f.ProfileTime), measure.MaxProfileTime),
+			profiletimeFlag(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", catalog.Quick().ProfileTime, catalog.Full().ProfileTime), measure.MaxProfileTime),
 			formatFlag(),
 			outFlag(filepath.Join("profiles", "bench"), "output root"),
 			&cli.BoolFlag{Name: "strict", Usage: "also fail (exit 3) on INCONCLUSIVE criteria"},

@@ -23,12 +23,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 )
 
 const (
@@ -66,13 +66,13 @@ type Settings struct {
 
 // Run is one off/on run of the suite.
 type Run struct {
-	ID       string     `json:"id"`
-	Opt      string     `json:"opt"`
-	Workload string     `json:"workload"`
-	Kind     suite.Kind `json:"kind"`
-	Toggle   string     `json:"toggle,omitempty"`
-	Off      string     `json:"off"` // features.Set.String of each side
-	On       string     `json:"on"`
+	ID       string       `json:"id"`
+	Opt      string       `json:"opt"`
+	Workload string       `json:"workload"`
+	Kind     catalog.Kind `json:"kind"`
+	Toggle   string       `json:"toggle,omitempty"`
+	Off      string       `json:"off"` // features.Set.String of each side
+	On       string       `json:"on"`
 	// OpsPerRound is what calibration chose per side; informative only.
 	OpsPerRound map[stats.Side]int `json:"ops_per_round,omitempty"`
 	// Probe holds the machine probe taken just before the run (see Probe).
@@ -108,15 +108,15 @@ func (m Metric) Side(side stats.Side) Samples {
 
 // New builds a baseline from finished suite runs and the machine probes
 // taken before them (by run ID; may be nil).
-func New(env machine.Env, preset suite.Preset, results []suite.Result, probes map[string][]float64) *File {
-	return NewPasses(env, preset, [][]suite.Result{results}, probes)
+func New(env machine.Env, preset catalog.Preset, results []catalog.Result, probes map[string][]float64) *File {
+	return NewPasses(env, preset, [][]catalog.Result{results}, probes)
 }
 
 // NewPasses builds a baseline from several passes of the same runs, taken
 // one after the other: each side's samples are pooled over the passes and
 // each pass's median is kept, so the gate can see the drift between them.
 // Runs are matched by ID; the first pass gives the order.
-func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, probes map[string][]float64) *File {
+func NewPasses(env machine.Env, preset catalog.Preset, passes [][]catalog.Result, probes map[string][]float64) *File {
 	f := &File{
 		Schema: Schema, SchemaVersion: SchemaVersion, Tool: "perfbench",
 		Created: time.Now().UTC().Truncate(time.Second), Env: env,
@@ -137,7 +137,7 @@ func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, pr
 		for _, s := range res.Measurement.Samples {
 			r.OpsPerRound[s.Side] = s.Ops
 		}
-		var same []suite.Result
+		var same []catalog.Result
 		for _, pass := range passes {
 			for _, other := range pass {
 				if other.Run.ID == res.Run.ID {
@@ -158,7 +158,7 @@ func NewPasses(env machine.Env, preset suite.Preset, passes [][]suite.Result, pr
 }
 
 // pooledSide pools one metric of one side over the passes of a run.
-func pooledSide(passes []suite.Result, side stats.Side, metric string) Samples {
+func pooledSide(passes []catalog.Result, side stats.Side, metric string) Samples {
 	var s Samples
 	for _, p := range passes {
 		v := finiteOnly(p.Measurement.Values(side, metric))
@@ -356,7 +356,7 @@ func (f *File) Validate() error {
 		}
 		ids[r.ID] = true
 		for _, s := range []string{r.Off, r.On} {
-			if _, err := suite.ParseSet(s); err != nil {
+			if _, err := catalog.ParseSet(s); err != nil {
 				return fmt.Errorf("%s: side %q: %w", where, s, err)
 			}
 		}
@@ -425,22 +425,22 @@ func (f *File) validateSide(metric string, s Samples) error {
 }
 
 // Plan is what a check reruns: the baseline's runs and settings.
-func (f *File) Plan() ([]suite.Run, measure.Settings, error) {
+func (f *File) Plan() ([]catalog.Run, measure.Settings, error) {
 	bt, err := measure.ParseBenchtime(f.Settings.Benchtime)
 	if err != nil {
 		return nil, measure.Settings{}, err
 	}
-	var runs []suite.Run
+	var runs []catalog.Run
 	for _, r := range f.Runs {
-		off, err := suite.ParseSet(r.Off)
+		off, err := catalog.ParseSet(r.Off)
 		if err != nil {
 			return nil, measure.Settings{}, fmt.Errorf("run %s: %w", r.ID, err)
 		}
-		on, err := suite.ParseSet(r.On)
+		on, err := catalog.ParseSet(r.On)
 		if err != nil {
 			return nil, measure.Settings{}, fmt.Errorf("run %s: %w", r.ID, err)
 		}
-		runs = append(runs, suite.Run{ID: r.ID, Opt: r.Opt, Workload: r.Workload, Kind: r.Kind, Off: off, On: on, Toggle: r.Toggle})
+		runs = append(runs, catalog.Run{ID: r.ID, Opt: r.Opt, Workload: r.Workload, Kind: r.Kind, Off: off, On: on, Toggle: r.Toggle})
 	}
 	return runs, measure.Settings{Rounds: f.Settings.Rounds, Benchtime: bt}, nil
 }

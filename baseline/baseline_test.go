@@ -9,17 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/suite/suitetest"
 )
 
 // engineResult is a finished run of workload "w" with every engine metric
 // and the workload metric failed/op, as a real measurement reports them.
-func engineResult(id string, seed uint64) suite.Result {
+func engineResult(id string, seed uint64) catalog.Result {
 	var ms []stats.Metric
 	for _, m := range append(measure.EngineMetrics(), failed) {
 		// As a baseline file records a metric: no gate declaration.
@@ -36,12 +36,12 @@ func engineResult(id string, seed uint64) suite.Result {
 			res.Samples = append(res.Samples, measure.Round{Side: side, Index: i, Ops: 100, Values: v})
 		}
 	}
-	return suite.Result{Run: suite.Run{ID: id, Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}}, Measurement: res}
+	return catalog.Result{Run: catalog.Run{ID: id, Opt: "jit", Workload: "w", Kind: catalog.Primary, On: features.Set{JIT: true}}, Measurement: res}
 }
 
 func sampleFile() *File {
 	return New(machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2},
-		suite.Quick(), []suite.Result{engineResult("jit/w", 1)}, nil)
+		catalog.Quick(), []catalog.Result{engineResult("jit/w", 1)}, nil)
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
@@ -234,9 +234,9 @@ func TestResolve(t *testing.T) {
 	w := suitetest.Costly("w", func() int { return 1 })
 	w.Metrics = []stats.Metric{failed}
 	lookup := suitetest.Lookup(w)
-	suiteRuns := []suite.Run{
-		{ID: "jit/w", Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}},
-		{ID: "caching/w", Opt: "caching", Workload: "w", Kind: suite.Primary, On: features.Set{Caching: true}},
+	suiteRuns := []catalog.Run{
+		{ID: "jit/w", Opt: "jit", Workload: "w", Kind: catalog.Primary, On: features.Set{JIT: true}},
+		{ID: "caching/w", Opt: "caching", Workload: "w", Kind: catalog.Primary, On: features.Set{Caching: true}},
 	}
 	rename := func(metric, to string) func(*File) {
 		return func(f *File) {

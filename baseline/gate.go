@@ -7,11 +7,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -272,8 +272,8 @@ func (r Report) Count() map[Status]int {
 //
 // probes are the check's machine probes by run ID (nil if none were
 // taken); when both sides have them, Report.Machine compares them.
-func Compare(b *File, fresh []suite.Result, probes map[string][]float64, tol Tolerances) Report {
-	byID := map[string]suite.Result{}
+func Compare(b *File, fresh []catalog.Result, probes map[string][]float64, tol Tolerances) Report {
+	byID := map[string]catalog.Result{}
 	for _, r := range fresh {
 		byID[r.Run.ID] = r
 	}
@@ -344,7 +344,7 @@ func EnvDiff(base, now machine.Env) (warnings, info []string) {
 // Rerun measures again every run the baseline holds, with its settings,
 // and probes the machine before each run as Save did. lookup resolves
 // workload names; before is called before each run.
-func Rerun(ctx context.Context, b *File, lookup suite.Lookup, before func(i, n int, r suite.Run)) ([]suite.Result, map[string][]float64, error) {
+func Rerun(ctx context.Context, b *File, lookup catalog.Lookup, before func(i, n int, r catalog.Run)) ([]catalog.Result, map[string][]float64, error) {
 	runs, settings, err := b.Plan()
 	if err != nil {
 		return nil, nil, err
@@ -359,8 +359,8 @@ func Rerun(ctx context.Context, b *File, lookup suite.Lookup, before func(i, n i
 // metric. What the suite measures that the baseline lacks — a run or a
 // metric added since it was saved, or left out by save --opt — is
 // acceptable: it is returned as lines to print, saying it is not checked.
-func Resolve(b *File, suiteRuns []suite.Run, lookup suite.Lookup) (unchecked []string, err error) {
-	known := map[string]suite.Run{}
+func Resolve(b *File, suiteRuns []catalog.Run, lookup catalog.Lookup) (unchecked []string, err error) {
+	known := map[string]catalog.Run{}
 	for _, r := range suiteRuns {
 		known[r.ID] = r
 	}
@@ -375,8 +375,8 @@ func Resolve(b *File, suiteRuns []suite.Run, lookup suite.Lookup) (unchecked []s
 		if !ok {
 			return nil, fmt.Errorf("baseline run %s is not a run of this perfbench's suite (renamed or removed since the baseline was saved)", r.ID)
 		}
-		off, errOff := suite.ParseSet(r.Off)
-		on, errOn := suite.ParseSet(r.On)
+		off, errOff := catalog.ParseSet(r.Off)
+		on, errOn := catalog.ParseSet(r.On)
 		if errOff != nil || errOn != nil || s.Workload != r.Workload || off != s.Off || on != s.On {
 			return nil, fmt.Errorf("baseline run %s measured %s, off=%s on=%s; the suite's run %s now measures %s, off=%s on=%s",
 				r.ID, r.Workload, r.Off, r.On, r.ID, s.Workload, s.Off, s.On)
@@ -425,7 +425,7 @@ const Unconfirmed Status = "unconfirmed"
 // noise with p < 0.05. A real regression is in the code and shows up every
 // time; noise rarely strikes the same metric twice. Findings that do not
 // repeat become Unconfirmed.
-func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol Tolerances, before func(i, n int, r suite.Run)) (Report, error) {
+func Confirm(ctx context.Context, b *File, rep Report, lookup catalog.Lookup, tol Tolerances, before func(i, n int, r catalog.Run)) (Report, error) {
 	suspect := map[string]bool{}
 	for _, f := range rep.Regressions() {
 		suspect[f.Run] = true
@@ -439,7 +439,7 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup suite.Lookup, tol 
 	}
 	sub := *b
 	sub.Runs = nil
-	var again []suite.Run
+	var again []catalog.Run
 	for i, r := range runs {
 		if suspect[r.ID] {
 			again = append(again, r)

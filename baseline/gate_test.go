@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/suite/suitetest"
 )
 
@@ -134,24 +134,24 @@ func TestTolerancesFor(t *testing.T) {
 }
 
 // result wraps samples as a finished run.
-func result(id string, metric stats.Metric, off, on []float64) suite.Result {
+func result(id string, metric stats.Metric, off, on []float64) catalog.Result {
 	res := &measure.Result{Workload: "w", Metrics: []stats.Metric{metric}}
 	for i := range off {
 		res.Samples = append(res.Samples,
 			measure.Round{Side: stats.Off, Index: i, Ops: 100, Values: map[string]float64{metric.Name: off[i]}},
 			measure.Round{Side: stats.On, Index: i, Ops: 100, Values: map[string]float64{metric.Name: on[i]}})
 	}
-	return suite.Result{Run: suite.Run{ID: id, Opt: "jit", Workload: "w", Kind: suite.Primary, On: features.Set{JIT: true}}, Measurement: res}
+	return catalog.Result{Run: catalog.Run{ID: id, Opt: "jit", Workload: "w", Kind: catalog.Primary, On: features.Set{JIT: true}}, Measurement: res}
 }
 
 func TestCompareFile(t *testing.T) {
-	base := New(machine.Env{}, suite.Quick(), []suite.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
-	same := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 500, 0.01))}, nil, DefaultTolerances())
+	base := New(machine.Env{}, catalog.Quick(), []catalog.Result{result("jit/w", nsOp, noisy(1, 10, 1000, 0.01), noisy(2, 10, 500, 0.01))}, nil)
+	same := Compare(base, []catalog.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 500, 0.01))}, nil, DefaultTolerances())
 	if len(same.Findings) != 2 || len(same.Regressions()) != 0 {
 		t.Errorf("A/A: %d findings, %d regressions", len(same.Findings), len(same.Regressions()))
 	}
 	// Only the on side slowed down: one regression, on "on".
-	slow := Compare(base, []suite.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 600, 0.01))}, nil, DefaultTolerances())
+	slow := Compare(base, []catalog.Result{result("jit/w", nsOp, noisy(3, 10, 1000, 0.01), noisy(4, 10, 600, 0.01))}, nil, DefaultTolerances())
 	if r := slow.Regressions(); len(r) != 1 || r[0].Side != stats.On || r[0].Run != "jit/w" {
 		t.Errorf("on side +20 %%: %+v", r)
 	}
@@ -183,8 +183,8 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 	cost.Store(20)
 	w := suitetest.Costly("cost", func() int { return int(cost.Load()) })
 	lookup := suitetest.Lookup(w)
-	runs := []suite.Run{{ID: "jit/cost", Opt: "jit", Workload: "cost", Kind: suite.Primary, On: features.Set{JIT: true}, Toggle: "jit"}}
-	preset := suite.Preset{Name: "test", Rounds: 6, Benchtime: measure.Benchtime{D: 20 * time.Millisecond}}
+	runs := []catalog.Run{{ID: "jit/cost", Opt: "jit", Workload: "cost", Kind: catalog.Primary, On: features.Set{JIT: true}, Toggle: "jit"}}
+	preset := catalog.Preset{Name: "test", Rounds: 6, Benchtime: measure.Benchtime{D: 20 * time.Millisecond}}
 	ctx := context.Background()
 
 	results, probes, err := Take(ctx, runs, preset.Settings(), lookup, nil)
@@ -300,8 +300,8 @@ func TestGateFloor(t *testing.T) {
 			}
 			// The file is saved from a run whose metric has no floor; the
 			// check's run declares it.
-			file := New(machine.Env{}, suite.Quick(), []suite.Result{result("jit/w", bytesOp, base, base)}, nil)
-			rep := Compare(file, []suite.Result{result("jit/w", floored, now, now)}, nil, DefaultTolerances())
+			file := New(machine.Env{}, catalog.Quick(), []catalog.Result{result("jit/w", bytesOp, base, base)}, nil)
+			rep := Compare(file, []catalog.Result{result("jit/w", floored, now, now)}, nil, DefaultTolerances())
 			for _, g := range rep.Findings {
 				if g.Status != tc.want {
 					t.Errorf("Compare, %s side: %s (%q), want %s", g.Side, g.Status, g.Note, tc.want)

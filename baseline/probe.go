@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 )
 
 // A baseline and a check run at different times, so nothing interleaves
@@ -65,15 +65,15 @@ func probeSeries() []float64 {
 // Take measures runs one after the other with settings s, probing the
 // machine before each. before, if not nil, is called before each run.
 // It returns the results and the probe samples by run ID.
-func Take(ctx context.Context, runs []suite.Run, s measure.Settings, lookup suite.Lookup, before func(i, n int, r suite.Run)) ([]suite.Result, map[string][]float64, error) {
-	var out []suite.Result
+func Take(ctx context.Context, runs []catalog.Run, s measure.Settings, lookup catalog.Lookup, before func(i, n int, r catalog.Run)) ([]catalog.Result, map[string][]float64, error) {
+	var out []catalog.Result
 	probes := map[string][]float64{}
 	for i, r := range runs {
 		if before != nil {
 			before(i, len(runs), r)
 		}
 		probes[r.ID] = probeSeries()
-		res, err := suite.Measure(ctx, r, lookup, s, nil)
+		res, err := catalog.Measure(ctx, r, lookup, s, nil)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -11,29 +11,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 )
 
 // SaveOptions is one validated `perfbench baseline save` request.
 type SaveOptions struct {
 	Path   string
-	Preset suite.Preset
-	Runs   []suite.Run
+	Preset catalog.Preset
+	Runs   []catalog.Run
 	Passes int // ≥ 1; from 2 on the drift between passes is measured
-	Lookup suite.Lookup
+	Lookup catalog.Lookup
 	Log    io.Writer // progress, one line per run
 }
 
 // SaveRequest is a `perfbench baseline save` as the user gave it.
 type SaveRequest struct {
-	suite.PresetRequest
+	catalog.PresetRequest
 	Path   string
 	Passes int
 	Log    io.Writer // progress, one line per run
@@ -41,7 +41,7 @@ type SaveRequest struct {
 
 // Options resolves the request against the registries, with at least
 // MinRounds, and validates it. Every error is about the input.
-func (r SaveRequest) Options(ts []toggles.Toggle, lookup suite.Lookup) (SaveOptions, error) {
+func (r SaveRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (SaveOptions, error) {
 	r.MinRounds = MinRounds
 	preset, runs, _, err := r.Resolve(ts, lookup)
 	if err != nil {
@@ -89,10 +89,10 @@ func TakePasses(ctx context.Context, o SaveOptions) (*Saved, error) {
 		return nil, err
 	}
 	start := time.Now()
-	var all [][]suite.Result
+	var all [][]catalog.Result
 	probes := map[string][]float64{}
 	for p := 1; p <= o.Passes; p++ {
-		results, pr, err := Take(ctx, o.Runs, o.Preset.Settings(), o.Lookup, func(i, n int, r suite.Run) {
+		results, pr, err := Take(ctx, o.Runs, o.Preset.Settings(), o.Lookup, func(i, n int, r catalog.Run) {
 			fmt.Fprintf(o.Log, "perfbench: baseline pass %d/%d [%d/%d] %s: off=%s on=%s\n", p, o.Passes, i+1, n, r.ID, r.Off, r.On)
 		})
 		if err != nil {
@@ -219,7 +219,7 @@ type CheckOptions struct {
 	Tolerances Tolerances
 	Confirm    bool     // rerun the runs that regressed; only repeated regressions count
 	Unchecked  []string // what the baseline lacks (from Open), shown
-	Lookup     suite.Lookup
+	Lookup     catalog.Lookup
 	Log        io.Writer // warnings and progress
 }
 
@@ -234,7 +234,7 @@ type CheckRequest struct {
 
 // Open parses the tolerances and opens the baseline at Path (see Open),
 // so that nothing runs on bad input. Every error is about the input.
-func (r CheckRequest) Open(ts []toggles.Toggle, lookup suite.Lookup) (*File, CheckOptions, error) {
+func (r CheckRequest) Open(ts []toggles.Toggle, lookup catalog.Lookup) (*File, CheckOptions, error) {
 	o := CheckOptions{Path: r.Path, Confirm: r.Confirm, Lookup: lookup, Log: r.Log}
 	tol, err := ParseTolerances(r.Tolerance, r.AllocTolerance, r.MetricTolerances)
 	if err != nil {
@@ -268,7 +268,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 	}
 	fmt.Fprintf(o.Log, "perfbench: note: %s\n", TimeAcrossSessions)
 	start := time.Now()
-	fresh, probes, err := Rerun(ctx, b, o.Lookup, func(i, n int, r suite.Run) {
+	fresh, probes, err := Rerun(ctx, b, o.Lookup, func(i, n int, r catalog.Run) {
 		fmt.Fprintf(o.Log, "perfbench: check [%d/%d] %s: off=%s on=%s\n", i+1, n, r.ID, r.Off, r.On)
 	})
 	if err != nil {
@@ -277,7 +277,7 @@ func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
 	rep := Compare(b, fresh, probes, o.Tolerances)
 	if n := len(rep.Regressions()); n > 0 && o.Confirm {
 		fmt.Fprintf(o.Log, "perfbench: %d metric(s) look worse; rerunning their runs to confirm\n", n)
-		rep, err = Confirm(ctx, b, rep, o.Lookup, o.Tolerances, func(i, n int, r suite.Run) {
+		rep, err = Confirm(ctx, b, rep, o.Lookup, o.Tolerances, func(i, n int, r catalog.Run) {
 			fmt.Fprintf(o.Log, "perfbench: confirm [%d/%d] %s\n", i+1, n, r.ID)
 		})
 		if err != nil {
@@ -407,12 +407,12 @@ func (c *Check) Print(w io.Writer, f report.Format, all bool) error {
 // the suite is planned from) and that every per-metric tolerance names one
 // of its metrics. It returns what the baseline lacks, to be shown as not
 // checked. Every error is about the input.
-func Open(path string, ts []toggles.Toggle, lookup suite.Lookup, tol Tolerances) (*File, []string, error) {
+func Open(path string, ts []toggles.Toggle, lookup catalog.Lookup, tol Tolerances) (*File, []string, error) {
 	b, err := Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := suite.Plan(ts, nil)
+	all, err := catalog.Plan(ts, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,10 @@
 // Package catalog says what perfbench can run: every registered toggle and
-// workload, as `perfbench list` shows them. It reads the two registries and
-// renders them; it runs nothing.
+// workload, as `perfbench list` shows them; the off/on runs the suite is
+// made of, looked up by --opt; and the presets that say how long they run.
+// Commands that only need to find or replay a run (compare, worker,
+// baseline) depend on it, not on the suite's judging and rendering.
+// Nothing here reads globals: the toggles and the workload lookup are
+// values passed in, so tests can run the same code on workloads of their own.
 package catalog
 
 import (

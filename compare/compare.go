@@ -17,13 +17,13 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/worker"
 )
@@ -55,7 +55,7 @@ type Request struct {
 type Options struct {
 	Request
 	Settings measure.Settings
-	Runs     []suite.Run
+	Runs     []catalog.Run
 	Cases    []Case
 	Build    Builder   // GoBuild unless a test says otherwise
 	Stderr   io.Writer // progress and the workers' stderr
@@ -77,7 +77,7 @@ type Case struct {
 
 // Options validates the request against the given registries. Every error
 // is about the input and names what is valid.
-func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, error) {
+func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, error) {
 	o := Options{Request: r, Build: GoBuild}
 	if r.Base == "" {
 		return o, errors.New("--base is required: a git ref (commit, branch, tag, HEAD~1 …) to compare against")
@@ -97,13 +97,13 @@ func (r Request) Options(ts []toggles.Toggle, lookup suite.Lookup) (Options, err
 		return o, fmt.Errorf("invalid --profiletime %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
 	}
 	o.Settings = measure.Settings{Rounds: r.Rounds, Benchtime: bt}
-	runs, _, err := suite.Select(ts, r.Opts, lookup)
+	runs, _, err := catalog.Select(ts, r.Opts, lookup)
 	if err != nil {
 		return o, err
 	}
 	if len(r.Workloads) > 0 {
 		have := map[string]bool{}
-		var kept []suite.Run
+		var kept []catalog.Run
 		for _, run := range runs {
 			have[run.Workload] = true
 		}

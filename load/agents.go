@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"time"
 
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/signal"
 	"github.com/perfbench/perfbench/workloads"
@@ -57,13 +58,6 @@ func readHeader(b []byte) (due int64, kind byte, ok bool) {
 	return int64(binary.LittleEndian.Uint64(b[0:8])), b[8], true
 }
 
-// clock is the run's time base: nanoseconds on the monotonic clock since
-// start. start is written once, before the first measured signal is sent;
-// the mailbox hand-over orders that write before every read on the agents.
-type clock struct{ start time.Time }
-
-func (c *clock) now() int64 { return int64(time.Since(c.start)) }
-
 // recorder measures the signals one agent processes. Its methods run on
 // that agent's goroutine only (inside actions), so it needs no locks; the
 // load driver reads it after agent.Stop has returned.
@@ -79,7 +73,7 @@ func (c *clock) now() int64 { return int64(time.Since(c.start)) }
 // holds the in-progress *Signal, so the GC cannot recycle its address for a
 // later signal while the comparison relies on it.
 type recorder struct {
-	clk   *clock
+	clk   *openloop.Clock
 	stall Stall // agent 0 only
 
 	cur        *signal.Signal
@@ -97,17 +91,17 @@ type recorder struct {
 
 	delivered [3]int64 // per kind: the signal's actions ran
 	failed    [3]int64 // of those, commands in which an action returned an error
-	response  [3]*Latency
-	service   [3]*Latency
+	response  [3]*openloop.Latency
+	service   [3]*openloop.Latency
 }
 
 // newRecorder allocates the histograms of the given kinds up front: a
 // histogram is about 250 KB, and allocating it during the run would be
 // the harness's allocation, able to trigger a GC the runtime did not cause.
-func newRecorder(clk *clock, stall Stall, ks ...byte) *recorder {
+func newRecorder(clk *openloop.Clock, stall Stall, ks ...byte) *recorder {
 	r := &recorder{clk: clk, stall: stall}
 	for _, k := range ks {
-		r.response[k-1], r.service[k-1] = NewLatency(), NewLatency()
+		r.response[k-1], r.service[k-1] = openloop.NewLatency(), openloop.NewLatency()
 	}
 	return r
 }
@@ -128,7 +122,7 @@ func (r *recorder) open(sig *signal.Signal) {
 		return
 	}
 	r.curMeas, r.curKind, r.curDue = true, kind, due
-	r.curBegin = r.clk.now()
+	r.curBegin = r.clk.Now()
 	r.curEnd = r.curBegin
 	r.seen++
 	if r.stall.For > 0 && !r.stalled && r.seen == r.stall.At {
@@ -148,7 +142,7 @@ func (r *recorder) close() {
 		r.failed[k]++
 	}
 	if r.response[k] == nil { // a kind not allocated up front
-		r.response[k], r.service[k] = NewLatency(), NewLatency()
+		r.response[k], r.service[k] = openloop.NewLatency(), openloop.NewLatency()
 	}
 	r.response[k].Record(r.curEnd - r.curDue)
 	r.service[k].Record(r.curEnd - r.curBegin)
@@ -170,7 +164,7 @@ func (r *recorder) wrap(a agent.Action) agent.Action {
 		}
 		err := a(in, st, out)
 		if r.curMeas {
-			r.curEnd = r.clk.now()
+			r.curEnd = r.clk.Now()
 			if err != nil {
 				r.curFailed = true
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
@@ -136,7 +137,7 @@ func (r Request) Options() (Options, error) {
 		if sc == Burst {
 			return o, fmt.Errorf("--rate does not apply to burst: all %d signals are due at once (use --multiplier to scale it)", BurstSize)
 		}
-		if cfg.Rate, err = ParseRate(r.Rate); err != nil {
+		if cfg.Rate, err = openloop.ParseRate(r.Rate); err != nil {
 			return o, fmt.Errorf("--rate: %w", err)
 		}
 	}

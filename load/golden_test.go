@@ -6,12 +6,13 @@ import (
 
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/openloop"
 )
 
 // fixedLatency records n latencies from base in steps of step: the same
 // histogram every time, no clock involved.
-func fixedLatency(n, base, step int64) *Latency {
-	l := NewLatency()
+func fixedLatency(n, base, step int64) *openloop.Latency {
+	l := openloop.NewLatency()
 	for i := int64(0); i < n; i++ {
 		l.Record(base + i*step)
 	}
@@ -21,20 +22,20 @@ func fixedLatency(n, base, step int64) *Latency {
 // fixedResult is one sustained run built by hand, so the renderings can be
 // compared byte for byte.
 func fixedResult(cfg Config, features string, step int64, errored int64) *Result {
-	cast := &KindResult{Kind: KindCast, Counts: Counts{Sent: 600, Delivered: 600 - errored, Errored: errored},
+	cast := &KindResult{Kind: KindCast, Counts: openloop.Counts{Sent: 600, Delivered: 600 - errored, Errored: errored},
 		Response: fixedLatency(600, 3000, step), Service: fixedLatency(600, 1000, step/2)}
-	query := &KindResult{Kind: KindQuery, Counts: Counts{Sent: 400, Delivered: 400},
+	query := &KindResult{Kind: KindQuery, Counts: openloop.Counts{Sent: 400, Delivered: 400},
 		Response: fixedLatency(400, 2000, step), Service: fixedLatency(400, 800, step/2)}
 	r := &Result{
 		Config: cfg, Features: features, Scheduled: 1000, SentOps: 1000, OKOps: 1000 - errored,
-		Kinds: []*KindResult{cast, query}, Total: Counts{Sent: 1000, Delivered: 1000 - errored, Errored: errored},
+		Kinds: []*KindResult{cast, query}, Total: openloop.Counts{Sent: 1000, Delivered: 1000 - errored, Errored: errored},
 		Runtime:  RuntimeCheck{Accepted: uint64(600 - errored), Rejected: uint64(errored), Processed: uint64(600 - errored), Agree: true},
 		ErrorsBy: map[string]int64{},
 		Response: fixedLatency(1000, 2000, step), Service: fixedLatency(1000, 800, step/2),
 		Lag: fixedLatency(1000, 100, 10), RequestedRate: 1000, AchievedRate: 998.5,
 		Window: time.Second, LastDone: time.Second + 2*time.Millisecond, HandOver: time.Second,
 		GeneratorEnd: time.Second, Stopped: time.Second + 3*time.Millisecond, SleepMargin: 50 * time.Microsecond,
-		Generator: GeneratorUsage{Busy: 150 * time.Millisecond, Cores: 0.15, Sleeps: 900},
+		Generator: openloop.GeneratorUsage{Busy: 150 * time.Millisecond, Cores: 0.15, Sleeps: 900},
 		Heap: HeapTrend{Interval: "10ms", WindowFrom: "100ms", WindowTo: "1s", Fitted: 90, GCs: 12, MeanLive: 4 << 20,
 			StartLive: 4 << 20, EndLive: 4<<20 + 2048, PeakLive: 5 << 20, PeakObjects: 6 << 20, SlopeBps: 2048, Growth: 2048,
 			Threshold: 1 << 20, PerOp: 2.048, Judged: true, Stable: true},

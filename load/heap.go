@@ -5,6 +5,9 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
+
+	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Memory-trend rule. Under sustained load the live heap (the bytes the last
@@ -65,7 +68,7 @@ func readHeap(s []metrics.Sample, t time.Duration) HeapSample {
 // heapSampler reads the heap gauges every interval on its own goroutine
 // until stop is called.
 type heapSampler struct {
-	clk      *clock
+	clk      *openloop.Clock
 	interval time.Duration
 	samples  []HeapSample
 	quit     chan struct{}
@@ -77,14 +80,14 @@ func sampleInterval(span time.Duration) time.Duration {
 	return min(max(span/200, 10*time.Millisecond), 250*time.Millisecond)
 }
 
-func startHeapSampler(clk *clock, span time.Duration) *heapSampler {
+func startHeapSampler(clk *openloop.Clock, span time.Duration) *heapSampler {
 	h := &heapSampler{clk: clk, interval: sampleInterval(span), quit: make(chan struct{})}
 	h.samples = make([]HeapSample, 0, int(span/h.interval)+64)
 	s := make([]metrics.Sample, len(heapMetrics))
 	for i, n := range heapMetrics {
 		s[i].Name = n
 	}
-	h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+	h.samples = append(h.samples, readHeap(s, time.Duration(clk.Now())))
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -93,10 +96,10 @@ func startHeapSampler(clk *clock, span time.Duration) *heapSampler {
 		for {
 			select {
 			case <-h.quit:
-				h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+				h.samples = append(h.samples, readHeap(s, time.Duration(clk.Now())))
 				return
 			case <-t.C:
-				h.samples = append(h.samples, readHeap(s, time.Duration(clk.now())))
+				h.samples = append(h.samples, readHeap(s, time.Duration(clk.Now())))
 			}
 		}
 	}()
@@ -142,7 +145,7 @@ func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval t
 		return tr
 	}
 	tr.GCs = last.GCs - first.GCs
-	slope, mean := LeastSquares(xs, ys)
+	slope, mean := stats.LeastSquares(xs, ys)
 	tr.SlopeBps, tr.MeanLive = slope, mean
 	window := xs[len(xs)-1] - xs[0]
 	tr.Growth = slope * window
@@ -153,29 +156,6 @@ func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval t
 	tr.Judged = tr.GCs >= TrendMinGCs
 	tr.Stable = tr.Growth <= tr.Threshold
 	return tr
-}
-
-// LeastSquares returns the slope of the least-squares line through (x, y)
-// and the mean of y. Degenerate x (all equal) gives slope 0.
-func LeastSquares(xs, ys []float64) (slope, meanY float64) {
-	n := float64(len(xs))
-	var mx, my float64
-	for i := range xs {
-		mx += xs[i]
-		my += ys[i]
-	}
-	mx /= n
-	my /= n
-	var sxy, sxx float64
-	for i := range xs {
-		dx := xs[i] - mx
-		sxy += dx * (ys[i] - my)
-		sxx += dx * dx
-	}
-	if sxx == 0 {
-		return 0, my
-	}
-	return sxy / sxx, my
 }
 
 // pauseCounts reads the GC pause histogram, to find the longest pause of

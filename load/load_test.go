@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/internal/attempts"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/features"
 )
@@ -41,37 +42,6 @@ func TestParseScenario(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("ParseScenario(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-}
-
-func TestParseRate(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    float64
-		wantErr string
-	}{
-		{"1000", 1000, ""},
-		{"1000/s", 1000, ""},
-		{"100k/s", 100000, ""},
-		{"2.5K", 2500, ""},
-		{"1.5M", 1.5e6, ""},
-		{"0", 0, "want a positive number"},
-		{"-5", 0, "want a positive number"},
-		{"fast", 0, `invalid rate "fast"`},
-		{"NaN", 0, "invalid rate"},
-		{"", 0, "invalid rate"},
-	}
-	for _, tt := range tests {
-		got, err := ParseRate(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseRate(%q) error = %v, want it to contain %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("ParseRate(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }
@@ -168,24 +138,6 @@ func TestHeaderRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLeastSquares(t *testing.T) {
-	tests := []struct {
-		xs, ys    []float64
-		slope, my float64
-	}{
-		{[]float64{0, 1, 2, 3}, []float64{5, 5, 5, 5}, 0, 5},
-		{[]float64{0, 1, 2, 3}, []float64{1, 3, 5, 7}, 2, 4},
-		{[]float64{1, 2, 3}, []float64{9, 6, 3}, -3, 6},
-		{[]float64{2, 2, 2}, []float64{1, 2, 3}, 0, 2}, // degenerate x
-	}
-	for _, tt := range tests {
-		s, m := LeastSquares(tt.xs, tt.ys)
-		if s != tt.slope || m != tt.my {
-			t.Errorf("LeastSquares(%v, %v) = %v, %v; want %v, %v", tt.xs, tt.ys, s, m, tt.slope, tt.my)
-		}
-	}
-}
-
 // samples builds one sample every 100 ms over 10 s: live = base + slope·t,
 // one GC every gcEvery samples.
 func samples(base, slopeBps float64, gcEvery int) []HeapSample {
@@ -231,14 +183,14 @@ func TestFitTrend(t *testing.T) {
 }
 
 func TestBucketsAndHistogram(t *testing.T) {
-	l := NewLatency()
+	l := openloop.NewLatency()
 	for _, v := range []int64{150, 900, 1500, 1500, 3000, 7000, 7000, 7000, 45000, 2_500_000} {
 		l.Record(v)
 	}
-	want := []Bucket{
-		{100, 200, 1}, {200, 500, 0}, {500, 1000, 1}, {1000, 2000, 2}, {2000, 5000, 1}, {5000, 10000, 3},
-		{10000, 20000, 0}, {20000, 50000, 1}, {50000, 100000, 0}, {100000, 200000, 0}, {200000, 500000, 0},
-		{500000, 1000000, 0}, {1000000, 2000000, 0}, {2000000, 5000000, 1},
+	want := []openloop.Bucket{
+		{From: 100, To: 200, Count: 1}, {From: 200, To: 500, Count: 0}, {From: 500, To: 1000, Count: 1}, {From: 1000, To: 2000, Count: 2}, {From: 2000, To: 5000, Count: 1}, {From: 5000, To: 10000, Count: 3},
+		{From: 10000, To: 20000, Count: 0}, {From: 20000, To: 50000, Count: 1}, {From: 50000, To: 100000, Count: 0}, {From: 100000, To: 200000, Count: 0}, {From: 200000, To: 500000, Count: 0},
+		{From: 500000, To: 1000000, Count: 0}, {From: 1000000, To: 2000000, Count: 0}, {From: 2000000, To: 5000000, Count: 1},
 	}
 	got := l.Buckets()
 	if len(got) != len(want) {
@@ -270,23 +222,9 @@ func TestBucketsAndHistogram(t *testing.T) {
 		t.Errorf("histogram:\n%s\nwant:\n%s", b.String(), wantText)
 	}
 	var empty strings.Builder
-	WriteHistogram(&empty, NewLatency(), 10)
+	WriteHistogram(&empty, openloop.NewLatency(), 10)
 	if empty.String() != "  (no operations)\n" {
 		t.Errorf("empty histogram = %q", empty.String())
-	}
-}
-
-func TestLatencyClampAndMerge(t *testing.T) {
-	a, b := NewLatency(), NewLatency()
-	a.Record(-5) // counts as 0
-	a.Record(1000)
-	b.Record(histHighest + 1)
-	a.Merge(b)
-	if a.Count() != 3 || a.Clamped() != 1 {
-		t.Fatalf("count %d clamped %d, want 3 and 1", a.Count(), a.Clamped())
-	}
-	if got := a.Max(); got < time.Duration(histHighest)*999/1000 {
-		t.Errorf("max %v, want the top of the range", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
@@ -120,33 +121,33 @@ func labels(rep *Report) []string {
 // latencyRows: one row per measure and side.
 func (rep *Report) latencyRows() [][]string {
 	var rows [][]string
-	add := func(name, side string, l *Latency) {
+	add := func(name, side string, l *openloop.Latency) {
 		if l == nil || l.Count() == 0 {
 			return
 		}
 		row := []string{name, side, fmt.Sprint(l.Count())}
-		for _, q := range Percentiles {
+		for _, q := range openloop.Percentiles {
 			row = append(row, us(l.Quantile(q)))
 		}
 		rows = append(rows, append(row, us(l.Max())))
 	}
-	each := func(name string, get func(*Result) *Latency) {
+	each := func(name string, get func(*Result) *openloop.Latency) {
 		for _, s := range rep.Sides {
 			add(name, s.Label, get(s.Result))
 		}
 	}
-	each("response", func(r *Result) *Latency { return r.Response })
-	each("service", func(r *Result) *Latency { return r.Service })
+	each("response", func(r *Result) *openloop.Latency { return r.Response })
+	each("service", func(r *Result) *openloop.Latency { return r.Service })
 	if rep.Config.Scenario == Mixed {
 		for _, k := range kinds {
 			k := k
-			each("response "+string(k), func(r *Result) *Latency {
+			each("response "+string(k), func(r *Result) *openloop.Latency {
 				if kr := r.Kind(k); kr != nil {
 					return kr.Response
 				}
 				return nil
 			})
-			each("service "+string(k), func(r *Result) *Latency {
+			each("service "+string(k), func(r *Result) *openloop.Latency {
 				if kr := r.Kind(k); kr != nil {
 					return kr.Service
 				}
@@ -154,8 +155,8 @@ func (rep *Report) latencyRows() [][]string {
 			})
 		}
 	}
-	each("schedule lag", func(r *Result) *Latency { return r.Lag })
-	each("closed loop (send → reply)", func(r *Result) *Latency { return r.ClosedLoop })
+	each("schedule lag", func(r *Result) *openloop.Latency { return r.Lag })
+	each("closed loop (send → reply)", func(r *Result) *openloop.Latency { return r.ClosedLoop })
 	return rows
 }
 
@@ -516,7 +517,7 @@ func (rep *Report) JSON() ([]byte, error) {
 // bar is proportional to the bucket's share of operations, then the share,
 // the cumulative share (the percentile at the bucket's upper edge), and the
 // percentiles that fall in the bucket.
-func WriteHistogram(w io.Writer, l *Latency, width int) {
+func WriteHistogram(w io.Writer, l *openloop.Latency, width int) {
 	bs := l.Buckets()
 	if len(bs) == 0 {
 		fmt.Fprintln(w, "  (no operations)")
@@ -553,7 +554,7 @@ func WriteHistogram(w io.Writer, l *Latency, width int) {
 	}
 }
 
-func bucketLabel(b Bucket) string {
+func bucketLabel(b openloop.Bucket) string {
 	switch {
 	case b.From == 0:
 		return "< " + edge(b.To)

@@ -11,6 +11,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfbench/perfbench/machine"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -73,8 +74,8 @@ func TestReport(t *testing.T) {
 			Features string    `json:"features"`
 			Verdicts []Verdict `json:"verdicts"`
 			Result   struct {
-				Total    Counts      `json:"total"`
-				Response LatencyJSON `json:"response"`
+				Total    openloop.Counts      `json:"total"`
+				Response openloop.LatencyJSON `json:"response"`
 			} `json:"result"`
 		} `json:"sides"`
 	}

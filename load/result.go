@@ -5,45 +5,16 @@ import (
 	"sort"
 	"time"
 
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
-
-// Counts accounts for the operations of one kind, in deliveries: a cast or
-// a query is one, a publish is one per subscribed agent.
-type Counts struct {
-	Sent      int64 `json:"sent"`
-	Delivered int64 `json:"delivered"` // the agent ran the signal's actions; a query returned
-	Errored   int64 `json:"errored"`   // refused (full mailbox) or failed to return; never retried
-	Failed    int64 `json:"failed"`    // delivered, but an action of the command returned an error
-}
-
-// Conserved reports sent = delivered + errored, exactly.
-func (c Counts) Conserved() bool { return c.Sent == c.Delivered+c.Errored }
-
-// Errors is what the error rate counts: refused plus failed.
-func (c Counts) Errors() int64 { return c.Errored + c.Failed }
-
-// ErrorRate is Errors / Sent (0 when nothing was sent).
-func (c Counts) ErrorRate() float64 {
-	if c.Sent == 0 {
-		return 0
-	}
-	return float64(c.Errors()) / float64(c.Sent)
-}
-
-func (c *Counts) add(o Counts) {
-	c.Sent += o.Sent
-	c.Delivered += o.Delivered
-	c.Errored += o.Errored
-	c.Failed += o.Failed
-}
 
 // KindResult is one kind of operation's accounting and latencies.
 type KindResult struct {
 	Kind Kind `json:"kind"`
-	Counts
-	Response *Latency `json:"response"` // due → done (casts, deliveries) or → return (queries)
-	Service  *Latency `json:"service"`  // agent takes → done, or call → return for queries
+	openloop.Counts
+	Response *openloop.Latency `json:"response"` // due → done (casts, deliveries) or → return (queries)
+	Service  *openloop.Latency `json:"service"`  // agent takes → done, or call → return for queries
 }
 
 // RuntimeCheck is the agents' own counters over the measured run, a second
@@ -80,19 +51,19 @@ type Result struct {
 	OKOps     int64 `json:"ok_ops"` // sent and accepted (a publish: by every subscriber)
 	Unsent    int64 `json:"unsent_ops"`
 
-	Kinds []*KindResult `json:"kinds"`
-	Total Counts        `json:"total"`
+	Kinds []*KindResult   `json:"kinds"`
+	Total openloop.Counts `json:"total"`
 	// Unmeasured counts signals an agent processed without a valid
 	// measurement header; always 0 unless the driver is broken.
 	Unmeasured int64            `json:"unmeasured"`
 	Runtime    RuntimeCheck     `json:"runtime_counters"`
 	ErrorsBy   map[string]int64 `json:"errors_by_reason"`
 
-	Response   *Latency `json:"response"`              // every kind merged
-	Service    *Latency `json:"service"`               // every kind merged
-	Lag        *Latency `json:"schedule_lag"`          // actual send − due
-	ClosedLoop *Latency `json:"closed_loop,omitempty"` // closed loop only: reply − actual send
-	Late       int64    `json:"late_sends"`            // lag > LateThreshold
+	Response   *openloop.Latency `json:"response"`              // every kind merged
+	Service    *openloop.Latency `json:"service"`               // every kind merged
+	Lag        *openloop.Latency `json:"schedule_lag"`          // actual send − due
+	ClosedLoop *openloop.Latency `json:"closed_loop,omitempty"` // closed loop only: reply − actual send
+	Late       int64             `json:"late_sends"`            // lag > LateThreshold
 
 	RequestedRate float64       `json:"requested_ops_per_s"` // 0 for a burst
 	AchievedRate  float64       `json:"achieved_ops_per_s"`
@@ -107,7 +78,7 @@ type Result struct {
 	SleepMargin  time.Duration `json:"sleep_margin_ns"`
 	// Generator is the generator's own cost (CPU of its thread, spinning
 	// included).
-	Generator GeneratorUsage `json:"generator"`
+	Generator openloop.GeneratorUsage `json:"generator"`
 
 	Heap    HeapTrend     `json:"heap"`
 	GC      GCStats       `json:"gc"`
@@ -151,13 +122,13 @@ func (r *Result) ErrorReasons() []string {
 func (g *generator) result(before, after agent.Stats) *Result {
 	res := &Result{
 		Scheduled: g.cfg.Ops(), SentOps: g.sentOps, OKOps: g.okOps, Unsent: g.unsent,
-		Response: NewLatency(), Service: NewLatency(), Lag: g.lag, ClosedLoop: g.closed,
+		Response: openloop.NewLatency(), Service: openloop.NewLatency(), Lag: g.lag, ClosedLoop: g.closed,
 		Late: g.late, RequestedRate: g.cfg.EffectiveRate(), HandOver: time.Duration(g.handOver),
 		ErrorsBy: g.errs,
 	}
 	var lastDone int64
 	for i, kind := range kinds {
-		kr := &KindResult{Kind: kind, Response: NewLatency(), Service: NewLatency()}
+		kr := &KindResult{Kind: kind, Response: openloop.NewLatency(), Service: openloop.NewLatency()}
 		kr.Sent, kr.Errored = g.sent[i], g.errored[i]
 		for _, rec := range g.rig.recs {
 			kr.Delivered += rec.delivered[i]
@@ -174,7 +145,7 @@ func (g *generator) result(before, after agent.Stats) *Result {
 			continue
 		}
 		res.Kinds = append(res.Kinds, kr)
-		res.Total.add(kr.Counts)
+		res.Total.Add(kr.Counts)
 		res.Response.Merge(kr.Response)
 		res.Service.Merge(kr.Service)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/bus"
 	"github.com/perfbench/perfbench/runtime/dispatch"
@@ -51,15 +52,17 @@ const BlendDoc = "per 20 operations: 12 casts of 64 B into the agents in turn (t
 
 // rig is the runtime under load: the agents, their recorders, a bus.
 type rig struct {
-	cfg    Config
-	clk    *clock
+	cfg Config
+	// clk.Start is written once, before the first measured signal is sent;
+	// the mailbox hand-over orders that write before every read on the agents.
+	clk    *openloop.Clock
 	agents []*agent.Server
 	recs   []*recorder
 	bus    *bus.Bus
 }
 
 func newRig(cfg Config) (*rig, error) {
-	r := &rig{cfg: cfg, clk: &clock{}}
+	r := &rig{cfg: cfg, clk: &openloop.Clock{}}
 	for i := 0; i < cfg.Agents; i++ {
 		st := Stall{}
 		if i == 0 {
@@ -192,16 +195,16 @@ func newFiller() []byte {
 type generator struct {
 	cfg    Config
 	rig    *rig
-	clk    *clock
-	pacer  *pacer
+	clk    *openloop.Clock
+	pacer  *openloop.Pacer
 	filler []byte
 	data   map[string]any // newSignalFrom's map, reused by every send
 
-	lag      *Latency // actual send − due
-	late     int64    // sends more than LateThreshold behind
-	closed   *Latency // closed loop only: reply − actual send
-	queryRsp *Latency // due → return
-	querySvc *Latency // call → return
+	lag      *openloop.Latency // actual send − due
+	late     int64             // sends more than LateThreshold behind
+	closed   *openloop.Latency // closed loop only: reply − actual send
+	queryRsp *openloop.Latency // due → return
+	querySvc *openloop.Latency // call → return
 
 	sent, errored  [3]int64
 	queryRejected  int64 // queries refused by a full mailbox (they count in the agent's Rejected)
@@ -257,8 +260,8 @@ func (g *generator) sendBurst(ctx context.Context, per [][]*signal.Signal) error
 				continue
 			}
 			part := sigs[off:min(off+chunk, len(sigs))]
-			now := g.clk.now()
-			_ = g.lag.h.RecordValues(now, int64(len(part)))
+			now := g.clk.Now()
+			g.lag.RecordN(now, int64(len(part)))
 			acc, err := g.rig.agents[a].CastBatch(part)
 			g.sent[kCast-1] += int64(len(part))
 			g.sentOps += int64(len(part))
@@ -269,7 +272,7 @@ func (g *generator) sendBurst(ctx context.Context, per [][]*signal.Signal) error
 			}
 		}
 	}
-	g.handOver = g.clk.now()
+	g.handOver = g.clk.Now()
 	return nil
 }
 
@@ -285,7 +288,7 @@ func errReason(err error) string {
 	return "other"
 }
 
-func (g *generator) startClock() { g.clk.start = time.Now() }
+func (g *generator) startClock() { g.clk.Start = time.Now() }
 
 // scheduled runs sustained and mixed: operation i is due at start + i/rate;
 // the pacer waits for it, the send is stamped and its lag recorded. A
@@ -328,7 +331,7 @@ func (g *generator) scheduled(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := g.pacer.wait(ctx, due); err != nil {
+		if err := g.pacer.Wait(ctx, time.Duration(due)); err != nil {
 			return err
 		}
 		a := g.rig.agents[i%int64(len(g.rig.agents))]
@@ -342,10 +345,10 @@ func (g *generator) scheduled(ctx context.Context) error {
 		case 'C':
 			g.sent[kCast-1]++
 			if g.cfg.ClosedLoop {
-				g.pacer.pause()
+				g.pacer.Pause()
 				err = a.Call(ctx, sig)
-				g.closed.Record(g.clk.now() - now)
-				g.pacer.resume()
+				g.closed.Record(g.clk.Now() - now)
+				g.pacer.Resume()
 			} else {
 				err = a.Cast(sig)
 			}
@@ -357,10 +360,10 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.okOps++
 		case 'Q':
 			g.sent[kQuery-1]++
-			g.pacer.pause() // a query may block: the agent's work is not the generator's
+			g.pacer.Pause() // a query may block: the agent's work is not the generator's
 			snap, err := a.State(ctx)
-			ret := g.clk.now()
-			g.pacer.resume()
+			ret := g.clk.Now()
+			g.pacer.Resume()
 			g.queryRsp.Record(ret - due)
 			g.querySvc.Record(ret - now)
 			g.lastQueryDone = max(g.lastQueryDone, ret)
@@ -386,7 +389,7 @@ func (g *generator) scheduled(ctx context.Context) error {
 			g.okOps++
 		}
 	}
-	g.handOver = g.clk.now()
+	g.handOver = g.clk.Now()
 	return nil
 }
 
@@ -395,7 +398,7 @@ func (g *generator) scheduled(ctx context.Context) error {
 // reports false, recording nothing, once the generator is past limit and
 // must stop.
 func (g *generator) stamp(due, limit int64) (now int64, ok bool) {
-	now = g.pacer.os.now()
+	now = int64(g.pacer.Now())
 	if now > limit {
 		return now, false
 	}
@@ -425,22 +428,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer r.stop()
 	g := &generator{
 		cfg: cfg, rig: r, clk: r.clk, filler: newFiller(), data: map[string]any{},
-		lag: NewLatency(), queryRsp: NewLatency(), querySvc: NewLatency(),
+		lag: openloop.NewLatency(), queryRsp: openloop.NewLatency(), querySvc: openloop.NewLatency(),
 		errs: map[string]int64{},
 	}
 	if cfg.ClosedLoop {
-		g.closed = NewLatency()
+		g.closed = openloop.NewLatency()
 	}
 	if err := r.prime(ctx, g.filler); err != nil {
 		return nil, err
 	}
 	margin := time.Duration(0)
 	if cfg.Scenario != Burst {
-		if margin, err = calibrateMargin(ctx, osPacer{&clock{start: time.Now()}}); err != nil {
+		if margin, err = openloop.Calibrate(ctx, openloop.Machine(&openloop.Clock{Start: time.Now()})); err != nil {
 			return nil, err
 		}
 	}
-	g.pacer = newPacer(osPacer{r.clk}, margin)
+	g.pacer = openloop.New(openloop.Machine(r.clk), margin)
 	var per [][]*signal.Signal
 	if cfg.Scenario == Burst {
 		// Built before the counters are read: a burst's figures are the
@@ -460,18 +463,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Scenario == Burst {
 		g.startClock()
 		sampler = startHeapSampler(r.clk, 0)
-		g.pacer.resume()
+		g.pacer.Resume()
 		genErr = g.sendBurst(ctx, per)
 	} else {
 		g.startClock()
 		sampler = startHeapSampler(r.clk, cfg.span())
-		g.pacer.resume()
+		g.pacer.Resume()
 		genErr = g.scheduled(ctx)
 	}
-	g.pacer.pause()
-	genEnd := r.clk.now()
+	g.pacer.Pause()
+	genEnd := r.clk.Now()
 	r.stop()
-	stopped := r.clk.now()
+	stopped := r.clk.Now()
 	samples := sampler.stop()
 	after := counters.Read()
 	pauseAfter, _ := pauseCounts()
@@ -485,7 +488,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Config = cfg
 	res.Features = cfg.Features.String()
 	res.SleepMargin = margin
-	res.Generator = g.pacer.usage(genEnd)
+	res.Generator = g.pacer.Usage(genEnd)
 	res.GeneratorEnd = time.Duration(genEnd)
 	res.Stopped = time.Duration(stopped)
 	res.Elapsed = time.Since(wall)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/openloop"
 )
 
 // The plan's targets.
@@ -66,7 +67,7 @@ const (
 // also throughput and the memory trend.
 func (r *Result) Verdicts() []Verdict {
 	var v []Verdict
-	lat := func(name string, l *Latency, q float64, target time.Duration, reads string) {
+	lat := func(name string, l *openloop.Latency, q float64, target time.Duration, reads string) {
 		got := l.Quantile(q)
 		v = append(v, Verdict{Target: fmt.Sprintf("%s < %s", name, us(target)), Reads: reads, Value: us(got), Status: status(l.Count() > 0 && got < target)})
 	}

@@ -8,7 +8,7 @@
 //
 // # The probe
 //
-// Interval k covers [k·I, (k+1)·I) on the probe's clock (load.Pacer).
+// Interval k covers [k·I, (k+1)·I) on the probe's clock (openloop.Pacer).
 // It schedules rate·I probe operations, operation i due at k·I + i·I/n;
 // one probe operation is Batch operations of the workload (its Run, which
 // waits until the runtime has finished them). Latency counts from the due

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/perfbench/perfbench/load"
+	"github.com/perfbench/perfbench/openloop"
 )
 
 // HistoryVersion is bumped on any change a reader of history.jsonl would
@@ -59,7 +59,7 @@ type Probe struct {
 	// unsent when the interval ended (the probe fell behind its schedule).
 	Scheduled int64 `json:"scheduled"`
 	Missed    int64 `json:"missed"`
-	load.Counts
+	openloop.Counts
 	P50 int64 `json:"p50_ns"`
 	P90 int64 `json:"p90_ns"`
 	P99 int64 `json:"p99_ns"`

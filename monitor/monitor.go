@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
-	"github.com/perfbench/perfbench/load"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -223,7 +224,7 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 	m.logLine(start)
 	m.rt = newRuntimeReader()
 
-	pacer, err := load.NewPacer(ctx)
+	pacer, err := openloop.Start(ctx)
 	if err != nil {
 		return m.end(parent, nil)
 	}
@@ -296,11 +297,11 @@ func (m *Monitor) end(parent context.Context, run []Record) error {
 // interval runs the probe for interval k (from k × Interval to (k+1) ×
 // Interval on the pacer's clock) and returns its record; false when ctx
 // ended first (the partial interval is not recorded).
-func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Record, bool, error) {
+func (m *Monitor) interval(ctx context.Context, pacer *openloop.Pacer, k int64) (Record, bool, error) {
 	iv := m.s.Interval
 	start, end := time.Duration(k)*iv, time.Duration(k+1)*iv
 	n := int64(m.s.Rate * iv.Seconds())
-	lat := load.NewLatency()
+	lat := openloop.NewLatency()
 	p := Probe{Rate: m.s.Rate, Batch: m.s.Batch, Scheduled: n}
 	own := map[string]float64{} // the workload's own metrics, summed over delivered probe operations
 	for i := int64(0); i < n; i++ {
@@ -378,7 +379,7 @@ func (m *Monitor) interval(ctx context.Context, pacer *load.Pacer, k int64) (Rec
 			xs[i] = r.Time.Sub(m.window[0].Time).Seconds()
 			ys[i] = float64(r.Runtime.HeapLive)
 		}
-		slope, _ := load.LeastSquares(xs, ys)
+		slope, _ := stats.LeastSquares(xs, ys)
 		rec.HeapSlope = &slope
 	}
 	return rec, true, nil

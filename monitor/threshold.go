@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/baseline"
-	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -133,7 +133,7 @@ func parseValue(m metricInfo, s string) (float64, error) {
 		}
 		v = d.Seconds()
 	case Throughput:
-		v, err = load.ParseRate(s)
+		v, err = openloop.ParseRate(s)
 	case ErrorRate, GCCPU:
 		v, err = parseFraction(s)
 	case HeapSlope:

@@ -16,13 +16,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/golden"
-	"github.com/perfbench/perfbench/load"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/suite"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -287,7 +287,7 @@ func TestFromBaseline(t *testing.T) {
 	f := &baseline.File{
 		Schema: baseline.Schema, SchemaVersion: baseline.SchemaVersion, Tool: "perfbench",
 		Settings: baseline.Settings{Rounds: 6, Benchtime: "100ms"},
-		Runs: []baseline.Run{{ID: "jit/mixed", Opt: "jit", Workload: "mixed", Kind: suite.Primary, Toggle: "jit", Off: "none", On: "jit",
+		Runs: []baseline.Run{{ID: "jit/mixed", Opt: "jit", Workload: "mixed", Kind: catalog.Primary, Toggle: "jit", Off: "none", On: "jit",
 			Metrics: []baseline.Metric{{Metric: stats.Metric{Name: measure.NsPerOp, Better: stats.LowerIsBetter}, Off: side, On: side}}}},
 	}
 	path := filepath.Join(t.TempDir(), "baseline.json")
@@ -376,4 +376,4 @@ func TestSummaryGolden(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func countsDelivered(n int64) load.Counts { return load.Counts{Sent: n, Delivered: n} }
+func countsDelivered(n int64) openloop.Counts { return openloop.Counts{Sent: n, Delivered: n} }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
@@ -78,25 +79,25 @@ func (r Row) Cells() []string {
 //   - each Credit run: the toggle's primary and specific criteria again,
 //     measured with the other toggles on, so that the plan's target is met
 //     (or not) by this toggle's own work.
-func Assess(ts []toggles.Toggle, results []Result) []Row {
+func Assess(ts []toggles.Toggle, results []catalog.Result) []Row {
 	var primary, all, memory []Row
-	var versus []Result
+	var versus []catalog.Result
 	for _, res := range results {
 		switch res.Run.Kind {
-		case Primary:
+		case catalog.Primary:
 			primary = append(primary, assessPrimary(ts, res)...)
-		case Cost, Control, Credit:
+		case catalog.Cost, catalog.Control, catalog.Credit:
 			primary = append(primary, assessUse(ts, res)...)
-		case View:
+		case catalog.View:
 			primary = append(primary, assessView(ts, res)...)
-		case Cumulative:
+		case catalog.Cumulative:
 			all = append(all, assessCumulative(res)...)
-		case VersusSingle:
+		case catalog.VersusSingle:
 			versus = append(versus, res)
-		case MemoryAllocated:
+		case catalog.MemoryAllocated:
 			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: allocated per signal processed (all on)"}))
-		case MemoryRetained:
+		case catalog.MemoryRetained:
 			memory = append(memory, assessMemory(res, toggles.Criterion{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget,
 				Text: "< 1 KiB per signal: retained per live queued signal (all on)"}))
 		}
@@ -107,7 +108,7 @@ func Assess(ts []toggles.Toggle, results []Result) []Row {
 	return append(append(primary, all...), memory...)
 }
 
-func judge(res Result, opt string, c toggles.Criterion) Row {
+func judge(res catalog.Result, opt string, c toggles.Criterion) Row {
 	row := Row{
 		Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: c.Text,
 		Metric: c.Metric, Kind: c.Kind, Target: TargetString(c), TargetValue: c.Target,
@@ -122,7 +123,7 @@ func judge(res Result, opt string, c toggles.Criterion) Row {
 }
 
 // toggleOf finds the run's toggle, or the row saying it is missing.
-func toggleOf(ts []toggles.Toggle, res Result) (toggles.Toggle, []Row) {
+func toggleOf(ts []toggles.Toggle, res catalog.Result) (toggles.Toggle, []Row) {
 	for _, x := range ts {
 		if x.Name == res.Run.Toggle {
 			return x, nil
@@ -132,7 +133,7 @@ func toggleOf(ts []toggles.Toggle, res Result) (toggles.Toggle, []Row) {
 		Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
 }
 
-func assessPrimary(ts []toggles.Toggle, res Result) []Row {
+func assessPrimary(ts []toggles.Toggle, res catalog.Result) []Row {
 	t, missing := toggleOf(ts, res)
 	if missing != nil {
 		return missing
@@ -151,7 +152,7 @@ func assessPrimary(ts []toggles.Toggle, res Result) []Row {
 
 // assessView reports a View run: its primary metric's change, explained,
 // and the regression scan of the other metrics.
-func assessView(ts []toggles.Toggle, res Result) []Row {
+func assessView(ts []toggles.Toggle, res catalog.Result) []Row {
 	t, missing := toggleOf(ts, res)
 	if missing != nil {
 		return missing
@@ -184,7 +185,7 @@ func assessView(ts []toggles.Toggle, res Result) []Row {
 }
 
 // assessUse judges a Cost, Control or Credit run.
-func assessUse(ts []toggles.Toggle, res Result) []Row {
+func assessUse(ts []toggles.Toggle, res catalog.Result) []Row {
 	t, missing := toggleOf(ts, res)
 	if missing != nil {
 		return missing
@@ -192,7 +193,7 @@ func assessUse(ts []toggles.Toggle, res Result) []Row {
 	var cs []toggles.Criterion
 	prefix := ""
 	switch res.Run.Kind {
-	case Credit:
+	case catalog.Credit:
 		prefix = "over " + res.Run.Off.String() + ": "
 		for _, c := range append([]toggles.Criterion{t.Primary}, t.Criteria...) {
 			if c.Judges(res.Run.Workload) {
@@ -201,7 +202,7 @@ func assessUse(ts []toggles.Toggle, res Result) []Row {
 		}
 	default:
 		uses := t.Costs
-		if res.Run.Kind == Control {
+		if res.Run.Kind == catalog.Control {
 			uses = t.Controls
 		}
 		for _, u := range uses {
@@ -232,7 +233,7 @@ func assessUse(ts []toggles.Toggle, res Result) []Row {
 // metric whose change is undecided ("?": too few rounds or events), since
 // a metric that was not judged was not checked; PASS only when every other
 // metric was judged and none is worse.
-func elsewhere(res Result, opt string, judged map[string]bool) []Row {
+func elsewhere(res catalog.Result, opt string, judged map[string]bool) []Row {
 	var rows []Row
 	var negligible []string
 	checked := 0
@@ -302,8 +303,8 @@ func elsewhere(res Result, opt string, judged map[string]bool) []Row {
 	return rows
 }
 
-func assessCumulative(res Result) []Row {
-	row := Row{Opt: GroupAll, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "cumulative effect: all on vs all off",
+func assessCumulative(res catalog.Result) []Row {
+	row := Row{Opt: catalog.GroupAll, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "cumulative effect: all on vs all off",
 		Metric: measure.NsPerOp, Target: "(reported)"}
 	row.Status = Info
 	if c, ok := res.Comparison(measure.NsPerOp); ok {
@@ -318,10 +319,10 @@ func assessCumulative(res Result) []Row {
 		}
 	}
 	row.Reason = strings.Join(more, ", ")
-	return append([]Row{row}, elsewhere(res, GroupAll, map[string]bool{measure.NsPerOp: true})...)
+	return append([]Row{row}, elsewhere(res, catalog.GroupAll, map[string]bool{measure.NsPerOp: true})...)
 }
 
-func assessVersus(rs []Result) Row {
+func assessVersus(rs []catalog.Result) Row {
 	type one struct {
 		single string
 		cmp    stats.Comparison
@@ -354,14 +355,14 @@ func assessVersus(rs []Result) Row {
 	}
 	best := all[0]
 	row := Row{
-		Opt: GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
+		Opt: catalog.GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
 		Criterion: "all on at least as good as the best single toggle",
 		Metric:    measure.NsPerOp, Kind: toggles.NotWorse,
 		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
 		TargetValue: noise,
 		Verdict:     best.v,
 	}
-	row.Run = GroupAll + "-vs-" + best.single + "/" + row.Workload
+	row.Run = catalog.GroupAll + "-vs-" + best.single + "/" + row.Workload
 	row.Status = status
 	row.Measured = "vs " + best.single + " alone (closest): " + best.v.Measured
 	reason := strings.Join(parts, "; ")
@@ -372,8 +373,8 @@ func assessVersus(rs []Result) Row {
 	return row
 }
 
-func assessMemory(res Result, c toggles.Criterion) Row {
-	row := judge(res, GroupMemory, c)
+func assessMemory(res catalog.Result, c toggles.Criterion) Row {
+	row := judge(res, catalog.GroupMemory, c)
 	if cmp, ok := res.Comparison(c.Metric); ok && cmp.Off.N > 0 {
 		off := "all off: " + numfmt.Value(cmp.Off.Center, c.Metric)
 		if row.Reason == "" {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -23,8 +23,8 @@ func series(v float64) []float64 {
 }
 
 // fakeResult builds a finished run whose metric m goes from off to on.
-func fakeResult(r Run, changes map[stats.Metric][2]float64) Result {
-	res := Result{Run: r}
+func fakeResult(r catalog.Run, changes map[stats.Metric][2]float64) catalog.Result {
+	res := catalog.Result{Run: r}
 	for m, v := range changes {
 		res.Comparisons = append(res.Comparisons, stats.Compare(m, series(v[0]), series(v[1])))
 	}
@@ -59,8 +59,8 @@ func find(rows []Row, criterion string) []Row {
 }
 
 func TestAssessPrimary(t *testing.T) {
-	run := Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}
-	rows := Assess(testToggles(), []Result{fakeResult(run, map[stats.Metric][2]float64{
+	run := catalog.Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: catalog.Primary, Toggle: "zerocopy"}
+	rows := Assess(testToggles(), []catalog.Result{fakeResult(run, map[stats.Metric][2]float64{
 		mBytes: {1000, 400}, // -60 %: primary PASS, -80 % FAIL
 		mNs:    {1000, 1000},
 		mGC:    {1, 1.5}, // +50 %: a WARN
@@ -86,7 +86,7 @@ func TestAssessPrimary(t *testing.T) {
 	if res.Comparisons[2].Change != stats.Worse {
 		t.Fatalf("setup: matches/op %s", res.Comparisons[2].Change)
 	}
-	rows = Assess(testToggles(), []Result{res})
+	rows = Assess(testToggles(), []catalog.Result{res})
 	ok := find(rows, "no regression elsewhere")
 	if len(ok) != 1 || ok[0].Status != Pass || !strings.Contains(ok[0].Measured, "none of 2 other metrics") || !strings.Contains(ok[0].Reason, "matches/op") {
 		t.Errorf("elsewhere: %+v", ok)
@@ -97,9 +97,9 @@ func TestAssessPrimary(t *testing.T) {
 }
 
 func TestAssessMissingToggleOrMetric(t *testing.T) {
-	rows := Assess(testToggles(), []Result{
-		fakeResult(Run{ID: "turbo/w", Opt: "turbo", Workload: "w", Kind: Primary, Toggle: "turbo"}, nil),
-		fakeResult(Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}, map[stats.Metric][2]float64{mNs: {1, 1}}),
+	rows := Assess(testToggles(), []catalog.Result{
+		fakeResult(catalog.Run{ID: "turbo/w", Opt: "turbo", Workload: "w", Kind: catalog.Primary, Toggle: "turbo"}, nil),
+		fakeResult(catalog.Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: catalog.Primary, Toggle: "zerocopy"}, map[stats.Metric][2]float64{mNs: {1, 1}}),
 	})
 	if rows[0].Status != Inconclusive || !strings.Contains(rows[0].Reason, `no toggle "turbo"`) {
 		t.Errorf("unknown toggle: %+v", rows[0])
@@ -116,20 +116,20 @@ func TestAssessMissingToggleOrMetric(t *testing.T) {
 }
 
 func TestAssessVersusSingle(t *testing.T) {
-	vs := func(single string, off, on float64) Result {
-		return fakeResult(Run{ID: "all-vs-" + single + "/mixed", Opt: "all-vs-" + single, Workload: "mixed", Kind: VersusSingle, Toggle: single},
+	vs := func(single string, off, on float64) catalog.Result {
+		return fakeResult(catalog.Run{ID: "all-vs-" + single + "/mixed", Opt: "all-vs-" + single, Workload: "mixed", Kind: catalog.VersusSingle, Toggle: single},
 			map[stats.Metric][2]float64{mNs: {off, on}})
 	}
 	for _, tc := range []struct {
 		name    string
-		results []Result
+		results []catalog.Result
 		want    Status
 		closest string
 	}{
-		{"better than all", []Result{vs("jit", 1000, 500), vs("caching", 1000, 300)}, Pass, "jit"},
-		{"as good as the best", []Result{vs("jit", 1000, 1000), vs("caching", 1000, 300)}, Pass, "jit"},
-		{"worse than one", []Result{vs("jit", 1000, 1200), vs("caching", 1000, 300)}, Fail, "jit"},
-		{"too close to call", []Result{vs("jit", 1000, 1029), vs("caching", 1000, 300)}, Inconclusive, "jit"},
+		{"better than all", []catalog.Result{vs("jit", 1000, 500), vs("caching", 1000, 300)}, Pass, "jit"},
+		{"as good as the best", []catalog.Result{vs("jit", 1000, 1000), vs("caching", 1000, 300)}, Pass, "jit"},
+		{"worse than one", []catalog.Result{vs("jit", 1000, 1200), vs("caching", 1000, 300)}, Fail, "jit"},
+		{"too close to call", []catalog.Result{vs("jit", 1000, 1029), vs("caching", 1000, 300)}, Inconclusive, "jit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := Assess(nil, tc.results)
@@ -145,10 +145,10 @@ func TestAssessVersusSingle(t *testing.T) {
 }
 
 func TestAssessCumulativeAndMemory(t *testing.T) {
-	rows := Assess(nil, []Result{
-		fakeResult(Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: Cumulative}, map[stats.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
-		fakeResult(Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: MemoryAllocated}, map[stats.Metric][2]float64{mBytes: {1300, 172}}),
-		fakeResult(Run{ID: "memory/signal-memory", Opt: "memory", Workload: workloads.SignalMemoryName, Kind: MemoryRetained}, map[stats.Metric][2]float64{mRetain: {2000, 1500}}),
+	rows := Assess(nil, []catalog.Result{
+		fakeResult(catalog.Run{ID: "all/mixed", Opt: "all", Workload: "mixed", Kind: catalog.Cumulative}, map[stats.Metric][2]float64{mNs: {1000, 100}, mBytes: {1000, 10}}),
+		fakeResult(catalog.Run{ID: "memory/dispatch-local", Opt: "memory", Workload: "dispatch-local", Kind: catalog.MemoryAllocated}, map[stats.Metric][2]float64{mBytes: {1300, 172}}),
+		fakeResult(catalog.Run{ID: "memory/signal-memory", Opt: "memory", Workload: workloads.SignalMemoryName, Kind: catalog.MemoryRetained}, map[stats.Metric][2]float64{mRetain: {2000, 1500}}),
 	})
 	if len(rows) != 4 {
 		t.Fatalf("rows: %+v", rows)
@@ -164,104 +164,11 @@ func TestAssessCumulativeAndMemory(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
-	ts := toggles.All()
-	runs, err := Plan(ts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]bool{}
-	kinds := map[Kind]int{}
-	for _, r := range runs {
-		if ids[r.ID] {
-			t.Errorf("duplicate id %s", r.ID)
-		}
-		ids[r.ID] = true
-		kinds[r.Kind]++
-		if _, err := workloads.Lookup(r.Workload); err != nil {
-			t.Errorf("%s: %v", r.ID, err)
-		}
-	}
-	primary, costs, controls, credits, views := 0, 0, 0, 0, 0
-	for _, tg := range ts {
-		primary += len(tg.Workloads)
-		costs += len(tg.Costs)
-		controls += len(tg.Controls)
-		credits += len(tg.Credit)
-		views += len(tg.Views)
-	}
-	mixed, _ := workloads.Lookup(MixedWorkload)
-	versus := 0
-	for _, tg := range ts {
-		if slices.Contains(mixed.Toggles, tg.Name) {
-			versus++
-		}
-	}
-	if versus == len(ts) || versus == 0 {
-		t.Errorf("%d of %d toggles exercised by %s: the cross-node ones must not be", versus, len(ts), MixedWorkload)
-	}
-	if kinds[Primary] != primary || kinds[Cumulative] != 1 || kinds[VersusSingle] != versus || kinds[MemoryAllocated] != 1 || kinds[MemoryRetained] != 1 ||
-		kinds[Cost] != costs || kinds[Control] != controls || kinds[Credit] != credits || kinds[View] != views || views == 0 {
-		t.Errorf("kinds %v", kinds)
-	}
-	for _, r := range runs {
-		switch r.Kind {
-		case VersusSingle:
-			if on, _ := r.Off.Get(r.Toggle); !on || r.Off.String() != r.Toggle || r.On != features.All() {
-				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
-			}
-		case Primary, Cost, Control, View:
-			if r.Off != (features.Set{}) || r.On.String() != r.Toggle {
-				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
-			}
-		case Credit:
-			// Only the toggle differs, and the others are on (but some).
-			if off, _ := r.Off.Get(r.Toggle); off || r.Off != mustWith(t, r.On, r.Toggle, false) || r.On.String() == r.Toggle {
-				t.Errorf("%s: off %s on %s", r.ID, r.Off, r.On)
-			}
-		}
-	}
-	if !ids["batching-over-others/batch-throughput"] || !ids["batching-over-others-but-fastpath/batch-throughput"] {
-		t.Errorf("batching's credit runs missing: %v", ids)
-	}
-
-	some, err := Plan(ts, []string{"jit,memory"})
-	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+workloads.SignalMemoryName {
-		t.Errorf("jit,memory: %+v %v", some, err)
-	}
-	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
-		t.Errorf("unknown opt: %v", err)
-	}
-}
-
-func TestParseSet(t *testing.T) {
-	for _, s := range []features.Set{{}, features.All(), {JIT: true, Caching: true}} {
-		got, err := ParseSet(s.String())
-		if err != nil || got != s {
-			t.Errorf("%s: %v %v", s, got, err)
-		}
-	}
-	for _, bad := range []string{"", "turbo", "jit+", "jit+turbo"} {
-		if _, err := ParseSet(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
-	}
-}
-
-func mustWith(t *testing.T, s features.Set, name string, on bool) features.Set {
-	t.Helper()
-	out, err := s.With(name, on)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestElsewhereUndecidedIsInconclusive: with 4 rounds a paired comparison
 // is "?" whatever it shows, so gc/op tripling there has not been checked:
 // "no regression elsewhere" is INCONCLUSIVE and names it, never PASS.
 func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
-	run := Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: Primary, Toggle: "zerocopy"}
+	run := catalog.Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: catalog.Primary, Toggle: "zerocopy"}
 	four := func(v float64) []float64 { return series(v)[:4] }
 	bytes := stats.ComparePaired(mBytes, series(1000), series(100), mBytes.Noise)
 	for _, tc := range []struct {
@@ -281,8 +188,8 @@ func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
 		}, []Status{Warn, Inconclusive}, "gc/op: only 4 round pairs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Result{Run: run, Comparisons: append([]stats.Comparison{bytes}, tc.others...)}
-			rows := find(Assess(testToggles(), []Result{res}), "no regression elsewhere")
+			res := catalog.Result{Run: run, Comparisons: append([]stats.Comparison{bytes}, tc.others...)}
+			rows := find(Assess(testToggles(), []catalog.Result{res}), "no regression elsewhere")
 			var got []Status
 			for _, r := range rows {
 				got = append(got, r.Status)
@@ -309,8 +216,8 @@ func TestAssessScopedCriterion(t *testing.T) {
 		Primary:  toggles.Criterion{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 50, Text: "primary"},
 		Criteria: []toggles.Criterion{{Metric: measure.BytesPerOp, Kind: toggles.Reduction, Target: 80, Text: "-80 % bytes", Workload: "small"}},
 	}}
-	run := func(w string) Run {
-		return Run{ID: "zerocopy/" + w, Opt: "zerocopy", Workload: w, Kind: Primary, Toggle: "zerocopy"}
+	run := func(w string) catalog.Run {
+		return catalog.Run{ID: "zerocopy/" + w, Opt: "zerocopy", Workload: w, Kind: catalog.Primary, Toggle: "zerocopy"}
 	}
 	for _, tc := range []struct {
 		workload string
@@ -322,7 +229,7 @@ func TestAssessScopedCriterion(t *testing.T) {
 		{"large", 1000, 400, map[string]Status{"primary": Pass}},
 		{"large", 1000, 600, map[string]Status{"primary": Fail}},
 	} {
-		rows := Assess(ts, []Result{fakeResult(run(tc.workload), map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}})})
+		rows := Assess(ts, []catalog.Result{fakeResult(run(tc.workload), map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}})})
 		got := map[string]Status{}
 		for _, r := range rows {
 			if r.Criterion != "no regression elsewhere" {
@@ -340,7 +247,7 @@ func TestAssessScopedCriterion(t *testing.T) {
 func TestAssessView(t *testing.T) {
 	ts := testToggles()
 	ts[0].Views = []toggles.Use{{Workload: "e2e", Why: "processing dilutes it"}}
-	run := Run{ID: "zerocopy/e2e", Opt: "zerocopy", Workload: "e2e", Kind: View, Toggle: "zerocopy"}
+	run := catalog.Run{ID: "zerocopy/e2e", Opt: "zerocopy", Workload: "e2e", Kind: catalog.View, Toggle: "zerocopy"}
 	mCopied := stats.Metric{Name: workloads.CopiedMetric, Better: stats.LowerIsBetter, Noise: 0.02}
 	for _, tc := range []struct {
 		name          string
@@ -353,7 +260,7 @@ func TestAssessView(t *testing.T) {
 		{"worse", 4000, 5000, Warn, "+25.0 %", "significantly worse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows := Assess(ts, []Result{fakeResult(run, map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}, mNs: {1000, 1000}, mCopied: {1000, 0}})})
+			rows := Assess(ts, []catalog.Result{fakeResult(run, map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}, mNs: {1000, 1000}, mCopied: {1000, 0}})})
 			if len(rows) != 2 || rows[1].Criterion != "no regression elsewhere" {
 				t.Fatalf("rows: %+v", rows)
 			}

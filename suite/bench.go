@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/internal/progress"
@@ -29,22 +30,22 @@ const BenchSchemaVersion = 2
 
 // BenchOptions is one validated `perfbench bench` request.
 type BenchOptions struct {
-	Preset    Preset
+	Preset    catalog.Preset
 	Opts      []string // --opt as given, recorded in results.json
 	Strict    bool     // INCONCLUSIVE fails too
 	Root      string   // output root; each run writes Root/OPT/WORKLOAD
 	Top       int      // top movers per profile kind in each run's summary
 	Toggles   []toggles.Toggle
-	Runs      []Run
+	Runs      []catalog.Run
 	Workloads map[string]workloads.Workload // every run's workload, resolved
 	// Progress, if set, is called before run i of n; it returns the run's
 	// event sink (may be nil) and a function called when the run ends.
-	Progress func(i, n int, r Run, estimate time.Duration) (event func(measure.Event), done func())
+	Progress func(i, n int, r catalog.Run, estimate time.Duration) (event func(measure.Event), done func())
 }
 
 // BenchRequest is a bench command as the user gave it, before validation.
 type BenchRequest struct {
-	PresetRequest
+	catalog.PresetRequest
 	Strict bool
 	Root   string
 	Top    int
@@ -53,14 +54,14 @@ type BenchRequest struct {
 
 // Options resolves the request against the registries and validates it
 // (see BenchOptions.Validate). Every error is about the input.
-func (r BenchRequest) Options(ts []toggles.Toggle, lookup Lookup) (BenchOptions, error) {
+func (r BenchRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (BenchOptions, error) {
 	p, runs, ws, err := r.Resolve(ts, lookup)
 	if err != nil {
 		return BenchOptions{}, err
 	}
 	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws}
 	if r.Log != nil {
-		o.Progress = func(i, n int, run Run, est time.Duration) (func(measure.Event), func()) {
+		o.Progress = func(i, n int, run catalog.Run, est time.Duration) (func(measure.Event), func()) {
 			return progress.Run(r.Log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
 		}
 	}
@@ -69,7 +70,7 @@ func (r BenchRequest) Options(ts []toggles.Toggle, lookup Lookup) (BenchOptions,
 
 // BenchRun is one finished run of the suite with where it was written.
 type BenchRun struct {
-	Result
+	catalog.Result
 	Dir   string
 	Files []string
 }
@@ -106,7 +107,7 @@ func (o BenchOptions) Validate() error {
 }
 
 // experiment is the profile pipeline's options for one run of the suite.
-func (o BenchOptions) experiment(r Run) experiment.Options {
+func (o BenchOptions) experiment(r catalog.Run) experiment.Options {
 	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
 	for _, x := range o.Toggles {
 		if x.Name == r.Opt {
@@ -140,7 +141,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 		b.Runs = append(b.Runs, br)
 	}
 	b.Elapsed = time.Since(start)
-	var results []Result
+	var results []catalog.Result
 	for _, r := range b.Runs {
 		results = append(results, r.Result)
 	}
@@ -149,7 +150,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 	return b, nil
 }
 
-func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
+func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, error) {
 	o := b.Options
 	eo := o.experiment(r)
 	cleanup, err := atomicfile.PrepareDir(eo.Dir)
@@ -171,7 +172,7 @@ func (b *Bench) runOne(ctx context.Context, i int, r Run) (BenchRun, error) {
 		return BenchRun{}, err
 	}
 	return BenchRun{
-		Result: Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
+		Result: catalog.Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
 		Dir:    eo.Dir, Files: out.FileNames(),
 	}, nil
 }
@@ -221,7 +222,7 @@ type BenchSettings struct {
 
 // BenchRunJSON is one run in the suite's results.json.
 type BenchRunJSON struct {
-	Run         Run                `json:"run"`
+	Run         catalog.Run        `json:"run"`
 	Dir         string             `json:"dir"`
 	Elapsed     string             `json:"elapsed"`
 	Measurement *measure.Result    `json:"measurement"`

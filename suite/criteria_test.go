@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -241,23 +242,23 @@ func missing(t *testing.T, c toggles.Criterion) stats.Comparison {
 // it, it says FAIL (a WarnOnly cost says WARN through Assess).
 func TestEveryCriterionCanFail(t *testing.T) {
 	type use struct {
-		kind     Kind
+		kind     catalog.Kind
 		workload string
 		c        toggles.Criterion
 	}
 	for _, tg := range toggles.All() {
 		var uses []use
 		for _, c := range append([]toggles.Criterion{tg.Primary}, tg.Criteria...) {
-			uses = append(uses, use{Primary, tg.Workloads[0], c}, use{Credit, tg.Workloads[0], c})
+			uses = append(uses, use{catalog.Primary, tg.Workloads[0], c}, use{catalog.Credit, tg.Workloads[0], c})
 		}
 		for _, u := range tg.Costs {
 			for _, c := range u.Criteria {
-				uses = append(uses, use{Cost, u.Workload, c})
+				uses = append(uses, use{catalog.Cost, u.Workload, c})
 			}
 		}
 		for _, u := range tg.Controls {
 			for _, c := range u.Criteria {
-				uses = append(uses, use{Control, u.Workload, c})
+				uses = append(uses, use{catalog.Control, u.Workload, c})
 			}
 		}
 		for _, u := range uses {
@@ -266,13 +267,13 @@ func TestEveryCriterionCanFail(t *testing.T) {
 				if v := Evaluate(u.c, cmp); v.Status != Fail {
 					t.Fatalf("missed criterion gave %s (%s; %s)", v.Status, v.Measured, v.Reason)
 				}
-				run := Run{ID: u.workload, Opt: tg.Name, Workload: u.workload, Kind: u.kind, Toggle: tg.Name}
+				run := catalog.Run{ID: u.workload, Opt: tg.Name, Workload: u.workload, Kind: u.kind, Toggle: tg.Name}
 				want := Fail
 				if u.c.WarnOnly {
 					want = Warn
 				}
 				found := false
-				for _, r := range Assess(toggles.All(), []Result{{Run: run, Comparisons: []stats.Comparison{cmp}}}) {
+				for _, r := range Assess(toggles.All(), []catalog.Result{{Run: run, Comparisons: []stats.Comparison{cmp}}}) {
 					if r.Metric == u.c.Metric && strings.HasSuffix(r.Criterion, u.c.Text) {
 						found = true
 						if r.Status != want {

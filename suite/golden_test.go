@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
@@ -15,7 +16,7 @@ import (
 
 // measured builds a run's measurement by hand: every metric of the
 // workload goes from off to on×factor, with the same small spread each time.
-func measured(t testing.TB, r Run, factor float64) BenchRun {
+func measured(t testing.TB, r catalog.Run, factor float64) BenchRun {
 	w, err := workloads.Lookup(r.Workload)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +37,7 @@ func measured(t testing.TB, r Run, factor float64) BenchRun {
 		}
 	}
 	return BenchRun{
-		Result: Result{Run: r, Measurement: res, Comparisons: res.Compare(), Elapsed: 2 * time.Second},
+		Result: catalog.Result{Run: r, Measurement: res, Comparisons: res.Compare(), Elapsed: 2 * time.Second},
 		Dir:    "profiles/bench/" + r.Opt + "/" + r.Workload,
 	}
 }
@@ -44,15 +45,15 @@ func measured(t testing.TB, r Run, factor float64) BenchRun {
 func fixedBench(t testing.TB) *Bench {
 	all := features.All()
 	runs := []BenchRun{
-		measured(t, newRun("jit", "route-match", Primary, features.Set{}, features.Set{JIT: true}, "jit"), 0.4),
-		measured(t, newRun(GroupMemory, "dispatch-local", MemoryAllocated, features.Set{}, all, ""), 0.8),
+		measured(t, catalog.Run{ID: "jit/route-match", Opt: "jit", Workload: "route-match", Kind: catalog.Primary, On: features.Set{JIT: true}, Toggle: "jit"}, 0.4),
+		measured(t, catalog.Run{ID: catalog.GroupMemory + "/dispatch-local", Opt: catalog.GroupMemory, Workload: "dispatch-local", Kind: catalog.MemoryAllocated, On: all}, 0.8),
 	}
-	var results []Result
+	var results []catalog.Result
 	for _, r := range runs {
 		results = append(results, r.Result)
 	}
 	return &Bench{
-		Options: BenchOptions{Preset: Quick(), Root: "profiles/bench", Top: 5, Toggles: toggles.All(), Opts: []string{"jit", "memory"}},
+		Options: BenchOptions{Preset: catalog.Quick(), Root: "profiles/bench", Top: 5, Toggles: toggles.All(), Opts: []string{"jit", "memory"}},
 		Env:     machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, GitCommit: "0123456789abcdef"},
 		Runs:    runs, Rows: Assess(toggles.All(), results),
 		Elapsed: 61 * time.Second, Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC),

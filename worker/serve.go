@@ -11,9 +11,9 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/suite"
 )
 
 // Serve is the worker end of the protocol: it says hello on out, then
@@ -21,7 +21,7 @@ import (
 // done: nil) or ctx is cancelled. One instance is open at a time. A
 // request that fails is answered with its error and the worker goes on; a
 // malformed line ends it, since the stream can no longer be trusted.
-func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup suite.Lookup) error {
+func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup catalog.Lookup) error {
 	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
 	send := func(m message) error {
@@ -81,7 +81,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup suite.Lookup
 
 // session is the worker's state between requests: the open instance.
 type session struct {
-	lookup suite.Lookup
+	lookup catalog.Lookup
 	inst   measure.Instance
 }
 
@@ -96,7 +96,7 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		if err != nil {
 			return fail(err)
 		}
-		set, err := suite.ParseSet(r.Features)
+		set, err := catalog.ParseSet(r.Features)
 		if err != nil {
 			return fail(err)
 		}

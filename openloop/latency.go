@@ -1,4 +1,4 @@
-package load
+package openloop
 
 import (
 	"encoding/json"
@@ -33,18 +33,25 @@ func NewLatency() *Latency { return &Latency{h: hdr.New(histLowest, histHighest,
 
 // Record adds one value in nanoseconds; negative values (clock skew cannot
 // happen with the monotonic clock, but a bug could) count as 0.
-func (l *Latency) Record(ns int64) {
+func (l *Latency) Record(ns int64) { l.RecordN(ns, 1) }
+
+// RecordN adds n values of ns nanoseconds at once, as Record would each:
+// a burst hands over many operations at the same instant.
+func (l *Latency) RecordN(ns, n int64) {
+	if n <= 0 {
+		return
+	}
 	if ns < 0 {
 		ns = 0
 	}
 	if ns > histHighest {
 		ns = histHighest
-		l.clamped++
+		l.clamped += n
 	}
-	if err := l.h.RecordValue(ns); err != nil {
+	if err := l.h.RecordValues(ns, n); err != nil {
 		// Unreachable for values in range; keep the count honest anyway.
-		l.clamped++
-		_ = l.h.RecordValue(histHighest)
+		l.clamped += n
+		_ = l.h.RecordValues(histHighest, n)
 	}
 }
 

@@ -1,4 +1,4 @@
-package load
+package openloop
 
 import (
 	"context"
@@ -65,19 +65,29 @@ const (
 	maxSleep = 100 * time.Millisecond
 )
 
-// pacerOS is what the pacer needs from the machine; tests fake it.
-type pacerOS interface {
-	now() int64                                // ns on the schedule's monotonic clock
-	sleep(ctx context.Context, ns int64) error // about ns, possibly longer; ctx's error if it ends first
-	turn(rem int64)                            // one spin turn, rem ns before the due time
+// OS is what the pacer needs from the machine; tests fake it.
+type OS interface {
+	Now() int64                                // ns on the schedule's monotonic clock
+	Sleep(ctx context.Context, ns int64) error // about ns, possibly longer; ctx's error if it ends first
+	Turn(rem int64)                            // one spin turn, rem ns before the due time
 }
 
+// Clock is a schedule's time base: nanoseconds on the monotonic clock since
+// Start.
+type Clock struct{ Start time.Time }
+
+// Now is the time since Start, in ns.
+func (c *Clock) Now() int64 { return int64(time.Since(c.Start)) }
+
+// Machine is the real machine, timed by clk.
+func Machine(clk *Clock) OS { return osPacer{clk} }
+
 // osPacer is the real machine.
-type osPacer struct{ clk *clock }
+type osPacer struct{ clk *Clock }
 
-func (o osPacer) now() int64 { return o.clk.now() }
+func (o osPacer) Now() int64 { return o.clk.Now() }
 
-func (o osPacer) sleep(ctx context.Context, ns int64) error {
+func (o osPacer) Sleep(ctx context.Context, ns int64) error {
 	runtime.Gosched() // let the agents woken by the last send run first
 	for ns > 0 {
 		if err := ctx.Err(); err != nil {
@@ -90,7 +100,7 @@ func (o osPacer) sleep(ctx context.Context, ns int64) error {
 	return ctx.Err()
 }
 
-func (o osPacer) turn(rem int64) {
+func (o osPacer) Turn(rem int64) {
 	// Yield the P and (but for the last few µs) the CPU: see the comment
 	// at the top.
 	runtime.Gosched()
@@ -99,52 +109,75 @@ func (o osPacer) turn(rem int64) {
 	}
 }
 
-type pacer struct {
-	os     pacerOS
-	margin int64 // ns
+// Pacer waits for each due time of an open-loop schedule and keeps the
+// generator's busy time. It is not safe for concurrent use: one generator
+// goroutine owns it.
+type Pacer struct {
+	os     OS
+	clk    *Clock // the machine's clock when made by Start; nil otherwise
+	margin int64  // ns
 	sleeps int64
 
 	busy int64 // the generator's busy time so far (see the comment at the top)
 	mark int64 // when the current busy stretch began
 }
 
-func newPacer(os pacerOS, margin time.Duration) *pacer {
-	return &pacer{os: os, margin: int64(margin)}
+// New returns a pacer on os that starts with the given sleep margin.
+func New(os OS, margin time.Duration) *Pacer {
+	return &Pacer{os: os, margin: int64(margin)}
 }
 
-// calibrateMargin measures how late short sleeps wake up.
-func calibrateMargin(ctx context.Context, os pacerOS) (time.Duration, error) {
+// Calibrate measures how late short sleeps wake up and returns the margin
+// to start with.
+func Calibrate(ctx context.Context, os OS) (time.Duration, error) {
 	worst := int64(0)
 	for _, d := range []time.Duration{100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond,
 		100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond, 2 * time.Millisecond} {
-		start := os.now()
-		if err := os.sleep(ctx, int64(d)); err != nil {
+		start := os.Now()
+		if err := os.Sleep(ctx, int64(d)); err != nil {
 			return 0, err
 		}
-		worst = max(worst, os.now()-start-int64(d))
+		worst = max(worst, os.Now()-start-int64(d))
 	}
 	return min(time.Duration(worst)+spinFloor, maxMargin), nil
 }
 
-// resume starts a busy stretch: the generator runs.
-func (p *pacer) resume() { p.mark = p.os.now() }
+// Start calibrates the sleep margin on the machine (a few milliseconds of
+// short sleeps) and then starts the schedule's clock: due times are
+// durations since Start returned.
+func Start(ctx context.Context) (*Pacer, error) {
+	clk := &Clock{Start: time.Now()}
+	margin, err := Calibrate(ctx, Machine(clk))
+	if err != nil {
+		return nil, err
+	}
+	clk.Start = time.Now()
+	p := New(Machine(clk), margin)
+	p.clk = clk
+	return p, nil
+}
 
-// pause ends the busy stretch: the generator is about to give way.
-func (p *pacer) pause() { p.busy += p.os.now() - p.mark }
+// Resume starts a busy stretch: the generator runs.
+func (p *Pacer) Resume() { p.mark = p.os.Now() }
 
-// wait returns once the clock has reached due (ns since start), or with
-// ctx's error. Its sleeps, and the turns in which something else ran, are
-// not busy time.
-func (p *pacer) wait(ctx context.Context, due int64) error {
+// Pause ends the busy stretch: the generator is about to give way.
+func (p *Pacer) Pause() { p.busy += p.os.Now() - p.mark }
+
+// Wait returns once the clock has reached due (since the schedule's
+// start), or with ctx's error. Its sleeps, and the turns in which
+// something else ran, are not busy time.
+func (p *Pacer) Wait(ctx context.Context, due time.Duration) error { return p.wait(ctx, int64(due)) }
+
+func (p *Pacer) wait(ctx context.Context, due int64) error {
 	for {
-		now := p.os.now()
+		now := p.os.Now()
 		rem := due - now
 		if rem <= 0 {
 			return nil
 		}
 		if rem <= p.margin {
-			p.os.turn(rem)
-			if after := p.os.now(); after-now > int64(giveWay) {
+			p.os.Turn(rem)
+			if after := p.os.Now(); after-now > int64(giveWay) {
 				p.busy += now - p.mark
 				p.mark = after
 			}
@@ -152,8 +185,8 @@ func (p *pacer) wait(ctx context.Context, due int64) error {
 		}
 		p.busy += now - p.mark
 		wake := due - p.margin
-		err := p.os.sleep(ctx, wake-now)
-		p.resume()
+		err := p.os.Sleep(ctx, wake-now)
+		p.Resume()
 		if err != nil {
 			return err
 		}
@@ -174,8 +207,8 @@ type GeneratorUsage struct {
 	Sleeps int64   `json:"sleeps"`
 }
 
-// usage is the generator's cost over [0, end].
-func (p *pacer) usage(end int64) GeneratorUsage {
+// Usage is the generator's cost over [0, end] (ns since the start).
+func (p *Pacer) Usage(end int64) GeneratorUsage {
 	u := GeneratorUsage{Busy: time.Duration(p.busy), Sleeps: p.sleeps}
 	if end > 0 {
 		u.Cores = float64(p.busy) / float64(end)
@@ -183,35 +216,17 @@ func (p *pacer) usage(end int64) GeneratorUsage {
 	return u
 }
 
-// Pacer is the pacer for a driver outside this package that keeps its own
-// open-loop schedule (perfbench monitor): due times are durations since
-// the Pacer was made, and Wait returns at each one as precisely as the
-// load generator's own sends.
-type Pacer struct {
-	clk *clock
-	p   *pacer
-}
+// Now is the time since the schedule's start, on the pacer's OS.
+func (p *Pacer) Now() time.Duration { return time.Duration(p.os.Now()) }
 
-// NewPacer calibrates the sleep margin (a few milliseconds of short sleeps)
-// and starts the schedule's clock.
-func NewPacer(ctx context.Context) (*Pacer, error) {
-	clk := &clock{start: time.Now()}
-	margin, err := calibrateMargin(ctx, osPacer{clk})
-	if err != nil {
-		return nil, err
+// Wall is the wall-clock time of a point of the schedule of a pacer made
+// by Start; a pacer on a fake OS has no wall clock and gets the zero time.
+func (p *Pacer) Wall(at time.Duration) time.Time {
+	if p.clk == nil {
+		return time.Time{}
 	}
-	clk.start = time.Now()
-	return &Pacer{clk: clk, p: newPacer(osPacer{clk}, margin)}, nil
+	return p.clk.Start.Add(at)
 }
-
-// Now is the time since the schedule's start.
-func (p *Pacer) Now() time.Duration { return time.Duration(p.clk.now()) }
-
-// Wait returns once Now has reached due, or with ctx's error.
-func (p *Pacer) Wait(ctx context.Context, due time.Duration) error { return p.p.wait(ctx, int64(due)) }
-
-// Wall is the wall-clock time of a point of the schedule.
-func (p *Pacer) Wall(at time.Duration) time.Time { return p.clk.start.Add(at) }
 
 // Margin is the current sleep margin: within it the pacer spins.
-func (p *Pacer) Margin() time.Duration { return time.Duration(p.p.margin) }
+func (p *Pacer) Margin() time.Duration { return time.Duration(p.margin) }

@@ -1,12 +1,4 @@
-// Package suite is the library behind `perfbench bench` and the baseline
-// gate: which off/on runs make up the whole suite, how long they run
-// (the quick and full presets), how a plan criterion is judged against a
-// measured comparison, and the criteria table built from a finished suite.
-//
-// Nothing here reads globals to decide what to run: the toggles, the
-// workload lookup and the settings are values passed in, so tests can run
-// the same code on workloads they build themselves.
-package suite
+package catalog
 
 import (
 	"context"

@@ -1,11 +1,15 @@
-package load
+package openloop
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fakeOS is a clock that moves only when the pacer sleeps or spins: a sleep
 // of d lasts d + overshoot[i] (the i-th sleep), a spin turn lasts turn, or
@@ -20,9 +24,9 @@ type fakeOS struct {
 	cancel    func() // called at the first sleep, if set
 }
 
-func (f *fakeOS) now() int64 { return f.t }
+func (f *fakeOS) Now() int64 { return f.t }
 
-func (f *fakeOS) sleep(ctx context.Context, ns int64) error {
+func (f *fakeOS) Sleep(ctx context.Context, ns int64) error {
 	if f.cancel != nil {
 		f.cancel()
 	}
@@ -35,7 +39,7 @@ func (f *fakeOS) sleep(ctx context.Context, ns int64) error {
 	return ctx.Err()
 }
 
-func (f *fakeOS) turn(rem int64) {
+func (f *fakeOS) Turn(rem int64) {
 	f.turns++
 	if d, ok := f.other[f.turns]; ok {
 		f.t += d
@@ -84,8 +88,8 @@ func TestPacerSchedule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeOS{overshoot: tt.overshoot, turnNs: tt.turn, other: tt.other}
-			p := newPacer(f, time.Duration(tt.margin))
-			p.resume()
+			p := New(f, time.Duration(tt.margin))
+			p.Resume()
 			for _, due := range tt.dues {
 				if err := p.wait(context.Background(), due); err != nil {
 					t.Fatal(err)
@@ -94,7 +98,7 @@ func TestPacerSchedule(t *testing.T) {
 					t.Fatalf("returned at %d, before due %d", f.t, due)
 				}
 			}
-			p.pause()
+			p.Pause()
 			if !equalInts(f.sleptFor, tt.wantSleeps) {
 				t.Errorf("sleeps %v, want %v", f.sleptFor, tt.wantSleeps)
 			}
@@ -105,7 +109,7 @@ func TestPacerSchedule(t *testing.T) {
 			if int(p.sleeps) != len(tt.wantSleeps) {
 				t.Errorf("sleeps counted %d, want %d", p.sleeps, len(tt.wantSleeps))
 			}
-			u := p.usage(f.t)
+			u := p.Usage(f.t)
 			if u.Busy != time.Duration(tt.wantBusy) || (f.t > 0 && u.Cores != float64(tt.wantBusy)/float64(f.t)) {
 				t.Errorf("usage %+v, want busy %d over %d", u, tt.wantBusy, f.t)
 			}
@@ -128,7 +132,7 @@ func equalInts(a, b []int64) bool {
 func TestPacerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeOS{turnNs: 1, cancel: cancel}
-	p := newPacer(f, time.Duration(time.Microsecond))
+	p := New(f, time.Duration(time.Microsecond))
 	if err := p.wait(ctx, int64(time.Second)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait returned %v, want context.Canceled", err)
 	}
@@ -146,38 +150,9 @@ func TestCalibrateMargin(t *testing.T) {
 		{nil, spinFloor},
 		{[]int64{int64(time.Second)}, maxMargin},
 	} {
-		got, err := calibrateMargin(context.Background(), &fakeOS{overshoot: tt.over})
+		got, err := Calibrate(context.Background(), &fakeOS{overshoot: tt.over})
 		if err != nil || got != tt.want {
 			t.Errorf("overshoots %v: margin %v, %v; want %v", tt.over, got, err, tt.want)
 		}
-	}
-}
-
-// TestStampLag: the lag recorded is exactly the send time minus the due
-// time, late sends are those beyond LateThreshold, and past the limit
-// nothing is recorded.
-func TestStampLag(t *testing.T) {
-	f := &fakeOS{}
-	g := &generator{pacer: newPacer(f, 0), lag: NewLatency()}
-	late := int64(LateThreshold)
-	for _, tt := range []struct{ now, due int64 }{{1000, 1000}, {1500, 1000}, {5000 + late + 1, 5000}, {9000 + late, 9000}} {
-		f.t = tt.now
-		now, ok := g.stamp(tt.due, 1<<40)
-		if !ok || now != tt.now {
-			t.Fatalf("stamp at %d: %d, %v", tt.now, now, ok)
-		}
-	}
-	want := NewLatency()
-	for _, v := range []int64{0, 500, late + 1, late} {
-		want.Record(v)
-	}
-	got, _ := g.lag.Encoded()
-	exp, _ := want.Encoded()
-	if got != exp || g.late != 1 {
-		t.Errorf("lag histogram differs from the exact lags 0, 500, %d, %d (late %d, want 1)", late+1, late, g.late)
-	}
-	f.t = 2000
-	if _, ok := g.stamp(0, 1999); ok || g.lag.Count() != 4 {
-		t.Errorf("past the limit: ok %v, lag count %d; want false, 4", ok, g.lag.Count())
 	}
 }

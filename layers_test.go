@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestImportLayers holds the layering docs/architecture.md draws: the
+// commands that only replay or look up runs reach them through catalog,
+// and monitor paces its probe with openloop, so none of them is coupled to
+// another command's package. go list reports the real, transitive imports.
+func TestImportLayers(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go not on PATH")
+	}
+	const mod = "github.com/perfbench/perfbench/"
+	tests := []struct {
+		pkg       string
+		forbidden []string
+	}{
+		{"./monitor", []string{mod + "load"}},
+		{"./compare", []string{mod + "suite"}},
+		{"./worker", []string{mod + "suite"}},
+		{"./baseline", []string{mod + "suite"}},
+		{"./openloop", []string{mod + "load", mod + "monitor"}},
+		{"./catalog", []string{mod + "suite"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pkg, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "go", "list", "-deps", tt.pkg).Output()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v", tt.pkg, err)
+			}
+			deps := strings.Fields(string(out))
+			for _, f := range tt.forbidden {
+				if slices.Contains(deps, f) {
+					t.Errorf("%s depends on %s", tt.pkg, f)
+				}
+			}
+		})
+	}
+}
