@@ -240,8 +240,8 @@ func CompareCounts(m Metric, off, offOps, on, onOps []float64, band float64) Com
 	if !(band > 0) || math.IsInf(band, 0) {
 		band = 0
 	}
-	k0, e0, err0 := countEvents(off, offOps)
-	k1, e1, err1 := countEvents(on, onOps)
+	k0, e0, err0 := countEvents(off, offOps, m.Name)
+	k1, e1, err1 := countEvents(on, onOps, m.Name)
 	if err := errors.Join(err0, err1); err != nil {
 		c := ComparePaired(m, off, on, band)
 		c.Note = joinNotes("not judged as a count: "+err.Error(), c.Note)
@@ -252,7 +252,7 @@ func CompareCounts(m Metric, off, offOps, on, onOps []float64, band float64) Com
 	k := k0 + k1
 	if k == 0 {
 		c.Change = NoDiff
-		c.Note = fmt.Sprintf("no events on either side (%.0f and %.0f ops)", e0, e1)
+		c.Note = fmt.Sprintf("no events on either side (%s and %s)", numfmt.Value(e0, "ops"), numfmt.Value(e1, "ops"))
 		return c
 	}
 	lo, hi := RateRatioCI(k0, e0, k1, e1, Confidence)
@@ -304,7 +304,7 @@ func (ct CountTest) interval() string {
 
 // countEvents adds up the events of a side's rounds: values[i]·ops[i],
 // which must be a whole number (within rounding) for every round.
-func countEvents(values, ops []float64) (events int64, total float64, err error) {
+func countEvents(values, ops []float64, unit string) (events int64, total float64, err error) {
 	if len(values) != len(ops) {
 		return 0, 0, fmt.Errorf("%d values but %d operation counts", len(values), len(ops))
 	}
@@ -312,7 +312,7 @@ func countEvents(values, ops []float64) (events int64, total float64, err error)
 		x := v * ops[i]
 		r := math.Round(x)
 		if !isFinite(x) || v < 0 || !(ops[i] > 0) || math.Abs(x-r) > 1e-6*max(1, r) {
-			return 0, 0, fmt.Errorf("round %d: %g per op over %g ops is not a whole number of events", i+1, v, ops[i])
+			return 0, 0, fmt.Errorf("round %d: %s over %s is not a whole number of events", i+1, numfmt.Value(v, unit), numfmt.Value(ops[i], "ops"))
 		}
 		events += int64(r)
 		total += ops[i]

@@ -178,7 +178,7 @@ func TestCompareCounts(t *testing.T) {
 	// Values that are not whole events per round are no count: judged as
 	// paired rounds, and the note says why.
 	c = CompareCounts(gc, []float64{0.5, 0.5}, []float64{3, 3}, []float64{0.5, 0.5}, []float64{3, 3}, gc.Noise)
-	if c.Counts != nil || !strings.Contains(c.Note, "not judged as a count: round 1: 0.5 per op over 3 ops") {
+	if c.Counts != nil || !strings.Contains(c.Note, "not judged as a count: round 1: 0.5 gc/op over 3 ops is not a whole number") {
 		t.Errorf("non-count: %+v", c)
 	}
 }

@@ -29,8 +29,9 @@ type Paired struct {
 // LogRatios gives log(on[i]/off[i]) for each round pair; a pair of zeros
 // is 0 (no change). It fails when the sides differ in length, or when a
 // value is negative, non-finite, or 0 beside a non-zero value: a ratio of
-// such values has no meaning.
-func LogRatios(off, on []float64) ([]float64, error) {
+// such values has no meaning. The error prints the values in unit (the
+// metric's name), as the tables print them.
+func LogRatios(off, on []float64, unit string) ([]float64, error) {
 	if len(off) != len(on) {
 		return nil, fmt.Errorf("%d off rounds but %d on rounds", len(off), len(on))
 	}
@@ -39,11 +40,11 @@ func LogRatios(off, on []float64) ([]float64, error) {
 		a, b := off[i], on[i]
 		switch {
 		case !isFinite(a) || !isFinite(b) || a < 0 || b < 0:
-			return nil, fmt.Errorf("round %d: %g and %g have no ratio", i+1, a, b)
+			return nil, fmt.Errorf("round %d: %s and %s have no ratio", i+1, numfmt.Value(a, unit), numfmt.Value(b, unit))
 		case a == 0 && b == 0:
 			out[i] = 0
 		case a == 0 || b == 0:
-			return nil, fmt.Errorf("round %d: %g against %g has no finite ratio", i+1, a, b)
+			return nil, fmt.Errorf("round %d: %s against %s has no finite ratio", i+1, numfmt.Value(a, unit), numfmt.Value(b, unit))
 		default:
 			out[i] = math.Log(b / a)
 		}
@@ -53,8 +54,8 @@ func LogRatios(off, on []float64) ([]float64, error) {
 
 // PairRatios computes the paired view of off and on (see LogRatios for when
 // it fails).
-func PairRatios(off, on []float64) (Paired, error) {
-	logs, err := LogRatios(off, on)
+func PairRatios(off, on []float64, unit string) (Paired, error) {
+	logs, err := LogRatios(off, on, unit)
 	if err != nil {
 		return Paired{}, err
 	}
@@ -92,7 +93,7 @@ func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
 	if !(band > 0) || math.IsInf(band, 0) {
 		band = 0
 	}
-	pr, err := PairRatios(off, on)
+	pr, err := PairRatios(off, on, m.Name)
 	if err != nil {
 		c := compareBand(m, off, on, band)
 		c.Note = joinNotes("not paired: "+err.Error(), c.Note)

@@ -81,3 +81,34 @@ func TestFloorOnEveryPath(t *testing.T) {
 		})
 	}
 }
+
+// TestNotesFormatNumbersInTheMetricsUnit: a note prints its numbers as the
+// tables do (numfmt, in the metric's unit), never as raw floats.
+func TestNotesFormatNumbersInTheMetricsUnit(t *testing.T) {
+	ns := Metric{Name: "ns/op", Better: LowerIsBetter, Noise: 0.05}
+	bytes := Metric{Name: "B/op", Better: LowerIsBetter, Noise: 0.05}
+	gc := Metric{Name: "gc/op", Better: LowerIsBetter, Noise: 0.05, Count: true}
+	tests := []struct {
+		name string
+		c    Comparison
+		want string
+	}{
+		{"zero beside a value, time", ComparePaired(ns, []float64{2810.9282291555746, 5}, []float64{0, 5}, ns.Noise),
+			"not paired: round 1: 2.81 µs/op against 0 ns/op has no finite ratio"},
+		{"zero beside a value, bytes", ComparePaired(bytes, []float64{0, 5}, []float64{1536.25, 5}, bytes.Noise),
+			"not paired: round 1: 0 B/op against 1.50 KiB/op has no finite ratio"},
+		{"negative value", ComparePaired(ns, []float64{-1234.5678}, []float64{1}, ns.Noise),
+			"not paired: round 1: -1.23 µs/op and 1 ns/op have no ratio"},
+		{"no count", CompareCounts(gc, []float64{0.1234567}, []float64{1e6}, []float64{1}, []float64{3}, gc.Noise),
+			"not judged as a count: round 1: 0.123 gc/op over 1.00M ops is not a whole number of events"},
+		{"no events", CompareCounts(gc, []float64{0, 0}, []float64{1234567, 2e6}, []float64{0, 0}, []float64{1e6, 1e6}, gc.Noise),
+			"no events on either side (3.23M ops and 2.00M ops)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.HasPrefix(tt.c.Note, tt.want) {
+				t.Errorf("note %q, want it to start %q", tt.c.Note, tt.want)
+			}
+		})
+	}
+}

@@ -83,7 +83,7 @@ func TestSignRankCDFByEnumeration(t *testing.T) {
 func TestPairRatios(t *testing.T) {
 	off := seq(100, 0, 10)
 	on := []float64{110, 121, 115, 118, 125, 112, 119, 120, 117, 130}
-	pr, err := PairRatios(off, on)
+	pr, err := PairRatios(off, on, "ns/op")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +104,11 @@ func TestPairRatios(t *testing.T) {
 		{[]float64{math.NaN(), 1}, []float64{1, 1}},
 	}
 	for _, b := range bad {
-		if _, err := PairRatios(b.off, b.on); err == nil {
+		if _, err := PairRatios(b.off, b.on, "ns/op"); err == nil {
 			t.Errorf("PairRatios(%v, %v) accepted", b.off, b.on)
 		}
 	}
-	if pr, err := PairRatios([]float64{0, 2}, []float64{0, 2}); err != nil || pr.Ratio != 1 {
+	if pr, err := PairRatios([]float64{0, 2}, []float64{0, 2}, "ns/op"); err != nil || pr.Ratio != 1 {
 		t.Errorf("zeros on both sides: %+v, %v", pr, err)
 	}
 }

@@ -169,14 +169,14 @@ func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
 			}
 		}
 		caption := fmt.Sprintf("%s → %s, %s", report.FormatSummary(c.Off, name), report.FormatSummary(c.On, name), changeWord(c.Change))
-		if logs, err := stats.LogRatios(in.off, in.on); err == nil && len(logs) > 0 {
+		if logs, err := stats.LogRatios(in.off, in.on, name); err == nil && len(logs) > 0 {
 			for _, l := range logs {
 				in.ratios = append(in.ratios, math.Exp(l))
 			}
 			if c.Paired != nil {
 				in.paired = *c.Paired
 			} else {
-				in.paired, _ = stats.PairRatios(in.off, in.on)
+				in.paired, _ = stats.PairRatios(in.off, in.on, name)
 			}
 			caption += fmt.Sprintf("; median ratio ×%.3g", in.paired.Ratio)
 			if in.paired.HasCI {
