@@ -82,8 +82,12 @@ func WriteSummaryMarkdown(w io.Writer, s MarkdownSummary) error {
 		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", s.Page, s.Page))
 	}
 	d.Section("Results")
-	d.Table(ComparisonHeader, ComparisonRows(s.Comparisons))
-	d.List(noteItems(s.Comparisons))
+	shown, idle := Exercised(s.Comparisons)
+	d.Table(ComparisonHeader, ComparisonRows(shown))
+	if line := NotExercisedLine(idle); line != "" {
+		d.Para(escapeMarkdown(line))
+	}
+	d.List(noteItems(shown))
 	d.Para(method(s.Comparisons))
 	for _, sec := range s.Sections {
 		d.Section(escapeMarkdown(sec.Title))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/stats"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/summary.md from the current output")
 
 func TestWriteSummaryMarkdown(t *testing.T) {
 	s := MarkdownSummary{
@@ -19,6 +22,9 @@ func TestWriteSummaryMarkdown(t *testing.T) {
 		Settings: []string{"rounds=10", "warmup=1s"},
 		Comparisons: []stats.Comparison{
 			stats.Compare(stats.Metric{Name: "ns/op", Noise: 0.02}, seq(1000, 5, 10), seq(800, 5, 10)),
+			stats.ComparePaired(stats.Metric{Name: "copied-B/op", Noise: 0.02}, seq(2810.9282291555746, 0, 10), make([]float64, 10), 0.02),
+			stats.ComparePaired(stats.Metric{Name: "pool-reuse-%", Noise: 0.02}, make([]float64, 10), make([]float64, 10), 0.02),
+			stats.ComparePaired(stats.Metric{Name: "cache-hit-%", Noise: 0.02}, make([]float64, 10), make([]float64, 10), 0.02),
 		},
 		Sections: []Section{{
 			Title:  "Criteria",
@@ -37,6 +43,11 @@ func TestWriteSummaryMarkdown(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteSummaryMarkdown(&b, s); err != nil {
 		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("testdata/summary.md", b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	golden, err := os.ReadFile("testdata/summary.md")
 	if err != nil {

@@ -82,14 +82,46 @@ func WriteComparisonsOf(w io.Writer, f Format, title string, header []string, cs
 			fmt.Fprintf(&buf, "%s\n", title)
 		}
 	}
-	if err := renderTable(&buf, f, header, ComparisonRows(cs)); err != nil {
+	shown, idle := Exercised(cs)
+	if err := renderTable(&buf, f, header, ComparisonRows(shown)); err != nil {
 		return err
 	}
-	writeNotes(&buf, f, cs)
+	if line := NotExercisedLine(idle); line != "" {
+		if f == Markdown {
+			buf.WriteString("\n")
+		}
+		fmt.Fprintf(&buf, "%s\n", line)
+	}
+	writeNotes(&buf, f, shown)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("report: write comparisons: %w", err)
 	}
 	return nil
+}
+
+// Exercised splits the comparisons whose every sample, on both sides, was
+// exactly 0 from the rest: the measured code never did what those metrics
+// count, so a row of zeros (and two charts of them) would only hide the
+// rows that matter. shown keeps the order of cs; idle names the others. A
+// metric that is 0 on one side only changed, and stays shown.
+func Exercised(cs []stats.Comparison) (shown []stats.Comparison, idle []string) {
+	for _, c := range cs {
+		if c.Off.AllZero && c.On.AllZero {
+			idle = append(idle, c.Metric.Name)
+			continue
+		}
+		shown = append(shown, c)
+	}
+	return shown, idle
+}
+
+// NotExercisedLine is the one line that stands for the metrics Exercised
+// set aside, or "" when there are none.
+func NotExercisedLine(idle []string) string {
+	if len(idle) == 0 {
+		return ""
+	}
+	return "not exercised: " + strings.Join(idle, ", ") + " (0 in every round of both sides)"
 }
 
 // ComparisonRows formats comparisons as table cells, for callers that add

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -285,5 +286,64 @@ func TestWriteNotedTable(t *testing.T) {
 	}
 	if rows[0][1] != "first reason" {
 		t.Error("the caller's rows were changed")
+	}
+}
+
+// TestNotExercised: a metric whose every round is exactly 0 on both sides
+// becomes one "not exercised" line in text and Markdown; 0 on one side only
+// is a change, and a tiny non-zero value is a measurement: both keep their
+// rows. JSON keeps every metric.
+func TestNotExercised(t *testing.T) {
+	zeros := make([]float64, 10)
+	tiny := append([]float64{1e-9}, zeros[1:]...)
+	m := func(name string) stats.Metric { return stats.Metric{Name: name, Noise: 0.05} }
+	tests := []struct {
+		name     string
+		off, on  []float64
+		idle     bool
+		wantLine string
+	}{
+		{"zero on both sides", zeros, zeros, true, "not exercised: pool-reuse-% (0 in every round of both sides)"},
+		{"zero off only", zeros, seq(100, 1, 10), false, ""},
+		{"zero on only", seq(100, 1, 10), zeros, false, ""},
+		{"one tiny value off", tiny, zeros, false, ""},
+		{"one tiny value on", zeros, tiny, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := []stats.Comparison{
+				stats.ComparePaired(m("ns/op"), seq(1000, 5, 10), seq(800, 5, 10), 0.05),
+				stats.ComparePaired(m("pool-reuse-%"), tt.off, tt.on, 0.05),
+			}
+			shown, idle := Exercised(cs)
+			wantShown, wantIdle := 2, []string(nil)
+			if tt.idle {
+				wantShown, wantIdle = 1, []string{"pool-reuse-%"}
+			}
+			if len(shown) != wantShown || !slices.Equal(idle, wantIdle) || shown[0].Metric.Name != "ns/op" {
+				t.Fatalf("Exercised: %d shown, idle %q; want %d shown, idle %q", len(shown), idle, wantShown, wantIdle)
+			}
+			for _, f := range []Format{Text, Markdown} {
+				var b bytes.Buffer
+				if err := WriteComparisons(&b, f, "", cs); err != nil {
+					t.Fatal(err)
+				}
+				out := b.String()
+				rows := strings.Count(out, "│ pool-reuse-%") + strings.Count(out, "| pool-reuse-%")
+				if gotLine := strings.Contains(out, "not exercised"); gotLine != tt.idle || (tt.idle && !strings.Contains(out, tt.wantLine+"\n")) {
+					t.Errorf("%s: not-exercised line present=%v, want %v (%q):\n%s", f, gotLine, tt.idle, tt.wantLine, out)
+				}
+				if wantRows := map[bool]int{true: 0, false: 1}[tt.idle]; rows != wantRows {
+					t.Errorf("%s: %d pool-reuse-%% rows, want %d:\n%s", f, rows, wantRows, out)
+				}
+			}
+			var b bytes.Buffer
+			if err := WriteComparisons(&b, JSON, "", cs); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), `"name": "pool-reuse-%"`) {
+				t.Errorf("JSON lost the metric:\n%s", b.String())
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfbench/perfbench/numfmt"
@@ -52,6 +53,7 @@ func Summarize(values []float64) Summary {
 		}
 	}
 	sum.Warnings = warnings
+	sum.AllZero = dropped == 0 && !slices.ContainsFunc(kept, func(v float64) bool { return v != 0 })
 	return sum
 }
 

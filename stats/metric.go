@@ -143,6 +143,10 @@ type Summary struct {
 	// only hit certain levels, so it is >= 0.95 (0.978 for N=10).
 	Confidence float64  `json:"confidence,omitempty"`
 	Warnings   []string `json:"warnings,omitempty"`
+	// AllZero says every sample was exactly 0 (none dropped): the
+	// measured code never did what the metric counts. A summary decoded
+	// from a file that lacks it reads false, so nothing is hidden.
+	AllZero bool `json:"all_zero,omitempty"`
 }
 
 // Change classifies a comparison.

@@ -128,8 +128,12 @@ func changeWord(c stats.Change) string {
 // comparisonSection is the improvement table, with the verdict column
 // marked.
 func comparisonSection(cs []stats.Comparison) Section {
+	cs, idle := report.Exercised(cs)
 	t := &Table{Header: report.ComparisonHeader}
 	var notes []string
+	if line := report.NotExercisedLine(idle); line != "" {
+		notes = append(notes, line)
+	}
 	for i, row := range report.ComparisonRows(cs) {
 		cells := make([]Cell, len(row))
 		for j, text := range row {
@@ -151,10 +155,12 @@ func comparisonSection(cs []stats.Comparison) Section {
 	}
 }
 
-// metricCharts draws every metric's rounds and paired ratios. The ratio
-// band is the comparison's own paired view when the run judged on it, and
-// is otherwise computed the same way (stats.PairRatios) from the rounds.
+// metricCharts draws the rounds and paired ratios of every metric the run
+// exercised (report.Exercised). The ratio band is the comparison's own
+// paired view when the run judged on it, and is otherwise computed the same
+// way (stats.PairRatios) from the rounds.
 func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
+	cs, _ = report.Exercised(cs)
 	var charts []Chart
 	for _, c := range cs {
 		name := c.Metric.Name
