@@ -360,8 +360,12 @@ func (r *Report) render(w io.Writer, f report.Format, page string) error {
 	}
 	if len(r.Comparisons) > 0 {
 		h("Off vs on, per round (paired on/off ratios: median, 95 % CI, Wilcoxon p; medians ± 95 % CI per side)")
-		if err := report.WriteTable(&b, f, report.ComparisonHeader, report.ComparisonRows(r.Comparisons)); err != nil {
+		shown, idle := report.Exercised(r.Comparisons)
+		if err := report.WriteTable(&b, f, report.ComparisonHeader, report.ComparisonRows(shown)); err != nil {
 			return err
+		}
+		if line := report.NotExercisedLine(idle); line != "" {
+			fmt.Fprintln(&b, line)
 		}
 	}
 	return r.writeTail(w, f, &b, h)

@@ -209,9 +209,13 @@ func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 	}
 	for _, c := range o.Cases {
 		d.Section(fmt.Sprintf("`%s`", c.ID))
-		d.Table(header, report.ComparisonRows(c.Comparisons))
+		shown, idle := report.Exercised(c.Comparisons)
+		d.Table(header, report.ComparisonRows(shown))
+		if line := report.NotExercisedLine(idle); line != "" {
+			d.Para(line)
+		}
 		var notes []string
-		for _, cmp := range c.Comparisons {
+		for _, cmp := range shown {
 			if cmp.Note != "" {
 				notes = append(notes, fmt.Sprintf("`%s`: %s", cmp.Metric.Name, cmp.Note))
 			}
