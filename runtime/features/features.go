@@ -40,34 +40,46 @@ type Set struct {
 	Tree bool
 }
 
+// switches is the one table of the switches' names, in a stable order, and
+// where each lives in a Set: Names, All, Get and With all read it, so a new
+// switch is a field above plus one line here.
+var switches = []struct {
+	name string
+	of   func(*Set) *bool
+}{
+	{"fastpath", func(s *Set) *bool { return &s.FastPath }},
+	{"zerocopy", func(s *Set) *bool { return &s.ZeroCopy }},
+	{"pooling", func(s *Set) *bool { return &s.Pooling }},
+	{"batching", func(s *Set) *bool { return &s.Batching }},
+	{"jit", func(s *Set) *bool { return &s.JIT }},
+	{"caching", func(s *Set) *bool { return &s.Caching }},
+	{"xbatch", func(s *Set) *bool { return &s.XBatch }},
+	{"tree", func(s *Set) *bool { return &s.Tree }},
+}
+
 // Names lists the switch names accepted by Get and With, in a stable order.
 func Names() []string {
-	return []string{"fastpath", "zerocopy", "pooling", "batching", "jit", "caching", "xbatch", "tree"}
+	names := make([]string, len(switches))
+	for i, sw := range switches {
+		names[i] = sw.name
+	}
+	return names
 }
 
 // All returns a Set with every optimization on.
 func All() Set {
-	return Set{FastPath: true, ZeroCopy: true, Pooling: true, Batching: true, JIT: true, Caching: true, XBatch: true, Tree: true}
+	var s Set
+	for _, sw := range switches {
+		*sw.of(&s) = true
+	}
+	return s
 }
 
 func (s *Set) field(name string) (*bool, error) {
-	switch name {
-	case "fastpath":
-		return &s.FastPath, nil
-	case "zerocopy":
-		return &s.ZeroCopy, nil
-	case "pooling":
-		return &s.Pooling, nil
-	case "batching":
-		return &s.Batching, nil
-	case "jit":
-		return &s.JIT, nil
-	case "caching":
-		return &s.Caching, nil
-	case "xbatch":
-		return &s.XBatch, nil
-	case "tree":
-		return &s.Tree, nil
+	for _, sw := range switches {
+		if sw.name == name {
+			return sw.of(s), nil
+		}
 	}
 	return nil, fmt.Errorf("unknown feature %q (valid: %s)", name, strings.Join(Names(), ", "))
 }

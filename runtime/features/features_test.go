@@ -1,6 +1,7 @@
 package features
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,43 @@ func TestWithGetString(t *testing.T) {
 	}
 	if _, err := s.Get("turbo"); err == nil {
 		t.Error("Get of unknown name")
+	}
+}
+
+// TestEverySwitchIsInTheTable: each bool field of Set is set by exactly one
+// name, so a field added without its line in switches is caught here.
+func TestEverySwitchIsInTheTable(t *testing.T) {
+	fields := reflect.TypeOf(Set{}).NumField()
+	if len(Names()) != fields {
+		t.Fatalf("%d names for %d switches in Set", len(Names()), fields)
+	}
+	seen := map[int]string{}
+	for _, n := range Names() {
+		s, err := Set{}.With(n, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := reflect.ValueOf(s)
+		for i := 0; i < fields; i++ {
+			if !v.Field(i).Bool() {
+				continue
+			}
+			if prev, ok := seen[i]; ok {
+				t.Errorf("%s and %s set the same field %s", prev, n, v.Type().Field(i).Name)
+			}
+			seen[i] = n
+		}
+	}
+	if len(seen) != fields {
+		t.Errorf("names set %d of %d fields", len(seen), fields)
+	}
+	if All() != func() (s Set) {
+		v := reflect.ValueOf(&s).Elem()
+		for i := 0; i < fields; i++ {
+			v.Field(i).SetBool(true)
+		}
+		return s
+	}() {
+		t.Errorf("All() = %s, want every switch on", All())
 	}
 }
