@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/internal/cmderr"
-	"github.com/perfbench/perfbench/measure"
-	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 )
 
@@ -22,32 +19,6 @@ import (
 
 func formatFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"}
-}
-
-// roundsFlag is --rounds, at least least; below measure.CIRounds there is
-// no confidence interval, and the help says so.
-func roundsFlag(value, least int, what string) *cli.IntFlag {
-	usage := fmt.Sprintf("%s (%d to %d; ≥ %d for a confidence interval)", what, least, measure.MaxRounds, measure.CIRounds)
-	if least >= measure.CIRounds {
-		usage = fmt.Sprintf("%s (%d to %d)", what, least, measure.MaxRounds)
-	}
-	return &cli.IntFlag{Name: "rounds", Value: value, Usage: usage}
-}
-
-// benchtimeFlag is --benchtime, the work per round: a duration or a count.
-func benchtimeFlag(value, what string, maxD time.Duration, maxN int) *cli.StringFlag {
-	usage := fmt.Sprintf("%s: a duration (at most %s) or a count (5000x, at most %dx)", what, maxD, maxN)
-	return &cli.StringFlag{Name: "benchtime", Value: value, Usage: usage}
-}
-
-// profiletimeFlag is --profiletime, the length of each profiling pass.
-func profiletimeFlag(value time.Duration, what string, maxD time.Duration) *cli.DurationFlag {
-	return &cli.DurationFlag{Name: "profiletime", Value: value, Usage: fmt.Sprintf("%s (at most %s)", what, maxD)}
-}
-
-// topFlag is --top, how many movers to show per profile kind.
-func topFlag(value int, what string) *cli.IntFlag {
-	return &cli.IntFlag{Name: "top", Value: value, Usage: fmt.Sprintf("%s (1 to %d)", what, profiling.MaxTop)}
 }
 
 // outFlag is --out, where a command writes its run.

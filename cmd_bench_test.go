@@ -22,7 +22,7 @@ func TestBenchFailsOnCriterion(t *testing.T) {
 	cost.Store(10)
 	out := filepath.Join(t.TempDir(), "bench")
 	code, stdout, stderr := runSuiteCLI(t, costDeps(&cost), "bench", "--opt", "jit", "--rounds", "6", "--benchtime", "20ms",
-		"--profiletime", "20ms", "--out", out)
+		"--profile-time", "20ms", "--out", out)
 	if code != exitCriteria {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitCriteria, stdout, stderr)
 	}
@@ -100,7 +100,7 @@ func TestBenchInconclusiveOnlyFailsWhenStrict(t *testing.T) {
 	var cost atomic.Int64
 	cost.Store(5)
 	d := costDeps(&cost)
-	args := []string{"bench", "--opt", "jit", "--rounds", "4", "--benchtime", "300x", "--profiletime", "10ms", "--format", "json"}
+	args := []string{"bench", "--opt", "jit", "--rounds", "4", "--benchtime", "300x", "--profile-time", "10ms", "--format", "json"}
 	code, stdout, stderr := runSuiteCLI(t, d, append(args, "--out", filepath.Join(t.TempDir(), "a"))...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
@@ -139,7 +139,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "--format", "xml"}, "unknown format"},
 		{[]string{"bench", "--rounds", "1"}, "invalid rounds 1"},
 		{[]string{"bench", "--benchtime", "fast"}, "invalid benchtime"},
-		{[]string{"bench", "--profiletime", "0s"}, "invalid --profiletime"},
+		{[]string{"bench", "--profile-time", "0s"}, "invalid --profile-time"},
 		{[]string{"bench", "extra"}, "takes no arguments"},
 		{[]string{"bench", "--opt", "jit", "--out", filepath.Join(file, "sub")}, "is a file, not a directory"},
 	} {

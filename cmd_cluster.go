@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/cluster"
+	"github.com/perfbench/perfbench/internal/flags"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
 )
 
@@ -20,7 +21,7 @@ func clusterCommand() *cli.Command {
 			&cli.StringFlag{Name: "opt", Value: cluster.AllOpt, Usage: cluster.OptUsage()},
 			&cli.IntFlag{Name: "rounds", Value: cluster.DefaultRounds, Usage: "rounds per side (1–20; below 6 the targets are INCONCLUSIVE: no CI)"},
 			&cli.DurationFlag{Name: "duration", Value: cluster.DefaultDuration, Usage: "stream per round"},
-			&cli.Float64Flag{Name: "rate", Value: cluster.DefaultRate, Usage: "signals/s over the whole cluster"},
+			flags.RateFlag(cluster.DefaultRate, "signals/s over the whole cluster"),
 			&cli.IntFlag{Name: "payload", Value: cluster.DefaultPayload, Usage: "payload bytes per signal"},
 			&cli.StringFlag{Name: "nats", Usage: "existing NATS cluster URL(s), comma-separated (default: embedded)"},
 			&cli.IntFlag{Name: "servers", Value: cluster.DefaultServers, Usage: "embedded NATS servers"},
@@ -50,7 +51,7 @@ func clusterCommand() *cli.Command {
 			}
 			return cluster.Run(c.Context, cluster.Options{
 				Nodes: c.Int("nodes"), Opt: c.String("opt"), Rounds: c.Int("rounds"), Duration: c.Duration("duration"),
-				Rate: c.Float64("rate"), Payload: c.Int("payload"), NATS: c.String("nats"), Servers: c.Int("servers"),
+				Rate: flags.RateOf(c), Payload: c.Int("payload"), NATS: c.String("nats"), Servers: c.Int("servers"),
 				Local: c.Int("local"), Prefix: c.String("prefix"),
 				Fanout: c.Int("fanout"), BatchBytes: c.Int("batch-bytes"), BatchDelay: c.Duration("batch-delay"),
 				Broadcasts: c.Int("broadcasts"), PingEvery: c.Duration("ping-every"), ProfileTime: c.Duration("profile-time"),

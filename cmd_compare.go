@@ -5,6 +5,7 @@ import (
 
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
@@ -18,7 +19,7 @@ func workerCommand() *cli.Command {
 }
 
 func compareCommand() *cli.Command {
-	return &cli.Command{
+	return flags.Renamed(&cli.Command{
 		Name:        "compare",
 		Usage:       "compare two builds (git refs, or a ref and the working tree) in interleaved rounds; exit 3 on a regression",
 		UsageText:   compare.Usage,
@@ -28,23 +29,23 @@ func compareCommand() *cli.Command {
 			&cli.StringFlag{Name: "head", Usage: "git ref to compare (default: the working tree as it is, recorded with its commit and dirty state)"},
 			&cli.StringSliceFlag{Name: "opt", Usage: "only these toggles' runs (and the groups all, memory), as bench --opt"},
 			&cli.StringSliceFlag{Name: "workload", Usage: "only the selected runs on these workloads"},
-			roundsFlag(compare.DefaultRounds, stats.MinSamplesForCI, "round pairs per case"),
-			benchtimeFlag(compare.DefaultBenchtime, "work per round", compare.MaxBenchtime, compare.MaxBenchtimeCount),
-			profiletimeFlag(compare.DefaultProfileTime, "how long each profiling pass runs", compare.MaxProfileTime),
+			flags.Rounds(compare.DefaultRounds, stats.MinSamplesForCI, "round pairs per case"),
+			flags.Benchtime(compare.DefaultBenchtime, "work per round", compare.MaxBenchtime, compare.MaxBenchtimeCount),
+			flags.ProfileTime(compare.DefaultProfileTime, "how long each profiling pass runs", compare.MaxProfileTime),
 			&cli.StringFlag{Name: "tags-base", Usage: "build tags for base"},
 			&cli.StringFlag{Name: "tags-head", Usage: "build tags for head"},
 			outFlag("profiles/compare", "output directory"),
 			formatFlag(),
 		},
 		Action: runCompare,
-	}
+	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
 func runCompare(c *cli.Context) error {
 	d := defaultSuiteDeps()
 	o, err := compare.Request{
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),
-		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profiletime"),
+		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"),
 		TagsBase: c.String("tags-base"), TagsHead: c.String("tags-head"), Out: c.String("out"), Dir: ".",
 	}.Options(d.toggles, d.lookup)
 	if err != nil {

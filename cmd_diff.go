@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 )
@@ -18,7 +19,7 @@ func diffCommand() *cli.Command {
 		UsageText: profiling.DiffUsage,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "o", Usage: "write the diff profile to this file"},
-			topFlag(10, "how many movers to show"),
+			flags.Top(10, "how many movers to show"),
 			formatFlag(),
 		},
 		Action: runDiff,

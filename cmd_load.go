@@ -7,34 +7,34 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/load"
 )
 
 func loadCommand() *cli.Command {
-	return &cli.Command{
+	return flags.Renamed(&cli.Command{
 		Name:        "load",
 		Usage:       "drive the runtime with burst, sustained or mixed load; latency from due time, verdicts against the plan",
 		UsageText:   load.Usage,
 		Description: load.Doc,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "burst, sustained or mixed (required)"},
-			&cli.StringFlag{Name: "rate", Usage: "operations per second before --multiplier, e.g. 1000, 1000/s, 100k/s (sustained, mixed; default 1000)"},
+			flags.RateFlag(0, "operations per second before --multiplier (sustained, mixed; default 1000)"),
 			&cli.DurationFlag{Name: "duration", Value: load.DefaultDuration, Usage: fmt.Sprintf("length of the schedule (sustained, mixed; at most %s)", load.MaxDuration)},
 			&cli.IntFlag{Name: "multiplier", Value: 1, Usage: fmt.Sprintf("run at K times the traffic: rate × K (K at most %d), or a burst K times as large (at most %d: its signals are built in memory)", load.MaxMultiplier, load.MaxBurst/load.BurstSize)},
 			&cli.IntFlag{Name: "agents", Value: load.DefaultAgents, Usage: fmt.Sprintf("agent servers the load is spread over (1–%d)", load.MaxAgents)},
-			&cli.StringFlag{Name: "opt", Usage: "run with every optimization off, then with only this one on (see perfbench list)"},
-			&cli.BoolFlag{Name: "all-on", Usage: "run only with every optimization on (default: all on, judged, and all off beside it)"},
+			&cli.StringFlag{Name: "opt", Usage: "NAME: run with every optimization off, then with only NAME on (see perfbench list); all: run only with every optimization on (default: all on, judged, and all off beside it)"},
 			outFlag("", "output directory (default profiles/load/<scenario>)"),
 			formatFlag(),
 		},
 		Action: runLoadCmd,
-	}
+	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
 }
 
 func runLoadCmd(c *cli.Context) error {
 	o, err := load.Request{
 		Scenario: c.String("scenario"), Rate: c.String("rate"), Duration: c.Duration("duration"), DurationSet: c.IsSet("duration"),
-		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"), AllOn: c.Bool("all-on"),
+		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"),
 		Out: c.String("out"), Command: commandLine(c),
 	}.Options()
 	if err != nil {

@@ -3,11 +3,12 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/monitor"
 )
 
 func monitorCommand() *cli.Command {
-	return &cli.Command{
+	return flags.Renamed(&cli.Command{
 		Name:        "monitor",
 		Usage:       "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
 		UsageText:   monitor.Usage,
@@ -15,9 +16,8 @@ func monitorCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Value: monitor.DefaultInterval, Usage: "length of one interval (50ms to 1h)"},
 			&cli.StringFlag{Name: "workload", Value: monitor.DefaultWorkload, Usage: "workload the probe runs (see perfbench list)"},
-			&cli.StringSliceFlag{Name: "opt", Usage: "switch this optimization on (repeatable; default: all off)"},
-			&cli.BoolFlag{Name: "all-on", Usage: "switch every optimization on"},
-			&cli.Float64Flag{Name: "rate", Value: monitor.DefaultRate, Usage: "probe operations per second (up to 1000)"},
+			&cli.StringSliceFlag{Name: "opt", Usage: "switch this optimization on, or all of them with \"all\" (repeatable; default: all off)"},
+			flags.RateFlag(monitor.DefaultRate, "probe operations per second (up to 1000)"),
 			&cli.IntFlag{Name: "batch", Value: monitor.DefaultBatch, Usage: "workload operations per probe operation (1 to 1000)"},
 			&cli.StringSliceFlag{Name: "threshold", Usage: "METRIC=VALUE (repeatable)"},
 			&cli.StringFlag{Name: "baseline", Usage: "derive a p50 threshold from this baseline file"},
@@ -34,7 +34,7 @@ func monitorCommand() *cli.Command {
 			formatFlag(),
 		},
 		Action: runMonitor,
-	}
+	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
 }
 
 // runMonitor runs until interrupted or --for; a run bounded by --for in
@@ -48,8 +48,8 @@ func runMonitor(c *cli.Context) error {
 		return monitor.PrintSummary(c.App.Writer, path, f)
 	}
 	o := monitor.DefaultOptions()
-	o.Workload, o.Opts, o.AllOn = c.String("workload"), c.StringSlice("opt"), c.Bool("all-on")
-	o.Interval, o.Rate, o.Batch = c.Duration("interval"), c.Float64("rate"), c.Int("batch")
+	o.Workload, o.Opts = c.String("workload"), c.StringSlice("opt")
+	o.Interval, o.Rate, o.Batch = c.Duration("interval"), flags.RateOf(c), c.Int("batch")
 	o.Thresholds, o.Baseline = c.StringSlice("threshold"), c.String("baseline")
 	o.AlertAfter, o.ClearAfter = c.Int("alert-after"), c.Int("clear-after")
 	o.Listen, o.Webhook, o.For, o.Dir = c.String("listen"), c.String("webhook"), c.Duration("for"), c.String("out")

@@ -5,11 +5,12 @@ import (
 
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/measure"
 )
 
 func profileCommand() *cli.Command {
-	return &cli.Command{
+	return flags.Renamed(&cli.Command{
 		Name:        "profile",
 		Usage:       "run a workload with a toggle off and on; compare, profile and diff",
 		UsageText:   experiment.Usage,
@@ -17,21 +18,21 @@ func profileCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
-			roundsFlag(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
-			benchtimeFlag(experiment.DefaultBenchtime, "work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),
-			profiletimeFlag(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
+			flags.Rounds(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
+			flags.Benchtime(experiment.DefaultBenchtime, "work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),
+			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
 			outFlag("profiles", "output root"),
-			topFlag(experiment.DefaultTop, "top movers shown per profile kind"),
+			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
 			formatFlag(),
 		},
 		Action: runProfile,
-	}
+	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
 func runProfile(c *cli.Context) error {
 	o, err := experiment.Request{
 		Opt: c.String("opt"), Workload: c.String("workload"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
-		ProfileTime: c.Duration("profiletime"), Out: c.String("out"), Top: c.Int("top"),
+		ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
 	}.Options()
 	if err != nil {
 		return cmderr.BadInput(err)

@@ -38,7 +38,7 @@ func smokeRun(t *testing.T) string {
 		}
 		smokeDir = filepath.Join(root, "out")
 		smokeCode, smokeOut, smokeErr = perfbench(context.Background(), "profile", "--opt=jit", "--workload=route-match",
-			"--rounds=6", "--benchtime=2000x", "--profiletime=100ms", "--out="+smokeDir)
+			"--rounds=6", "--benchtime=2000x", "--profile-time=100ms", "--out="+smokeDir)
 	})
 	if smokeCode != 0 {
 		t.Fatalf("profile exited %d: %s", smokeCode, smokeErr)

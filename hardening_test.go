@@ -127,8 +127,8 @@ func TestHardeningProbes(t *testing.T) {
 			want: []string{"at most 10000000x"}},
 		{name: "profile --benchtime 10^18x", args: []string{"profile", "--opt=jit", "--benchtime", "1000000000000000000x", "--out", "OUT"},
 			want: []string{"a count may be at most 10000000x operations per round"}},
-		{name: "profile --profiletime 10h", args: []string{"profile", "--opt=jit", "--profiletime", "10h", "--out", "OUT"},
-			want: []string{"invalid --profiletime 10h0m0s: want a positive duration of at most 10s"}},
+		{name: "profile --profile-time 10h", args: []string{"profile", "--opt=jit", "--profile-time", "10h", "--out", "OUT"},
+			want: []string{"invalid --profile-time 10h0m0s: want a positive duration of at most 10s"}},
 		{name: "profile --top 1e6", args: []string{"profile", "--opt=jit", "--top", "1000000", "--out", "OUT"},
 			want: []string{"invalid --top 1000000: want 1 to 1000"}},
 		{name: "bench --rounds 1e18", suite: true, args: []string{"bench", "--opt", "jit", "--rounds", "1000000000000000000", "--out", "OUT"},
@@ -137,8 +137,8 @@ func TestHardeningProbes(t *testing.T) {
 			want: []string{"a round may take at most 10s"}},
 		{name: "bench --benchtime 1e18x", suite: true, args: []string{"bench", "--opt", "jit", "--benchtime", "1000000000000000000x", "--out", "OUT"},
 			want: []string{"at most 10000000x"}},
-		{name: "bench --profiletime 10h", suite: true, args: []string{"bench", "--opt", "jit", "--profiletime", "10h", "--out", "OUT"},
-			want: []string{"invalid --profiletime 10h0m0s: want a positive duration of at most 10s"}},
+		{name: "bench --profile-time 10h", suite: true, args: []string{"bench", "--opt", "jit", "--profile-time", "10h", "--out", "OUT"},
+			want: []string{"invalid --profile-time 10h0m0s: want a positive duration of at most 10s"}},
 		{name: "bench --top 0", suite: true, args: []string{"bench", "--opt", "jit", "--top", "0", "--out", "OUT"},
 			want: []string{"invalid --top 0: want 1 to 1000"}},
 		{name: "baseline save --passes 1e18", suite: true, args: []string{"baseline", "save", "--opt", "jit", "--passes", "1000000000000000000", "--file", "OUT/b.json"},
@@ -379,7 +379,7 @@ func TestBenchInterruptLeavesNoDirectories(t *testing.T) {
 func TestLoadConservationShowsUnsent(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "load")
 	code, stdout, stderr := perfbench(context.Background(), "load", "--scenario", "sustained", "--rate", "1e9", "--duration", "100ms",
-		"--agents", "1", "--all-on", "--format", "json", "--out", out)
+		"--agents", "1", "--opt", "all", "--format", "json", "--out", out)
 	if code != exitCriteria {
 		t.Fatalf("exit %d, want 3: %s", code, stderr)
 	}

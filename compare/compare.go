@@ -94,7 +94,7 @@ func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, e
 		return o, fmt.Errorf("invalid --benchtime %s: at most %s or %dx", bt, MaxBenchtime, MaxBenchtimeCount)
 	}
 	if r.ProfileTime <= 0 || r.ProfileTime > MaxProfileTime {
-		return o, fmt.Errorf("invalid --profiletime %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
+		return o, fmt.Errorf("invalid --profile-time %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
 	}
 	o.Settings = measure.Settings{Rounds: r.Rounds, Benchtime: bt}
 	runs, _, err := catalog.Select(ts, r.Opts, lookup)

@@ -133,7 +133,7 @@ func TestRequestOptions(t *testing.T) {
 		{"too many rounds", func(r *Request) { r.Rounds = MaxRounds + 1 }, "invalid --rounds", nil},
 		{"bad benchtime", func(r *Request) { r.Benchtime = "fast" }, "invalid benchtime", nil},
 		{"long benchtime", func(r *Request) { r.Benchtime = "1m" }, "at most", nil},
-		{"bad profiletime", func(r *Request) { r.ProfileTime = 0 }, "invalid --profiletime", nil},
+		{"bad profile-time", func(r *Request) { r.ProfileTime = 0 }, "invalid --profile-time", nil},
 		{"unknown opt", func(r *Request) { r.Opts = []string{"warp"} }, `unknown --opt "warp"`, nil},
 		{"unknown workload", func(r *Request) { r.Workloads = []string{"nope"} }, "valid: other, spin", nil},
 		{"groups need their workloads", func(r *Request) { r.Opts = nil }, `unknown workload "mixed"`, nil},

@@ -185,7 +185,7 @@ func (o *Outcome) samplingSection() report.Section {
 			}
 			if x.Thin {
 				sec.Notes = append(sec.Notes, fmt.Sprintf(
-					"warning: the %s %s profile has %d samples (< %d), too few to trust: raise --profiletime (a side that hardly uses it has little to show)",
+					"warning: the %s %s profile has %d samples (< %d), too few to trust: raise --profile-time (a side that hardly uses it has little to show)",
 					side, k, x.Samples, profiling.ThinSamples))
 			}
 		}
@@ -211,7 +211,7 @@ func (o *Outcome) settingsLine() []string {
 		fmt.Sprintf("rounds=%d per side", opts.Settings.Rounds),
 		"benchtime=" + opts.Settings.Benchtime.String(),
 		fmt.Sprintf("ops/round off=%d on=%d", o.Measurement.Samples[0].Ops, o.Measurement.Samples[1].Ops),
-		"profiletime=" + opts.ProfileTime.String(),
+		"profile-time=" + opts.ProfileTime.String(),
 		"elapsed=" + o.Elapsed.Round(100*time.Millisecond).String(),
 	}
 }

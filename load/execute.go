@@ -110,6 +110,9 @@ func (rep *Report) Print(w io.Writer, f report.Format) error {
 	return rep.WriteText(w)
 }
 
+// AllOpt is the --opt value that runs once with every optimization on.
+const AllOpt = "all"
+
 // Request is a load command as the user gave it, before validation.
 type Request struct {
 	Scenario    string
@@ -118,8 +121,7 @@ type Request struct {
 	DurationSet bool
 	Multiplier  int
 	Agents      int
-	Opt         string // toggle compared off vs on, or ""
-	AllOn       bool
+	Opt         string // toggle compared off vs on, AllOpt, or ""
 	Out         string // "" for profiles/load/<scenario>
 	Command     string // the command line, recorded in results.json
 }
@@ -156,8 +158,8 @@ func (r Request) Options() (Options, error) {
 		return o, fmt.Errorf("invalid --agents %d: want 1 to %d", cfg.Agents, MaxAgents)
 	}
 	switch {
-	case r.Opt != "" && r.AllOn:
-		return o, fmt.Errorf("--opt and --all-on exclude each other: --opt NAME runs all off, then only NAME on; --all-on runs once with every optimization on")
+	case r.Opt == AllOpt:
+		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}}
 	case r.Opt != "":
 		t, err := toggles.Lookup(r.Opt)
 		if err != nil {
@@ -165,8 +167,6 @@ func (r Request) Options() (Options, error) {
 		}
 		o.Toggle = t.Name
 		o.Variants = []VariantSpec{{Label: "off", Set: t.Apply(features.Set{}, false)}, {Label: "on", Set: t.Apply(features.Set{}, true)}}
-	case r.AllOn:
-		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}}
 	default:
 		// The configuration users ship is judged; all off shows what the
 		// optimizations are worth.

@@ -1,11 +1,11 @@
 package load
 
 // Usage is the synopsis of `perfbench load`, with examples of each scenario.
-const Usage = "perfbench load --scenario burst|sustained|mixed [--rate N/s] [--duration D] [--multiplier K] [--agents N] [--opt NAME | --all-on] [--format text|markdown|json] [--out DIR]\n\n" +
+const Usage = "perfbench load --scenario burst|sustained|mixed [--rate N/s] [--duration D] [--multiplier K] [--agents N] [--opt NAME|all] [--format text|markdown|json] [--out DIR]\n\n" +
 	"Examples:\n" +
-	"   perfbench load --scenario burst --all-on\n" +
+	"   perfbench load --scenario burst --opt all\n" +
 	"   perfbench load --scenario sustained --duration 5s --opt batching\n" +
-	"   perfbench load --scenario mixed --multiplier 10 --all-on --format markdown"
+	"   perfbench load --scenario mixed --multiplier 10 --opt all --format markdown"
 
 // Doc is the help of `perfbench load`: how load is generated and judged.
 const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due time (burst: all at t0; sustained and mixed: start + i/rate) " +
@@ -19,7 +19,7 @@ const Doc = "Open loop, the way wrk2 and k6 measure: every operation has a due t
 	"Targets: response (burst: service) p50 < 10 µs and p99 < 100 µs, throughput ≥ the requested rate, errors < 0.1 %, nothing lost, " +
 	"memory stable (no growth trend of the live heap). Exit 3 when one is missed.\n\n" +
 	"Optimizations: by default the targets are judged with every one ON (what users ship), and a run with every one off is shown beside it, " +
-	"not judged. --all-on runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, judges both and shows them side by side.\n\n" +
+	"not judged. --opt all runs once with all of them on; --opt NAME runs twice, all off and then only NAME on, judges both and shows them side by side.\n\n" +
 	"The generator sleeps until shortly before each due time and spins the rest, yielding to the runtime at every turn; its own CPU (busy time) " +
 	"and its schedule lag (actual send − due, aim p99 < 50 µs) are reported.\n\n" +
 	"Writes results.json (histograms included), report.html (percentile plots, schedule lag, heap over time), summary.md and response.<side>.hgrm to --out (default profiles/load/<scenario>/)."

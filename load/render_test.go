@@ -114,7 +114,7 @@ func TestReport(t *testing.T) {
 	}
 }
 
-// TestDefaultJudgesAllOn: without --opt or --all-on, load judges the
+// TestDefaultJudgesAllOn: without --opt, load judges the
 // configuration users ship (all on) and shows all off beside it; a miss of
 // the reference side fails nothing, a miss of the judged side does.
 func TestDefaultJudgesAllOn(t *testing.T) {
@@ -169,5 +169,16 @@ func TestDefaultJudgesAllOn(t *testing.T) {
 				t.Errorf("results.json passed %v sides %+v", doc.Passed, doc.Sides)
 			}
 		})
+	}
+}
+
+// TestOptAllRunsAllOnOnly: --opt all is one run with every optimization on.
+func TestOptAllRunsAllOnOnly(t *testing.T) {
+	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Variants) != 1 || o.Variants[0].Label != "all-on" || o.Variants[0].Set != features.All() || o.Variants[0].Reference || o.Toggle != "" {
+		t.Fatalf("--opt all variants %+v (toggle %q), want all-on only, judged", o.Variants, o.Toggle)
 	}
 }

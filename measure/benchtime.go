@@ -72,7 +72,7 @@ func CheckRounds(n, least int) error {
 // CheckProfileTime bounds how long one profiling pass runs.
 func CheckProfileTime(d time.Duration) error {
 	if d <= 0 || d > MaxProfileTime {
-		return fmt.Errorf("invalid --profiletime %s: want a positive duration of at most %s", d, MaxProfileTime)
+		return fmt.Errorf("invalid --profile-time %s: want a positive duration of at most %s", d, MaxProfileTime)
 	}
 	return nil
 }

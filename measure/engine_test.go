@@ -74,8 +74,8 @@ func TestLimits(t *testing.T) {
 		{"settings benchtime 1e18x", Settings{Rounds: 10, Benchtime: Benchtime{N: 1e18}}.Validate(), "invalid benchtime 1000000000000000000x: want a positive duration of at most 10s or a count of at most 10000000x"},
 		{"settings no benchtime", Settings{Rounds: 10}.Validate(), "invalid benchtime 0s"},
 		{"settings ok", Settings{Rounds: 10, Benchtime: Benchtime{N: 5}}.Validate(), ""},
-		{"profile time 10h", CheckProfileTime(10 * time.Hour), "invalid --profiletime 10h0m0s: want a positive duration of at most 10s"},
-		{"profile time 0", CheckProfileTime(0), "invalid --profiletime 0s"},
+		{"profile time 10h", CheckProfileTime(10 * time.Hour), "invalid --profile-time 10h0m0s: want a positive duration of at most 10s"},
+		{"profile time 0", CheckProfileTime(0), "invalid --profile-time 0s"},
 		{"profile time 10s", CheckProfileTime(MaxProfileTime), ""},
 	}
 	for _, tt := range tests {

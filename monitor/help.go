@@ -2,7 +2,7 @@ package monitor
 
 // Usage is the synopsis of `perfbench monitor`, live and --summary, with
 // an example.
-const Usage = "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME… | --all-on] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
+const Usage = "perfbench monitor [--interval 10s] [--workload mixed] [--opt NAME…|all] [--baseline FILE] [--threshold METRIC=VALUE…]\n" +
 	"   [--alert-after 3] [--clear-after 3] [--listen 127.0.0.1:9464] [--webhook URL] [--for D] [--out DIR]\n" +
 	"perfbench monitor --summary DIR/monitor/history.jsonl [--format text|markdown|json]\n\n" +
 	"Example:\n   perfbench monitor --for 2m --interval 10s --threshold p99=1ms --threshold gc-cpu=5%"

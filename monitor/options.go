@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
@@ -46,11 +47,13 @@ const (
 	DefaultErrorRate = 0.001
 )
 
+// AllOpt is the --opt value that switches every optimization on.
+const AllOpt = "all"
+
 // Options is one monitor run; start from DefaultOptions.
 type Options struct {
 	Workload string   // a name from workloads.Names()
-	Opts     []string // optimizations switched on (default: all off)
-	AllOn    bool     // every optimization on
+	Opts     []string // optimizations switched on, AllOpt for every one (default: all off)
 
 	Interval time.Duration
 	Rate     float64 // probe operations per second
@@ -102,13 +105,13 @@ func (o Options) validate() (settings, error) {
 		return s, cmderr.BadInputf("--workload: %v", err)
 	}
 	s.workload = w
-	if s.AllOn && len(s.Opts) > 0 {
-		return s, cmderr.BadInputf("--opt and --all-on exclude each other")
-	}
-	if s.AllOn {
+	if slices.Contains(s.Opts, AllOpt) {
+		if len(s.Opts) > 1 {
+			return s, cmderr.BadInputf("--opt %s switches every optimization on: give it alone, not with %q", AllOpt, s.Opts)
+		}
 		s.features = features.All()
 	}
-	for _, name := range s.Opts {
+	for _, name := range slices.DeleteFunc(slices.Clone(s.Opts), func(n string) bool { return n == AllOpt }) {
 		t, err := toggles.Lookup(name)
 		if err != nil {
 			return s, cmderr.BadInputf("--opt: %v", err)

@@ -82,7 +82,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		{"interval zero", func(o *Options) { o.Interval = 0 }, "invalid --interval 0s"},
 		{"unknown workload", func(o *Options) { o.Workload = "nope" }, "unknown workload \"nope\" (valid:"},
 		{"unknown toggle", func(o *Options) { o.Opts = []string{"warp"} }, "--opt:"},
-		{"opt and all-on", func(o *Options) { o.Opts, o.AllOn = []string{"jit"}, true }, "exclude each other"},
+		{"opt and all", func(o *Options) { o.Opts = []string{"jit", AllOpt} }, `--opt all switches every optimization on: give it alone, not with ["jit" "all"]`},
 		{"rate too high", func(o *Options) { o.Rate = 5000 }, "invalid --rate 5000"},
 		{"no operation per interval", func(o *Options) { o.Rate, o.Interval = 1, 100*time.Millisecond }, "schedules no probe operation"},
 		{"batch", func(o *Options) { o.Batch = 0 }, "invalid --batch 0"},
