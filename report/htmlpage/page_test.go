@@ -20,8 +20,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fixtures are small runs written once by the real commands at tiny
 // settings:
 //
-//	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profiletime 200ms (profiles off and on kept)
-//	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profiletime 100ms
+//	perfbench profile --opt=zerocopy --workload=signal-pass/1k --rounds 6 --benchtime 20ms --profile-time 200ms (profiles off and on kept)
+//	perfbench bench --opt jit --rounds 6 --benchtime 2000x --profile-time 100ms
 //	perfbench load --scenario sustained --duration 2s --opt batching
 //	perfbench compare --base HEAD --opt jit --workload route-match --rounds 6 --benchtime 2000x (CPU profiles kept)
 //	perfbench cluster --nodes 3 --rounds 1 --duration 300ms --rate 2000 --broadcasts 3 --profile-time 200ms (CPU profiles kept)
