@@ -8,6 +8,8 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/numfmt"
 )
 
@@ -41,15 +43,15 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 		Description: baseline.SaveDoc,
 		Flags: append([]cli.Flag{fileFlag(),
 			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured; at most " + strconv.Itoa(baseline.MaxPasses) + ")"},
-		}, presetFlags(baseline.MinRounds)...),
+		}, flags.Preset(baseline.MinRounds)...),
 		Action: func(c *cli.Context) error {
 			o, err := baseline.SaveRequest{
-				PresetRequest: presetRequest(c), Path: c.String("file"), Passes: c.Int("passes"), Log: c.App.ErrWriter,
+				PresetRequest: flags.PresetRequest(c), Path: c.String("file"), Passes: c.Int("passes"), Log: c.App.ErrWriter,
 			}.Options(d.toggles, d.lookup)
 			if err != nil {
 				return cmderr.BadInput(err)
 			}
-			_, err = runAndWrite(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
+			_, err = runout.Write(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
 			return err
 		},
 	}
@@ -67,7 +69,7 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own, with its % sign: 10%"},
 			&cli.StringFlag{Name: "alloc-tolerance", Value: numfmt.Pct(def.Alloc * 100), Usage: "tolerance of the metrics gated as allocation (see the list above)"},
 			&cli.StringSliceFlag{Name: "metric-tolerance", Usage: "per-metric override NAME=PCT (e.g. peak-heap-B=30%), or NAME=off to take it out of the gate; NAME is one of the baseline's metrics; repeatable"},
-			formatFlag(),
+			flags.Format(),
 			&cli.BoolFlag{Name: "all", Usage: "show every metric, not only those that moved"},
 			&cli.BoolFlag{Name: "confirm", Value: true, Usage: "rerun the runs that regressed and keep only regressions that repeat (--confirm=false: one measurement decides)"},
 		},
@@ -76,7 +78,7 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 }
 
 func runBaselineCheck(c *cli.Context, d suiteDeps) error {
-	f, err := parseFormat(c)
+	f, err := flags.ParseFormat(c)
 	if err != nil {
 		return err
 	}
@@ -94,5 +96,5 @@ func runBaselineCheck(c *cli.Context, d suiteDeps) error {
 	if err := check.Print(c.App.Writer, f, c.Bool("all")); err != nil {
 		return err
 	}
-	return verdict(check)
+	return runout.Verdict(check)
 }

@@ -37,11 +37,11 @@ func clusterCommand() *cli.Command {
 			&cli.StringFlag{Name: "link-bandwidth", Usage: "emulate each node's link at this rate each way, e.g. 1Gbit (default: bare loopback)"},
 			&cli.DurationFlag{Name: "link-latency", Usage: "emulated one-way link latency, e.g. 100us (default: none)"},
 			&cli.StringFlag{Name: "fault", Usage: "inject half-way through the first round: node:ID (kill), freeze:ID (SIGSTOP) or server:INDEX"},
-			outFlag("profiles", "output root"),
-			formatFlag(),
+			flags.Out("profiles", "output root"),
+			flags.Format(),
 		},
 		Action: func(c *cli.Context) error {
-			f, err := parseFormat(c)
+			f, err := flags.ParseFormat(c)
 			if err != nil {
 				return err
 			}

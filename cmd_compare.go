@@ -6,6 +6,7 @@ import (
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
@@ -34,8 +35,8 @@ func compareCommand() *cli.Command {
 			flags.ProfileTime(compare.DefaultProfileTime, "how long each profiling pass runs", compare.MaxProfileTime),
 			&cli.StringFlag{Name: "tags-base", Usage: "build tags for base"},
 			&cli.StringFlag{Name: "tags-head", Usage: "build tags for head"},
-			outFlag("profiles/compare", "output directory"),
-			formatFlag(),
+			flags.Out("profiles/compare", "output directory"),
+			flags.Format(),
 		},
 		Action: runCompare,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
@@ -52,6 +53,6 @@ func runCompare(c *cli.Context) error {
 		return cmderr.BadInput(err)
 	}
 	o.Stderr = c.App.ErrWriter
-	_, err = runAndWrite(c, o.Out, func() (*compare.Outcome, error) { return compare.Run(c.Context, o) })
+	_, err = runout.Write(c, o.Out, func() (*compare.Outcome, error) { return compare.Run(c.Context, o) })
 	return err
 }

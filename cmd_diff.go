@@ -20,14 +20,14 @@ func diffCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "o", Usage: "write the diff profile to this file"},
 			flags.Top(10, "how many movers to show"),
-			formatFlag(),
+			flags.Format(),
 		},
 		Action: runDiff,
 	}
 }
 
 func runDiff(c *cli.Context) error {
-	f, err := parseFormat(c)
+	f, err := flags.ParseFormat(c)
 	if err != nil {
 		return err
 	}

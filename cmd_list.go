@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/catalog"
+	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -13,14 +14,14 @@ func listCommand() *cli.Command {
 		Name:        "list",
 		Usage:       "list the toggles and workloads",
 		UsageText:   "perfbench list [--format text|markdown|json]\n\nExample:\n   perfbench list --format json | jq '.toggles[].name'",
-		Flags:       []cli.Flag{formatFlag()},
+		Flags:       []cli.Flag{flags.Format()},
 		Action:      runList,
 		Description: "Each toggle with its primary workloads and the plan's criteria; each workload with what one operation is and the toggles whose code it exercises.",
 	}
 }
 
 func runList(c *cli.Context) error {
-	f, err := parseFormat(c)
+	f, err := flags.ParseFormat(c)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/load"
 )
 
@@ -24,8 +25,8 @@ func loadCommand() *cli.Command {
 			&cli.IntFlag{Name: "multiplier", Value: 1, Usage: fmt.Sprintf("run at K times the traffic: rate × K (K at most %d), or a burst K times as large (at most %d: its signals are built in memory)", load.MaxMultiplier, load.MaxBurst/load.BurstSize)},
 			&cli.IntFlag{Name: "agents", Value: load.DefaultAgents, Usage: fmt.Sprintf("agent servers the load is spread over (1–%d)", load.MaxAgents)},
 			&cli.StringFlag{Name: "opt", Usage: "NAME: run with every optimization off, then with only NAME on (see perfbench list); all: run only with every optimization on (default: all on, judged, and all off beside it)"},
-			outFlag("", "output directory (default profiles/load/<scenario>)"),
-			formatFlag(),
+			flags.Out("", "output directory (default profiles/load/<scenario>)"),
+			flags.Format(),
 		},
 		Action: runLoadCmd,
 	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
@@ -40,7 +41,7 @@ func runLoadCmd(c *cli.Context) error {
 	if err != nil {
 		return cmderr.BadInput(err)
 	}
-	_, err = runAndWrite(c, o.Dir, func() (*load.Report, error) { return load.Execute(c.Context, o, c.App.ErrWriter) })
+	_, err = runout.Write(c, o.Dir, func() (*load.Report, error) { return load.Execute(c.Context, o, c.App.ErrWriter) })
 	return err
 }
 

@@ -26,12 +26,12 @@ func monitorCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Value: monitor.DefaultListen, Usage: "address of /metrics, /healthz, /debug/pprof/ (\"off\": none)"},
 			&cli.StringFlag{Name: "webhook", Usage: "POST each alert and clear as JSON to this URL"},
 			&cli.DurationFlag{Name: "for", Usage: "stop after this long, a whole number of intervals (0: when interrupted)"},
-			outFlag("profiles", "directory; history and captures go to DIR/monitor"),
+			flags.Out("profiles", "directory; history and captures go to DIR/monitor"),
 			&cli.IntFlag{Name: "keep", Value: monitor.DefaultKeep, Usage: "captures kept; older ones are pruned (1 to 1000)"},
 			&cli.DurationFlag{Name: "capture-cpu", Value: monitor.DefaultCaptureCPU, Usage: "length of a capture's CPU profile (100ms to 1m)"},
 			&cli.IntFlag{Name: "window", Value: monitor.DefaultWindow, Usage: "intervals in the rolling window (3 to 10000)"},
 			&cli.StringFlag{Name: "summary", Usage: "print the last hour of this history file as a table, and exit"},
-			formatFlag(),
+			flags.Format(),
 		},
 		Action: runMonitor,
 	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
@@ -41,7 +41,7 @@ func monitorCommand() *cli.Command {
 // which an alert fired exits 3.
 func runMonitor(c *cli.Context) error {
 	if path := c.String("summary"); path != "" {
-		f, err := parseFormat(c)
+		f, err := flags.ParseFormat(c)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/measure"
 )
 
@@ -21,9 +22,9 @@ func profileCommand() *cli.Command {
 			flags.Rounds(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
 			flags.Benchtime(experiment.DefaultBenchtime, "work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),
 			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
-			outFlag("profiles", "output root"),
+			flags.Out("profiles", "output root"),
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
-			formatFlag(),
+			flags.Format(),
 		},
 		Action: runProfile,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
@@ -37,6 +38,6 @@ func runProfile(c *cli.Context) error {
 	if err != nil {
 		return cmderr.BadInput(err)
 	}
-	_, err = runAndWrite(c, o.Dir, func() (*experiment.Outcome, error) { return experiment.Execute(c.Context, o, c.App.ErrWriter) })
+	_, err = runout.Write(c, o.Dir, func() (*experiment.Outcome, error) { return experiment.Execute(c.Context, o, c.App.ErrWriter) })
 	return err
 }

@@ -5,8 +5,8 @@
 // under profiles/.
 //
 // Package main is the command line only: main.go wires the commands and
-// the exit codes, cli.go holds what they share (the common flags, writing
-// a run, its verdict), and each cmd_NAME.go reads its flags into the owning
+// the exit codes, internal/flags and internal/runout hold what they share
+// (the common flags, writing a run, its verdict), and each cmd_NAME.go reads its flags into the owning
 // package's Request, makes one call, and writes or prints the result. Help
 // text that documents a method lives beside it (experiment.Doc, load.Usage …).
 package main
@@ -18,14 +18,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/flags"
 )
 
 // Exit codes, the contract scripts and CI rely on.
@@ -35,10 +34,6 @@ const (
 	exitUsage    = 2 // bad flags, names or files: nothing was run or written
 	exitCriteria = 3 // a criterion failed or a regression was found
 )
-
-// usageOnError makes urfave/cli's flag errors (unknown flag, bad value)
-// bad input, so they exit 2.
-func usageOnError(_ *cli.Context, err error, _ bool) error { return cmderr.BadInput(err) }
 
 // exitCode maps an error to its exit code: every package marks bad input
 // and a missed criterion with cmderr's two types.
@@ -64,7 +59,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			"Exit codes: 0 ok, 1 error while running, 2 bad usage or input, 3 a criterion failed or a regression was found.",
 		Writer:          stdout,
 		ErrWriter:       stderr,
-		OnUsageError:    usageOnError,
+		OnUsageError:    flags.UsageError,
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			listCommand(),
@@ -84,15 +79,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// cleanup running; main picks the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	var setUsage func([]*cli.Command)
-	setUsage = func(cs []*cli.Command) {
-		for _, c := range cs {
-			c.OnUsageError = usageOnError
-			noArgs(c)
-			setUsage(c.Subcommands)
-		}
-	}
-	setUsage(app.Commands)
+	flags.Strict(app.Commands)
 	return app
 }
 
@@ -103,17 +90,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // runApp runs app on args and maps its error to an exit code.
 func runApp(ctx context.Context, app *cli.App, args []string) int {
 	stderr := app.ErrWriter
-	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
-		var names []string
-		for _, c := range app.Commands {
-			if !c.Hidden {
-				names = append(names, c.Name)
-			}
-		}
-		fmt.Fprintf(stderr, "perfbench: unknown command %q (valid: %s)\n", args[1], strings.Join(names, ", "))
+	if err := argv.Unknown(app.Commands, args); err != nil {
+		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		return exitUsage
 	}
-	if err := app.RunContext(ctx, argv.FlagsFirst(command{subs: app.Commands}, args)); err != nil {
+	if err := app.RunContext(ctx, argv.FlagsFirst(argv.Commands(app.Commands), args)); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		if errors.Is(err, context.Canceled) {
 			return exitError
@@ -121,29 +102,6 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 		return exitCode(err)
 	}
 	return exitOK
-}
-
-// command lets argv.FlagsFirst see the app's commands and flags, so that
-// flags may follow arguments: urfave/cli stops reading flags at the first.
-type command struct {
-	subs  []*cli.Command
-	flags []cli.Flag
-}
-
-func (c command) Sub(name string) argv.Command {
-	if i := slices.IndexFunc(c.subs, func(s *cli.Command) bool { return s.HasName(name) }); i >= 0 {
-		return command{c.subs[i].Subcommands, c.subs[i].Flags}
-	}
-	return nil
-}
-
-func (c command) TakesValue(name string) bool {
-	for _, f := range c.flags {
-		if v, ok := f.(cli.DocGenerationFlag); ok && slices.Contains(f.Names(), name) {
-			return v.TakesValue()
-		}
-	}
-	return false
 }
 
 func main() {

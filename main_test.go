@@ -17,11 +17,11 @@ import (
 // The real commands' flags: a flag after the arguments is read as a flag.
 func TestFlagsAfterArguments(t *testing.T) {
 	app := newApp(io.Discard, io.Discard)
-	got := strings.Join(argv.FlagsFirst(command{subs: app.Commands}, strings.Fields("perfbench diff a b --top 5 --format=json -o x")), " ")
+	got := strings.Join(argv.FlagsFirst(argv.Commands(app.Commands), strings.Fields("perfbench diff a b --top 5 --format=json -o x")), " ")
 	if want := "perfbench diff --top 5 --format=json -o x a b"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
-	got = strings.Join(argv.FlagsFirst(command{subs: app.Commands}, strings.Fields("perfbench baseline check x --all --file f")), " ")
+	got = strings.Join(argv.FlagsFirst(argv.Commands(app.Commands), strings.Fields("perfbench baseline check x --all --file f")), " ")
 	if want := "perfbench baseline check --all --file f x"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
