@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/suite"
 )
 
@@ -62,7 +63,7 @@ func TestBenchFailsOnCriterion(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != suite.BenchSchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
+	if doc.SchemaVersion != results.SchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
 		t.Errorf("results.json: %+v", doc)
 	}
 

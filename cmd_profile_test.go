@@ -16,6 +16,7 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -94,7 +95,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.SchemaVersion != experiment.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
+	if res.SchemaVersion != results.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
 		t.Errorf("results.json header: %+v %+v", res.Env, res.Settings)
 	}
 	if n := len(res.Measurement.Samples); n != 12 {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/syncbuf"
+	"github.com/perfbench/perfbench/results"
 
 	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
@@ -133,7 +134,7 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 	if undecided != 5 || !strings.Contains(stderr.String(), "5 target(s) INCONCLUSIVE") {
 		t.Errorf("%d INCONCLUSIVE verdicts, want 5 (4 of xbatch, 1 of tree)\n%s", undecided, stderr)
 	}
-	if r.SchemaVersion != SchemaVersion || r.Command != "cluster" || r.Env.GoVersion == "" {
+	if r.SchemaVersion != results.SchemaVersion || r.Command != "cluster" || r.Env.GoVersion == "" {
 		t.Errorf("header %+v", r.Header)
 	}
 	for _, s := range []Side{r.Off, r.On} {

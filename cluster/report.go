@@ -12,11 +12,9 @@ import (
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
-
-// SchemaVersion is the layout version of a cluster run's results.json.
-const SchemaVersion = 1
 
 // Settings are the options of a run as results.json records them.
 type Settings struct {
@@ -60,7 +58,7 @@ type FaultReport struct {
 
 // Report is a whole cluster run: results.json holds it.
 type Report struct {
-	report.Header
+	results.Header
 	Settings    Settings           `json:"settings"`
 	Elapsed     time.Duration      `json:"elapsed"`
 	Nodes       []heartbeat        `json:"nodes"`
@@ -86,7 +84,7 @@ func newReport(o Options, env machine.Env) *Report {
 		nats = fmt.Sprintf("embedded, %d servers on loopback", o.Servers)
 	}
 	return &Report{
-		Header: report.NewHeader("cluster", SchemaVersion, time.Now().UTC(), env),
+		Header: results.NewHeader(results.Cluster, "cluster", time.Now().UTC(), env),
 		Settings: Settings{Nodes: o.Nodes, Opt: o.Opt, Rounds: o.Rounds, Duration: o.Duration, Rate: o.Rate, Payload: o.Payload,
 			NATS: nats, Fanout: o.Fanout, BatchBytes: o.BatchBytes, BatchDelay: o.BatchDelay, Broadcasts: o.Broadcasts,
 			Groups: o.groups(), PingEvery: o.PingEvery, ProfileTime: o.ProfileTime, Heartbeat: o.Heartbeat,

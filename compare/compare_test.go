@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/syncbuf"
+	"github.com/perfbench/perfbench/results"
 
 	"go.uber.org/goleak"
 
@@ -347,7 +348,7 @@ func TestRunAndWrite(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != SchemaVersion || doc.Settings.Order != "ABBA" || len(doc.Cases) != 2 || doc.Cases[0].Comparisons[0].Paired == nil {
+	if doc.SchemaVersion != results.SchemaVersion || doc.Settings.Order != "ABBA" || len(doc.Cases) != 2 || doc.Cases[0].Comparisons[0].Paired == nil {
 		t.Errorf("results.json %s", b[:min(len(b), 400)])
 	}
 	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {

@@ -13,14 +13,12 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
+	"github.com/perfbench/perfbench/results"
 )
-
-// SchemaVersion versions ResultsFile, compare's results.json.
-const SchemaVersion = 1
 
 // ResultsFile is the layout of compare's results.json.
 type ResultsFile struct {
-	report.Header
+	results.Header
 	Settings ResultsSettings `json:"settings"`
 	Base     Build           `json:"base"`
 	Head     Build           `json:"head"`
@@ -66,7 +64,7 @@ func (o *Outcome) Results() ResultsFile {
 		skipped = []Skipped{}
 	}
 	return ResultsFile{
-		Header: report.NewHeader("compare", SchemaVersion, o.Created, o.Env),
+		Header: results.NewHeader(results.Compare, "compare", o.Created, o.Env),
 		Settings: ResultsSettings{
 			Opts: o.Options.Opts, Workloads: o.Options.Workloads, Rounds: o.Options.Settings.Rounds, Order: "ABBA",
 			Benchtime: o.Options.Settings.Benchtime.String(), ProfileTime: o.Options.ProfileTime.String(),

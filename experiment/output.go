@@ -16,23 +16,13 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
-// SchemaVersion is the version of ResultsFile, the run's results.json.
-// Bump it on any change a reader would notice. 2: the paired CI of the
-// comparisons; 3: block and mutex kinds in top_movers, report.html in files;
-// 4: "profiles" (operations, samples, scale and thinness of each side's
-// profile of each kind), movers carry their noise "test", each side is
-// profiled by a yardstick of time and its samples, and the written profiles
-// are scaled to a common operation count (profiling.Compare); 5: a count
-// metric's comparison (gc/op …) carries "counts", its rate test, instead
-// of "paired".
-const SchemaVersion = 5
-
 // ResultsFile is the layout of a run's results.json.
 type ResultsFile struct {
-	report.Header
+	results.Header
 	Settings    ResultsSettings    `json:"settings"`
 	Elapsed     string             `json:"elapsed"`
 	Measurement *measure.Result    `json:"measurement"`
@@ -59,7 +49,7 @@ type ResultsSettings struct {
 func (o *Outcome) Results() ResultsFile {
 	opts := o.Options
 	return ResultsFile{
-		Header: report.NewHeader(opts.Command, SchemaVersion, o.Created, o.Env),
+		Header: results.NewHeader(results.Profile, opts.Command, o.Created, o.Env),
 		Settings: ResultsSettings{
 			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
 			Off: opts.Off.String(), On: opts.On.String(),

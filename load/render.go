@@ -11,11 +11,9 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
-
-// SchemaVersion is the version of the load command's results.json.
-const SchemaVersion = 1
 
 // Variant is one run of a report: the whole scenario with one feature set.
 type Variant struct {
@@ -418,7 +416,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 
 // document is the layout of results.json.
 type document struct {
-	report.Header
+	results.Header
 	Settings docSettings  `json:"settings"`
 	Targets  docTargets   `json:"targets"`
 	Sides    []docSide    `json:"sides"`
@@ -475,7 +473,7 @@ type docNotesJSON struct {
 func (rep *Report) JSON() ([]byte, error) {
 	c := rep.Config
 	d := document{
-		Header: report.NewHeader(rep.Command, SchemaVersion, rep.Created, rep.Env),
+		Header: results.NewHeader(results.Load, rep.Command, rep.Created, rep.Env),
 		Settings: docSettings{
 			Scenario: c.Scenario, Multiplier: c.Multiplier, Scheduled: c.Ops(), Agents: c.Agents,
 			MailboxSize: c.MailboxSize, Toggle: rep.Toggle, ClosedLoop: c.ClosedLoop, Dir: rep.Dir,

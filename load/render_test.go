@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -82,7 +83,7 @@ func TestReport(t *testing.T) {
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != SchemaVersion || doc.Settings.Scenario != "mixed" || doc.Settings.Scheduled != 200 || len(doc.Sides) != 2 {
+	if doc.SchemaVersion != results.SchemaVersion || doc.Settings.Scenario != "mixed" || doc.Settings.Scheduled != 200 || len(doc.Sides) != 2 {
 		t.Fatalf("results.json header: %+v", doc)
 	}
 	for i, s := range doc.Sides {

@@ -20,13 +20,11 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
-
-// BenchSchemaVersion versions BenchResults, the suite's results.json.
-const BenchSchemaVersion = 2
 
 // BenchOptions is one validated `perfbench bench` request.
 type BenchOptions struct {
@@ -201,7 +199,7 @@ func (b *Bench) Wrote() string {
 // BenchResults is the layout of the suite's results.json.
 type BenchResults struct {
 	Schema string `json:"schema"`
-	report.Header
+	results.Header
 	Settings BenchSettings  `json:"settings"`
 	Elapsed  string         `json:"elapsed"`
 	Counts   map[Status]int `json:"counts"`
@@ -234,7 +232,7 @@ type BenchRunJSON struct {
 func (b *Bench) Results(withRuns bool) BenchResults {
 	o := b.Options
 	doc := BenchResults{
-		Schema: "perfbench-bench", Header: report.NewHeader("bench", BenchSchemaVersion, b.Created, b.Env),
+		Schema: "perfbench-bench", Header: results.NewHeader(results.Bench, "bench", b.Created, b.Env),
 		Settings: BenchSettings{
 			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
 			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -16,7 +16,7 @@ const PageFile = "report.html"
 
 // benchDoc is what the suite page reads of bench's results.json.
 type benchDoc struct {
-	report.Header
+	results.Header
 	Settings struct {
 		Preset      string `json:"preset"`
 		Rounds      int    `json:"rounds"`

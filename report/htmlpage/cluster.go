@@ -11,7 +11,7 @@ import (
 
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -19,7 +19,7 @@ import (
 // results.json (package cluster's Report, which cannot be imported here:
 // cluster writes this page).
 type clusterDoc struct {
-	report.Header
+	results.Header
 	Settings struct {
 		Nodes      int           `json:"nodes"`
 		Opt        string        `json:"opt"`

@@ -7,7 +7,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/profiling"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -15,7 +15,7 @@ import (
 // builds of perfbench measured in interleaved rounds, base as "off" and
 // head as "on".
 type compareDoc struct {
-	report.Header
+	results.Header
 	Settings struct {
 		Rounds    int    `json:"rounds"`
 		Order     string `json:"order"`

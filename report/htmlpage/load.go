@@ -7,12 +7,12 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfbench/perfbench/numfmt"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 )
 
 // loadDoc is what a load page reads of a load run's results.json.
 type loadDoc struct {
-	report.Header
+	results.Header
 	Settings struct {
 		Scenario      string  `json:"scenario"`
 		EffectiveRate float64 `json:"effective_rate_ops_per_s"`

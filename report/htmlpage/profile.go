@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -20,7 +21,7 @@ import (
 // this page when it writes a run, so importing it back would be a cycle, and
 // a reader of a versioned file should depend on the file, not its writer.
 type profileDoc struct {
-	report.Header
+	results.Header
 	Settings struct {
 		Toggle      string `json:"toggle"`
 		Workload    string `json:"workload"`

@@ -17,6 +17,7 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -28,7 +29,7 @@ type Run struct {
 	Dir    string // the run directory
 	file   string // results.json, as named
 	Raw    []byte // its content
-	Header report.Header
+	Header results.Header
 	keys   map[string]json.RawMessage
 	// history marks a monitor history (JSON lines) rather than a results.json.
 	history bool
@@ -221,7 +222,7 @@ func (r *Run) Page() (*Page, error) {
 }
 
 // metaLines are the lines every page shows under its title.
-func metaLines(h report.Header, more ...string) []string {
+func metaLines(h results.Header, more ...string) []string {
 	lines := []string{"Environment: " + h.Env.String()}
 	lines = append(lines, more...)
 	if !h.Created.IsZero() {

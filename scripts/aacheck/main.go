@@ -23,6 +23,7 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/compare"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -78,8 +79,8 @@ func load(path string) (compare.ResultsFile, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return doc, fmt.Errorf("%s: not a compare results.json: %w", path, err)
 	}
-	if doc.Command != "compare" || doc.SchemaVersion != compare.SchemaVersion {
-		return doc, fmt.Errorf("%s: command %q schema %d, want a compare results.json of schema %d", path, doc.Command, doc.SchemaVersion, compare.SchemaVersion)
+	if doc.Command != "compare" || doc.SchemaVersion != results.SchemaVersion {
+		return doc, fmt.Errorf("%s: command %q schema %d, want a compare results.json of schema %d", path, doc.Command, doc.SchemaVersion, results.SchemaVersion)
 	}
 	return doc, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/compare"
-	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -24,7 +24,7 @@ func cmp(metric string, delta, lo, hi float64, ch stats.Change) stats.Comparison
 }
 
 func doc(cs ...stats.Comparison) compare.ResultsFile {
-	d := compare.ResultsFile{Header: report.Header{SchemaVersion: compare.SchemaVersion, Tool: "perfbench", Command: "compare"}}
+	d := compare.ResultsFile{Header: results.Header{SchemaVersion: results.SchemaVersion, Tool: "perfbench", Command: "compare"}}
 	d.Cases = []compare.CaseResult{{Case: compare.Case{ID: "w@none"}, Comparisons: cs}}
 	return d
 }
