@@ -120,9 +120,10 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "nope"), "want a run directory or its results.json"},
 		{"empty dir", t.TempDir(), "holds no results.json"},
-		{"not json", write("a.json", "nope"), "not a perfbench results.json"},
-		{"not perfbench", write("b.json", `{"tool":"other"}`), `no "tool": "perfbench" header`},
-		{"unknown kind", write("c.json", `{"tool":"perfbench","command":"other"}`), "valid kinds: monitor, bench, compare, cluster, profile, load"},
+		{"not json", write("a.json", "nope"), "not a perfbench results document"},
+		{"not perfbench", write("b.json", `{"tool":"other"}`), `written by "other", not perfbench`},
+		{"before kinds", write("c.json", `{"tool":"perfbench","command":"load","schema_version":1}`), `has no "kind": it was written by a perfbench older than results schema`},
+		{"unknown kind", write("d.json", `{"tool":"perfbench","kind":"soak","schema_version":10}`), "valid kinds: profile, bench, compare, load, cluster, monitor"},
 		{"bad history", write("history.jsonl", "{\"seq\": 1}\nnope\n"), "line 2: not a monitor history record"},
 	}
 	for _, tt := range tests {

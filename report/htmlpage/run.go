@@ -30,7 +30,6 @@ type Run struct {
 	file   string // results.json, as named
 	Raw    []byte // its content
 	Header results.Header
-	keys   map[string]json.RawMessage
 	// history marks a monitor history (JSON lines) rather than a results.json.
 	history bool
 	// Profile reads the run's profiling. Open reads them from the run
@@ -143,28 +142,17 @@ func NewRun(dir string, results []byte, files FileSource) (*Run, error) {
 	return newRun(filepath.Join(dir, ResultsFile), results, files)
 }
 
-func newRun(file string, results []byte, files FileSource) (*Run, error) {
+func newRun(file string, doc []byte, files FileSource) (*Run, error) {
 	if files == nil {
 		files = noFiles
 	}
-	r := &Run{Dir: filepath.Dir(file), file: file, Raw: results, File: files, Profile: byKind(files)}
-	if err := json.Unmarshal(results, &r.keys); err != nil {
-		return nil, cmderr.BadInputf("%s: not a perfbench results.json: %w", file, err)
+	r := &Run{Dir: filepath.Dir(file), file: file, Raw: doc, File: files, Profile: byKind(files)}
+	h, err := results.ReadHeader(file, doc)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(results, &r.Header); err != nil || r.Header.Tool != "perfbench" {
-		return nil, cmderr.BadInputf("%s: not a perfbench results.json (no \"tool\": \"perfbench\" header)", file)
-	}
+	r.Header = h
 	return r, nil
-}
-
-// has reports whether results.json has every one of the top-level keys.
-func (r *Run) has(keys ...string) bool {
-	for _, k := range keys {
-		if _, ok := r.keys[k]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // decode reads results.json into v, naming the file on error.
@@ -175,50 +163,43 @@ func (r *Run) decode(v any) error {
 	return nil
 }
 
-// renderer turns one kind of run into a page. A new kind of run (compare,
-// cluster, monitor history) adds one renderer: how to recognise its
-// results.json and how to lay it out.
-type renderer struct {
-	kind   string
-	claims func(*Run) bool
-	build  func(*Run) (*Page, error)
-}
-
-// renderers are tried in order; the first that claims a run renders it.
-// They recognise a document by its keys rather than by its command name,
-// because bench writes profile-shaped runs under its own name.
-var renderers = []renderer{
-	{"monitor", func(r *Run) bool { return r.history }, monitorPage},
-	{"bench", func(r *Run) bool { return r.has("criteria", "runs") }, benchPage},
-	{"compare", func(r *Run) bool { return r.has("base", "head", "cases") }, comparePage},
-	{"cluster", func(r *Run) bool { return r.has("off", "on", "reference", "rounds") }, clusterPage},
-	{"profile", func(r *Run) bool { return r.has("measurement", "comparisons") }, profilePage},
-	{"load", func(r *Run) bool { return r.has("sides", "targets") }, loadPage},
+// renderers lay out each kind of run; a new kind adds its entry here and
+// its type in package results.
+var renderers = map[results.Kind]func(*Run) (*Page, error){
+	results.Monitor: monitorPage,
+	results.Bench:   benchPage,
+	results.Compare: comparePage,
+	results.Cluster: clusterPage,
+	results.Profile: profilePage,
+	results.Load:    loadPage,
 }
 
 // Kinds lists the kinds of run a page can be rendered for.
 func Kinds() []string {
-	var ks []string
-	for _, r := range renderers {
-		ks = append(ks, r.kind)
+	ks := make([]string, len(results.Kinds))
+	for i, k := range results.Kinds {
+		ks[i] = string(k)
 	}
 	return ks
 }
 
 // Page lays the run out, with the renderer of its kind.
 func (r *Run) Page() (*Page, error) {
-	for _, rd := range renderers {
-		if rd.claims(r) {
-			p, err := rd.build(r)
-			if err != nil {
-				return nil, err
-			}
-			p.Kind = rd.kind
-			return p, nil
-		}
+	kind := r.Header.Kind
+	if r.history {
+		kind = results.Monitor
 	}
-	return nil, cmderr.BadInputf("%s: a run of command %q that no renderer knows (valid kinds: %s)",
-		r.file, r.Header.Command, strings.Join(Kinds(), ", "))
+	build, ok := renderers[kind]
+	if !ok {
+		return nil, cmderr.BadInputf("%s: a run of kind %q that no renderer knows (valid kinds: %s)",
+			r.file, kind, strings.Join(Kinds(), ", "))
+	}
+	p, err := build(r)
+	if err != nil {
+		return nil, err
+	}
+	p.Kind = string(kind)
+	return p, nil
 }
 
 // metaLines are the lines every page shows under its title.
