@@ -56,8 +56,8 @@ func clusterCommand() *cli.Command {
 				Fanout: c.Int("fanout"), BatchBytes: c.Int("batch-bytes"), BatchDelay: c.Duration("batch-delay"),
 				Broadcasts: c.Int("broadcasts"), PingEvery: c.Duration("ping-every"), ProfileTime: c.Duration("profile-time"),
 				Heartbeat: c.Duration("heartbeat"), Fault: fault, Format: f, Out: c.String("out"), LinkBandwidth: c.String("link-bandwidth"), LinkLatency: c.Duration("link-latency"),
-				Command: commandLine(c), Given: c.IsSet, Stdout: c.App.Writer, Stderr: c.App.ErrWriter,
-			})
+				Command: commandLine(c), Given: c.IsSet, Stderr: c.App.ErrWriter,
+			}, c.App.Writer)
 		},
 	}
 }

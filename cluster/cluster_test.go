@@ -28,6 +28,7 @@ import (
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // helperEnv makes the test binary act as `perfbench node` (the os/exec
@@ -73,7 +74,7 @@ func small(t *testing.T) (Options, *bytes.Buffer, *syncbuf.Buffer) {
 		Nodes: 3, Rounds: 1, Duration: 400 * time.Millisecond, Rate: 3000, Broadcasts: 3, ProfileTime: 0,
 		Heartbeat: 500 * time.Millisecond, Format: report.JSON, Out: t.TempDir(),
 		NodeCommand: []string{os.Args[0], "-test.run=^$"}, NodeEnv: []string{helperEnv + "=1"},
-		Stdout: &out, Stderr: errs,
+		Stderr: errs,
 	}, &out, errs
 }
 
@@ -115,17 +116,17 @@ func readResults(t *testing.T, o Options) Report {
 func TestThreeNodesOnLoopback(t *testing.T) {
 	o, out, stderr := small(t)
 	o.ProfileTime = 100 * time.Millisecond
-	err := Run(context.Background(), o)
+	err := Run(context.Background(), o, out)
 	if err != nil { // one round decides no target: nothing can be missed
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	r := readResults(t, o)
 	undecided := 0
 	for _, v := range r.Verdicts {
-		if v.Status == Inconclusive {
+		if v.Status == verdict.Inconclusive {
 			undecided++
 			if v.Reason != "needs at least 6 rounds (--rounds 6); got 1" {
-				t.Errorf("%q: reason %q", v.Target, v.Reason)
+				t.Errorf("%q: reason %q", v.Criterion, v.Reason)
 			}
 		}
 	}
@@ -211,10 +212,10 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 func TestLostNodeEndsTheRunWithAReport(t *testing.T) {
 	for _, kind := range []string{"node", "freeze"} {
 		t.Run(kind, func(t *testing.T) {
-			o, _, stderr := small(t)
+			o, out, stderr := small(t)
 			o.Duration = 2 * time.Second
 			o.Fault = Fault{Kind: kind, Target: "1"}
-			err := Run(context.Background(), o)
+			err := Run(context.Background(), o, out)
 			var lost *NodeLostError
 			if !errors.As(err, &lost) || lost.ID != "1" {
 				t.Fatalf("err = %v, want node 1 lost\n%s", err, stderr)
@@ -235,10 +236,10 @@ func TestLostNodeEndsTheRunWithAReport(t *testing.T) {
 }
 
 func TestServerKilledRunGoesOn(t *testing.T) {
-	o, _, stderr := small(t)
+	o, out, stderr := small(t)
 	o.Duration = 2 * time.Second
 	o.Fault = Fault{Kind: "server", Target: "1"}
-	err := Run(context.Background(), o)
+	err := Run(context.Background(), o, out)
 	if err != nil && !cmderr.IsCriterion(err) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -258,11 +259,11 @@ func TestServerKilledRunGoesOn(t *testing.T) {
 }
 
 func TestInterruptStopsEveryProcessAndWritesNothing(t *testing.T) {
-	o, _, stderr := small(t)
+	o, out, stderr := small(t)
 	o.Duration = 10 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, o) }()
+	go func() { done <- Run(ctx, o, out) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for !regexp.MustCompile(`round 1/1`).MatchString(stderr.String()) {
 		if time.Now().After(deadline) {
@@ -300,9 +301,9 @@ func TestBadInputStartsNothing(t *testing.T) {
 		}, "is not writable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, _, stderr := small(t)
+			o, out, stderr := small(t)
 			tc.edit(&o)
-			err := Run(context.Background(), o)
+			err := Run(context.Background(), o, out)
 			var in *cmderr.BadInputError
 			if !errors.As(err, &in) || !regexp.MustCompile(regexp.QuoteMeta(tc.want)).MatchString(err.Error()) {
 				t.Fatalf("err = %v, want bad input with %q", err, tc.want)
@@ -342,7 +343,7 @@ func TestTreeDepthBound(t *testing.T) {
 // A node started by hand (as on another host) joins a run with the same
 // prefix, takes part, and is told to quit at the end.
 func TestNodeStartedByHandJoins(t *testing.T) {
-	o, _, stderr := small(t)
+	o, out, stderr := small(t)
 	o.Local, o.Prefix, o.Rounds = 2, "handrun", 1
 	servers, err := natsrig.Start(1)
 	if err != nil {
@@ -359,7 +360,7 @@ func TestNodeStartedByHandJoins(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- hand.Wait() }()
-	if err := Run(context.Background(), o); err != nil && !cmderr.IsCriterion(err) {
+	if err := Run(context.Background(), o, out); err != nil && !cmderr.IsCriterion(err) {
 		hand.Process.Kill()
 		<-exited
 		t.Fatalf("%v\n%s", err, stderr)

@@ -20,7 +20,7 @@ import (
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/natsrig"
-	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
+	"github.com/perfbench/perfbench/results"
 )
 
 // NodeLostError ends a run whose node process died or went silent.
@@ -289,42 +289,12 @@ func (c *coordinator) same(op string) func(string) request {
 
 const ctlTimeout = 20 * time.Second
 
-// RoundData is the raw record of one round of one side.
-type RoundData struct {
-	Side     string                   `json:"side"`
-	Index    int                      `json:"index"`
-	Features string                   `json:"features"`
-	Stream   map[string]*streamResult `json:"stream"`
-	Stats    map[string]*nodeStats    `json:"stats"`
-	Traffic  natsrig.Traffic          `json:"traffic"` // stream phase, all nodes' data connections
-	// Span runs from the stream's start until everything sent had arrived
-	// (or stopped arriving); the CPU figures cover the same span, so that
-	// a backlog worked off after the stream is paid for.
-	Span      time.Duration `json:"span"`
-	ServerCPU time.Duration `json:"server_cpu"` // the coordinator process (embedded servers)
-	NodeCPU   time.Duration `json:"node_cpu"`   // every node process
-	// IdleCPU is what the same processes spend over Span when the
-	// generators keep their schedule but send nothing (measured in the
-	// same round, just before the stream, at the same rate): heartbeats,
-	// acks, the generators' wake-ups. CPU per signal is net of it.
-	IdleCPU    time.Duration `json:"idle_cpu"`
-	Broadcasts []GroupRun    `json:"broadcasts"`
-	Fault      string        `json:"fault,omitempty"`
-	// Interrupted rounds were cut short by a lost node: their counters are
-	// the survivors', and they stay out of the sides' summaries.
-	Interrupted bool `json:"interrupted,omitempty"`
-}
-
-// GroupRun is the broadcasts of one group size in one mode.
-type GroupRun struct {
-	Group   int                         `json:"group"`
-	Mode    string                      `json:"mode"` // "node" (the side's features) or "server" (reference)
-	Results []rtcluster.BroadcastResult `json:"results"`
-	Traffic natsrig.Traffic             `json:"traffic"`
-	// Received is the copies the nodes took during these broadcasts, by
-	// their own counters: one per node reached, when each was reached once.
-	Received uint64 `json:"received"`
-}
+// The raw record of a round and of its broadcasts, as results.json holds
+// them.
+type (
+	RoundData = results.ClusterRound
+	GroupRun  = results.ClusterGroupRun
+)
 
 // setup builds every node's runtime for one side and waits until every
 // subscription has reached every server.

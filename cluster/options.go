@@ -62,8 +62,8 @@ type Options struct {
 	// dashes). A given value is checked as typed, never replaced by its
 	// default: --nodes 0 is refused, not run as 4 nodes. Nil: every zero
 	// field takes its default.
-	Given  func(flag string) bool
-	Stdout io.Writer
+	Given func(flag string) bool
+	// Stderr takes the progress lines; nil discards them.
 	Stderr io.Writer
 }
 
@@ -143,6 +143,13 @@ func (f Fault) String() string {
 		return "none"
 	}
 	return f.Kind + ":" + f.Target
+}
+
+// Validate checks every bound, after the defaults of the fields not
+// given; the error is cmderr bad input naming what is valid.
+func (o Options) Validate() error {
+	_, err := o.Normalize()
+	return err
 }
 
 // Normalize fills the defaults of fields not given and checks bounds;

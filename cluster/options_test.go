@@ -34,7 +34,7 @@ func TestGivenZeroIsNotDefault(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
 			o := Options{Given: func(f string) bool { return f == tt.flag }}
-			_, err := o.Normalize()
+			err := o.Validate()
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("--%s given as zero: err = %v, want bad input containing %q", tt.flag, err, tt.want)
 			}

@@ -8,6 +8,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfbench/perfbench/natsrig"
+	"github.com/perfbench/perfbench/results"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
 	"github.com/perfbench/perfbench/runtime/features"
 )
@@ -83,33 +84,13 @@ type response struct {
 	Broadcast     []rtcluster.BroadcastResult `json:"bcast,omitempty"`
 }
 
-type streamResult struct {
-	Due        int64         `json:"due"`  // signals the schedule asked for: rate × duration
-	Sent       int64         `json:"sent"` // signals handed to Send
-	SendErrors int64         `json:"send_errors"`
-	Pings      int64         `json:"pings"`
-	PingErrors int64         `json:"ping_errors"`
-	RTT        string        `json:"rtt"` // HdrHistogram, V2 compressed base64
-	Lag        string        `json:"lag"` // HdrHistogram of how late each send was against its due time
-	Elapsed    time.Duration `json:"elapsed"`
-	CPU        time.Duration `json:"cpu"`               // process CPU time over the stream
-	Profile    []byte        `json:"profile,omitempty"` // gzipped pprof
-}
-
-type nodeStats struct {
-	Counters   rtcluster.Counters `json:"counters"`
-	Traffic    natsrig.Traffic    `json:"traffic"` // since setup
-	OneWay     string             `json:"one_way"` // HdrHistogram of send → receipt on this node
-	Reconnects []time.Duration    `json:"reconnects"`
-	Host       string             `json:"host"`
-	PID        int                `json:"pid"`
-}
-
-type heartbeat struct {
-	ID   string `json:"id"`
-	PID  int    `json:"pid"`
-	Host string `json:"host"`
-}
+// What a node reports of a stream and of its counters, and announces in
+// its heartbeat: results.json records them as they came.
+type (
+	streamResult = results.ClusterStream
+	nodeStats    = results.ClusterNodeStats
+	heartbeat    = results.ClusterNode
+)
 
 // Histogram range: 1 µs resolution is plenty across a network; up to a
 // minute, 3 significant digits.

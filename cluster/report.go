@@ -13,66 +13,20 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/results"
-	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
 )
 
-// Settings are the options of a run as results.json records them.
-type Settings struct {
-	Nodes       int           `json:"nodes"`
-	Opt         string        `json:"opt"`
-	Rounds      int           `json:"rounds_per_side"`
-	Duration    time.Duration `json:"stream_per_round"`
-	Rate        float64       `json:"rate"`
-	Payload     int           `json:"payload_bytes"`
-	NATS        string        `json:"nats"`
-	Fanout      int           `json:"fanout"`
-	BatchBytes  int           `json:"batch_bytes"`
-	BatchDelay  time.Duration `json:"batch_delay"`
-	Broadcasts  int           `json:"broadcasts"`
-	Groups      []int         `json:"groups"`
-	PingEvery   time.Duration `json:"ping_every"`
-	ProfileTime time.Duration `json:"profile_time"`
-	Heartbeat   time.Duration `json:"heartbeat"`
-	Fault       string        `json:"fault"`
-	Link        natsrig.Link  `json:"link"` // each node's emulated link; zero: bare loopback
-	Command     string        `json:"command,omitempty"`
-}
+// The settings and the fault section of results.json.
+type (
+	Settings    = results.ClusterSettings
+	FaultReport = results.ClusterFault
+)
 
-// FaultReport says what a fault did to the run.
-type FaultReport struct {
-	Injected string        `json:"injected"`
-	LostNode string        `json:"lost_node,omitempty"`
-	Reason   string        `json:"reason,omitempty"`
-	After    time.Duration `json:"detected_after,omitempty"` // since the run started
-	// Detection is from the fault's injection to the node being declared
-	// lost (0 when the loss was not injected).
-	Detection time.Duration `json:"detection,omitempty"`
-	// InFlight counts signals the surviving nodes sent to the lost node that
-	// it never acknowledged: sent − failed − acked.
-	InFlight uint64 `json:"in_flight_to_lost_node"`
-	// Survivors is the interrupted round's ledger among the other nodes.
-	Survivors  *Conservation   `json:"survivors,omitempty"`
-	Reconnects []time.Duration `json:"reconnects,omitempty"`
-	Lost       uint64          `json:"lost_in_flight"`
-}
-
-// Report is a whole cluster run: results.json holds it.
+// Report is a whole cluster run: the results.json document it writes,
+// and what judging it needs besides.
 type Report struct {
-	results.Header
-	Settings    Settings           `json:"settings"`
-	Elapsed     time.Duration      `json:"elapsed"`
-	Nodes       []heartbeat        `json:"nodes"`
-	Off         Side               `json:"off"`
-	On          Side               `json:"on"`
-	Reference   []GroupSummary     `json:"reference"` // server fan-out, over every round of both sides
-	Comparisons []stats.Comparison `json:"comparisons"`
-	Ratios      map[string]float64 `json:"paired_ratio_medians"`
-	Verdicts    []Verdict          `json:"verdicts"`
-	Fault       *FaultReport       `json:"fault,omitempty"`
-	Rounds      []*RoundData       `json:"rounds"`
-	Files       []string           `json:"files"`
-	Errors      []string           `json:"errors,omitempty"`
-	opts        Options
+	results.ClusterRun
+	opts Options
 	// offV and onV are the per-round values of the complete rounds, in the
 	// order they ran, for the verdicts.
 	offV, onV []map[string]float64
@@ -84,11 +38,11 @@ func newReport(o Options, env machine.Env) *Report {
 		nats = fmt.Sprintf("embedded, %d servers on loopback", o.Servers)
 	}
 	return &Report{
-		Header: results.NewHeader(results.Cluster, "cluster", time.Now().UTC(), env),
-		Settings: Settings{Nodes: o.Nodes, Opt: o.Opt, Rounds: o.Rounds, Duration: o.Duration, Rate: o.Rate, Payload: o.Payload,
-			NATS: nats, Fanout: o.Fanout, BatchBytes: o.BatchBytes, BatchDelay: o.BatchDelay, Broadcasts: o.Broadcasts,
-			Groups: o.groups(), PingEvery: o.PingEvery, ProfileTime: o.ProfileTime, Heartbeat: o.Heartbeat,
-			Fault: o.Fault.String(), Link: o.link, Command: o.Command},
+		ClusterRun: results.ClusterRun{Header: results.NewHeader(results.Cluster, "cluster", time.Now().UTC(), env),
+			Settings: Settings{Nodes: o.Nodes, Opt: o.Opt, Rounds: o.Rounds, Duration: o.Duration, Rate: o.Rate, Payload: o.Payload,
+				NATS: nats, Fanout: o.Fanout, BatchBytes: o.BatchBytes, BatchDelay: o.BatchDelay, Broadcasts: o.Broadcasts,
+				Groups: o.groups(), PingEvery: o.PingEvery, ProfileTime: o.ProfileTime, Heartbeat: o.Heartbeat,
+				Fault: o.Fault.String(), Link: results.ClusterLink(o.link), Command: o.Command}},
 		opts: o,
 	}
 }
@@ -167,7 +121,7 @@ func (r *Report) settingsLine() string {
 	return fmt.Sprintf("%d rounds per side (A B B A) of %s streams at %s signals/s of %d B, ring to the next node; "+
 		"xbatch %s / %s; tree fanout %d; %d broadcasts per group; ping every %s; fault %s; links %s; elapsed %s",
 		s.Rounds, s.Duration, numfmt.Value(s.Rate, ""), s.Payload, numfmt.Value(float64(s.BatchBytes), "B"),
-		s.BatchDelay, s.Fanout, s.Broadcasts, s.PingEvery, s.Fault, s.Link, r.Elapsed.Round(time.Millisecond))
+		s.BatchDelay, s.Fanout, s.Broadcasts, s.PingEvery, s.Fault, natsrig.Link(s.Link), r.Elapsed.Round(time.Millisecond))
 }
 
 func latRows(name string, off, on Latency) [][]string {
@@ -272,7 +226,7 @@ func (r *Report) broadcastRows() (times, shape [][]string) {
 			t = append(t, c)
 			sh = append(sh, fmt.Sprintf("%d / %.0f / %s", g.Depth, g.RootMsgs, numfmt.Value(g.WireBytes, "B")))
 		}
-		t = append(t, fmtDur(time.Duration(n)*10*time.Millisecond))
+		t = append(t, fmtDur(time.Duration(float64(n)*toggles.BroadcastPerNode)))
 		times, shape = append(times, t), append(shape, sh)
 	}
 	return times, shape
@@ -286,9 +240,18 @@ var (
 func (r *Report) verdictRows() [][]string {
 	var rows [][]string
 	for _, v := range r.Verdicts {
-		rows = append(rows, []string{v.Source, v.Target, v.Measured, string(v.Status), v.Reason})
+		rows = append(rows, []string{sourceLabel(v.Source), v.Criterion, v.Measured, string(v.Status), v.Reason})
 	}
 	return rows
+}
+
+// sourceLabel names who set a target in the tables: a check of the run
+// itself has no Source.
+func sourceLabel(src string) string {
+	if src == "" {
+		return "run"
+	}
+	return src
 }
 
 func (r *Report) faultRows() [][]string {
@@ -393,7 +356,7 @@ func (r *Report) writeTail(w io.Writer, f report.Format, b *bytes.Buffer, h func
 // JSON is results.json: every setting, the raw rounds (histograms
 // included) and the computed summaries and verdicts.
 func (r *Report) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := json.MarshalIndent(r.ClusterRun, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode results: %w", err)
 	}

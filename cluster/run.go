@@ -28,14 +28,15 @@ import (
 // run directory and prints the report. Errors: cmderr bad input (nothing
 // was started), a cmderr criterion when a target was missed, a
 // *NodeLostError when a node died (the report is still written); anything
-// else is a failure while running. Interrupted, it writes nothing.
-func Run(ctx context.Context, o Options) error {
+// else is a failure while running. Interrupted, it writes nothing. The
+// report goes to out (nil: nowhere).
+func Run(ctx context.Context, o Options, out io.Writer) error {
 	o, err := o.Normalize()
 	if err != nil {
 		return err
 	}
-	if o.Stdout == nil {
-		o.Stdout = io.Discard
+	if out == nil {
+		out = io.Discard
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
@@ -118,7 +119,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	written = true
-	if err := printReport(o.Stdout, o.Format, rep); err != nil {
+	if err := printReport(out, o.Format, rep); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stderr, "perfbench: cluster: wrote %d files to %s\n", len(rep.Files), dir)
@@ -247,7 +248,7 @@ func (c *coordinator) epilogue(ctx context.Context, rep *Report, lost *NodeLostE
 	}
 	var led Conservation
 	led.Exact = true
-	led.add(st)
+	addLedger(&led, st)
 	f.Lost = led.Lost
 	f.Survivors = &led
 	if n := len(rep.Rounds); n > 0 && rep.Rounds[n-1].Interrupted {

@@ -10,18 +10,18 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
-// Latency summarizes one HdrHistogram.
-type Latency struct {
-	Count int64         `json:"count"`
-	Mean  time.Duration `json:"mean"`
-	P50   time.Duration `json:"p50"`
-	P99   time.Duration `json:"p99"`
-	P999  time.Duration `json:"p999"`
-	Max   time.Duration `json:"max"`
-}
+// The types of a cluster run's results.json, by the names this package
+// has always used for them.
+type (
+	Latency      = results.ClusterLatency
+	Conservation = results.ClusterLedger
+	GroupSummary = results.ClusterGroup
+	Side         = results.ClusterSide
+)
 
 func latencyOf(h *hdr.Histogram) Latency {
 	if h.TotalCount() == 0 {
@@ -31,26 +31,8 @@ func latencyOf(h *hdr.Histogram) Latency {
 	return Latency{Count: h.TotalCount(), Mean: time.Duration(h.Mean()), P50: q(50), P99: q(99), P999: q(99.9), Max: time.Duration(h.Max())}
 }
 
-// Conservation is the signal ledger of point-to-point traffic: per ordered
-// pair of nodes, sent = failed at the sender + delivered + errored at the
-// receiver + lost in flight.
-type Conservation struct {
-	Sent       uint64 `json:"sent"`
-	SendFailed uint64 `json:"send_failed"`
-	Delivered  uint64 `json:"delivered"`
-	Errored    uint64 `json:"errored"`
-	Lost       uint64 `json:"lost_in_flight"`
-	// Exact is true when every pair balances with a non-negative loss
-	// (no receiver counted more than was sent to it).
-	Exact bool `json:"exact"`
-	// Disagreements lists pairs whose sender's acked count differs from
-	// the receiver's own count.
-	Disagreements []string `json:"disagreements,omitempty"`
-	Dropped       uint64   `json:"dropped_by_client"` // slow-consumer drops the NATS clients reported
-	Undecodable   uint64   `json:"undecodable"`
-}
-
-func (c *Conservation) add(st map[string]*nodeStats) {
+// addLedger adds the nodes' counters of one phase to c.
+func addLedger(c *Conservation, st map[string]*nodeStats) {
 	pairsExact := true
 	for a, sa := range st {
 		c.Dropped += sa.Counters.Dropped
@@ -76,57 +58,6 @@ func (c *Conservation) add(st map[string]*nodeStats) {
 	c.Exact = c.Exact && pairsExact
 }
 
-// GroupSummary is the broadcasts of one group size in one mode, over all
-// rounds of a side.
-type GroupSummary struct {
-	Group    int           `json:"group"`
-	Mode     string        `json:"mode"`
-	Count    int           `json:"count"`
-	Complete int           `json:"complete"` // every node acknowledged
-	Errored  int           `json:"errored"`  // acks reporting a failed local delivery
-	P50      time.Duration `json:"p50"`
-	P99      time.Duration `json:"p99"`
-	Max      time.Duration `json:"max"`
-	Depth    int           `json:"depth"`     // most hops seen
-	RootMsgs float64       `json:"root_msgs"` // messages the root published per broadcast
-	RootMax  int           `json:"root_max"`  // most the root published for one broadcast
-	// Once counts the broadcasts that reached every node by exactly one
-	// copy (rtcluster.BroadcastResult.Once); Received is the copies the
-	// nodes counted taking, which must then be Count × (Group − 1).
-	Once      int     `json:"once"`
-	Received  uint64  `json:"received"`
-	WireBytes float64 `json:"wire_bytes"`
-	WireMsgs  float64 `json:"wire_msgs"`
-}
-
-// Side is one side's results over all its rounds.
-type Side struct {
-	Label    string `json:"label"`
-	Features string `json:"features"`
-	Rounds   int    `json:"rounds"`
-
-	Signals       Conservation `json:"signals"`
-	Due           int64        `json:"due"`       // stream signals the schedule asked for
-	Scheduled     int64        `json:"scheduled"` // of those, sent (fewer only if a stream was cut short)
-	Lag           Latency      `json:"send_lag"`  // how late sends were against their due times
-	StreamSeconds float64      `json:"span_seconds"`
-	Throughput    float64      `json:"throughput"` // signals that arrived, per second from the stream's start to the last arrival
-	WireBytes     float64      `json:"wire_bytes_per_signal"`
-	WireMsgs      float64      `json:"wire_msgs_per_signal"`
-	PayloadBytes  float64      `json:"payload_bytes_per_signal"` // as published, after compression
-	RawBytes      float64      `json:"raw_bytes_per_signal"`     // before compression
-	CPU           float64      `json:"cpu_ns_per_signal"`        // nodes + embedded servers, net of IdleCPU
-	IdleCPU       float64      `json:"idle_cpu_ns_per_signal"`   // the idle baseline subtracted (RoundData.IdleCPU)
-	OneWay        Latency      `json:"one_way"`
-	SameHost      bool         `json:"same_host"` // one-way is only meaningful when every node shares a clock
-	RTT           Latency      `json:"rtt"`
-	Pings         int64        `json:"pings"`
-	PingErrors    int64        `json:"ping_errors"`
-
-	Broadcast  []GroupSummary  `json:"broadcast"`
-	Reconnects []time.Duration `json:"reconnects,omitempty"`
-}
-
 // summarize folds the rounds of one side.
 func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	s := Side{Label: label, Features: features, Rounds: len(rounds)}
@@ -143,7 +74,7 @@ func summarize(label, features string, rounds []*RoundData) (Side, error) {
 	s.Signals.Exact = true
 	for _, rd := range rounds {
 		before := s.Signals
-		s.Signals.add(rd.Stats)
+		addLedger(&s.Signals, rd.Stats)
 		arrived += s.Signals.Delivered + s.Signals.Errored - before.Delivered - before.Errored
 		wire += float64(rd.Traffic.Bytes())
 		msgs += float64(rd.Traffic.Msgs())
@@ -241,19 +172,9 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// Group returns the summary of one group size and mode.
-func (s Side) Group(g int, mode string) (GroupSummary, bool) {
-	for _, b := range s.Broadcast {
-		if b.Group == g && b.Mode == mode {
-			return b, true
-		}
-	}
-	return GroupSummary{}, false
-}
-
 // Cross-node latency as the plan means it: one-way when every node shares
 // a clock, otherwise the round trip.
-func (s Side) crossNode() (Latency, string) {
+func crossNodeLatency(s Side) (Latency, string) {
 	if s.SameHost && s.OneWay.Count > 0 {
 		return s.OneWay, "one-way"
 	}
@@ -272,7 +193,7 @@ var roundMetrics = []stats.Metric{
 }
 
 // Per-round values the verdicts read besides roundMetrics: the cross-node
-// latency as crossNode picks it, and each group's broadcast p50.
+// latency as crossNodeLatency picks it, and each group's broadcast p50.
 const (
 	keyCrossMean = "cross-node-mean-ns"
 	keyCrossP50  = "cross-node-p50-ns"
@@ -294,7 +215,7 @@ func roundValues(rd *RoundData, largest int) (map[string]float64, error) {
 	if g, ok := s.Group(largest, "node"); ok {
 		v["bcast-p50-ns"] = float64(g.P50)
 	}
-	if l, _ := s.crossNode(); l.Count > 0 {
+	if l, _ := crossNodeLatency(s); l.Count > 0 {
 		v[keyCrossMean], v[keyCrossP50] = float64(l.Mean), float64(l.P50)
 	}
 	for _, g := range s.Broadcast {

@@ -8,53 +8,23 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
-// Status of one verdict.
-type Status string
-
-const (
-	Pass Status = "PASS"
-	Fail Status = "FAIL"
-	// Inconclusive: the 95 % CI over rounds straddles the target, or there
-	// are too few rounds for a CI; the reason says which.
-	Inconclusive Status = "INCONCLUSIVE"
-	// Info: reported, but it decides nothing (the reason says why).
-	Info Status = "INFO"
-	NA   Status = "n/a" // not measurable in this run (said why)
-)
-
-// Verdict is one target checked against what was measured.
-type Verdict struct {
-	Source   string `json:"source"` // "plan", "goal" or "run"
-	Target   string `json:"target"`
-	Measured string `json:"measured"`
-	Status   Status `json:"status"`
-	Reason   string `json:"reason,omitempty"`
-}
-
-func status(ok bool) Status {
+func status(ok bool) verdict.Status {
 	if ok {
-		return Pass
+		return verdict.Pass
 	}
-	return Fail
+	return verdict.Fail
 }
 
-// The goals set beyond the plan; the plan's own targets are read from the
-// toggles registry.
+// Who set a target (verdict.Verdict.Source): the optimization plan, or a
+// goal set beyond it; a check of the run itself names none.
 const (
-	planCrossNodeMean  = 5 * time.Millisecond
-	goalBroadcast16P50 = 5 * time.Millisecond
-	goalBroadcastGroup = 16
+	srcPlan = "plan"
+	srcGoal = "goal"
+	srcRun  = ""
 )
-
-// xbatchMeasures maps xbatch's criteria metrics (measured per op in
-// process) to what a cluster run measures per signal: the stream runs at a
-// fixed rate, so "better" per signal is the CPU it costs, not wall time.
-var xbatchMeasures = map[string]struct{ metric, label string }{
-	"wire-B/op": {"wire-B/signal", "wire B/signal"},
-	"ns/op":     {"cpu-ns/signal", "CPU/signal"},
-}
 
 // treeDepthBound is ⌈log_k n⌉, computed exactly; a chain (k = 1) is n − 1
 // deep.
@@ -91,20 +61,21 @@ func mustToggle(name string) toggles.Toggle {
 // FAIL the whole CI to miss it; anything else, or fewer than
 // stats.MinSamplesForCI rounds, is INCONCLUSIVE. Each can fail.
 func (r *Report) judge() {
-	var vs []Verdict
-	add := func(v Verdict) { vs = append(vs, v) }
+	var vs []verdict.Verdict
+	add := func(v verdict.Verdict) { vs = append(vs, v) }
 	if r.opts.has(toggles.XBatch) {
 		t := mustToggle(toggles.XBatch)
-		_, kind := r.On.crossNode()
-		add(r.onBelow("plan", fmt.Sprintf("cross-node mean < %s (on)", fmtDur(planCrossNodeMean)), keyCrossMean, kind+" mean", planCrossNodeMean))
+		_, kind := crossNodeLatency(r.On)
+		add(r.onBelow(srcPlan, fmt.Sprintf("cross-node mean < %s (on)", fmtDur(toggles.CrossNodeMean)), keyCrossMean, kind+" mean", toggles.CrossNodeMean))
+		measures := toggles.XBatchMeasures()
 		for _, c := range t.Criteria {
-			m, ok := xbatchMeasures[c.Metric]
+			m, ok := measures[c.Metric]
 			if !ok || c.Kind != toggles.Reduction {
 				panic(fmt.Sprintf("cluster: no measure for %s criterion %s", t.Name, c)) // caught by the package's tests
 			}
-			v := r.ratioAtMost("plan", fmt.Sprintf("%s: %s (%s)", t.Name, c.Text, m.label), m.metric, 1-c.Target/100, true)
+			v := r.ratioAtMost(srcPlan, fmt.Sprintf("%s: %s (%s)", t.Name, c.Text, m.Label), m.Metric, 1-c.Target/100, true)
 			if !c.Judges(pacedStream) {
-				v.Status, v.Reason = Info, fmt.Sprintf("judged on %s only (bench); this run's paced stream is not it", c.Workload)
+				v.Status, v.Reason = verdict.Info, fmt.Sprintf("judged on %s only (bench); this run's paced stream is not it", c.Workload)
 			}
 			add(v)
 		}
@@ -120,14 +91,18 @@ func (r *Report) judge() {
 		if c.Sent > 0 {
 			rate = float64(errs) / float64(c.Sent)
 		}
-		add(Verdict{Source: "run", Target: fmt.Sprintf("%s: ledger exact, counters agree, none lost", s.Label),
+		add(verdict.Verdict{Source: srcRun, Criterion: fmt.Sprintf("%s: ledger exact, counters agree, none lost", s.Label), Scope: s.Label,
+			Metric: "lost", Unit: "count", Estimate: float64(c.Lost),
 			Measured: fmt.Sprintf("%d = %d + %d err + %d failed + %d lost; %d disagree; %d dropped", c.Sent, c.Delivered, c.Errored, c.SendFailed, c.Lost, len(c.Disagreements), c.Dropped),
 			Status:   status(c.Exact && c.Lost == 0 && len(c.Disagreements) == 0 && c.Dropped == 0)})
-		add(Verdict{Source: "plan", Target: fmt.Sprintf("%s: error rate < 0.1 %%", s.Label),
-			Measured: fmt.Sprintf("%d errors in %d (%.3f %%)", errs, c.Sent, rate*100), Status: status(c.Sent > 0 && rate < 0.001)})
+		add(verdict.Verdict{Source: srcPlan, Criterion: fmt.Sprintf("%s: error rate < %g %%", s.Label, toggles.ErrorRate*100), Scope: s.Label,
+			Metric: "error rate", Target: toggles.ErrorRate * 100, Unit: "%", Estimate: rate * 100,
+			Measured: fmt.Sprintf("%d errors in %d (%.3f %%)", errs, c.Sent, rate*100), Status: status(c.Sent > 0 && rate < toggles.ErrorRate)})
 	}
-	if r.opts.Nodes == 4 {
-		add(Verdict{Source: "goal", Target: "--nodes 4 finishes in < 60 s", Measured: fmtDur(r.Elapsed), Status: status(r.Elapsed < time.Minute)})
+	if r.opts.Nodes == toggles.QuickNodes {
+		add(verdict.Verdict{Source: srcGoal, Criterion: fmt.Sprintf("--nodes %d finishes in < %g s", toggles.QuickNodes, toggles.QuickRun.Seconds()),
+			Metric: "elapsed", Target: float64(toggles.QuickRun), Unit: "ns", Estimate: float64(r.Elapsed),
+			Measured: fmtDur(r.Elapsed), Status: status(r.Elapsed < toggles.QuickRun)})
 	}
 	r.Verdicts = vs
 }
@@ -140,12 +115,12 @@ const pacedStream = "cluster paced stream"
 // crossNodeP50 judges xbatch's p50 goal where it is set: at up to
 // toggles.CrossNodeP50Rate signals/s. At a higher rate it is shown as
 // INFO: a run at a rate the goal does not name neither meets nor misses it.
-func (r *Report) crossNodeP50(kind string) Verdict {
+func (r *Report) crossNodeP50(kind string) verdict.Verdict {
 	p50 := time.Duration(toggles.CrossNodeP50)
 	target := fmt.Sprintf("cross-node p50 < %s (on) at %s", fmtDur(p50), numfmt.Value(r.opts.Rate, "signals/s"))
-	v := r.onBelow("goal", target, keyCrossP50, kind+" p50", p50)
+	v := r.onBelow(srcGoal, target, keyCrossP50, kind+" p50", p50)
 	if r.opts.Rate > toggles.CrossNodeP50Rate {
-		v.Status, v.Reason = Info, fmt.Sprintf("the goal is set at up to %g signals/s: judge it with --rate %g", float64(toggles.CrossNodeP50Rate), float64(toggles.CrossNodeP50Rate))
+		v.Status, v.Reason = verdict.Info, fmt.Sprintf("the goal is set at up to %g signals/s: judge it with --rate %g", float64(toggles.CrossNodeP50Rate), float64(toggles.CrossNodeP50Rate))
 	}
 	return v
 }
@@ -160,17 +135,17 @@ func (r *Report) crossNodeP50(kind string) Verdict {
 // both sides meet it about 100× over; on emulated links it is judged, and
 // so is the tree against direct sends wherever the cost model
 // (broadcastModel) predicts the tree to win.
-func (r *Report) judgeTree(add func(Verdict)) {
+func (r *Report) judgeTree(add func(verdict.Verdict)) {
 	t := mustToggle(toggles.Tree)
 	groups := r.opts.groups()
 	largest := groups[len(groups)-1]
 	if largest-1 > r.opts.Fanout {
 		c := t.Primary
-		add(r.ratioAtMost("plan", fmt.Sprintf("%s: N=%d broadcast p50 −%g %% (%s)", t.Name, largest, c.Target, c.Text),
+		add(r.ratioAtMost(srcPlan, fmt.Sprintf("%s: N=%d broadcast p50 −%g %% (%s)", t.Name, largest, c.Target, c.Text),
 			"bcast-p50-ns", 1-c.Target/100, true))
 	} else {
 		c := treeBudget(t)
-		add(r.ratioAtMost("plan", fmt.Sprintf("%s: N=%d broadcast p50 at most %g %% worse (flat at fanout %d: %s)", t.Name, largest, c.Target, r.opts.Fanout,
+		add(r.ratioAtMost(srcPlan, fmt.Sprintf("%s: N=%d broadcast p50 at most %g %% worse (flat at fanout %d: %s)", t.Name, largest, c.Target, r.opts.Fanout,
 			strings.TrimPrefix(c.Text, "cost: ")), "bcast-p50-ns", 1+c.Target/100, false))
 	}
 	var depths []string
@@ -179,19 +154,20 @@ func (r *Report) judgeTree(add func(Verdict)) {
 		s, ok := r.On.Group(g, "node")
 		off, _ := r.Off.Group(g, "node")
 		bound := time.Duration(float64(g) * toggles.BroadcastPerNode)
-		v := Verdict{Source: "plan", Target: fmt.Sprintf("%s: N=%d broadcast ≤ %s (p99, all complete)", t.Name, g, fmtDur(bound)),
+		v := verdict.Verdict{Source: srcPlan, Criterion: fmt.Sprintf("%s: N=%d broadcast ≤ %s (p99, all complete)", t.Name, g, fmtDur(bound)),
+			Scope: fmt.Sprintf("N=%d", g), Metric: "broadcast p99", Target: float64(bound), Unit: "ns", Estimate: float64(s.P99),
 			Measured: fmt.Sprintf("p99 %s, p50 %s, %d/%d complete (off p99 %s)", fmtDur(s.P99), fmtDur(s.P50), s.Complete, s.Count, fmtDur(off.P99))}
 		switch {
 		case !ok || s.Count == 0 || s.Complete < s.Count:
-			v.Status, v.Reason = Fail, "a broadcast was not acknowledged by every node"
+			v.Status, v.Reason = verdict.Fail, "a broadcast was not acknowledged by every node"
 		case s.P99 > bound && r.On.Rounds < stats.MinSamplesForCI:
-			v.Status, v.Reason = Inconclusive, "p99 beyond the bound; "+fewRounds(r.On.Rounds)
+			v.Status, v.Reason = verdict.Inconclusive, "p99 beyond the bound; "+fewRounds(r.On.Rounds)
 		case s.P99 > bound:
-			v.Status = Fail
+			v.Status = verdict.Fail
 		case r.opts.link.On():
-			v.Status, v.Reason = Pass, fmt.Sprintf("on emulated links (%s): met %s over (off %s)", r.opts.link, times(bound, s.P99), times(bound, off.P99))
+			v.Status, v.Reason = verdict.Pass, fmt.Sprintf("on emulated links (%s): met %s over (off %s)", r.opts.link, times(bound, s.P99), times(bound, off.P99))
 		default:
-			v.Status = Info
+			v.Status = verdict.Info
 			v.Reason = fmt.Sprintf("met %s over (off %s): too loose to tell the tree from the root's own sends, so it earns no PASS alone; "+
 				"the paired broadcast verdict judges the tree", times(bound, s.P99), times(bound, off.P99))
 		}
@@ -200,23 +176,28 @@ func (r *Report) judgeTree(add func(Verdict)) {
 		allDepth = allDepth && ok && s.Depth <= want && s.Depth > 0
 		depths = append(depths, fmt.Sprintf("%d: %d ≤ %d", g, s.Depth, want))
 	}
-	add(Verdict{Source: "goal", Target: fmt.Sprintf("%s: depth ⌈log_%d N⌉", t.Name, r.opts.Fanout), Measured: strings.Join(depths, "; "), Status: status(allDepth)})
+	add(verdict.Verdict{Source: srcGoal, Criterion: fmt.Sprintf("%s: depth ⌈log_%d N⌉", t.Name, r.opts.Fanout), Metric: "depth", Unit: "hops", Measured: strings.Join(depths, "; "), Status: status(allDepth)})
 	r.judgeTreeShape(add, t, groups)
 	if r.opts.link.On() {
 		r.judgeCrossover(add, t, groups)
 	}
-	target := fmt.Sprintf("%s: %d-node broadcast < %s (p50)", t.Name, goalBroadcastGroup, fmtDur(goalBroadcast16P50))
-	if _, ok := r.On.Group(goalBroadcastGroup, "node"); ok {
-		add(r.onBelow("goal", target, keyBroadcast(goalBroadcastGroup), "p50", goalBroadcast16P50))
+	g, bound := toggles.BroadcastGoalGroup, toggles.BroadcastGoalP50
+	target := fmt.Sprintf("%s: %d-node broadcast < %s (p50)", t.Name, g, fmtDur(bound))
+	if _, ok := r.On.Group(g, "node"); ok {
+		add(r.onBelow(srcGoal, target, keyBroadcast(g), "p50", bound))
 	} else {
-		add(Verdict{Source: "goal", Target: target, Measured: fmt.Sprintf("not measured: --nodes %d < %d", r.opts.Nodes, goalBroadcastGroup), Status: NA})
+		// The goal is set for a group this run did not form: it neither
+		// meets nor misses it, and asking for more rounds would not help.
+		add(verdict.Verdict{Source: srcGoal, Criterion: target, Scope: fmt.Sprintf("N=%d", g), Metric: "broadcast p50", Target: float64(bound), Unit: "ns",
+			Measured: fmt.Sprintf("not measured: --nodes %d < %d", r.opts.Nodes, g), Status: verdict.Info,
+			Reason: fmt.Sprintf("set for a %d-node group: judge it with --nodes %d or more", g, g)})
 	}
 }
 
 // judgeTreeShape checks, on every broadcast of the on side, that the root
 // sent at most k copies and that every node took exactly one: by the acks
 // (rtcluster.BroadcastResult.Once) and by the receivers' own counters.
-func (r *Report) judgeTreeShape(add func(Verdict), t toggles.Toggle, groups []int) {
+func (r *Report) judgeTreeShape(add func(verdict.Verdict), t toggles.Toggle, groups []int) {
 	k := r.opts.Fanout
 	var roots, once []string
 	rootOK, onceOK := true, true
@@ -228,23 +209,18 @@ func (r *Report) judgeTreeShape(add func(Verdict), t toggles.Toggle, groups []in
 		roots = append(roots, fmt.Sprintf("%d: %d", g, s.RootMax))
 		once = append(once, fmt.Sprintf("%d: %d/%d, %d/%d copies", g, s.Once, s.Count, s.Received, want))
 	}
-	add(Verdict{Source: "goal", Target: fmt.Sprintf("%s: the root sends ≤ k = %d copies (most per broadcast)", t.Name, k),
-		Measured: strings.Join(roots, "; "), Status: status(rootOK)})
-	add(Verdict{Source: "goal", Target: fmt.Sprintf("%s: every node reached exactly once (broadcasts once / all; copies taken / N−1 each)", t.Name),
-		Measured: strings.Join(once, "; "), Status: status(onceOK)})
+	add(verdict.Verdict{Source: srcGoal, Criterion: fmt.Sprintf("%s: the root sends ≤ k = %d copies (most per broadcast)", t.Name, k),
+		Metric: "root sends", Target: float64(k), Unit: "count", Measured: strings.Join(roots, "; "), Status: status(rootOK)})
+	add(verdict.Verdict{Source: srcGoal, Criterion: fmt.Sprintf("%s: every node reached exactly once (broadcasts once / all; copies taken / N−1 each)", t.Name),
+		Metric: "reached once", Unit: "count", Measured: strings.Join(once, "; "), Status: status(onceOK)})
 }
 
-// crossoverMargin is how much faster the model must predict the tree to
-// be before the run is asked to show it: closer than that, the per-hop
-// cost the model leaves out can decide.
-const crossoverMargin = 0.9
-
 // judgeCrossover: on emulated links, for each group where the cost model
-// predicts the tree at most crossoverMargin of direct, the paired per-round
+// predicts the tree at most toggles.CrossoverMargin of direct, the paired per-round
 // broadcast p50 on/off must be below 1. The copy size is measured: the
 // direct broadcast's wire bytes, over its 2(N−1) crossings (up the root's
 // link, down each receiver's).
-func (r *Report) judgeCrossover(add func(Verdict), t toggles.Toggle, groups []int) {
+func (r *Report) judgeCrossover(add func(verdict.Verdict), t toggles.Toggle, groups []int) {
 	l := r.opts.link
 	for _, g := range groups {
 		off, ok := r.Off.Group(g, "node")
@@ -256,9 +232,9 @@ func (r *Report) judgeCrossover(add func(Verdict), t toggles.Toggle, groups []in
 		tree := broadcastModel(g, r.opts.Fanout, l.Transfer(size), l.Latency, 0)
 		target := fmt.Sprintf("%s: N=%d on %s links faster than direct (model: %s vs %s for %s copies)", t.Name, g, l,
 			fmtDur(tree), fmtDur(direct), numfmt.Value(float64(size), "B"))
-		if float64(tree) > crossoverMargin*float64(direct) {
-			add(Verdict{Source: "goal", Target: target, Measured: "not judged", Status: Info,
-				Reason: fmt.Sprintf("the model predicts no gain beyond %.0f %% here", (1-crossoverMargin)*100)})
+		if float64(tree) > toggles.CrossoverMargin*float64(direct) {
+			add(verdict.Verdict{Source: srcGoal, Criterion: target, Scope: fmt.Sprintf("N=%d", g), Measured: "not judged", Status: verdict.Info,
+				Reason: fmt.Sprintf("the model predicts no gain beyond %.0f %% here", (1-toggles.CrossoverMargin)*100)})
 			continue
 		}
 		key := keyBroadcast(g)
@@ -272,7 +248,7 @@ func (r *Report) judgeCrossover(add func(Verdict), t toggles.Toggle, groups []in
 		}
 		m := stats.Metric{Name: key, Better: stats.LowerIsBetter, Noise: 0.05}
 		c := stats.ComparePaired(m, a, b, m.Noise)
-		add(ratioVerdict(Verdict{Source: "goal", Target: target}, c, len(a) > 0, key, 1, true))
+		add(ratioVerdict(verdict.Verdict{Source: srcGoal, Criterion: target, Scope: fmt.Sprintf("N=%d", g)}, c, len(a) > 0, key, 1, true))
 	}
 }
 
@@ -308,15 +284,16 @@ func (r *Report) comparison(metric string) (stats.Comparison, bool) {
 // ratioAtMost judges "on/off ≤ limit" on the paired CI of a metric's
 // per-round ratios (lower is better for every metric judged so). A claimed
 // improvement (improving) also needs the signed-rank test's p < 0.05.
-func (r *Report) ratioAtMost(src, target, metric string, limit float64, improving bool) Verdict {
+func (r *Report) ratioAtMost(src, target, metric string, limit float64, improving bool) verdict.Verdict {
 	c, ok := r.comparison(metric)
-	return ratioVerdict(Verdict{Source: src, Target: target}, c, ok, metric, limit, improving)
+	return ratioVerdict(verdict.Verdict{Source: src, Criterion: target}, c, ok, metric, limit, improving)
 }
 
 // ratioVerdict judges "on/off ≤ limit" on comparison c (ok: it exists).
-func ratioVerdict(v Verdict, c stats.Comparison, ok bool, metric string, limit float64, improving bool) Verdict {
+func ratioVerdict(v verdict.Verdict, c stats.Comparison, ok bool, metric string, limit float64, improving bool) verdict.Verdict {
+	v.Metric, v.Target, v.Unit = metric+" on/off", limit, "×"
 	if !ok || c.Paired == nil {
-		v.Measured, v.Status = metric+": not measured", Inconclusive
+		v.Measured, v.Status = metric+": not measured", verdict.Inconclusive
 		v.Reason = "no paired on/off ratio"
 		if ok {
 			v.Reason += ": " + c.Note
@@ -324,30 +301,32 @@ func ratioVerdict(v Verdict, c stats.Comparison, ok bool, metric string, limit f
 		return v
 	}
 	p := c.Paired
+	v.Estimate = p.Ratio
 	if !p.HasCI {
 		v.Measured = fmt.Sprintf("%s on/off %.3f (%s, no CI)", metric, p.Ratio, fmtPct(p.Ratio))
-		v.Status, v.Reason = Inconclusive, fewRounds(p.N)
+		v.Status, v.Reason = verdict.Inconclusive, fewRounds(p.N)
 		return v
 	}
+	v.CI, v.P = &verdict.Interval{Lo: p.Lo, Hi: p.Hi}, verdict.PValue(p.Wilcoxon.P)
 	v.Measured = fmt.Sprintf("%s on/off %.3f [%.3f, %.3f] (%s), %s, %d round pairs", metric, p.Ratio, p.Lo, p.Hi, fmtPct(p.Ratio), stats.PEquals(p.Wilcoxon.P), p.N)
 	lim := fmt.Sprintf("%.3f", limit)
 	switch {
 	case p.Hi <= limit && (!improving || p.Wilcoxon.P < stats.Alpha):
-		v.Status = Pass
+		v.Status = verdict.Pass
 	case p.Lo > limit:
-		v.Status, v.Reason = Fail, fmt.Sprintf("the whole 95 %% CI of the paired ratio is above %s", lim)
+		v.Status, v.Reason = verdict.Fail, fmt.Sprintf("the whole 95 %% CI of the paired ratio is above %s", lim)
 	case p.Hi <= limit:
-		v.Status, v.Reason = Inconclusive, fmt.Sprintf("the 95 %% CI meets %s but the signed-rank test gives %s", lim, stats.PEquals(p.Wilcoxon.P))
+		v.Status, v.Reason = verdict.Inconclusive, fmt.Sprintf("the 95 %% CI meets %s but the signed-rank test gives %s", lim, stats.PEquals(p.Wilcoxon.P))
 	default:
-		v.Status, v.Reason = Inconclusive, fmt.Sprintf("the 95 %% CI of the paired ratio straddles %s: more rounds to tell", lim)
+		v.Status, v.Reason = verdict.Inconclusive, fmt.Sprintf("the 95 %% CI of the paired ratio straddles %s: more rounds to tell", lim)
 	}
 	return v
 }
 
 // onBelow judges "on < bound" on the 95 % CI of the median of the on
 // side's per-round values of key.
-func (r *Report) onBelow(src, target, key, what string, bound time.Duration) Verdict {
-	v := Verdict{Source: src, Target: target}
+func (r *Report) onBelow(src, target, key, what string, bound time.Duration) verdict.Verdict {
+	v := verdict.Verdict{Source: src, Criterion: target, Scope: "on", Metric: what, Target: float64(bound), Unit: "ns"}
 	var on, off []float64
 	for _, rv := range r.onV {
 		if x, ok := rv[key]; ok {
@@ -360,41 +339,43 @@ func (r *Report) onBelow(src, target, key, what string, bound time.Duration) Ver
 		}
 	}
 	if len(on) == 0 {
-		v.Measured, v.Status, v.Reason = what+": not measured", Inconclusive, "no round measured it on the on side"
+		v.Measured, v.Status, v.Reason = what+": not measured", verdict.Inconclusive, "no round measured it on the on side"
 		return v
 	}
 	s, so := stats.Summarize(on), stats.Summarize(off)
 	d := func(x float64) string { return numfmt.Value(x, "ns") }
+	v.Estimate = s.Center
 	if !s.HasCI {
 		v.Measured = fmt.Sprintf("%s %s per round, median (off %s)", what, d(s.Center), d(so.Center))
-		v.Status, v.Reason = Inconclusive, fewRounds(s.N)
+		v.Status, v.Reason = verdict.Inconclusive, fewRounds(s.N)
 		return v
 	}
+	v.CI = &verdict.Interval{Lo: s.Lo, Hi: s.Hi}
 	v.Measured = fmt.Sprintf("%s %s [%s, %s] per round, median of %d (off %s)", what, d(s.Center), d(s.Lo), d(s.Hi), s.N, d(so.Center))
 	b := float64(bound)
 	switch {
 	case s.Hi < b:
-		v.Status = Pass
+		v.Status = verdict.Pass
 	case s.Lo >= b:
-		v.Status, v.Reason = Fail, fmt.Sprintf("the whole 95 %% CI is at or above %s", fmtDur(bound))
+		v.Status, v.Reason = verdict.Fail, fmt.Sprintf("the whole 95 %% CI is at or above %s", fmtDur(bound))
 	default:
-		v.Status, v.Reason = Inconclusive, fmt.Sprintf("the 95 %% CI straddles %s: more rounds to tell", fmtDur(bound))
+		v.Status, v.Reason = verdict.Inconclusive, fmt.Sprintf("the 95 %% CI straddles %s: more rounds to tell", fmtDur(bound))
 	}
 	return v
 }
 
-// Missed lists the failed verdicts.
-func (r *Report) Missed() []string { return r.targets(Fail) }
+// Missed lists the criteria of the failed verdicts.
+func (r *Report) Missed() []string { return r.criteria(verdict.Fail) }
 
-// Undecided lists the inconclusive verdicts.
-func (r *Report) Undecided() []string { return r.targets(Inconclusive) }
+// Undecided lists the criteria of the inconclusive verdicts.
+func (r *Report) Undecided() []string { return r.criteria(verdict.Inconclusive) }
 
-// targets lists the targets of the verdicts with status s.
-func (r *Report) targets(s Status) []string {
+// criteria lists the criteria of the verdicts with status s.
+func (r *Report) criteria(s verdict.Status) []string {
 	var out []string
 	for _, v := range r.Verdicts {
 		if v.Status == s {
-			out = append(out, v.Target)
+			out = append(out, v.Criterion)
 		}
 	}
 	return out

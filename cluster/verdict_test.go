@@ -9,18 +9,19 @@ import (
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // judged builds a report of n round pairs whose per-round values are
 // given by off(i) and on(i), with broadcasts of every group in 300 µs p50
 // and 2 ms p99 on both sides, and judges it.
-func judged(t *testing.T, nodes, n int, off, on func(i int) map[string]float64) map[string]Verdict {
+func judged(t *testing.T, nodes, n int, off, on func(i int) map[string]float64) map[string]verdict.Verdict {
 	t.Helper()
 	return judgedAt(t, nodes, n, 0, off, on)
 }
 
 // judgedAt is judged at a given --rate (0: the default).
-func judgedAt(t *testing.T, nodes, n int, rate float64, off, on func(i int) map[string]float64) map[string]Verdict {
+func judgedAt(t *testing.T, nodes, n int, rate float64, off, on func(i int) map[string]float64) map[string]verdict.Verdict {
 	t.Helper()
 	o, err := Options{Nodes: nodes, Rounds: n, Rate: rate}.Normalize()
 	if err != nil {
@@ -43,9 +44,9 @@ func judgedAt(t *testing.T, nodes, n int, rate float64, off, on func(i int) map[
 	}
 	r.Off.Label, r.On.Label = "off", "on"
 	r.judge()
-	out := map[string]Verdict{}
+	out := map[string]verdict.Verdict{}
 	for _, v := range r.Verdicts {
-		out[v.Target] = v
+		out[v.Criterion] = v
 	}
 	return out
 }
@@ -75,6 +76,7 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 		deep   = "tree: N=8 broadcast p50 −50 % (≥ 50 % better on its primary metric)"
 		bound4 = "tree: N=4 broadcast ≤ 40.0 ms (p99, all complete)"
 		ledger = "on: ledger exact, counters agree, none lost"
+		goal16 = "tree: 16-node broadcast < 5.00 ms (p50)"
 	)
 	for _, tc := range []struct {
 		name   string
@@ -82,40 +84,41 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 		rounds int
 		rate   float64 // --rate; 0: the default, 20 000
 		on     func(int) map[string]float64
-		want   map[string]Status
+		want   map[string]verdict.Status
 		reason map[string]string // target → a part of its reason
 	}{
 		{
 			name: "2 rounds decide nothing, however clear", nodes: 4, rounds: 2, on: values(0.1, 0.1, 0.5, 1e6, 1e5),
-			want: map[string]Status{mean: Inconclusive, wire60: Inconclusive, cpu50: Inconclusive, p50: Info,
-				wire80: Info, flat: Inconclusive, bound4: Info, ledger: Pass},
+			want: map[string]verdict.Status{mean: verdict.Inconclusive, wire60: verdict.Inconclusive, cpu50: verdict.Inconclusive, p50: verdict.Info,
+				wire80: verdict.Info, flat: verdict.Inconclusive, bound4: verdict.Info, ledger: verdict.Pass},
 			reason: map[string]string{wire60: "needs at least 6 rounds (--rounds 6); got 2", mean: "needs at least 6 rounds (--rounds 6); got 2",
 				flat: "needs at least 6 rounds (--rounds 6); got 2"},
 		},
 		{
 			name: "1 round neither", nodes: 4, rounds: 1, on: values(2, 2, 2, 9e6, 9e5),
-			want:   map[string]Status{mean: Inconclusive, wire60: Inconclusive, cpu50: Inconclusive, wire80: Info, flat: Inconclusive},
+			want:   map[string]verdict.Status{mean: verdict.Inconclusive, wire60: verdict.Inconclusive, cpu50: verdict.Inconclusive, wire80: verdict.Info, flat: verdict.Inconclusive},
 			reason: map[string]string{cpu50: "needs at least 6 rounds (--rounds 6); got 1"},
 		},
 		{
 			name: "at 10 k signals/s 2 rounds decide no p50 either", nodes: 4, rounds: 2, rate: 10000, on: values(0.1, 0.1, 0.5, 1e6, 1e5),
-			want:   map[string]Status{p50at: Inconclusive},
+			want:   map[string]verdict.Status{p50at: verdict.Inconclusive},
 			reason: map[string]string{p50at: "needs at least 6 rounds (--rounds 6); got 2"},
 		},
 		{
 			name: "6 rounds: the whole CI decides", nodes: 4, rounds: 6, on: values(0.25, 0.9, 1, 1e6, 1.5e6),
-			want: map[string]Status{mean: Pass, wire60: Pass, cpu50: Fail, p50: Info, wire80: Info, flat: Pass, bound4: Info},
+			want: map[string]verdict.Status{mean: verdict.Pass, wire60: verdict.Pass, cpu50: verdict.Fail, p50: verdict.Info, wire80: verdict.Info, flat: verdict.Pass, bound4: verdict.Info,
+				goal16: verdict.Info},
 			reason: map[string]string{cpu50: "the whole 95 % CI of the paired ratio is above 0.500", p50: "the goal is set at up to 10000 signals/s",
-				wire80: "judged on cluster-stream only", bound4: "earns no PASS alone"},
+				wire80: "judged on cluster-stream only", bound4: "earns no PASS alone", goal16: "judge it with --nodes 16 or more"},
 		},
 		{
 			name: "6 rounds at 10 k signals/s: p50 judged", nodes: 4, rounds: 6, rate: 10000, on: values(0.25, 0.9, 1, 1e6, 1.5e6),
-			want:   map[string]Status{p50at: Fail},
+			want:   map[string]verdict.Status{p50at: verdict.Fail},
 			reason: map[string]string{p50at: "the whole 95 % CI is at or above 1.00 ms"},
 		},
 		{
 			name: "6 rounds at 10 k signals/s: p50 met", nodes: 4, rounds: 6, rate: 10000, on: values(0.25, 0.9, 1, 1e6, 0.8e6),
-			want: map[string]Status{p50at: Pass},
+			want: map[string]verdict.Status{p50at: verdict.Pass},
 		},
 		{
 			name: "6 rounds: a CI across the target is inconclusive", nodes: 4, rounds: 6,
@@ -126,7 +129,7 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 				}
 				return v
 			},
-			want:   map[string]Status{wire80: Info, cpu50: Inconclusive, mean: Inconclusive, p50: Info, flat: Fail},
+			want:   map[string]verdict.Status{wire80: verdict.Info, cpu50: verdict.Inconclusive, mean: verdict.Inconclusive, p50: verdict.Info, flat: verdict.Fail},
 			reason: map[string]string{cpu50: "straddles 0.500", mean: "straddles 5.00 ms"},
 		},
 		{
@@ -138,16 +141,16 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 				}
 				return v
 			},
-			want:   map[string]Status{p50at: Inconclusive},
+			want:   map[string]verdict.Status{p50at: verdict.Inconclusive},
 			reason: map[string]string{p50at: "straddles 1.00 ms"},
 		},
 		{
 			name: "a deep tree must be 50 % faster", nodes: 8, rounds: 6, on: values(0.25, 0.4, 0.9, 1e6, 1e5),
-			want: map[string]Status{deep: Fail},
+			want: map[string]verdict.Status{deep: verdict.Fail},
 		},
 		{
 			name: "and passes when it is", nodes: 8, rounds: 6, on: values(0.25, 0.4, 0.3, 1e6, 1e5),
-			want: map[string]Status{deep: Pass, cpu50: Pass, wire80: Info},
+			want: map[string]verdict.Status{deep: verdict.Pass, cpu50: verdict.Pass, wire80: verdict.Info},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,10 +174,10 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 			// count, the tree's depth and the run's own time.
 			if tc.rounds < 6 {
 				for _, v := range got {
-					fact := v.Source == "run" || strings.Contains(v.Target, "error rate") || strings.Contains(v.Target, "depth") || strings.Contains(v.Target, "finishes") ||
-						strings.Contains(v.Target, "root sends") || strings.Contains(v.Target, "exactly once")
-					if v.Status == Pass && !fact {
-						t.Errorf("%q passed on %d rounds", v.Target, tc.rounds)
+					fact := v.Source == srcRun || strings.Contains(v.Criterion, "error rate") || strings.Contains(v.Criterion, "depth") || strings.Contains(v.Criterion, "finishes") ||
+						strings.Contains(v.Criterion, "root sends") || strings.Contains(v.Criterion, "exactly once")
+					if v.Status == verdict.Pass && !fact {
+						t.Errorf("%q passed on %d rounds", v.Criterion, tc.rounds)
 					}
 				}
 			}
@@ -182,7 +185,7 @@ func TestVerdictsComeFromCIsOverRounds(t *testing.T) {
 	}
 }
 
-func keys(m map[string]Verdict) []string {
+func keys(m map[string]verdict.Verdict) []string {
 	var ks []string
 	for k := range m {
 		ks = append(ks, k)
@@ -202,7 +205,7 @@ func TestClusterReadsTheRegistry(t *testing.T) {
 	for _, tg := range crossNode() {
 		if tg.Name == toggles.XBatch {
 			for _, c := range tg.Criteria {
-				if _, ok := xbatchMeasures[c.Metric]; !ok || c.Kind != toggles.Reduction {
+				if _, ok := toggles.XBatchMeasures()[c.Metric]; !ok || c.Kind != toggles.Reduction {
 					t.Errorf("xbatch criterion %s has no cluster measure", c)
 				}
 			}
@@ -224,12 +227,12 @@ func TestTreeShapeVerdictsCanFail(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		bend func(g *GroupSummary)
-		want map[string]Status
+		want map[string]verdict.Status
 	}{
-		{"as designed", func(*GroupSummary) {}, map[string]Status{root: Pass, once: Pass}},
-		{"root sent 4", func(g *GroupSummary) { g.RootMax = 4 }, map[string]Status{root: Fail, once: Pass}},
-		{"a duplicate", func(g *GroupSummary) { g.Once = 9 }, map[string]Status{root: Pass, once: Fail}},
-		{"a stray copy", func(g *GroupSummary) { g.Received++ }, map[string]Status{root: Pass, once: Fail}},
+		{"as designed", func(*GroupSummary) {}, map[string]verdict.Status{root: verdict.Pass, once: verdict.Pass}},
+		{"root sent 4", func(g *GroupSummary) { g.RootMax = 4 }, map[string]verdict.Status{root: verdict.Fail, once: verdict.Pass}},
+		{"a duplicate", func(g *GroupSummary) { g.Once = 9 }, map[string]verdict.Status{root: verdict.Pass, once: verdict.Fail}},
+		{"a stray copy", func(g *GroupSummary) { g.Received++ }, map[string]verdict.Status{root: verdict.Pass, once: verdict.Fail}},
 	} {
 		o, err := Options{Nodes: 8}.Normalize()
 		if err != nil {
@@ -243,8 +246,8 @@ func TestTreeShapeVerdictsCanFail(t *testing.T) {
 			}
 			r.On.Broadcast = append(r.On.Broadcast, s)
 		}
-		got := map[string]Status{}
-		r.judgeTreeShape(func(v Verdict) { got[v.Target] = v.Status }, mustToggle(toggles.Tree), o.groups())
+		got := map[string]verdict.Status{}
+		r.judgeTreeShape(func(v verdict.Verdict) { got[v.Criterion] = v.Status }, mustToggle(toggles.Tree), o.groups())
 		for target, want := range c.want {
 			if got[target] != want {
 				t.Errorf("%s: %q = %s, want %s", c.name, target, got[target], want)

@@ -1,6 +1,7 @@
 package htmlpage
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strconv"
@@ -13,113 +14,22 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/toggles"
 )
-
-// clusterDoc is what the cluster page reads of a cluster run's
-// results.json (package cluster's Report, which cannot be imported here:
-// cluster writes this page).
-type clusterDoc struct {
-	results.Header
-	Settings struct {
-		Nodes      int           `json:"nodes"`
-		Opt        string        `json:"opt"`
-		Rounds     int           `json:"rounds_per_side"`
-		Duration   time.Duration `json:"stream_per_round"`
-		Rate       float64       `json:"rate"`
-		Payload    int           `json:"payload_bytes"`
-		NATS       string        `json:"nats"`
-		Fanout     int           `json:"fanout"`
-		BatchBytes int           `json:"batch_bytes"`
-		BatchDelay time.Duration `json:"batch_delay"`
-		Groups     []int         `json:"groups"`
-		Fault      string        `json:"fault"`
-	} `json:"settings"`
-	Elapsed     time.Duration      `json:"elapsed"`
-	Off         clusterSide        `json:"off"`
-	On          clusterSide        `json:"on"`
-	Reference   []clusterGroup     `json:"reference"`
-	Comparisons []stats.Comparison `json:"comparisons"`
-	Verdicts    []struct {
-		Source   string `json:"source"`
-		Target   string `json:"target"`
-		Measured string `json:"measured"`
-		Status   string `json:"status"`
-		Reason   string `json:"reason"`
-	} `json:"verdicts"`
-	Fault *struct {
-		Injected  string          `json:"injected"`
-		LostNode  string          `json:"lost_node"`
-		Reason    string          `json:"reason"`
-		InFlight  uint64          `json:"in_flight_to_lost_node"`
-		Survivors *clusterLedger  `json:"survivors"`
-		Reconnect []time.Duration `json:"reconnects"`
-		Lost      uint64          `json:"lost_in_flight"`
-	} `json:"fault"`
-	Rounds []struct {
-		Side   string `json:"side"`
-		Stream map[string]struct {
-			RTT string `json:"rtt"`
-			Lag string `json:"lag"`
-		} `json:"stream"`
-		Stats map[string]struct {
-			OneWay string `json:"one_way"`
-		} `json:"stats"`
-		Interrupted bool `json:"interrupted"`
-	} `json:"rounds"`
-	Errors []string `json:"errors"`
-}
-
-type clusterSide struct {
-	Label        string         `json:"label"`
-	Features     string         `json:"features"`
-	Rounds       int            `json:"rounds"`
-	Signals      clusterLedger  `json:"signals"`
-	Throughput   float64        `json:"throughput"`
-	WireBytes    float64        `json:"wire_bytes_per_signal"`
-	WireMsgs     float64        `json:"wire_msgs_per_signal"`
-	PayloadBytes float64        `json:"payload_bytes_per_signal"`
-	RawBytes     float64        `json:"raw_bytes_per_signal"`
-	CPU          float64        `json:"cpu_ns_per_signal"`
-	SameHost     bool           `json:"same_host"`
-	Broadcast    []clusterGroup `json:"broadcast"`
-}
-
-type clusterLedger struct {
-	Sent          uint64   `json:"sent"`
-	SendFailed    uint64   `json:"send_failed"`
-	Delivered     uint64   `json:"delivered"`
-	Errored       uint64   `json:"errored"`
-	Lost          uint64   `json:"lost_in_flight"`
-	Exact         bool     `json:"exact"`
-	Disagreements []string `json:"disagreements"`
-	Dropped       uint64   `json:"dropped_by_client"`
-	Undecodable   uint64   `json:"undecodable"`
-}
-
-type clusterGroup struct {
-	Group    int           `json:"group"`
-	Mode     string        `json:"mode"`
-	Count    int           `json:"count"`
-	Complete int           `json:"complete"`
-	P50      time.Duration `json:"p50"`
-	P99      time.Duration `json:"p99"`
-	Depth    int           `json:"depth"`
-	RootMsgs float64       `json:"root_msgs"`
-}
 
 // group is the side's broadcasts of size n in mode ("node" or "server"),
 // ok false when there were none.
-func group(gs []clusterGroup, n int, mode string) (clusterGroup, bool) {
+func group(gs []results.ClusterGroup, n int, mode string) (results.ClusterGroup, bool) {
 	for _, g := range gs {
 		if g.Group == n && g.Mode == mode && g.Count > 0 {
 			return g, true
 		}
 	}
-	return clusterGroup{}, false
+	return results.ClusterGroup{}, false
 }
 
 func clusterPage(r *Run) (*Page, error) {
-	var d clusterDoc
+	var d results.ClusterRun
 	if err := r.decode(&d); err != nil {
 		return nil, err
 	}
@@ -134,14 +44,14 @@ func clusterPage(r *Run) (*Page, error) {
 	verdicts := &Table{Header: []string{"source", "target", "measured", "verdict", "reason"}}
 	failed, undecided := 0, 0
 	for _, v := range d.Verdicts {
-		st := verdictStatus(v.Status)
+		st := verdictStatus(string(v.Status))
 		switch st {
 		case StatusFail:
 			failed++
 		case StatusInconclusive:
 			undecided++
 		}
-		verdicts.Rows = append(verdicts.Rows, []Cell{{Text: v.Source}, {Text: v.Target}, {Text: v.Measured}, {Text: v.Status, Status: st}, {Text: v.Reason}})
+		verdicts.Rows = append(verdicts.Rows, []Cell{{Text: cmp.Or(v.Source, "run")}, {Text: v.Criterion}, {Text: v.Measured}, {Text: string(v.Status), Status: st}, {Text: v.Reason}})
 	}
 	switch {
 	case d.Fault != nil && d.Fault.LostNode != "":
@@ -172,7 +82,7 @@ func clusterPage(r *Run) (*Page, error) {
 			t.Rows = append(t.Rows, []Cell{{Text: "lost node"}, {Text: f.LostNode + ": " + f.Reason, Status: StatusFail}},
 				[]Cell{{Text: "in flight to it (sent, never acknowledged)"}, {Text: strconv.FormatUint(f.InFlight, 10)}})
 		}
-		t.Rows = append(t.Rows, []Cell{{Text: "reconnects (time to reconnect)"}, {Text: durations(f.Reconnect)}},
+		t.Rows = append(t.Rows, []Cell{{Text: "reconnects (time to reconnect)"}, {Text: durations(f.Reconnects)}},
 			[]Cell{{Text: "lost in flight (between nodes still up)"}, {Text: strconv.FormatUint(f.Lost, 10)}})
 		p.Sections = append(p.Sections, Section{ID: "fault", Title: "Fault", Table: t,
 			Intro: "Core NATS delivers at most once: what a fault lost is counted here, never hidden."})
@@ -206,7 +116,7 @@ func clusterPage(r *Run) (*Page, error) {
 // every node, as package cluster does for its summaries: the round trip
 // and the send lag (kept by each sender) and the one-way time (by each
 // receiver).
-func sideHistograms(d clusterDoc, side string) (rtt, oneWay, lag *hdr.Histogram, err error) {
+func sideHistograms(d results.ClusterRun, side string) (rtt, oneWay, lag *hdr.Histogram, err error) {
 	merge := func(into **hdr.Histogram, enc string) error {
 		h, err := decodeHDR(enc)
 		if err != nil || h == nil {
@@ -251,7 +161,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // clusterLatency is the percentile table and plots of the round trip, the
 // one-way time and the send lag, off and on overlaid.
-func clusterLatency(d clusterDoc) (Section, error) {
+func clusterLatency(d results.ClusterRun) (Section, error) {
 	type measure struct {
 		name, caption string
 		hist          [2]*hdr.Histogram // off, on
@@ -260,7 +170,7 @@ func clusterLatency(d clusterDoc) (Section, error) {
 	ms := []*measure{
 		{name: "round trip (request → reply)", caption: "a ping to the next node and its reply, over NATS"},
 		{name: "one-way (send → receipt)", caption: "send to receipt on the other node; meaningful on one host (one clock)",
-			targets: []target{{q: 50, value: float64(200 * time.Microsecond)}}},
+			targets: []target{{q: 50, value: float64(toggles.OneWayP50)}}},
 		{name: "send lag (due → sent)", caption: "how late the stream sent against its schedule"},
 	}
 	for i, side := range []string{"off", "on"} {
@@ -308,24 +218,24 @@ func clusterLatency(d clusterDoc) (Section, error) {
 }
 
 // clusterWire is the traffic per stream signal, counted at the sockets.
-func clusterWire(d clusterDoc) Section {
+func clusterWire(d results.ClusterRun) Section {
 	t := &Table{Header: []string{"side", "features", "wire bytes/signal", "wire messages/signal", "payload raw → sent", "throughput", "CPU/signal"}}
-	for _, s := range []clusterSide{d.Off, d.On} {
+	for _, s := range []results.ClusterSide{d.Off, d.On} {
 		t.Rows = append(t.Rows, []Cell{{Text: s.Label}, {Text: s.Features}, {Text: numfmt.Value(s.WireBytes, "B")},
 			{Text: fmt.Sprintf("%.3f", s.WireMsgs)}, {Text: numfmt.Value(s.RawBytes, "B") + " → " + numfmt.Value(s.PayloadBytes, "B")},
 			{Text: numfmt.Value(s.Throughput, "signals/s")}, {Text: numfmt.Value(s.CPU, "ns")}})
 	}
 	sec := Section{ID: "wire", Title: "Wire traffic per signal", Table: t,
 		Intro: "Counted at the socket by a counting dialer, framing included, both directions of every node's connection, divided by the stream signals sent."}
-	perSide := func(f func(clusterSide) float64) []bars {
+	perSide := func(f func(results.ClusterSide) float64) []bars {
 		return []bars{{s: sideSeries("off"), values: []float64{f(d.Off)}}, {s: sideSeries("on"), values: []float64{f(d.On)}}}
 	}
 	for _, c := range []struct {
 		title, unit, caption string
 		vs                   []bars
 	}{
-		{"wire bytes per signal", "B", "bytes on the wire, both directions", perSide(func(s clusterSide) float64 { return s.WireBytes })},
-		{"wire messages per signal", "", "NATS messages (PUB and MSG) on the wire", perSide(func(s clusterSide) float64 { return s.WireMsgs })},
+		{"wire bytes per signal", "B", "bytes on the wire, both directions", perSide(func(s results.ClusterSide) float64 { return s.WireBytes })},
+		{"wire messages per signal", "", "NATS messages (PUB and MSG) on the wire", perSide(func(s results.ClusterSide) float64 { return s.WireMsgs })},
 	} {
 		svg, err := barChart(c.unit, []string{"off vs on"}, c.vs)
 		if err != nil {
@@ -339,7 +249,7 @@ func clusterWire(d clusterDoc) Section {
 
 // clusterBroadcast is broadcast completion per group size: off, on, and
 // the reference of one publish fanned out by the servers.
-func clusterBroadcast(d clusterDoc) Section {
+func clusterBroadcast(d results.ClusterRun) Section {
 	t := &Table{Header: []string{"N", "off p50 / p99", "on p50 / p99", "reference p50 / p99", "plan bound N × 10 ms",
 		"depth off/on/ref", "root msgs off/on/ref"}}
 	names := make([]string, len(d.Settings.Groups))
@@ -348,9 +258,9 @@ func clusterBroadcast(d clusterDoc) Section {
 		names[i] = "N = " + strconv.Itoa(n)
 		row := []Cell{{Text: strconv.Itoa(n)}}
 		var depth, root []string
-		bound := time.Duration(n) * 10 * time.Millisecond
+		bound := time.Duration(float64(n) * toggles.BroadcastPerNode)
 		for j, g := range []struct {
-			gs   []clusterGroup
+			gs   []results.ClusterGroup
 			mode string
 		}{{d.Off.Broadcast, "node"}, {d.On.Broadcast, "node"}, {d.Reference, "server"}} {
 			gr, ok := group(g.gs, n, g.mode)
@@ -387,11 +297,11 @@ func clusterBroadcast(d clusterDoc) Section {
 }
 
 // clusterLedgerSection shows each side's ledger of point-to-point signals.
-func clusterLedgerSection(d clusterDoc) Section {
+func clusterLedgerSection(d results.ClusterRun) Section {
 	t := &Table{Header: []string{"side", "sent", "delivered", "errored", "failed", "lost", "sent = delivered + errored + failed + lost",
 		"counters agree", "dropped by client", "undecodable"}}
 	u := func(n uint64) Cell { return Cell{Text: strconv.FormatUint(n, 10)} }
-	for _, s := range []clusterSide{d.Off, d.On} {
+	for _, s := range []results.ClusterSide{d.Off, d.On} {
 		c := s.Signals
 		balanced := Cell{Text: "yes", Status: StatusPass}
 		if !c.Exact || c.Sent != c.Delivered+c.Errored+c.SendFailed+c.Lost {
