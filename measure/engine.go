@@ -29,8 +29,14 @@ const (
 
 // Settings control one measurement.
 type Settings struct {
-	Rounds    int       `json:"rounds"` // per side
+	Rounds    int       `json:"rounds"` // per side: the most a run takes
 	Benchtime Benchtime `json:"-"`
+	// Decided, if set, makes the rounds sequential: at each look of
+	// stats.SequentialDesign(Rounds, stats.Alpha) that can stop, it is
+	// given the rounds so far (judged at the look's level by
+	// Result.Compare) and the run ends when it returns true. Without it
+	// every run takes Rounds pairs and is judged at stats.Confidence.
+	Decided func(interim *Result) bool `json:"-"`
 }
 
 // Validate rejects settings that cannot produce a comparison.
@@ -61,6 +67,12 @@ type Result struct {
 	Benchtime string         `json:"benchtime"`
 	Metrics   []stats.Metric `json:"metrics"`
 	Samples   []Round        `json:"samples"`
+	// RoundsUsed is the round pairs measured: Rounds, or fewer when a
+	// sequential run stopped at a look.
+	RoundsUsed int `json:"rounds_used"`
+	// Look is the sequential look the run ended at, whose level every
+	// interval of Compare takes; nil for a fixed-size run (stats.Confidence).
+	Look *stats.Look `json:"look,omitempty"`
 }
 
 // Values returns one metric's per-round values for a side, in round order.
@@ -97,14 +109,18 @@ func (r *Result) Compare() []stats.Comparison {
 // totals) against the band that band gives it (a fraction): the noise band
 // for an off/on comparison, the gate's tolerance for a base/head one.
 func (r *Result) CompareWithin(band func(stats.Metric) float64) []stats.Comparison {
+	conf := stats.Confidence
+	if r.Look != nil {
+		conf = r.Look.Level()
+	}
 	var cs []stats.Comparison
 	for _, m := range r.Metrics {
 		off, on := r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name)
 		if m.Count {
-			cs = append(cs, stats.CompareCounts(m, off, r.ops(stats.Off, m.Name), on, r.ops(stats.On, m.Name), band(m)))
+			cs = append(cs, stats.CompareCountsAt(m, off, r.ops(stats.Off, m.Name), on, r.ops(stats.On, m.Name), band(m), conf))
 			continue
 		}
-		cs = append(cs, stats.ComparePaired(m, off, on, band(m)))
+		cs = append(cs, stats.ComparePairedAt(m, off, on, band(m), conf))
 	}
 	return cs
 }
@@ -209,7 +225,19 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 		Rounds: s.Rounds, Benchtime: s.Benchtime.String(),
 		Metrics: append(EngineMetrics(), p.metrics...),
 	}
+	looks := map[int]stats.Look{}
+	if s.Decided != nil {
+		for _, l := range stats.SequentialDesign(s.Rounds, stats.Alpha) {
+			looks[l.Pairs] = l
+		}
+	}
 	for r := 0; r < s.Rounds; r++ {
+		if l, ok := looks[r]; ok {
+			res.RoundsUsed, res.Look = r, &l
+			if l.CanStop() && s.Decided(res) {
+				return res, nil
+			}
+		}
 		for _, side := range RoundOrder(r) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -221,6 +249,10 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			}
 			res.Samples = append(res.Samples, Round{Side: side, Index: r, Ops: p.ops[side], Values: values})
 		}
+	}
+	res.RoundsUsed, res.Look = s.Rounds, nil
+	if l, ok := looks[s.Rounds]; ok {
+		res.Look = &l
 	}
 	return res, nil
 }

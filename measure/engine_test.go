@@ -398,3 +398,56 @@ func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
 		})
 	}
 }
+
+// TestMeasureStopsAtADecidedLook: a sequential run asks its rule only at
+// the looks that can stop (8 of 10 pairs), ends there when the rule says
+// the run is decided, records the pairs it used and the look whose level
+// Compare judges at; undecided, it takes every round and the final look.
+func TestMeasureStopsAtADecidedLook(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		decided bool
+		used    int
+		level   float64
+	}{
+		{"decided", true, 8, 1 - 2.0/256},
+		{"undecided", false, 10, 1 - (stats.Alpha - 2.0/256)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			var asked []int
+			p := NewPair("w", []stats.Metric{{Name: "units/op"}}, 0, remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls})
+			s := Settings{Rounds: 10, Benchtime: Benchtime{N: 1}, Decided: func(r *Result) bool {
+				asked = append(asked, len(r.Samples)/2)
+				return tc.decided
+			}}
+			res, err := p.Measure(context.Background(), s, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(asked) != 1 || asked[0] != 8 {
+				t.Errorf("rule asked after %v pairs, want [8]", asked)
+			}
+			if res.RoundsUsed != tc.used || len(res.Samples) != 2*tc.used || res.Rounds != 10 {
+				t.Errorf("rounds used %d, samples %d, rounds %d; want %d, %d, 10", res.RoundsUsed, len(res.Samples), res.Rounds, tc.used, 2*tc.used)
+			}
+			if res.Look == nil || res.Look.Pairs != tc.used || res.Look.Level() != tc.level {
+				t.Errorf("look %+v, want %d pairs at level %g", res.Look, tc.used, tc.level)
+			}
+		})
+	}
+}
+
+// TestMeasureFixedSize: without a rule every round runs and Compare keeps
+// the fixed 95 % level.
+func TestMeasureFixedSize(t *testing.T) {
+	var calls []string
+	p := NewPair("w", []stats.Metric{{Name: "units/op"}}, 0, remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls})
+	res, err := p.Measure(context.Background(), Settings{Rounds: 10, Benchtime: Benchtime{N: 1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RoundsUsed != 10 || res.Look != nil {
+		t.Fatalf("rounds used %d, look %+v; want 10 and none", res.RoundsUsed, res.Look)
+	}
+}

@@ -31,7 +31,11 @@ const (
 // and a single one would make every derived number (and the JSON) invalid.
 // N counts the values kept. Without a CI, Lo and Hi equal Center so that no
 // infinity leaks out.
-func Summarize(values []float64) Summary {
+func Summarize(values []float64) Summary { return SummarizeAt(values, Confidence) }
+
+// SummarizeAt is Summarize with a CI at level conf instead of Confidence:
+// a sequential look (see Look) takes its intervals at its own level.
+func SummarizeAt(values []float64, conf float64) Summary {
 	kept, dropped := finiteCopy(values)
 	var warnings []string
 	if dropped > 0 {
@@ -40,13 +44,17 @@ func Summarize(values []float64) Summary {
 	if len(kept) == 0 {
 		return Summary{Warnings: append(warnings, "no samples")}
 	}
-	s := benchmath.AssumeNothing.Summary(newSample(kept), Confidence)
+	s := benchmath.AssumeNothing.Summary(newSample(kept), conf)
 	sum := Summary{N: len(kept), Center: s.Center, Lo: s.Lo, Hi: s.Hi, HasCI: true, Confidence: s.Confidence}
 	if len(kept) < MinSamplesForCI || !isFinite(s.Lo) || !isFinite(s.Hi) {
 		// benchmath's own warning omits N; ours says what to change.
 		sum.Lo, sum.Hi, sum.HasCI, sum.Confidence = s.Center, s.Center, false, 0
-		warnings = append(warnings, fmt.Sprintf("only %d samples: a %.0f%% confidence interval needs at least %d",
-			len(kept), Confidence*100, MinSamplesForCI))
+		need := MinSamplesForCI
+		if conf != Confidence {
+			need = minSamplesFor(conf)
+		}
+		warnings = append(warnings, fmt.Sprintf("only %d samples: a %.4g%% confidence interval needs at least %d",
+			len(kept), conf*100, need))
 	} else {
 		for _, w := range s.Warnings {
 			warnings = append(warnings, w.Error())

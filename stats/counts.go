@@ -237,25 +237,31 @@ func RateRatioCI(k0 int64, e0 float64, k1 int64, e1 float64, conf float64) (lo, 
 // whole numbers (the metric is not a count after all) or the lengths
 // differ, it falls back to ComparePaired and says so in the note.
 func CompareCounts(m Metric, off, offOps, on, onOps []float64, band float64) Comparison {
+	return CompareCountsAt(m, off, offOps, on, onOps, band, Confidence)
+}
+
+// CompareCountsAt is CompareCounts with the rate ratio's CI and the
+// per-side summaries at level conf (see ComparePairedAt).
+func CompareCountsAt(m Metric, off, offOps, on, onOps []float64, band, conf float64) Comparison {
 	if !(band > 0) || math.IsInf(band, 0) {
 		band = 0
 	}
 	k0, e0, err0 := countEvents(off, offOps, m.Name)
 	k1, e1, err1 := countEvents(on, onOps, m.Name)
 	if err := errors.Join(err0, err1); err != nil {
-		c := ComparePaired(m, off, on, band)
+		c := ComparePairedAt(m, off, on, band, conf)
 		c.Note = joinNotes("not judged as a count: "+err.Error(), c.Note)
 		return c
 	}
 	ct := CountTest{OffEvents: k0, OnEvents: k1, OffOps: e0, OnOps: e1, P: RateTest(k0, e0, k1, e1)}
-	c := Comparison{Metric: m, Off: Summarize(off), On: Summarize(on), P: ct.P, Counts: &ct}
+	c := Comparison{Metric: m, Off: SummarizeAt(off, conf), On: SummarizeAt(on, conf), P: ct.P, Counts: &ct}
 	k := k0 + k1
 	if k == 0 {
 		c.Change = NoDiff
 		c.Note = fmt.Sprintf("no events on either side (%s and %s)", numfmt.Value(e0, "ops"), numfmt.Value(e1, "ops"))
 		return c
 	}
-	lo, hi := RateRatioCI(k0, e0, k1, e1, Confidence)
+	lo, hi := RateRatioCI(k0, e0, k1, e1, conf)
 	ct.Lo = lo
 	if k0 > 0 {
 		ct.Ratio, ct.Hi, ct.Bounded = float64(k1)/e1/(float64(k0)/e0), hi, true

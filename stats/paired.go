@@ -55,11 +55,16 @@ func LogRatios(off, on []float64, unit string) ([]float64, error) {
 // PairRatios computes the paired view of off and on (see LogRatios for when
 // it fails).
 func PairRatios(off, on []float64, unit string) (Paired, error) {
+	return PairRatiosAt(off, on, unit, Confidence)
+}
+
+// PairRatiosAt is PairRatios with the CI at level conf.
+func PairRatiosAt(off, on []float64, unit string, conf float64) (Paired, error) {
 	logs, err := LogRatios(off, on, unit)
 	if err != nil {
 		return Paired{}, err
 	}
-	s := Summarize(logs)
+	s := SummarizeAt(logs, conf)
 	return Paired{
 		N: s.N, Ratio: math.Exp(s.Center), Lo: math.Exp(s.Lo), Hi: math.Exp(s.Hi),
 		HasCI: s.HasCI, Confidence: s.Confidence, Wilcoxon: Wilcoxon(logs),
@@ -90,16 +95,24 @@ func PairRatios(off, on []float64, unit string) (Paired, error) {
 // smaller than the metric's Floor is "~" (belowFloor): a round that measured
 // 0 says nothing about the size of the change.
 func ComparePaired(m Metric, off, on []float64, band float64) Comparison {
+	return ComparePairedAt(m, off, on, band, Confidence)
+}
+
+// ComparePairedAt is ComparePaired with every interval (the paired ratio's
+// and each side's) at level conf: a sequential look judges at its own
+// level (see Look). The signed-rank test keeps the threshold Alpha: the
+// error bound of a sequential design rests on the intervals alone.
+func ComparePairedAt(m Metric, off, on []float64, band, conf float64) Comparison {
 	if !(band > 0) || math.IsInf(band, 0) {
 		band = 0
 	}
-	pr, err := PairRatios(off, on, m.Name)
+	pr, err := PairRatiosAt(off, on, m.Name, conf)
 	if err != nil {
 		c := compareBand(m, off, on, band)
 		c.Note = joinNotes("not paired: "+err.Error(), c.Note)
 		return belowFloor(c)
 	}
-	c := Comparison{Metric: m, Off: Summarize(off), On: Summarize(on), P: pr.Wilcoxon.P, Paired: &pr}
+	c := Comparison{Metric: m, Off: SummarizeAt(off, conf), On: SummarizeAt(on, conf), P: pr.Wilcoxon.P, Paired: &pr}
 	c.DeltaPct = (pr.Ratio - 1) * 100
 	c.DeltaLoPct, c.DeltaHiPct = (pr.Lo-1)*100, (pr.Hi-1)*100
 	if !pr.HasCI {

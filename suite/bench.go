@@ -112,9 +112,11 @@ func (o BenchOptions) experiment(r catalog.Run) experiment.Options {
 			t = x
 		}
 	}
+	settings := o.Preset.Settings()
+	settings.Decided = Decided(o.Toggles, r)
 	return experiment.Options{
 		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
-		Settings: o.Preset.Settings(), ProfileTime: o.Preset.ProfileTime,
+		Settings: settings, ProfileTime: o.Preset.ProfileTime,
 		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
 	}
 }
