@@ -20,46 +20,36 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// ResultsFile is the layout of a run's results.json.
-type ResultsFile struct {
-	results.Header
-	Settings    ResultsSettings    `json:"settings"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
-	// Profiles is what each kind's profiles rest on.
-	Profiles  map[profiling.Kind]*profiling.Comparison `json:"profiles"`
-	TopMovers map[profiling.Kind][]profiling.Mover     `json:"top_movers"`
-	Files     []string                                 `json:"files"`
-}
-
-// ResultsSettings are the settings of a run as results.json records them.
-type ResultsSettings struct {
-	Toggle      string `json:"toggle"`
-	Workload    string `json:"workload"`
-	Off         string `json:"off"`
-	On          string `json:"on"`
-	Rounds      int    `json:"rounds"`
-	Benchtime   string `json:"benchtime"`
-	ProfileTime string `json:"profile_time"`
-	Dir         string `json:"dir"`
-}
-
 // Results builds the run's results document.
-func (o *Outcome) Results() ResultsFile {
+func (o *Outcome) Results() results.ProfileRun {
 	opts := o.Options
-	return ResultsFile{
+	return results.ProfileRun{
 		Header: results.NewHeader(results.Profile, opts.Command, o.Created, o.Env),
-		Settings: ResultsSettings{
+		Settings: results.ProfileSettings{
 			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
 			Off: opts.Off.String(), On: opts.On.String(),
 			Rounds: opts.Settings.Rounds, Benchtime: opts.Settings.Benchtime.String(),
 			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir,
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
-		Measurement: o.Measurement, Comparisons: report.SanitizeComparisons(o.Comparisons),
+		Measurement: MeasurementDoc(o.Measurement), Comparisons: report.SanitizeComparisons(o.Comparisons),
 		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(),
 	}
+}
+
+// MeasurementDoc is the engine's result as a results document records it.
+func MeasurementDoc(r *measure.Result) *results.Measurement {
+	if r == nil {
+		return nil
+	}
+	m := &results.Measurement{Workload: r.Workload, Off: r.Off, On: r.On, Rounds: r.Rounds, Benchtime: r.Benchtime, Metrics: r.Metrics}
+	if r.Samples != nil {
+		m.Samples = make([]results.Round, 0, len(r.Samples))
+	}
+	for _, s := range r.Samples {
+		m.Samples = append(m.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
+	}
+	return m
 }
 
 // resultFiles are the run's files beside its profiles.

@@ -23,6 +23,7 @@ import (
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -184,7 +185,7 @@ func (b *Bench) Failed() string {
 	}
 	var what []string
 	for _, r := range failing {
-		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.Target, r.Status))
+		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.TargetText, r.Status))
 	}
 	return fmt.Sprintf("%d criteria not met: %s", len(failing), strings.Join(what, "; "))
 }
@@ -196,44 +197,13 @@ func (b *Bench) Wrote() string {
 		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Options.Root)
 }
 
-// BenchResults is the layout of the suite's results.json.
-type BenchResults struct {
-	Schema string `json:"schema"`
-	results.Header
-	Settings BenchSettings  `json:"settings"`
-	Elapsed  string         `json:"elapsed"`
-	Counts   map[Status]int `json:"counts"`
-	Criteria []Row          `json:"criteria"`
-	Runs     []BenchRunJSON `json:"runs,omitempty"`
-}
-
-// BenchSettings are the suite's settings as results.json records them.
-type BenchSettings struct {
-	Preset      string   `json:"preset"`
-	Rounds      int      `json:"rounds"`
-	Benchtime   string   `json:"benchtime"`
-	ProfileTime string   `json:"profile_time"`
-	Opts        []string `json:"opts,omitempty"`
-	Strict      bool     `json:"strict"`
-	Out         string   `json:"out"`
-}
-
-// BenchRunJSON is one run in the suite's results.json.
-type BenchRunJSON struct {
-	Run         catalog.Run        `json:"run"`
-	Dir         string             `json:"dir"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
-}
-
 // Results builds the suite's results document; withRuns adds every run's
 // samples, as the file has them (stdout leaves them out).
-func (b *Bench) Results(withRuns bool) BenchResults {
+func (b *Bench) Results(withRuns bool) results.BenchSuite {
 	o := b.Options
-	doc := BenchResults{
+	doc := results.BenchSuite{
 		Schema: "perfbench-bench", Header: results.NewHeader(results.Bench, "bench", b.Created, b.Env),
-		Settings: BenchSettings{
+		Settings: results.BenchSettings{
 			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
 			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,
 		},
@@ -241,9 +211,11 @@ func (b *Bench) Results(withRuns bool) BenchResults {
 	}
 	if withRuns {
 		for _, r := range b.Runs {
-			doc.Runs = append(doc.Runs, BenchRunJSON{
-				Run: r.Run, Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons),
+			doc.Runs = append(doc.Runs, results.BenchRun{
+				Run: results.SuiteRun{ID: r.Run.ID, Opt: r.Run.Opt, Workload: r.Run.Workload, Kind: string(r.Run.Kind),
+					Toggle: r.Run.Toggle, Off: r.Run.Off.String(), On: r.Run.On.String()},
+				Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
+				Measurement: experiment.MeasurementDoc(r.Measurement), Comparisons: report.SanitizeComparisons(r.Comparisons),
 			})
 		}
 	}
@@ -304,7 +276,7 @@ func (b *Bench) settingsLine() string {
 func (b *Bench) countsLine() string {
 	n := Count(b.Rows)
 	var parts []string
-	for _, s := range []Status{Pass, Fail, Inconclusive, Warn, Info} {
+	for _, s := range []verdict.Status{verdict.Pass, verdict.Fail, verdict.Inconclusive, verdict.Warn, verdict.Info} {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
 		}
@@ -342,7 +314,7 @@ var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "prof
 func (b *Bench) tableRows() [][]string {
 	var rows [][]string
 	for _, r := range b.Rows {
-		rows = append(rows, r.Cells())
+		rows = append(rows, Cells(r))
 	}
 	return rows
 }
