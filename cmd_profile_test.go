@@ -279,3 +279,26 @@ func TestListJSON(t *testing.T) {
 		t.Fatalf("list: %+v", doc)
 	}
 }
+
+// A value the user typed is used or refused, never replaced by a default:
+// an empty --workload is not the toggle's primary workload, and a
+// --profile-time of 0 is not the preset's.
+func TestTypedEmptyValuesAreBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"profile", "--opt", "jit", "--workload", ""}, "--workload is empty: give one of route-match"},
+		{[]string{"profile", "--opt", "jit", "--format", "bogus"}, `unknown format "bogus"`},
+		{[]string{"bench", "--opt", "jit", "--profile-time", "0s"}, "invalid --profile-time 0s: want a positive duration of at most 10s"},
+		{[]string{"bench", "--opt", "jit", "--format", "bogus"}, `unknown format "bogus"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			code, stdout, stderr := perfbench(context.Background(), tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout, stderr, exitUsage, tc.want)
+			}
+		})
+	}
+}

@@ -22,7 +22,7 @@ import (
 
 // Results builds the run's results document.
 func (o *Outcome) Results() results.ProfileRun {
-	opts := o.Options
+	opts := o.Config
 	return results.ProfileRun{
 		Header: results.NewHeader(results.Profile, opts.Command, o.Created, o.Env),
 		Settings: results.ProfileSettings{
@@ -62,7 +62,7 @@ func (o *Outcome) FileNames() []string {
 
 // Targets are the paths Write may write, known before the run: a check of
 // them up front fails a run that could not be written before it starts.
-func (o Options) Targets() []string {
+func (o Config) Targets() []string {
 	var paths []string
 	for _, name := range append(profiling.AllFileNames(), resultFiles...) {
 		paths = append(paths, filepath.Join(o.Dir, name))
@@ -72,7 +72,7 @@ func (o Options) Targets() []string {
 
 // Wrote says, once the run is written, what it wrote where.
 func (o *Outcome) Wrote() string {
-	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Dir)
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Config.Dir)
 }
 
 // Write saves every file of the run (FileNames) to its directory, all or
@@ -86,7 +86,7 @@ func (o *Outcome) Write() error {
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
-	page, err := htmlpage.RenderNew(o.Options.Dir, js, func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
+	page, err := htmlpage.RenderNew(o.Config.Dir, js, func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
 		return o.Profiles.Side(s)[k], nil
 	})
 	if err != nil {
@@ -98,12 +98,12 @@ func (o *Outcome) Write() error {
 		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
 		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
-	return atomicfile.WriteDir(o.Options.Dir, files)
+	return atomicfile.WriteDir(o.Config.Dir, files)
 }
 
 // WriteBench writes every round in the Go benchmark format, for benchstat.
 func (o *Outcome) WriteBench(w io.Writer) error {
-	name := "Profile/" + o.Options.Toggle.Name + "/" + o.Options.Workload.Name
+	name := "Profile/" + o.Config.Toggle.Name + "/" + o.Config.Workload.Name
 	var rounds []report.BenchRound
 	for _, s := range o.Measurement.Samples {
 		rounds = append(rounds, report.BenchRound{
@@ -121,7 +121,7 @@ func (o *Outcome) pprofCommands() []string {
 	if len(o.Sampling) > 0 {
 		cmds = append(cmds, "# off and on files of a kind are scaled to one operation count: -diff_base compares equal work")
 	}
-	dir := o.Options.Dir
+	dir := o.Config.Dir
 	for _, k := range profiling.Kinds() {
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
 			filepath.Join(dir, profiling.FileName(k, stats.Off)), filepath.Join(dir, profiling.FileName(k, stats.On))))
@@ -185,7 +185,7 @@ func (o *Outcome) moverRows() []report.MoverRow {
 }
 
 func (o *Outcome) settingsLine() []string {
-	opts := o.Options
+	opts := o.Config
 	return []string{
 		"off=" + opts.Off.String(), "on=" + opts.On.String(),
 		fmt.Sprintf("rounds=%d per side", opts.Settings.Rounds),
@@ -199,7 +199,7 @@ func (o *Outcome) settingsLine() []string {
 // WriteMarkdown writes summary.md, the table for a pull request.
 func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	return report.WriteSummaryMarkdown(w, report.MarkdownSummary{
-		Toggle: o.Options.Toggle.Name, Workload: o.Options.Workload.Name, Env: o.Env,
+		Toggle: o.Config.Toggle.Name, Workload: o.Config.Workload.Name, Env: o.Env,
 		Settings: o.settingsLine(), Comparisons: o.Comparisons, Sections: []report.Section{o.samplingSection()},
 		Movers: o.moverRows(), PprofCommands: o.pprofCommands(), Page: htmlpage.PageFile,
 	})
@@ -214,7 +214,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 		return o.WriteMarkdown(w)
 	}
 	var b bytes.Buffer
-	opts := o.Options
+	opts := o.Config
 	fmt.Fprintf(&b, "perfbench profile: %s off vs on, workload %s — %s\n%s\n", opts.Toggle.Name, opts.Workload.Name, opts.Workload.Op, o.Env)
 	for _, s := range o.settingsLine() {
 		fmt.Fprintf(&b, "  %s", s)
