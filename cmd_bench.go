@@ -7,9 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/catalog"
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
-	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
@@ -48,12 +46,8 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 }
 
 func runBench(c *cli.Context, d suiteDeps) error {
-	o, err := suite.BenchRequest{
-		PresetRequest: flags.PresetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"), Log: c.App.ErrWriter,
-	}.Options(d.toggles, d.lookup)
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	_, err = runout.Write(c, o.Root, func() (*suite.Bench, error) { return suite.RunBench(c.Context, o) })
-	return err
+	return suite.Run(c.Context, suite.Options{
+		PresetRequest: flags.PresetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"),
+		Format: c.String("format"), Log: c.App.ErrWriter, Toggles: d.toggles, Lookup: d.lookup,
+	}, c.App.Writer)
 }

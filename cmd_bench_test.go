@@ -12,7 +12,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/perfbench/perfbench/results"
-	"github.com/perfbench/perfbench/suite"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // TestBenchFailsOnCriterion runs the real bench command on a test toggle
@@ -45,25 +45,11 @@ func TestBenchFailsOnCriterion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
-		SchemaVersion int `json:"schema_version"`
-		Env           struct {
-			GoVersion string `json:"go_version"`
-		} `json:"env"`
-		Criteria []suite.Row          `json:"criteria"`
-		Counts   map[suite.Status]int `json:"counts"`
-		Runs     []struct {
-			Measurement struct {
-				Samples []struct {
-					Side string `json:"side"`
-				} `json:"samples"`
-			} `json:"measurement"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
+	var doc results.BenchSuite
+	if err := results.Decode("results.json", b, results.Bench, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != results.SchemaVersion || doc.Env.GoVersion == "" || doc.Counts[suite.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
+	if doc.SchemaVersion != results.SchemaVersion || doc.Env.GoVersion == "" || doc.Counts[verdict.Fail] != 1 || len(doc.Runs) != 1 || len(doc.Runs[0].Measurement.Samples) != 12 {
 		t.Errorf("results.json: %+v", doc)
 	}
 
@@ -106,14 +92,12 @@ func TestBenchInconclusiveOnlyFailsWhenStrict(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	var doc struct {
-		Criteria []suite.Row `json:"criteria"`
-	}
+	var doc results.BenchSuite
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
 	for _, r := range doc.Criteria {
-		if r.Status != suite.Inconclusive || !strings.Contains(r.Reason, "at least 6") {
+		if r.Status != verdict.Inconclusive || !strings.Contains(r.Reason, "at least 6") {
 			t.Errorf("%s: %s, reason %q; want INCONCLUSIVE for want of 6 rounds", r.Criterion, r.Status, r.Reason)
 		}
 	}

@@ -4,9 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/experiment"
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
-	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/measure"
 )
 
@@ -31,13 +29,9 @@ func profileCommand() *cli.Command {
 }
 
 func runProfile(c *cli.Context) error {
-	o, err := experiment.Request{
-		Opt: c.String("opt"), Workload: c.String("workload"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
-		ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
-	}.Options()
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	_, err = runout.Write(c, o.Dir, func() (*experiment.Outcome, error) { return experiment.Execute(c.Context, o, c.App.ErrWriter) })
-	return err
+	return experiment.Run(c.Context, experiment.Options{
+		Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
+		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
+		Format: c.String("format"), Log: c.App.ErrWriter,
+	}, c.App.Writer)
 }

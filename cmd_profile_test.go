@@ -13,8 +13,6 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/perfbench/perfbench/experiment"
-	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
@@ -73,26 +71,12 @@ func TestProfileWritesTheContract(t *testing.T) {
 		t.Errorf("report.html lacks the mutex profile's section or the flame graphs (%v)", err)
 	}
 
-	var res struct {
-		SchemaVersion int `json:"schema_version"`
-		Env           machine.Env
-		Settings      experiment.ResultsSettings
-		Measurement   struct {
-			Samples []struct {
-				Side   string             `json:"side"`
-				Ops    int                `json:"ops"`
-				Values map[string]float64 `json:"values"`
-			} `json:"samples"`
-		} `json:"measurement"`
-		Comparisons []stats.Comparison              `json:"comparisons"`
-		TopMovers   map[string][]profiling.Mover    `json:"top_movers"`
-		Profiles    map[string]profiling.Comparison `json:"profiles"`
-	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &res); err != nil {
+	var res results.ProfileRun
+	if err := results.Decode("results.json", b, results.Profile, &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.SchemaVersion != results.SchemaVersion || res.Env.GoVersion == "" || res.Settings.Toggle != "jit" || res.Settings.Rounds != 6 {
@@ -102,7 +86,7 @@ func TestProfileWritesTheContract(t *testing.T) {
 		t.Fatalf("%d samples, want 12", n)
 	}
 	for i, s := range res.Measurement.Samples {
-		want := []string{"off", "on", "on", "off"}[i%4] // ABBA
+		want := []stats.Side{stats.Off, stats.On, stats.On, stats.Off}[i%4] // ABBA
 		if s.Side != want || s.Ops != 2000 || s.Values["ns/op"] <= 0 {
 			t.Errorf("sample %d: side %s ops %d ns/op %v; want ABBA order, 2000 ops", i, s.Side, s.Ops, s.Values["ns/op"])
 		}
@@ -114,8 +98,8 @@ func TestProfileWritesTheContract(t *testing.T) {
 	// operations, and the written files are scaled to the larger count.
 	// Block and mutex samples are not modelled: untested.
 	for k, c := range res.Profiles {
-		tested := k != "block" && k != "mutex"
-		if c.Tested != tested || c.Off.Ops < 1 || c.On.Ops < 1 || c.Ops != max(c.Off.Ops, c.On.Ops) || tested && c.Off.Samples <= 0 && k != "heap" {
+		tested := k != profiling.Block && k != profiling.Mutex
+		if c.Tested != tested || c.Off.Ops < 1 || c.On.Ops < 1 || c.Ops != max(c.Off.Ops, c.On.Ops) || tested && c.Off.Samples <= 0 && k != profiling.Heap {
 			t.Errorf("profiles[%s] = %+v", k, c)
 		}
 	}
@@ -293,5 +277,28 @@ func TestListJSON(t *testing.T) {
 	}
 	if len(doc.Toggles) != 8 || len(doc.Workloads) != 22 || doc.Toggles[1].Name != "zerocopy" || len(doc.Toggles[1].Workloads) != 3 {
 		t.Fatalf("list: %+v", doc)
+	}
+}
+
+// A value the user typed is used or refused, never replaced by a default:
+// an empty --workload is not the toggle's primary workload, and a
+// --profile-time of 0 is not the preset's.
+func TestTypedEmptyValuesAreBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"profile", "--opt", "jit", "--workload", ""}, "--workload is empty: give one of route-match"},
+		{[]string{"profile", "--opt", "jit", "--format", "bogus"}, `unknown format "bogus"`},
+		{[]string{"bench", "--opt", "jit", "--profile-time", "0s"}, "invalid --profile-time 0s: want a positive duration of at most 10s"},
+		{[]string{"bench", "--opt", "jit", "--format", "bogus"}, `unknown format "bogus"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			code, stdout, stderr := perfbench(context.Background(), tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout, stderr, exitUsage, tc.want)
+			}
+		})
 	}
 }

@@ -33,12 +33,12 @@ func TestAAProfileCallsNoMover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{
+	o := Config{
 		Toggle: tg, Workload: w, Off: tg.Apply(features.Set{}, false), On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 3, Benchtime: measure.Benchtime{D: 50 * time.Millisecond}},
 		ProfileTime: 150 * time.Millisecond, Dir: t.TempDir(), Top: 1000, Command: "profile",
 	}
-	out, err := Run(context.Background(), o, nil)
+	out, err := Perform(context.Background(), o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/progress"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -25,7 +28,7 @@ import (
 )
 
 // Options is one validated profile request.
-type Options struct {
+type Config struct {
 	Toggle      toggles.Toggle
 	Workload    workloads.Workload
 	Off, On     features.Set
@@ -37,7 +40,7 @@ type Options struct {
 }
 
 // Validate rejects options no run can satisfy.
-func (o Options) Validate() error {
+func (o Config) Validate() error {
 	if err := o.Settings.Validate(); err != nil {
 		return err
 	}
@@ -54,13 +57,13 @@ func (o Options) Validate() error {
 }
 
 // Estimate is roughly how long Run takes, for progress display.
-func (o Options) Estimate() time.Duration {
+func (o Config) Estimate() time.Duration {
 	return 2*time.Duration(o.Settings.Rounds)*max(o.Settings.Benchtime.D, 50*time.Millisecond) + 8*o.ProfileTime + time.Second
 }
 
 // Outcome is a finished run, held in memory until written.
 type Outcome struct {
-	Options     Options
+	Config      Config
 	Env         machine.Env
 	Measurement *measure.Result
 	Comparisons []stats.Comparison
@@ -74,7 +77,7 @@ type Outcome struct {
 }
 
 // Run measures, then profiles each side, then diffs. It writes nothing.
-func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome, error) {
+func Perform(ctx context.Context, o Config, progress func(measure.Event)) (*Outcome, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -85,7 +88,7 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 		return nil, err
 	}
 	out := &Outcome{
-		Options: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
+		Config: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
 		Movers: map[profiling.Kind][]profiling.Mover{},
 	}
 	if out.Profiles, out.Sampling, err = pair.Profile(ctx, res, o.ProfileTime, o.Top, progress); err != nil {
@@ -101,10 +104,10 @@ func Run(ctx context.Context, o Options, progress func(measure.Event)) (*Outcome
 
 // Execute is Run with its progress shown on log: a status line on a
 // terminal, a line per phase otherwise.
-func Execute(ctx context.Context, o Options, log io.Writer) (*Outcome, error) {
+func Execute(ctx context.Context, o Config, log io.Writer) (*Outcome, error) {
 	pr := progress.New(log, o.Toggle.Name+"/"+o.Workload.Name, o.Estimate())
 	defer pr.Done()
-	return Run(ctx, o, pr.Event)
+	return Perform(ctx, o, pr.Event)
 }
 
 // Defaults of a profile request; the limits are measure's and profiling's.
@@ -114,45 +117,94 @@ const (
 	DefaultTop         = 5
 )
 
-// Request is a profile command as the user gave it, before validation.
-type Request struct {
-	Opt, Workload string // Workload "" picks the toggle's primary workload
-	Rounds        int
-	Benchtime     string
-	ProfileTime   time.Duration
-	Out           string // output root; the run goes to Out/OPT/WORKLOAD
-	Top           int
+// Options is a profile command as the user gave it.
+type Options struct {
+	Opt         string
+	Workload    string // with WorkloadSet false, the toggle's primary workload
+	WorkloadSet bool   // --workload was given, so an empty one is an error
+	Rounds      int
+	Benchtime   string
+	ProfileTime time.Duration
+	Out         string // output root; the run goes to Out/OPT/WORKLOAD
+	Top         int
+	Format      string    // of what Run prints: text (also ""), markdown or json
+	Log         io.Writer // progress and what was written, if set
 }
 
-// Options validates the request. Every error is about the input and names
-// what is valid.
-func (r Request) Options() (Options, error) {
+// Validate checks the request before anything runs. Every error is bad
+// input (exit 2) and names what is valid.
+func (r Options) Validate() error {
+	if _, err := format(r.Format); err != nil {
+		return err
+	}
+	_, err := r.Config()
+	return err
+}
+
+// format reads --format; "" is text.
+func format(s string) (report.Format, error) {
+	if s == "" {
+		return report.Text, nil
+	}
+	f, err := report.ParseFormat(s)
+	return f, cmderr.BadInput(err)
+}
+
+// Config resolves the request against the registries and validates it.
+func (r Options) Config() (Config, error) {
+	c, err := r.config()
+	return c, cmderr.BadInput(err)
+}
+
+func (r Options) config() (Config, error) {
 	if r.Opt == "" {
-		return Options{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+		return Config{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
 	}
 	if strings.TrimSpace(r.Out) == "" {
-		return Options{}, fmt.Errorf("--out is empty: want the output root, e.g. profiles (the default)")
+		return Config{}, fmt.Errorf("--out is empty: want the output root, e.g. profiles (the default)")
 	}
 	t, err := toggles.Lookup(r.Opt)
 	if err != nil {
-		return Options{}, err
+		return Config{}, err
+	}
+	if r.WorkloadSet && r.Workload == "" {
+		return Config{}, fmt.Errorf("--workload is empty: give one of %s, or leave it out for %s", strings.Join(t.Workloads, ", "), t.Workloads[0])
 	}
 	if r.Workload == "" {
 		r.Workload = t.Workloads[0]
 	}
 	w, err := workloads.Lookup(r.Workload)
 	if err != nil {
-		return Options{}, err
+		return Config{}, err
 	}
 	bt, err := measure.ParseBenchtime(r.Benchtime)
 	if err != nil {
-		return Options{}, err
+		return Config{}, err
 	}
-	o := Options{
+	o := Config{
 		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt},
 		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile",
 		Dir: filepath.Join(r.Out, t.Name, w.Name),
 	}
 	return o, o.Validate()
+}
+
+// Run is `perfbench profile`: validate, measure and profile, write the run
+// directory all or nothing, and print the run to out.
+func Run(ctx context.Context, opts Options, out io.Writer) error {
+	c, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	f, err := format(opts.Format)
+	if err != nil {
+		return err
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	_, err = runout.Do(c.Dir, f, out, log, func() (*Outcome, error) { return Execute(ctx, c, log) })
+	return err
 }

@@ -30,7 +30,7 @@ func fixedOutcome(t testing.TB) *Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{
+	o := Config{
 		Toggle: tg, Workload: w, Off: tg.Apply(features.Set{}, false), On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 6, Benchtime: measure.Benchtime{D: 200 * time.Millisecond}},
 		ProfileTime: time.Second, Dir: "profiles/jit/route-match", Top: 2, Command: "profile",
@@ -53,7 +53,7 @@ func fixedOutcome(t testing.TB) *Outcome {
 		}
 	}
 	return &Outcome{
-		Options: o, Measurement: res, Comparisons: res.Compare(),
+		Config: o, Measurement: res, Comparisons: res.Compare(),
 		Env: machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, CPUModel: "Test CPU", GitCommit: "0123456789abcdef"},
 		Movers: map[profiling.Kind][]profiling.Mover{
 			profiling.CPU: {

@@ -20,46 +20,36 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// ResultsFile is the layout of a run's results.json.
-type ResultsFile struct {
-	results.Header
-	Settings    ResultsSettings    `json:"settings"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
-	// Profiles is what each kind's profiles rest on.
-	Profiles  map[profiling.Kind]*profiling.Comparison `json:"profiles"`
-	TopMovers map[profiling.Kind][]profiling.Mover     `json:"top_movers"`
-	Files     []string                                 `json:"files"`
-}
-
-// ResultsSettings are the settings of a run as results.json records them.
-type ResultsSettings struct {
-	Toggle      string `json:"toggle"`
-	Workload    string `json:"workload"`
-	Off         string `json:"off"`
-	On          string `json:"on"`
-	Rounds      int    `json:"rounds"`
-	Benchtime   string `json:"benchtime"`
-	ProfileTime string `json:"profile_time"`
-	Dir         string `json:"dir"`
-}
-
 // Results builds the run's results document.
-func (o *Outcome) Results() ResultsFile {
-	opts := o.Options
-	return ResultsFile{
+func (o *Outcome) Results() results.ProfileRun {
+	opts := o.Config
+	return results.ProfileRun{
 		Header: results.NewHeader(results.Profile, opts.Command, o.Created, o.Env),
-		Settings: ResultsSettings{
+		Settings: results.ProfileSettings{
 			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
 			Off: opts.Off.String(), On: opts.On.String(),
 			Rounds: opts.Settings.Rounds, Benchtime: opts.Settings.Benchtime.String(),
 			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir,
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
-		Measurement: o.Measurement, Comparisons: report.SanitizeComparisons(o.Comparisons),
+		Measurement: MeasurementDoc(o.Measurement), Comparisons: report.SanitizeComparisons(o.Comparisons),
 		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(),
 	}
+}
+
+// MeasurementDoc is the engine's result as a results document records it.
+func MeasurementDoc(r *measure.Result) *results.Measurement {
+	if r == nil {
+		return nil
+	}
+	m := &results.Measurement{Workload: r.Workload, Off: r.Off, On: r.On, Rounds: r.Rounds, Benchtime: r.Benchtime, Metrics: r.Metrics}
+	if r.Samples != nil {
+		m.Samples = make([]results.Round, 0, len(r.Samples))
+	}
+	for _, s := range r.Samples {
+		m.Samples = append(m.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
+	}
+	return m
 }
 
 // resultFiles are the run's files beside its profiles.
@@ -72,7 +62,7 @@ func (o *Outcome) FileNames() []string {
 
 // Targets are the paths Write may write, known before the run: a check of
 // them up front fails a run that could not be written before it starts.
-func (o Options) Targets() []string {
+func (o Config) Targets() []string {
 	var paths []string
 	for _, name := range append(profiling.AllFileNames(), resultFiles...) {
 		paths = append(paths, filepath.Join(o.Dir, name))
@@ -82,7 +72,7 @@ func (o Options) Targets() []string {
 
 // Wrote says, once the run is written, what it wrote where.
 func (o *Outcome) Wrote() string {
-	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Dir)
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Config.Dir)
 }
 
 // Write saves every file of the run (FileNames) to its directory, all or
@@ -96,7 +86,7 @@ func (o *Outcome) Write() error {
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
-	page, err := htmlpage.RenderNew(o.Options.Dir, js, func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
+	page, err := htmlpage.RenderNew(o.Config.Dir, js, func(k profiling.Kind, s stats.Side) (*profile.Profile, error) {
 		return o.Profiles.Side(s)[k], nil
 	})
 	if err != nil {
@@ -108,12 +98,12 @@ func (o *Outcome) Write() error {
 		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
 		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
-	return atomicfile.WriteDir(o.Options.Dir, files)
+	return atomicfile.WriteDir(o.Config.Dir, files)
 }
 
 // WriteBench writes every round in the Go benchmark format, for benchstat.
 func (o *Outcome) WriteBench(w io.Writer) error {
-	name := "Profile/" + o.Options.Toggle.Name + "/" + o.Options.Workload.Name
+	name := "Profile/" + o.Config.Toggle.Name + "/" + o.Config.Workload.Name
 	var rounds []report.BenchRound
 	for _, s := range o.Measurement.Samples {
 		rounds = append(rounds, report.BenchRound{
@@ -131,7 +121,7 @@ func (o *Outcome) pprofCommands() []string {
 	if len(o.Sampling) > 0 {
 		cmds = append(cmds, "# off and on files of a kind are scaled to one operation count: -diff_base compares equal work")
 	}
-	dir := o.Options.Dir
+	dir := o.Config.Dir
 	for _, k := range profiling.Kinds() {
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
 			filepath.Join(dir, profiling.FileName(k, stats.Off)), filepath.Join(dir, profiling.FileName(k, stats.On))))
@@ -195,7 +185,7 @@ func (o *Outcome) moverRows() []report.MoverRow {
 }
 
 func (o *Outcome) settingsLine() []string {
-	opts := o.Options
+	opts := o.Config
 	return []string{
 		"off=" + opts.Off.String(), "on=" + opts.On.String(),
 		fmt.Sprintf("rounds=%d per side", opts.Settings.Rounds),
@@ -209,7 +199,7 @@ func (o *Outcome) settingsLine() []string {
 // WriteMarkdown writes summary.md, the table for a pull request.
 func (o *Outcome) WriteMarkdown(w io.Writer) error {
 	return report.WriteSummaryMarkdown(w, report.MarkdownSummary{
-		Toggle: o.Options.Toggle.Name, Workload: o.Options.Workload.Name, Env: o.Env,
+		Toggle: o.Config.Toggle.Name, Workload: o.Config.Workload.Name, Env: o.Env,
 		Settings: o.settingsLine(), Comparisons: o.Comparisons, Sections: []report.Section{o.samplingSection()},
 		Movers: o.moverRows(), PprofCommands: o.pprofCommands(), Page: htmlpage.PageFile,
 	})
@@ -224,7 +214,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 		return o.WriteMarkdown(w)
 	}
 	var b bytes.Buffer
-	opts := o.Options
+	opts := o.Config
 	fmt.Fprintf(&b, "perfbench profile: %s off vs on, workload %s — %s\n%s\n", opts.Toggle.Name, opts.Workload.Name, opts.Workload.Op, o.Env)
 	for _, s := range o.settingsLine() {
 		fmt.Fprintf(&b, "  %s", s)

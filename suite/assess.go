@@ -9,8 +9,10 @@ import (
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -26,26 +28,14 @@ const MinWarnPct = 1.0
 const MemoryTarget = 1024
 
 // Row is one line of the criteria table.
-type Row struct {
-	Opt       string       `json:"opt"` // toggle name, "all" or "memory"
-	Workload  string       `json:"workload"`
-	Run       string       `json:"run"`       // ID of the run judged
-	Criterion string       `json:"criterion"` // the plan's wording
-	Metric    string       `json:"metric"`
-	Kind      toggles.Kind `json:"kind,omitempty"`
-	Target    string       `json:"target"`
-	// TargetValue is the criterion's number (a percentage, a factor or a
-	// value in the metric's unit); 0 for rows that only report.
-	TargetValue float64 `json:"target_value"`
-	Verdict
-}
+type Row = results.BenchCriterion
 
 // Header is the criteria table's header.
 var Header = []string{"toggle", "workload", "criterion", "target", "measured (median, 95 % CI)", "verdict", "why"}
 
 // Cells formats the row for report.WriteTable.
-func (r Row) Cells() []string {
-	return []string{r.Opt, r.Workload, r.Criterion, r.Target, r.Measured, string(r.Status), r.Reason}
+func Cells(r Row) []string {
+	return []string{r.Opt, r.Workload, r.Criterion, r.TargetText, r.Measured, string(r.Status), r.Reason}
 }
 
 // Assess builds the criteria table from finished runs:
@@ -109,13 +99,11 @@ func Assess(ts []toggles.Toggle, results []catalog.Result) []Row {
 }
 
 func judge(res catalog.Result, opt string, c toggles.Criterion) Row {
-	row := Row{
-		Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: c.Text,
-		Metric: c.Metric, Kind: c.Kind, Target: TargetString(c), TargetValue: c.Target,
-	}
+	row := Row{Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Kind: c.Kind, TargetText: TargetString(c)}
 	cmp, ok := res.Comparison(c.Metric)
 	if !ok {
-		row.Verdict = Verdict{Status: Inconclusive, Reason: fmt.Sprintf("run %s did not report %s", res.Run.ID, c.Metric)}
+		row.Verdict = inconclusive(fmt.Sprintf("run %s did not report %s", res.Run.ID, c.Metric))
+		row.Criterion, row.Metric, row.Target, row.Unit = c.Text, c.Metric, c.Target, unit(c)
 		return row
 	}
 	row.Verdict = Evaluate(c, cmp)
@@ -129,8 +117,8 @@ func toggleOf(ts []toggles.Toggle, res catalog.Result) (toggles.Toggle, []Row) {
 			return x, nil
 		}
 	}
-	return toggles.Toggle{}, []Row{{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
-		Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
+	return toggles.Toggle{}, []Row{{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID,
+		Verdict: verdict.Verdict{Criterion: "criteria", Status: verdict.Inconclusive, Reason: fmt.Sprintf("no toggle %q in the registry", res.Run.Toggle)}}}
 }
 
 func assessPrimary(ts []toggles.Toggle, res catalog.Result) []Row {
@@ -158,9 +146,8 @@ func assessView(ts []toggles.Toggle, res catalog.Result) []Row {
 		return missing
 	}
 	m := t.Primary.Metric
-	row := Row{Opt: t.Name, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "end to end, beside the primary workloads",
-		Metric: m, Target: "(reported)"}
-	row.Status = Info
+	row := Row{Opt: t.Name, Workload: res.Run.Workload, Run: res.Run.ID, TargetText: "(reported)",
+		Verdict: verdict.Verdict{Criterion: "end to end, beside the primary workloads", Metric: m, Unit: "%", Status: verdict.Info}}
 	for _, u := range t.Views {
 		if u.Workload == res.Run.Workload {
 			row.Reason = u.Why
@@ -168,17 +155,17 @@ func assessView(ts []toggles.Toggle, res catalog.Result) []Row {
 	}
 	c, ok := res.Comparison(m)
 	if !ok {
-		row.Status, row.Reason = Inconclusive, fmt.Sprintf("run %s did not report %s", res.Run.ID, m)
+		row.Status, row.Reason = verdict.Inconclusive, fmt.Sprintf("run %s did not report %s", res.Run.ID, m)
 		return []Row{row}
 	}
 	v, lo, hi := change(c)
-	row.Value, row.Lo, row.Hi = finite(v), finite(lo), finite(hi)
+	row.Estimate, row.CI, row.P = finite(v), &verdict.Interval{Lo: finite(lo), Hi: finite(hi)}, tested(c)
 	row.Measured = m + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")"
 	if cp, ok := res.Comparison(workloads.CopiedMetric); ok && cp.Off.N > 0 {
 		row.Reason += fmt.Sprintf("; of it copied by the deliveries: %s", medians(cp))
 	}
 	if c.Change == stats.Worse {
-		row.Status = Warn
+		row.Status = verdict.Warn
 		row.Reason = fmt.Sprintf("significantly worse (%s); %s", stats.PEquals(c.P), row.Reason)
 	}
 	return append([]Row{row}, elsewhere(res, t.Name, map[string]bool{m: true})...)
@@ -215,15 +202,15 @@ func assessUse(ts []toggles.Toggle, res catalog.Result) []Row {
 	for _, c := range cs {
 		row := judge(res, res.Run.Opt, c)
 		row.Criterion = prefix + row.Criterion
-		if c.WarnOnly && row.Status == Fail {
-			row.Status = Warn
+		if c.WarnOnly && row.Status == verdict.Fail {
+			row.Status = verdict.Warn
 			row.Reason = "accepted cost (WARN, not FAIL): " + row.Reason
 		}
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		rows = append(rows, Row{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "criteria",
-			Verdict: Verdict{Status: Inconclusive, Reason: fmt.Sprintf("toggle %s states no criteria for %s run on %s", t.Name, res.Run.Kind, res.Run.Workload)}})
+		rows = append(rows, Row{Opt: res.Run.Opt, Workload: res.Run.Workload, Run: res.Run.ID,
+			Verdict: verdict.Verdict{Criterion: "criteria", Status: verdict.Inconclusive, Reason: fmt.Sprintf("toggle %s states no criteria for %s run on %s", t.Name, res.Run.Kind, res.Run.Workload)}})
 	}
 	return rows
 }
@@ -265,10 +252,10 @@ func elsewhere(res catalog.Result, opt string, judged map[string]bool) []Row {
 		}
 		v, lo, hi := change(c)
 		rows = append(rows, Row{
-			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
-			Metric: c.Metric.Name, Target: c.Metric.Name + " not worse",
-			Verdict: Verdict{
-				Status: Warn, Value: finite(v), Lo: finite(lo), Hi: finite(hi),
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, TargetText: c.Metric.Name + " not worse",
+			Verdict: verdict.Verdict{
+				Criterion: "no regression elsewhere", Metric: c.Metric.Name, Unit: "%",
+				Status: verdict.Warn, Estimate: finite(v), CI: &verdict.Interval{Lo: finite(lo), Hi: finite(hi)}, P: tested(c),
 				Measured: c.Metric.Name + " " + pctInterval(v, lo, hi) + " (" + medians(c) + ")",
 				Reason:   fmt.Sprintf("significantly worse: %s, beyond the ±%s noise band", stats.PEquals(c.P), numfmt.Pct(c.Metric.Noise*100)),
 			},
@@ -281,20 +268,19 @@ func elsewhere(res catalog.Result, opt string, judged map[string]bool) []Row {
 			parts = append(parts, strings.Join(undecided[why], ", ")+": "+why)
 		}
 		rows = append(rows, Row{
-			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
-			Target: "no other metric worse",
-			Verdict: Verdict{
-				Status:   Inconclusive,
-				Measured: fmt.Sprintf("%d of %d other metrics undecided (?)", len(names), len(names)+checked),
-				Reason:   "not judged, so not checked: " + strings.Join(parts, "; "),
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, TargetText: "no other metric worse",
+			Verdict: verdict.Verdict{
+				Criterion: "no regression elsewhere",
+				Status:    verdict.Inconclusive,
+				Measured:  fmt.Sprintf("%d of %d other metrics undecided (?)", len(names), len(names)+checked),
+				Reason:    "not judged, so not checked: " + strings.Join(parts, "; "),
 			},
 		})
 	}
 	if len(rows) == 0 {
 		rows = append(rows, Row{
-			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "no regression elsewhere",
-			Target:  "no other metric worse",
-			Verdict: Verdict{Status: Pass, Measured: fmt.Sprintf("none of %d other metrics significantly worse", checked)},
+			Opt: opt, Workload: res.Run.Workload, Run: res.Run.ID, TargetText: "no other metric worse",
+			Verdict: verdict.Verdict{Criterion: "no regression elsewhere", Status: verdict.Pass, Measured: fmt.Sprintf("none of %d other metrics significantly worse", checked)},
 		})
 		if len(negligible) > 0 {
 			rows[0].Reason = fmt.Sprintf("below the %g %% floor: %s", MinWarnPct, strings.Join(negligible, ", "))
@@ -304,12 +290,11 @@ func elsewhere(res catalog.Result, opt string, judged map[string]bool) []Row {
 }
 
 func assessCumulative(res catalog.Result) []Row {
-	row := Row{Opt: catalog.GroupAll, Workload: res.Run.Workload, Run: res.Run.ID, Criterion: "cumulative effect: all on vs all off",
-		Metric: measure.NsPerOp, Target: "(reported)"}
-	row.Status = Info
+	row := Row{Opt: catalog.GroupAll, Workload: res.Run.Workload, Run: res.Run.ID, TargetText: "(reported)",
+		Verdict: verdict.Verdict{Criterion: "cumulative effect: all on vs all off", Metric: measure.NsPerOp, Unit: "%", Status: verdict.Info}}
 	if c, ok := res.Comparison(measure.NsPerOp); ok {
 		v, lo, hi := change(c)
-		row.Value, row.Lo, row.Hi = finite(v), finite(lo), finite(hi)
+		row.Estimate, row.CI, row.P = finite(v), &verdict.Interval{Lo: finite(lo), Hi: finite(hi)}, tested(c)
 		row.Measured = "ns/op " + pctInterval(v, lo, hi) + " (" + medians(c) + ")"
 	}
 	var more []string
@@ -326,13 +311,13 @@ func assessVersus(rs []catalog.Result) Row {
 	type one struct {
 		single string
 		cmp    stats.Comparison
-		v      Verdict
+		v      verdict.Verdict
 	}
 	var all []one
 	for _, res := range rs {
 		cmp, ok := res.Comparison(measure.NsPerOp)
 		c := toggles.Criterion{Metric: measure.NsPerOp, Kind: toggles.NotWorse, Target: cmp.Metric.Noise * 100}
-		v := Verdict{Status: Inconclusive, Reason: "ns/op not reported"}
+		v := inconclusive("ns/op not reported")
 		if ok {
 			v = Evaluate(c, cmp)
 		}
@@ -340,33 +325,31 @@ func assessVersus(rs []catalog.Result) Row {
 	}
 	// The closest contender: the single toggle whose own run shows all-on
 	// gaining least (highest change of ns/op).
-	sort.SliceStable(all, func(i, j int) bool { return all[i].v.Value > all[j].v.Value })
+	sort.SliceStable(all, func(i, j int) bool { return all[i].v.Estimate > all[j].v.Estimate })
 	noise := all[0].cmp.Metric.Noise * 100
-	status := Pass
+	status := verdict.Pass
 	var parts []string
 	for _, o := range all {
 		switch {
-		case o.v.Status == Fail:
-			status = Fail
-		case o.v.Status != Pass && status != Fail:
-			status = Inconclusive
+		case o.v.Status == verdict.Fail:
+			status = verdict.Fail
+		case o.v.Status != verdict.Pass && status != verdict.Fail:
+			status = verdict.Inconclusive
 		}
-		parts = append(parts, fmt.Sprintf("%s %+.0f%% %s", o.single, o.v.Value, o.v.Status))
+		parts = append(parts, fmt.Sprintf("%s %+.0f%% %s", o.single, o.v.Estimate, o.v.Status))
 	}
 	best := all[0]
 	row := Row{
-		Opt: catalog.GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID,
-		Criterion: "all on at least as good as the best single toggle",
-		Metric:    measure.NsPerOp, Kind: toggles.NotWorse,
-		Target:      fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
-		TargetValue: noise,
-		Verdict:     best.v,
+		Opt: catalog.GroupAll, Workload: rs[0].Run.Workload, Run: rs[0].Run.ID, Kind: toggles.NotWorse,
+		TargetText: fmt.Sprintf("ns/op ≤ every single toggle's +%s (noise band)", numfmt.Pct(noise)),
+		Verdict:    best.v,
 	}
+	row.Criterion, row.Metric, row.Target, row.Unit = "all on at least as good as the best single toggle", measure.NsPerOp, noise, "%"
 	row.Run = catalog.GroupAll + "-vs-" + best.single + "/" + row.Workload
 	row.Status = status
 	row.Measured = "vs " + best.single + " alone (closest): " + best.v.Measured
 	reason := strings.Join(parts, "; ")
-	if best.v.Reason != "" && best.v.Status != Pass {
+	if best.v.Reason != "" && best.v.Status != verdict.Pass {
 		reason = best.v.Reason + "; " + reason
 	}
 	row.Reason = reason
@@ -387,8 +370,8 @@ func assessMemory(res catalog.Result, c toggles.Criterion) Row {
 }
 
 // Count tallies the rows by verdict.
-func Count(rows []Row) map[Status]int {
-	n := map[Status]int{}
+func Count(rows []Row) map[verdict.Status]int {
+	n := map[verdict.Status]int{}
 	for _, r := range rows {
 		n[r.Status]++
 	}
@@ -400,7 +383,7 @@ func Count(rows []Row) map[Status]int {
 func Failing(rows []Row, strict bool) []Row {
 	var out []Row
 	for _, r := range rows {
-		if r.Status == Fail || (strict && r.Status == Inconclusive) {
+		if r.Status == verdict.Fail || (strict && r.Status == verdict.Inconclusive) {
 			out = append(out, r)
 		}
 	}

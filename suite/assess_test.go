@@ -10,6 +10,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -65,14 +66,14 @@ func TestAssessPrimary(t *testing.T) {
 		mNs:    {1000, 1000},
 		mGC:    {1, 1.5}, // +50 %: a WARN
 	})})
-	if got := find(rows, "primary"); len(got) != 1 || got[0].Status != Pass {
+	if got := find(rows, "primary"); len(got) != 1 || got[0].Status != verdict.Pass {
 		t.Errorf("primary: %+v", got)
 	}
-	if got := find(rows, "-80 % bytes"); len(got) != 1 || got[0].Status != Fail || got[0].Target != "B/op -80 %" {
+	if got := find(rows, "-80 % bytes"); len(got) != 1 || got[0].Status != verdict.Fail || got[0].TargetText != "B/op -80 %" {
 		t.Errorf("-80 %%: %+v", got)
 	}
 	warn := find(rows, "no regression elsewhere")
-	if len(warn) != 1 || warn[0].Status != Warn || warn[0].Metric != measure.GCPerOp || !strings.Contains(warn[0].Measured, "+50.0 %") {
+	if len(warn) != 1 || warn[0].Status != verdict.Warn || warn[0].Metric != measure.GCPerOp || !strings.Contains(warn[0].Measured, "+50.0 %") {
 		t.Errorf("elsewhere: %+v", warn)
 	}
 	if f := Failing(rows, false); len(f) != 1 {
@@ -88,10 +89,10 @@ func TestAssessPrimary(t *testing.T) {
 	}
 	rows = Assess(testToggles(), []catalog.Result{res})
 	ok := find(rows, "no regression elsewhere")
-	if len(ok) != 1 || ok[0].Status != Pass || !strings.Contains(ok[0].Measured, "none of 2 other metrics") || !strings.Contains(ok[0].Reason, "matches/op") {
+	if len(ok) != 1 || ok[0].Status != verdict.Pass || !strings.Contains(ok[0].Measured, "none of 2 other metrics") || !strings.Contains(ok[0].Reason, "matches/op") {
 		t.Errorf("elsewhere: %+v", ok)
 	}
-	if c := Count(rows); c[Pass] != 3 || c[Fail] != 0 {
+	if c := Count(rows); c[verdict.Pass] != 3 || c[verdict.Fail] != 0 {
 		t.Errorf("counts %v", c)
 	}
 }
@@ -101,10 +102,10 @@ func TestAssessMissingToggleOrMetric(t *testing.T) {
 		fakeResult(catalog.Run{ID: "turbo/w", Opt: "turbo", Workload: "w", Kind: catalog.Primary, Toggle: "turbo"}, nil),
 		fakeResult(catalog.Run{ID: "zerocopy/w", Opt: "zerocopy", Workload: "w", Kind: catalog.Primary, Toggle: "zerocopy"}, map[stats.Metric][2]float64{mNs: {1, 1}}),
 	})
-	if rows[0].Status != Inconclusive || !strings.Contains(rows[0].Reason, `no toggle "turbo"`) {
+	if rows[0].Status != verdict.Inconclusive || !strings.Contains(rows[0].Reason, `no toggle "turbo"`) {
 		t.Errorf("unknown toggle: %+v", rows[0])
 	}
-	if rows[1].Status != Inconclusive || !strings.Contains(rows[1].Reason, "did not report B/op") {
+	if rows[1].Status != verdict.Inconclusive || !strings.Contains(rows[1].Reason, "did not report B/op") {
 		t.Errorf("missing metric: %+v", rows[1])
 	}
 	if f := Failing(rows, false); len(f) != 0 {
@@ -123,13 +124,13 @@ func TestAssessVersusSingle(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		results []catalog.Result
-		want    Status
+		want    verdict.Status
 		closest string
 	}{
-		{"better than all", []catalog.Result{vs("jit", 1000, 500), vs("caching", 1000, 300)}, Pass, "jit"},
-		{"as good as the best", []catalog.Result{vs("jit", 1000, 1000), vs("caching", 1000, 300)}, Pass, "jit"},
-		{"worse than one", []catalog.Result{vs("jit", 1000, 1200), vs("caching", 1000, 300)}, Fail, "jit"},
-		{"too close to call", []catalog.Result{vs("jit", 1000, 1029), vs("caching", 1000, 300)}, Inconclusive, "jit"},
+		{"better than all", []catalog.Result{vs("jit", 1000, 500), vs("caching", 1000, 300)}, verdict.Pass, "jit"},
+		{"as good as the best", []catalog.Result{vs("jit", 1000, 1000), vs("caching", 1000, 300)}, verdict.Pass, "jit"},
+		{"worse than one", []catalog.Result{vs("jit", 1000, 1200), vs("caching", 1000, 300)}, verdict.Fail, "jit"},
+		{"too close to call", []catalog.Result{vs("jit", 1000, 1029), vs("caching", 1000, 300)}, verdict.Inconclusive, "jit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := Assess(nil, tc.results)
@@ -137,7 +138,7 @@ func TestAssessVersusSingle(t *testing.T) {
 				t.Fatalf("rows %+v", rows)
 			}
 			r := rows[0]
-			if r.Status != tc.want || !strings.Contains(r.Measured, "vs "+tc.closest+" alone") || r.Kind != toggles.NotWorse || r.TargetValue != 3 {
+			if r.Status != tc.want || !strings.Contains(r.Measured, "vs "+tc.closest+" alone") || r.Kind != toggles.NotWorse || r.Target != 3 {
 				t.Errorf("%s: %s %q (%s)", tc.name, r.Status, r.Measured, r.Reason)
 			}
 		})
@@ -153,13 +154,13 @@ func TestAssessCumulativeAndMemory(t *testing.T) {
 	if len(rows) != 4 {
 		t.Fatalf("rows: %+v", rows)
 	}
-	if rows[0].Status != Info || !strings.Contains(rows[0].Measured, "-90.0 %") || !strings.Contains(rows[0].Reason, "B/op -99.0 %") {
+	if rows[0].Status != verdict.Info || !strings.Contains(rows[0].Measured, "-90.0 %") || !strings.Contains(rows[0].Reason, "B/op -99.0 %") {
 		t.Errorf("cumulative: %+v", rows[0])
 	}
-	if rows[2].Status != Pass || !strings.Contains(rows[2].Reason, "all off: 1.27 KiB/op") {
+	if rows[2].Status != verdict.Pass || !strings.Contains(rows[2].Reason, "all off: 1.27 KiB/op") {
 		t.Errorf("allocated: %+v", rows[2])
 	}
-	if rows[3].Status != Fail || rows[3].Metric != workloads.RetainedMetric {
+	if rows[3].Status != verdict.Fail || rows[3].Metric != workloads.RetainedMetric {
 		t.Errorf("retained: %+v", rows[3])
 	}
 }
@@ -174,23 +175,23 @@ func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		others []stats.Comparison
-		want   []Status
+		want   []verdict.Status
 		reason string
 	}{
-		{"all judged, none worse", []stats.Comparison{stats.ComparePaired(mGC, series(1), series(1), mGC.Noise)}, []Status{Pass}, ""},
+		{"all judged, none worse", []stats.Comparison{stats.ComparePaired(mGC, series(1), series(1), mGC.Noise)}, []verdict.Status{verdict.Pass}, ""},
 		{"gc/op tripled over 4 rounds", []stats.Comparison{
 			stats.ComparePaired(mNs, series(1000), series(1000), mNs.Noise),
 			stats.ComparePaired(mGC, four(1), four(3), mGC.Noise),
-		}, []Status{Inconclusive}, "gc/op: only 4 round pairs: the paired 95% CI and test need at least 6"},
+		}, []verdict.Status{verdict.Inconclusive}, "gc/op: only 4 round pairs: the paired 95% CI and test need at least 6"},
 		{"one worse, one undecided", []stats.Comparison{
 			stats.ComparePaired(mNs, series(1000), series(1500), mNs.Noise),
 			stats.ComparePaired(mGC, four(1), four(3), mGC.Noise),
-		}, []Status{Warn, Inconclusive}, "gc/op: only 4 round pairs"},
+		}, []verdict.Status{verdict.Warn, verdict.Inconclusive}, "gc/op: only 4 round pairs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := catalog.Result{Run: run, Comparisons: append([]stats.Comparison{bytes}, tc.others...)}
 			rows := find(Assess(testToggles(), []catalog.Result{res}), "no regression elsewhere")
-			var got []Status
+			var got []verdict.Status
 			for _, r := range rows {
 				got = append(got, r.Status)
 			}
@@ -201,7 +202,7 @@ func TestElsewhereUndecidedIsInconclusive(t *testing.T) {
 			if !strings.Contains(last.Reason, tc.reason) {
 				t.Errorf("reason %q lacks %q", last.Reason, tc.reason)
 			}
-			if last.Status == Inconclusive && last.Measured != "1 of 2 other metrics undecided (?)" {
+			if last.Status == verdict.Inconclusive && last.Measured != "1 of 2 other metrics undecided (?)" {
 				t.Errorf("measured %q", last.Measured)
 			}
 		})
@@ -222,15 +223,15 @@ func TestAssessScopedCriterion(t *testing.T) {
 	for _, tc := range []struct {
 		workload string
 		off, on  float64
-		want     map[string]Status // criterion text → verdict; absent: no row
+		want     map[string]verdict.Status // criterion text → verdict; absent: no row
 	}{
-		{"small", 1000, 100, map[string]Status{"primary": Pass, "-80 % bytes": Pass}},
-		{"small", 1000, 400, map[string]Status{"primary": Pass, "-80 % bytes": Fail}},
-		{"large", 1000, 400, map[string]Status{"primary": Pass}},
-		{"large", 1000, 600, map[string]Status{"primary": Fail}},
+		{"small", 1000, 100, map[string]verdict.Status{"primary": verdict.Pass, "-80 % bytes": verdict.Pass}},
+		{"small", 1000, 400, map[string]verdict.Status{"primary": verdict.Pass, "-80 % bytes": verdict.Fail}},
+		{"large", 1000, 400, map[string]verdict.Status{"primary": verdict.Pass}},
+		{"large", 1000, 600, map[string]verdict.Status{"primary": verdict.Fail}},
 	} {
 		rows := Assess(ts, []catalog.Result{fakeResult(run(tc.workload), map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}})})
-		got := map[string]Status{}
+		got := map[string]verdict.Status{}
 		for _, r := range rows {
 			if r.Criterion != "no regression elsewhere" {
 				got[r.Criterion] = r.Status
@@ -252,12 +253,12 @@ func TestAssessView(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		off, on       float64
-		want          Status
+		want          verdict.Status
 		measured, why string
 	}{
-		{"better", 4000, 3000, Info, "-25.0 %", "processing dilutes it; of it copied by the deliveries: 1.00k copied-B/op → 0 copied-B/op"},
-		{"same", 4000, 4000, Info, "+0.0 %", "processing dilutes it"},
-		{"worse", 4000, 5000, Warn, "+25.0 %", "significantly worse"},
+		{"better", 4000, 3000, verdict.Info, "-25.0 %", "processing dilutes it; of it copied by the deliveries: 1.00k copied-B/op → 0 copied-B/op"},
+		{"same", 4000, 4000, verdict.Info, "+0.0 %", "processing dilutes it"},
+		{"worse", 4000, 5000, verdict.Warn, "+25.0 %", "significantly worse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := Assess(ts, []catalog.Result{fakeResult(run, map[stats.Metric][2]float64{mBytes: {tc.off, tc.on}, mNs: {1000, 1000}, mCopied: {1000, 0}})})
@@ -265,7 +266,7 @@ func TestAssessView(t *testing.T) {
 				t.Fatalf("rows: %+v", rows)
 			}
 			r := rows[0]
-			if r.Status != tc.want || r.Target != "(reported)" || !strings.Contains(r.Measured, tc.measured) || !strings.Contains(r.Reason, tc.why) {
+			if r.Status != tc.want || r.TargetText != "(reported)" || !strings.Contains(r.Measured, tc.measured) || !strings.Contains(r.Reason, tc.why) {
 				t.Errorf("view row: %+v", r)
 			}
 			if f := Failing(rows, true); len(f) != 0 {

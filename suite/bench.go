@@ -13,7 +13,9 @@ import (
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/progress"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
@@ -23,11 +25,12 @@ import (
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
-// BenchOptions is one validated `perfbench bench` request.
-type BenchOptions struct {
+// Config is one validated `perfbench bench` request, resolved against the registries.
+type Config struct {
 	Preset    catalog.Preset
 	Opts      []string // --opt as given, recorded in results.json
 	Strict    bool     // INCONCLUSIVE fails too
@@ -41,29 +44,74 @@ type BenchOptions struct {
 	Progress func(i, n int, r catalog.Run, estimate time.Duration) (event func(measure.Event), done func())
 }
 
-// BenchRequest is a bench command as the user gave it, before validation.
-type BenchRequest struct {
+// Options is a bench command as the user gave it.
+type Options struct {
 	catalog.PresetRequest
 	Strict bool
 	Root   string
 	Top    int
+	Format string    // of what Run prints: text (also ""), markdown or json
 	Log    io.Writer // progress, if set: a line per run, or a status line on a terminal
+	// Toggles and Lookup are the registries the suite is drawn from.
+	Toggles []toggles.Toggle
+	Lookup  catalog.Lookup
 }
 
-// Options resolves the request against the registries and validates it
-// (see BenchOptions.Validate). Every error is about the input.
-func (r BenchRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (BenchOptions, error) {
-	p, runs, ws, err := r.Resolve(ts, lookup)
-	if err != nil {
-		return BenchOptions{}, err
+// Validate checks the request before anything runs. Every error is bad
+// input (exit 2) and names what is valid.
+func (r Options) Validate() error {
+	if _, err := format(r.Format); err != nil {
+		return err
 	}
-	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws}
+	_, err := r.Config()
+	return err
+}
+
+// format reads --format; "" is text.
+func format(s string) (report.Format, error) {
+	if s == "" {
+		return report.Text, nil
+	}
+	f, err := report.ParseFormat(s)
+	return f, cmderr.BadInput(err)
+}
+
+// Config resolves the request against the registries and validates it
+// (see Config.Validate). Every error is bad input.
+func (r Options) Config() (Config, error) {
+	p, runs, ws, err := r.Resolve(r.Toggles, r.Lookup)
+	if err != nil {
+		return Config{}, cmderr.BadInput(err)
+	}
+	o := Config{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: r.Toggles, Runs: runs, Workloads: ws}
 	if r.Log != nil {
+		log := r.Log
 		o.Progress = func(i, n int, run catalog.Run, est time.Duration) (func(measure.Event), func()) {
-			return progress.Run(r.Log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
+			return progress.Run(log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
 		}
 	}
-	return o, o.Validate()
+	return o, cmderr.BadInput(o.Validate())
+}
+
+// Run is `perfbench bench`: validate, run the suite, write its files all
+// or nothing, print the criteria to out, and end with a criterion error
+// (exit 3) when a criterion fails (with Strict, also when one is
+// INCONCLUSIVE).
+func Run(ctx context.Context, opts Options, out io.Writer) error {
+	f, err := format(opts.Format)
+	if err != nil {
+		return err
+	}
+	c, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	_, err = runout.Do(c.Root, f, out, log, func() (*Bench, error) { return RunBench(ctx, c) })
+	return err
 }
 
 // BenchRun is one finished run of the suite with where it was written.
@@ -75,7 +123,7 @@ type BenchRun struct {
 
 // Bench is a finished suite, held in memory until written.
 type Bench struct {
-	Options BenchOptions
+	Config  Config
 	Env     machine.Env
 	Runs    []BenchRun
 	Rows    []Row
@@ -87,7 +135,7 @@ type Bench struct {
 // --top in range, and every file the suite may write (its own files and
 // each run's) writable, so that a target in the way fails the suite at
 // once rather than after its runs. Every error is about the input.
-func (o BenchOptions) Validate() error {
+func (o Config) Validate() error {
 	if strings.TrimSpace(o.Root) == "" {
 		return fmt.Errorf("--out is empty: want the output root, e.g. %s (the default)", filepath.Join("profiles", "bench"))
 	}
@@ -105,7 +153,7 @@ func (o BenchOptions) Validate() error {
 }
 
 // experiment is the profile pipeline's options for one run of the suite.
-func (o BenchOptions) experiment(r catalog.Run) experiment.Options {
+func (o Config) experiment(r catalog.Run) experiment.Config {
 	t := toggles.Toggle{Name: r.Opt, Workloads: []string{r.Workload}}
 	for _, x := range o.Toggles {
 		if x.Name == r.Opt {
@@ -114,7 +162,7 @@ func (o BenchOptions) experiment(r catalog.Run) experiment.Options {
 	}
 	settings := o.Preset.Settings()
 	settings.Decided = Decided(o.Toggles, r)
-	return experiment.Options{
+	return experiment.Config{
 		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
 		Settings: settings, ProfileTime: o.Preset.ProfileTime,
 		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
@@ -124,12 +172,12 @@ func (o BenchOptions) experiment(r catalog.Run) experiment.Options {
 // RunBench measures, profiles and writes every run through the same
 // pipeline as `perfbench profile`, then judges the plan's criteria. The
 // suite's own files are left to Write.
-func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
+func RunBench(ctx context.Context, o Config) (*Bench, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	b := &Bench{Options: o, Env: machine.Current()}
+	b := &Bench{Config: o, Env: machine.Current()}
 	for i, r := range o.Runs {
 		br, err := b.runOne(ctx, i, r)
 		if err != nil {
@@ -151,7 +199,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 }
 
 func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, error) {
-	o := b.Options
+	o := b.Config
 	eo := o.experiment(r)
 	cleanup, err := atomicfile.PrepareDir(eo.Dir)
 	if err != nil {
@@ -162,7 +210,7 @@ func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, err
 	if o.Progress != nil {
 		event, done = o.Progress(i, len(o.Runs), r, eo.Estimate())
 	}
-	out, err := experiment.Run(ctx, eo, event)
+	out, err := experiment.Perform(ctx, eo, event)
 	done()
 	if err == nil {
 		err = out.Write()
@@ -180,13 +228,13 @@ func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, err
 // Failed lists the rows that fail the suite (see Failing) as an error
 // message, or "" when the suite passed.
 func (b *Bench) Failed() string {
-	failing := Failing(b.Rows, b.Options.Strict)
+	failing := Failing(b.Rows, b.Config.Strict)
 	if len(failing) == 0 {
 		return ""
 	}
 	var what []string
 	for _, r := range failing {
-		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.Target, r.Status))
+		what = append(what, fmt.Sprintf("%s %s %s (%s)", r.Opt, r.Workload, r.TargetText, r.Status))
 	}
 	return fmt.Sprintf("%d criteria not met: %s", len(failing), strings.Join(what, "; "))
 }
@@ -195,47 +243,16 @@ func (b *Bench) Failed() string {
 // wrote where.
 func (b *Bench) Wrote() string {
 	return fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
-		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Options.Root)
-}
-
-// BenchResults is the layout of the suite's results.json.
-type BenchResults struct {
-	Schema string `json:"schema"`
-	results.Header
-	Settings BenchSettings  `json:"settings"`
-	Elapsed  string         `json:"elapsed"`
-	Counts   map[Status]int `json:"counts"`
-	Criteria []Row          `json:"criteria"`
-	Runs     []BenchRunJSON `json:"runs,omitempty"`
-}
-
-// BenchSettings are the suite's settings as results.json records them.
-type BenchSettings struct {
-	Preset      string   `json:"preset"`
-	Rounds      int      `json:"rounds"`
-	Benchtime   string   `json:"benchtime"`
-	ProfileTime string   `json:"profile_time"`
-	Opts        []string `json:"opts,omitempty"`
-	Strict      bool     `json:"strict"`
-	Out         string   `json:"out"`
-}
-
-// BenchRunJSON is one run in the suite's results.json.
-type BenchRunJSON struct {
-	Run         catalog.Run        `json:"run"`
-	Dir         string             `json:"dir"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
+		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Config.Root)
 }
 
 // Results builds the suite's results document; withRuns adds every run's
 // samples, as the file has them (stdout leaves them out).
-func (b *Bench) Results(withRuns bool) BenchResults {
-	o := b.Options
-	doc := BenchResults{
+func (b *Bench) Results(withRuns bool) results.BenchSuite {
+	o := b.Config
+	doc := results.BenchSuite{
 		Schema: "perfbench-bench", Header: results.NewHeader(results.Bench, "bench", b.Created, b.Env),
-		Settings: BenchSettings{
+		Settings: results.BenchSettings{
 			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
 			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,
 		},
@@ -243,9 +260,11 @@ func (b *Bench) Results(withRuns bool) BenchResults {
 	}
 	if withRuns {
 		for _, r := range b.Runs {
-			doc.Runs = append(doc.Runs, BenchRunJSON{
-				Run: r.Run, Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons),
+			doc.Runs = append(doc.Runs, results.BenchRun{
+				Run: results.SuiteRun{ID: r.Run.ID, Opt: r.Run.Opt, Workload: r.Run.Workload, Kind: string(r.Run.Kind),
+					Toggle: r.Run.Toggle, Off: r.Run.Off.String(), On: r.Run.On.String()},
+				Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
+				Measurement: experiment.MeasurementDoc(r.Measurement), Comparisons: report.SanitizeComparisons(r.Comparisons),
 			})
 		}
 	}
@@ -261,11 +280,11 @@ func (b *Bench) Write() error {
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
 	}
-	page, err := htmlpage.RenderNew(b.Options.Root, js, nil)
+	page, err := htmlpage.RenderNew(b.Config.Root, js, nil)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteDir(b.Options.Root, []atomicfile.File{
+	return atomicfile.WriteDir(b.Config.Root, []atomicfile.File{
 		{Name: "results.json", Fill: func(w io.Writer) error { _, err := w.Write(js); return err }},
 		{Name: "summary.md", Fill: b.WriteMarkdown},
 		{Name: "bench.txt", Fill: b.WriteBench},
@@ -298,7 +317,7 @@ func (b *Bench) WriteBench(w io.Writer) error {
 }
 
 func (b *Bench) settingsLine() string {
-	p := b.Options.Preset
+	p := b.Config.Preset
 	return fmt.Sprintf("preset %s: %d rounds of %s per side, profiles %s per pass; suite time %s",
 		p.Name, p.Rounds, p.Benchtime, p.ProfileTime, b.Elapsed.Round(100*time.Millisecond))
 }
@@ -306,7 +325,7 @@ func (b *Bench) settingsLine() string {
 func (b *Bench) countsLine() string {
 	n := Count(b.Rows)
 	var parts []string
-	for _, s := range []Status{Pass, Fail, Inconclusive, Warn, Info} {
+	for _, s := range []verdict.Status{verdict.Pass, verdict.Fail, verdict.Inconclusive, verdict.Warn, verdict.Info} {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
 		}
@@ -344,7 +363,7 @@ var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "prof
 func (b *Bench) tableRows() [][]string {
 	var rows [][]string
 	for _, r := range b.Rows {
-		rows = append(rows, r.Cells())
+		rows = append(rows, Cells(r))
 	}
 	return rows
 }
@@ -365,7 +384,7 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	if len(b.Runs) > 0 {
 		d.Para("Each run's directory holds its profiles, results.json, summary.md and report.html, e.g.")
 		d.Code("sh", fmt.Sprintf("go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n",
-			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Options.Root, "bench.txt")))
+			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Config.Root, "bench.txt")))
 	}
 	return d.Write(w)
 }
@@ -379,7 +398,7 @@ func (b *Bench) Print(w io.Writer, f report.Format) error {
 		return b.WriteMarkdown(w)
 	}
 	var buf bytes.Buffer
-	root := b.Options.Root
+	root := b.Config.Root
 	fmt.Fprintf(&buf, "perfbench bench: the plan's criteria, %d runs\n%s\n  %s\n\n", len(b.Runs), b.Env, b.settingsLine())
 	if err := report.WriteNotedTable(&buf, report.Text, Header, b.tableRows()); err != nil {
 		return err

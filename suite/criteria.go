@@ -7,38 +7,8 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
-
-// Status is the verdict on one criterion.
-type Status string
-
-const (
-	Pass Status = "PASS"
-	Fail Status = "FAIL"
-	// Inconclusive: not enough evidence either way (too noisy, too few
-	// rounds, a zero baseline); the Reason says which.
-	Inconclusive Status = "INCONCLUSIVE"
-	// Warn: a metric that no criterion covers got significantly worse. It
-	// never fails the suite; it is shown so nobody misses it.
-	Warn Status = "WARN"
-	// Info: shown for context, not judged.
-	Info Status = "INFO"
-)
-
-// Verdict is the outcome of evaluating one criterion against one
-// comparison.
-type Verdict struct {
-	Status Status `json:"verdict"`
-	// Value is the measured quantity in the criterion's own terms: the
-	// change of the median in % (Reduction, NotWorse), the improvement
-	// factor (Speedup) or the on side's median (AtMost, AtLeast). Lo and Hi
-	// bound it conservatively at 95 % confidence.
-	Value    float64 `json:"value"`
-	Lo       float64 `json:"lo"`
-	Hi       float64 `json:"hi"`
-	Measured string  `json:"measured"`
-	Reason   string  `json:"reason,omitempty"`
-}
 
 // Evaluate judges criterion c against the comparison of c.Metric. The
 // rules, one per kind; every interval is the 95 % one, so a verdict is
@@ -69,8 +39,8 @@ type Verdict struct {
 // no CI (fewer than stats.MinSamplesForCI rounds). The relative kinds are
 // also INCONCLUSIVE when the comparison is "?" or the off median is 0 (no
 // relative change from nothing).
-func Evaluate(c toggles.Criterion, cmp stats.Comparison) Verdict {
-	var v Verdict
+func Evaluate(c toggles.Criterion, cmp stats.Comparison) verdict.Verdict {
+	var v verdict.Verdict
 	switch c.Kind {
 	case toggles.Reduction:
 		v = evalReduction(c, cmp)
@@ -81,10 +51,35 @@ func Evaluate(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	case toggles.NotWorse:
 		v = evalNotWorse(c, cmp)
 	default:
-		v = Verdict{Status: Inconclusive, Reason: fmt.Sprintf("unknown criterion kind %q", c.Kind)}
+		v = verdict.Verdict{Status: verdict.Inconclusive, Reason: fmt.Sprintf("unknown criterion kind %q", c.Kind)}
 	}
-	v.Value, v.Lo, v.Hi = finite(v.Value), finite(v.Lo), finite(v.Hi)
+	v.Criterion, v.Metric, v.Target, v.Unit = c.Text, c.Metric, c.Target, unit(c)
+	v.Estimate = finite(v.Estimate)
+	if v.CI != nil {
+		v.CI = &verdict.Interval{Lo: finite(v.CI.Lo), Hi: finite(v.CI.Hi)}
+	}
 	return v
+}
+
+// unit is the unit of a criterion's target and estimate: a relative kind
+// reads a change in % or a factor, an absolute one the metric itself.
+func unit(c toggles.Criterion) string {
+	switch c.Kind {
+	case toggles.Reduction, toggles.NotWorse:
+		return "%"
+	case toggles.Speedup:
+		return "×"
+	}
+	return c.Metric
+}
+
+// tested is the p-value of the comparison's own test, for a verdict that
+// rests on it; nil when there was none to give.
+func tested(cmp stats.Comparison) *float64 {
+	if math.IsNaN(cmp.P) || math.IsInf(cmp.P, 0) {
+		return nil
+	}
+	return verdict.PValue(cmp.P)
 }
 
 // TargetString is the target as the criteria table shows it.
@@ -148,50 +143,62 @@ func pctInterval(v, lo, hi float64) string {
 	return fmt.Sprintf("%+.1f %% [%+.1f, %+.1f]", v, lo, hi)
 }
 
-func evalReduction(c toggles.Criterion, cmp stats.Comparison) Verdict {
+// estimate is a verdict resting on value with its 95 % interval [lo, hi].
+func estimate(value, lo, hi float64) verdict.Verdict {
+	return verdict.Verdict{Estimate: value, CI: &verdict.Interval{Lo: lo, Hi: hi}}
+}
+
+func inconclusive(why string) verdict.Verdict {
+	return verdict.Verdict{Status: verdict.Inconclusive, Reason: why}
+}
+
+func evalReduction(c toggles.Criterion, cmp stats.Comparison) verdict.Verdict {
 	if why, ok := relative(cmp); !ok {
-		return Verdict{Status: Inconclusive, Reason: why}
+		return inconclusive(why)
 	}
-	var v Verdict
-	v.Value, v.Lo, v.Hi = change(cmp)
-	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
+	val, lo, hi := change(cmp)
+	v := estimate(val, lo, hi)
+	v.P = tested(cmp)
+	v.Measured = pctInterval(val, lo, hi) + " (" + medians(cmp) + ")"
 	need := -c.Target
 	switch {
-	case v.Hi <= need && (c.Target <= 0 || cmp.P < stats.Alpha):
-		v.Status = Pass
-	case v.Lo > need:
-		v.Status = Fail
-		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", v.Lo, numfmt.Pct(need))
-	case v.Hi <= need:
-		v.Status = Inconclusive
+	case hi <= need && (c.Target <= 0 || cmp.P < stats.Alpha):
+		v.Status = verdict.Pass
+	case lo > need:
+		v.Status = verdict.Fail
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %+.1f %%, misses %s", lo, numfmt.Pct(need))
+	case hi <= need:
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("interval meets the target but %s gives %s ≥ %g", cmp.Test(), stats.PEquals(cmp.P), stats.Alpha)
 	default:
-		v.Status = Inconclusive
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %+g %%: too noisy to tell (more rounds or --full)", need)
 	}
 	return v
 }
 
-func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
+func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) verdict.Verdict {
 	if why, ok := relative(cmp); !ok {
-		return Verdict{Status: Inconclusive, Reason: why}
+		return inconclusive(why)
 	}
-	v, ok := factor(cmp)
+	val, lo, hi, ok := factor(cmp)
 	if !ok {
-		return Verdict{Status: Inconclusive, Reason: "a factor needs positive values on both sides"}
+		return inconclusive("a factor needs positive values on both sides")
 	}
-	v.Measured = fmt.Sprintf("%.2f× [%.2f, %.2f] (%s)", v.Value, v.Lo, v.Hi, medians(cmp))
+	v := estimate(val, lo, hi)
+	v.P = tested(cmp)
+	v.Measured = fmt.Sprintf("%.2f× [%.2f, %.2f] (%s)", val, lo, hi, medians(cmp))
 	switch {
-	case v.Lo >= c.Target && (c.Target <= 1 || cmp.P < stats.Alpha):
-		v.Status = Pass
-	case v.Hi < c.Target:
-		v.Status = Fail
-		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", v.Hi, c.Target)
-	case v.Lo >= c.Target:
-		v.Status = Inconclusive
+	case lo >= c.Target && (c.Target <= 1 || cmp.P < stats.Alpha):
+		v.Status = verdict.Pass
+	case hi < c.Target:
+		v.Status = verdict.Fail
+		v.Reason = fmt.Sprintf("even the best end of the 95 %% interval, %.2f×, misses %g×", hi, c.Target)
+	case lo >= c.Target:
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("interval meets the target but %s gives %s ≥ %g", cmp.Test(), stats.PEquals(cmp.P), stats.Alpha)
 	default:
-		v.Status = Inconclusive
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval straddles %g×: too noisy to tell (more rounds or --full)", c.Target)
 	}
 	return v
@@ -202,46 +209,45 @@ func evalSpeedup(c toggles.Criterion, cmp stats.Comparison) Verdict {
 // (or a count's rate ratio) and its CI, when the comparison has one; the
 // per-side medians and CIs only for an unpaired comparison. ok is false
 // when a ratio of non-positive values would be needed.
-func factor(cmp stats.Comparison) (v Verdict, ok bool) {
-	var r, lo, hi float64
+func factor(cmp stats.Comparison) (r, lo, hi float64, ok bool) {
 	switch {
 	case cmp.Paired != nil:
 		r, lo, hi = cmp.Paired.Ratio, cmp.Paired.Lo, cmp.Paired.Hi
 	case cmp.Counts != nil && cmp.Counts.Bounded:
 		r, lo, hi = cmp.Counts.Ratio, cmp.Counts.Lo, cmp.Counts.Hi
 	case cmp.Counts != nil:
-		return Verdict{}, false
+		return 0, 0, 0, false
 	}
 	if cmp.Paired != nil || cmp.Counts != nil {
 		if r <= 0 || lo <= 0 || hi <= 0 {
-			return Verdict{}, false
+			return 0, 0, 0, false
 		}
 		if cmp.Metric.Better == stats.LowerIsBetter {
 			r, lo, hi = 1/r, 1/hi, 1/lo
 		}
-		return Verdict{Value: r, Lo: lo, Hi: hi}, true
+		return r, lo, hi, true
 	}
 	num, den := cmp.On, cmp.Off
 	if cmp.Metric.Better == stats.LowerIsBetter {
 		num, den = cmp.Off, cmp.On
 	}
 	if num.Lo <= 0 || den.Lo <= 0 || num.Center <= 0 || den.Center <= 0 {
-		return Verdict{}, false
+		return 0, 0, 0, false
 	}
-	return Verdict{Value: num.Center / den.Center, Lo: num.Lo / den.Hi, Hi: num.Hi / den.Lo}, true
+	return num.Center / den.Center, num.Lo / den.Hi, num.Hi / den.Lo, true
 }
 
-func evalBound(c toggles.Criterion, cmp stats.Comparison) Verdict {
+func evalBound(c toggles.Criterion, cmp stats.Comparison) verdict.Verdict {
 	on, u := cmp.On, cmp.Metric.Name
 	switch {
 	case on.N == 0:
-		return Verdict{Status: Inconclusive, Reason: "metric not measured on the on side"}
+		return inconclusive("metric not measured on the on side")
 	case !on.HasCI:
-		return Verdict{Status: Inconclusive, Value: on.Center, Lo: on.Center, Hi: on.Center,
+		return verdict.Verdict{Status: verdict.Inconclusive, Estimate: on.Center,
 			Measured: numfmt.Value(on.Center, u) + " (no CI)",
 			Reason:   fmt.Sprintf("%d rounds: a 95 %% CI needs at least %d", on.N, stats.MinSamplesForCI)}
 	}
-	v := Verdict{Value: on.Center, Lo: on.Lo, Hi: on.Hi}
+	v := estimate(on.Center, on.Lo, on.Hi)
 	v.Measured = fmt.Sprintf("%s [%s, %s]", numfmt.Value(on.Center, u), numfmt.Value(on.Lo, u), numfmt.Value(on.Hi, u))
 	target := numfmt.Value(c.Target, u)
 	pass, fail := on.Hi <= c.Target, on.Lo > c.Target
@@ -250,37 +256,38 @@ func evalBound(c toggles.Criterion, cmp stats.Comparison) Verdict {
 	}
 	switch {
 	case pass:
-		v.Status = Pass
+		v.Status = verdict.Pass
 	case fail:
-		v.Status = Fail
+		v.Status = verdict.Fail
 		v.Reason = fmt.Sprintf("the whole 95 %% CI is on the wrong side of %s", target)
 	default:
-		v.Status = Inconclusive
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% CI straddles %s: too noisy to tell (more rounds or --full)", target)
 	}
 	return v
 }
 
-func evalNotWorse(c toggles.Criterion, cmp stats.Comparison) Verdict {
+func evalNotWorse(c toggles.Criterion, cmp stats.Comparison) verdict.Verdict {
 	if why, ok := relative(cmp); !ok {
-		return Verdict{Status: Inconclusive, Reason: why}
+		return inconclusive(why)
 	}
-	var v Verdict
-	v.Value, v.Lo, v.Hi = change(cmp)
-	v.Measured = pctInterval(v.Value, v.Lo, v.Hi) + " (" + medians(cmp) + ")"
+	val, lo, hi := change(cmp)
+	v := estimate(val, lo, hi)
+	v.P = tested(cmp)
+	v.Measured = pctInterval(val, lo, hi) + " (" + medians(cmp) + ")"
 	// Turn the change into "how much worse", whichever way the metric improves.
-	worseLo, worseHi := v.Lo, v.Hi
+	worseLo, worseHi := lo, hi
 	if cmp.Metric.Better == stats.HigherIsBetter {
-		worseLo, worseHi = -v.Hi, -v.Lo
+		worseLo, worseHi = -hi, -lo
 	}
 	switch {
 	case worseHi <= c.Target:
-		v.Status = Pass
+		v.Status = verdict.Pass
 	case worseLo > c.Target && cmp.P < stats.Alpha:
-		v.Status = Fail
+		v.Status = verdict.Fail
 		v.Reason = fmt.Sprintf("worse by %.1f–%.1f %%, beyond the %s margin (%s)", worseLo, worseHi, numfmt.Pct(c.Target), stats.PEquals(cmp.P))
 	default:
-		v.Status = Inconclusive
+		v.Status = verdict.Inconclusive
 		v.Reason = fmt.Sprintf("the 95 %% interval reaches %.1f %% worse, beyond the %s margin: too noisy to tell", worseHi, numfmt.Pct(c.Target))
 	}
 	return v

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -59,62 +61,62 @@ func TestEvaluate(t *testing.T) {
 		name   string
 		c      toggles.Criterion
 		cmp    stats.Comparison
-		want   Status
+		want   verdict.Status
 		reason string // substring of the reason, when it matters
 	}{
 		// Reduction ≥ 80 %: the change interval must lie wholly at or below -80 %.
-		{"reduction pass", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.0001), Pass, ""},
-		{"reduction pass at the boundary", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(190, 180, 200), 0.0001), Pass, ""},
-		{"reduction fail", red80, cmpOf(bytesM, off, sum(600, 550, 650), 0.0001), Fail, "misses -80"},
-		{"reduction fail when nothing changed", red80, cmpOf(bytesM, off, sum(1000, 980, 1020), 0.9), Fail, "misses"},
-		{"reduction straddles", red80, cmpOf(bytesM, off, sum(200, 150, 250), 0.0001), Inconclusive, "straddles"},
-		{"reduction low end exactly on target", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(250, 200, 300), 0.0001), Inconclusive, "straddles"},
-		{"reduction interval ok but p too big", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.06), Inconclusive, "p=0.060"},
-		{"reduction on a ? comparison", red80, unknown, Inconclusive, `"?"`},
-		{"reduction without CI", red80, noCI, Inconclusive, "CI needs at least 6"},
-		{"reduction from a zero off median", red80, zeroOff, Inconclusive, "off median is 0"},
-		{"reduction not measured", red80, stats.Comparison{Metric: bytesM}, Inconclusive, "not measured"},
+		{"reduction pass", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.0001), verdict.Pass, ""},
+		{"reduction pass at the boundary", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(190, 180, 200), 0.0001), verdict.Pass, ""},
+		{"reduction fail", red80, cmpOf(bytesM, off, sum(600, 550, 650), 0.0001), verdict.Fail, "misses -80"},
+		{"reduction fail when nothing changed", red80, cmpOf(bytesM, off, sum(1000, 980, 1020), 0.9), verdict.Fail, "misses"},
+		{"reduction straddles", red80, cmpOf(bytesM, off, sum(200, 150, 250), 0.0001), verdict.Inconclusive, "straddles"},
+		{"reduction low end exactly on target", red80, cmpOf(bytesM, sum(1000, 1000, 1000), sum(250, 200, 300), 0.0001), verdict.Inconclusive, "straddles"},
+		{"reduction interval ok but p too big", red80, cmpOf(bytesM, off, sum(100, 95, 105), 0.06), verdict.Inconclusive, "p=0.060"},
+		{"reduction on a ? comparison", red80, unknown, verdict.Inconclusive, `"?"`},
+		{"reduction without CI", red80, noCI, verdict.Inconclusive, "CI needs at least 6"},
+		{"reduction from a zero off median", red80, zeroOff, verdict.Inconclusive, "off median is 0"},
+		{"reduction not measured", red80, stats.Comparison{Metric: bytesM}, verdict.Inconclusive, "not measured"},
 
 		// Speedup ≥ 3×: the factor interval from dividing CI ends.
-		{"speedup pass", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Pass, ""},
-		{"speedup fail", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(200e3, 190e3, 210e3), 0.0001), Fail, "2.21×"},
-		{"speedup straddles", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(300e3, 280e3, 320e3), 0.0001), Inconclusive, "straddles 3×"},
-		{"speedup interval ok but p too big", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.2), Inconclusive, "p=0.200"},
-		{"speedup of a lower-is-better metric", speed3ns, cmpOf(nsM, off, sum(250, 240, 260), 0.0001), Pass, ""},
-		{"speedup of a lower-is-better metric fails", speed3ns, cmpOf(nsM, off, sum(500, 490, 510), 0.0001), Fail, ""},
-		{"speedup with a zero CI end", speed3, cmpOf(opsM, sum(100e3, 0, 105e3), sum(400e3, 380e3, 420e3), 0.0001), Inconclusive, "positive"},
+		{"speedup pass", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001), verdict.Pass, ""},
+		{"speedup fail", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(200e3, 190e3, 210e3), 0.0001), verdict.Fail, "2.21×"},
+		{"speedup straddles", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(300e3, 280e3, 320e3), 0.0001), verdict.Inconclusive, "straddles 3×"},
+		{"speedup interval ok but p too big", speed3, cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.2), verdict.Inconclusive, "p=0.200"},
+		{"speedup of a lower-is-better metric", speed3ns, cmpOf(nsM, off, sum(250, 240, 260), 0.0001), verdict.Pass, ""},
+		{"speedup of a lower-is-better metric fails", speed3ns, cmpOf(nsM, off, sum(500, 490, 510), 0.0001), verdict.Fail, ""},
+		{"speedup with a zero CI end", speed3, cmpOf(opsM, sum(100e3, 0, 105e3), sum(400e3, 380e3, 420e3), 0.0001), verdict.Inconclusive, "positive"},
 		{"speedup on a ? comparison", speed3, func() stats.Comparison {
 			c := cmpOf(opsM, sum(100e3, 95e3, 105e3), sum(400e3, 380e3, 420e3), 0.0001)
 			c.Change = stats.Unknown
 			return c
-		}(), Inconclusive, `"?"`},
+		}(), verdict.Inconclusive, `"?"`},
 
 		// AtMost 10 µs: the on side's CI.
-		{"at-most pass", atMost, cmpOf(nsM, off, sum(40, 35, 45), 0.0001), Pass, ""},
-		{"at-most pass at the boundary", atMost, cmpOf(nsM, off, sum(9000, 8000, 10000), 0.0001), Pass, ""},
-		{"at-most fail", atMost, cmpOf(nsM, off, sum(12000, 11000, 13000), 0.0001), Fail, "wrong side of 10.0 µs/op"},
-		{"at-most straddles", atMost, cmpOf(nsM, off, sum(10000, 9000, 11000), 0.0001), Inconclusive, "straddles"},
-		{"at-most without CI", atMost, cmpOf(nsM, off, stats.Summary{N: 3, Center: 40, Lo: 40, Hi: 40}, 1), Inconclusive, "CI needs"},
-		{"at-most does not need the off side", atMost, cmpOf(nsM, stats.Summary{}, sum(40, 35, 45), 1), Pass, ""},
+		{"at-most pass", atMost, cmpOf(nsM, off, sum(40, 35, 45), 0.0001), verdict.Pass, ""},
+		{"at-most pass at the boundary", atMost, cmpOf(nsM, off, sum(9000, 8000, 10000), 0.0001), verdict.Pass, ""},
+		{"at-most fail", atMost, cmpOf(nsM, off, sum(12000, 11000, 13000), 0.0001), verdict.Fail, "wrong side of 10.0 µs/op"},
+		{"at-most straddles", atMost, cmpOf(nsM, off, sum(10000, 9000, 11000), 0.0001), verdict.Inconclusive, "straddles"},
+		{"at-most without CI", atMost, cmpOf(nsM, off, stats.Summary{N: 3, Center: 40, Lo: 40, Hi: 40}, 1), verdict.Inconclusive, "CI needs"},
+		{"at-most does not need the off side", atMost, cmpOf(nsM, stats.Summary{}, sum(40, 35, 45), 1), verdict.Pass, ""},
 
 		// AtLeast 80 %.
-		{"at-least pass", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(95, 94, 96), 0.0001), Pass, ""},
-		{"at-least pass at the boundary", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(81, 80, 82), 0.0001), Pass, ""},
-		{"at-least fail", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(50, 49, 51), 0.0001), Fail, "wrong side"},
-		{"at-least straddles", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(80, 78, 82), 0.0001), Inconclusive, "straddles"},
-		{"at-least unmeasured", atLeast, stats.Comparison{Metric: hitM}, Inconclusive, "not measured"},
+		{"at-least pass", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(95, 94, 96), 0.0001), verdict.Pass, ""},
+		{"at-least pass at the boundary", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(81, 80, 82), 0.0001), verdict.Pass, ""},
+		{"at-least fail", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(50, 49, 51), 0.0001), verdict.Fail, "wrong side"},
+		{"at-least straddles", atLeast, cmpOf(hitM, sum(0, 0, 0), sum(80, 78, 82), 0.0001), verdict.Inconclusive, "straddles"},
+		{"at-least unmeasured", atLeast, stats.Comparison{Metric: hitM}, verdict.Inconclusive, "not measured"},
 
 		// NotWorse 3 %: how much worse, at most the margin.
-		{"not-worse pass (equal)", notWorse, cmpOf(nsM, off, sum(1000, 990, 1010), 0.9), Pass, ""},
-		{"not-worse pass (better)", notWorse, cmpOf(nsM, off, sum(700, 690, 710), 0.0001), Pass, ""},
-		{"not-worse fail", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.0001), Fail, "beyond the 3 % margin"},
-		{"not-worse worse but not significant", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.2), Inconclusive, ""},
-		{"not-worse straddles the margin", notWorse, cmpOf(nsM, off, sum(1020, 1000, 1040), 0.01), Inconclusive, "too noisy"},
-		{"not-worse on higher-is-better passes", notWorseOps, cmpOf(opsM, off, sum(1000, 990, 1010), 0.9), Pass, ""},
-		{"not-worse on higher-is-better fails", notWorseOps, cmpOf(opsM, off, sum(900, 880, 920), 0.0001), Fail, ""},
-		{"not-worse from zero", notWorse, zeroOff, Inconclusive, "off median is 0"},
+		{"not-worse pass (equal)", notWorse, cmpOf(nsM, off, sum(1000, 990, 1010), 0.9), verdict.Pass, ""},
+		{"not-worse pass (better)", notWorse, cmpOf(nsM, off, sum(700, 690, 710), 0.0001), verdict.Pass, ""},
+		{"not-worse fail", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.0001), verdict.Fail, "beyond the 3 % margin"},
+		{"not-worse worse but not significant", notWorse, cmpOf(nsM, off, sum(1100, 1080, 1120), 0.2), verdict.Inconclusive, ""},
+		{"not-worse straddles the margin", notWorse, cmpOf(nsM, off, sum(1020, 1000, 1040), 0.01), verdict.Inconclusive, "too noisy"},
+		{"not-worse on higher-is-better passes", notWorseOps, cmpOf(opsM, off, sum(1000, 990, 1010), 0.9), verdict.Pass, ""},
+		{"not-worse on higher-is-better fails", notWorseOps, cmpOf(opsM, off, sum(900, 880, 920), 0.0001), verdict.Fail, ""},
+		{"not-worse from zero", notWorse, zeroOff, verdict.Inconclusive, "off median is 0"},
 
-		{"unknown kind", toggles.Criterion{Metric: "ns/op", Kind: "faster"}, cmpOf(nsM, off, off, 1), Inconclusive, "unknown criterion kind"},
+		{"unknown kind", toggles.Criterion{Metric: "ns/op", Kind: "faster"}, cmpOf(nsM, off, off, 1), verdict.Inconclusive, "unknown criterion kind"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,30 +127,65 @@ func TestEvaluate(t *testing.T) {
 			if !strings.Contains(v.Reason, tt.reason) {
 				t.Errorf("reason %q does not mention %q", v.Reason, tt.reason)
 			}
-			if tt.want != Pass && tt.want != Fail && v.Reason == "" {
+			if tt.want != verdict.Pass && tt.want != verdict.Fail && v.Reason == "" {
 				t.Errorf("%s without a reason", v.Status)
 			}
-			if tt.want == Fail && v.Reason == "" {
+			if tt.want == verdict.Fail && v.Reason == "" {
 				t.Errorf("FAIL without a reason")
 			}
 		})
 	}
 }
 
+// TestEvaluateValues checks the verdict's fields beside its status: what
+// was judged, against which target in which unit, and the estimate, CI and
+// p the status rests on.
 func TestEvaluateValues(t *testing.T) {
-	v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80},
-		cmpOf(bytesM, sum(1000, 990, 1010), sum(100, 95, 105), 0.0001))
-	if v.Value != -90 || v.Lo != -91.5 || v.Hi != -88.5 {
-		t.Errorf("reduction value %v [%v, %v], want -90 [-91.5, -88.5]", v.Value, v.Lo, v.Hi)
+	for _, tc := range []struct {
+		name     string
+		c        toggles.Criterion
+		cmp      stats.Comparison
+		want     verdict.Verdict
+		measured string
+	}{
+		{"reduction", toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80, Text: "−80 % bytes"},
+			cmpOf(bytesM, sum(1000, 990, 1010), sum(100, 95, 105), 0.0001),
+			verdict.Verdict{Criterion: "−80 % bytes", Metric: "B/op", Target: 80, Unit: "%", Estimate: -90,
+				CI: &verdict.Interval{Lo: -91.5, Hi: -88.5}, P: verdict.PValue(0.0001), Status: verdict.Pass},
+			"-90.0 % [-91.5, -88.5] (1000 B/op → 100 B/op)"},
+		{"speedup", toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3},
+			cmpOf(opsM, sum(100, 80, 125), sum(400, 375, 500), 0.0001),
+			verdict.Verdict{Metric: "ops/s", Target: 3, Unit: "×", Estimate: 4,
+				CI: &verdict.Interval{Lo: 3, Hi: 6.25}, P: verdict.PValue(0.0001), Status: verdict.Pass},
+			"4.00× [3.00, 6.25]"},
+		{"bound without CI", toggles.Criterion{Metric: "B/op", Kind: toggles.AtMost, Target: 1024},
+			cmpOf(bytesM, stats.Summary{N: 5, Center: 900}, stats.Summary{N: 5, Center: 800}, 0.5),
+			verdict.Verdict{Metric: "B/op", Target: 1024, Unit: "B/op", Estimate: 800, Status: verdict.Inconclusive,
+				Reason: "5 rounds: a 95 % CI needs at least 6"},
+			"800 B/op (no CI)"},
+		{"not measured", toggles.Criterion{Metric: "B/op", Kind: toggles.NotWorse, Target: 3},
+			stats.Comparison{Metric: bytesM},
+			verdict.Verdict{Metric: "B/op", Target: 3, Unit: "%", Status: verdict.Inconclusive, Reason: "metric not measured on both sides"},
+			""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Evaluate(tc.c, tc.cmp)
+			if !strings.HasPrefix(v.Measured, tc.measured) {
+				t.Errorf("measured %q, want it to start with %q", v.Measured, tc.measured)
+			}
+			v.Measured = ""
+			if !reflect.DeepEqual(v, tc.want) {
+				t.Errorf("Evaluate =\n %+v (CI %+v, P %v)\nwant\n %+v (CI %+v, P %v)", v, v.CI, deref(v.P), tc.want, tc.want.CI, deref(tc.want.P))
+			}
+		})
 	}
-	if !strings.Contains(v.Measured, "-90.0 % [-91.5, -88.5]") || !strings.Contains(v.Measured, "1000 B/op → 100 B/op") {
-		t.Errorf("measured %q", v.Measured)
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
 	}
-	v = Evaluate(toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3},
-		cmpOf(opsM, sum(100, 80, 125), sum(400, 375, 500), 0.0001))
-	if v.Value != 4 || v.Lo != 3 || v.Hi != 6.25 {
-		t.Errorf("speedup %v [%v, %v], want 4 [3, 6.25]", v.Value, v.Lo, v.Hi)
-	}
+	return *p
 }
 
 // TestEvaluateRealSamples runs the rule on the comparison the engine makes
@@ -160,14 +197,14 @@ func TestEvaluateRealSamples(t *testing.T) {
 	if c.Paired == nil {
 		t.Fatalf("not paired: %+v", c)
 	}
-	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, c); v.Status != Pass {
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, c); v.Status != verdict.Pass {
 		t.Errorf("-90 %% vs -80 %% target: %s (%s)", v.Status, v.Reason)
 	}
-	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 95}, c); v.Status != Fail {
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 95}, c); v.Status != verdict.Fail {
 		t.Errorf("-90 %% vs -95 %% target: %s (%s)", v.Status, v.Reason)
 	}
 	few := stats.ComparePaired(bytesM, off[:3], on[:3], bytesM.Noise)
-	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, few); v.Status != Inconclusive {
+	if v := Evaluate(toggles.Criterion{Metric: "B/op", Kind: toggles.Reduction, Target: 80}, few); v.Status != verdict.Inconclusive {
 		t.Errorf("3 rounds: %s, want INCONCLUSIVE", v.Status)
 	}
 }
@@ -264,13 +301,13 @@ func TestEveryCriterionCanFail(t *testing.T) {
 		for _, u := range uses {
 			t.Run(tg.Name+"/"+string(u.kind)+"/"+u.c.Text, func(t *testing.T) {
 				cmp := missing(t, u.c)
-				if v := Evaluate(u.c, cmp); v.Status != Fail {
+				if v := Evaluate(u.c, cmp); v.Status != verdict.Fail {
 					t.Fatalf("missed criterion gave %s (%s; %s)", v.Status, v.Measured, v.Reason)
 				}
 				run := catalog.Run{ID: u.workload, Opt: tg.Name, Workload: u.workload, Kind: u.kind, Toggle: tg.Name}
-				want := Fail
+				want := verdict.Fail
 				if u.c.WarnOnly {
-					want = Warn
+					want = verdict.Warn
 				}
 				found := false
 				for _, r := range Assess(toggles.All(), []catalog.Result{{Run: run, Comparisons: []stats.Comparison{cmp}}}) {
@@ -293,7 +330,7 @@ func TestEveryCriterionCanFail(t *testing.T) {
 		{Metric: workloads.RetainedMetric, Kind: toggles.AtMost, Target: MemoryTarget},
 		{Metric: measure.NsPerOp, Kind: toggles.NotWorse, Target: 3},
 	} {
-		if v := Evaluate(c, missing(t, c)); v.Status != Fail {
+		if v := Evaluate(c, missing(t, c)); v.Status != verdict.Fail {
 			t.Errorf("%s: missed criterion gave %s (%s)", c, v.Status, v.Reason)
 		}
 	}
@@ -316,13 +353,13 @@ func TestEvaluateCounts(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		cmp    stats.Comparison
-		want   Status
+		want   verdict.Status
 		reason string
 	}{
-		{"a quarter of the cycles over 4 rounds", counts(4, 20, 5), Pass, ""},
-		{"7 against 8 cycles", counts(10, 7, 8), Fail, "misses -50"},
-		{"no off cycles", counts(10, 0, 3), Inconclusive, "no off events in 10000 ops"},
-		{"too few cycles", counts(4, 1, 0), Inconclusive, "only 4 events in all"},
+		{"a quarter of the cycles over 4 rounds", counts(4, 20, 5), verdict.Pass, ""},
+		{"7 against 8 cycles", counts(10, 7, 8), verdict.Fail, "misses -50"},
+		{"no off cycles", counts(10, 0, 3), verdict.Inconclusive, "no off events in 10000 ops"},
+		{"too few cycles", counts(4, 1, 0), verdict.Inconclusive, "only 4 events in all"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Evaluate(half, tc.cmp)
@@ -354,20 +391,20 @@ func TestSpeedupIsPaired(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		c    toggles.Criterion
-		want Status
+		want verdict.Status
 	}{
-		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}, Pass},
-		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 5}, Fail},
+		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 3}, verdict.Pass},
+		{toggles.Criterion{Metric: "ops/s", Kind: toggles.Speedup, Target: 5}, verdict.Fail},
 	} {
 		v := Evaluate(tc.c, cmp)
-		if v.Status != tc.want || math.Abs(v.Value-cmp.Paired.Ratio) > 1e-12 || v.Lo != cmp.Paired.Lo || v.Hi != cmp.Paired.Hi {
+		if v.Status != tc.want || math.Abs(v.Estimate-cmp.Paired.Ratio) > 1e-12 || v.CI.Lo != cmp.Paired.Lo || v.CI.Hi != cmp.Paired.Hi {
 			t.Errorf("≥ %g×: %s %s (%s), want %s at the paired ratio %.3f× [%.3f, %.3f]",
 				tc.c.Target, v.Status, v.Measured, v.Reason, tc.want, cmp.Paired.Ratio, cmp.Paired.Lo, cmp.Paired.Hi)
 		}
 	}
 	// The same factor seen as ns/op, where lower is better: off/on.
 	ns := stats.ComparePaired(nsM, inverse(off), inverse(on), nsM.Noise)
-	if v := Evaluate(toggles.Criterion{Metric: "ns/op", Kind: toggles.Speedup, Target: 3}, ns); v.Status != Pass || math.Abs(v.Value*ns.Paired.Ratio-1) > 1e-12 {
+	if v := Evaluate(toggles.Criterion{Metric: "ns/op", Kind: toggles.Speedup, Target: 3}, ns); v.Status != verdict.Pass || math.Abs(v.Estimate*ns.Paired.Ratio-1) > 1e-12 {
 		t.Errorf("ns/op ≥ 3×: %s %s (%s)", v.Status, v.Measured, v.Reason)
 	}
 }
@@ -397,7 +434,7 @@ func TestReasonNamesTheTest(t *testing.T) {
 		{paired, "but the signed-rank test gives p=0.060"},
 		{counted, "but the rate test gives p=0.060"},
 	} {
-		if v := Evaluate(red80, tc.cmp); v.Status != Inconclusive || !strings.Contains(v.Reason, tc.want) {
+		if v := Evaluate(red80, tc.cmp); v.Status != verdict.Inconclusive || !strings.Contains(v.Reason, tc.want) {
 			t.Errorf("%s (%s), want INCONCLUSIVE with %q", v.Status, v.Reason, tc.want)
 		}
 	}

@@ -53,9 +53,9 @@ func fixedBench(t testing.TB) *Bench {
 		results = append(results, r.Result)
 	}
 	return &Bench{
-		Options: BenchOptions{Preset: catalog.Quick(), Root: "profiles/bench", Top: 5, Toggles: toggles.All(), Opts: []string{"jit", "memory"}},
-		Env:     machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, GitCommit: "0123456789abcdef"},
-		Runs:    runs, Rows: Assess(toggles.All(), results),
+		Config: Config{Preset: catalog.Quick(), Root: "profiles/bench", Top: 5, Toggles: toggles.All(), Opts: []string{"jit", "memory"}},
+		Env:    machine.Env{GoVersion: "go1.26.0", OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, GitCommit: "0123456789abcdef"},
+		Runs:   runs, Rows: Assess(toggles.All(), results),
 		Elapsed: 61 * time.Second, Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC),
 	}
 }

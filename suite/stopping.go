@@ -4,6 +4,7 @@ import (
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // Decided is the stopping rule of a suite run measured sequentially
@@ -17,7 +18,7 @@ func Decided(ts []toggles.Toggle, r catalog.Run) func(*measure.Result) bool {
 	return func(m *measure.Result) bool {
 		rows := Assess(ts, []catalog.Result{{Run: r, Measurement: m, Comparisons: m.Compare()}})
 		for _, row := range rows {
-			if row.Status == Inconclusive {
+			if row.Status == verdict.Inconclusive {
 				return false
 			}
 		}

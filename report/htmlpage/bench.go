@@ -9,56 +9,14 @@ import (
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // PageFile is the name of the page written beside summary.md.
 const PageFile = "report.html"
 
-// benchDoc is what the suite page reads of bench's results.json.
-type benchDoc struct {
-	results.Header
-	Settings struct {
-		Preset      string `json:"preset"`
-		Rounds      int    `json:"rounds"`
-		Benchtime   string `json:"benchtime"`
-		ProfileTime string `json:"profile_time"`
-		Out         string `json:"out"`
-	} `json:"settings"`
-	Elapsed  string `json:"elapsed"`
-	Criteria []struct {
-		Opt       string `json:"opt"`
-		Workload  string `json:"workload"`
-		Run       string `json:"run"`
-		Criterion string `json:"criterion"`
-		Target    string `json:"target"`
-		Kind      string `json:"kind"`
-		// TargetValue, Value, Lo and Hi are in the criterion's own terms
-		// (suite.Verdict): a change in %, a factor, or a value.
-		TargetValue float64 `json:"target_value"`
-		Value       float64 `json:"value"`
-		Lo          float64 `json:"lo"`
-		Hi          float64 `json:"hi"`
-		Measured    string  `json:"measured"`
-		Verdict     string  `json:"verdict"`
-		Reason      string  `json:"reason"`
-	} `json:"criteria"`
-	Runs []struct {
-		Run struct {
-			ID  string `json:"id"`
-			Off string `json:"off"`
-			On  string `json:"on"`
-		} `json:"run"`
-		Dir         string             `json:"dir"`
-		Elapsed     string             `json:"elapsed"`
-		Comparisons []stats.Comparison `json:"comparisons"`
-	} `json:"runs"`
-}
-
-// suiteOrder ranks verdicts for the headline: the worst one present wins.
-var suiteOrder = []Status{StatusFail, StatusInconclusive, StatusWarn, StatusPass, StatusInfo}
-
 func benchPage(r *Run) (*Page, error) {
-	var d benchDoc
+	var d results.BenchSuite
 	if err := r.decode(&d); err != nil {
 		return nil, err
 	}
@@ -79,25 +37,24 @@ func benchPage(r *Run) (*Page, error) {
 		pages[run.Run.ID] = path.Join(filepath.ToSlash(rel), PageFile)
 	}
 
-	counts := map[Status]int{}
+	counts := map[verdict.Status]int{}
 	crit := &Table{Header: []string{"toggle", "workload", "criterion", "target", "measured (median, 95 % CI)", "verdict", "why", "run"}}
 	for _, c := range d.Criteria {
-		st := verdictStatus(c.Verdict)
-		counts[st]++
+		counts[c.Status]++
 		run := Cell{Text: c.Run}
 		if href, ok := pages[c.Run]; ok {
 			run.Href = href
 		}
-		crit.Rows = append(crit.Rows, []Cell{{Text: c.Opt}, {Text: c.Workload}, {Text: c.Criterion}, {Text: c.Target},
-			{Text: c.Measured}, {Text: c.Verdict, Status: st}, {Text: c.Reason}, run})
+		crit.Rows = append(crit.Rows, []Cell{{Text: c.Opt}, {Text: c.Workload}, {Text: c.Criterion}, {Text: c.TargetText},
+			{Text: c.Measured}, {Text: string(c.Status), Status: verdictClass(c.Status)}, {Text: c.Reason}, run})
 	}
 	var parts []string
-	for _, st := range suiteOrder {
+	for _, st := range verdict.Statuses {
 		if counts[st] > 0 {
 			if p.Outcome.Status == "" {
-				p.Outcome.Status = st
+				p.Outcome.Status = verdictClass(st)
 			}
-			parts = append(parts, fmt.Sprintf("%s %d", strings.ToUpper(string(st)), counts[st]))
+			parts = append(parts, fmt.Sprintf("%s %d", st, counts[st]))
 		}
 	}
 	p.Outcome.Text = fmt.Sprintf("%d criteria: %s", len(d.Criteria), strings.Join(parts, ", "))
@@ -147,7 +104,7 @@ func runCell(cs []stats.Comparison, metric string) Cell {
 // (target −X %), speedups as the factor (target F×), not-worse as the
 // change towards worse (target +M %). Absolute targets (at most, at least)
 // are in each metric's own unit and stay in the table.
-func criteriaCharts(d benchDoc) ([]Chart, error) {
+func criteriaCharts(d results.BenchSuite) ([]Chart, error) {
 	kinds := []struct {
 		kind, title, axis string
 		target            func(float64) float64
@@ -160,11 +117,15 @@ func criteriaCharts(d benchDoc) ([]Chart, error) {
 	for _, k := range kinds {
 		var rows []interval
 		for _, c := range d.Criteria {
-			if c.Kind != k.kind {
+			if string(c.Kind) != k.kind {
 				continue
 			}
-			rows = append(rows, interval{label: c.Run + ": " + c.Criterion, value: c.Value, lo: c.Lo, hi: c.Hi,
-				target: k.target(c.TargetValue), status: verdictStatus(c.Verdict)})
+			lo, hi := c.Estimate, c.Estimate
+			if c.CI != nil {
+				lo, hi = c.CI.Lo, c.CI.Hi
+			}
+			rows = append(rows, interval{label: c.Run + ": " + c.Criterion, value: c.Estimate, lo: lo, hi: hi,
+				target: k.target(c.Target), status: verdictClass(c.Status)})
 		}
 		if len(rows) == 0 {
 			continue

@@ -29,10 +29,10 @@ type compareDoc struct {
 	}
 	Elapsed string `json:"elapsed"`
 	Cases   []struct {
-		ID          string             `json:"id"`
-		Measurement measurement        `json:"measurement"`
-		Comparisons []stats.Comparison `json:"comparisons"`
-		Regressions []string           `json:"regressions"`
+		ID          string              `json:"id"`
+		Measurement results.Measurement `json:"measurement"`
+		Comparisons []stats.Comparison  `json:"comparisons"`
+		Regressions []string            `json:"regressions"`
 	} `json:"cases"`
 	Regressions []string `json:"regressions"`
 }
@@ -73,7 +73,7 @@ func comparePage(r *Run) (*Page, error) {
 		if len(c.Regressions) > 0 {
 			sec.Intro = "Regressions (the whole 95 % CI of head/base beyond the tolerance): " + strings.Join(c.Regressions, ", ") + ". " + sec.Intro
 		}
-		charts, err := metricCharts(c.Measurement, c.Comparisons)
+		charts, err := metricCharts(&c.Measurement, c.Comparisons)
 		if err != nil {
 			return nil, err
 		}

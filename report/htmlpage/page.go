@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // Page is one run laid out for reading; the renderers of each run kind
@@ -102,13 +103,27 @@ func changeStatus(c stats.Change) Status {
 	return StatusUnknown
 }
 
-// verdictStatus maps a PASS/FAIL/… word to its status.
-func verdictStatus(word string) Status {
-	s := Status(strings.ToLower(word))
-	if _, ok := symbols[s]; ok {
-		return s
+// verdictClass is the class a verdict's status is shown with; "" for a
+// status this page does not know, which is shown plain.
+func verdictClass(s verdict.Status) Status {
+	switch s {
+	case verdict.Pass:
+		return StatusPass
+	case verdict.Fail:
+		return StatusFail
+	case verdict.Inconclusive:
+		return StatusInconclusive
+	case verdict.Warn:
+		return StatusWarn
+	case verdict.Info:
+		return StatusInfo
 	}
 	return ""
+}
+
+// verdictStatus maps a PASS/FAIL/… word to its status.
+func verdictStatus(word string) Status {
+	return verdictClass(verdict.Status(strings.ToUpper(word)))
 }
 
 //go:embed page.html

@@ -15,52 +15,8 @@ import (
 	"github.com/perfbench/perfbench/stats"
 )
 
-// profileDoc is what a profile page reads of a profile run's results.json
-// (also each run directory of a bench suite). It mirrors the fields it needs
-// of experiment.ResultsFile rather than importing it: experiment renders
-// this page when it writes a run, so importing it back would be a cycle, and
-// a reader of a versioned file should depend on the file, not its writer.
-type profileDoc struct {
-	results.Header
-	Settings struct {
-		Toggle      string `json:"toggle"`
-		Workload    string `json:"workload"`
-		Off         string `json:"off"`
-		On          string `json:"on"`
-		Rounds      int    `json:"rounds"`
-		Benchtime   string `json:"benchtime"`
-		ProfileTime string `json:"profile_time"`
-	} `json:"settings"`
-	Elapsed     string                               `json:"elapsed"`
-	Measurement measurement                          `json:"measurement"`
-	Comparisons []stats.Comparison                   `json:"comparisons"`
-	TopMovers   map[profiling.Kind][]profiling.Mover `json:"top_movers"`
-}
-
-// measurement is the engine's record of the rounds.
-type measurement struct {
-	Metrics []stats.Metric `json:"metrics"`
-	Samples []struct {
-		Side   string             `json:"side"`
-		Index  int                `json:"index"`
-		Ops    int                `json:"ops"`
-		Values map[string]float64 `json:"values"`
-	} `json:"samples"`
-}
-
-// values returns one metric's per-round values of a side, by round index.
-func (m measurement) values(side, metric string) map[int]float64 {
-	out := map[int]float64{}
-	for _, s := range m.Samples {
-		if v, ok := s.Values[metric]; ok && s.Side == side {
-			out[s.Index] = v
-		}
-	}
-	return out
-}
-
 func profilePage(r *Run) (*Page, error) {
-	var d profileDoc
+	var d results.ProfileRun
 	if err := r.decode(&d); err != nil {
 		return nil, err
 	}
@@ -160,14 +116,18 @@ func comparisonSection(cs []stats.Comparison) Section {
 // exercised (report.Exercised). The ratio band is the comparison's own
 // paired view when the run judged on it, and is otherwise computed the same
 // way (stats.PairRatios) from the rounds.
-func metricCharts(m measurement, cs []stats.Comparison) ([]Chart, error) {
+func metricCharts(m *results.Measurement, cs []stats.Comparison) ([]Chart, error) {
 	cs, _ = report.Exercised(cs)
 	var charts []Chart
+	rounds := 0
+	if m != nil {
+		rounds = len(m.Samples)
+	}
 	for _, c := range cs {
 		name := c.Metric.Name
-		offBy, onBy := m.values("off", name), m.values("on", name)
+		offBy, onBy := m.Values(stats.Off, name), m.Values(stats.On, name)
 		in := roundsInput{metric: name, unit: name, offSum: c.Off, onSum: c.On, noise: c.Metric.Noise, better: c.Metric.Better}
-		for i := 0; i < len(m.Samples); i++ {
+		for i := range rounds {
 			if v, ok := offBy[i]; ok {
 				in.off = append(in.off, v)
 			}

@@ -1,0 +1,33 @@
+package results
+
+import (
+	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/stats"
+)
+
+// ProfileRun is the document of one profile run: one workload, one toggle
+// off against on. `perfbench profile` writes it, and so does every run of
+// a bench suite in its own directory.
+type ProfileRun struct {
+	Header
+	Settings    ProfileSettings    `json:"settings"`
+	Elapsed     string             `json:"elapsed"`
+	Measurement *Measurement       `json:"measurement"`
+	Comparisons []stats.Comparison `json:"comparisons"`
+	// Profiles is what each kind's profiles rest on.
+	Profiles  map[profiling.Kind]*profiling.Comparison `json:"profiles"`
+	TopMovers map[profiling.Kind][]profiling.Mover     `json:"top_movers"`
+	Files     []string                                 `json:"files"`
+}
+
+// ProfileSettings are the settings of a profile run.
+type ProfileSettings struct {
+	Toggle      string `json:"toggle"`
+	Workload    string `json:"workload"`
+	Off         string `json:"off"`
+	On          string `json:"on"`
+	Rounds      int    `json:"rounds"`
+	Benchtime   string `json:"benchtime"`
+	ProfileTime string `json:"profile_time"`
+	Dir         string `json:"dir"`
+}
