@@ -19,6 +19,7 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // SaveOptions is one validated `perfbench baseline save` request.
@@ -309,7 +310,7 @@ var checkHeader = []string{"run", "side", "metric", "baseline", "now", "delta", 
 func (c *Check) rows(all bool) [][]string {
 	var rows [][]string
 	for _, f := range c.Findings {
-		if !all && f.Status == Unchanged {
+		if !all && f.Label() == string(stats.NoDiff) {
 			continue
 		}
 		tol := "±" + numfmt.Pct(f.TolerancePct)
@@ -320,8 +321,8 @@ func (c *Check) rows(all bool) [][]string {
 			tol = "not gated"
 		}
 		delta, p := "n/a", "n/a"
-		if f.Status != Missing {
-			p = stats.FormatP(f.P)
+		if f.Verdict.Status != verdict.Inconclusive {
+			p = stats.FormatP(f.p())
 			if f.Baseline.Center != 0 || f.Now.Center == 0 {
 				delta = fmt.Sprintf("%+.1f%%", f.DeltaPct)
 			}
@@ -329,7 +330,7 @@ func (c *Check) rows(all bool) [][]string {
 		rows = append(rows, []string{
 			f.Run, f.Side.String(), f.Metric.Name,
 			report.FormatSummary(f.Baseline, f.Metric.Name), report.FormatSummary(f.Now, f.Metric.Name),
-			delta, p, tol, string(f.Status), f.Note,
+			delta, p, tol, f.Label(), f.Verdict.Reason,
 		})
 	}
 	return rows
@@ -338,7 +339,7 @@ func (c *Check) rows(all bool) [][]string {
 func (c *Check) counts() string {
 	n := c.Count()
 	var parts []string
-	for _, s := range []Status{Regressed, Unconfirmed, Improved, Unchanged, Ungated, Missing} {
+	for _, s := range labels {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
 		}
