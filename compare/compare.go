@@ -21,10 +21,13 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
 )
 
@@ -66,13 +69,10 @@ type Options struct {
 // Case is one workload under one feature set, measured on both builds.
 // Runs of the suite that share a side share its case.
 type Case struct {
-	ID       string   `json:"id"` // WORKLOAD@FEATURES
-	Workload string   `json:"workload"`
-	Features string   `json:"features"`
-	Runs     []string `json:"runs"` // the suite runs it belongs to
-	metrics  []stats.Metric
-	minOps   int // the workload's MinOps: the fewest operations a round may have
-	set      features.Set
+	results.CompareCase
+	metrics []stats.Metric
+	minOps  int // the workload's MinOps: the fewest operations a round may have
+	set     features.Set
 }
 
 // Options validates the request against the given registries. Every error
@@ -140,7 +140,7 @@ func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, e
 				continue
 			}
 			byID[id] = len(o.Cases)
-			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, minOps: w.MinOps, set: set})
+			o.Cases = append(o.Cases, Case{CompareCase: results.CompareCase{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}}, metrics: w.Metrics, minOps: w.MinOps, set: set})
 		}
 	}
 	return o, nil
@@ -172,8 +172,10 @@ type CaseResult struct {
 	Case
 	Measurement *measure.Result    `json:"measurement"` // Off is base, On is head
 	Comparisons []stats.Comparison `json:"comparisons"`
+	// Verdicts judge each comparison (see Judge), in the same order.
+	Verdicts []verdict.Verdict `json:"verdicts"`
 	// Regressions are the gated metrics whose whole 95 % CI of the
-	// head/base ratio is worse than their tolerance.
+	// head/base ratio is worse than their tolerance: the FAIL verdicts.
 	Regressions []string       `json:"regressions,omitempty"`
 	Profiles    profiling.Sets `json:"-"` // Off base, On head, Diff head − base
 }
@@ -221,6 +223,34 @@ func Tolerance(m stats.Metric) (band float64, gated bool) {
 		return m.Noise, false
 	}
 	return tol, true
+}
+
+// Judge gives the verdict on one metric of case caseID: FAIL when the
+// metric is gated and its whole 95 % CI of head/base is worse than its
+// tolerance, PASS when it is gated and not, INFO for a metric outside the
+// gate (judged against its noise band, shown, never a regression), and
+// INCONCLUSIVE when the rounds could not bound the change.
+func Judge(caseID string, cmp stats.Comparison) verdict.Verdict {
+	band, gated := Tolerance(cmp.Metric)
+	v := verdict.Verdict{
+		Criterion: fmt.Sprintf("%s of head no worse than base beyond %s", cmp.Metric.Name, numfmt.Pct(band*100)),
+		Source:    "compare", Scope: caseID, Metric: cmp.Metric.Name, Target: band * 100, Unit: "%",
+		Estimate: cmp.DeltaPct, P: verdict.PValue(cmp.P), Measured: fmt.Sprintf("%+.1f %%", cmp.DeltaPct),
+		Status: verdict.Pass, Reason: cmp.Note,
+	}
+	if cmp.DeltaLoPct != cmp.DeltaPct || cmp.DeltaHiPct != cmp.DeltaPct {
+		v.CI = &verdict.Interval{Lo: cmp.DeltaLoPct, Hi: cmp.DeltaHiPct}
+	}
+	switch {
+	case !gated:
+		v.Criterion = cmp.Metric.Name + " shown against its noise band, not gated"
+		v.Status = verdict.Info
+	case cmp.Change == stats.Unknown:
+		v.Status = verdict.Inconclusive
+	case cmp.Change == stats.Worse:
+		v.Status = verdict.Fail
+	}
+	return v
 }
 
 // Run builds both sides and measures every case. It writes nothing but
@@ -312,7 +342,9 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 	cr := CaseResult{Case: c, Measurement: res}
 	cr.Comparisons = res.CompareWithin(func(m stats.Metric) float64 { b, _ := Tolerance(m); return b })
 	for _, cmp := range cr.Comparisons {
-		if _, gated := Tolerance(cmp.Metric); gated && cmp.Change == stats.Worse {
+		v := Judge(c.ID, cmp)
+		cr.Verdicts = append(cr.Verdicts, v)
+		if v.Status == verdict.Fail {
 			cr.Regressions = append(cr.Regressions, cmp.Metric.Name)
 		}
 	}

@@ -340,7 +340,7 @@ func TestRunAndWrite(t *testing.T) {
 	if md, _ := os.ReadFile(filepath.Join(o.Out, "summary.md")); !bytes.Contains(md, []byte("[report.html](report.html)")) {
 		t.Errorf("summary.md does not link report.html:\n%s", md)
 	}
-	var doc ResultsFile
+	var doc results.CompareRun
 	b, err := os.ReadFile(filepath.Join(o.Out, "results.json"))
 	if err != nil {
 		t.Fatal(err)

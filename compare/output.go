@@ -10,50 +10,24 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
 )
 
-// ResultsFile is the layout of compare's results.json.
-type ResultsFile struct {
-	results.Header
-	Settings ResultsSettings `json:"settings"`
-	Base     Build           `json:"base"`
-	Head     Build           `json:"head"`
-	Elapsed  string          `json:"elapsed"`
-	// Cases hold every raw sample (measurement.samples: side "off" is
-	// base, "on" is head, in the order they ran) and the comparisons.
-	Cases []CaseResult `json:"cases"`
-	// Skipped are the selected cases not compared, since one build lacks
-	// their workload or a toggle.
-	Skipped     []Skipped `json:"skipped"`
-	Regressions []string  `json:"regressions"`
-	Files       []string  `json:"files"`
-}
-
-// ResultsSettings are the settings as results.json records them.
-type ResultsSettings struct {
-	Opts        []string `json:"opts,omitempty"`
-	Workloads   []string `json:"workloads,omitempty"`
-	Rounds      int      `json:"rounds"`
-	Order       string   `json:"order"`
-	Benchtime   string   `json:"benchtime"`
-	ProfileTime string   `json:"profile_time"`
-	Tolerances  string   `json:"tolerances"`
-	Out         string   `json:"out"`
-}
-
 // tolerances describes the bands, for results.json and the output.
 const tolerances = "time metrics 10 %, allocation metrics 2 % (a regression needs the whole 95 % CI of head/base beyond it); GC and heap metrics are shown against their noise band, never a regression"
 
 // Results builds the results document.
-func (o *Outcome) Results() ResultsFile {
-	cases := make([]CaseResult, len(o.Cases))
+func (o *Outcome) Results() results.CompareRun {
+	cases := make([]results.CompareCaseResult, len(o.Cases))
 	for i, c := range o.Cases {
-		c.Comparisons = report.SanitizeComparisons(c.Comparisons)
-		cases[i] = c
+		cases[i] = results.CompareCaseResult{
+			CompareCase: c.CompareCase, Measurement: record(c.Measurement),
+			Comparisons: report.SanitizeComparisons(c.Comparisons), Verdicts: c.Verdicts, Regressions: c.Regressions,
+		}
 	}
 	regs := o.Regressions()
 	if regs == nil {
@@ -63,9 +37,9 @@ func (o *Outcome) Results() ResultsFile {
 	if skipped == nil {
 		skipped = []Skipped{}
 	}
-	return ResultsFile{
+	return results.CompareRun{
 		Header: results.NewHeader(results.Compare, "compare", o.Created, o.Env),
-		Settings: ResultsSettings{
+		Settings: results.CompareSettings{
 			Opts: o.Options.Opts, Workloads: o.Options.Workloads, Rounds: o.Options.Settings.Rounds, Order: "ABBA",
 			Benchtime: o.Options.Settings.Benchtime.String(), ProfileTime: o.Options.ProfileTime.String(),
 			Tolerances: tolerances, Out: o.Options.Out,
@@ -73,6 +47,18 @@ func (o *Outcome) Results() ResultsFile {
 		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
 		Cases: cases, Skipped: skipped, Regressions: regs, Files: o.FileNames(),
 	}
+}
+
+// record is the engine's measurement as results.json keeps it.
+func record(m *measure.Result) *results.Measurement {
+	if m == nil {
+		return nil
+	}
+	r := &results.Measurement{Workload: m.Workload, Off: m.Off, On: m.On, Rounds: m.Rounds, Benchtime: m.Benchtime, Metrics: m.Metrics}
+	for _, s := range m.Samples {
+		r.Samples = append(r.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
+	}
+	return r
 }
 
 // fileStem names a case's files: its ID with path separators replaced.
