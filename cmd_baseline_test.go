@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/perfbench/perfbench/baseline"
-	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite/suitetest"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // costDeps is a registry with one toggle ("jit", which the test workload

@@ -54,8 +54,8 @@ type Request struct {
 	Dir                string // the perfbench module directory ("." normally)
 }
 
-// Options is a validated request.
-type Options struct {
+// Plan is a validated request: the cases to measure and how.
+type Plan struct {
 	Request
 	Settings measure.Settings
 	Runs     []catalog.Run
@@ -75,10 +75,10 @@ type Case struct {
 	set     features.Set
 }
 
-// Options validates the request against the given registries. Every error
+// Plan validates the request against the given registries. Every error
 // is about the input and names what is valid.
-func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, error) {
-	o := Options{Request: r, Build: GoBuild}
+func (r Request) Plan(ts []toggles.Toggle, lookup catalog.Lookup) (Plan, error) {
+	o := Plan{Request: r, Build: GoBuild}
 	if r.Base == "" {
 		return o, errors.New("--base is required: a git ref (commit, branch, tag, HEAD~1 …) to compare against")
 	}
@@ -182,11 +182,11 @@ type CaseResult struct {
 
 // Outcome is a finished compare, held in memory until written.
 type Outcome struct {
-	Options Options
-	Env     machine.Env
-	Base    Build
-	Head    Build
-	Cases   []CaseResult
+	Plan  Plan
+	Env   machine.Env
+	Base  Build
+	Head  Build
+	Cases []CaseResult
 	// Skipped are the selected cases one build cannot run: its workload
 	// or a toggle is new in head, or gone from it.
 	Skipped []Skipped
@@ -253,9 +253,9 @@ func Judge(caseID string, cmp stats.Comparison) verdict.Verdict {
 	return v
 }
 
-// Run builds both sides and measures every case. It writes nothing but
+// Measure builds both sides and measures every case. It writes nothing but
 // temporary files, which it removes on every path, cancellation included.
-func Run(ctx context.Context, o Options) (out *Outcome, err error) {
+func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 	start := time.Now()
 	stderr := o.Stderr
 	if stderr == nil {
@@ -270,7 +270,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 			err = fmt.Errorf("remove temporary worktrees: %w", rerr)
 		}
 	}()
-	out = &Outcome{Options: o, Env: machine.Current()}
+	out = &Outcome{Plan: o, Env: machine.Current()}
 	fmt.Fprintf(stderr, "perfbench compare: building base %s\n", o.Base)
 	if out.Base, err = r.build(ctx, o.Build, "base", o.Base, o.TagsBase); err != nil {
 		return nil, err
@@ -326,7 +326,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 	return out, nil
 }
 
-func measureCase(ctx context.Context, o Options, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
+func measureCase(ctx context.Context, o Plan, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}

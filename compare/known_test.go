@@ -28,7 +28,7 @@ func known(workloads, toggles string) Known {
 }
 
 func TestRunnable(t *testing.T) {
-	o, err := Request{Base: "main", Rounds: 6, Benchtime: "10x", ProfileTime: time.Millisecond, Opts: []string{"jit,caching"}}.Options(testToggles, testLookup)
+	o, err := Request{Base: "main", Rounds: 6, Benchtime: "10x", ProfileTime: time.Millisecond, Opts: []string{"jit,caching"}}.Plan(testToggles, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,14 +114,14 @@ func TestRunSkipsWhatOneBuildLacks(t *testing.T) {
 	tmp := isolate(t)
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	o, err := Request{Base: "HEAD", Rounds: 6, Benchtime: "20x", ProfileTime: time.Millisecond, Opts: []string{"caching"},
-		Out: filepath.Join(t.TempDir(), "out"), Dir: repo}.Options(testToggles, testLookup)
+		Out: filepath.Join(t.TempDir(), "out"), Dir: repo}.Plan(testToggles, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Env = []string{helperEnv + "=1"}
 	o.Build, o.TagsBase = tagEnvBuilder(map[string]string{"old": workloadsEnv + "=spin"}), "old"
 	o.Cases = []Case{o.Cases[0], o.Cases[2]} // spin@none, other@none
-	out, err := Run(ctx, o)
+	out, err := Measure(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestRunRefusesUpFront(t *testing.T) {
 			var stderr bytes.Buffer
 			o.Stderr = &stderr
 			o.Build, o.TagsBase = tagEnvBuilder(map[string]string{"old": tt.env}), "old"
-			_, err := Run(ctx, o)
+			_, err := Measure(ctx, o)
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("err = %v, want bad input containing %q", err, tt.err)
 			}

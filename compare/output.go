@@ -40,9 +40,9 @@ func (o *Outcome) Results() results.CompareRun {
 	return results.CompareRun{
 		Header: results.NewHeader(results.Compare, "compare", o.Created, o.Env),
 		Settings: results.CompareSettings{
-			Opts: o.Options.Opts, Workloads: o.Options.Workloads, Rounds: o.Options.Settings.Rounds, Order: "ABBA",
-			Benchtime: o.Options.Settings.Benchtime.String(), ProfileTime: o.Options.ProfileTime.String(),
-			Tolerances: tolerances, Out: o.Options.Out,
+			Opts: o.Plan.Opts, Workloads: o.Plan.Workloads, Rounds: o.Plan.Settings.Rounds, Order: "ABBA",
+			Benchtime: o.Plan.Settings.Benchtime.String(), ProfileTime: o.Plan.ProfileTime.String(),
+			Tolerances: tolerances, Out: o.Plan.Out,
 		},
 		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
 		Cases: cases, Skipped: skipped, Regressions: regs, Files: o.FileNames(),
@@ -106,7 +106,7 @@ func (o *Outcome) FileNames() []string {
 
 // Wrote says, once the run is written, what it wrote where.
 func (o *Outcome) Wrote() string {
-	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Out)
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Plan.Out)
 }
 
 // Write saves the run directory, all or nothing: the profiles,
@@ -124,7 +124,7 @@ func (o *Outcome) Write() error {
 		byName[np.name] = p
 		files = append(files, atomicfile.File{Name: np.name, Fill: func(w io.Writer) error { return p.Write(w) }})
 	}
-	page, err := htmlpage.RenderFiles(o.Options.Out, js, htmlpage.MemoryFiles(byName))
+	page, err := htmlpage.RenderFiles(o.Plan.Out, js, htmlpage.MemoryFiles(byName))
 	if err != nil {
 		return err
 	}
@@ -133,15 +133,15 @@ func (o *Outcome) Write() error {
 		atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return o.writeMarkdown(w, htmlpage.PageFile) }},
 		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
-	return atomicfile.WriteDir(o.Options.Out, files)
+	return atomicfile.WriteDir(o.Plan.Out, files)
 }
 
 // PprofHints are the commands that show where head got slower, per case.
 func (o *Outcome) PprofHints() []string {
 	var out []string
 	for _, c := range o.Cases {
-		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Options.Out, ProfileName(c.ID, profiling.CPU, "base"),
-			o.Options.Out, ProfileName(c.ID, profiling.CPU, "head")))
+		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Plan.Out, ProfileName(c.ID, profiling.CPU, "base"),
+			o.Plan.Out, ProfileName(c.ID, profiling.CPU, "head")))
 	}
 	return out
 }
@@ -165,7 +165,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "perfbench compare: base %s vs head %s\n", o.Base.Label(), o.Head.Label())
-	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Options.Settings.Rounds, o.Options.Settings.Benchtime, "tolerances: "+tolerances)
+	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, "tolerances: "+tolerances)
 	for _, c := range o.Cases {
 		b.WriteString("\n")
 		if err := report.WriteComparisonsOf(&b, report.Text, c.ID+" (runs: "+strings.Join(c.Runs, ", ")+")", header, c.Comparisons); err != nil {
@@ -187,7 +187,7 @@ func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 	d.Title(fmt.Sprintf("perfbench compare: `%s` → `%s`", o.Base.Label(), o.Head.Label()))
 	d.Field("Verdict", o.verdict())
 	d.Field("Environment", fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", o.Base.Go, o.Env.OS, o.Env.Arch, o.Env.CPUs, o.Env.GOMAXPROCS))
-	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Options.Settings.Rounds, o.Options.Settings.Benchtime, tolerances))
+	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, tolerances))
 	if page != "" {
 		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", page, page))
 	}

@@ -34,15 +34,22 @@ func Write[O Outcome](c *cli.Context, dir string, run func() (O, error)) (O, err
 	if err != nil {
 		return none, err
 	}
+	return Emit(dir, f, c.App.Writer, c.App.ErrWriter, run)
+}
+
+// Emit is Write for a package's Run, which has no cli.Context: out takes
+// the printed run, log the line saying what was written.
+func Emit[O Outcome](dir string, f report.Format, out, log io.Writer, run func() (O, error)) (O, error) {
+	var none O
 	// Fail at once, with exit 2, on an output directory that cannot be
 	// written; cleanup removes what was created for a run that then fails.
 	cleanup, err := atomicfile.PrepareDir(dir)
 	if err != nil {
 		return none, cmderr.BadInput(err)
 	}
-	out, err := run()
+	o, err := run()
 	if err == nil {
-		err = out.Write()
+		err = o.Write()
 	}
 	if err != nil {
 		cleanup()
@@ -51,13 +58,13 @@ func Write[O Outcome](c *cli.Context, dir string, run func() (O, error)) (O, err
 		}
 		return none, err
 	}
-	if err := out.Print(c.App.Writer, f); err != nil {
-		return out, err
+	if err := o.Print(out, f); err != nil {
+		return o, err
 	}
-	if w, ok := any(out).(interface{ Wrote() string }); ok {
-		fmt.Fprintf(c.App.ErrWriter, "perfbench: %s\n", w.Wrote())
+	if w, ok := any(o).(interface{ Wrote() string }); ok {
+		fmt.Fprintf(log, "perfbench: %s\n", w.Wrote())
 	}
-	return out, Verdict(out)
+	return o, Verdict(o)
 }
 
 // Verdict is exit 3 for a run that failed a criterion: one whose Failed
