@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -9,7 +8,6 @@ import (
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
-	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/numfmt"
 )
 
@@ -45,14 +43,10 @@ func baselineSaveCommand(d suiteDeps) *cli.Command {
 			&cli.IntFlag{Name: "passes", Value: 2, Usage: "run the suite this many times, one after the other: the drift between passes widens the check's tolerances (1: no drift measured; at most " + strconv.Itoa(baseline.MaxPasses) + ")"},
 		}, flags.Preset(baseline.MinRounds)...),
 		Action: func(c *cli.Context) error {
-			o, err := baseline.SaveRequest{
-				PresetRequest: flags.PresetRequest(c), Path: c.String("file"), Passes: c.Int("passes"), Log: c.App.ErrWriter,
-			}.Options(d.toggles, d.lookup)
-			if err != nil {
-				return cmderr.BadInput(err)
-			}
-			_, err = runout.Write(c, filepath.Dir(o.Path), func() (*baseline.Saved, error) { return baseline.TakePasses(c.Context, o) })
-			return err
+			return baseline.RunSave(c.Context, baseline.SaveOptions{
+				PresetRequest: flags.PresetRequest(c), Path: c.String("file"), Passes: c.Int("passes"),
+				Toggles: d.toggles, Lookup: d.lookup, Log: c.App.ErrWriter,
+			}, c.App.Writer)
 		},
 	}
 }
@@ -78,23 +72,9 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 }
 
 func runBaselineCheck(c *cli.Context, d suiteDeps) error {
-	f, err := flags.ParseFormat(c)
-	if err != nil {
-		return err
-	}
-	b, o, err := baseline.CheckRequest{
+	return baseline.RunCheck(c.Context, baseline.CheckOptions{
 		Path: c.String("file"), Tolerance: c.String("tolerance"), AllocTolerance: c.String("alloc-tolerance"),
-		MetricTolerances: c.StringSlice("metric-tolerance"), Confirm: c.Bool("confirm"), Log: c.App.ErrWriter,
-	}.Open(d.toggles, d.lookup)
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	check, err := baseline.RunCheck(c.Context, b, o)
-	if err != nil {
-		return err
-	}
-	if err := check.Print(c.App.Writer, f, c.Bool("all")); err != nil {
-		return err
-	}
-	return runout.Verdict(check)
+		MetricTolerances: c.StringSlice("metric-tolerance"), Confirm: c.Bool("confirm"), Format: c.String("format"), All: c.Bool("all"),
+		Toggles: d.toggles, Lookup: d.lookup, Log: c.App.ErrWriter,
+	}, c.App.Writer)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite/suitetest"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // costDeps is a registry with one toggle ("jit", which the test workload
@@ -173,7 +174,7 @@ func TestBaselineSaveCheckEndToEnd(t *testing.T) {
 	}
 	flagged := map[string]bool{}
 	for _, f := range rep.Findings {
-		if f.Status == baseline.Regressed {
+		if f.Verdict.Status == verdict.Fail {
 			flagged[f.Side.String()+" "+f.Metric.Name] = true
 			if f.DeltaPct < 15 || f.DeltaPct > 25 {
 				t.Errorf("%s %s moved %+.1f %%, want about +20 %%", f.Side, f.Metric.Name, f.DeltaPct)

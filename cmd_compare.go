@@ -4,9 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/compare"
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
-	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
@@ -44,15 +42,9 @@ func compareCommand() *cli.Command {
 
 func runCompare(c *cli.Context) error {
 	d := defaultSuiteDeps()
-	o, err := compare.Request{
+	return compare.Run(c.Context, compare.Options{Request: compare.Request{
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),
 		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"),
 		TagsBase: c.String("tags-base"), TagsHead: c.String("tags-head"), Out: c.String("out"), Dir: ".",
-	}.Options(d.toggles, d.lookup)
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	o.Stderr = c.App.ErrWriter
-	_, err = runout.Write(c, o.Out, func() (*compare.Outcome, error) { return compare.Run(c.Context, o) })
-	return err
+	}, Format: c.String("format"), Toggles: d.toggles, Lookup: d.lookup, Log: c.App.ErrWriter}, c.App.Writer)
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -27,22 +24,7 @@ func diffCommand() *cli.Command {
 }
 
 func runDiff(c *cli.Context) error {
-	f, err := flags.ParseFormat(c)
-	if err != nil {
-		return err
-	}
-	if c.NArg() != 2 {
-		return cmderr.BadInputf("diff needs two profile files, BASE and NEW, got %d argument(s)", c.NArg())
-	}
-	d, err := profiling.DiffFiles(c.Args().Get(0), c.Args().Get(1), c.Int("top"))
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	if out := c.String("o"); out != "" {
-		if err := profiling.Save(out, d.Diff); err != nil {
-			return cmderr.BadInput(err)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %s\n", out)
-	}
-	return report.WriteFileDiff(c.App.Writer, f, d, c.Int("top"))
+	return report.RunDiff(c.Context, report.DiffOptions{
+		Files: c.Args().Slice(), Out: c.String("o"), Top: c.Int("top"), Format: c.String("format"), Log: c.App.ErrWriter,
+	}, c.App.Writer)
 }

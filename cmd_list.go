@@ -21,9 +21,5 @@ func listCommand() *cli.Command {
 }
 
 func runList(c *cli.Context) error {
-	f, err := flags.ParseFormat(c)
-	if err != nil {
-		return err
-	}
-	return catalog.Write(c.App.Writer, f, toggles.All(), workloads.All())
+	return catalog.RunList(c.Context, catalog.ListOptions{Format: c.String("format"), Toggles: toggles.All(), Workloads: workloads.All()}, c.App.Writer)
 }

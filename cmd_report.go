@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/report/htmlpage"
 )
 
@@ -22,14 +20,9 @@ func reportCommand() *cli.Command {
 			&cli.StringFlag{Name: "o", Usage: "write to FILE (atomically) instead of stdout"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return cmderr.BadInputf("report needs one PATH (a run directory or its results.json, or a monitor's history.jsonl), got %q", c.Args().Slice())
-			}
-			err := htmlpage.Rerender(c.Args().First(), c.String("format"), c.String("o"), c.App.Writer)
-			if err == nil && c.String("o") != "" {
-				fmt.Fprintf(c.App.ErrWriter, "perfbench: wrote %s\n", c.String("o"))
-			}
-			return err
+			return htmlpage.RunReport(c.Context, htmlpage.Options{
+				Paths: c.Args().Slice(), Format: c.String("format"), Out: c.String("o"), Log: c.App.ErrWriter,
+			}, c.App.Writer)
 		},
 	}
 }

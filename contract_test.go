@@ -72,3 +72,40 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandOptionsRefuseBadInput: more bad input for the commands whose
+// flags go through a package's Options.Validate: each is exit 2 with a
+// message naming what is valid, nothing on stdout, nothing written.
+func TestCommandOptionsRefuseBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare"}, "--base is required"},
+		{[]string{"compare", "--base", "HEAD", "--format", "bogus"}, `unknown format "bogus" (valid: text, markdown, json)`},
+		{[]string{"compare", "--base", "HEAD", "--rounds", "0"}, "invalid --rounds 0"},
+		{[]string{"baseline", "save", "--passes", "0"}, "invalid --passes 0: want 1 to"},
+		{[]string{"baseline", "check", "--tolerance", "10"}, "write the percentage with %"},
+		{[]string{"baseline", "check", "--file", "missing.json"}, "missing.json"},
+		{[]string{"diff", "only.pb.gz"}, "diff needs two profile files, BASE and NEW, got 1 argument(s)"},
+		{[]string{"diff", "a.pb.gz", "b.pb.gz", "--format", "bogus"}, `unknown format "bogus"`},
+		{[]string{"list", "--format", "html"}, `unknown format "html" (valid: text, markdown, json)`},
+		{[]string{"report"}, "report needs one PATH"},
+		{[]string{"report", "run", "--format", "pdf"}, `unknown format "pdf" (valid: html, markdown, text, json)`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			code, stdout, stderr := perfbench(context.Background(), tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, exitUsage, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("bad input printed to stdout: %q", stdout)
+			}
+			if got := snapshot(t, dir); len(got) != 1 {
+				t.Errorf("bad input wrote %v", got[1:])
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -92,25 +93,13 @@ func (t Tolerances) Describe(metrics []stats.Metric) string {
 	return strings.Join(parts, "; ")
 }
 
-// Status is the gate's verdict on one metric of one side.
-type Status string
-
-const (
-	// Regressed: p < 0.05 and worse than the tolerance with 95 %
-	// confidence, not just in its median (see Judge). Fails the gate.
-	Regressed Status = "worse"
-	// Improved: p < 0.05 and better than the tolerance with 95 % confidence.
-	Improved Status = "better"
-	// Unchanged: not significant, or within the tolerance.
-	Unchanged Status = "~"
-	// Ungated: a metric outside the gate that would otherwise have
-	// regressed; shown for information.
-	Ungated Status = "info"
-	// Missing: the baseline has the metric but the new run did not report it.
-	Missing Status = "missing"
-)
-
-// Finding is the gate's look at one metric of one side of one run.
+// Finding is the gate's look at one metric of one side of one run: what
+// was measured, and the verdict on it. The verdict's status is FAIL for a
+// regression (the only status that fails the gate), PASS for a metric that
+// improved or did not move beyond its tolerance, WARN for a move the gate
+// shows without failing on (a metric outside the gate that got worse, or a
+// regression a rerun did not repeat), and INCONCLUSIVE for a metric the
+// new run did not report.
 type Finding struct {
 	Run      string        `json:"run"`
 	Side     stats.Side    `json:"side"`
@@ -122,14 +111,56 @@ type Finding struct {
 	// WorsePct is DeltaPct turned so that positive is worse, whichever way
 	// the metric improves.
 	WorsePct     float64 `json:"worse_pct"`
-	P            float64 `json:"p"`
 	TolerancePct float64 `json:"tolerance_pct"` // what the change was judged against: the metric's tolerance plus DriftPct
 	// DriftPct is how far the baseline's own passes drifted apart for this
 	// metric (see File.Drift); it widens the tolerance.
 	DriftPct float64 `json:"drift_pct,omitempty"`
 	Gated    bool    `json:"gated"`
-	Status   Status  `json:"status"`
-	Note     string  `json:"note,omitempty"`
+	// Change is the direction beyond the tolerance the rule found: worse,
+	// better, ~ (neither) or ? (nothing to compare).
+	Change  stats.Change    `json:"change"`
+	Verdict verdict.Verdict `json:"verdict"`
+}
+
+// Label is the finding as the tables show it: worse (FAIL), better or ~
+// (PASS), info (WARN: not gated), unconfirmed (WARN: a regression a rerun
+// did not repeat), missing (INCONCLUSIVE).
+func (f Finding) Label() string {
+	switch f.Verdict.Status {
+	case verdict.Fail:
+		return string(stats.Worse)
+	case verdict.Inconclusive:
+		return "missing"
+	case verdict.Warn:
+		if f.Gated {
+			return "unconfirmed"
+		}
+		return "info"
+	}
+	if f.Change == stats.Better {
+		return string(stats.Better)
+	}
+	return string(stats.NoDiff)
+}
+
+// labels lists every label in the order the check's tally gives them.
+var labels = []string{string(stats.Worse), "unconfirmed", string(stats.Better), string(stats.NoDiff), "info", "missing"}
+
+// judged fills the finding's verdict from its fields: status, the reason
+// behind it, and p when the U test ran.
+func (f *Finding) judged(s verdict.Status, p *float64, reason string) {
+	crit := fmt.Sprintf("%s no worse than the baseline beyond ±%s", f.Metric.Name, numfmt.Pct(f.TolerancePct))
+	if !f.Gated {
+		crit = f.Metric.Name + " shown, not gated"
+	}
+	measured := "not reported"
+	if s != verdict.Inconclusive {
+		measured = fmt.Sprintf("%+.1f %%", f.DeltaPct)
+	}
+	f.Verdict = verdict.Verdict{
+		Criterion: crit, Source: "baseline", Scope: f.Run + " " + f.Side.String(), Metric: f.Metric.Name,
+		Target: f.TolerancePct, Unit: "%", Estimate: f.DeltaPct, P: p, Measured: measured, Status: s, Reason: reason,
+	}
 }
 
 // Judge applies the regression rule to one metric: base and now are the
@@ -151,15 +182,16 @@ type Finding struct {
 func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding {
 	c := stats.Compare(m, base, now)
 	f := Finding{
-		Metric: m, Baseline: c.Off, Now: c.On, DeltaPct: c.DeltaPct, P: c.P,
-		TolerancePct: tol * 100, Gated: gated, Status: Unchanged,
+		Metric: m, Baseline: c.Off, Now: c.On, DeltaPct: c.DeltaPct,
+		TolerancePct: tol * 100, Gated: gated, Change: stats.NoDiff,
 	}
+	note := ""
 	f.WorsePct = f.DeltaPct
 	if m.Better == stats.HigherIsBetter {
 		f.WorsePct = -f.DeltaPct
 	}
 	if c.Off.N < stats.MinSamplesForTest || c.On.N < stats.MinSamplesForTest {
-		f.Note = fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, stats.MinSamplesForTest)
+		f.judged(verdict.Pass, verdict.PValue(c.P), fmt.Sprintf("%d vs %d samples: the U test needs %d per side", c.Off.N, c.On.N, stats.MinSamplesForTest))
 		return f
 	}
 	significant := c.P < stats.Alpha
@@ -170,7 +202,7 @@ func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding
 		worse = significant && moved && up == (m.Better == stats.LowerIsBetter)
 		better = significant && moved && !worse
 		if moved {
-			f.Note = "baseline median is 0: any significant move counts"
+			note = "baseline median is 0: any significant move counts"
 		}
 	} else {
 		up, down := changeUncertainty(c.Off, c.On)
@@ -184,26 +216,37 @@ func Judge(m stats.Metric, base, now []float64, tol float64, gated bool) Finding
 		better = significant && leastBetter > f.TolerancePct
 		switch {
 		case significant && !worse && !better && math.Abs(f.WorsePct) > f.TolerancePct:
-			f.Note = fmt.Sprintf("%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
+			note = fmt.Sprintf("%s and %+.1f %%, but with its uncertainty (−%.1f/+%.1f %%) the change reaches into the ±%s tolerance",
 				stats.PEquals(c.P), f.DeltaPct, down, up, numfmt.Pct(f.TolerancePct))
 		case significant && !worse && !better && f.DeltaPct != 0:
-			f.Note = fmt.Sprintf("%s but %+.1f %% is within the ±%s tolerance", stats.PEquals(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
+			note = fmt.Sprintf("%s but %+.1f %% is within the ±%s tolerance", stats.PEquals(c.P), f.DeltaPct, numfmt.Pct(f.TolerancePct))
 		}
 	}
-	if note, under := stats.UnderFloor(m, c.Off.Center, c.On.Center); under && (worse || better) {
+	if floorNote, under := stats.UnderFloor(m, c.Off.Center, c.On.Center); under && (worse || better) {
 		worse, better = false, false
-		f.Note = note
+		note = floorNote
 	}
+	status := verdict.Pass
 	switch {
 	case worse && gated:
-		f.Status = Regressed
+		f.Change, status = stats.Worse, verdict.Fail
 	case worse:
-		f.Status = Ungated
-		f.Note = "would be worse, but this metric is not gated"
+		f.Change, status = stats.Worse, verdict.Warn
+		note = "would be worse, but this metric is not gated"
 	case better:
-		f.Status = Improved
+		f.Change = stats.Better
 	}
+	f.judged(status, verdict.PValue(c.P), note)
 	return f
+}
+
+// p is the U test's p-value, 1 when it did not run (as the tables show
+// it: nothing significant).
+func (f Finding) p() float64 {
+	if f.Verdict.P == nil {
+		return 1
+	}
+	return *f.Verdict.P
 }
 
 // oneSided turns a two-sided 95 % half-width into a one-sided 95 % bound
@@ -250,18 +293,18 @@ type Report struct {
 func (r Report) Regressions() []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Status == Regressed {
+		if f.Verdict.Status == verdict.Fail {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// Count tallies findings by status.
-func (r Report) Count() map[Status]int {
-	n := map[Status]int{}
+// Count tallies findings by label (see Finding.Label).
+func (r Report) Count() map[string]int {
+	n := map[string]int{}
 	for _, f := range r.Findings {
-		n[f.Status]++
+		n[f.Label()]++
 	}
 	return n
 }
@@ -308,11 +351,12 @@ func Compare(b *File, fresh []catalog.Result, probes map[string][]float64, tol T
 					now = finiteOnly(res.Measurement.Values(side, m.Name))
 				}
 				if len(now) == 0 {
-					rep.Findings = append(rep.Findings, Finding{
+					f := Finding{
 						Run: run.ID, Side: side, Metric: m.Metric, Baseline: base.Summary,
-						TolerancePct: t * 100, Gated: gated, Status: Missing, P: 1,
-						Note: "the new run did not report this metric",
-					})
+						TolerancePct: t * 100, Gated: gated, Change: stats.Unknown,
+					}
+					f.judged(verdict.Inconclusive, nil, "the new run did not report this metric")
+					rep.Findings = append(rep.Findings, f)
 					continue
 				}
 				// The file does not store the resolution floor: the
@@ -321,6 +365,7 @@ func Compare(b *File, fresh []catalog.Result, probes map[string][]float64, tol T
 				jm.Floor = decl.Floor
 				f := Judge(jm, base.Samples, now, t, gated)
 				f.Run, f.Side, f.DriftPct = run.ID, side, d*100
+				f.Verdict.Scope = run.ID + " " + side.String()
 				rep.Findings = append(rep.Findings, f)
 			}
 		}
@@ -412,10 +457,6 @@ func Resolve(b *File, suiteRuns []catalog.Run, lookup catalog.Lookup) (unchecked
 	return unchecked, nil
 }
 
-// Unconfirmed: a first measurement looked like a regression, but the
-// confirming rerun of that run did not. Shown; does not fail the gate.
-const Unconfirmed Status = "unconfirmed"
-
 // Confirm reruns every run that has a regression in rep and keeps a
 // regression only if the rerun shows it again (same run, side and metric).
 //
@@ -424,7 +465,7 @@ const Unconfirmed Status = "unconfirmed"
 // the rounds of one measurement show, so a single significant result can be
 // noise with p < 0.05. A real regression is in the code and shows up every
 // time; noise rarely strikes the same metric twice. Findings that do not
-// repeat become Unconfirmed.
+// repeat become WARN: shown as unconfirmed, not failing the gate.
 func Confirm(ctx context.Context, b *File, rep Report, lookup catalog.Lookup, tol Tolerances, before func(i, n int, r catalog.Run)) (Report, error) {
 	suspect := map[string]bool{}
 	for _, f := range rep.Regressions() {
@@ -463,16 +504,16 @@ func Confirm(ctx context.Context, b *File, rep Report, lookup catalog.Lookup, to
 	out := rep
 	out.Findings = append([]Finding(nil), rep.Findings...)
 	for i, f := range out.Findings {
-		if f.Status != Regressed {
+		if f.Verdict.Status != verdict.Fail {
 			continue
 		}
 		g := confirmed[key{f.Run, f.Side, f.Metric.Name}]
-		if g.Status == Regressed {
-			out.Findings[i].Note = fmt.Sprintf("confirmed by a rerun: %+.1f %%, %s", g.DeltaPct, stats.PEquals(g.P))
+		if g.Verdict.Status == verdict.Fail {
+			out.Findings[i].Verdict.Reason = fmt.Sprintf("confirmed by a rerun: %+.1f %%, %s", g.DeltaPct, stats.PEquals(g.p()))
 			continue
 		}
-		out.Findings[i].Status = Unconfirmed
-		out.Findings[i].Note = fmt.Sprintf("the rerun measured %+.1f %% (%s): not repeated, so not a regression", g.DeltaPct, stats.PEquals(g.P))
+		out.Findings[i].Verdict.Status = verdict.Warn
+		out.Findings[i].Verdict.Reason = fmt.Sprintf("the rerun measured %+.1f %% (%s): not repeated, so not a regression", g.DeltaPct, stats.PEquals(g.p()))
 	}
 	return out, nil
 }

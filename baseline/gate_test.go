@@ -14,6 +14,7 @@ import (
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite/suitetest"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 var (
@@ -42,9 +43,9 @@ func TestJudgeAANotFlagged(t *testing.T) {
 	flagged := 0
 	for seed := uint64(1); seed <= 500; seed++ {
 		f := Judge(nsOp, noisy(seed, 10, 1000, 0.03), noisy(seed+1000, 10, 1000, 0.03), tol.Time, true)
-		if f.Status != Unchanged {
+		if f.Label() != "~" {
 			flagged++
-			t.Logf("seed %d: %s %+.1f %% p=%.3f", seed, f.Status, f.DeltaPct, f.P)
+			t.Logf("seed %d: %s %+.1f %% p=%.3f", seed, f.Label(), f.DeltaPct, f.p())
 		}
 	}
 	if flagged > 0 {
@@ -56,15 +57,15 @@ func TestJudgePlantedSlowdownFlagged(t *testing.T) {
 	tol := DefaultTolerances()
 	for seed := uint64(1); seed <= 100; seed++ {
 		base := noisy(seed, 10, 1000, 0.03)
-		if f := Judge(nsOp, base, noisy(seed+1000, 10, 1200, 0.03), tol.Time, true); f.Status != Regressed {
-			t.Fatalf("seed %d: +20 %% ns/op: %s (%+.1f %%, p=%.3f)", seed, f.Status, f.DeltaPct, f.P)
+		if f := Judge(nsOp, base, noisy(seed+1000, 10, 1200, 0.03), tol.Time, true); f.Label() != "worse" {
+			t.Fatalf("seed %d: +20 %% ns/op: %s (%+.1f %%, p=%.3f)", seed, f.Label(), f.DeltaPct, f.p())
 		}
 		// The same slowdown seen as throughput: 1/1.2 of the ops/s.
-		if f := Judge(opsSec, noisy(seed, 10, 1e6, 0.03), noisy(seed+1000, 10, 1e6/1.2, 0.03), tol.Time, true); f.Status != Regressed {
-			t.Fatalf("seed %d: -17 %% ops/s: %s (%+.1f %%)", seed, f.Status, f.DeltaPct)
+		if f := Judge(opsSec, noisy(seed, 10, 1e6, 0.03), noisy(seed+1000, 10, 1e6/1.2, 0.03), tol.Time, true); f.Label() != "worse" {
+			t.Fatalf("seed %d: -17 %% ops/s: %s (%+.1f %%)", seed, f.Label(), f.DeltaPct)
 		}
-		if f := Judge(nsOp, base, noisy(seed+1000, 10, 800, 0.03), tol.Time, true); f.Status != Improved {
-			t.Fatalf("seed %d: -20 %% ns/op: %s", seed, f.Status)
+		if f := Judge(nsOp, base, noisy(seed+1000, 10, 800, 0.03), tol.Time, true); f.Label() != "better" {
+			t.Fatalf("seed %d: -20 %% ns/op: %s", seed, f.Label())
 		}
 	}
 }
@@ -72,36 +73,36 @@ func TestJudgePlantedSlowdownFlagged(t *testing.T) {
 func TestJudgeSmallChangeWithinTolerance(t *testing.T) {
 	// +2 % with little noise: clearly significant, but within 10 %.
 	f := Judge(nsOp, noisy(1, 10, 1000, 0.002), noisy(2, 10, 1020, 0.002), 0.10, true)
-	if f.P >= stats.Alpha {
-		t.Fatalf("setup: p=%.3f, want a significant change", f.P)
+	if f.p() >= stats.Alpha {
+		t.Fatalf("setup: p=%.3f, want a significant change", f.p())
 	}
-	if f.Status != Unchanged || !strings.Contains(f.Note, "within the ±10 % tolerance") {
-		t.Errorf("+2 %% with 10 %% tolerance: %s (%q)", f.Status, f.Note)
+	if f.Label() != "~" || !strings.Contains(f.Verdict.Reason, "within the ±10 % tolerance") {
+		t.Errorf("+2 %% with 10 %% tolerance: %s (%q)", f.Label(), f.Verdict.Reason)
 	}
 	// The same +2 % on B/op with its 2 % tolerance is not beyond it either,
 	// but +3 % is.
-	if f := Judge(bytesOp, noisy(1, 10, 1000, 0.001), noisy(2, 10, 1030, 0.001), 0.02, true); f.Status != Regressed {
-		t.Errorf("+3 %% B/op with 2 %% tolerance: %s", f.Status)
+	if f := Judge(bytesOp, noisy(1, 10, 1000, 0.001), noisy(2, 10, 1030, 0.001), 0.02, true); f.Label() != "worse" {
+		t.Errorf("+3 %% B/op with 2 %% tolerance: %s", f.Label())
 	}
 }
 
 func TestJudgeEdges(t *testing.T) {
 	zeros := []float64{0, 0, 0, 0, 0, 0, 0, 0}
 	some := []float64{0.01, 0.02, 0.01, 0.015, 0.01, 0.02, 0.01, 0.012}
-	if f := Judge(failed, zeros, some, 0, true); f.Status != Regressed {
-		t.Errorf("failures appearing: %s", f.Status)
+	if f := Judge(failed, zeros, some, 0, true); f.Label() != "worse" {
+		t.Errorf("failures appearing: %s", f.Label())
 	}
-	if f := Judge(failed, some, zeros, 0, true); f.Status != Improved {
-		t.Errorf("failures vanishing: %s", f.Status)
+	if f := Judge(failed, some, zeros, 0, true); f.Label() != "better" {
+		t.Errorf("failures vanishing: %s", f.Label())
 	}
-	if f := Judge(failed, zeros, zeros, 0, true); f.Status != Unchanged {
-		t.Errorf("0 vs 0: %s", f.Status)
+	if f := Judge(failed, zeros, zeros, 0, true); f.Label() != "~" {
+		t.Errorf("0 vs 0: %s", f.Label())
 	}
-	if f := Judge(pauses, noisy(1, 10, 100, 0.01), noisy(2, 10, 200, 0.01), 0, false); f.Status != Ungated {
-		t.Errorf("ungated metric doubling: %s", f.Status)
+	if f := Judge(pauses, noisy(1, 10, 100, 0.01), noisy(2, 10, 200, 0.01), 0, false); f.Label() != "info" {
+		t.Errorf("ungated metric doubling: %s", f.Label())
 	}
-	if f := Judge(nsOp, []float64{1, 1, 1}, []float64{2, 2, 2}, 0.1, true); f.Status != Unchanged || !strings.Contains(f.Note, "needs 4") {
-		t.Errorf("3 samples: %s %q", f.Status, f.Note)
+	if f := Judge(nsOp, []float64{1, 1, 1}, []float64{2, 2, 2}, 0.1, true); f.Label() != "~" || !strings.Contains(f.Verdict.Reason, "needs 4") {
+		t.Errorf("3 samples: %s %q", f.Label(), f.Verdict.Reason)
 	}
 }
 
@@ -157,7 +158,7 @@ func TestCompareFile(t *testing.T) {
 	}
 	// A run the new results lack is missing, not a pass.
 	gone := Compare(base, nil, nil, DefaultTolerances())
-	if n := gone.Count()[Missing]; n != 2 {
+	if n := gone.Count()["missing"]; n != 2 {
 		t.Errorf("missing run: %d missing findings, want 2", n)
 	}
 }
@@ -247,8 +248,8 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 	if n := len(cleared.Regressions()); n != 0 {
 		t.Errorf("%d regressions survived a rerun that did not repeat them", n)
 	}
-	if cleared.Count()[Unconfirmed] != len(r.Regressions()) {
-		t.Errorf("unconfirmed %d, want %d", cleared.Count()[Unconfirmed], len(r.Regressions()))
+	if cleared.Count()["unconfirmed"] != len(r.Regressions()) {
+		t.Errorf("unconfirmed %d, want %d", cleared.Count()["unconfirmed"], len(r.Regressions()))
 	}
 }
 
@@ -284,29 +285,66 @@ func TestGateFloor(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		center float64
-		want   Status
+		want   string
 	}{
-		{"under the floor", 0.9, Unchanged},
-		{"over the floor", 900, Regressed},
+		{"under the floor", 0.9, "~"},
+		{"over the floor", 900, "worse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base, now := noisy(1, 10, tc.center, 0.001), noisy(2, 10, tc.center*1.05, 0.001)
 			f := Judge(floored, base, now, 0.02, true)
-			if f.Status != tc.want {
-				t.Errorf("Judge: %s (%q), want %s", f.Status, f.Note, tc.want)
+			if f.Label() != tc.want {
+				t.Errorf("Judge: %s (%q), want %s", f.Label(), f.Verdict.Reason, tc.want)
 			}
-			if tc.want == Unchanged && !strings.Contains(f.Note, "resolution of 8 B") {
-				t.Errorf("Judge note %q does not say why", f.Note)
+			if tc.want == "~" && !strings.Contains(f.Verdict.Reason, "resolution of 8 B") {
+				t.Errorf("Judge note %q does not say why", f.Verdict.Reason)
 			}
 			// The file is saved from a run whose metric has no floor; the
 			// check's run declares it.
 			file := New(machine.Env{}, catalog.Quick(), []catalog.Result{result("jit/w", bytesOp, base, base)}, nil)
 			rep := Compare(file, []catalog.Result{result("jit/w", floored, now, now)}, nil, DefaultTolerances())
 			for _, g := range rep.Findings {
-				if g.Status != tc.want {
-					t.Errorf("Compare, %s side: %s (%q), want %s", g.Side, g.Status, g.Note, tc.want)
+				if g.Label() != tc.want {
+					t.Errorf("Compare, %s side: %s (%q), want %s", g.Side, g.Label(), g.Verdict.Reason, tc.want)
 				}
 			}
 		})
+	}
+}
+
+// TestFindingVerdict: every rule outcome carries the shared verdict model,
+// and only a gated regression FAILs; the tables keep their labels.
+func TestFindingVerdict(t *testing.T) {
+	pauses := stats.Metric{Name: "gc-pause-ns/op", Better: stats.LowerIsBetter, Noise: 0.05}
+	base := noisy(1, 10, 1000, 0.001)
+	for _, tc := range []struct {
+		name       string
+		m          stats.Metric
+		now        []float64
+		gated      bool
+		wantStatus verdict.Status
+		wantChange stats.Change
+		wantLabel  string
+	}{
+		{"regressed", nsOp, noisy(2, 10, 1500, 0.001), true, verdict.Fail, stats.Worse, "worse"},
+		{"improved", nsOp, noisy(2, 10, 500, 0.001), true, verdict.Pass, stats.Better, "better"},
+		{"unchanged", nsOp, noisy(2, 10, 1000, 0.001), true, verdict.Pass, stats.NoDiff, "~"},
+		{"ungated regression", pauses, noisy(2, 10, 1500, 0.001), false, verdict.Warn, stats.Worse, "info"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Judge(tc.m, base, tc.now, 0.10, tc.gated)
+			if f.Verdict.Status != tc.wantStatus || f.Change != tc.wantChange || f.Label() != tc.wantLabel {
+				t.Errorf("Judge: status %s change %s label %s, want %s %s %s", f.Verdict.Status, f.Change, f.Label(), tc.wantStatus, tc.wantChange, tc.wantLabel)
+			}
+			if f.Verdict.Metric != tc.m.Name || f.Verdict.P == nil || f.Verdict.Target != 10 || f.Verdict.Estimate != f.DeltaPct {
+				t.Errorf("verdict fields: %+v", f.Verdict)
+			}
+		})
+	}
+	file := New(machine.Env{}, catalog.Quick(), []catalog.Result{result("jit/w", nsOp, base, base)}, nil)
+	for _, f := range Compare(file, nil, nil, DefaultTolerances()).Findings {
+		if f.Verdict.Status != verdict.Inconclusive || f.Verdict.Reason != "the new run did not report this metric" || f.Label() != "missing" || f.Verdict.Scope != "jit/w "+f.Side.String() {
+			t.Errorf("missing metric: %+v label %s", f.Verdict, f.Label())
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // fixedCheck is a check judged by the real rule on fixed samples: one
@@ -29,16 +30,19 @@ func fixedCheck() *Check {
 	judge := func(run string, side stats.Side, m stats.Metric, base, now float64, tol, drift float64, gated bool) Finding {
 		f := Judge(m, spread(base), spread(now), tol+drift, gated)
 		f.Run, f.Side, f.DriftPct = run, side, drift*100
+		f.Verdict.Scope = run + " " + side.String()
 		return f
 	}
+	missing := Finding{Run: "memory/signal-memory", Side: stats.On, Metric: stats.Metric{Name: "B/live-signal"}, Baseline: stats.Summarize(spread(300)),
+		TolerancePct: 2, Gated: true, Change: stats.Unknown}
+	missing.judged(verdict.Inconclusive, nil, "the new run did not report this metric")
 	findings := []Finding{
 		judge("jit/route-match", stats.On, ns, 100, 150, 0.10, 0.28965542621774595, true),
 		judge("jit/route-match", stats.On, bytesOp, 512, 256, 0.02, 0, true),
 		judge("jit/route-match", stats.Off, ns, 100, 104, 0.10, 0, true),
 		judge("jit/route-match", stats.Off, gc, 0.01, 0.02, 0, 0, false),
 		judge("jit/route-match", stats.Off, hit, 90, 90, 0.02, 0, true),
-		{Run: "memory/signal-memory", Side: stats.On, Metric: stats.Metric{Name: "B/live-signal"}, Baseline: stats.Summarize(spread(300)),
-			TolerancePct: 2, Gated: true, Status: Missing, P: 1, Note: "the new run did not report this metric"},
+		missing,
 	}
 	probe := stats.Compare(stats.Metric{Name: "ns/unit"}, spread(10), spread(10.5))
 	return &Check{

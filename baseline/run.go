@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,16 +14,19 @@ import (
 
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
-// SaveOptions is one validated `perfbench baseline save` request.
-type SaveOptions struct {
+// SavePlan is a validated `perfbench baseline save`: the runs to take and how.
+type SavePlan struct {
 	Path   string
 	Preset catalog.Preset
 	Runs   []catalog.Run
@@ -31,29 +35,57 @@ type SaveOptions struct {
 	Log    io.Writer // progress, one line per run
 }
 
-// SaveRequest is a `perfbench baseline save` as the user gave it.
-type SaveRequest struct {
+// SaveOptions is a `perfbench baseline save` as the user gave it, with
+// the registries it is resolved against.
+type SaveOptions struct {
 	catalog.PresetRequest
-	Path   string
-	Passes int
-	Log    io.Writer // progress, one line per run
+	Path    string
+	Passes  int
+	Toggles []toggles.Toggle
+	Lookup  catalog.Lookup
+	Log     io.Writer // progress, one line per run
 }
 
-// Options resolves the request against the registries, with at least
-// MinRounds, and validates it. Every error is about the input.
-func (r SaveRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (SaveOptions, error) {
+// plan resolves the options against the registries, with at least
+// MinRounds, and validates them. Every error is bad input.
+func (r SaveOptions) plan() (SavePlan, error) {
 	r.MinRounds = MinRounds
-	preset, runs, _, err := r.Resolve(ts, lookup)
+	preset, runs, _, err := r.Resolve(r.Toggles, r.Lookup)
 	if err != nil {
-		return SaveOptions{}, err
+		return SavePlan{}, cmderr.BadInput(err)
 	}
-	o := SaveOptions{Path: r.Path, Preset: preset, Runs: runs, Passes: r.Passes, Lookup: lookup, Log: r.Log}
-	return o, o.Validate()
+	o := SavePlan{Path: r.Path, Preset: preset, Runs: runs, Passes: r.Passes, Lookup: r.Lookup, Log: r.Log}
+	return o, cmderr.BadInput(o.Validate())
+}
+
+// Validate checks the options before anything runs; every error is bad
+// input naming what is valid.
+func (r SaveOptions) Validate() error {
+	_, err := r.plan()
+	return err
+}
+
+// RunSave takes the baseline, writes it (nothing on failure or Ctrl-C) and
+// says on out what it holds.
+func RunSave(ctx context.Context, r SaveOptions, out io.Writer) error {
+	p, err := r.plan()
+	if err != nil {
+		return err
+	}
+	_, err = runout.Do(filepath.Dir(p.Path), report.Text, out, logOf(r.Log), func() (*Saved, error) { return TakePasses(ctx, p) })
+	return err
+}
+
+func logOf(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }
 
 // Validate rejects a request that cannot be run; every error is about the
 // input.
-func (o SaveOptions) Validate() error {
+func (o SavePlan) Validate() error {
 	if o.Path == "" {
 		return fmt.Errorf("--file is empty")
 	}
@@ -84,7 +116,7 @@ func (s *Saved) Print(w io.Writer, _ report.Format) error { return s.WriteSaved(
 
 // TakePasses runs the suite o.Passes times, one pass after the other, and
 // builds the baseline from them, pooled. It writes nothing.
-func TakePasses(ctx context.Context, o SaveOptions) (*Saved, error) {
+func TakePasses(ctx context.Context, o SavePlan) (*Saved, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -213,8 +245,8 @@ func quoteAll(s []string) []string {
 	return out
 }
 
-// CheckOptions is one validated `perfbench baseline check` request.
-type CheckOptions struct {
+// CheckPlan is a validated `perfbench baseline check`: the tolerances and what to show.
+type CheckPlan struct {
 	Path       string
 	Tolerances Tolerances
 	Confirm    bool     // rerun the runs that regressed; only repeated regressions count
@@ -223,26 +255,62 @@ type CheckOptions struct {
 	Log        io.Writer // warnings and progress
 }
 
-// CheckRequest is a `perfbench baseline check` as the user gave it.
-type CheckRequest struct {
+// CheckOptions is a `perfbench baseline check` as the user gave it, with
+// the registries it is resolved against.
+type CheckOptions struct {
 	Path                      string
 	Tolerance, AllocTolerance string   // with their % sign
 	MetricTolerances          []string // NAME=PCT or NAME=off
 	Confirm                   bool
+	Format                    string // text, markdown or json
+	All                       bool   // show every metric, not only those that moved
+	Toggles                   []toggles.Toggle
+	Lookup                    catalog.Lookup
 	Log                       io.Writer
 }
 
-// Open parses the tolerances and opens the baseline at Path (see Open),
-// so that nothing runs on bad input. Every error is about the input.
-func (r CheckRequest) Open(ts []toggles.Toggle, lookup catalog.Lookup) (*File, CheckOptions, error) {
-	o := CheckOptions{Path: r.Path, Confirm: r.Confirm, Lookup: lookup, Log: r.Log}
+// open parses the format and tolerances and opens the baseline at Path
+// (see Open), so that nothing runs on bad input. Every error is bad input.
+func (r CheckOptions) open() (*File, CheckPlan, report.Format, error) {
+	o := CheckPlan{Path: r.Path, Confirm: r.Confirm, Lookup: r.Lookup, Log: logOf(r.Log)}
+	f := report.Text
+	if r.Format != "" {
+		var err error
+		if f, err = report.ParseFormat(r.Format); err != nil {
+			return nil, o, f, cmderr.BadInput(err)
+		}
+	}
 	tol, err := ParseTolerances(r.Tolerance, r.AllocTolerance, r.MetricTolerances)
 	if err != nil {
-		return nil, o, err
+		return nil, o, f, cmderr.BadInput(err)
 	}
-	b, unchecked, err := Open(r.Path, ts, lookup, tol)
+	b, unchecked, err := Open(r.Path, r.Toggles, r.Lookup, tol)
 	o.Tolerances, o.Unchecked = tol, unchecked
-	return b, o, err
+	return b, o, f, cmderr.BadInput(err)
+}
+
+// Validate checks the options and the baseline file before anything runs;
+// every error is bad input naming what is valid.
+func (r CheckOptions) Validate() error {
+	_, _, _, err := r.open()
+	return err
+}
+
+// RunCheck reruns what the baseline holds, prints the verdicts to out, and
+// returns cmderr's criterion error on a regression.
+func RunCheck(ctx context.Context, r CheckOptions, out io.Writer) error {
+	b, p, f, err := r.open()
+	if err != nil {
+		return err
+	}
+	check, err := Recheck(ctx, b, p)
+	if err != nil {
+		return err
+	}
+	if err := check.Print(out, f, r.All); err != nil {
+		return err
+	}
+	return runout.Verdict(check)
 }
 
 // Check is a finished check: the baseline, the verdicts and how long the
@@ -253,9 +321,9 @@ type Check struct {
 	Took time.Duration
 }
 
-// RunCheck reruns what baseline b holds and judges every metric against it,
+// Recheck reruns what baseline b holds and judges every metric against it,
 // confirming regressions when asked. b must have been Resolved.
-func RunCheck(ctx context.Context, b *File, o CheckOptions) (*Check, error) {
+func Recheck(ctx context.Context, b *File, o CheckPlan) (*Check, error) {
 	warn, info := EnvDiff(b.Env, machine.Current())
 	if len(warn) > 0 {
 		fmt.Fprintf(o.Log, "perfbench: WARNING: this machine or build differs from the baseline's, so numbers may move for reasons other than the code:\n")
@@ -309,7 +377,7 @@ var checkHeader = []string{"run", "side", "metric", "baseline", "now", "delta", 
 func (c *Check) rows(all bool) [][]string {
 	var rows [][]string
 	for _, f := range c.Findings {
-		if !all && f.Status == Unchanged {
+		if !all && f.Label() == string(stats.NoDiff) {
 			continue
 		}
 		tol := "±" + numfmt.Pct(f.TolerancePct)
@@ -320,8 +388,8 @@ func (c *Check) rows(all bool) [][]string {
 			tol = "not gated"
 		}
 		delta, p := "n/a", "n/a"
-		if f.Status != Missing {
-			p = stats.FormatP(f.P)
+		if f.Verdict.Status != verdict.Inconclusive {
+			p = stats.FormatP(f.p())
 			if f.Baseline.Center != 0 || f.Now.Center == 0 {
 				delta = fmt.Sprintf("%+.1f%%", f.DeltaPct)
 			}
@@ -329,7 +397,7 @@ func (c *Check) rows(all bool) [][]string {
 		rows = append(rows, []string{
 			f.Run, f.Side.String(), f.Metric.Name,
 			report.FormatSummary(f.Baseline, f.Metric.Name), report.FormatSummary(f.Now, f.Metric.Name),
-			delta, p, tol, string(f.Status), f.Note,
+			delta, p, tol, f.Label(), f.Verdict.Reason,
 		})
 	}
 	return rows
@@ -338,7 +406,7 @@ func (c *Check) rows(all bool) [][]string {
 func (c *Check) counts() string {
 	n := c.Count()
 	var parts []string
-	for _, s := range []Status{Regressed, Unconfirmed, Improved, Unchanged, Ungated, Missing} {
+	for _, s := range labels {
 		if n[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, n[s]))
 		}

@@ -12,38 +12,11 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/results"
 )
 
-// Build is one side's binary and where it came from.
-type Build struct {
-	Ref    string `json:"ref"`    // as given; "" for the working tree
-	Commit string `json:"commit"` // full hash (HEAD's for the working tree)
-	Dirty  bool   `json:"dirty"`  // built from a working tree with uncommitted changes
-	Tags   string `json:"tags,omitempty"`
-	Go     string `json:"go"` // the worker's runtime.Version
-	Bin    string `json:"-"`
-}
-
-// Label is how the build is named in tables.
-func (b Build) Label() string {
-	c := b.Commit
-	if len(c) > 12 {
-		c = c[:12]
-	}
-	s := c
-	if b.Ref == "" {
-		s = "working tree @ " + c
-		if b.Dirty {
-			s += " (dirty)"
-		}
-	} else if b.Ref != b.Commit {
-		s = b.Ref + " @ " + c
-	}
-	if b.Tags != "" {
-		s += " -tags " + b.Tags
-	}
-	return s
-}
+// Build is one side of the compare, as results.json records it.
+type Build = results.Build
 
 // git runs git in dir and returns its trimmed stdout.
 func git(ctx context.Context, dir string, args ...string) (string, error) {

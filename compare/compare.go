@@ -21,10 +21,13 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
 )
 
@@ -51,8 +54,8 @@ type Request struct {
 	Dir                string // the perfbench module directory ("." normally)
 }
 
-// Options is a validated request.
-type Options struct {
+// Plan is a validated request: the cases to measure and how.
+type Plan struct {
 	Request
 	Settings measure.Settings
 	Runs     []catalog.Run
@@ -66,19 +69,16 @@ type Options struct {
 // Case is one workload under one feature set, measured on both builds.
 // Runs of the suite that share a side share its case.
 type Case struct {
-	ID       string   `json:"id"` // WORKLOAD@FEATURES
-	Workload string   `json:"workload"`
-	Features string   `json:"features"`
-	Runs     []string `json:"runs"` // the suite runs it belongs to
-	metrics  []stats.Metric
-	minOps   int // the workload's MinOps: the fewest operations a round may have
-	set      features.Set
+	results.CompareCase
+	metrics []stats.Metric
+	minOps  int // the workload's MinOps: the fewest operations a round may have
+	set     features.Set
 }
 
-// Options validates the request against the given registries. Every error
+// Plan validates the request against the given registries. Every error
 // is about the input and names what is valid.
-func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, error) {
-	o := Options{Request: r, Build: GoBuild}
+func (r Request) Plan(ts []toggles.Toggle, lookup catalog.Lookup) (Plan, error) {
+	o := Plan{Request: r, Build: GoBuild}
 	if r.Base == "" {
 		return o, errors.New("--base is required: a git ref (commit, branch, tag, HEAD~1 …) to compare against")
 	}
@@ -140,7 +140,7 @@ func (r Request) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Options, e
 				continue
 			}
 			byID[id] = len(o.Cases)
-			o.Cases = append(o.Cases, Case{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}, metrics: w.Metrics, minOps: w.MinOps, set: set})
+			o.Cases = append(o.Cases, Case{CompareCase: results.CompareCase{ID: id, Workload: run.Workload, Features: set.String(), Runs: []string{run.ID}}, metrics: w.Metrics, minOps: w.MinOps, set: set})
 		}
 	}
 	return o, nil
@@ -172,19 +172,21 @@ type CaseResult struct {
 	Case
 	Measurement *measure.Result    `json:"measurement"` // Off is base, On is head
 	Comparisons []stats.Comparison `json:"comparisons"`
+	// Verdicts judge each comparison (see Judge), in the same order.
+	Verdicts []verdict.Verdict `json:"verdicts"`
 	// Regressions are the gated metrics whose whole 95 % CI of the
-	// head/base ratio is worse than their tolerance.
+	// head/base ratio is worse than their tolerance: the FAIL verdicts.
 	Regressions []string       `json:"regressions,omitempty"`
 	Profiles    profiling.Sets `json:"-"` // Off base, On head, Diff head − base
 }
 
 // Outcome is a finished compare, held in memory until written.
 type Outcome struct {
-	Options Options
-	Env     machine.Env
-	Base    Build
-	Head    Build
-	Cases   []CaseResult
+	Plan  Plan
+	Env   machine.Env
+	Base  Build
+	Head  Build
+	Cases []CaseResult
 	// Skipped are the selected cases one build cannot run: its workload
 	// or a toggle is new in head, or gone from it.
 	Skipped []Skipped
@@ -223,9 +225,37 @@ func Tolerance(m stats.Metric) (band float64, gated bool) {
 	return tol, true
 }
 
-// Run builds both sides and measures every case. It writes nothing but
+// Judge gives the verdict on one metric of case caseID: FAIL when the
+// metric is gated and its whole 95 % CI of head/base is worse than its
+// tolerance, PASS when it is gated and not, INFO for a metric outside the
+// gate (judged against its noise band, shown, never a regression), and
+// INCONCLUSIVE when the rounds could not bound the change.
+func Judge(caseID string, cmp stats.Comparison) verdict.Verdict {
+	band, gated := Tolerance(cmp.Metric)
+	v := verdict.Verdict{
+		Criterion: fmt.Sprintf("%s of head no worse than base beyond %s", cmp.Metric.Name, numfmt.Pct(band*100)),
+		Source:    "compare", Scope: caseID, Metric: cmp.Metric.Name, Target: band * 100, Unit: "%",
+		Estimate: cmp.DeltaPct, P: verdict.PValue(cmp.P), Measured: fmt.Sprintf("%+.1f %%", cmp.DeltaPct),
+		Status: verdict.Pass, Reason: cmp.Note,
+	}
+	if cmp.DeltaLoPct != cmp.DeltaPct || cmp.DeltaHiPct != cmp.DeltaPct {
+		v.CI = &verdict.Interval{Lo: cmp.DeltaLoPct, Hi: cmp.DeltaHiPct}
+	}
+	switch {
+	case !gated:
+		v.Criterion = cmp.Metric.Name + " shown against its noise band, not gated"
+		v.Status = verdict.Info
+	case cmp.Change == stats.Unknown:
+		v.Status = verdict.Inconclusive
+	case cmp.Change == stats.Worse:
+		v.Status = verdict.Fail
+	}
+	return v
+}
+
+// Measure builds both sides and measures every case. It writes nothing but
 // temporary files, which it removes on every path, cancellation included.
-func Run(ctx context.Context, o Options) (out *Outcome, err error) {
+func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 	start := time.Now()
 	stderr := o.Stderr
 	if stderr == nil {
@@ -240,7 +270,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 			err = fmt.Errorf("remove temporary worktrees: %w", rerr)
 		}
 	}()
-	out = &Outcome{Options: o, Env: machine.Current()}
+	out = &Outcome{Plan: o, Env: machine.Current()}
 	fmt.Fprintf(stderr, "perfbench compare: building base %s\n", o.Base)
 	if out.Base, err = r.build(ctx, o.Build, "base", o.Base, o.TagsBase); err != nil {
 		return nil, err
@@ -296,7 +326,7 @@ func Run(ctx context.Context, o Options) (out *Outcome, err error) {
 	return out, nil
 }
 
-func measureCase(ctx context.Context, o Options, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
+func measureCase(ctx context.Context, o Plan, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}
@@ -312,7 +342,9 @@ func measureCase(ctx context.Context, o Options, base, head Build, c Case, stder
 	cr := CaseResult{Case: c, Measurement: res}
 	cr.Comparisons = res.CompareWithin(func(m stats.Metric) float64 { b, _ := Tolerance(m); return b })
 	for _, cmp := range cr.Comparisons {
-		if _, gated := Tolerance(cmp.Metric); gated && cmp.Change == stats.Worse {
+		v := Judge(c.ID, cmp)
+		cr.Verdicts = append(cr.Verdicts, v)
+		if v.Status == verdict.Fail {
 			cr.Regressions = append(cr.Regressions, cmp.Metric.Name)
 		}
 	}

@@ -144,7 +144,7 @@ func TestRequestOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := ok
 			tt.edit(&r)
-			o, err := r.Options(testToggles, testLookup)
+			o, err := r.Plan(testToggles, testLookup)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -243,9 +243,9 @@ func assertClean(t *testing.T, repo, tmp string) {
 	}
 }
 
-func options(t *testing.T, dir string) Options {
+func options(t *testing.T, dir string) Plan {
 	o, err := Request{Base: "HEAD", Rounds: 6, Benchtime: "20x", ProfileTime: time.Millisecond, Opts: []string{"jit"},
-		Out: filepath.Join(t.TempDir(), "out"), Dir: dir}.Options(testToggles, testLookup)
+		Out: filepath.Join(t.TempDir(), "out"), Dir: dir}.Plan(testToggles, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,13 +262,13 @@ func TestRunInputErrors(t *testing.T) {
 	noGit := t.TempDir()
 	writeFile(t, filepath.Join(noGit, "go.mod"), "module x\n")
 	o := options(t, noGit)
-	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "not in a git repository") {
+	if _, err := Measure(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "not in a git repository") {
 		t.Errorf("no repository: %v", err)
 	}
 
 	o = options(t, good)
 	o.Base = "no-such-branch"
-	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), `unknown git ref "no-such-branch"`) {
+	if _, err := Measure(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), `unknown git ref "no-such-branch"`) {
 		t.Errorf("bad ref: %v", err)
 	}
 	assertClean(t, good, tmp)
@@ -277,7 +277,7 @@ func TestRunInputErrors(t *testing.T) {
 	broken := gitRepo(t, "package main\n\nfunc main() { undefined() }\n")
 	o = options(t, broken)
 	o.Build = GoBuild
-	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), "undefined") {
+	if _, err := Measure(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "does not build") || !strings.Contains(err.Error(), "undefined") {
 		t.Errorf("broken ref: %v", err)
 	}
 	assertClean(t, broken, tmp)
@@ -286,7 +286,7 @@ func TestRunInputErrors(t *testing.T) {
 	old := gitRepo(t, "package main\n\nimport (\"fmt\"; \"os\")\n\nfunc main() {\n\tfmt.Fprintln(os.Stderr, `perfbench: unknown command \"worker\" (valid: list, profile)`)\n\tos.Exit(2)\n}\n")
 	o = options(t, old)
 	o.Build = GoBuild
-	if _, err := Run(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "predates") {
+	if _, err := Measure(ctx, o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "predates") {
 		t.Errorf("old binary: %v", err)
 	}
 	assertClean(t, old, tmp)
@@ -299,7 +299,7 @@ func TestRunAndWrite(t *testing.T) {
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	writeFile(t, filepath.Join(repo, "main.go"), "package main\n\nfunc main() { println() }\n") // dirty
 	o := options(t, repo)
-	out, err := Run(ctx, o)
+	out, err := Measure(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestRunAndWrite(t *testing.T) {
 	if md, _ := os.ReadFile(filepath.Join(o.Out, "summary.md")); !bytes.Contains(md, []byte("[report.html](report.html)")) {
 		t.Errorf("summary.md does not link report.html:\n%s", md)
 	}
-	var doc ResultsFile
+	var doc results.CompareRun
 	b, err := os.ReadFile(filepath.Join(o.Out, "results.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -382,7 +382,7 @@ func TestRunSidesRunTheSameOps(t *testing.T) {
 	o.Build, o.TagsHead = slowTagBuilder, "slow"
 	o.Cases = o.Cases[:1]
 	o.Settings.Benchtime = measure.Benchtime{D: 5 * time.Millisecond}
-	out, err := Run(ctx, o)
+	out, err := Measure(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +421,7 @@ func TestRunInterruptedCleansUp(t *testing.T) {
 		}
 		stop()
 	}()
-	if _, err := Run(ctx, o); !errors.Is(err, context.Canceled) {
+	if _, err := Measure(ctx, o); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	assertClean(t, repo, tmp)

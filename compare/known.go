@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 )
 
@@ -74,10 +75,7 @@ func knownOf(ctx context.Context, name string, b Build, env []string) (Known, er
 }
 
 // Skipped is a selected case that one build or both cannot run, and why.
-type Skipped struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason"`
-}
+type Skipped = results.Skipped
 
 // runnable splits cases into those both builds can run and those one of
 // them lacks the workload or a toggle of, in the order given.

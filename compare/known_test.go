@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 )
 
 func known(workloads, toggles string) Known {
@@ -27,7 +28,7 @@ func known(workloads, toggles string) Known {
 }
 
 func TestRunnable(t *testing.T) {
-	o, err := Request{Base: "main", Rounds: 6, Benchtime: "10x", ProfileTime: time.Millisecond, Opts: []string{"jit,caching"}}.Options(testToggles, testLookup)
+	o, err := Request{Base: "main", Rounds: 6, Benchtime: "10x", ProfileTime: time.Millisecond, Opts: []string{"jit,caching"}}.Plan(testToggles, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,21 +42,21 @@ func TestRunnable(t *testing.T) {
 	}{
 		{"both know everything", both, both, []string{"spin@none", "spin@jit", "spin@caching", "other@none", "other@caching"}, nil},
 		{"workload new in head", known("spin", "jit caching"), both, []string{"spin@none", "spin@jit", "spin@caching"},
-			[]Skipped{{"other@none", "workload new in head"}, {"other@caching", "workload new in head"}}},
+			[]Skipped{{ID: "other@none", Reason: "workload new in head"}, {ID: "other@caching", Reason: "workload new in head"}}},
 		{"workload gone from head", both, known("spin", "jit caching"), []string{"spin@none", "spin@jit", "spin@caching"},
-			[]Skipped{{"other@none", "workload gone from head"}, {"other@caching", "workload gone from head"}}},
+			[]Skipped{{ID: "other@none", Reason: "workload gone from head"}, {ID: "other@caching", Reason: "workload gone from head"}}},
 		{"toggle new in head", known("spin other", "caching"), both, []string{"spin@none", "spin@caching", "other@none", "other@caching"},
-			[]Skipped{{"spin@jit", "toggle jit new in head"}}},
+			[]Skipped{{ID: "spin@jit", Reason: "toggle jit new in head"}}},
 		{"toggle gone from head", both, known("spin other", "jit"), []string{"spin@none", "spin@jit", "other@none"},
-			[]Skipped{{"spin@caching", "toggle caching gone from head"}, {"other@caching", "toggle caching gone from head"}}},
+			[]Skipped{{ID: "spin@caching", Reason: "toggle caching gone from head"}, {ID: "other@caching", Reason: "toggle caching gone from head"}}},
 		{"workload and toggle both missing", known("spin", "jit"), both, []string{"spin@none", "spin@jit"},
-			[]Skipped{{"spin@caching", "toggle caching new in head"}, {"other@none", "workload new in head"},
-				{"other@caching", "workload new in head; toggle caching new in head"}}},
+			[]Skipped{{ID: "spin@caching", Reason: "toggle caching new in head"}, {ID: "other@none", Reason: "workload new in head"},
+				{ID: "other@caching", Reason: "workload new in head; toggle caching new in head"}}},
 		{"in neither build", known("spin", "jit caching"), known("spin", "jit caching"), []string{"spin@none", "spin@jit", "spin@caching"},
-			[]Skipped{{"other@none", "workload in neither build"}, {"other@caching", "workload in neither build"}}},
+			[]Skipped{{ID: "other@none", Reason: "workload in neither build"}, {ID: "other@caching", Reason: "workload in neither build"}}},
 		{"nothing in common", known("other", "jit caching"), known("spin", "jit caching"), nil,
-			[]Skipped{{"spin@none", "workload new in head"}, {"spin@jit", "workload new in head"}, {"spin@caching", "workload new in head"},
-				{"other@none", "workload gone from head"}, {"other@caching", "workload gone from head"}}},
+			[]Skipped{{ID: "spin@none", Reason: "workload new in head"}, {ID: "spin@jit", Reason: "workload new in head"}, {ID: "spin@caching", Reason: "workload new in head"},
+				{ID: "other@none", Reason: "workload gone from head"}, {ID: "other@caching", Reason: "workload gone from head"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,19 +114,19 @@ func TestRunSkipsWhatOneBuildLacks(t *testing.T) {
 	tmp := isolate(t)
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	o, err := Request{Base: "HEAD", Rounds: 6, Benchtime: "20x", ProfileTime: time.Millisecond, Opts: []string{"caching"},
-		Out: filepath.Join(t.TempDir(), "out"), Dir: repo}.Options(testToggles, testLookup)
+		Out: filepath.Join(t.TempDir(), "out"), Dir: repo}.Plan(testToggles, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Env = []string{helperEnv + "=1"}
 	o.Build, o.TagsBase = tagEnvBuilder(map[string]string{"old": workloadsEnv + "=spin"}), "old"
 	o.Cases = []Case{o.Cases[0], o.Cases[2]} // spin@none, other@none
-	out, err := Run(ctx, o)
+	out, err := Measure(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertClean(t, repo, tmp)
-	want := []Skipped{{"other@none", "workload new in head"}}
+	want := []Skipped{{ID: "other@none", Reason: "workload new in head"}}
 	if len(out.Cases) != 1 || out.Cases[0].ID != "spin@none" || !reflect.DeepEqual(out.Skipped, want) {
 		t.Fatalf("compared %d cases (%+v), skipped %v; want spin@none compared, %v skipped", len(out.Cases), out.Cases, out.Skipped, want)
 	}
@@ -149,12 +150,19 @@ func TestRunSkipsWhatOneBuildLacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc ResultsFile
+	var doc results.CompareRun
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(doc.Skipped, want) || len(doc.Cases) != 1 {
 		t.Errorf("results.json skipped %v with %d cases, want %v with 1", doc.Skipped, len(doc.Cases), want)
+	}
+	page, err := os.ReadFile(filepath.Join(o.Out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte(line)) {
+		t.Errorf("report.html does not list the case one build lacked (%q)", line)
 	}
 }
 
@@ -180,7 +188,7 @@ func TestRunRefusesUpFront(t *testing.T) {
 			var stderr bytes.Buffer
 			o.Stderr = &stderr
 			o.Build, o.TagsBase = tagEnvBuilder(map[string]string{"old": tt.env}), "old"
-			_, err := Run(ctx, o)
+			_, err := Measure(ctx, o)
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("err = %v, want bad input containing %q", err, tt.err)
 			}

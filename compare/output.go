@@ -10,50 +10,24 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
 )
 
-// ResultsFile is the layout of compare's results.json.
-type ResultsFile struct {
-	results.Header
-	Settings ResultsSettings `json:"settings"`
-	Base     Build           `json:"base"`
-	Head     Build           `json:"head"`
-	Elapsed  string          `json:"elapsed"`
-	// Cases hold every raw sample (measurement.samples: side "off" is
-	// base, "on" is head, in the order they ran) and the comparisons.
-	Cases []CaseResult `json:"cases"`
-	// Skipped are the selected cases not compared, since one build lacks
-	// their workload or a toggle.
-	Skipped     []Skipped `json:"skipped"`
-	Regressions []string  `json:"regressions"`
-	Files       []string  `json:"files"`
-}
-
-// ResultsSettings are the settings as results.json records them.
-type ResultsSettings struct {
-	Opts        []string `json:"opts,omitempty"`
-	Workloads   []string `json:"workloads,omitempty"`
-	Rounds      int      `json:"rounds"`
-	Order       string   `json:"order"`
-	Benchtime   string   `json:"benchtime"`
-	ProfileTime string   `json:"profile_time"`
-	Tolerances  string   `json:"tolerances"`
-	Out         string   `json:"out"`
-}
-
 // tolerances describes the bands, for results.json and the output.
 const tolerances = "time metrics 10 %, allocation metrics 2 % (a regression needs the whole 95 % CI of head/base beyond it); GC and heap metrics are shown against their noise band, never a regression"
 
 // Results builds the results document.
-func (o *Outcome) Results() ResultsFile {
-	cases := make([]CaseResult, len(o.Cases))
+func (o *Outcome) Results() results.CompareRun {
+	cases := make([]results.CompareCaseResult, len(o.Cases))
 	for i, c := range o.Cases {
-		c.Comparisons = report.SanitizeComparisons(c.Comparisons)
-		cases[i] = c
+		cases[i] = results.CompareCaseResult{
+			CompareCase: c.CompareCase, Measurement: record(c.Measurement),
+			Comparisons: report.SanitizeComparisons(c.Comparisons), Verdicts: c.Verdicts, Regressions: c.Regressions,
+		}
 	}
 	regs := o.Regressions()
 	if regs == nil {
@@ -63,16 +37,28 @@ func (o *Outcome) Results() ResultsFile {
 	if skipped == nil {
 		skipped = []Skipped{}
 	}
-	return ResultsFile{
+	return results.CompareRun{
 		Header: results.NewHeader(results.Compare, "compare", o.Created, o.Env),
-		Settings: ResultsSettings{
-			Opts: o.Options.Opts, Workloads: o.Options.Workloads, Rounds: o.Options.Settings.Rounds, Order: "ABBA",
-			Benchtime: o.Options.Settings.Benchtime.String(), ProfileTime: o.Options.ProfileTime.String(),
-			Tolerances: tolerances, Out: o.Options.Out,
+		Settings: results.CompareSettings{
+			Opts: o.Plan.Opts, Workloads: o.Plan.Workloads, Rounds: o.Plan.Settings.Rounds, Order: "ABBA",
+			Benchtime: o.Plan.Settings.Benchtime.String(), ProfileTime: o.Plan.ProfileTime.String(),
+			Tolerances: tolerances, Out: o.Plan.Out,
 		},
 		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
 		Cases: cases, Skipped: skipped, Regressions: regs, Files: o.FileNames(),
 	}
+}
+
+// record is the engine's measurement as results.json keeps it.
+func record(m *measure.Result) *results.Measurement {
+	if m == nil {
+		return nil
+	}
+	r := &results.Measurement{Workload: m.Workload, Off: m.Off, On: m.On, Rounds: m.Rounds, Benchtime: m.Benchtime, Metrics: m.Metrics}
+	for _, s := range m.Samples {
+		r.Samples = append(r.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
+	}
+	return r
 }
 
 // fileStem names a case's files: its ID with path separators replaced.
@@ -120,7 +106,7 @@ func (o *Outcome) FileNames() []string {
 
 // Wrote says, once the run is written, what it wrote where.
 func (o *Outcome) Wrote() string {
-	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Options.Out)
+	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Plan.Out)
 }
 
 // Write saves the run directory, all or nothing: the profiles,
@@ -138,7 +124,7 @@ func (o *Outcome) Write() error {
 		byName[np.name] = p
 		files = append(files, atomicfile.File{Name: np.name, Fill: func(w io.Writer) error { return p.Write(w) }})
 	}
-	page, err := htmlpage.RenderFiles(o.Options.Out, js, htmlpage.MemoryFiles(byName))
+	page, err := htmlpage.RenderFiles(o.Plan.Out, js, htmlpage.MemoryFiles(byName))
 	if err != nil {
 		return err
 	}
@@ -147,15 +133,15 @@ func (o *Outcome) Write() error {
 		atomicfile.File{Name: "summary.md", Fill: func(w io.Writer) error { return o.writeMarkdown(w, htmlpage.PageFile) }},
 		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
-	return atomicfile.WriteDir(o.Options.Out, files)
+	return atomicfile.WriteDir(o.Plan.Out, files)
 }
 
 // PprofHints are the commands that show where head got slower, per case.
 func (o *Outcome) PprofHints() []string {
 	var out []string
 	for _, c := range o.Cases {
-		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Options.Out, ProfileName(c.ID, profiling.CPU, "base"),
-			o.Options.Out, ProfileName(c.ID, profiling.CPU, "head")))
+		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Plan.Out, ProfileName(c.ID, profiling.CPU, "base"),
+			o.Plan.Out, ProfileName(c.ID, profiling.CPU, "head")))
 	}
 	return out
 }
@@ -179,7 +165,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "perfbench compare: base %s vs head %s\n", o.Base.Label(), o.Head.Label())
-	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Options.Settings.Rounds, o.Options.Settings.Benchtime, "tolerances: "+tolerances)
+	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, "tolerances: "+tolerances)
 	for _, c := range o.Cases {
 		b.WriteString("\n")
 		if err := report.WriteComparisonsOf(&b, report.Text, c.ID+" (runs: "+strings.Join(c.Runs, ", ")+")", header, c.Comparisons); err != nil {
@@ -201,7 +187,7 @@ func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 	d.Title(fmt.Sprintf("perfbench compare: `%s` → `%s`", o.Base.Label(), o.Head.Label()))
 	d.Field("Verdict", o.verdict())
 	d.Field("Environment", fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", o.Base.Go, o.Env.OS, o.Env.Arch, o.Env.CPUs, o.Env.GOMAXPROCS))
-	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Options.Settings.Rounds, o.Options.Settings.Benchtime, tolerances))
+	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, tolerances))
 	if page != "" {
 		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", page, page))
 	}

@@ -6,13 +6,32 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/perfbench/perfbench/results"
 )
 
-// Traffic is what crossed the metered sockets; the type is the one
-// results.json records.
-type Traffic = results.Traffic
+// Traffic is what crossed the metered sockets: bytes as written and read,
+// and the NATS messages among them (PUB/HPUB written, MSG/HMSG read).
+type Traffic struct {
+	BytesOut uint64 `json:"bytes_out"`
+	BytesIn  uint64 `json:"bytes_in"`
+	MsgsOut  uint64 `json:"msgs_out"`
+	MsgsIn   uint64 `json:"msgs_in"`
+}
+
+// Bytes is everything on the wire, both directions.
+func (t Traffic) Bytes() uint64 { return t.BytesOut + t.BytesIn }
+
+// Msgs is every message on the wire, both directions.
+func (t Traffic) Msgs() uint64 { return t.MsgsOut + t.MsgsIn }
+
+// Sub returns t − o, the traffic of a phase between two snapshots.
+func (t Traffic) Sub(o Traffic) Traffic {
+	return Traffic{t.BytesOut - o.BytesOut, t.BytesIn - o.BytesIn, t.MsgsOut - o.MsgsOut, t.MsgsIn - o.MsgsIn}
+}
+
+// Add returns t + o.
+func (t Traffic) Add(o Traffic) Traffic {
+	return Traffic{t.BytesOut + o.BytesOut, t.BytesIn + o.BytesIn, t.MsgsOut + o.MsgsOut, t.MsgsIn + o.MsgsIn}
+}
 
 // Meter counts the traffic of every connection its dialer opened,
 // reconnections included, and puts each behind an emulated Link (off

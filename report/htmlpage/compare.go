@@ -8,34 +8,7 @@ import (
 
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
-	"github.com/perfbench/perfbench/stats"
 )
-
-// compareDoc is what the compare page reads of compare's results.json: two
-// builds of perfbench measured in interleaved rounds, base as "off" and
-// head as "on".
-type compareDoc struct {
-	results.Header
-	Settings struct {
-		Rounds    int    `json:"rounds"`
-		Order     string `json:"order"`
-		Benchtime string `json:"benchtime"`
-		Tolerance string `json:"tolerances"`
-	} `json:"settings"`
-	Base, Head struct {
-		Ref    string `json:"ref"`
-		Commit string `json:"commit"`
-		Dirty  bool   `json:"dirty"`
-	}
-	Elapsed string `json:"elapsed"`
-	Cases   []struct {
-		ID          string              `json:"id"`
-		Measurement results.Measurement `json:"measurement"`
-		Comparisons []stats.Comparison  `json:"comparisons"`
-		Regressions []string            `json:"regressions"`
-	} `json:"cases"`
-	Regressions []string `json:"regressions"`
-}
 
 // buildLabel names a build the way a reader knows it: its ref and short
 // commit.
@@ -53,7 +26,7 @@ func buildLabel(ref, commit string, dirty bool) string {
 }
 
 func comparePage(r *Run) (*Page, error) {
-	var d compareDoc
+	var d results.CompareRun
 	if err := r.decode(&d); err != nil {
 		return nil, err
 	}
@@ -61,7 +34,7 @@ func comparePage(r *Run) (*Page, error) {
 	p := &Page{
 		Title: fmt.Sprintf("perfbench compare: %s → %s", base, head),
 		Meta: metaLines(d.Header, fmt.Sprintf("Settings: %d round pairs in %s order, %s per round; run took %s", d.Settings.Rounds, d.Settings.Order, d.Settings.Benchtime, d.Elapsed),
-			"Gate: "+d.Settings.Tolerance, "In the tables and charts, off is the base build and on the head build."),
+			"Gate: "+d.Settings.Tolerances, "In the tables and charts, off is the base build and on the head build."),
 		Outcome: Cell{Text: "no regression", Status: StatusPass},
 	}
 	if len(d.Regressions) > 0 {
@@ -73,7 +46,7 @@ func comparePage(r *Run) (*Page, error) {
 		if len(c.Regressions) > 0 {
 			sec.Intro = "Regressions (the whole 95 % CI of head/base beyond the tolerance): " + strings.Join(c.Regressions, ", ") + ". " + sec.Intro
 		}
-		charts, err := metricCharts(&c.Measurement, c.Comparisons)
+		charts, err := metricCharts(c.Measurement, c.Comparisons)
 		if err != nil {
 			return nil, err
 		}
@@ -102,6 +75,14 @@ func comparePage(r *Run) (*Page, error) {
 				return nil, fmt.Errorf("%s %s profile: %w", c.ID, k, err)
 			}
 			sec.Flames = append(sec.Flames, Flame{Title: fmt.Sprintf("pprof flame graph of the %s diff: base build as base, head as new (red grew, green shrank)", k), Doc: inline(doc)})
+		}
+		p.Sections = append(p.Sections, sec)
+	}
+	if len(d.Skipped) > 0 {
+		sec := Section{ID: "not-compared", Title: "Not compared",
+			Intro: "Selected cases one build cannot run: its workload or a toggle is new in head, or gone from it."}
+		for _, s := range d.Skipped {
+			sec.Notes = append(sec.Notes, fmt.Sprintf("not compared: %s (%s)", s.ID, s.Reason))
 		}
 		p.Sections = append(p.Sections, sec)
 	}

@@ -67,8 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func load(path string) (compare.ResultsFile, error) {
-	var doc compare.ResultsFile
+func load(path string) (results.CompareRun, error) {
+	var doc results.CompareRun
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "results.json")
 	}
@@ -106,7 +106,7 @@ type verdict struct {
 func (v verdict) bad() bool { return len(v.flagged) > 0 }
 
 // judge reads every gated comparison of a run.
-func judge(doc compare.ResultsFile, declared map[string]stats.Metric) (verdict, error) {
+func judge(doc results.CompareRun, declared map[string]stats.Metric) (verdict, error) {
 	var v verdict
 	var all []change
 	for _, c := range doc.Cases {

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
-	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
@@ -23,9 +22,9 @@ func cmp(metric string, delta, lo, hi float64, ch stats.Change) stats.Comparison
 	return stats.Comparison{Metric: stats.Metric{Name: metric}, DeltaPct: delta, DeltaLoPct: lo, DeltaHiPct: hi, Change: ch}
 }
 
-func doc(cs ...stats.Comparison) compare.ResultsFile {
-	d := compare.ResultsFile{Header: results.Header{SchemaVersion: results.SchemaVersion, Tool: "perfbench", Command: "compare"}}
-	d.Cases = []compare.CaseResult{{Case: compare.Case{ID: "w@none"}, Comparisons: cs}}
+func doc(cs ...stats.Comparison) results.CompareRun {
+	d := results.CompareRun{Header: results.Header{SchemaVersion: results.SchemaVersion, Tool: "perfbench", Command: "compare"}}
+	d.Cases = []results.CompareCaseResult{{CompareCase: results.CompareCase{ID: "w@none"}, Comparisons: cs}}
 	return d
 }
 
@@ -81,7 +80,7 @@ func TestJudge(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, d compare.ResultsFile) string {
+	write := func(name string, d results.CompareRun) string {
 		b, err := json.Marshal(d)
 		if err != nil {
 			t.Fatal(err)
