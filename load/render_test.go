@@ -14,6 +14,7 @@ import (
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // TestReport renders a real (short) two-sided run in every format and
@@ -71,9 +72,9 @@ func TestReport(t *testing.T) {
 			Scheduled int64  `json:"scheduled_ops"`
 		} `json:"settings"`
 		Sides []struct {
-			Label    string    `json:"label"`
-			Features string    `json:"features"`
-			Verdicts []Verdict `json:"verdicts"`
+			Label    string            `json:"label"`
+			Features string            `json:"features"`
+			Verdicts []verdict.Verdict `json:"verdicts"`
 			Result   struct {
 				Total    openloop.Counts      `json:"total"`
 				Response openloop.LatencyJSON `json:"response"`

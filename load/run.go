@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/bus"
 	"github.com/perfbench/perfbench/runtime/dispatch"
@@ -498,7 +499,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	interval := sampleInterval(span)
 	res.Heap = fitTrend(samples, span, cfg.EffectiveRate(), interval)
-	res.GC = GCStats{
+	res.GC = results.GCStats{
 		Cycles:     after.GCCycles - before.GCCycles,
 		PauseTotal: time.Duration((after.GCPauseSec - before.GCPauseSec) * 1e9),
 		PauseMax:   maxPause(pauseBefore, pauseAfter, pauseBuckets),

@@ -42,9 +42,6 @@ const (
 	// DefaultThroughputShare: with no throughput threshold given, the probe
 	// alerts when it delivers less than this share of what it scheduled.
 	DefaultThroughputShare = 0.9
-	// DefaultErrorRate is the plan's error-rate target, the default
-	// error-rate threshold.
-	DefaultErrorRate = 0.001
 )
 
 // AllOpt is the --opt value that switches every optimization on.
@@ -179,7 +176,7 @@ func (o Options) validate() (settings, error) {
 // flags; a later source replaces an earlier one for the same metric.
 func (s *settings) resolveThresholds() error {
 	byMetric := map[Metric]Threshold{
-		ErrorRate:  {Metric: ErrorRate, Value: DefaultErrorRate, Source: "default (the plan's error-rate target)"},
+		ErrorRate:  {Metric: ErrorRate, Value: toggles.Load().ErrorRate, Source: "default (the load error-rate target)"},
 		Throughput: {Metric: Throughput, Value: DefaultThroughputShare * s.Rate * float64(s.Batch), Source: fmt.Sprintf("default (%g %% of the probe's schedule)", DefaultThroughputShare*100)},
 	}
 	if s.Baseline != "" {
