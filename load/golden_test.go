@@ -1,6 +1,7 @@
 package load
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/results"
+	"github.com/perfbench/perfbench/toggles"
 )
 
 // fixedLatency records n latencies from base in steps of step: the same
@@ -69,4 +71,29 @@ func fixedReport(t *testing.T) *Report {
 
 func TestGoldenRenderings(t *testing.T) {
 	golden.Renderings(t, "report", fixedReport(t).Print)
+}
+
+// TestResultsRoundTrip: results.json, as written, decodes into the type
+// perfbench report reads (results.LoadDoc) with every field as the writer
+// filled it.
+func TestResultsRoundTrip(t *testing.T) {
+	rep := fixedReport(t)
+	want, err := rep.Doc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got results.LoadDoc
+	if err := results.Decode("results.json", js, results.Load, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decoded results.json differs from what was written:\n got %+v\nwant %+v", got, want)
+	}
+	if len(got.Sides) != 2 || len(got.Sides[1].Verdicts) != 6 || got.Sides[1].Verdicts[0].Scope != "on" || got.Targets.P99 != toggles.Load().P99 {
+		t.Errorf("decoded sides %+v, targets %+v", got.Sides, got.Targets)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -364,10 +365,9 @@ func (m *Monitor) interval(ctx context.Context, pacer *openloop.Pacer, k int64) 
 		return Record{}, false, fmt.Errorf("monitor: interval %d: accounting broken: scheduled %d, sent %d, missed %d, delivered %d, errored %d",
 			k, p.Scheduled, p.Sent, p.Missed, p.Delivered, p.Errored)
 	}
-	rec := Record{
-		Version: HistoryVersion, Seq: m.nextSeq, Time: pacer.Wall(end).UTC(), Interval: iv,
-		Workload: m.s.workload.Name, Features: m.s.features.String(), Probe: p, Runtime: m.rt.read(), WorkloadMetrics: own,
-	}
+	rec := results.NewMonitorRecord()
+	rec.Seq, rec.Time, rec.Interval = m.nextSeq, pacer.Wall(end).UTC(), iv
+	rec.Workload, rec.Features, rec.Probe, rec.Runtime, rec.WorkloadMetrics = m.s.workload.Name, m.s.features.String(), p, m.rt.read(), own
 	m.nextSeq++
 	m.window = append(m.window, rec)
 	if len(m.window) > m.s.Window {
