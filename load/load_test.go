@@ -298,7 +298,7 @@ func TestCoordinatedOmission(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := attempts.Judge(attempts.Max, t.Logf, func(int) string {
-				r, err := Run(context.Background(), tt.cfg)
+				r, err := Measure(context.Background(), tt.cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -322,7 +322,7 @@ func TestCoordinatedOmission(t *testing.T) {
 func TestMailboxOverflow(t *testing.T) {
 	for _, f := range []features.Set{{}, features.All()} {
 		t.Run(f.String(), func(t *testing.T) {
-			r, err := Run(context.Background(), Config{Scenario: Burst, Agents: 1, MailboxSize: 16, Features: f})
+			r, err := Measure(context.Background(), Config{Scenario: Burst, Agents: 1, MailboxSize: 16, Features: f})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -377,7 +377,7 @@ func TestAccounting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Run(context.Background(), tt.cfg)
+			r, err := Measure(context.Background(), tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -415,7 +415,7 @@ func TestCancel(t *testing.T) {
 		cancel()
 	}()
 	start := time.Now()
-	_, err := Run(ctx, Config{Scenario: Sustained, Duration: time.Minute})
+	_, err := Measure(ctx, Config{Scenario: Sustained, Duration: time.Minute})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -491,7 +491,7 @@ func TestCancelEveryPhase(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() {
-					_, err := Run(ctx, cfg)
+					_, err := Measure(ctx, cfg)
 					done <- err
 				}()
 				select {
@@ -512,7 +512,7 @@ func TestCancelEveryPhase(t *testing.T) {
 // unsent. The conservation verdict shows them in its own line,
 // sent + unsent = requested, and fails.
 func TestUnsentInConservation(t *testing.T) {
-	r, err := Run(context.Background(), Config{Scenario: Sustained, Rate: 1e9, Duration: 100 * time.Millisecond, Agents: 1})
+	r, err := Measure(context.Background(), Config{Scenario: Sustained, Rate: 1e9, Duration: 100 * time.Millisecond, Agents: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

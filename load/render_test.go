@@ -32,7 +32,7 @@ func TestReport(t *testing.T) {
 	}{{"off", features.Set{}}, {"on", features.Set{FastPath: true}}} {
 		c := cfg
 		c.Features = s.f
-		r, err := Run(context.Background(), c)
+		r, err := Measure(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestReport(t *testing.T) {
 // configuration users ship (all on) and shows all off beside it; a miss of
 // the reference side fails nothing, a miss of the judged side does.
 func TestDefaultJudgesAllOn(t *testing.T) {
-	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.Options()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestDefaultJudgesAllOn(t *testing.T) {
 
 // TestOptAllRunsAllOnOnly: --opt all is one run with every optimization on.
 func TestOptAllRunsAllOnOnly(t *testing.T) {
-	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.Options()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -410,13 +410,13 @@ func (g *generator) stamp(due, limit int64) (now int64, ok bool) {
 	return now, true
 }
 
-// Run drives one load run and returns its measurements. It builds its own
+// Measure drives one load run and returns its measurements. It builds its own
 // agents (and bus), warms them up, runs the schedule, stops the agents
 // (each drains everything it accepted) and only then reads what was
 // measured, so every accepted signal is accounted for. It returns ctx's
 // error if interrupted; every goroutine it started has ended when it
 // returns.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Measure(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.Normalize()
 	if err != nil {
 		return nil, err

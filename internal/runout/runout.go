@@ -29,20 +29,27 @@ type Outcome interface {
 // run's files all or none, prints it, says what was written, and gives its
 // verdict. A failed or interrupted run leaves nothing in dir.
 func Write[O Outcome](c *cli.Context, dir string, run func() (O, error)) (O, error) {
-	var none O
 	f, err := flags.ParseFormat(c)
 	if err != nil {
+		var none O
 		return none, err
 	}
+	return Run(dir, f, c.App.Writer, c.App.ErrWriter, run)
+}
+
+// Run is Write for a command package that has its format and writers
+// already: the report goes to out in format f, what was written to log.
+func Run[O Outcome](dir string, f report.Format, out, log io.Writer, run func() (O, error)) (O, error) {
+	var none O
 	// Fail at once, with exit 2, on an output directory that cannot be
 	// written; cleanup removes what was created for a run that then fails.
 	cleanup, err := atomicfile.PrepareDir(dir)
 	if err != nil {
 		return none, cmderr.BadInput(err)
 	}
-	out, err := run()
+	res, err := run()
 	if err == nil {
-		err = out.Write()
+		err = res.Write()
 	}
 	if err != nil {
 		cleanup()
@@ -51,13 +58,13 @@ func Write[O Outcome](c *cli.Context, dir string, run func() (O, error)) (O, err
 		}
 		return none, err
 	}
-	if err := out.Print(c.App.Writer, f); err != nil {
-		return out, err
+	if err := res.Print(out, f); err != nil {
+		return res, err
 	}
-	if w, ok := any(out).(interface{ Wrote() string }); ok {
-		fmt.Fprintf(c.App.ErrWriter, "perfbench: %s\n", w.Wrote())
+	if w, ok := any(res).(interface{ Wrote() string }); ok {
+		fmt.Fprintf(log, "perfbench: %s\n", w.Wrote())
 	}
-	return out, Verdict(out)
+	return res, Verdict(res)
 }
 
 // Verdict is exit 3 for a run that failed a criterion: one whose Failed
