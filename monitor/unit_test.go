@@ -100,7 +100,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := DefaultOptions()
+			o := defaultOptions()
 			tt.change(&o)
 			_, err := o.validate()
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -108,7 +108,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	s, err := DefaultOptions().validate()
+	s, err := defaultOptions().validate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,5 +422,14 @@ func TestHistoryRoundTrip(t *testing.T) {
 	hd, err := results.ReadHeader("history line", line)
 	if err != nil || hd.Kind != results.Monitor || hd.SchemaVersion != results.SchemaVersion {
 		t.Errorf("history line header %+v, %v: want kind monitor, schema %d", hd, err, results.SchemaVersion)
+	}
+}
+
+// defaultOptions are the monitor flags' defaults, as the CLI passes them.
+func defaultOptions() Options {
+	return Options{
+		Workload: DefaultWorkload, Interval: DefaultInterval, Rate: DefaultRate, Batch: DefaultBatch,
+		AlertAfter: DefaultAfter, ClearAfter: DefaultAfter, Listen: DefaultListen, Dir: "profiles",
+		Keep: DefaultKeep, CaptureCPU: DefaultCaptureCPU, Window: DefaultWindow,
 	}
 }
