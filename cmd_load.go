@@ -6,9 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
-	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/load"
 )
 
@@ -33,16 +31,11 @@ func loadCommand() *cli.Command {
 }
 
 func runLoadCmd(c *cli.Context) error {
-	o, err := load.Request{
+	return load.Run(c.Context, load.Options{
 		Scenario: c.String("scenario"), Rate: c.String("rate"), Duration: c.Duration("duration"), DurationSet: c.IsSet("duration"),
 		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"),
-		Out: c.String("out"), Command: commandLine(c),
-	}.Options()
-	if err != nil {
-		return cmderr.BadInput(err)
-	}
-	_, err = runout.Write(c, o.Dir, func() (*load.Report, error) { return load.Execute(c.Context, o, c.App.ErrWriter) })
-	return err
+		Out: c.String("out"), Command: commandLine(c), Format: c.String("format"), Log: c.App.ErrWriter,
+	}, c.App.Writer)
 }
 
 // commandLine reconstructs the flags given, for results.json.

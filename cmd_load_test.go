@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfbench/perfbench/results"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 func TestLoadBadInput(t *testing.T) {
@@ -66,24 +69,7 @@ func TestLoadRun(t *testing.T) {
 	if code != exitOK && code != exitCriteria {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
-	var doc struct {
-		Settings struct {
-			Scenario  string `json:"scenario"`
-			Toggle    string `json:"toggle"`
-			Scheduled int64  `json:"scheduled_ops"`
-		} `json:"settings"`
-		Passed bool     `json:"passed"`
-		Missed []string `json:"missed"`
-		Files  []string `json:"files"`
-		Sides  []struct {
-			Label    string `json:"label"`
-			Features string `json:"features"`
-			Verdicts []struct {
-				Target string `json:"target"`
-				Status string `json:"status"`
-			} `json:"verdicts"`
-		} `json:"sides"`
-	}
+	var doc results.LoadDoc
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("stdout is not results.json: %v\n%s", err, stdout)
 	}
@@ -95,7 +81,7 @@ func TestLoadRun(t *testing.T) {
 	}
 	for _, s := range doc.Sides {
 		for _, v := range s.Verdicts {
-			if v.Target == "nothing lost" && v.Status != "PASS" {
+			if v.Criterion == "nothing lost" && v.Status != verdict.Pass {
 				t.Errorf("%s: nothing lost = %s", s.Label, v.Status)
 			}
 		}

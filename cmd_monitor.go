@@ -40,20 +40,14 @@ func monitorCommand() *cli.Command {
 // runMonitor runs until interrupted or --for; a run bounded by --for in
 // which an alert fired exits 3.
 func runMonitor(c *cli.Context) error {
-	if path := c.String("summary"); path != "" {
-		f, err := flags.ParseFormat(c)
-		if err != nil {
-			return err
-		}
-		return monitor.PrintSummary(c.App.Writer, path, f)
-	}
-	o := monitor.DefaultOptions()
-	o.Workload, o.Opts = c.String("workload"), c.StringSlice("opt")
-	o.Interval, o.Rate, o.Batch = c.Duration("interval"), flags.RateOf(c), c.Int("batch")
-	o.Thresholds, o.Baseline = c.StringSlice("threshold"), c.String("baseline")
-	o.AlertAfter, o.ClearAfter = c.Int("alert-after"), c.Int("clear-after")
-	o.Listen, o.Webhook, o.For, o.Dir = c.String("listen"), c.String("webhook"), c.Duration("for"), c.String("out")
-	o.Keep, o.CaptureCPU, o.Window = c.Int("keep"), c.Duration("capture-cpu"), c.Int("window")
-	o.Stdout, o.Stderr = c.App.Writer, c.App.ErrWriter
-	return monitor.Run(c.Context, o)
+	return monitor.Run(c.Context, monitor.Options{
+		Summary: c.String("summary"), Format: c.String("format"),
+		Workload: c.String("workload"), Opts: c.StringSlice("opt"),
+		Interval: c.Duration("interval"), Rate: flags.RateOf(c), Batch: c.Int("batch"),
+		Thresholds: c.StringSlice("threshold"), Baseline: c.String("baseline"),
+		AlertAfter: c.Int("alert-after"), ClearAfter: c.Int("clear-after"),
+		Listen: c.String("listen"), Webhook: c.String("webhook"), For: c.Duration("for"), Dir: c.String("out"),
+		Keep: c.Int("keep"), CaptureCPU: c.Duration("capture-cpu"), Window: c.Int("window"),
+		Stderr: c.App.ErrWriter,
+	}, c.App.Writer)
 }

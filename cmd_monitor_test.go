@@ -19,6 +19,10 @@ func TestMonitorBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	old := filepath.Join(t.TempDir(), "history.jsonl")
+	if err := os.WriteFile(old, []byte(`{"v":1,"seq":0,"workload":"mixed"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -31,6 +35,15 @@ func TestMonitorBadInput(t *testing.T) {
 		{"workload", []string{"--workload", "nope"}, "unknown workload \"nope\""},
 		{"summary of a missing file", []string{"--summary", "/nonexistent/history.jsonl"}, "file does not exist"},
 		{"argument", []string{"extra"}, "monitor takes no arguments"},
+		// A zero the user typed is refused, never replaced by the default.
+		{"zero batch", []string{"--batch", "0"}, "invalid --batch 0: want 1 to 1000"},
+		{"zero alert-after", []string{"--alert-after", "0"}, "invalid --alert-after 0: want 1 to 100"},
+		{"zero keep", []string{"--keep", "0"}, "invalid --keep 0: want 1 to 1000"},
+		{"zero window", []string{"--window", "0"}, "invalid --window 0: want 3 to 10000"},
+		{"zero rate", []string{"--rate", "0"}, `invalid rate "0": want a positive number`},
+		{"format", []string{"--format", "xml"}, `unknown format "xml" (valid: text, markdown, json)`},
+		{"summary format", []string{"--summary", old, "--format", "xml"}, `unknown format "xml" (valid: text, markdown, json)`},
+		{"summary of an older history", []string{"--summary", old}, `line 1 has no "kind": it was written by a perfbench older than results schema`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,9 @@ import (
 
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/suite/suitetest"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // The probes of issue 9: command lines a careless or hurried user types.
@@ -383,18 +385,14 @@ func TestLoadConservationShowsUnsent(t *testing.T) {
 	if code != exitCriteria {
 		t.Fatalf("exit %d, want 3: %s", code, stderr)
 	}
-	var doc struct {
-		Sides []struct {
-			Verdicts []struct{ Target, Value, Status string } `json:"verdicts"`
-		} `json:"sides"`
-	}
+	var doc results.LoadDoc
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc.Sides) != 1 {
 		t.Fatalf("%v: %s", err, stdout)
 	}
 	for _, v := range doc.Sides[0].Verdicts {
-		if v.Target == "nothing lost" {
-			if !strings.Contains(v.Value, "unsent = 100000000 requested") || strings.Contains(v.Value, " 0 unsent") || v.Status != "FAIL" {
-				t.Errorf("nothing lost: %q %s; want unsent operations in the line, FAIL", v.Value, v.Status)
+		if v.Criterion == "nothing lost" {
+			if !strings.Contains(v.Measured, "unsent = 100000000 requested") || strings.Contains(v.Measured, " 0 unsent") || v.Status != verdict.Fail {
+				t.Errorf("nothing lost: %q %s; want unsent operations in the line, FAIL", v.Measured, v.Status)
 			}
 			return
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
+	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/internal/runout"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
@@ -25,8 +27,8 @@ type VariantSpec struct {
 	Reference bool
 }
 
-// Options is one validated `perfbench load` request.
-type Options struct {
+// Plan is a validated load command: what Execute runs.
+type Plan struct {
 	Config   Config // normalized; Features is set per variant
 	Toggle   string // the toggle compared off vs on, if any
 	Variants []VariantSpec
@@ -36,7 +38,7 @@ type Options struct {
 
 // Execute runs each variant in turn, reporting progress on log. It writes
 // nothing: Report.Write does.
-func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
+func Execute(ctx context.Context, o Plan, log io.Writer) (*Report, error) {
 	rep := &Report{
 		Config: o.Config, Toggle: o.Toggle, Env: machine.Current(), Created: time.Now().UTC(), Dir: o.Dir, Command: o.Command,
 	}
@@ -51,7 +53,7 @@ func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 			what = fmt.Sprintf("%s, %d operations", cfg.Duration, cfg.Ops())
 		}
 		fmt.Fprintf(log, "perfbench: load %s: running %s (features %s; %s)\n", cfg.Scenario, v.Label, v.Set, what)
-		res, err := Run(ctx, cfg)
+		res, err := Measure(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +66,7 @@ func Execute(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 
 // FileNames are the files a run writes: results.json, summary.md,
 // report.html and one .hgrm per variant, in that order.
-func (o Options) FileNames() []string {
+func (o Plan) FileNames() []string {
 	files := []string{"results.json", "summary.md", htmlpage.PageFile}
 	for _, v := range o.Variants {
 		files = append(files, "response."+v.Label+".hgrm")
@@ -113,23 +115,68 @@ func (rep *Report) Print(w io.Writer, f report.Format) error {
 // AllOpt is the --opt value that runs once with every optimization on.
 const AllOpt = "all"
 
-// Request is a load command as the user gave it, before validation.
-type Request struct {
+// Options is a load command as the user gave it. Every field is taken as
+// given: a zero Multiplier or Agents is invalid, not a default (the flags
+// carry the defaults); Rate "" and an unset Duration leave the scenario's
+// own.
+type Options struct {
 	Scenario    string
 	Rate        string // "" for the scenario's default
 	Duration    time.Duration
-	DurationSet bool
+	DurationSet bool // Duration was given; 0 given is invalid, not the default
 	Multiplier  int
 	Agents      int
 	Opt         string // toggle compared off vs on, AllOpt, or ""
 	Out         string // "" for profiles/load/<scenario>
 	Command     string // the command line, recorded in results.json
+	Format      string // text (""), markdown or json: how Run prints the report
+	// Log receives progress and the closing "wrote …" line (nil: none).
+	Log io.Writer
 }
 
-// Options validates the request. Every error is about the input and names
-// what is valid.
-func (r Request) Options() (Options, error) {
-	var o Options
+// Validate reports bad input (cmderr.BadInput) naming what is valid; it
+// writes nothing.
+func (r Options) Validate() error {
+	_, _, err := r.plan()
+	return err
+}
+
+// Run runs the load command: it validates o, runs every variant, writes the
+// run's files to its directory all or none, prints the report to out in
+// o.Format, and fails with cmderr.Criterion when a judged side missed a
+// target.
+func Run(ctx context.Context, o Options, out io.Writer) error {
+	p, f, err := o.plan()
+	if err != nil {
+		return err
+	}
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	_, err = runout.Do(p.Dir, f, out, log, func() (*Report, error) { return Execute(ctx, p, log) })
+	return err
+}
+
+// plan validates the options. Every error is bad input naming what is
+// valid.
+func (r Options) plan() (Plan, report.Format, error) {
+	f := report.Text
+	if r.Format != "" {
+		var err error
+		if f, err = report.ParseFormat(r.Format); err != nil {
+			return Plan{}, f, cmderr.BadInput(err)
+		}
+	}
+	p, err := r.validated()
+	if err != nil {
+		return p, f, cmderr.BadInput(err)
+	}
+	return p, f, nil
+}
+
+func (r Options) validated() (Plan, error) {
+	var o Plan
 	sc, err := ParseScenario(r.Scenario)
 	if err != nil {
 		return o, fmt.Errorf("--scenario: %w", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -27,42 +28,11 @@ const (
 	TrendMinGCs         = 3
 )
 
-// HeapSample is one reading of the runtime's heap gauges.
-type HeapSample struct {
-	T       time.Duration `json:"t_ns"`         // since the run's start
-	Live    uint64        `json:"live_bytes"`   // /gc/heap/live:bytes
-	Objects uint64        `json:"object_bytes"` // /memory/classes/heap/objects:bytes (live + not yet swept garbage)
-	GCs     uint64        `json:"gc_cycles"`    // /gc/cycles/total:gc-cycles
-}
-
-// HeapTrend is the fitted trend of the live heap.
-type HeapTrend struct {
-	Samples     []HeapSample `json:"samples"`
-	Interval    string       `json:"interval"`
-	WindowFrom  string       `json:"window_from"`
-	WindowTo    string       `json:"window_to"`
-	Fitted      int          `json:"fitted_samples"`
-	GCs         uint64       `json:"gc_cycles_in_window"`
-	MeanLive    float64      `json:"mean_live_bytes"`
-	StartLive   uint64       `json:"start_live_bytes"`
-	EndLive     uint64       `json:"end_live_bytes"`
-	PeakLive    uint64       `json:"peak_live_bytes"`
-	PeakObjects uint64       `json:"peak_object_bytes"`
-	SlopeBps    float64      `json:"slope_bytes_per_s"`
-	Growth      float64      `json:"projected_growth_bytes"` // slope × window
-	Threshold   float64      `json:"threshold_bytes"`
-	// PerOp is the slope divided by the requested rate: bytes retained per
-	// operation if the trend were a leak.
-	PerOp  float64 `json:"slope_bytes_per_op"`
-	Judged bool    `json:"judged"` // enough GCs to judge
-	Stable bool    `json:"stable"`
-}
-
 var heapMetrics = []string{"/gc/heap/live:bytes", "/memory/classes/heap/objects:bytes", "/gc/cycles/total:gc-cycles"}
 
-func readHeap(s []metrics.Sample, t time.Duration) HeapSample {
+func readHeap(s []metrics.Sample, t time.Duration) results.HeapSample {
 	metrics.Read(s)
-	return HeapSample{T: t, Live: s[0].Value.Uint64(), Objects: s[1].Value.Uint64(), GCs: s[2].Value.Uint64()}
+	return results.HeapSample{T: t, Live: s[0].Value.Uint64(), Objects: s[1].Value.Uint64(), GCs: s[2].Value.Uint64()}
 }
 
 // heapSampler reads the heap gauges every interval on its own goroutine
@@ -70,7 +40,7 @@ func readHeap(s []metrics.Sample, t time.Duration) HeapSample {
 type heapSampler struct {
 	clk      *openloop.Clock
 	interval time.Duration
-	samples  []HeapSample
+	samples  []results.HeapSample
 	quit     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -82,7 +52,7 @@ func sampleInterval(span time.Duration) time.Duration {
 
 func startHeapSampler(clk *openloop.Clock, span time.Duration) *heapSampler {
 	h := &heapSampler{clk: clk, interval: sampleInterval(span), quit: make(chan struct{})}
-	h.samples = make([]HeapSample, 0, int(span/h.interval)+64)
+	h.samples = make([]results.HeapSample, 0, int(span/h.interval)+64)
 	s := make([]metrics.Sample, len(heapMetrics))
 	for i, n := range heapMetrics {
 		s[i].Name = n
@@ -106,7 +76,7 @@ func startHeapSampler(clk *openloop.Clock, span time.Duration) *heapSampler {
 	return h
 }
 
-func (h *heapSampler) stop() []HeapSample {
+func (h *heapSampler) stop() []results.HeapSample {
 	close(h.quit)
 	h.wg.Wait()
 	return h.samples
@@ -114,8 +84,8 @@ func (h *heapSampler) stop() []HeapSample {
 
 // fitTrend applies the memory-trend rule to samples taken over a schedule
 // of length span at rate operations per second.
-func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval time.Duration) HeapTrend {
-	tr := HeapTrend{Samples: samples, Interval: interval.String()}
+func fitTrend(samples []results.HeapSample, span time.Duration, rate float64, interval time.Duration) results.HeapTrend {
+	tr := results.HeapTrend{Samples: samples, Interval: interval.String()}
 	if len(samples) == 0 {
 		return tr
 	}
@@ -127,7 +97,7 @@ func fitTrend(samples []HeapSample, span time.Duration, rate float64, interval t
 	from := time.Duration(float64(span) * TrendSkip)
 	tr.WindowFrom, tr.WindowTo = from.String(), span.String()
 	var xs, ys []float64
-	var first, last *HeapSample
+	var first, last *results.HeapSample
 	for i := range samples {
 		s := &samples[i]
 		if s.T < from || s.T > span {

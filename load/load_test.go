@@ -14,8 +14,10 @@ import (
 
 	"github.com/perfbench/perfbench/internal/attempts"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -140,11 +142,11 @@ func TestHeaderRoundTrip(t *testing.T) {
 
 // samples builds one sample every 100 ms over 10 s: live = base + slope·t,
 // one GC every gcEvery samples.
-func samples(base, slopeBps float64, gcEvery int) []HeapSample {
-	var out []HeapSample
+func samples(base, slopeBps float64, gcEvery int) []results.HeapSample {
+	var out []results.HeapSample
 	for i := 0; i <= 100; i++ {
 		t := time.Duration(i) * 100 * time.Millisecond
-		out = append(out, HeapSample{T: t, Live: uint64(base + slopeBps*t.Seconds()), GCs: uint64(i / gcEvery)})
+		out = append(out, results.HeapSample{T: t, Live: uint64(base + slopeBps*t.Seconds()), GCs: uint64(i / gcEvery)})
 	}
 	return out
 }
@@ -153,7 +155,7 @@ func TestFitTrend(t *testing.T) {
 	const mib = 1 << 20
 	tests := []struct {
 		name                 string
-		s                    []HeapSample
+		s                    []results.HeapSample
 		judged, stable       bool
 		wantSlope, wantGrowP float64 // slope in B/s; growth over the 8 s window
 	}{
@@ -296,7 +298,7 @@ func TestCoordinatedOmission(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := attempts.Judge(attempts.Max, t.Logf, func(int) string {
-				r, err := Run(context.Background(), tt.cfg)
+				r, err := Measure(context.Background(), tt.cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -320,7 +322,7 @@ func TestCoordinatedOmission(t *testing.T) {
 func TestMailboxOverflow(t *testing.T) {
 	for _, f := range []features.Set{{}, features.All()} {
 		t.Run(f.String(), func(t *testing.T) {
-			r, err := Run(context.Background(), Config{Scenario: Burst, Agents: 1, MailboxSize: 16, Features: f})
+			r, err := Measure(context.Background(), Config{Scenario: Burst, Agents: 1, MailboxSize: 16, Features: f})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -341,23 +343,23 @@ func TestMailboxOverflow(t *testing.T) {
 				t.Errorf("latencies %d, ok ops %d, want one per delivered signal (%d)", r.Response.Count(), r.OKOps, c.Delivered)
 			}
 			v := verdictByTarget(r.Verdicts(), "error rate < 0.1 %")
-			if v.Status != Fail {
+			if v.Status != verdict.Fail {
 				t.Errorf("error-rate verdict %s, want FAIL", v.Status)
 			}
-			if v := verdictByTarget(r.Verdicts(), "nothing lost"); v.Status != Pass {
-				t.Errorf("nothing-lost verdict %s (%s), want PASS: refused signals are counted, not lost", v.Status, v.Value)
+			if v := verdictByTarget(r.Verdicts(), "nothing lost"); v.Status != verdict.Pass {
+				t.Errorf("nothing-lost verdict %s (%s), want PASS: refused signals are counted, not lost", v.Status, v.Measured)
 			}
 		})
 	}
 }
 
-func verdictByTarget(vs []Verdict, target string) Verdict {
+func verdictByTarget(vs []verdict.Verdict, target string) verdict.Verdict {
 	for _, v := range vs {
-		if v.Target == target {
+		if v.Criterion == target {
 			return v
 		}
 	}
-	return Verdict{}
+	return verdict.Verdict{}
 }
 
 // TestAccounting runs each scenario briefly and checks the exact counts
@@ -375,7 +377,7 @@ func TestAccounting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Run(context.Background(), tt.cfg)
+			r, err := Measure(context.Background(), tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -413,7 +415,7 @@ func TestCancel(t *testing.T) {
 		cancel()
 	}()
 	start := time.Now()
-	_, err := Run(ctx, Config{Scenario: Sustained, Duration: time.Minute})
+	_, err := Measure(ctx, Config{Scenario: Sustained, Duration: time.Minute})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -489,7 +491,7 @@ func TestCancelEveryPhase(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() {
-					_, err := Run(ctx, cfg)
+					_, err := Measure(ctx, cfg)
 					done <- err
 				}()
 				select {
@@ -510,7 +512,7 @@ func TestCancelEveryPhase(t *testing.T) {
 // unsent. The conservation verdict shows them in its own line,
 // sent + unsent = requested, and fails.
 func TestUnsentInConservation(t *testing.T) {
-	r, err := Run(context.Background(), Config{Scenario: Sustained, Rate: 1e9, Duration: 100 * time.Millisecond, Agents: 1})
+	r, err := Measure(context.Background(), Config{Scenario: Sustained, Rate: 1e9, Duration: 100 * time.Millisecond, Agents: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,8 +523,8 @@ func TestUnsentInConservation(t *testing.T) {
 	v := verdictByTarget(r.Verdicts(), "nothing lost")
 	want := fmt.Sprintf("%d = %d + %d; %d sent + %d unsent = %d requested",
 		r.Total.Sent, r.Total.Delivered, r.Total.Errored, r.SentOps, r.Unsent, r.Scheduled)
-	if v.Value != want || v.Status != Fail {
-		t.Errorf("nothing lost: %q %s, want %q FAIL", v.Value, v.Status, want)
+	if v.Measured != want || v.Status != verdict.Fail {
+		t.Errorf("nothing lost: %q %s, want %q FAIL", v.Measured, v.Status, want)
 	}
 	// A result whose counts do not add up is not conserved.
 	broken := *r

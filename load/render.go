@@ -13,6 +13,8 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // Variant is one run of a report: the whole scenario with one feature set.
@@ -47,7 +49,7 @@ func (rep *Report) Missed() []string {
 			continue
 		}
 		for _, v := range s.Result.Missed() {
-			out = append(out, fmt.Sprintf("%s (%s): %s", v.Target, s.Label, v.Value))
+			out = append(out, fmt.Sprintf("%s (%s): %s", v.Criterion, s.Label, v.Measured))
 		}
 	}
 	return out
@@ -273,13 +275,13 @@ func (rep *Report) notes() []string {
 	for _, s := range rep.Sides {
 		r := s.Result
 		for _, v := range r.Verdicts() {
-			if v.Note != "" {
-				out = append(out, fmt.Sprintf("%s (%s): %s", v.Target, s.Label, v.Note))
+			if v.Reason != "" {
+				out = append(out, fmt.Sprintf("%s (%s): %s", v.Criterion, s.Label, v.Reason))
 			}
 		}
-		if rep.Config.Scenario != Burst && r.Lag.Quantile(99) >= LagAim {
+		if aim := toggles.Load().LagAim; rep.Config.Scenario != Burst && r.Lag.Quantile(99) >= aim {
 			out = append(out, fmt.Sprintf("schedule (%s): the generator missed its aim (lag p99 %s ≥ %s), e.g. for want of CPU; latency counts from the due time, so the lag is in the figures, not hidden",
-				s.Label, us(r.Lag.Quantile(99)), us(LagAim)))
+				s.Label, us(r.Lag.Quantile(99)), us(aim)))
 		}
 	}
 	return out
@@ -308,15 +310,15 @@ func frac(a, b int64) float64 {
 
 // verdictRows: target, reads, then "value STATUS" per side.
 func (rep *Report) verdictRows() [][]string {
-	per := make([][]Verdict, len(rep.Sides))
+	per := make([][]verdict.Verdict, len(rep.Sides))
 	for i, s := range rep.Sides {
 		per[i] = s.Result.Verdicts()
 	}
 	var rows [][]string
 	for j, v := range per[0] {
-		row := []string{v.Target, v.Reads}
+		row := []string{v.Criterion, v.Metric}
 		for i := range rep.Sides {
-			row = append(row, per[i][j].Value+"  "+string(per[i][j].Status))
+			row = append(row, per[i][j].Measured+"  "+string(per[i][j].Status))
 		}
 		rows = append(rows, row)
 	}
@@ -341,7 +343,7 @@ func (rep *Report) outcome() string {
 	}
 	for _, s := range rep.Sides {
 		for _, v := range s.Result.Verdicts() {
-			if v.Status == Inconclusive && !s.Reference {
+			if v.Status == verdict.Inconclusive && !s.Reference {
 				return "PASS, with inconclusive targets (see the table)"
 			}
 		}
@@ -414,77 +416,34 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	return d.Write(w)
 }
 
-// document is the layout of results.json.
-type document struct {
-	results.Header
-	Settings docSettings  `json:"settings"`
-	Targets  docTargets   `json:"targets"`
-	Sides    []docSide    `json:"sides"`
-	Passed   bool         `json:"passed"`
-	Missed   []string     `json:"missed"`
-	Files    []string     `json:"files"`
-	Notes    docNotesJSON `json:"notes"`
-}
-
-type docSettings struct {
-	Scenario      Scenario `json:"scenario"`
-	Rate          float64  `json:"rate_ops_per_s,omitempty"`
-	Multiplier    int      `json:"multiplier"`
-	EffectiveRate float64  `json:"effective_rate_ops_per_s,omitempty"`
-	Duration      string   `json:"duration,omitempty"`
-	Scheduled     int64    `json:"scheduled_ops"`
-	Agents        int      `json:"agents"`
-	MailboxSize   int      `json:"mailbox_size"`
-	Toggle        string   `json:"toggle,omitempty"`
-	ClosedLoop    bool     `json:"closed_loop,omitempty"`
-	Blend         string   `json:"blend,omitempty"`
-	Dir           string   `json:"dir,omitempty"`
-}
-
-type docTargets struct {
-	P50Ns               int64   `json:"p50_ns"`
-	P99Ns               int64   `json:"p99_ns"`
-	ErrorRate           float64 `json:"error_rate"`
-	DrainNs             int64   `json:"burst_drain_ns"`
-	ThroughputTolerance float64 `json:"throughput_tolerance"`
-	LateThresholdNs     int64   `json:"late_threshold_ns"`
-	TrendSkip           float64 `json:"heap_trend_skip"`
-	TrendGrowthFraction float64 `json:"heap_trend_growth_fraction"`
-	TrendGrowthFloor    int64   `json:"heap_trend_growth_floor_bytes"`
-	TrendMinGCs         int     `json:"heap_trend_min_gcs"`
-}
-
-type docSide struct {
-	Label    string    `json:"label"`
-	Judged   bool      `json:"judged"` // false: shown beside the judged runs
-	Features string    `json:"features"`
-	Verdicts []Verdict `json:"verdicts"`
-	Result   *Result   `json:"result"`
-}
-
-type docNotesJSON struct {
-	Response string `json:"response"`
-	Service  string `json:"service"`
-	Lag      string `json:"schedule_lag"`
-	Hdr      string `json:"hdr"`
-}
-
 // JSON returns results.json.
 func (rep *Report) JSON() ([]byte, error) {
+	d, err := rep.Doc()
+	if err != nil {
+		return nil, err
+	}
+	b, err := report.EncodeJSON(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode results.json: %w", err)
+	}
+	return b, nil
+}
+
+// Doc is the report as results.json holds it.
+func (rep *Report) Doc() (results.LoadDoc, error) {
 	c := rep.Config
-	d := document{
+	d := results.LoadDoc{
 		Header: results.NewHeader(results.Load, rep.Command, rep.Created, rep.Env),
-		Settings: docSettings{
-			Scenario: c.Scenario, Multiplier: c.Multiplier, Scheduled: c.Ops(), Agents: c.Agents,
+		Settings: results.LoadSettings{
+			Scenario: string(c.Scenario), Multiplier: c.Multiplier, Scheduled: c.Ops(), Agents: c.Agents,
 			MailboxSize: c.MailboxSize, Toggle: rep.Toggle, ClosedLoop: c.ClosedLoop, Dir: rep.Dir,
 		},
-		Targets: docTargets{
-			P50Ns: int64(TargetP50), P99Ns: int64(TargetP99), ErrorRate: TargetErrorRate, DrainNs: int64(TargetDrain),
-			ThroughputTolerance: ThroughputTolerance, LateThresholdNs: int64(LateThreshold),
+		Targets: results.LoadTargets{
+			LoadTargets: toggles.Load(), LateThreshold: LateThreshold,
 			TrendSkip: TrendSkip, TrendGrowthFraction: TrendGrowthFraction, TrendGrowthFloor: TrendGrowthFloor, TrendMinGCs: TrendMinGCs,
 		},
 		Missed: rep.Missed(), Files: rep.Files,
-		Notes: docNotesJSON{
+		Notes: results.LoadNotes{
 			Response: "ns from the operation's due time (burst: t0) to the end of the last action it ran; queries: to State's return",
 			Service:  "ns from the first action of the signal (the agent has taken it; routing and instruction set-up just before are excluded) to the end of its last action; queries: from the call to its return",
 			Lag:      "ns from the due time to the generator's actual send",
@@ -502,13 +461,17 @@ func (rep *Report) JSON() ([]byte, error) {
 		d.Settings.Blend = BlendDoc
 	}
 	for _, s := range rep.Sides {
-		d.Sides = append(d.Sides, docSide{Label: s.Label, Judged: !s.Reference, Features: s.Result.Features, Verdicts: s.Result.Verdicts(), Result: s.Result})
+		run, err := s.Result.Doc()
+		if err != nil {
+			return d, fmt.Errorf("results.json, side %s: %w", s.Label, err)
+		}
+		vs := s.Result.Verdicts()
+		for i := range vs {
+			vs[i].Scope = s.Label
+		}
+		d.Sides = append(d.Sides, results.LoadSide{Label: s.Label, Judged: !s.Reference, Features: s.Result.Features, Verdicts: vs, Result: run})
 	}
-	b, err := report.EncodeJSON(d)
-	if err != nil {
-		return nil, fmt.Errorf("encode results.json: %w", err)
-	}
-	return b, nil
+	return d, nil
 }
 
 // WriteHistogram draws l as ASCII bars, one per 1-2-5 latency bucket: the

@@ -14,6 +14,7 @@ import (
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // TestReport renders a real (short) two-sided run in every format and
@@ -31,7 +32,7 @@ func TestReport(t *testing.T) {
 	}{{"off", features.Set{}}, {"on", features.Set{FastPath: true}}} {
 		c := cfg
 		c.Features = s.f
-		r, err := Run(context.Background(), c)
+		r, err := Measure(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,9 +72,9 @@ func TestReport(t *testing.T) {
 			Scheduled int64  `json:"scheduled_ops"`
 		} `json:"settings"`
 		Sides []struct {
-			Label    string    `json:"label"`
-			Features string    `json:"features"`
-			Verdicts []Verdict `json:"verdicts"`
+			Label    string            `json:"label"`
+			Features string            `json:"features"`
+			Verdicts []verdict.Verdict `json:"verdicts"`
 			Result   struct {
 				Total    openloop.Counts      `json:"total"`
 				Response openloop.LatencyJSON `json:"response"`
@@ -119,7 +120,7 @@ func TestReport(t *testing.T) {
 // configuration users ship (all on) and shows all off beside it; a miss of
 // the reference side fails nothing, a miss of the judged side does.
 func TestDefaultJudgesAllOn(t *testing.T) {
-	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.Options()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestDefaultJudgesAllOn(t *testing.T) {
 
 // TestOptAllRunsAllOnOnly: --opt all is one run with every optimization on.
 func TestOptAllRunsAllOnOnly(t *testing.T) {
-	o, err := Request{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.Options()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}

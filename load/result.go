@@ -6,83 +6,61 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
 )
 
 // KindResult is one kind of operation's accounting and latencies.
 type KindResult struct {
-	Kind Kind `json:"kind"`
+	Kind Kind
 	openloop.Counts
-	Response *openloop.Latency `json:"response"` // due → done (casts, deliveries) or → return (queries)
-	Service  *openloop.Latency `json:"service"`  // agent takes → done, or call → return for queries
+	Response *openloop.Latency // due → done (casts, deliveries) or → return (queries)
+	Service  *openloop.Latency // agent takes → done, or call → return for queries
 }
 
-// RuntimeCheck is the agents' own counters over the measured run, a second
-// witness for the accounting: every command the agents processed must be a
-// delivery the recorders saw, and every message they rejected an error the
-// generator counted.
-type RuntimeCheck struct {
-	Accepted  uint64 `json:"accepted"`
-	Rejected  uint64 `json:"rejected"`
-	Processed uint64 `json:"processed"`
-	Failed    uint64 `json:"failed"`
-	Agree     bool   `json:"agree"`
-	Note      string `json:"note,omitempty"`
-}
-
-// GCStats are the process's GC and CPU figures over the run.
-type GCStats struct {
-	Cycles     uint64        `json:"gc_cycles"`
-	PauseTotal time.Duration `json:"gc_pause_total_ns"`
-	PauseMax   time.Duration `json:"gc_pause_max_ns"` // upper edge of the histogram bucket of the longest pause
-	AllocBytes uint64        `json:"alloc_bytes"`
-	AllocPerOp float64       `json:"alloc_bytes_per_op"` // generator included (it builds the signals), except a burst's, built before t0
-	CPU        time.Duration `json:"cpu_ns"`             // user + system, whole process
-	CPUCores   float64       `json:"cpu_cores"`          // CPU / wall time of the run
-}
-
-// Result is one load run.
+// Result is one load run, live: its histograms still take values.
+// results.json holds it as a results.LoadRun (Doc).
 type Result struct {
-	Config   Config `json:"-"`
-	Features string `json:"features"`
+	Config   Config
+	Features string
 
-	Scheduled int64 `json:"scheduled_ops"`
-	SentOps   int64 `json:"sent_ops"`
-	OKOps     int64 `json:"ok_ops"` // sent and accepted (a publish: by every subscriber)
-	Unsent    int64 `json:"unsent_ops"`
+	Scheduled int64
+	SentOps   int64
+	OKOps     int64 // sent and accepted (a publish: by every subscriber)
+	Unsent    int64
 
-	Kinds []*KindResult   `json:"kinds"`
-	Total openloop.Counts `json:"total"`
+	Kinds []*KindResult
+	Total openloop.Counts
 	// Unmeasured counts signals an agent processed without a valid
 	// measurement header; always 0 unless the driver is broken.
-	Unmeasured int64            `json:"unmeasured"`
-	Runtime    RuntimeCheck     `json:"runtime_counters"`
-	ErrorsBy   map[string]int64 `json:"errors_by_reason"`
+	Unmeasured int64
+	Runtime    results.RuntimeCheck
+	ErrorsBy   map[string]int64
 
-	Response   *openloop.Latency `json:"response"`              // every kind merged
-	Service    *openloop.Latency `json:"service"`               // every kind merged
-	Lag        *openloop.Latency `json:"schedule_lag"`          // actual send − due
-	ClosedLoop *openloop.Latency `json:"closed_loop,omitempty"` // closed loop only: reply − actual send
-	Late       int64             `json:"late_sends"`            // lag > LateThreshold
+	Response   *openloop.Latency // every kind merged
+	Service    *openloop.Latency // every kind merged
+	Lag        *openloop.Latency // actual send − due
+	ClosedLoop *openloop.Latency // closed loop only: reply − actual send
+	Late       int64             // lag > LateThreshold
 
-	RequestedRate float64       `json:"requested_ops_per_s"` // 0 for a burst
-	AchievedRate  float64       `json:"achieved_ops_per_s"`
-	Window        time.Duration `json:"window_ns"` // what AchievedRate divides by
+	RequestedRate float64 // 0 for a burst
+	AchievedRate  float64
+	Window        time.Duration // what AchievedRate divides by
 	// LastDone is when the last operation completed; for a burst it is the
 	// drain time.
-	LastDone time.Duration `json:"last_done_ns"`
+	LastDone time.Duration
 	// HandOver is when the generator finished sending.
-	HandOver     time.Duration `json:"hand_over_ns"`
-	GeneratorEnd time.Duration `json:"generator_end_ns"`
-	Stopped      time.Duration `json:"agents_stopped_ns"`
-	SleepMargin  time.Duration `json:"sleep_margin_ns"`
+	HandOver     time.Duration
+	GeneratorEnd time.Duration
+	Stopped      time.Duration
+	SleepMargin  time.Duration
 	// Generator is the generator's own cost (CPU of its thread, spinning
 	// included).
-	Generator openloop.GeneratorUsage `json:"generator"`
+	Generator openloop.GeneratorUsage
 
-	Heap    HeapTrend     `json:"heap"`
-	GC      GCStats       `json:"gc"`
-	Elapsed time.Duration `json:"elapsed_ns"`
+	Heap    results.HeapTrend
+	GC      results.GCStats
+	Elapsed time.Duration
 }
 
 // Conserved reports whether every operation is accounted for: per kind and
@@ -115,6 +93,39 @@ func (r *Result) ErrorReasons() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Doc is r as results.json holds it: the histograms summarized, with
+// their lossless encoding.
+func (r *Result) Doc() (results.LoadRun, error) {
+	d := results.LoadRun{
+		Features: r.Features, Scheduled: r.Scheduled, SentOps: r.SentOps, OKOps: r.OKOps, Unsent: r.Unsent,
+		Total: r.Total, Unmeasured: r.Unmeasured, Runtime: r.Runtime, ErrorsBy: r.ErrorsBy, Late: r.Late,
+		RequestedRate: r.RequestedRate, AchievedRate: r.AchievedRate, Window: r.Window, LastDone: r.LastDone,
+		HandOver: r.HandOver, GeneratorEnd: r.GeneratorEnd, Stopped: r.Stopped, SleepMargin: r.SleepMargin,
+		Generator: r.Generator, Heap: r.Heap, GC: r.GC, Elapsed: r.Elapsed,
+	}
+	var err error
+	latency := func(l *openloop.Latency) openloop.LatencyJSON {
+		if l == nil || err != nil {
+			return openloop.LatencyJSON{}
+		}
+		var j openloop.LatencyJSON
+		j, err = l.JSON()
+		return j
+	}
+	for _, k := range r.Kinds {
+		d.Kinds = append(d.Kinds, results.LoadKind{Kind: string(k.Kind), Counts: k.Counts, Response: latency(k.Response), Service: latency(k.Service)})
+	}
+	d.Response, d.Service, d.Lag = latency(r.Response), latency(r.Service), latency(r.Lag)
+	if r.ClosedLoop != nil {
+		cl := latency(r.ClosedLoop)
+		d.ClosedLoop = &cl
+	}
+	if err != nil {
+		return d, fmt.Errorf("encode histogram: %w", err)
+	}
+	return d, nil
 }
 
 // result merges the recorders' and the generator's measurements. Call it
@@ -159,7 +170,7 @@ func (g *generator) result(before, after agent.Stats) *Result {
 	// The agents' own counters: commands processed must equal the casts and
 	// deliveries the recorders saw; rejections must equal the refusals the
 	// generator counted (queries go through the mailbox with FastPath off).
-	rc := RuntimeCheck{
+	rc := results.RuntimeCheck{
 		Accepted: after.Accepted - before.Accepted, Rejected: after.Rejected - before.Rejected,
 		Processed: after.Processed - before.Processed, Failed: after.Failed - before.Failed,
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/agent"
 	"github.com/perfbench/perfbench/runtime/bus"
 	"github.com/perfbench/perfbench/runtime/dispatch"
@@ -409,13 +410,13 @@ func (g *generator) stamp(due, limit int64) (now int64, ok bool) {
 	return now, true
 }
 
-// Run drives one load run and returns its measurements. It builds its own
+// Measure drives one load run and returns its measurements. It builds its own
 // agents (and bus), warms them up, runs the schedule, stops the agents
 // (each drains everything it accepted) and only then reads what was
 // measured, so every accepted signal is accounted for. It returns ctx's
 // error if interrupted; every goroutine it started has ended when it
 // returns.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Measure(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.Normalize()
 	if err != nil {
 		return nil, err
@@ -498,7 +499,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	interval := sampleInterval(span)
 	res.Heap = fitTrend(samples, span, cfg.EffectiveRate(), interval)
-	res.GC = GCStats{
+	res.GC = results.GCStats{
 		Cycles:     after.GCCycles - before.GCCycles,
 		PauseTotal: time.Duration((after.GCPauseSec - before.GCPauseSec) * 1e9),
 		PauseMax:   maxPause(pauseBefore, pauseAfter, pauseBuckets),

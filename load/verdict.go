@@ -6,52 +6,19 @@ import (
 
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 )
-
-// The plan's targets.
-const (
-	TargetP50       = 10 * time.Microsecond
-	TargetP99       = 100 * time.Microsecond
-	TargetErrorRate = 0.001 // 0.1 %
-	TargetDrain     = 50 * time.Millisecond
-	// ThroughputTolerance: achieved throughput must reach this fraction of
-	// the requested rate. The window closes when the last operation is done,
-	// so even a system that keeps up exactly shows a hair below the rate.
-	ThroughputTolerance = 0.99
-	// LagAim is what the generator aims for (lag p99); missing it is not a
-	// failure of the runtime — latency counts from due time either way — but
-	// the report says so.
-	LagAim = 50 * time.Microsecond
-)
-
-// Status is a verdict on one target.
-type Status string
-
-// Verdict statuses.
-const (
-	Pass         Status = "PASS"
-	Fail         Status = "FAIL"
-	Inconclusive Status = "INCONCLUSIVE"
-)
-
-// Verdict is one target checked against one run.
-type Verdict struct {
-	Target string `json:"target"` // e.g. "p99 < 100 µs"
-	Reads  string `json:"reads"`  // which measurement it reads
-	Value  string `json:"value"`  // the measured value, formatted
-	Status Status `json:"status"`
-	Note   string `json:"note,omitempty"`
-}
 
 func us(d time.Duration) string { return numfmt.Value(float64(d.Nanoseconds()), "ns") }
 
 func pct(f float64) string { return fmt.Sprintf("%.3f%%", f*100) }
 
-func status(ok bool) Status {
+func status(ok bool) verdict.Status {
 	if ok {
-		return Pass
+		return verdict.Pass
 	}
-	return Fail
+	return verdict.Fail
 }
 
 // What each latency target reads.
@@ -60,67 +27,79 @@ const (
 	readsService  = "service time (agent takes → done)"
 )
 
-// Verdicts checks the run against the plan's targets. Sustained and mixed
-// read response time (what a caller feels); a burst queues 10 000 signals
-// by design, so its latency targets read service time, and it adds the
-// drain time. Every run checks errors and conservation; sustained and mixed
-// also throughput and the memory trend.
-func (r *Result) Verdicts() []Verdict {
-	var v []Verdict
+// Verdicts checks the run against the load targets (toggles.Load).
+// Sustained and mixed read response time (what a caller feels); a burst
+// queues 10 000 signals by design, so its latency targets read service
+// time, and it adds the drain time. Every run checks errors and
+// conservation; sustained and mixed also throughput and the memory trend.
+// Each verdict's Metric says which measurement it reads; Scope is left to
+// the caller, who knows the side.
+func (r *Result) Verdicts() []verdict.Verdict {
+	t := toggles.Load()
+	var v []verdict.Verdict
 	lat := func(name string, l *openloop.Latency, q float64, target time.Duration, reads string) {
 		got := l.Quantile(q)
-		v = append(v, Verdict{Target: fmt.Sprintf("%s < %s", name, us(target)), Reads: reads, Value: us(got), Status: status(l.Count() > 0 && got < target)})
-	}
-	if r.Config.Scenario == Burst {
-		lat("service p50", r.Service, 50, TargetP50, readsService)
-		lat("service p99", r.Service, 99, TargetP99, readsService)
-	} else {
-		lat("response p50", r.Response, 50, TargetP50, readsResponse)
-		lat("response p99", r.Response, 99, TargetP99, readsResponse)
-		need := r.RequestedRate * ThroughputTolerance
-		v = append(v, Verdict{
-			Target: fmt.Sprintf("throughput ≥ requested %s", numfmt.Value(r.RequestedRate, "ops/s")),
-			Reads:  fmt.Sprintf("accepted ops / max(schedule, last done) ≥ %.0f %% of rate", ThroughputTolerance*100),
-			Value:  numfmt.Value(r.AchievedRate, "ops/s"), Status: status(r.AchievedRate >= need && r.Unsent == 0),
+		v = append(v, verdict.Verdict{
+			Criterion: fmt.Sprintf("%s < %s", name, us(target)), Source: "plan", Metric: reads,
+			Target: float64(target.Nanoseconds()), Unit: "ns", Estimate: float64(got.Nanoseconds()), Measured: us(got),
+			Status: status(l.Count() > 0 && got < target),
 		})
 	}
-	v = append(v, Verdict{
-		Target: "error rate < 0.1 %", Reads: "(refused + failed) / sent",
-		Value:  fmt.Sprintf("%s (%d of %d)", pct(r.Total.ErrorRate()), r.Total.Errors(), r.Total.Sent),
-		Status: status(r.Total.ErrorRate() < TargetErrorRate),
+	if r.Config.Scenario == Burst {
+		lat("service p50", r.Service, 50, t.P50, readsService)
+		lat("service p99", r.Service, 99, t.P99, readsService)
+	} else {
+		lat("response p50", r.Response, 50, t.P50, readsResponse)
+		lat("response p99", r.Response, 99, t.P99, readsResponse)
+		need := r.RequestedRate * t.ThroughputTolerance
+		v = append(v, verdict.Verdict{
+			Criterion: fmt.Sprintf("throughput ≥ requested %s", numfmt.Value(r.RequestedRate, "ops/s")), Source: "plan",
+			Metric: fmt.Sprintf("accepted ops / max(schedule, last done) ≥ %.0f %% of rate", t.ThroughputTolerance*100),
+			Target: need, Unit: "ops/s", Estimate: r.AchievedRate,
+			Measured: numfmt.Value(r.AchievedRate, "ops/s"), Status: status(r.AchievedRate >= need && r.Unsent == 0),
+		})
+	}
+	v = append(v, verdict.Verdict{
+		Criterion: fmt.Sprintf("error rate < %g %%", t.ErrorRate*100), Source: "plan", Metric: "(refused + failed) / sent",
+		Target: t.ErrorRate * 100, Unit: "%", Estimate: r.Total.ErrorRate() * 100,
+		Measured: fmt.Sprintf("%s (%d of %d)", pct(r.Total.ErrorRate()), r.Total.Errors(), r.Total.Sent),
+		Status:   status(r.Total.ErrorRate() < t.ErrorRate),
 	})
-	cons := Verdict{
-		Target: "nothing lost", Reads: "sent = delivered + errored, exact; sent + unsent = requested operations; agents agree",
-		Value: fmt.Sprintf("%d = %d + %d; %d sent + %d unsent = %d requested",
+	cons := verdict.Verdict{
+		Criterion: "nothing lost", Metric: "sent = delivered + errored, exact; sent + unsent = requested operations; agents agree",
+		Unit: "count", Estimate: float64(r.Unsent),
+		Measured: fmt.Sprintf("%d = %d + %d; %d sent + %d unsent = %d requested",
 			r.Total.Sent, r.Total.Delivered, r.Total.Errored, r.SentOps, r.Unsent, r.Scheduled),
 		Status: status(r.Conserved() && r.Unsent == 0),
 	}
 	if !r.Conserved() {
-		cons.Note = r.Runtime.Note
-		if cons.Note == "" {
-			cons.Note = "counts do not add up"
+		cons.Reason = r.Runtime.Note
+		if cons.Reason == "" {
+			cons.Reason = "counts do not add up"
 		}
 	}
 	if r.Unsent > 0 {
-		cons.Note = fmt.Sprintf("%d operations never sent: the generator fell more than its time bound behind", r.Unsent)
+		cons.Reason = fmt.Sprintf("%d operations never sent: the generator fell more than its time bound behind", r.Unsent)
 	}
 	v = append(v, cons)
 	if r.Config.Scenario == Burst {
-		v = append(v, Verdict{
-			Target: fmt.Sprintf("drain < %s", us(TargetDrain)), Reads: "t0 → last signal done",
-			Value: us(r.LastDone), Status: status(r.LastDone < TargetDrain),
+		return append(v, verdict.Verdict{
+			Criterion: fmt.Sprintf("drain < %s", us(t.Drain)), Source: "plan", Metric: "t0 → last signal done",
+			Target: float64(t.Drain.Nanoseconds()), Unit: "ns", Estimate: float64(r.LastDone.Nanoseconds()),
+			Measured: us(r.LastDone), Status: status(r.LastDone < t.Drain),
 		})
-		return v
 	}
 	h := r.Heap
-	mem := Verdict{
-		Target: "memory stable", Reads: fmt.Sprintf("live-heap slope × window ≤ max(%.0f %% of mean, %s)", TrendGrowthFraction*100, numfmt.Value(TrendGrowthFloor, "B")),
-		Value:  fmt.Sprintf("%s (limit %s)", signedBytes(h.Growth), numfmt.Value(h.Threshold, "B")),
-		Status: status(h.Stable),
+	mem := verdict.Verdict{
+		Criterion: "memory stable", Source: "plan",
+		Metric: fmt.Sprintf("live-heap slope × window ≤ max(%.0f %% of mean, %s)", TrendGrowthFraction*100, numfmt.Value(TrendGrowthFloor, "B")),
+		Target: h.Threshold, Unit: "B", Estimate: h.Growth,
+		Measured: fmt.Sprintf("%s (limit %s)", signedBytes(h.Growth), numfmt.Value(h.Threshold, "B")),
+		Status:   status(h.Stable),
 	}
 	if !h.Judged {
-		mem.Status = Inconclusive
-		mem.Note = fmt.Sprintf("%d GC cycles in the window, %d needed to see a trend: run longer", h.GCs, TrendMinGCs)
+		mem.Status = verdict.Inconclusive
+		mem.Reason = fmt.Sprintf("%d GC cycles in the window, %d needed to see a trend: run longer", h.GCs, TrendMinGCs)
 	}
 	return append(v, mem)
 }
@@ -134,12 +113,4 @@ func signedBytes(b float64) string {
 }
 
 // Missed lists the targets a run failed.
-func (r *Result) Missed() []Verdict {
-	var out []Verdict
-	for _, v := range r.Verdicts() {
-		if v.Status == Fail {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func (r *Result) Missed() []verdict.Verdict { return verdict.Failed(r.Verdicts()) }

@@ -3,30 +3,9 @@ package monitor
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/perfbench/perfbench/numfmt"
 )
-
-// Event is an alert firing or clearing. It is printed on stderr as one JSON
-// line and is the body of the webhook's POST.
-type Event struct {
-	Time      time.Time `json:"time"`
-	Kind      string    `json:"event"` // "alert" or "clear"
-	Metric    Metric    `json:"metric"`
-	Value     float64   `json:"value"`     // this interval's, base units
-	Threshold float64   `json:"threshold"` // base units
-	Op        string    `json:"op"`        // the breaching comparison: ">" or "<"
-	Intervals int       `json:"intervals"` // consecutive breaching (alert) or good (clear) intervals
-	Seq       int64     `json:"seq"`
-	Workload  string    `json:"workload"`
-	Features  string    `json:"features"`
-	// Capture is the directory the evidence goes to (alerts only). It
-	// appears, whole, once the capture is complete; a "capture" line on
-	// stderr says so, or why it failed.
-	Capture string `json:"capture,omitempty"`
-	Message string `json:"msg"`
-}
 
 // Event kinds.
 const (
@@ -67,7 +46,7 @@ func (h *hysteresis) observe(r *Record) []Event {
 	var events []Event
 	r.Streaks = map[Metric]int{}
 	for _, t := range h.thresholds {
-		v := r.value(t.Metric)
+		v := value(*r, t.Metric)
 		n := h.streak[t.Metric]
 		switch {
 		case isNaN(v):

@@ -10,75 +10,22 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"time"
 
-	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 )
 
-// HistoryVersion is bumped on any change a reader of history.jsonl would
-// notice.
-const HistoryVersion = 1
-
-// Record is one interval: one line of history.jsonl.
-type Record struct {
-	Version  int           `json:"v"`
-	Seq      int64         `json:"seq"`  // interval number; continues across restarts
-	Time     time.Time     `json:"time"` // the interval's scheduled end (UTC)
-	Interval time.Duration `json:"interval_ns"`
-	Workload string        `json:"workload"`
-	Features string        `json:"features"`
-	Probe    Probe         `json:"probe"`
-	// WorkloadMetrics are the workload's own metrics (cache hit %, bytes
-	// copied per operation …), the mean over the interval's delivered
-	// probe operations.
-	WorkloadMetrics map[string]float64 `json:"workload_metrics,omitempty"`
-	Runtime         Runtime            `json:"runtime"`
-	// HeapSlope is the least-squares slope of the live heap over the rolling
-	// window ending with this interval, bytes per second; absent with fewer
-	// than minSlopePoints intervals in the window.
-	HeapSlope *float64 `json:"heap_slope_bytes_per_s,omitempty"`
-	// Breaches are the metrics beyond their threshold in this interval.
-	Breaches []Metric `json:"breaches,omitempty"`
-	// Streaks are the hysteresis counters after this interval, per metric
-	// with a threshold: +n after n breaching intervals in a row, −n after n
-	// good ones; Firing the metrics whose alert is on.
-	Streaks map[Metric]int `json:"streaks,omitempty"`
-	Firing  []Metric       `json:"firing,omitempty"`
-	Events  []Event        `json:"events,omitempty"`
-}
-
-// Probe is the open-loop probe's figures for one interval. Latencies are
-// per probe operation (Batch workload operations and a barrier), from the
-// operation's due time to its end; a missed operation counts with what it
-// had waited when the interval ended, a lower bound.
-type Probe struct {
-	Rate  float64 `json:"rate"`  // probe operations per second scheduled
-	Batch int     `json:"batch"` // workload operations per probe operation
-	// Scheduled = Sent + Missed, and Sent = Delivered + Errored (Counts):
-	// every scheduled operation is accounted for. Missed ones were still
-	// unsent when the interval ended (the probe fell behind its schedule).
-	Scheduled int64 `json:"scheduled"`
-	Missed    int64 `json:"missed"`
-	openloop.Counts
-	P50 int64 `json:"p50_ns"`
-	P90 int64 `json:"p90_ns"`
-	P99 int64 `json:"p99_ns"`
-	Max int64 `json:"max_ns"`
-	// Throughput is workload operations delivered per second of interval.
-	Throughput float64 `json:"throughput_ops_per_s"`
-	ErrorRate  float64 `json:"error_rate"` // (errors + missed) / scheduled
-	// Margin is the pacer's spin margin at the interval's end: before each
-	// send the probe sleeps, then spins (yielding) for this long to send
-	// on time. The spin is most of what the probe costs at a low rate.
-	Margin int64 `json:"pacer_margin_ns"`
-}
-
-// Conserved reports that every scheduled operation is accounted for.
-func (p Probe) Conserved() bool { return p.Scheduled == p.Sent+p.Missed && p.Counts.Conserved() }
+// The history's records, as results declares them: the writer and every
+// reader (perfbench report, --summary) share one layout.
+type (
+	Record  = results.MonitorRecord
+	Probe   = results.MonitorProbe
+	Runtime = results.MonitorRuntime
+	Event   = results.MonitorEvent
+)
 
 // value returns a metric's value in base units; NaN when the interval has
 // none (no probe operation finished, or too short a window for a slope).
-func (r Record) value(m Metric) float64 {
+func value(r Record, m Metric) float64 {
 	switch m {
 	case P50, P99:
 		if r.Probe.Sent+r.Probe.Missed == 0 {
@@ -243,15 +190,12 @@ func readHistoryFile(path string) ([]Record, error) {
 		if len(bytes.TrimSpace(text)) == 0 {
 			continue
 		}
-		var r Record
-		if err := json.Unmarshal(text, &r); err != nil {
-			if b[len(b)-1] != '\n' && bytes.HasSuffix(b, text) {
-				break // the unterminated last line: the writer died mid-line
-			}
-			return nil, fmt.Errorf("read history %s line %d: %w", path, line, err)
+		if !json.Valid(text) && b[len(b)-1] != '\n' && bytes.HasSuffix(b, text) {
+			break // the unterminated last line: the writer died mid-line
 		}
-		if r.Version != HistoryVersion {
-			return nil, fmt.Errorf("read history %s line %d: version %d, this perfbench reads %d", path, line, r.Version, HistoryVersion)
+		var r Record
+		if err := results.Decode(fmt.Sprintf("history %s line %d", path, line), text, results.Monitor, &r); err != nil {
+			return nil, err
 		}
 		out = append(out, r)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -53,19 +55,21 @@ type Monitor struct {
 	nextSeq int64
 	last    atomic.Int64 // unix ns of the last interval's end, for /healthz
 
+	out   io.Writer  // the closing summary
 	outMu sync.Mutex // stderr lines come from the probe, the capture and the webhook
 	fired int
 }
 
 // New validates the options, binds the listen address, opens the history
 // (continuing its window) and builds the workload instance. Bad input is
-// bad input. Close releases what New took if Run is never called.
-func New(o Options) (*Monitor, error) {
+// bad input. Close releases what New took if Run is never called. The
+// closing summary goes to out.
+func New(o Options, out io.Writer) (*Monitor, error) {
 	s, err := o.validate()
 	if err != nil {
 		return nil, err
 	}
-	m := &Monitor{s: s, prom: newPromMetrics(s.workload.Name, s.features.String()), hyst: newHysteresis(s.thresholds, s.AlertAfter, s.ClearAfter)}
+	m := &Monitor{s: s, out: out, prom: newPromMetrics(s.workload.Name, s.features.String()), hyst: newHysteresis(s.thresholds, s.AlertAfter, s.ClearAfter)}
 	for _, t := range s.thresholds {
 		m.prom.threshold.WithLabelValues(string(t.Metric)).Set(t.Value)
 		m.prom.alert.WithLabelValues(string(t.Metric)).Set(0)
@@ -171,8 +175,17 @@ func (m *Monitor) Close() error {
 // history and prints the summary of the run. Cancellation is the normal
 // end: it returns nil, or a cmderr criterion for a run bounded by For in which
 // an alert fired.
-func Run(ctx context.Context, o Options) error {
-	m, err := New(o)
+//
+// With o.Summary set it prints that history's last hour to out instead.
+func Run(ctx context.Context, o Options, out io.Writer) error {
+	if o.Summary != "" {
+		f, err := o.format()
+		if err != nil {
+			return err
+		}
+		return PrintSummary(out, o.Summary, f)
+	}
+	m, err := New(o, out)
 	if err != nil {
 		return err
 	}
@@ -283,7 +296,7 @@ func (m *Monitor) Run(parent context.Context) (err error) {
 func (m *Monitor) end(parent context.Context, run []Record) error {
 	m.logLine(map[string]any{"event": "stop", "intervals": len(run), "alerts_fired": m.fired, "interrupted": parent.Err() != nil})
 	if len(run) > 0 {
-		if err := Summarize(run, 0).Write(m.s.Stdout, report.Text); err != nil {
+		if err := Summarize(run, 0).Write(m.out, report.Text); err != nil {
 			return err
 		}
 	}
@@ -364,10 +377,9 @@ func (m *Monitor) interval(ctx context.Context, pacer *openloop.Pacer, k int64) 
 		return Record{}, false, fmt.Errorf("monitor: interval %d: accounting broken: scheduled %d, sent %d, missed %d, delivered %d, errored %d",
 			k, p.Scheduled, p.Sent, p.Missed, p.Delivered, p.Errored)
 	}
-	rec := Record{
-		Version: HistoryVersion, Seq: m.nextSeq, Time: pacer.Wall(end).UTC(), Interval: iv,
-		Workload: m.s.workload.Name, Features: m.s.features.String(), Probe: p, Runtime: m.rt.read(), WorkloadMetrics: own,
-	}
+	rec := results.NewMonitorRecord()
+	rec.Seq, rec.Time, rec.Interval = m.nextSeq, pacer.Wall(end).UTC(), iv
+	rec.Workload, rec.Features, rec.Probe, rec.Runtime, rec.WorkloadMetrics = m.s.workload.Name, m.s.features.String(), p, m.rt.read(), own
 	m.nextSeq++
 	m.window = append(m.window, rec)
 	if len(m.window) > m.s.Window {

@@ -31,7 +31,7 @@ import (
 // testOptions: short intervals, no server, output in a temporary
 // directory, and a generous bound so that a broken test cannot hang.
 func testOptions(t *testing.T) Options {
-	o := DefaultOptions()
+	o := defaultOptions()
 	o.Interval = 100 * time.Millisecond
 	o.Rate = 50
 	o.Batch = 20
@@ -153,7 +153,7 @@ func plantedDegradation(t *testing.T) (disturbed string) {
 			cancel()
 		}
 	}
-	m, err := New(o)
+	m, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	o.Listen = "127.0.0.1:0"
 	o.Thresholds = []string{"p99=1us"}
 	o.AlertAfter = 1
-	m, err := New(o)
+	m, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestPortInUse(t *testing.T) {
 	defer ln.Close()
 	o := testOptions(t)
 	o.Listen = ln.Addr().String()
-	_, err = New(o)
+	_, err = New(o, io.Discard)
 	if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "the address is in use") {
 		t.Fatalf("New on a port in use: %v, want bad input saying so", err)
 	}
@@ -333,7 +333,7 @@ func TestStopLeavesCompleteHistoryAndRestartContinues(t *testing.T) {
 				cancel()
 			}
 		}
-		if err := Run(ctx, o); err != nil {
+		if err := Run(ctx, o, io.Discard); err != nil {
 			t.Fatalf("Run stopped by cancellation: %v, want nil", err)
 		}
 		return got
@@ -362,7 +362,7 @@ func TestStopLeavesCompleteHistoryAndRestartContinues(t *testing.T) {
 	f.WriteString(`{"v":1,"seq":`)
 	f.Close()
 
-	m, err := New(o)
+	m, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestWebhook(t *testing.T) {
 			o.For = 3 * o.Interval
 			var stderr syncbuf.Buffer
 			o.Stderr = &stderr
-			err := Run(context.Background(), o)
+			err := Run(context.Background(), o, io.Discard)
 			if !cmderr.IsCriterion(err) || !strings.Contains(err.Error(), "alert(s) fired") {
 				t.Fatalf("bounded run with an alert: %v, want a missed criterion", err)
 			}
@@ -493,7 +493,7 @@ func TestHealthzStale(t *testing.T) {
 // not wait for the probe to catch up.
 func TestCancelWhileBehindSchedule(t *testing.T) {
 	o := testOptions(t)
-	m, err := New(o)
+	m, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,16 +525,16 @@ func TestCancelWhileBehindSchedule(t *testing.T) {
 // first, and the directory is free again once the first is closed.
 func TestOneMonitorPerDirectory(t *testing.T) {
 	o := testOptions(t)
-	first, err := New(o)
+	first, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = New(o)
+	_, err = New(o, io.Discard)
 	if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), "another monitor") {
 		t.Errorf("second monitor on %s: %v, want bad input naming the first", o.Dir, err)
 	}
 	first.Close()
-	again, err := New(o)
+	again, err := New(o, io.Discard)
 	if err != nil {
 		t.Fatalf("after the first closed: %v", err)
 	}

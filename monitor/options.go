@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
+	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -42,16 +43,21 @@ const (
 	// DefaultThroughputShare: with no throughput threshold given, the probe
 	// alerts when it delivers less than this share of what it scheduled.
 	DefaultThroughputShare = 0.9
-	// DefaultErrorRate is the plan's error-rate target, the default
-	// error-rate threshold.
-	DefaultErrorRate = 0.001
 )
 
 // AllOpt is the --opt value that switches every optimization on.
 const AllOpt = "all"
 
-// Options is one monitor run; start from DefaultOptions.
+// Options is one monitor command. Every field is taken as given, zero
+// included: the flags carry the defaults (the Default constants), so a
+// value the user typed is never replaced by one. Only HistoryMax, which no
+// flag sets, takes DefaultHistoryMax when zero.
 type Options struct {
+	// Summary, if set, is a history file to print (the last hour, in
+	// Format) instead of monitoring; the other fields are then unused.
+	Summary string
+	Format  string // text (""), markdown or json, for Summary
+
 	Workload string   // a name from workloads.Names()
 	Opts     []string // optimizations switched on, AllOpt for every one (default: all off)
 
@@ -74,19 +80,12 @@ type Options struct {
 	Window     int           // intervals in the rolling window (heap slope, restart)
 	HistoryMax int64         // bytes of history.jsonl before it rotates
 
-	Stdout, Stderr io.Writer
+	// Stderr receives one JSON line per event (start, alert, clear,
+	// capture, webhook, stop); nil: none.
+	Stderr io.Writer
 	// OnInterval, if set, is called on the probe's goroutine after each
 	// interval is recorded, between two probe operations.
 	OnInterval func(Record)
-}
-
-// DefaultOptions are the defaults of every knob.
-func DefaultOptions() Options {
-	return Options{
-		Workload: DefaultWorkload, Interval: DefaultInterval, Rate: DefaultRate, Batch: DefaultBatch,
-		AlertAfter: DefaultAfter, ClearAfter: DefaultAfter, Listen: DefaultListen, Dir: "profiles",
-		Keep: DefaultKeep, CaptureCPU: DefaultCaptureCPU, Window: DefaultWindow, HistoryMax: DefaultHistoryMax,
-	}
 }
 
 // settings are validated Options.
@@ -98,8 +97,36 @@ type settings struct {
 	root       string // Dir/monitor
 }
 
+// Validate reports bad input (cmderr.BadInput) naming what is valid. It
+// binds nothing and writes nothing.
+func (o Options) Validate() error {
+	if o.Summary != "" {
+		_, err := o.format()
+		return err
+	}
+	_, err := o.validate()
+	return err
+}
+
+func (o Options) format() (report.Format, error) {
+	if o.Format == "" {
+		return report.Text, nil
+	}
+	f, err := report.ParseFormat(o.Format)
+	if err != nil {
+		return f, cmderr.BadInput(err)
+	}
+	return f, nil
+}
+
 func (o Options) validate() (settings, error) {
 	s := settings{Options: o}
+	if s.HistoryMax == 0 {
+		s.HistoryMax = DefaultHistoryMax
+	}
+	if _, err := o.format(); err != nil {
+		return s, err
+	}
 	w, err := workloads.Lookup(s.Workload)
 	if err != nil {
 		return s, cmderr.BadInputf("--workload: %v", err)
@@ -166,9 +193,6 @@ func (o Options) validate() (settings, error) {
 	if s.HistoryMax < MinHistoryMax || s.HistoryMax > MaxHistoryMax {
 		return s, cmderr.BadInputf("invalid history size %d: want %d to %d bytes", s.HistoryMax, MinHistoryMax, MaxHistoryMax)
 	}
-	if s.Stdout == nil {
-		s.Stdout = io.Discard
-	}
 	if s.Stderr == nil {
 		s.Stderr = io.Discard
 	}
@@ -179,7 +203,7 @@ func (o Options) validate() (settings, error) {
 // flags; a later source replaces an earlier one for the same metric.
 func (s *settings) resolveThresholds() error {
 	byMetric := map[Metric]Threshold{
-		ErrorRate:  {Metric: ErrorRate, Value: DefaultErrorRate, Source: "default (the plan's error-rate target)"},
+		ErrorRate:  {Metric: ErrorRate, Value: toggles.Load().ErrorRate, Source: "default (the load error-rate target)"},
 		Throughput: {Metric: Throughput, Value: DefaultThroughputShare * s.Rate * float64(s.Batch), Source: fmt.Sprintf("default (%g %% of the probe's schedule)", DefaultThroughputShare*100)},
 	}
 	if s.Baseline != "" {

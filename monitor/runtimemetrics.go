@@ -22,23 +22,6 @@ const (
 
 var runtimeMetricNames = []string{mGCCPU, mTotalCPU, mHeapLive, mHeapGoal, mGCPauses, mSchedLat, mGoroutine}
 
-// Runtime is what the Go runtime says about one interval.
-type Runtime struct {
-	GCCycles uint64 `json:"gc_cycles"` // completed during the interval
-	// GCCPU is the GC's share of the CPU time available to the process
-	// (GOMAXPROCS × wall time) over the interval, 0 to 1.
-	GCCPU      float64 `json:"gc_cpu_fraction"`
-	HeapLive   uint64  `json:"heap_live_bytes"` // at the interval's end
-	HeapGoal   uint64  `json:"heap_goal_bytes"`
-	GCPauseP99 int64   `json:"gc_pause_p99_ns"` // of the pauses during the interval (bucket upper edge)
-	GCPauseMax int64   `json:"gc_pause_max_ns"`
-	SchedP99   int64   `json:"sched_latency_p99_ns"` // time goroutines waited to run, p99 (bucket upper edge)
-	Goroutines uint64  `json:"goroutines"`
-	// CPUCores is the process's user + system CPU time over the interval
-	// divided by its wall time: what the monitor and its runtime cost.
-	CPUCores float64 `json:"cpu_cores"`
-}
-
 // runtimeReader keeps the previous reading, so that counters and
 // histograms are turned into per-interval figures.
 type runtimeReader struct {

@@ -10,11 +10,13 @@ import (
 	"github.com/perfbench/perfbench/baseline"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/openloop"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
-// Metric names one figure of an interval that a threshold can bound.
-type Metric string
+// Metric names one figure of an interval that a threshold can bound; it is
+// the history's own type, so a record's metrics need no conversion.
+type Metric = results.MonitorMetric
 
 // The metrics a threshold can name.
 const (

@@ -3,6 +3,7 @@ package monitor
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
 
@@ -98,7 +100,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := DefaultOptions()
+			o := defaultOptions()
 			tt.change(&o)
 			_, err := o.validate()
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -106,7 +108,7 @@ func TestValidateRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	s, err := DefaultOptions().validate()
+	s, err := defaultOptions().validate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +200,7 @@ func TestHistoryTornLineAndRotation(t *testing.T) {
 	}
 	for i := int64(0); i < 3; i++ {
 		r := rec(i, 1e-3)
-		r.Version = HistoryVersion
+		r.Kind, r.SchemaVersion = results.Monitor, results.SchemaVersion
 		if err := h.append(r); err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +220,8 @@ func TestHistoryTornLineAndRotation(t *testing.T) {
 	}
 	// A corrupt line in the middle is an error, not silently skipped.
 	mid := filepath.Join(dir, "mid.jsonl")
-	os.WriteFile(mid, []byte("{\"v\":1}\nnot json\n{\"v\":1}\n"), 0o644)
+	line := fmt.Sprintf(`{"kind":"monitor","schema_version":%d}`, results.SchemaVersion)
+	os.WriteFile(mid, []byte(line+"\nnot json\n"+line+"\n"), 0o644)
 	if _, err := ReadHistory(mid); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("corrupt middle line: %v, want an error naming line 2", err)
 	}
@@ -230,7 +233,7 @@ func TestHistoryTornLineAndRotation(t *testing.T) {
 	var seq int64 = 3
 	for ; seq < 400; seq++ { // ~200 B a line: several rotations of 64 KiB
 		r := rec(seq, 1e-3)
-		r.Version = HistoryVersion
+		r.Kind, r.SchemaVersion = results.Monitor, results.SchemaVersion
 		if err := h.append(r); err != nil {
 			t.Fatal(err)
 		}
@@ -333,7 +336,7 @@ func summaryRecords() []Record {
 		}
 		slope := float64(1000 * i)
 		out = append(out, Record{
-			Version: HistoryVersion, Seq: int64(i), Time: t0.Add(time.Duration(i+1) * 10 * time.Second), Interval: 10 * time.Second,
+			Kind: results.Monitor, SchemaVersion: results.SchemaVersion, Seq: int64(i), Time: t0.Add(time.Duration(i+1) * 10 * time.Second), Interval: 10 * time.Second,
 			Workload: "mixed", Features: "none",
 			Probe:     Probe{Rate: 10, Batch: 20, Scheduled: 100, Counts: countsDelivered(100), P50: p50, P99: p99, Throughput: 200},
 			Runtime:   Runtime{GCCycles: 2, GCCPU: 0.002, HeapLive: uint64(5<<20 + 4096*i), CPUCores: 0.05},
@@ -377,3 +380,56 @@ func TestSummaryGolden(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func countsDelivered(n int64) openloop.Counts { return openloop.Counts{Sent: n, Delivered: n} }
+
+// TestHistoryRoundTrip: records written to the history, across a rotation,
+// read back (as perfbench report and --summary read them) into
+// results.MonitorRecord with every field as written, each line carrying the
+// results header.
+func TestHistoryRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), HistoryFile)
+	want := summaryRecords()
+	h, err := openHistory(path, MinHistoryMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.maxBytes = 8 << 10 // rotate within the test's records
+	for _, r := range want {
+		if err := h.append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".1"); err != nil {
+		t.Fatalf("no rotation: %v", err)
+	}
+	got, err := ReadHistory(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read back %d records, want %d: one rotation keeps them all", len(got), len(want))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read back differs from written:\n got %+v\nwant %+v", got, want)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	hd, err := results.ReadHeader("history line", line)
+	if err != nil || hd.Kind != results.Monitor || hd.SchemaVersion != results.SchemaVersion {
+		t.Errorf("history line header %+v, %v: want kind monitor, schema %d", hd, err, results.SchemaVersion)
+	}
+}
+
+// defaultOptions are the monitor flags' defaults, as the CLI passes them.
+func defaultOptions() Options {
+	return Options{
+		Workload: DefaultWorkload, Interval: DefaultInterval, Rate: DefaultRate, Batch: DefaultBatch,
+		AlertAfter: DefaultAfter, ClearAfter: DefaultAfter, Listen: DefaultListen, Dir: "profiles",
+		Keep: DefaultKeep, CaptureCPU: DefaultCaptureCPU, Window: DefaultWindow,
+	}
+}

@@ -7,69 +7,9 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/results"
 )
-
-// loadDoc is what a load page reads of a load run's results.json.
-type loadDoc struct {
-	results.Header
-	Settings struct {
-		Scenario      string  `json:"scenario"`
-		EffectiveRate float64 `json:"effective_rate_ops_per_s"`
-		Duration      string  `json:"duration"`
-		Scheduled     int64   `json:"scheduled_ops"`
-		Agents        int     `json:"agents"`
-		Toggle        string  `json:"toggle"`
-		Blend         string  `json:"blend"`
-	} `json:"settings"`
-	Targets struct {
-		P50 float64 `json:"p50_ns"`
-		P99 float64 `json:"p99_ns"`
-	} `json:"targets"`
-	Sides []struct {
-		Label    string `json:"label"`
-		Features string `json:"features"`
-		Verdicts []struct {
-			Target string `json:"target"`
-			Reads  string `json:"reads"`
-			Value  string `json:"value"`
-			Status string `json:"status"`
-			Note   string `json:"note"`
-		} `json:"verdicts"`
-		Result loadResult `json:"result"`
-	} `json:"sides"`
-	Passed bool     `json:"passed"`
-	Missed []string `json:"missed"`
-}
-
-type loadResult struct {
-	Response histogram `json:"response"`
-	Service  histogram `json:"service"`
-	Lag      histogram `json:"schedule_lag"`
-	Total    struct {
-		Sent      int64 `json:"sent"`
-		Delivered int64 `json:"delivered"`
-		Errored   int64 `json:"errored"`
-		Failed    int64 `json:"failed"`
-	} `json:"total"`
-	Late         int64   `json:"late_sends"`
-	AchievedRate float64 `json:"achieved_ops_per_s"`
-	Heap         struct {
-		Samples []struct {
-			T    float64 `json:"t_ns"`
-			Live float64 `json:"live_bytes"`
-		} `json:"samples"`
-	} `json:"heap"`
-}
-
-// histogram is a latency distribution as results.json carries it; the
-// lossless HdrHistogram encoding is what the percentile plots read.
-type histogram struct {
-	Count int64  `json:"count"`
-	HdrV2 string `json:"hdr_v2_base64"`
-}
-
-func (h histogram) decode() (*hdr.Histogram, error) { return decodeHDR(h.HdrV2) }
 
 // decodeHDR reads a histogram in HdrHistogram's V2 base64 encoding; ""
 // is no histogram.
@@ -85,7 +25,7 @@ func decodeHDR(s string) (*hdr.Histogram, error) {
 }
 
 func loadPage(r *Run) (*Page, error) {
-	var d loadDoc
+	var d results.LoadDoc
 	if err := r.decode(&d); err != nil {
 		return nil, err
 	}
@@ -112,8 +52,8 @@ func loadPage(r *Run) (*Page, error) {
 	counts := &Table{Header: []string{"side", "sent", "delivered", "errored", "failed", "sent = delivered + errored", "achieved", "late sends"}}
 	for _, side := range d.Sides {
 		for _, v := range side.Verdicts {
-			targets.Rows = append(targets.Rows, []Cell{{Text: side.Label}, {Text: v.Target}, {Text: v.Reads}, {Text: v.Value},
-				{Text: v.Status, Status: verdictStatus(v.Status)}, {Text: v.Note}})
+			targets.Rows = append(targets.Rows, []Cell{{Text: side.Label}, {Text: v.Criterion}, {Text: v.Metric}, {Text: v.Measured},
+				{Text: string(v.Status), Status: verdictStatus(string(v.Status))}, {Text: v.Reason}})
 		}
 		t := side.Result.Total
 		conserved := Cell{Text: "yes", Status: StatusPass}
@@ -143,7 +83,7 @@ func loadPage(r *Run) (*Page, error) {
 	return p, nil
 }
 
-func sideList(d loadDoc) string {
+func sideList(d results.LoadDoc) string {
 	var out string
 	for i, s := range d.Sides {
 		if i > 0 {
@@ -164,7 +104,7 @@ var latencyQuantiles = []struct {
 
 // latencyTable gives each side's percentiles of every distribution, read
 // from the lossless histograms.
-func latencyTable(d loadDoc) (*Table, error) {
+func latencyTable(d results.LoadDoc) (*Table, error) {
 	t := &Table{Header: []string{"side", "measure", "count"}}
 	for _, q := range latencyQuantiles {
 		t.Header = append(t.Header, q.name)
@@ -172,9 +112,9 @@ func latencyTable(d loadDoc) (*Table, error) {
 	for _, side := range d.Sides {
 		for _, m := range []struct {
 			name string
-			h    histogram
+			h    openloop.LatencyJSON
 		}{{"response", side.Result.Response}, {"service", side.Result.Service}, {"schedule lag", side.Result.Lag}} {
-			h, err := m.h.decode()
+			h, err := decodeHDR(m.h.HdrV2)
 			if err != nil {
 				return nil, fmt.Errorf("%s of %s: %w", m.name, side.Label, err)
 			}
@@ -193,23 +133,23 @@ func latencyTable(d loadDoc) (*Table, error) {
 
 // loadCharts draws response and service time, schedule lag and the live
 // heap over time, every side overlaid.
-func loadCharts(d loadDoc) ([]Chart, error) {
+func loadCharts(d results.LoadDoc) ([]Chart, error) {
 	burst := d.Settings.Scenario == "burst"
-	targets := []target{{q: 50, value: d.Targets.P50}, {q: 99, value: d.Targets.P99}}
+	targets := []target{{q: 50, value: float64(d.Targets.P50)}, {q: 99, value: float64(d.Targets.P99)}}
 	var charts []Chart
 	for _, h := range []struct {
 		title   string
-		pick    func(loadResult) histogram
+		pick    func(results.LoadRun) openloop.LatencyJSON
 		targets bool
 		caption string
 	}{
-		{"response time (due → done)", func(r loadResult) histogram { return r.Response }, !burst, "what a caller feels"},
-		{"service time (agent takes → done)", func(r loadResult) histogram { return r.Service }, burst, "the agent's own work"},
-		{"schedule lag (due → actually sent)", func(r loadResult) histogram { return r.Lag }, false, "how late the generator sent; it does not excuse latency, which counts from due time"},
+		{"response time (due → done)", func(r results.LoadRun) openloop.LatencyJSON { return r.Response }, !burst, "what a caller feels"},
+		{"service time (agent takes → done)", func(r results.LoadRun) openloop.LatencyJSON { return r.Service }, burst, "the agent's own work"},
+		{"schedule lag (due → actually sent)", func(r results.LoadRun) openloop.LatencyJSON { return r.Lag }, false, "how late the generator sent; it does not excuse latency, which counts from due time"},
 	} {
 		var curves []quantileCurve
 		for _, side := range d.Sides {
-			hist, err := h.pick(side.Result).decode()
+			hist, err := decodeHDR(h.pick(side.Result).HdrV2)
 			if err != nil {
 				return nil, fmt.Errorf("%s of %s: %w", h.title, side.Label, err)
 			}
@@ -235,8 +175,8 @@ func loadCharts(d loadDoc) ([]Chart, error) {
 	for _, side := range d.Sides {
 		ts := timeSeries{s: sideSeries(side.Label)}
 		for _, smp := range side.Result.Heap.Samples {
-			ts.x = append(ts.x, smp.T/1e9)
-			ts.y = append(ts.y, smp.Live)
+			ts.x = append(ts.x, smp.T.Seconds())
+			ts.y = append(ts.y, float64(smp.Live))
 		}
 		if len(ts.x) > 0 {
 			heap = append(heap, ts)

@@ -3,60 +3,32 @@ package htmlpage
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/numfmt"
+	"github.com/perfbench/perfbench/results"
+	"github.com/perfbench/perfbench/verdict"
 )
 
 // HistoryFile is the monitor's history: one JSON line per interval.
 const HistoryFile = "history.jsonl"
 
-// monitorRecord is what the monitor page reads of one history line.
-type monitorRecord struct {
-	Seq      int64     `json:"seq"`
-	Time     time.Time `json:"time"`
-	Workload string    `json:"workload"`
-	Features string    `json:"features"`
-	Probe    struct {
-		Scheduled  int64   `json:"scheduled"`
-		Missed     int64   `json:"missed"`
-		Sent       int64   `json:"sent"`
-		Delivered  int64   `json:"delivered"`
-		Errored    int64   `json:"errored"`
-		P50        float64 `json:"p50_ns"`
-		P99        float64 `json:"p99_ns"`
-		Throughput float64 `json:"throughput_ops_per_s"`
-	} `json:"probe"`
-	Runtime struct {
-		HeapLive float64 `json:"heap_live_bytes"`
-		GCCPU    float64 `json:"gc_cpu_fraction"`
-	} `json:"runtime"`
-	Firing []string `json:"firing"`
-	Events []struct {
-		Time      time.Time `json:"time"`
-		Kind      string    `json:"event"`
-		Metric    string    `json:"metric"`
-		Intervals int       `json:"intervals"`
-		Message   string    `json:"msg"` // the monitor's own wording, values formatted
-	} `json:"events"`
-}
-
-// readHistory decodes the history's lines, oldest first.
-func readHistory(r *Run) ([]monitorRecord, error) {
-	var recs []monitorRecord
+// readHistory decodes the history's lines, oldest first. Every line
+// carries the results header, so a history from an older perfbench, or a
+// line of another kind, is bad input naming the line.
+func readHistory(r *Run) ([]results.MonitorRecord, error) {
+	var recs []results.MonitorRecord
 	sc := bufio.NewScanner(bytes.NewReader(r.Raw))
 	sc.Buffer(nil, 16<<20)
 	for n := 1; sc.Scan(); n++ {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		var rec monitorRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return nil, cmderr.BadInputf("%s line %d: not a monitor history record: %w", r.file, n, err)
+		var rec results.MonitorRecord
+		if err := results.Decode(fmt.Sprintf("%s line %d", r.file, n), sc.Bytes(), results.Monitor, &rec); err != nil {
+			return nil, err
 		}
 		recs = append(recs, rec)
 	}
@@ -85,21 +57,24 @@ func monitorPage(r *Run) (*Page, error) {
 		pr := rec.Probe
 		scheduled, sent, delivered, errored, missed = scheduled+pr.Scheduled, sent+pr.Sent, delivered+pr.Delivered, errored+pr.Errored, missed+pr.Missed
 		x = append(x, rec.Time.Sub(first.Time).Seconds())
-		p50, p99, tput = append(p50, pr.P50), append(p99, pr.P99), append(tput, pr.Throughput)
-		heap, gccpu = append(heap, rec.Runtime.HeapLive), append(gccpu, rec.Runtime.GCCPU*100)
+		p50, p99, tput = append(p50, float64(pr.P50)), append(p99, float64(pr.P99)), append(tput, pr.Throughput)
+		heap, gccpu = append(heap, float64(rec.Runtime.HeapLive)), append(gccpu, rec.Runtime.GCCPU*100)
 		for _, e := range rec.Events {
-			st := StatusPass
-			if e.Kind == "alert" {
-				st = StatusFail
+			v := e.Verdict()
+			if v.Status == verdict.Fail {
 				alerts++
 			}
-			events.Rows = append(events.Rows, []Cell{{Text: e.Time.UTC().Format("15:04:05")}, {Text: e.Kind, Status: st}, {Text: e.Metric},
+			events.Rows = append(events.Rows, []Cell{{Text: e.Time.UTC().Format("15:04:05")}, {Text: e.Kind, Status: verdictStatus(string(v.Status))}, {Text: string(e.Metric)},
 				{Text: fmt.Sprint(e.Intervals)}, {Text: e.Message}})
 		}
 	}
+	firing := make([]string, len(last.Firing))
+	for i, m := range last.Firing {
+		firing[i] = string(m)
+	}
 	switch {
-	case len(last.Firing) > 0:
-		p.Outcome = Cell{Text: "alerts still firing at the end: " + strings.Join(last.Firing, ", "), Status: StatusFail}
+	case len(firing) > 0:
+		p.Outcome = Cell{Text: "alerts still firing at the end: " + strings.Join(firing, ", "), Status: StatusFail}
 	case alerts > 0:
 		p.Outcome = Cell{Text: fmt.Sprintf("%d alert(s) raised, all cleared by the end", alerts), Status: StatusWarn}
 	default:

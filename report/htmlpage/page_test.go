@@ -110,6 +110,9 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +127,10 @@ func TestOpenRejectsBadInput(t *testing.T) {
 		{"not perfbench", write("b.json", `{"tool":"other"}`), `written by "other", not perfbench`},
 		{"before kinds", write("c.json", `{"tool":"perfbench","command":"load","schema_version":1}`), `has no "kind": it was written by a perfbench older than results schema`},
 		{"unknown kind", write("d.json", `{"tool":"perfbench","kind":"soak","schema_version":10}`), "valid kinds: profile, bench, compare, load, cluster, monitor"},
-		{"bad history", write("history.jsonl", "{\"seq\": 1}\nnope\n"), "line 2: not a monitor history record"},
+		{"history before kinds", write("h1/history.jsonl", "{\"v\":1,\"seq\":1}\n"), `history.jsonl line 1 has no "kind": it was written by a perfbench older than results schema`},
+		{"history of another kind", write("h2/history.jsonl", "{\"kind\":\"monitor\",\"schema_version\":10,\"seq\":1}\n{\"kind\":\"load\",\"schema_version\":10}\n"), "history.jsonl line 2 is a load run, not a monitor run"},
+		{"history of another schema", write("h3/history.jsonl", "{\"kind\":\"monitor\",\"schema_version\":9,\"seq\":1}\n"), "history.jsonl line 1 has results schema 9; this perfbench reads schema 10"},
+		{"bad history", write("h4/history.jsonl", "{\"kind\":\"monitor\",\"schema_version\":10,\"seq\": 1}\nnope\n"), "history.jsonl line 2 is not a perfbench results document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
