@@ -10,7 +10,6 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/internal/atomicfile"
-	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
@@ -25,7 +24,7 @@ func (o *Outcome) Results() results.CompareRun {
 	cases := make([]results.CompareCaseResult, len(o.Cases))
 	for i, c := range o.Cases {
 		cases[i] = results.CompareCaseResult{
-			CompareCase: c.CompareCase, Measurement: record(c.Measurement),
+			CompareCase: c.CompareCase, Measurement: c.Measurement.Record(),
 			Comparisons: report.SanitizeComparisons(c.Comparisons), Verdicts: c.Verdicts, Regressions: c.Regressions,
 		}
 	}
@@ -47,18 +46,6 @@ func (o *Outcome) Results() results.CompareRun {
 		Base: o.Base, Head: o.Head, Elapsed: o.Elapsed.Round(time.Millisecond).String(),
 		Cases: cases, Skipped: skipped, Regressions: regs, Files: o.FileNames(),
 	}
-}
-
-// record is the engine's measurement as results.json keeps it.
-func record(m *measure.Result) *results.Measurement {
-	if m == nil {
-		return nil
-	}
-	r := &results.Measurement{Workload: m.Workload, Off: m.Off, On: m.On, Rounds: m.Rounds, Benchtime: m.Benchtime, Metrics: m.Metrics}
-	for _, s := range m.Samples {
-		r.Samples = append(r.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
-	}
-	return r
 }
 
 // fileStem names a case's files: its ID with path separators replaced.

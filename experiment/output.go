@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/pprof/profile"
 	"github.com/perfbench/perfbench/internal/atomicfile"
-	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/report"
@@ -32,24 +31,9 @@ func (o *Outcome) Results() results.ProfileRun {
 			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir,
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
-		Measurement: MeasurementDoc(o.Measurement), Comparisons: report.SanitizeComparisons(o.Comparisons),
+		Measurement: o.Measurement.Record(), Comparisons: report.SanitizeComparisons(o.Comparisons),
 		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(),
 	}
-}
-
-// MeasurementDoc is the engine's result as a results document records it.
-func MeasurementDoc(r *measure.Result) *results.Measurement {
-	if r == nil {
-		return nil
-	}
-	m := &results.Measurement{Workload: r.Workload, Off: r.Off, On: r.On, Rounds: r.Rounds, Benchtime: r.Benchtime, Metrics: r.Metrics}
-	if r.Samples != nil {
-		m.Samples = make([]results.Round, 0, len(r.Samples))
-	}
-	for _, s := range r.Samples {
-		m.Samples = append(m.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
-	}
-	return m
 }
 
 // resultFiles are the run's files beside its profiles.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/workloads"
@@ -295,4 +296,21 @@ func (p *Pair) round(ctx context.Context, side stats.Side) (map[string]float64, 
 	}
 	defer inst.Close()
 	return inst.Run(ctx, p.ops[side])
+}
+
+// Record is the result as a results document keeps it: every round of
+// both sides, so a reader can redo any statistic.
+func (r *Result) Record() *results.Measurement {
+	if r == nil {
+		return nil
+	}
+	m := &results.Measurement{Workload: r.Workload, Off: r.Off, On: r.On, Rounds: r.Rounds, Benchtime: r.Benchtime,
+		Metrics: r.Metrics, RoundsUsed: r.RoundsUsed, Look: r.Look}
+	if r.Samples != nil {
+		m.Samples = make([]results.Round, 0, len(r.Samples))
+	}
+	for _, s := range r.Samples {
+		m.Samples = append(m.Samples, results.Round{Side: s.Side, Index: s.Index, Ops: s.Ops, Values: s.Values})
+	}
+	return m
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"runtime"
 	"runtime/pprof"
@@ -188,34 +189,45 @@ func captureCPU(ctx context.Context, fn func(context.Context) error) (*profile.P
 func captureWall(ctx context.Context, fn func(context.Context) error) (*profile.Profile, error) {
 	var buf bytes.Buffer
 	start := time.Now()
-	stopFG := fgprof.Start(&buf, fgprof.FormatPprof)
-	noTicks := false
+	stop := StartWall(&buf)
+	sampled := true
 	err := runThenStop(ctx, fn, func() (err error) {
+		sampled, err = stop()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !sampled {
+		return emptyWall(start, time.Now()), nil
+	}
+	return parse(buf.Bytes())
+}
+
+// StartWall starts an fgprof wall-clock profile written to w when the
+// returned stop is called. Stop keeps the pass at least minWallWindow long;
+// fgprof's own stop divides by the rate it reached and panics when not one
+// tick fired (a starved pass on a loaded machine), so stop recovers that
+// case, writes nothing and reports sampled false. fgprof's sampling
+// goroutine has ended by then, so recovering leaks nothing.
+func StartWall(w io.Writer) (stop func() (sampled bool, err error)) {
+	start := time.Now()
+	stopFG := fgprof.Start(w, fgprof.FormatPprof)
+	return func() (sampled bool, err error) {
 		if d := time.Since(start); d < minWallWindow {
 			time.Sleep(minWallWindow - d)
 		}
-		// fgprof's stop divides by the rate it reached, and panics when not
-		// one tick fired (a starved pass on a loaded machine). Its sampling
-		// goroutine has ended by then, so recovering leaks nothing, and the
-		// pass simply has no samples: the caller's sizing continues it.
 		defer func() {
 			if r := recover(); r != nil {
 				if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "divide by zero") {
-					noTicks = true
+					sampled, err = false, nil
 					return
 				}
 				err = fmt.Errorf("fgprof stop: %v", r)
 			}
 		}()
-		return stopFG()
-	})
-	if err != nil {
-		return nil, err
+		return true, stopFG()
 	}
-	if noTicks {
-		return emptyWall(start, time.Now()), nil
-	}
-	return parse(buf.Bytes())
 }
 
 // emptyWall is the fgprof profile of a pass in which no tick fired: the

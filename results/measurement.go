@@ -13,6 +13,12 @@ type Measurement struct {
 	Benchtime string         `json:"benchtime"`
 	Metrics   []stats.Metric `json:"metrics"`
 	Samples   []Round        `json:"samples"`
+	// RoundsUsed is the round pairs measured: Rounds, or fewer when the
+	// run stopped at a sequential look or at its time budget.
+	RoundsUsed int `json:"rounds_used"`
+	// Look is the sequential look the run ended at, whose confidence level
+	// its intervals have; absent for a fixed-size run.
+	Look *stats.Look `json:"look,omitempty"`
 }
 
 // Round is one measured round of one side.

@@ -264,7 +264,7 @@ func (b *Bench) Results(withRuns bool) results.BenchSuite {
 				Run: results.SuiteRun{ID: r.Run.ID, Opt: r.Run.Opt, Workload: r.Run.Workload, Kind: string(r.Run.Kind),
 					Toggle: r.Run.Toggle, Off: r.Run.Off.String(), On: r.Run.On.String()},
 				Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: experiment.MeasurementDoc(r.Measurement), Comparisons: report.SanitizeComparisons(r.Comparisons),
+				Measurement: r.Measurement.Record(), Comparisons: report.SanitizeComparisons(r.Comparisons),
 			})
 		}
 	}

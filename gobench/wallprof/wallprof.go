@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/felixge/fgprof"
+	"github.com/perfbench/perfbench/profiling"
 )
 
 // EnvVar names the file the profile is written to.
@@ -36,15 +36,21 @@ func Start(b testing.TB) (stop func()) {
 	if err != nil {
 		b.Fatalf("wallprof: %v", err)
 	}
-	end := fgprof.Start(f, fgprof.FormatPprof)
+	end := profiling.StartWall(f)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			if err := end(); err != nil {
+			sampled, err := end()
+			if err != nil {
 				b.Errorf("wallprof: %v", err)
 			}
 			if err := f.Close(); err != nil {
 				b.Errorf("wallprof: %v", err)
+			}
+			if !sampled {
+				// A run too short for one 99 Hz tick: no profile rather than
+				// an empty file; the next, longer b.N writes one.
+				os.Remove(path)
 			}
 		})
 	}
