@@ -36,7 +36,7 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 		Usage:       "run the whole suite against the plan's targets: one criteria table, PASS / FAIL / INCONCLUSIVE",
 		UsageText:   suite.BenchUsage,
 		Description: suite.BenchDoc,
-		Flags: append(flags.Preset(measure.MinRounds),
+		Flags: append(append(flags.Preset(measure.MinRounds), flags.Timing(true)...),
 			flags.ProfileTime(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", catalog.Quick().ProfileTime, catalog.Full().ProfileTime), measure.MaxProfileTime),
 			flags.Format(),
 			flags.Out(filepath.Join("profiles", "bench"), "output root"),
@@ -49,7 +49,7 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 
 func runBench(c *cli.Context, d suiteDeps) error {
 	o, err := suite.BenchRequest{
-		PresetRequest: flags.PresetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"), Log: c.App.ErrWriter,
+		PresetRequest: flags.PresetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"), Log: c.App.ErrWriter, Timing: flags.TimingRequest(c),
 	}.Options(d.toggles, d.lookup)
 	if err != nil {
 		return cmderr.BadInput(err)

@@ -24,7 +24,7 @@ func profileCommand() *cli.Command {
 			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
 			flags.Out("profiles", "output root"),
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
-			flags.Format(),
+			flags.Format(), flags.Timing(false)[0],
 		},
 		Action: runProfile,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
@@ -33,7 +33,7 @@ func profileCommand() *cli.Command {
 func runProfile(c *cli.Context) error {
 	o, err := experiment.Request{
 		Opt: c.String("opt"), Workload: c.String("workload"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
-		ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
+		ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"), TraceTime: c.Bool("trace-time"),
 	}.Options()
 	if err != nil {
 		return cmderr.BadInput(err)

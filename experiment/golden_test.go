@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"github.com/perfbench/perfbench/timing"
 	"testing"
 	"time"
 
@@ -89,6 +90,11 @@ func fixedOutcome(t testing.TB) *Outcome {
 		},
 		Elapsed: 9*time.Second + 400*time.Millisecond,
 		Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC),
+		Timing: timing.Record{RoundsUsed: 6, Time: timing.Breakdown{Phases: []timing.Span{
+			{Phase: timing.Calibrate, Side: "off", Seconds: 0.4}, {Phase: timing.Rounds, Side: "off", Seconds: 2.5},
+			{Phase: timing.Rounds, Side: "on", Seconds: 2.4}, {Phase: timing.ProfilePrefix + "cpu", Side: "off", Seconds: 1},
+			{Phase: timing.Diff, Seconds: 0.3},
+		}}},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -36,6 +37,8 @@ type BenchOptions struct {
 	Toggles   []toggles.Toggle
 	Runs      []catalog.Run
 	Workloads map[string]workloads.Workload // every run's workload, resolved
+	MaxTime   time.Duration                 // --max-time, split across the runs (0: none)
+	TraceTime bool                          // print each run's time breakdown after the suite
 	// Progress, if set, is called before run i of n; it returns the run's
 	// event sink (may be nil) and a function called when the run ends.
 	Progress func(i, n int, r catalog.Run, estimate time.Duration) (event func(measure.Event), done func())
@@ -48,6 +51,7 @@ type BenchRequest struct {
 	Root   string
 	Top    int
 	Log    io.Writer // progress, if set: a line per run, or a status line on a terminal
+	Timing timing.Request
 }
 
 // Options resolves the request against the registries and validates it
@@ -57,7 +61,12 @@ func (r BenchRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Bench
 	if err != nil {
 		return BenchOptions{}, err
 	}
-	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws}
+	budget, err := r.Timing.Budget()
+	if err != nil {
+		return BenchOptions{}, err
+	}
+	o := BenchOptions{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: ts, Runs: runs, Workloads: ws,
+		MaxTime: budget, TraceTime: r.Timing.Trace}
 	if r.Log != nil {
 		o.Progress = func(i, n int, run catalog.Run, est time.Duration) (func(measure.Event), func()) {
 			return progress.Run(r.Log, "bench", i, n, fmt.Sprintf("%s: off=%s on=%s", run.ID, run.Off, run.On), est)
@@ -69,8 +78,9 @@ func (r BenchRequest) Options(ts []toggles.Toggle, lookup catalog.Lookup) (Bench
 // BenchRun is one finished run of the suite with where it was written.
 type BenchRun struct {
 	catalog.Result
-	Dir   string
-	Files []string
+	Dir    string
+	Files  []string
+	Timing timing.Record
 }
 
 // Bench is a finished suite, held in memory until written.
@@ -81,6 +91,8 @@ type Bench struct {
 	Rows    []Row
 	Elapsed time.Duration
 	Created time.Time // when the suite finished: results.json's time stamp
+	// WriteTime is how long the suite's own files took (known after Write).
+	WriteTime time.Duration
 }
 
 // Validate checks the request before anything runs: an output root, a
@@ -128,8 +140,18 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 	}
 	start := time.Now()
 	b := &Bench{Options: o, Env: machine.Current()}
+	shared := experiment.NewSharedProfiles()
+	var costs []time.Duration
+	for _, r := range o.Runs {
+		costs = append(costs, o.experiment(r).Estimate())
+	}
 	for i, r := range o.Runs {
-		br, err := b.runOne(ctx, i, r)
+		eo := o.experiment(r)
+		eo.Shared, eo.TraceTime = shared, o.TraceTime
+		if o.MaxTime > 0 {
+			budgetRun(&eo, timing.Share(o.MaxTime-time.Since(start)-suiteReserve(o.MaxTime), costs, i))
+		}
+		br, err := b.runOne(ctx, i, r, eo)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil, fmt.Errorf("interrupted after %d of %d runs: the finished runs' directories are complete, the suite files were not written", i, len(o.Runs))
@@ -148,9 +170,23 @@ func RunBench(ctx context.Context, o BenchOptions) (*Bench, error) {
 	return b, nil
 }
 
-func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, error) {
+// suiteReserve is the part of a budget kept for the suite's own files.
+func suiteReserve(budget time.Duration) time.Duration { return budget / 20 }
+
+// budgetRun gives a run its share of the budget: its rounds may run until
+// the part of the share its estimate gives them, the rest is for its
+// profiles and files (Estimate's own split). The engine stops the rounds
+// there (measure.Settings.Deadline); a stopped run takes no profiles.
+func budgetRun(eo *experiment.Options, share time.Duration) {
+	est := eo.Estimate()
+	rest := 8*eo.ProfileTime + time.Second
+	rounds := time.Duration(float64(share) * float64(est-rest) / float64(est))
+	eo.Budget = share
+	eo.Settings.Deadline = time.Now().Add(rounds)
+}
+
+func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run, eo experiment.Options) (BenchRun, error) {
 	o := b.Options
-	eo := o.experiment(r)
 	cleanup, err := atomicfile.PrepareDir(eo.Dir)
 	if err != nil {
 		return BenchRun{}, err
@@ -170,8 +206,8 @@ func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, err
 		return BenchRun{}, err
 	}
 	return BenchRun{
-		Result: catalog.Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
-		Dir:    eo.Dir, Files: out.FileNames(),
+		Result: catalog.Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed, Stopped: out.Timing.Stopped},
+		Dir:    eo.Dir, Files: out.FileNames(), Timing: out.Timing,
 	}, nil
 }
 
@@ -192,8 +228,46 @@ func (b *Bench) Failed() string {
 // Wrote says, once the suite is written, how long it took and what it
 // wrote where.
 func (b *Bench) Wrote() string {
-	return fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
+	s := fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
 		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Options.Root)
+	if b.Options.TraceTime {
+		s += "\n" + b.TraceTable()
+	}
+	return s
+}
+
+// TraceTable is --trace-time's table: every run's breakdown, the totals
+// per phase and per kind of run (cost workloads among them), and the
+// suite's own files.
+func (b *Bench) TraceTable() string {
+	var rows [][]string
+	var total timing.Record
+	kinds := map[catalog.Kind]*timing.Record{}
+	var order []catalog.Kind
+	for _, r := range b.Runs {
+		rows = append(rows, timing.Row(r.Run.ID, r.Timing))
+		total.RoundsUsed += r.Timing.RoundsUsed
+		total.Time.Merge(r.Timing.Time)
+		k := kinds[r.Run.Kind]
+		if k == nil {
+			k = &timing.Record{}
+			kinds[r.Run.Kind] = k
+			order = append(order, r.Run.Kind)
+		}
+		k.RoundsUsed += r.Timing.RoundsUsed
+		k.Time.Merge(r.Timing.Time)
+	}
+	for _, k := range order {
+		rows = append(rows, timing.Row(fmt.Sprintf("all %s runs", k), *kinds[k]))
+	}
+	rows = append(rows, timing.Row("all runs", total))
+	var buf bytes.Buffer
+	buf.WriteString("time taken, per run and phase (--trace-time):\n")
+	if err := report.WriteTable(&buf, report.Text, timing.TableHeader, rows); err != nil {
+		return err.Error()
+	}
+	fmt.Fprintf(&buf, "suite files: %s; suite total %s", timing.Seconds(b.WriteTime.Seconds()), b.Elapsed.Round(100*time.Millisecond))
+	return buf.String()
 }
 
 // BenchResults is the layout of the suite's results.json.
@@ -220,11 +294,12 @@ type BenchSettings struct {
 
 // BenchRunJSON is one run in the suite's results.json.
 type BenchRunJSON struct {
-	Run         catalog.Run        `json:"run"`
-	Dir         string             `json:"dir"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *measure.Result    `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
+	Run           catalog.Run        `json:"run"`
+	Dir           string             `json:"dir"`
+	Elapsed       string             `json:"elapsed"`
+	Measurement   *measure.Result    `json:"measurement"`
+	Comparisons   []stats.Comparison `json:"comparisons"`
+	timing.Record                    // rounds_used, budget, stopped, time
 }
 
 // Results builds the suite's results document; withRuns adds every run's
@@ -243,7 +318,7 @@ func (b *Bench) Results(withRuns bool) BenchResults {
 		for _, r := range b.Runs {
 			doc.Runs = append(doc.Runs, BenchRunJSON{
 				Run: r.Run, Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons),
+				Measurement: r.Measurement, Comparisons: report.SanitizeComparisons(r.Comparisons), Record: r.Timing,
 			})
 		}
 	}
@@ -255,6 +330,8 @@ var BenchFiles = []string{"results.json", "summary.md", "bench.txt", htmlpage.Pa
 
 // Write saves the suite's own files to the output root, all or none.
 func (b *Bench) Write() error {
+	start := time.Now()
+	defer func() { b.WriteTime = time.Since(start) }()
 	js, err := report.EncodeJSON(b.Results(true))
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
@@ -331,13 +408,17 @@ func (b *Bench) runRows() [][]string {
 			}
 			return fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), d, c.Change)
 		}
+		used := fmt.Sprint(r.Timing.RoundsUsed)
+		if r.Timing.Stopped != "" {
+			used += " (" + r.Timing.Stopped + ")"
+		}
 		rows = append(rows, []string{r.Run.ID, r.Run.Off.String(), r.Run.On.String(), cell(measure.NsPerOp), cell(measure.BytesPerOp),
-			r.Elapsed.Round(100 * time.Millisecond).String(), r.Dir})
+			used, r.Elapsed.Round(100*time.Millisecond).String() + " (" + timing.Compact(r.Timing.Time) + ")", r.Dir})
 	}
 	return rows
 }
 
-var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "profiles"}
+var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "rounds used", "time", "profiles"}
 
 func (b *Bench) tableRows() [][]string {
 	var rows [][]string
