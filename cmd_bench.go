@@ -34,7 +34,7 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 		Usage:       "run the whole suite against the plan's targets: one criteria table, PASS / FAIL / INCONCLUSIVE",
 		UsageText:   suite.BenchUsage,
 		Description: suite.BenchDoc,
-		Flags: append(flags.Preset(measure.MinRounds),
+		Flags: append(append(flags.Preset(measure.MinRounds), flags.Timing(true)...),
 			flags.ProfileTime(0, fmt.Sprintf("override how long each profiling pass runs, quick %s, full %s", catalog.Quick().ProfileTime, catalog.Full().ProfileTime), measure.MaxProfileTime),
 			flags.Format(),
 			flags.Out(filepath.Join("profiles", "bench"), "output root"),
@@ -48,6 +48,6 @@ func newBenchCommand(d suiteDeps) *cli.Command {
 func runBench(c *cli.Context, d suiteDeps) error {
 	return suite.Run(c.Context, suite.Options{
 		PresetRequest: flags.PresetRequest(c), Strict: c.Bool("strict"), Root: c.String("out"), Top: c.Int("top"),
-		Format: c.String("format"), Log: c.App.ErrWriter, Toggles: d.toggles, Lookup: d.lookup,
+		Format: c.String("format"), Log: c.App.ErrWriter, Toggles: d.toggles, Lookup: d.lookup, Timing: flags.TimingRequest(c),
 	}, c.App.Writer)
 }

@@ -134,3 +134,13 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchRefusesABadBudget(t *testing.T) {
+	for _, v := range []string{"0s", "-1s", "2h"} {
+		t.Chdir(t.TempDir())
+		code, stdout, stderr := perfbench(context.Background(), "bench", "--max-time", v)
+		if code != exitUsage || !strings.Contains(stderr, "invalid --max-time") || !strings.Contains(stderr, "want a positive duration of at most 1h0m0s") || stdout != "" {
+			t.Errorf("bench --max-time %s: exit %d, stdout %q, stderr %q", v, code, stdout, stderr)
+		}
+	}
+}

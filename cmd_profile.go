@@ -22,7 +22,7 @@ func profileCommand() *cli.Command {
 			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
 			flags.Out("profiles", "output root"),
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
-			flags.Format(),
+			flags.Format(), flags.Timing(false)[0],
 		},
 		Action: runProfile,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
@@ -32,6 +32,6 @@ func runProfile(c *cli.Context) error {
 	return experiment.Run(c.Context, experiment.Options{
 		Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
-		Format: c.String("format"), Log: c.App.ErrWriter,
+		Format: c.String("format"), Log: c.App.ErrWriter, TraceTime: c.Bool("trace-time"),
 	}, c.App.Writer)
 }

@@ -214,6 +214,10 @@ type Result struct {
 	Measurement *measure.Result    `json:"measurement"`
 	Comparisons []stats.Comparison `json:"comparisons"`
 	Elapsed     time.Duration      `json:"-"`
+	// Stopped says why the run ended before its planned rounds ("" when
+	// it did not): its criteria are then INCONCLUSIVE, never judged on
+	// less evidence than planned.
+	Stopped string `json:"-"`
 }
 
 // Comparison finds one metric's comparison.

@@ -23,11 +23,12 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
 )
 
-// Options is one validated profile request.
+// Config is one validated profile request.
 type Config struct {
 	Toggle      toggles.Toggle
 	Workload    workloads.Workload
@@ -37,6 +38,39 @@ type Config struct {
 	Dir         string        // the run directory
 	Top         int           // top movers kept per profile kind
 	Command     string        // "profile" or "bench", for the results header
+	// Shared, if set, lends each side the profiles an earlier run took of
+	// the identical configuration (see SharedProfiles).
+	Shared *SharedProfiles
+	// TraceTime adds the run's time breakdown to what Wrote says.
+	TraceTime bool
+	// Budget is the run's share of a time budget, recorded with it (0:
+	// none). Settings.Deadline is where it ends.
+	Budget time.Duration
+}
+
+// SharedProfiles holds the profiling passes of each configuration a suite
+// has profiled, so that a side that recurs — all on of mixed is the on
+// side of the cumulative run and of every all-vs-one run — is profiled
+// once. Only profiles are shared, never measured rounds: a paired ratio
+// needs both of its sides in the same rounds, interleaved ABBA, and a side
+// measured in another run's rounds shares none of this run's drift. A
+// profile is not paired: each side's passes run on their own instance,
+// after the rounds, sized from that side's ns/op, and profiling.Compare
+// scales each side to one operation count, so a pass of an identical
+// configuration (same workload, feature set and profile time) taken in
+// another run is as good as a new one.
+type SharedProfiles struct {
+	passes map[string]map[profiling.Kind]profiling.Run
+}
+
+// NewSharedProfiles is an empty store.
+func NewSharedProfiles() *SharedProfiles {
+	return &SharedProfiles{passes: map[string]map[profiling.Kind]profiling.Run{}}
+}
+
+// key identifies a side's profiling passes: workload, feature set, yardstick.
+func sharedKey(o Config, side features.Set) string {
+	return o.Workload.Name + "\x00" + side.String() + "\x00" + o.ProfileTime.String()
 }
 
 // Validate rejects options no run can satisfy.
@@ -74,6 +108,11 @@ type Outcome struct {
 	Movers   map[profiling.Kind][]profiling.Mover
 	Elapsed  time.Duration
 	Created  time.Time // when the run finished: results.json's time stamp
+	// Timing is the run's rounds and time breakdown; its report phase is
+	// only known once Write is done, so results.json has it without it.
+	Timing timing.Record
+	// Reused lists the sides whose profiles came from SharedProfiles.
+	Reused []stats.Side
 }
 
 // Run measures, then profiles each side, then diffs. It writes nothing.
@@ -82,24 +121,97 @@ func Perform(ctx context.Context, o Config, progress func(measure.Event)) (*Outc
 		return nil, err
 	}
 	start := time.Now()
+	rec := timing.NewRecorder(nil)
+	event := func(e measure.Event) {
+		rec.Mark(phaseOf(e), e.Side.String())
+		if progress != nil {
+			progress(e)
+		}
+	}
 	pair := measure.NewLocalPair(o.Workload, o.Off, o.On)
-	res, err := pair.Measure(ctx, o.Settings, progress)
+	res, err := pair.Measure(ctx, o.Settings, event)
 	if err != nil {
 		return nil, err
 	}
 	out := &Outcome{
 		Config: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
-		Movers: map[profiling.Kind][]profiling.Mover{},
+		Movers: map[profiling.Kind][]profiling.Mover{}, Sampling: map[profiling.Kind]*profiling.Comparison{},
+		Timing: timing.Record{RoundsUsed: res.RoundsUsed},
 	}
-	if out.Profiles, out.Sampling, err = pair.Profile(ctx, res, o.ProfileTime, o.Top, progress); err != nil {
-		return nil, err
+	if o.Budget > 0 {
+		out.Timing.Budget = o.Budget.Round(time.Millisecond).String()
 	}
-	for k, c := range out.Sampling {
-		out.Movers[k] = c.Movers
+	if res.Stopped {
+		out.Timing.Stopped = fmt.Sprintf("budget reached after %d of %d rounds", res.RoundsUsed, res.Rounds)
 	}
+	// A run out of budget takes no profiles: its share is spent.
+	if !res.Stopped && !o.Settings.BudgetReached() {
+		if err := out.profile(ctx, pair, rec, event); err != nil {
+			return nil, err
+		}
+	}
+	rec.Stop()
+	out.Timing.Time = rec.Breakdown()
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()
 	return out, nil
+}
+
+// profile takes each side's passes, or borrows them from o.Shared, then
+// diffs them.
+func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing.Recorder, event func(measure.Event)) error {
+	o := out.Config
+	var runs [2]map[profiling.Kind]profiling.Run
+	for _, side := range stats.Sides() {
+		set := o.Off
+		if side == stats.On {
+			set = o.On
+		}
+		key := sharedKey(o, set)
+		if r, ok := o.Shared.lookup(key); ok {
+			runs[side] = r
+			out.Reused = append(out.Reused, side)
+			continue
+		}
+		r, err := pair.CaptureProfiles(ctx, side, out.Measurement.ProfileOps(o.ProfileTime, side), event)
+		if err != nil {
+			return err
+		}
+		runs[side] = r
+		o.Shared.store(key, r)
+	}
+	rec.Mark(timing.Diff, "")
+	sets, cmps, err := measure.CompareProfiles(runs, o.Top)
+	if err != nil {
+		return err
+	}
+	out.Profiles, out.Sampling = sets, cmps
+	for k, c := range cmps {
+		out.Movers[k] = c.Movers
+	}
+	return nil
+}
+
+func (s *SharedProfiles) lookup(key string) (map[profiling.Kind]profiling.Run, bool) {
+	if s == nil {
+		return nil, false
+	}
+	r, ok := s.passes[key]
+	return r, ok
+}
+
+func (s *SharedProfiles) store(key string, r map[profiling.Kind]profiling.Run) {
+	if s != nil {
+		s.passes[key] = r
+	}
+}
+
+// phaseOf names an engine event's phase as timing keys it.
+func phaseOf(e measure.Event) string {
+	if e.Phase == "round" {
+		return timing.Rounds
+	}
+	return e.Phase
 }
 
 // Execute is Run with its progress shown on log: a status line on a
@@ -129,6 +241,7 @@ type Options struct {
 	Top         int
 	Format      string    // of what Run prints: text (also ""), markdown or json
 	Log         io.Writer // progress and what was written, if set
+	TraceTime   bool      // --trace-time: print where the time went
 }
 
 // Validate checks the request before anything runs. Every error is bad
@@ -184,7 +297,7 @@ func (r Options) config() (Config, error) {
 	o := Config{
 		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt},
-		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile",
+		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile", TraceTime: r.TraceTime,
 		Dir: filepath.Join(r.Out, t.Name, w.Name),
 	}
 	return o, o.Validate()

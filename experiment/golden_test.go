@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/timing"
+
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/internal/golden"
@@ -89,6 +91,11 @@ func fixedOutcome(t testing.TB) *Outcome {
 		},
 		Elapsed: 9*time.Second + 400*time.Millisecond,
 		Created: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC),
+		Timing: timing.Record{RoundsUsed: 6, Time: timing.Breakdown{Phases: []timing.Span{
+			{Phase: timing.Calibrate, Side: "off", Seconds: 0.4}, {Phase: timing.Rounds, Side: "off", Seconds: 2.5},
+			{Phase: timing.Rounds, Side: "on", Seconds: 2.4}, {Phase: timing.ProfilePrefix + "cpu", Side: "off", Seconds: 1},
+			{Phase: timing.Diff, Seconds: 0.3},
+		}}},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 )
 
 // Results builds the run's results document.
@@ -32,7 +33,7 @@ func (o *Outcome) Results() results.ProfileRun {
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
 		Measurement: o.Measurement.Record(), Comparisons: report.SanitizeComparisons(o.Comparisons),
-		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(),
+		Profiles: o.Sampling, TopMovers: o.Movers, Files: o.FileNames(), Record: o.Timing,
 	}
 }
 
@@ -56,12 +57,23 @@ func (o Config) Targets() []string {
 
 // Wrote says, once the run is written, what it wrote where.
 func (o *Outcome) Wrote() string {
-	return fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Config.Dir)
+	s := fmt.Sprintf("wrote %d files to %s", len(o.FileNames()), o.Config.Dir)
+	if o.Config.TraceTime {
+		var b bytes.Buffer
+		b.WriteString(s + "\ntime taken, per phase (--trace-time):\n")
+		if err := report.WriteTable(&b, report.Text, timing.TableHeader, [][]string{timing.Row(o.Config.Toggle.Name+"/"+o.Config.Workload.Name, o.Timing)}); err != nil {
+			return s
+		}
+		s = strings.TrimRight(b.String(), "\n")
+	}
+	return s
 }
 
 // Write saves every file of the run (FileNames) to its directory, all or
-// none.
+// none, and adds the time it took to the run's breakdown.
 func (o *Outcome) Write() error {
+	start := time.Now()
+	defer func() { o.Timing.Time.Add(timing.Report, "", time.Since(start)) }()
 	files, err := o.Profiles.Files()
 	if err != nil {
 		return err
@@ -170,14 +182,33 @@ func (o *Outcome) moverRows() []report.MoverRow {
 
 func (o *Outcome) settingsLine() []string {
 	opts := o.Config
-	return []string{
+	line := []string{
 		"off=" + opts.Off.String(), "on=" + opts.On.String(),
 		fmt.Sprintf("rounds=%d per side", opts.Settings.Rounds),
 		"benchtime=" + opts.Settings.Benchtime.String(),
-		fmt.Sprintf("ops/round off=%d on=%d", o.Measurement.Samples[0].Ops, o.Measurement.Samples[1].Ops),
+		fmt.Sprintf("ops/round off=%d on=%d", o.ops(stats.Off), o.ops(stats.On)),
 		"profile-time=" + opts.ProfileTime.String(),
+		fmt.Sprintf("rounds used=%d", o.Timing.RoundsUsed),
 		"elapsed=" + o.Elapsed.Round(100*time.Millisecond).String(),
+		"time: " + timing.Compact(o.Timing.Time),
 	}
+	if o.Timing.Stopped != "" {
+		line = append(line, o.Timing.Stopped+" (the suite judges it INCONCLUSIVE; no profiles taken)")
+	}
+	if len(o.Reused) > 0 {
+		line = append(line, fmt.Sprintf("profiles of %v shared with an earlier run of the identical side", o.Reused))
+	}
+	return line
+}
+
+// ops is the operations per round of a side (0 before any round).
+func (o *Outcome) ops(side stats.Side) int {
+	for _, s := range o.Measurement.Samples {
+		if s.Side == side {
+			return s.Ops
+		}
+	}
+	return 0
 }
 
 // WriteMarkdown writes summary.md, the table for a pull request.

@@ -38,6 +38,25 @@ type Settings struct {
 	// Result.Compare) and the run ends when it returns true. Without it
 	// every run takes Rounds pairs and is judged at stats.Confidence.
 	Decided func(interim *Result) bool `json:"-"`
+	// Deadline, if set, is when the run's share of a time budget ends:
+	// Measure starts no ABBA block of two rounds that its clock says would
+	// end past it (see Measure), and stops with the rounds it had.
+	Deadline time.Time `json:"-"`
+	// Now is the clock Deadline is read on (time.Now when nil).
+	Now func() time.Time `json:"-"`
+}
+
+// clock is s.Now, or time.Now.
+func (s Settings) clock() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// BudgetReached says whether the budget of s (if any) has run out.
+func (s Settings) BudgetReached() bool {
+	return !s.Deadline.IsZero() && !s.clock().Before(s.Deadline)
 }
 
 // Validate rejects settings that cannot produce a comparison.
@@ -69,11 +88,13 @@ type Result struct {
 	Metrics   []stats.Metric `json:"metrics"`
 	Samples   []Round        `json:"samples"`
 	// RoundsUsed is the round pairs measured: Rounds, or fewer when a
-	// sequential run stopped at a look.
+	// sequential run stopped at a look or its
+	// time budget ran out (Stopped).
 	RoundsUsed int `json:"rounds_used"`
 	// Look is the sequential look the run ended at, whose level every
 	// interval of Compare takes; nil for a fixed-size run (stats.Confidence).
-	Look *stats.Look `json:"look,omitempty"`
+	Look    *stats.Look `json:"look,omitempty"`
+	Stopped bool        `json:"-"`
 }
 
 // Values returns one metric's per-round values for a side, in round order.
@@ -201,13 +222,29 @@ func (p *Pair) open(ctx context.Context, side stats.Side) (Instance, error) {
 	return inst, nil
 }
 
-// Measure calibrates both sides, then runs the interleaved rounds (RoundOrder).
+// Measure calibrates both sides, then runs the interleaved rounds
+// (RoundOrder). With a Deadline it starts a run only when the budget
+// remains, and an ABBA block (rounds 2k and 2k+1: off on, on off) only
+// when the last block's length, added to now, stays before the deadline —
+// a budget never splits a block, so the order stays balanced. A run so
+// stopped keeps the rounds it had and says so (Stopped); judging it is the
+// caller's business, and the suite calls every criterion of such a run
+// INCONCLUSIVE rather than judge on less evidence than it planned.
 func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	if progress == nil {
 		progress = func(Event) {}
+	}
+	res := &Result{
+		Workload: p.workload, Off: p.sides[stats.Off].String(), On: p.sides[stats.On].String(),
+		Rounds: s.Rounds, Benchtime: s.Benchtime.String(),
+		Metrics: append(EngineMetrics(), p.metrics...),
+	}
+	if s.BudgetReached() {
+		res.Stopped = true
+		return res, nil
 	}
 	for _, side := range stats.Sides() {
 		progress(Event{Phase: "calibrate", Side: side})
@@ -221,21 +258,29 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 		n := max(p.ops[stats.Off], p.ops[stats.On])
 		p.ops = [2]int{n, n}
 	}
-	res := &Result{
-		Workload: p.workload, Off: p.sides[stats.Off].String(), On: p.sides[stats.On].String(),
-		Rounds: s.Rounds, Benchtime: s.Benchtime.String(),
-		Metrics: append(EngineMetrics(), p.metrics...),
-	}
 	looks := map[int]stats.Look{}
 	if s.Decided != nil {
 		for _, l := range stats.SequentialDesign(s.Rounds, stats.Alpha) {
 			looks[l.Pairs] = l
 		}
 	}
+	var block time.Duration // the last ABBA block's length, the next one's forecast
+	blockStart := s.clock()
 	for r := 0; r < s.Rounds; r++ {
 		if l, ok := looks[r]; ok {
 			res.RoundsUsed, res.Look = r, &l
 			if l.CanStop() && s.Decided(res) {
+				return res, nil
+			}
+		}
+		if !s.Deadline.IsZero() && r%2 == 0 {
+			now := s.clock()
+			if r > 0 {
+				block = now.Sub(blockStart)
+			}
+			blockStart = now
+			if !now.Add(block).Before(s.Deadline) {
+				res.RoundsUsed, res.Look, res.Stopped = r, nil, true
 				return res, nil
 			}
 		}

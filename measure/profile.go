@@ -130,6 +130,14 @@ func (p *Pair) Profile(ctx context.Context, res *Result, d time.Duration, top in
 			return profiling.Sets{}, nil, err
 		}
 	}
+	return CompareProfiles(runs, top)
+}
+
+// CompareProfiles makes each kind's two captured profiles comparable,
+// diffs them and tests their top movers (profiling.Compare, keeping top).
+// The sides may come from different passes of identical configurations:
+// profiling.Compare scales each to one operation count.
+func CompareProfiles(runs [2]map[profiling.Kind]profiling.Run, top int) (profiling.Sets, map[profiling.Kind]*profiling.Comparison, error) {
 	sets := profiling.Sets{Off: profiling.Set{}, On: profiling.Set{}, Diff: profiling.Set{}}
 	cmps := map[profiling.Kind]*profiling.Comparison{}
 	for _, k := range profiling.Kinds() {

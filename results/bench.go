@@ -2,6 +2,7 @@ package results
 
 import (
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
 )
@@ -46,11 +47,12 @@ type BenchCriterion struct {
 
 // BenchRun is one run of the suite.
 type BenchRun struct {
-	Run         SuiteRun           `json:"run"`
-	Dir         string             `json:"dir"`
-	Elapsed     string             `json:"elapsed"`
-	Measurement *Measurement       `json:"measurement"`
-	Comparisons []stats.Comparison `json:"comparisons"`
+	Run           SuiteRun           `json:"run"`
+	Dir           string             `json:"dir"`
+	Elapsed       string             `json:"elapsed"`
+	Measurement   *Measurement       `json:"measurement"`
+	Comparisons   []stats.Comparison `json:"comparisons"`
+	timing.Record                    // rounds_used, budget, stopped, time
 }
 
 // SuiteRun names a run of the suite and its two sides.

@@ -3,6 +3,7 @@ package results
 import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 )
 
 // ProfileRun is the document of one profile run: one workload, one toggle
@@ -18,6 +19,9 @@ type ProfileRun struct {
 	Profiles  map[profiling.Kind]*profiling.Comparison `json:"profiles"`
 	TopMovers map[profiling.Kind][]profiling.Mover     `json:"top_movers"`
 	Files     []string                                 `json:"files"`
+	// Rounds used, budget and where the time went (the report's own
+	// writing excluded: it ends after this file is encoded).
+	timing.Record
 }
 
 // ProfileSettings are the settings of a profile run.

@@ -95,7 +95,44 @@ func Assess(ts []toggles.Toggle, results []catalog.Result) []Row {
 	if len(versus) > 0 {
 		all = append(all, assessVersus(versus))
 	}
-	return append(append(primary, all...), memory...)
+	return budgeted(append(append(primary, all...), memory...), results)
+}
+
+// budgeted makes every row of a run that its time budget stopped (every
+// row that rests on one, for the all-vs-single row) INCONCLUSIVE, with the
+// budget as the reason: a run planned for N rounds is judged on N, and
+// what fewer rounds show is reported, not called. A WARN or INFO row keeps
+// its status, with the same note.
+func budgeted(rows []Row, results []catalog.Result) []Row {
+	stopped := map[string]string{}
+	versus := ""
+	for _, r := range results {
+		if r.Stopped == "" {
+			continue
+		}
+		stopped[r.Run.ID] = r.Stopped
+		if r.Run.Kind == catalog.VersusSingle {
+			versus = r.Run.ID + ": " + r.Stopped
+		}
+	}
+	for i := range rows {
+		why, ok := stopped[rows[i].Run]
+		if !ok && versus != "" && strings.HasPrefix(rows[i].Run, catalog.GroupAll+"-vs-") {
+			why, ok = versus, true
+		}
+		if !ok {
+			continue
+		}
+		if rows[i].Status.Decided() {
+			rows[i].Status = verdict.Inconclusive
+		}
+		note := why + " (--max-time), not judged"
+		if rows[i].Reason != "" {
+			note += "; " + rows[i].Reason
+		}
+		rows[i].Reason = note
+	}
+	return rows
 }
 
 func judge(res catalog.Result, opt string, c toggles.Criterion) Row {

@@ -24,6 +24,7 @@ import (
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/workloads"
@@ -39,6 +40,8 @@ type Config struct {
 	Toggles   []toggles.Toggle
 	Runs      []catalog.Run
 	Workloads map[string]workloads.Workload // every run's workload, resolved
+	MaxTime   time.Duration                 // --max-time, split across the runs (0: none)
+	TraceTime bool                          // print each run's time breakdown after the suite
 	// Progress, if set, is called before run i of n; it returns the run's
 	// event sink (may be nil) and a function called when the run ends.
 	Progress func(i, n int, r catalog.Run, estimate time.Duration) (event func(measure.Event), done func())
@@ -55,6 +58,7 @@ type Options struct {
 	// Toggles and Lookup are the registries the suite is drawn from.
 	Toggles []toggles.Toggle
 	Lookup  catalog.Lookup
+	Timing timing.Request
 }
 
 // Validate checks the request before anything runs. Every error is bad
@@ -83,7 +87,12 @@ func (r Options) Config() (Config, error) {
 	if err != nil {
 		return Config{}, cmderr.BadInput(err)
 	}
-	o := Config{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: r.Toggles, Runs: runs, Workloads: ws}
+	budget, err := r.Timing.Budget()
+	if err != nil {
+		return Config{}, cmderr.BadInput(err)
+	}
+	o := Config{Preset: p, Opts: r.Opts, Strict: r.Strict, Root: r.Root, Top: r.Top, Toggles: r.Toggles, Runs: runs, Workloads: ws,
+		MaxTime: budget, TraceTime: r.Timing.Trace}
 	if r.Log != nil {
 		log := r.Log
 		o.Progress = func(i, n int, run catalog.Run, est time.Duration) (func(measure.Event), func()) {
@@ -117,8 +126,9 @@ func Run(ctx context.Context, opts Options, out io.Writer) error {
 // BenchRun is one finished run of the suite with where it was written.
 type BenchRun struct {
 	catalog.Result
-	Dir   string
-	Files []string
+	Dir    string
+	Files  []string
+	Timing timing.Record
 }
 
 // Bench is a finished suite, held in memory until written.
@@ -129,6 +139,8 @@ type Bench struct {
 	Rows    []Row
 	Elapsed time.Duration
 	Created time.Time // when the suite finished: results.json's time stamp
+	// WriteTime is how long the suite's own files took (known after Write).
+	WriteTime time.Duration
 }
 
 // Validate checks the request before anything runs: an output root, a
@@ -178,8 +190,18 @@ func RunBench(ctx context.Context, o Config) (*Bench, error) {
 	}
 	start := time.Now()
 	b := &Bench{Config: o, Env: machine.Current()}
+	shared := experiment.NewSharedProfiles()
+	var costs []time.Duration
+	for _, r := range o.Runs {
+		costs = append(costs, o.experiment(r).Estimate())
+	}
 	for i, r := range o.Runs {
-		br, err := b.runOne(ctx, i, r)
+		eo := o.experiment(r)
+		eo.Shared, eo.TraceTime = shared, o.TraceTime
+		if o.MaxTime > 0 {
+			budgetRun(&eo, timing.Share(o.MaxTime-time.Since(start)-suiteReserve(o.MaxTime), costs, i))
+		}
+		br, err := b.runOne(ctx, i, r, eo)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil, fmt.Errorf("interrupted after %d of %d runs: the finished runs' directories are complete, the suite files were not written", i, len(o.Runs))
@@ -198,9 +220,23 @@ func RunBench(ctx context.Context, o Config) (*Bench, error) {
 	return b, nil
 }
 
-func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, error) {
+// suiteReserve is the part of a budget kept for the suite's own files.
+func suiteReserve(budget time.Duration) time.Duration { return budget / 20 }
+
+// budgetRun gives a run its share of the budget: its rounds may run until
+// the part of the share its estimate gives them, the rest is for its
+// profiles and files (Estimate's own split). The engine stops the rounds
+// there (measure.Settings.Deadline); a stopped run takes no profiles.
+func budgetRun(eo *experiment.Config, share time.Duration) {
+	est := eo.Estimate()
+	rest := 8*eo.ProfileTime + time.Second
+	rounds := time.Duration(float64(share) * float64(est-rest) / float64(est))
+	eo.Budget = share
+	eo.Settings.Deadline = time.Now().Add(rounds)
+}
+
+func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run, eo experiment.Config) (BenchRun, error) {
 	o := b.Config
-	eo := o.experiment(r)
 	cleanup, err := atomicfile.PrepareDir(eo.Dir)
 	if err != nil {
 		return BenchRun{}, err
@@ -220,8 +256,8 @@ func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run) (BenchRun, err
 		return BenchRun{}, err
 	}
 	return BenchRun{
-		Result: catalog.Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed},
-		Dir:    eo.Dir, Files: out.FileNames(),
+		Result: catalog.Result{Run: r, Measurement: out.Measurement, Comparisons: out.Comparisons, Elapsed: out.Elapsed, Stopped: out.Timing.Stopped},
+		Dir:    eo.Dir, Files: out.FileNames(), Timing: out.Timing,
 	}, nil
 }
 
@@ -242,8 +278,46 @@ func (b *Bench) Failed() string {
 // Wrote says, once the suite is written, how long it took and what it
 // wrote where.
 func (b *Bench) Wrote() string {
-	return fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
+	s := fmt.Sprintf("suite of %d runs took %s; wrote %s and %d run directories under %s",
 		len(b.Runs), b.Elapsed.Round(100*time.Millisecond), strings.Join(BenchFiles, ", "), len(b.Runs), b.Config.Root)
+	if b.Config.TraceTime {
+		s += "\n" + b.TraceTable()
+	}
+	return s
+}
+
+// TraceTable is --trace-time's table: every run's breakdown, the totals
+// per phase and per kind of run (cost workloads among them), and the
+// suite's own files.
+func (b *Bench) TraceTable() string {
+	var rows [][]string
+	var total timing.Record
+	kinds := map[catalog.Kind]*timing.Record{}
+	var order []catalog.Kind
+	for _, r := range b.Runs {
+		rows = append(rows, timing.Row(r.Run.ID, r.Timing))
+		total.RoundsUsed += r.Timing.RoundsUsed
+		total.Time.Merge(r.Timing.Time)
+		k := kinds[r.Run.Kind]
+		if k == nil {
+			k = &timing.Record{}
+			kinds[r.Run.Kind] = k
+			order = append(order, r.Run.Kind)
+		}
+		k.RoundsUsed += r.Timing.RoundsUsed
+		k.Time.Merge(r.Timing.Time)
+	}
+	for _, k := range order {
+		rows = append(rows, timing.Row(fmt.Sprintf("all %s runs", k), *kinds[k]))
+	}
+	rows = append(rows, timing.Row("all runs", total))
+	var buf bytes.Buffer
+	buf.WriteString("time taken, per run and phase (--trace-time):\n")
+	if err := report.WriteTable(&buf, report.Text, timing.TableHeader, rows); err != nil {
+		return err.Error()
+	}
+	fmt.Fprintf(&buf, "suite files: %s; suite total %s", timing.Seconds(b.WriteTime.Seconds()), b.Elapsed.Round(100*time.Millisecond))
+	return buf.String()
 }
 
 // Results builds the suite's results document; withRuns adds every run's
@@ -264,7 +338,7 @@ func (b *Bench) Results(withRuns bool) results.BenchSuite {
 				Run: results.SuiteRun{ID: r.Run.ID, Opt: r.Run.Opt, Workload: r.Run.Workload, Kind: string(r.Run.Kind),
 					Toggle: r.Run.Toggle, Off: r.Run.Off.String(), On: r.Run.On.String()},
 				Dir: r.Dir, Elapsed: r.Elapsed.Round(time.Millisecond).String(),
-				Measurement: r.Measurement.Record(), Comparisons: report.SanitizeComparisons(r.Comparisons),
+				Measurement: r.Measurement.Record(), Comparisons: report.SanitizeComparisons(r.Comparisons), Record: r.Timing,
 			})
 		}
 	}
@@ -276,6 +350,8 @@ var BenchFiles = []string{"results.json", "summary.md", "bench.txt", htmlpage.Pa
 
 // Write saves the suite's own files to the output root, all or none.
 func (b *Bench) Write() error {
+	start := time.Now()
+	defer func() { b.WriteTime = time.Since(start) }()
 	js, err := report.EncodeJSON(b.Results(true))
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
@@ -352,13 +428,17 @@ func (b *Bench) runRows() [][]string {
 			}
 			return fmt.Sprintf("%s → %s (%s, %s)", numfmt.Value(c.Off.Center, metric), numfmt.Value(c.On.Center, metric), d, c.Change)
 		}
+		used := fmt.Sprint(r.Timing.RoundsUsed)
+		if r.Timing.Stopped != "" {
+			used += " (" + r.Timing.Stopped + ")"
+		}
 		rows = append(rows, []string{r.Run.ID, r.Run.Off.String(), r.Run.On.String(), cell(measure.NsPerOp), cell(measure.BytesPerOp),
-			r.Elapsed.Round(100 * time.Millisecond).String(), r.Dir})
+			used, r.Elapsed.Round(100*time.Millisecond).String() + " (" + timing.Compact(r.Timing.Time) + ")", r.Dir})
 	}
 	return rows
 }
 
-var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "time", "profiles"}
+var benchRunHeader = []string{"run", "off", "on", "ns/op", "B/op", "rounds used", "time", "profiles"}
 
 func (b *Bench) tableRows() [][]string {
 	var rows [][]string

@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"github.com/perfbench/perfbench/timing"
 	"testing"
 	"time"
 
@@ -39,6 +40,10 @@ func measured(t testing.TB, r catalog.Run, factor float64) BenchRun {
 	return BenchRun{
 		Result: catalog.Result{Run: r, Measurement: res, Comparisons: res.Compare(), Elapsed: 2 * time.Second},
 		Dir:    "profiles/bench/" + r.Opt + "/" + r.Workload,
+		Timing: timing.Record{RoundsUsed: len(res.Samples) / 2, Time: timing.Breakdown{Phases: []timing.Span{
+			{Phase: timing.Calibrate, Side: "off", Seconds: 0.1}, {Phase: timing.Rounds, Side: "off", Seconds: 0.8},
+			{Phase: timing.ProfilePrefix + "wall", Side: "on", Seconds: 0.6}, {Phase: timing.Report, Seconds: 0.5},
+		}}},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/report"
+	"github.com/perfbench/perfbench/timing"
 )
 
 // Format is --format, read by ParseFormat.
@@ -81,4 +82,18 @@ func Strict(cmds []*cli.Command) {
 		NoArgs(c)
 		Strict(c.Subcommands)
 	}
+}
+
+// Timing are --trace-time and, when budget is set, --max-time.
+func Timing(budget bool) []cli.Flag {
+	fs := []cli.Flag{&cli.BoolFlag{Name: "trace-time", Usage: "print on stderr how long calibration, rounds, each profiling pass, the diff and the report took, per run"}}
+	if budget {
+		fs = append(fs, &cli.DurationFlag{Name: "max-time", Usage: fmt.Sprintf("time budget of the whole command, split across its runs by their expected cost; a run that reaches its share ends INCONCLUSIVE (at most %s)", timing.MaxBudget)})
+	}
+	return fs
+}
+
+// TimingRequest reads Timing's flags.
+func TimingRequest(c *cli.Context) timing.Request {
+	return timing.Request{MaxTime: c.Duration("max-time"), MaxTimeSet: c.IsSet("max-time"), Trace: c.Bool("trace-time")}
 }
