@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 // every kind, all charged to one function.
 type sampler struct {
 	perOp map[profiling.Kind]float64
+	later map[profiling.Kind]float64 // perOp after a kind's first call, when set
 	calls *[]string
 }
 
@@ -28,8 +30,12 @@ func (s sampler) Run(context.Context, int) (map[string]float64, error) {
 }
 
 func (s sampler) Profile(_ context.Context, k profiling.Kind, n int) (*profile.Profile, error) {
+	rate := s.perOp[k]
+	if r, ok := s.later[k]; ok && slices.ContainsFunc(*s.calls, func(c string) bool { return strings.HasPrefix(c, string(k)+" ") }) {
+		rate = r
+	}
 	*s.calls = append(*s.calls, fmt.Sprintf("%s %d", k, n))
-	v := int64(s.perOp[k] * float64(n))
+	v := int64(rate * float64(n))
 	p := &profile.Profile{Period: 1}
 	switch k {
 	case profiling.CPU:
@@ -64,6 +70,7 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		perOp map[profiling.Kind]float64
+		later map[profiling.Kind]float64
 		want  string
 		ops   map[profiling.Kind]int64
 	}{
@@ -84,6 +91,15 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 			ops:   map[profiling.Kind]int64{profiling.CPU: 666, profiling.Heap: 1000, profiling.Wall: 1331},
 		},
 		{
+			// cpu: 62 in the probe, then half the rate: 541 ops give 135,
+			// 197 in all, so a third part of 450 ops (112 more, 309).
+			name:  "slowing down",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 3, profiling.Wall: 3},
+			later: map[profiling.Kind]float64{profiling.CPU: 0.25},
+			want:  "cpu 125|cpu 541|cpu 450|heap 125|wall 125|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 1116},
+		},
+		{
 			// Every counted kind reaches 300 in the probe: it stops there.
 			name:  "rich",
 			perOp: map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 2.4, profiling.Wall: 10},
@@ -93,7 +109,7 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var calls []string
-			s := sampler{calls: &calls, perOp: c.perOp}
+			s := sampler{calls: &calls, perOp: c.perOp, later: c.later}
 			runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
 			if err != nil {
 				t.Fatal(err)
