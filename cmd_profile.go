@@ -19,7 +19,7 @@ func profileCommand() *cli.Command {
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			flags.Rounds(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
 			flags.Benchtime(experiment.DefaultBenchtime, "work per round", measure.MaxBenchtime, measure.MaxBenchtimeCount),
-			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: half of it, more until 300 samples, at most twice", measure.MaxProfileTime),
+			flags.ProfileTime(experiment.DefaultProfileTime, "yardstick of each side's profiling pass: an eighth of it first, more until 300 samples, at most twice", measure.MaxProfileTime),
 			flags.Out("profiles", "output root"),
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
 			flags.Format(), flags.Timing(false)[0],

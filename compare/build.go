@@ -2,6 +2,7 @@ package compare
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/perfbench/perfbench/buildcache"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/results"
 )
@@ -37,6 +40,7 @@ type repo struct {
 	prefix    string // the module's directory below top ("" at the top)
 	dir       string // the module directory the command runs in
 	tmp       string
+	mu        sync.Mutex // both sides check out concurrently
 	worktrees []string
 }
 
@@ -76,6 +80,9 @@ func (r *repo) resolve(ctx context.Context, ref string) (string, error) {
 // directory in it.
 func (r *repo) checkout(ctx context.Context, name, commit string) (string, error) {
 	wt := filepath.Join(r.tmp, name)
+	// git worktree add takes locks in the repository: one at a time.
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if _, err := git(ctx, r.dir, "worktree", "add", "--detach", wt, commit); err != nil {
 		return "", err
 	}
@@ -132,38 +139,103 @@ func GoBuild(ctx context.Context, dir, tags, out string) error {
 	return nil
 }
 
+// Toolchain names the go command's version and target, which a cached
+// build is keyed by along with its commit.
+func Toolchain(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOVERSION", "GOOS", "GOARCH", "GOFLAGS", "CGO_ENABLED", "GOEXPERIMENT")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env: %w", err)
+	}
+	return strings.Join(strings.Fields(string(b)), " "), nil
+}
+
+// builder makes the sides' binaries, through the cache when there is one.
+type builder struct {
+	run       Builder
+	cache     *buildcache.Cache // nil: always build
+	toolchain string
+}
+
 // build makes one side's binary: from a temporary worktree of ref, or from
-// the working tree as it is when ref is "".
-func (r *repo) build(ctx context.Context, b Builder, name, ref, tags string) (Build, error) {
-	out := Build{Ref: ref, Tags: tags, Bin: filepath.Join(r.tmp, name+".bin")}
-	dir := r.dir
-	var err error
+// the working tree as it is when ref is "". A committed state (a ref, or a
+// clean working tree) is looked up in the cache by its full hash first and
+// stored there after building; a dirty working tree is never cached.
+// cached says the binary came from the cache.
+func (r *repo) build(ctx context.Context, bd builder, name, ref, tags string) (out Build, cached bool, err error) {
+	out = Build{Ref: ref, Tags: tags, Bin: filepath.Join(r.tmp, name+".bin")}
 	if ref == "" {
 		if out.Commit, err = r.resolve(ctx, "HEAD"); err != nil {
-			return out, err
+			return out, false, err
 		}
 		status, err := git(ctx, r.dir, "status", "--porcelain")
 		if err != nil {
-			return out, err
+			return out, false, err
 		}
 		out.Dirty = status != ""
-	} else {
-		if out.Commit, err = r.resolve(ctx, ref); err != nil {
-			return out, err
-		}
-		if dir, err = r.checkout(ctx, name, out.Commit); err != nil {
-			return out, err
+	} else if out.Commit, err = r.resolve(ctx, ref); err != nil {
+		return out, false, err
+	}
+	key := buildcache.Key{Commit: out.Commit, Module: r.prefix, Tags: tags, Toolchain: bd.toolchain}
+	useCache := bd.cache != nil && !out.Dirty
+	if useCache {
+		if hit, err := bd.cache.Get(key, out.Bin); err != nil || hit {
+			return out, hit, err
 		}
 	}
-	if err := b(ctx, dir, tags, out.Bin); err != nil {
+	dir := r.dir
+	if ref != "" {
+		if dir, err = r.checkout(ctx, name, out.Commit); err != nil {
+			return out, false, err
+		}
+	}
+	if err := bd.run(ctx, dir, tags, out.Bin); err != nil {
 		if ctx.Err() != nil {
-			return out, ctx.Err()
+			return out, false, ctx.Err()
 		}
 		what := "the working tree"
 		if ref != "" {
 			what = fmt.Sprintf("ref %s (%.12s)", ref, out.Commit)
 		}
-		return out, cmderr.BadInputf("%s does not build: %w", what, err)
+		return out, false, cmderr.BadInputf("%s does not build: %w", what, err)
 	}
-	return out, nil
+	if useCache {
+		if err := bd.cache.Put(key, out.Bin); err != nil {
+			return out, false, err
+		}
+	}
+	return out, false, nil
+}
+
+// buildBoth builds base and head at the same time (before any measuring,
+// so the builds never share the machine with measured rounds). The first
+// failure cancels the other build; base's error wins when both fail.
+func (r *repo) buildBoth(ctx context.Context, bd builder, o Plan) (base, head Build, cached [2]bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if base, cached[0], errs[0] = r.build(ctx, bd, "base", o.Base, o.TagsBase); errs[0] != nil {
+			cancel()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if head, cached[1], errs[1] = r.build(ctx, bd, "head", o.Head, o.TagsHead); errs[1] != nil {
+			cancel()
+		}
+	}()
+	wg.Wait()
+	// A side cancelled because the other failed reports the other's
+	// error; when the run itself was cancelled, both say so.
+	for _, e := range errs {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return base, head, cached, e
+		}
+	}
+	return base, head, cached, cmp.Or(errs[0], errs[1])
 }

@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/buildcache"
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/machine"
@@ -60,8 +62,11 @@ type Plan struct {
 	Settings measure.Settings
 	Runs     []catalog.Run
 	Cases    []Case
-	Build    Builder   // GoBuild unless a test says otherwise
-	Stderr   io.Writer // progress and the workers' stderr
+	Build    Builder // GoBuild unless a test says otherwise
+	// Cache keeps built commits between runs (nil: build every time);
+	// buildcache.Default unless a test says otherwise.
+	Cache  *buildcache.Cache
+	Stderr io.Writer // progress and the workers' stderr
 	// Env is added to every worker's environment (tests only).
 	Env []string
 }
@@ -78,7 +83,11 @@ type Case struct {
 // Plan validates the request against the given registries. Every error
 // is about the input and names what is valid.
 func (r Request) Plan(ts []toggles.Toggle, lookup catalog.Lookup) (Plan, error) {
-	o := Plan{Request: r, Build: GoBuild}
+	cache, err := buildcache.Default(os.Getenv)
+	if err != nil {
+		return Plan{Request: r}, err
+	}
+	o := Plan{Request: r, Build: GoBuild, Cache: cache}
 	if r.Base == "" {
 		return o, errors.New("--base is required: a git ref (commit, branch, tag, HEAD~1 …) to compare against")
 	}
@@ -271,17 +280,25 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		}
 	}()
 	out = &Outcome{Plan: o, Env: machine.Current()}
-	fmt.Fprintf(stderr, "perfbench compare: building base %s\n", o.Base)
-	if out.Base, err = r.build(ctx, o.Build, "base", o.Base, o.TagsBase); err != nil {
-		return nil, err
-	}
 	head := o.Head
 	if head == "" {
 		head = "the working tree"
 	}
-	fmt.Fprintf(stderr, "perfbench compare: building head %s\n", head)
-	if out.Head, err = r.build(ctx, o.Build, "head", o.Head, o.TagsHead); err != nil {
+	bd := builder{run: o.Build, cache: o.Cache}
+	if o.Cache != nil {
+		if bd.toolchain, err = Toolchain(ctx); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(stderr, "perfbench compare: building base %s and head %s\n", o.Base, head)
+	var cached [2]bool
+	if out.Base, out.Head, cached, err = r.buildBoth(ctx, bd, o); err != nil {
 		return nil, err
+	}
+	for i, b := range []Build{out.Base, out.Head} {
+		if cached[i] {
+			fmt.Fprintf(stderr, "perfbench compare: %s: %s from the build cache %s\n", []string{"base", "head"}[i], b.Label(), o.Cache.Dir)
+		}
 	}
 	for _, b := range []*Build{&out.Base, &out.Head} {
 		h, err := worker.Probe(ctx, b.Bin, o.Env)

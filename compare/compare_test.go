@@ -249,7 +249,7 @@ func options(t *testing.T, dir string) Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Build, o.Env = copyTestBinary, []string{helperEnv + "=1"}
+	o.Build, o.Env, o.Cache = copyTestBinary, []string{helperEnv + "=1"}, nil
 	return o
 }
 

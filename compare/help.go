@@ -10,7 +10,12 @@ const Usage = "perfbench compare --base REF [--head REF] [--opt NAME …] [--wor
 const Doc = "Builds perfbench at --base and at --head in temporary `git worktree add --detach` checkouts, with the go " +
 	"command on PATH for both (GOTOOLCHAIN=local: a ref that wants another Go fails to build). Without --head the head is " +
 	"the working tree as it is, uncommitted changes included; results record HEAD's commit and whether the tree was dirty. " +
-	"--tags-base and --tags-head pass build tags to one side (e.g. perfbench_plant, a planted slowdown for measuring power).\n\n" +
+	"--tags-base and --tags-head pass build tags to one side (e.g. perfbench_plant, a planted slowdown for measuring power). " +
+	"Builds of commits (a ref, or a clean working tree) are cached by full commit hash, tags and toolchain in " +
+	"$XDG_CACHE_HOME/perfbench/builds (os.UserCacheDir), so comparing against the same base again builds only head; a " +
+	"dirty working tree is never cached. The cache holds at most 64 builds and PERFBENCH_BUILD_CACHE_MAX bytes (default " +
+	"2GiB; e.g. 500MiB; 0 turns it off); the least recently used go first. Entries are verified by SHA-256 on use and " +
+	"rebuilt when damaged. Base and head build at the same time, before any measuring.\n\n" +
 	"Both builds run as worker processes (`perfbench worker`, a fresh process per round) driven through the engine's side " +
 	"interface: for every run of the suite (or those --opt and --workload select), each feature set of the run is measured " +
 	"on base and head in interleaved rounds, in ABBA order (base, head, head, base …), after calibration and a warm-up. " +

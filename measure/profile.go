@@ -16,6 +16,18 @@ import (
 // the operations ProfileOps gave.
 const MaxProfileStretch = 2
 
+// ProbeDivisor sizes the first part of a counted pass: n/ProbeDivisor
+// operations, a probe of the kind's sample rate. A side whose probe
+// already reaches profiling.TargetSamples stops there; the others go on
+// for as many operations as the rate says the target needs. A probe of
+// an eighth of the profile time holds enough samples (about 40 at the
+// CPU profiler's 100 Hz on one core) to size the rest within a few
+// parts, where a first half overshot the target on every rich kind.
+const ProbeDivisor = 8
+
+// maxParts bounds the parts (probe included) a pass is made of.
+const maxParts = 4
+
 // ProfileOps is how many operations fill d on one side, from that side's
 // median ns/op in the measurement. Each side fills d, so the faster side
 // runs more operations and its profile is as rich as the other's
@@ -42,11 +54,12 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 // CaptureProfiles takes one profile of every kind of one side, each in a
 // pass of its own on a freshly opened instance; only the operations of the
 // pass are profiled. A pass is sized by its samples, with n (the
-// operations that fill the profile time) as the yardstick: it runs n/2
-// operations, stops there if they left profiling.TargetSamples samples,
-// and otherwise continues on the same instance for as many more operations
-// as the samples so far say the target needs (10 % over, for the
-// estimate's own noise), the parts merged. CPU and wall passes may grow to
+// operations that fill the profile time) as the yardstick: it runs a
+// probe of n/ProbeDivisor operations, stops there if they left
+// profiling.TargetSamples samples, and otherwise continues on the same
+// instance for as many more operations as the samples so far say the
+// target needs (10 % over, for the estimate's own noise), again while
+// still short (at most maxParts parts), the parts merged. CPU and wall passes may grow to
 // MaxProfileStretch·n; a memory pass stops at n, since a side that hardly
 // allocates has little to show however long it runs. A pass with no
 // sample yet completes n and stops. A pass of a kind whose samples are not
@@ -81,39 +94,43 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 		return profiling.Run{}, err
 	}
 	defer inst.Close()
-	first := max(1, n/2)
 	if !profiling.Modelled(k) {
+		first := max(1, n/2)
 		prof, err := inst.Profile(ctx, k, first)
 		return profiling.Run{Profile: prof, Ops: int64(first)}, err
 	}
+	first := max(1, n/ProbeDivisor)
 	prof, err := inst.Profile(ctx, k, first)
 	if err != nil {
 		return profiling.Run{}, err
 	}
 	run := profiling.Run{Profile: prof, Ops: int64(first)}
-	limit := n
+	limit := int64(n)
 	if k == profiling.CPU || k == profiling.Wall {
-		limit = MaxProfileStretch * n
+		limit = MaxProfileStretch * int64(n)
 	}
-	got := float64(profiling.SampleCount(prof, k))
-	more := n - first
-	switch want := 1.1 * profiling.TargetSamples; {
-	case got >= profiling.TargetSamples:
-		return run, nil
-	case got > 0:
-		more = min(limit-first, int(math.Ceil(float64(first)*(want-got)/got)))
+	want := 1.1 * profiling.TargetSamples
+	for range maxParts - 1 {
+		got := float64(profiling.SampleCount(run.Profile, k))
+		if got >= profiling.TargetSamples || run.Ops >= limit {
+			break
+		}
+		more := int64(n) - run.Ops // no sample yet: the rate is unknown
+		if got > 0 {
+			more = int64(math.Ceil(float64(run.Ops) * (want - got) / got))
+		} else if more < 1 {
+			break // a whole yardstick gave no sample: more would not either
+		}
+		more = max(1, min(limit-run.Ops, more))
+		rest, err := inst.Profile(ctx, k, int(more))
+		if err != nil {
+			return profiling.Run{}, err
+		}
+		if run.Profile, err = profiling.Merge(run.Profile, rest); err != nil {
+			return profiling.Run{}, err
+		}
+		run.Ops += more
 	}
-	if more < 1 {
-		return run, nil
-	}
-	rest, err := inst.Profile(ctx, k, more)
-	if err != nil {
-		return profiling.Run{}, err
-	}
-	if run.Profile, err = profiling.Merge(prof, rest); err != nil {
-		return profiling.Run{}, err
-	}
-	run.Ops += int64(more)
 	return run, nil
 }
 

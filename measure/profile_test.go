@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 // every kind, all charged to one function.
 type sampler struct {
 	perOp map[profiling.Kind]float64
+	later map[profiling.Kind]float64 // perOp after a kind's first call, when set
 	calls *[]string
 }
 
@@ -28,8 +30,12 @@ func (s sampler) Run(context.Context, int) (map[string]float64, error) {
 }
 
 func (s sampler) Profile(_ context.Context, k profiling.Kind, n int) (*profile.Profile, error) {
+	rate := s.perOp[k]
+	if r, ok := s.later[k]; ok && slices.ContainsFunc(*s.calls, func(c string) bool { return strings.HasPrefix(c, string(k)+" ") }) {
+		rate = r
+	}
 	*s.calls = append(*s.calls, fmt.Sprintf("%s %d", k, n))
-	v := int64(s.perOp[k] * float64(n))
+	v := int64(rate * float64(n))
 	p := &profile.Profile{Period: 1}
 	switch k {
 	case profiling.CPU:
@@ -55,37 +61,55 @@ func (s sampler) Profile(_ context.Context, k profiling.Kind, n int) (*profile.P
 	return p, nil
 }
 
-// A pass runs half the operations first; short of the target it goes on
-// for as many operations as its samples say are missing (10 % over), CPU
-// and wall up to twice the yardstick, memory up to the yardstick; at the
-// target, it stops at half; with no sample, it completes the yardstick.
+// A pass runs a probe of an eighth of the operations first; short of the
+// target it goes on for as many operations as its samples say are missing
+// (10 % over), CPU and wall up to twice the yardstick, memory up to the
+// yardstick; at the target, it stops at the probe; with no sample, it
+// completes the yardstick. Block and mutex run half the yardstick.
 func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		perOp map[profiling.Kind]float64
+		later map[profiling.Kind]float64
 		want  string
 		ops   map[profiling.Kind]int64
 	}{
 		{
-			// cpu: 50 samples in 500 ops, 330 wanted: capped at 2000 in all.
-			// heap: none. wall: 300 in 500 ops.
+			// cpu: 12 samples in 125 ops, 330 wanted: capped at 2000 in all.
+			// heap: none, so the yardstick. wall: 75 in 125, 255 more: 425 ops.
 			name:  "thin cpu, empty memory, rich wall",
 			perOp: map[profiling.Kind]float64{profiling.CPU: 0.1, profiling.Wall: 0.6},
-			want:  "cpu 500|cpu 1500|heap 500|heap 500|wall 500|block 500|mutex 500",
-			ops:   map[profiling.Kind]int64{profiling.CPU: 2000, profiling.Heap: 1000, profiling.Allocs: 1000, profiling.Wall: 500},
+			want:  "cpu 125|cpu 1875|heap 125|heap 875|wall 125|wall 425|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 2000, profiling.Heap: 1000, profiling.Allocs: 1000, profiling.Wall: 550},
 		},
 		{
-			// cpu: 250 in 500 ops, 80 more wanted: 160 ops. heap: 50 in
-			// 500, capped at 1000. wall: 125 in 500, 205 more: 820 ops.
-			name:  "just short",
+			// cpu: 62 in 125 ops, 268 more wanted: 541 ops. heap: 12 in
+			// 125, capped at 1000. wall: 31 in 125, 299 more: 1206 ops.
+			name:  "short",
 			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 0.1, profiling.Wall: 0.25},
-			want:  "cpu 500|cpu 160|heap 500|heap 500|wall 500|wall 820|block 500|mutex 500",
-			ops:   map[profiling.Kind]int64{profiling.CPU: 660, profiling.Heap: 1000, profiling.Wall: 1320},
+			want:  "cpu 125|cpu 541|heap 125|heap 875|wall 125|wall 1206|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 666, profiling.Heap: 1000, profiling.Wall: 1331},
+		},
+		{
+			// cpu: 62 in the probe, then half the rate: 541 ops give 135,
+			// 197 in all, so a third part of 450 ops (112 more, 309).
+			name:  "slowing down",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 0.5, profiling.Heap: 3, profiling.Wall: 3},
+			later: map[profiling.Kind]float64{profiling.CPU: 0.25},
+			want:  "cpu 125|cpu 541|cpu 450|heap 125|wall 125|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 1116},
+		},
+		{
+			// Every counted kind reaches 300 in the probe: it stops there.
+			name:  "rich",
+			perOp: map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 2.4, profiling.Wall: 10},
+			want:  "cpu 125|heap 125|wall 125|block 500|mutex 500",
+			ops:   map[profiling.Kind]int64{profiling.CPU: 125, profiling.Heap: 125, profiling.Wall: 125},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var calls []string
-			s := sampler{calls: &calls, perOp: c.perOp}
+			s := sampler{calls: &calls, perOp: c.perOp, later: c.later}
 			runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -58,7 +58,7 @@ type Options struct {
 	// Toggles and Lookup are the registries the suite is drawn from.
 	Toggles []toggles.Toggle
 	Lookup  catalog.Lookup
-	Timing timing.Request
+	Timing  timing.Request
 }
 
 // Validate checks the request before anything runs. Every error is bad
