@@ -209,33 +209,22 @@ func (r *repo) build(ctx context.Context, bd builder, name, ref, tags string) (o
 }
 
 // buildBoth builds base and head at the same time (before any measuring,
-// so the builds never share the machine with measured rounds). The first
-// failure cancels the other build; base's error wins when both fail.
+// so the builds never share the machine with measured rounds). A failure
+// does not cancel the other build: a killed go build leaves its work
+// directory behind, so the other one finishes; base's error wins when both
+// fail.
 func (r *repo) buildBoth(ctx context.Context, bd builder, o Plan) (base, head Build, cached [2]bool, err error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var errs [2]error
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if base, cached[0], errs[0] = r.build(ctx, bd, "base", o.Base, o.TagsBase); errs[0] != nil {
-			cancel()
-		}
+		base, cached[0], errs[0] = r.build(ctx, bd, "base", o.Base, o.TagsBase)
 	}()
 	go func() {
 		defer wg.Done()
-		if head, cached[1], errs[1] = r.build(ctx, bd, "head", o.Head, o.TagsHead); errs[1] != nil {
-			cancel()
-		}
+		head, cached[1], errs[1] = r.build(ctx, bd, "head", o.Head, o.TagsHead)
 	}()
 	wg.Wait()
-	// A side cancelled because the other failed reports the other's
-	// error; when the run itself was cancelled, both say so.
-	for _, e := range errs {
-		if e != nil && !errors.Is(e, context.Canceled) {
-			return base, head, cached, e
-		}
-	}
 	return base, head, cached, cmp.Or(errs[0], errs[1])
 }
