@@ -2,111 +2,13 @@
 // in runtime/: for a toggle it runs a workload with the feature off and on,
 // compares the two with confidence intervals, captures and diffs CPU, heap,
 // allocs and wall-clock profiles, and writes everything a reviewer needs
-// under profiles/.
-//
-// Package main is the command line only: main.go wires the commands and
-// the exit codes, internal/flags and internal/runout hold what they share
-// (the common flags, writing a run, its verdict), and each cmd_NAME.go reads its flags into the owning
-// package's Request, makes one call, and writes or prints the result. Help
-// text that documents a method lives beside it (experiment.Doc, load.Usage …).
+// under profiles/. The command line itself is internal/command.
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/urfave/cli/v2"
-
-	"github.com/perfbench/perfbench/internal/argv"
-	"github.com/perfbench/perfbench/internal/cmderr"
-	"github.com/perfbench/perfbench/internal/flags"
+	"github.com/perfbench/perfbench/internal/command"
 )
 
-// Exit codes, the contract scripts and CI rely on.
-const (
-	exitOK       = 0
-	exitError    = 1 // something failed while running
-	exitUsage    = 2 // bad flags, names or files: nothing was run or written
-	exitCriteria = 3 // a criterion failed or a regression was found
-)
-
-// exitCode maps an error to its exit code: every package marks bad input
-// and a missed criterion with cmderr's two types.
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return exitOK
-	case cmderr.IsBadInput(err):
-		return exitUsage
-	case cmderr.IsCriterion(err):
-		return exitCriteria
-	}
-	return exitError
-}
-
-func newApp(stdout, stderr io.Writer) *cli.App {
-	app := &cli.App{
-		Name:  "perfbench",
-		Usage: "profile the runtime's optimizations off against on, with profiles and statistics",
-		Description: "Typical use:\n\n" +
-			"   perfbench profile --opt=zerocopy --workload=mixed\n" +
-			"   go tool pprof -top -diff_base profiles/zerocopy/mixed/cpu.off.pb.gz profiles/zerocopy/mixed/cpu.on.pb.gz\n\n" +
-			"Exit codes: 0 ok, 1 error while running, 2 bad usage or input, 3 a criterion failed or a regression was found.",
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		OnUsageError:    flags.UsageError,
-		HideHelpCommand: true,
-		Commands: []*cli.Command{
-			listCommand(),
-			profileCommand(),
-			diffCommand(),
-			benchCommand(),
-			baselineCommand(),
-			loadCommand(),
-			reportCommand(),
-			clusterCommand(),
-			nodeCommand(),
-			monitorCommand(),
-			compareCommand(),
-			workerCommand(),
-		},
-		// Returning errors to main (instead of cli.Exit) keeps deferred
-		// cleanup running; main picks the exit code.
-		ExitErrHandler: func(*cli.Context, error) {},
-	}
-	flags.Strict(app.Commands)
-	return app
-}
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runApp(ctx, newApp(stdout, stderr), args)
-}
-
-// runApp runs app on args and maps its error to an exit code.
-func runApp(ctx context.Context, app *cli.App, args []string) int {
-	stderr := app.ErrWriter
-	if err := argv.Unknown(app.Commands, args); err != nil {
-		fmt.Fprintf(stderr, "perfbench: %v\n", err)
-		return exitUsage
-	}
-	if err := app.RunContext(ctx, argv.FlagsFirst(argv.Commands(app.Commands), args)); err != nil {
-		fmt.Fprintf(stderr, "perfbench: %v\n", err)
-		if errors.Is(err, context.Canceled) {
-			return exitError
-		}
-		return exitCode(err)
-	}
-	return exitOK
-}
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { os.Exit(command.Main(os.Args, os.Stdout, os.Stderr)) }

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 func TestReportCommand(t *testing.T) {
-	const run = "report/htmlpage/testdata/load"
+	const run = "../../report/htmlpage/testdata/load"
 	out := filepath.Join(t.TempDir(), "page.html")
 	tests := []struct {
 		name   string
@@ -25,7 +25,7 @@ func TestReportCommand(t *testing.T) {
 		{"html to a file", []string{"report", run, "-o", out}, exitOK, "", "wrote " + out},
 		{"no path", []string{"report"}, exitUsage, "", "report needs one PATH"},
 		{"missing path", []string{"report", "nope/nowhere"}, exitUsage, "", "want a run directory or its results.json"},
-		{"not a run", []string{"report", "report"}, exitUsage, "", "holds no results.json"},
+		{"not a run", []string{"report", "../../report"}, exitUsage, "", "holds no results.json"},
 		{"unknown format", []string{"report", run, "--format", "pdf"}, exitUsage, "", "valid: html, markdown, text, json"},
 		{"unknown flag after PATH", []string{"report", run, "--top", "3"}, exitUsage, "", "flag provided but not defined"},
 	}

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // gives the table `go tool pprof -top -diff_base gobench.cpu go.crc32.cpu`
 // gives: -940ms, 30.82% of 3050ms, all in <unknown>.
 func TestDiffOfPprofTestdata(t *testing.T) {
-	dir := filepath.Join("profiling", "testdata", "pprof")
+	dir := filepath.Join("..", "..", "profiling", "testdata", "pprof")
 	tests := []struct {
 		name, base, new string
 		header          string
