@@ -44,7 +44,7 @@ func clusterPage(r *Run) (*Page, error) {
 	verdicts := &Table{Header: []string{"source", "target", "measured", "verdict", "reason"}}
 	failed, undecided := 0, 0
 	for _, v := range d.Verdicts {
-		st := verdictStatus(string(v.Status))
+		st := verdictClass(v.Status)
 		switch st {
 		case StatusFail:
 			failed++

@@ -53,7 +53,7 @@ func loadPage(r *Run) (*Page, error) {
 	for _, side := range d.Sides {
 		for _, v := range side.Verdicts {
 			targets.Rows = append(targets.Rows, []Cell{{Text: side.Label}, {Text: v.Criterion}, {Text: v.Metric}, {Text: v.Measured},
-				{Text: string(v.Status), Status: verdictStatus(string(v.Status))}, {Text: v.Reason}})
+				{Text: string(v.Status), Status: verdictClass(v.Status)}, {Text: v.Reason}})
 		}
 		t := side.Result.Total
 		conserved := Cell{Text: "yes", Status: StatusPass}

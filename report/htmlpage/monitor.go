@@ -64,7 +64,7 @@ func monitorPage(r *Run) (*Page, error) {
 			if v.Status == verdict.Fail {
 				alerts++
 			}
-			events.Rows = append(events.Rows, []Cell{{Text: e.Time.UTC().Format("15:04:05")}, {Text: e.Kind, Status: verdictStatus(string(v.Status))}, {Text: string(e.Metric)},
+			events.Rows = append(events.Rows, []Cell{{Text: e.Time.UTC().Format("15:04:05")}, {Text: e.Kind, Status: verdictClass(v.Status)}, {Text: string(e.Metric)},
 				{Text: fmt.Sprint(e.Intervals)}, {Text: e.Message}})
 		}
 	}

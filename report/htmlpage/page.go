@@ -121,11 +121,6 @@ func verdictClass(s verdict.Status) Status {
 	return ""
 }
 
-// verdictStatus maps a PASS/FAIL/… word to its status.
-func verdictStatus(word string) Status {
-	return verdictClass(verdict.Status(strings.ToUpper(word)))
-}
-
 //go:embed page.html
 var pageHTML string
 

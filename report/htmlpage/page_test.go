@@ -12,6 +12,7 @@ import (
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/golden"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/verdict"
 	"go.uber.org/goleak"
 )
 
@@ -161,7 +162,12 @@ func TestStatusesHaveSymbols(t *testing.T) {
 			t.Errorf("status %s has no symbol", s)
 		}
 	}
-	if got := (Cell{Text: "FAIL", Status: verdictStatus("FAIL")}).plain(); got != "✘ FAIL" {
+	for _, v := range verdict.Statuses {
+		if verdictClass(v).Symbol() == "" {
+			t.Errorf("verdict %s has no class with a symbol", v)
+		}
+	}
+	if got := (Cell{Text: "FAIL", Status: verdictClass(verdict.Fail)}).plain(); got != "✘ FAIL" {
 		t.Errorf("plain FAIL = %q", got)
 	}
 }
