@@ -10,7 +10,6 @@ import (
 // BenchSuite is the document of a bench suite: the plan's criteria judged
 // over every run, and every run's rounds.
 type BenchSuite struct {
-	Schema string `json:"schema"`
 	Header
 	Settings BenchSettings          `json:"settings"`
 	Elapsed  string                 `json:"elapsed"`

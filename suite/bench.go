@@ -325,7 +325,7 @@ func (b *Bench) TraceTable() string {
 func (b *Bench) Results(withRuns bool) results.BenchSuite {
 	o := b.Config
 	doc := results.BenchSuite{
-		Schema: "perfbench-bench", Header: results.NewHeader(results.Bench, "bench", b.Created, b.Env),
+		Header: results.NewHeader(results.Bench, "bench", b.Created, b.Env),
 		Settings: results.BenchSettings{
 			Preset: o.Preset.Name, Rounds: o.Preset.Rounds, Benchtime: o.Preset.Benchtime.String(),
 			ProfileTime: o.Preset.ProfileTime.String(), Opts: o.Opts, Strict: o.Strict, Out: o.Root,
