@@ -11,13 +11,18 @@ import (
 
 // TestImportLayers holds the layering docs/architecture.md draws: the
 // commands that only replay or look up runs reach them through catalog,
-// and monitor paces its probe with openloop, so none of them is coupled to
-// another command's package. go list reports the real, transitive imports.
+// monitor paces its probe with openloop, so none of them is coupled to
+// another command's package, and the shared results and verdict types
+// depend on no command. go list reports the real, transitive imports.
 func TestImportLayers(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go not on PATH")
 	}
 	const mod = "github.com/perfbench/perfbench/"
+	var commands []string
+	for _, p := range []string{"suite", "experiment", "load", "cluster", "compare", "baseline", "monitor", "report/htmlpage", "catalog", "measure", "internal/command"} {
+		commands = append(commands, mod+p)
+	}
 	tests := []struct {
 		pkg       string
 		forbidden []string
@@ -28,6 +33,10 @@ func TestImportLayers(t *testing.T) {
 		{"./baseline", []string{mod + "suite"}},
 		{"./openloop", []string{mod + "load", mod + "monitor"}},
 		{"./catalog", []string{mod + "suite"}},
+		// The results.json types and the verdict shape sit below every
+		// writer and reader, so both can use them.
+		{"./results", commands},
+		{"./verdict", commands},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
