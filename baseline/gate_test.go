@@ -238,8 +238,8 @@ func TestSaveCheckWithKnownCost(t *testing.T) {
 	if len(confirmed.Regressions()) != len(r.Regressions()) {
 		t.Errorf("confirming rerun at the same +20 %% cost kept %d of %d regressions", len(confirmed.Regressions()), len(r.Regressions()))
 	}
-	// One that was a passing disturbance (here: the cost goes back before
-	// the rerun) does not, and no longer fails the gate.
+	// A passing disturbance (here: the cost goes back before the rerun)
+	// does not repeat, so it does not fail the gate.
 	cost.Store(20)
 	cleared, err := Confirm(ctx, b, r, lookup, tol, nil)
 	if err != nil {

@@ -84,9 +84,9 @@ func TestDropOwnFrames(t *testing.T) {
 
 // A profile the harness held before a memory pass and let go during it
 // (here one loaded from a file, as a part of an earlier pass is held until
-// merged) was freed inside the phase: an in-use profile showed it as a
+// merged) is freed inside the phase: an in-use profile would show it as a
 // negative size charged to perfbench's own frames. It is no part of the
-// workload's profile.
+// workload's profile, so the capture leaves those frames out.
 func TestCaptureLeavesOutItsOwnFrames(t *testing.T) {
 	// Large enough that the runtime samples its allocations (one per
 	// 512 KiB on average) with certainty for practical purposes.

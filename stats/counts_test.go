@@ -129,7 +129,7 @@ func TestCompareCounts(t *testing.T) {
 		ratio           float64 // 0: not checked
 	}{
 		{"A/A, identical counts", 2048, 2048, rep(10, 7), rep(10, 7), NoDiff, "", 1},
-		// The A/A the issue saw: 7 against 8 cycles in every round is
+		// An A/A run can see 7 against 8 cycles in every round: that is
 		// +14.3 % in every pair, but 70 against 80 events is chance.
 		{"A/A, 7 against 8 every round", 2048, 2048, rep(10, 7), rep(10, 8), NoDiff, "", 80.0 / 70},
 		{"equal rates over unequal ops", 1000, 3000, rep(10, 3), rep(10, 9), NoDiff, "", 1},

@@ -38,11 +38,22 @@ func runLoadCmd(c *cli.Context) error {
 	}, c.App.Writer)
 }
 
-// commandLine reconstructs the flags given, for results.json.
+// commandLine reconstructs the flags given, for results.json. A hidden
+// flag is a deprecated spelling that flags.Renamed has already set its
+// canonical flag from, so only the canonical one is recorded: the line
+// still runs once the old spelling is gone.
 func commandLine(c *cli.Context) string {
+	hidden := map[string]bool{}
+	for _, f := range c.Command.Flags {
+		if v, ok := f.(cli.VisibleFlag); ok && !v.IsVisible() {
+			for _, n := range f.Names() {
+				hidden[n] = true
+			}
+		}
+	}
 	parts := []string{"perfbench", c.Command.Name}
 	for _, name := range c.FlagNames() {
-		if c.IsSet(name) {
+		if c.IsSet(name) && !hidden[name] {
 			parts = append(parts, fmt.Sprintf("--%s=%v", name, c.Value(name)))
 		}
 	}

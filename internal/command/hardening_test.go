@@ -20,7 +20,7 @@ import (
 	"github.com/perfbench/perfbench/verdict"
 )
 
-// The probes of issue 9: command lines a careless or hurried user types.
+// Hardening probes: command lines a careless or hurried user types.
 // Each must exit 2 with a message naming the problem, having run nothing
 // and written nothing.
 
@@ -267,10 +267,11 @@ func (zeroReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestBaselineCheckRefusesBadData edits a saved baseline the ways issue 9
-// tried: each is exit 2 naming the run and the metric, before anything
-// runs. A metric the baseline lacks that the run measures is acceptable,
-// and printed as not checked.
+// TestBaselineCheckRefusesBadData edits a saved baseline the ways a hand
+// edit or a damaged file can (impossible samples, a missing or unknown
+// metric, a run the suite no longer has): each is exit 2 naming the run and
+// the metric, before anything runs. A metric the baseline lacks that the
+// run measures is acceptable, and printed as not checked.
 func TestBaselineCheckRefusesBadData(t *testing.T) {
 	dir := t.TempDir()
 	var cost atomic.Int64
