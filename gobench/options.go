@@ -140,3 +140,7 @@ func describe(side fmt.Stringer, t Toggle) string {
 	}
 	return "off side"
 }
+
+// BaseName is a benchmark's benchfmt name without its GOMAXPROCS suffix
+// ("Digest-2" is "Digest"), as a directory names it.
+func BaseName(name string) string { return procsRE.ReplaceAllString(name, "") }
