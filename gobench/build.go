@@ -32,6 +32,7 @@ type Package struct {
 	// -test.list names them (BenchmarkX).
 	Benchmarks []string
 	bin        [2]string
+	dirs       [2]string // where each side's binary runs: the package's directory in its copy of the module
 }
 
 // Build is the user's benchmarks, compiled for both sides and checked.
@@ -67,6 +68,13 @@ func Prepare(ctx context.Context, opts Options) (_ *Build, err error) {
 	}
 	if err := checkModule(ctx, dir); err != nil {
 		return nil, err
+	}
+	if opts.Sides != nil {
+		// The packages are listed in the on side's copy; the off side's
+		// copy must be a module too.
+		if err := checkModule(ctx, opts.Sides.Dirs[stats.Off]); err != nil {
+			return nil, err
+		}
 	}
 	pkgs, err := listPackages(ctx, dir, opts.Pkg)
 	if err != nil {
@@ -203,25 +211,54 @@ func modulePackages(ctx context.Context, dir string) string {
 // code not compiling, a plain error.
 func (b *Build) compile(ctx context.Context, pkgs []listed) error {
 	for i, p := range pkgs {
-		pkg := Package{ImportPath: p.importPath, Dir: p.dir}
+		pkg := Package{ImportPath: p.importPath, Dir: p.dir, dirs: [2]string{p.dir, p.dir}}
 		for _, side := range stats.Sides() {
 			bin := filepath.Join(b.work, fmt.Sprintf("%d.%s.test", i, side))
-			args := []string{"test", "-c", "-o", bin}
-			if side == stats.On && b.opts.Toggle.Tags != "" {
-				args = append(args, "-tags", b.opts.Toggle.Tags)
+			pkg.bin[side] = bin
+			dir, tags := b.opts.Dir, ""
+			if side == stats.On || b.opts.Sides != nil {
+				tags = b.opts.Toggle.Tags
 			}
-			out, err := goCmd(ctx, b.opts.Dir, append(args, p.importPath)...).CombinedOutput()
+			var cache BinCache
+			if s := b.opts.Sides; s != nil {
+				dir, cache = s.Dirs[side], s.Cache[side]
+				rel, err := filepath.Rel(b.opts.Dir, p.dir)
+				if err != nil {
+					return fmt.Errorf("package %s: %w", p.importPath, err)
+				}
+				pkg.dirs[side] = filepath.Join(dir, rel)
+			}
+			if cache != nil {
+				if hit, err := cache.Get(p.importPath, bin); err != nil || hit {
+					if err != nil {
+						return fmt.Errorf("build cache, %s: %w", p.importPath, err)
+					}
+					continue
+				}
+			}
+			args := []string{"test", "-c", "-o", bin}
+			if tags != "" {
+				args = append(args, "-tags", tags)
+			}
+			out, err := goCmd(ctx, dir, append(args, p.importPath)...).CombinedOutput()
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			if err != nil {
-				msg := fmt.Sprintf("go test -c %s for the %s: %v\n%s", p.importPath, describe(side, b.opts.Toggle), err, firstLines(string(out), compilerLines))
-				if side == stats.On && b.opts.Toggle.Tags != "" {
+				msg := fmt.Sprintf("go test -c %s for the %s: %v\n%s", p.importPath, b.opts.describe(side), err, firstLines(string(out), compilerLines))
+				if side == stats.On && b.opts.Toggle.Tags != "" && b.opts.Sides == nil {
 					return cmderr.BadInputf("on-tags %q: the on side does not build (the off side, without them, does); give tags under which the package compiles.\n%s", b.opts.Toggle.Tags, msg)
+				}
+				if b.opts.Sides != nil {
+					return cmderr.BadInputf("the %s does not build; give a ref whose benchmarks compile.\n%s", b.opts.describe(side), msg)
 				}
 				return errors.New(msg)
 			}
-			pkg.bin[side] = bin
+			if cache != nil {
+				if err := cache.Put(p.importPath, bin); err != nil {
+					return fmt.Errorf("build cache, %s: %w", p.importPath, err)
+				}
+			}
 		}
 		b.Packages = append(b.Packages, pkg)
 	}
@@ -276,7 +313,7 @@ func (b *Build) command(ctx context.Context, p Package, side stats.Side, args ..
 		args = append(slices.Clip(args), b.opts.Toggle.Args...)
 	}
 	cmd := exec.CommandContext(ctx, p.bin[side], args...)
-	cmd.Dir = p.Dir
+	cmd.Dir = p.dirs[side]
 	cmd.Env = b.env[side]
 	cmd.WaitDelay = time.Second
 	return cmd
@@ -304,7 +341,7 @@ func (b *Build) wait(ctx context.Context, cmd *exec.Cmd, p Package, side stats.S
 		kept = "not kept: " + kerr.Error()
 	}
 	return nil, fmt.Errorf("%s %s failed on the %s (%v): %s; its output is in %s",
-		p.ImportPath, name, describe(side, b.opts.Toggle), err, failureLine(out), kept)
+		p.ImportPath, name, b.opts.describe(side), err, failureLine(out), kept)
 }
 
 func (b *Build) keep(out []byte, p Package, side stats.Side, name string) (string, error) {

@@ -55,7 +55,7 @@ func (b *Build) Measure(ctx context.Context, progress func(measure.Event)) ([]Be
 					bn := byKey[key]
 					if bn == nil {
 						bn = &Bench{Package: p.ImportPath, Name: res.Name, Result: &measure.Result{
-							Workload: p.ImportPath + "." + res.Name, Off: stats.Off.String(), On: o.Toggle.String(),
+							Workload: p.ImportPath + "." + res.Name, Off: o.name(stats.Off), On: o.name(stats.On),
 							Rounds: o.Rounds, Benchtime: o.Benchtime.String(),
 						}}
 						byKey[key] = bn

@@ -10,12 +10,12 @@
 package gobench
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // Toggle is what the on side gets and the off side does not. At least one
@@ -72,6 +72,9 @@ type Options struct {
 	// Rounds per side, and the -test.benchtime of each round.
 	Rounds    int
 	Benchtime measure.Benchtime
+	// Sides, when set, builds each side from its own copy of the module
+	// (a compare's base and head) instead of Dir.
+	Sides *Sides
 	// KeepDir receives the output of a benchmark that failed, so that it
 	// outlives the run; "" is the system's temporary directory.
 	KeepDir string
@@ -90,7 +93,7 @@ func (o Options) Validate() error {
 			return cmderr.BadInputf("invalid benchmark regex %q: %v (want a Go regular expression, as go test -bench takes it)", o.Bench, err)
 		}
 	}
-	if o.Toggle.IsZero() {
+	if o.Toggle.IsZero() && o.Sides == nil {
 		return cmderr.BadInputf("no toggle: give the on side an environment variable (KEY=VALUE), build tags or test arguments")
 	}
 	for _, kv := range o.Toggle.Env {
@@ -133,10 +136,50 @@ func splitBench(re string) []string {
 	return append(parts, re[start:])
 }
 
+// Sides are two copies of one module, one per side: the toggle, if any,
+// applies to both, and the sides differ by their code. Their outputs are
+// expected to be alike, so probe does not warn about that.
+type Sides struct {
+	// Dirs are the module directories of the off and on sides, in the
+	// order of stats.Sides.
+	Dirs [2]string
+	// Names say what results and errors call the sides, e.g. base, head.
+	Names [2]string
+	// Cache, where set, keeps a side's test binaries across runs (a
+	// commit's build, say); nil builds every time.
+	Cache [2]BinCache
+}
+
+// BinCache keeps test binaries by import path, for one side's code.
+type BinCache interface {
+	// Get copies the binary of importPath to dst; false when it has none.
+	Get(importPath, dst string) (bool, error)
+	// Put stores the binary at src as importPath's.
+	Put(importPath, src string) error
+}
+
+// name is what results call a side.
+func (o Options) name(side stats.Side) string {
+	if o.Sides != nil {
+		return o.Sides.Names[side]
+	}
+	if side == stats.On {
+		return o.Toggle.String()
+	}
+	return side.String()
+}
+
 // describe is how an error names a side.
-func describe(side fmt.Stringer, t Toggle) string {
-	if side.String() == "on" {
-		return "on side (" + t.String() + ")"
+func (o Options) describe(side stats.Side) string {
+	switch {
+	case o.Sides != nil:
+		return o.Sides.Names[side] + " side (" + o.Sides.Dirs[side] + ")"
+	case side == stats.On:
+		return "on side (" + o.Toggle.String() + ")"
 	}
 	return "off side"
 }
+
+// BaseName is a benchmark's benchfmt name without its GOMAXPROCS suffix
+// ("Digest-2" is "Digest"), as a directory names it.
+func BaseName(name string) string { return procsRE.ReplaceAllString(name, "") }

@@ -40,7 +40,7 @@ func (b *Build) probe(ctx context.Context) error {
 		}
 		same = same && bytes.Equal(outs[stats.Off], outs[stats.On])
 	}
-	if !same || read {
+	if !same || read || b.opts.Sides != nil {
 		return nil
 	}
 	t := b.opts.Toggle

@@ -6,6 +6,7 @@ import (
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/usercode"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -23,7 +24,7 @@ func compareCommand() *cli.Command {
 		Usage:       "compare two builds (git refs, or a ref and the working tree) in interleaved rounds; exit 3 on a regression",
 		UsageText:   compare.Usage,
 		Description: compare.Doc,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "base", Usage: "git ref to compare against (required)"},
 			&cli.StringFlag{Name: "head", Usage: "git ref to compare (default: the working tree as it is, recorded with its commit and dirty state)"},
 			&cli.StringSliceFlag{Name: "opt", Usage: "only these toggles' runs (and the groups all, memory), as bench --opt"},
@@ -35,12 +36,19 @@ func compareCommand() *cli.Command {
 			&cli.StringFlag{Name: "tags-head", Usage: "build tags for head"},
 			flags.Out("profiles/compare", "output directory"),
 			flags.Format(),
-		},
+		}, ownCodeFlags()...),
 		Action: runCompare,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
 func runCompare(c *cli.Context) error {
+	if anySet(c, "pkg", "bench", "dir") {
+		return usercode.RunCompare(c.Context, usercode.CompareOptions{
+			Dir: c.String("dir"), Base: c.String("base"), Head: c.String("head"), Pkg: c.String("pkg"), Bench: c.String("bench"),
+			Conflicts: setFlags(c, "opt", "workload", "tags-base", "tags-head"), Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"),
+			ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: usercode.DefaultTop, Format: c.String("format"), Log: c.App.ErrWriter,
+		}, c.App.Writer)
+	}
 	d := defaultSuiteDeps()
 	return compare.Run(c.Context, compare.Options{Request: compare.Request{
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),

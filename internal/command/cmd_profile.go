@@ -6,6 +6,7 @@ import (
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/measure"
+	"github.com/perfbench/perfbench/usercode"
 )
 
 func profileCommand() *cli.Command {
@@ -14,7 +15,7 @@ func profileCommand() *cli.Command {
 		Usage:       "run a workload with a toggle off and on; compare, profile and diff",
 		UsageText:   experiment.Usage,
 		Description: experiment.Doc,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "opt", Usage: "toggle to compare (see perfbench list)"},
 			&cli.StringFlag{Name: "workload", Usage: "workload to run (default: the toggle's primary workload)"},
 			flags.Rounds(measure.DefaultRounds, measure.MinRounds, "measured rounds per side"),
@@ -23,12 +24,19 @@ func profileCommand() *cli.Command {
 			flags.Out("profiles", "output root"),
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
 			flags.Format(), flags.Timing(false)[0],
-		},
+		}, append(ownCodeFlags(), toggleFlags()...)...),
 		Action: runProfile,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
 func runProfile(c *cli.Context) error {
+	if anySet(c, "pkg", "bench", "on-env", "on-tags", "on-args", "dir") {
+		return usercode.RunProfile(c.Context, usercode.ProfileOptions{
+			Dir: c.String("dir"), Pkg: c.String("pkg"), Bench: c.String("bench"), Toggle: onToggle(c), Conflicts: setFlags(c, "opt", "workload"),
+			Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"),
+			Top: c.Int("top"), Format: c.String("format"), Log: c.App.ErrWriter,
+		}, c.App.Writer)
+	}
 	return experiment.Run(c.Context, experiment.Options{
 		Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
