@@ -247,20 +247,11 @@ type Options struct {
 // Validate checks the request before anything runs. Every error is bad
 // input (exit 2) and names what is valid.
 func (r Options) Validate() error {
-	if _, err := format(r.Format); err != nil {
+	if _, err := report.ParseFormat(r.Format); err != nil {
 		return err
 	}
 	_, err := r.Config()
 	return err
-}
-
-// format reads --format; "" is text.
-func format(s string) (report.Format, error) {
-	if s == "" {
-		return report.Text, nil
-	}
-	f, err := report.ParseFormat(s)
-	return f, cmderr.BadInput(err)
 }
 
 // Config resolves the request against the registries and validates it.
@@ -310,7 +301,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := format(opts.Format)
+	f, err := report.ParseFormat(opts.Format)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 )
@@ -25,18 +26,19 @@ const (
 	JSON     Format = "json"
 )
 
-// ParseFormat reads a --format value. Case and surrounding space are
-// ignored; "md" is accepted for markdown.
+// ParseFormat reads a --format value: "" is text, case and surrounding
+// space are ignored, "md" is accepted for markdown. An unknown name is bad
+// input (exit 2) naming the valid ones.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "text":
+	case "text", "":
 		return Text, nil
 	case "markdown", "md":
 		return Markdown, nil
 	case "json":
 		return JSON, nil
 	}
-	return "", fmt.Errorf("unknown format %q (valid: text, markdown, json)", s)
+	return "", cmderr.BadInputf("unknown format %q (valid: text, markdown, json)", s)
 }
 
 // MaxTextWidth is the widest a text table may be, in terminal columns.

@@ -18,6 +18,7 @@ import (
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/verdict"
 )
@@ -60,7 +61,7 @@ func (o CompareOptions) options() (gobench.Options, error) {
 	if strings.TrimSpace(o.Out) == "" {
 		return gobench.Options{}, cmderr.BadInputf("--out is empty: want the run directory, e.g. profiles/compare (the default)")
 	}
-	if _, err := parseFormat(o.Format); err != nil {
+	if _, err := report.ParseFormat(o.Format); err != nil {
 		return gobench.Options{}, err
 	}
 	if err := measure.CheckProfileTime(o.ProfileTime); err != nil {
@@ -103,7 +104,7 @@ func RunCompare(ctx context.Context, o CompareOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, _ := parseFormat(o.Format)
+	f, _ := report.ParseFormat(o.Format)
 	log := o.Log
 	if log == nil {
 		log = io.Discard

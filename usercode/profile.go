@@ -66,7 +66,7 @@ func (o ProfileOptions) config() (gobench.Options, report.Format, error) {
 	if strings.TrimSpace(o.Out) == "" {
 		return gobench.Options{}, "", cmderr.BadInputf("--out is empty: want the output root, e.g. profiles (the default)")
 	}
-	f, err := parseFormat(o.Format)
+	f, err := report.ParseFormat(o.Format)
 	if err != nil {
 		return gobench.Options{}, "", err
 	}
@@ -82,14 +82,6 @@ func (o ProfileOptions) config() (gobench.Options, report.Format, error) {
 	}
 	g := gobench.Options{Dir: o.Dir, Pkg: o.Pkg, Bench: o.Bench, Toggle: o.Toggle, Rounds: o.Rounds, Benchtime: bt}
 	return g, f, g.Validate()
-}
-
-func parseFormat(s string) (report.Format, error) {
-	if s == "" {
-		return report.Text, nil
-	}
-	f, err := report.ParseFormat(s)
-	return f, cmderr.BadInput(err)
 }
 
 // RunDir is where a benchmark's run goes under root: the package's last
