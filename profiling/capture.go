@@ -121,12 +121,27 @@ func qualify(names ...string) map[string]bool {
 	return set
 }
 
+// harnessKey and harnessValue are the pprof label MarkHarness gives a
+// goroutine.
+const harnessKey, harnessValue = "perfbench", "harness"
+
+// MarkHarness labels the calling goroutine as perfbench's own measuring
+// work that runs beside a workload (the peak-heap sampler of a measured
+// round): a capture drops its samples, which are not the workload's.
+func MarkHarness() {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(harnessKey, harnessValue)))
+}
+
 // dropOwnFrames removes the samples perfbench's own profiling work left in
-// p: those with one of ownFuncs in their stack (inlined frames included)
-// and not runWorkload below it, i.e. not charged to the workload. Samples of
-// the workload's own goroutines and of the runtime carry neither and stay.
+// p: those of a goroutine MarkHarness labelled, and those with one of
+// ownFuncs in their stack (inlined frames included) and not runWorkload
+// below it, i.e. not charged to the workload. Samples of the workload's own
+// goroutines and of the runtime carry neither and stay.
 func dropOwnFrames(p *profile.Profile) {
 	p.Sample = slices.DeleteFunc(p.Sample, func(s *profile.Sample) bool {
+		if slices.Contains(s.Label[harnessKey], harnessValue) {
+			return true
+		}
 		for _, loc := range s.Location { // leaf first
 			for _, ln := range loc.Line { // innermost inlined frame first
 				switch name := funcName(ln); {
@@ -156,8 +171,8 @@ func funcName(ln profile.Line) string {
 // 500 Hz, where every lost sample under-reports CPU time, since pprof
 // values each sample at one period. The cost is one SIGPROF and one stack
 // walk per sample, twice pprof's usual overhead (a few microseconds, 200
-// times per CPU-second); profiles are taken in passes of their own, never
-// while measuring.
+// times per CPU-second), paid alike by both sides when the CPU profile is
+// taken during the measured rounds (measure.Settings.ProfileCPU).
 //
 // runtime/pprof has no way to ask for a rate: the rate is set first with
 // runtime.SetCPUProfileRate, then StartCPUProfile's own call to set 100 Hz
