@@ -64,7 +64,8 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 // allocates has little to show however long it runs. A pass with no
 // sample yet completes n and stops. A pass of a kind whose samples are not
 // counted (profiling.Modelled: block and mutex, which record every event)
-// runs n/2 and stops. A kind that profiling.Derive makes from
+// runs n/2 and stops; block and mutex share that pass when the side's
+// instance can take both at once (ContentionProfiler). A kind that profiling.Derive makes from
 // another (heap and allocs: one memory pass) costs no pass of its own.
 // Passes come after the measured rounds so the profilers never touch the
 // numbers.
@@ -85,6 +86,23 @@ func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, 
 		if from, d := profiling.Derive(set, k); d != nil {
 			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
 			continue
+		}
+		if _, done := runs[k]; done {
+			continue
+		}
+		if k == profiling.Block && have[profiling.Block].Profile == nil && have[profiling.Mutex].Profile == nil {
+			if progress != nil {
+				progress(Event{Phase: "profile block+mutex", Side: side})
+			}
+			block, mutex, ok, err := p.contentionPass(ctx, side, n)
+			if err != nil {
+				return nil, fmt.Errorf("profile block and mutex %s: %w", side, err)
+			}
+			if ok {
+				set[profiling.Block], runs[profiling.Block] = block.Profile, block
+				set[profiling.Mutex], runs[profiling.Mutex] = mutex.Profile, mutex
+				continue
+			}
 		}
 		seed, seeded := have[k]
 		if seeded && (seed.Profile == nil || seed.Ops < 1) {
@@ -129,6 +147,27 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 		return profiling.Run{}, err
 	}
 	return grow(ctx, inst, k, n, profiling.Run{Profile: prof, Ops: int64(first)}, 0, maxParts-1)
+}
+
+// contentionPass takes the block and the mutex profile of a side in one
+// pass of n/2 operations (what each kind's own pass runs), when the side's
+// instance can (ContentionProfiler); ok is false when it cannot.
+func (p *Pair) contentionPass(ctx context.Context, side stats.Side, n int) (block, mutex profiling.Run, ok bool, err error) {
+	inst, err := p.open(ctx, side)
+	if err != nil {
+		return block, mutex, false, err
+	}
+	defer inst.Close()
+	cp, ok := inst.(ContentionProfiler)
+	if !ok {
+		return block, mutex, false, nil
+	}
+	ops := max(1, n/2)
+	b, m, err := cp.ProfileContention(ctx, ops)
+	if err != nil {
+		return block, mutex, false, err
+	}
+	return profiling.Run{Profile: b, Ops: int64(ops)}, profiling.Run{Profile: m, Ops: int64(ops)}, true, nil
 }
 
 // topUp continues a profile the side already has (seed) in a pass of its

@@ -180,3 +180,32 @@ func TestCaptureProfilesFromRoundProfiles(t *testing.T) {
 		})
 	}
 }
+
+// contender is a sampler whose instances take block and mutex in one pass.
+type contender struct{ sampler }
+
+func (c contender) Open(context.Context) (Instance, error) { return c, nil }
+
+func (c contender) ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error) {
+	*c.calls = append(*c.calls, fmt.Sprintf("block+mutex %d", n))
+	return &profile.Profile{Comments: []string{"block"}}, &profile.Profile{Comments: []string{"mutex"}}, nil
+}
+
+// A side that can take block and mutex at once (ContentionProfiler)
+// takes both in one pass of half the yardstick, where others take two.
+func TestCaptureProfilesSharesTheContentionPass(t *testing.T) {
+	var calls []string
+	s := contender{sampler{calls: &calls, perOp: map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 3, profiling.Wall: 3}}}
+	runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(calls, "|"), "cpu 125|heap 125|wall 125|block+mutex 500"; got != want {
+		t.Fatalf("passes %s, want %s", got, want)
+	}
+	for k, comment := range map[profiling.Kind]string{profiling.Block: "block", profiling.Mutex: "mutex"} {
+		if r := runs[k]; r.Ops != 500 || r.Profile == nil || r.Profile.Comments[0] != comment {
+			t.Errorf("%s: %d ops, profile %v; want 500 and the %s profile", k, r.Ops, r.Profile, comment)
+		}
+	}
+}

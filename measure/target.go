@@ -47,6 +47,13 @@ type ProfiledRunner interface {
 	RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error)
 }
 
+// ContentionProfiler is an Instance that can take the block and the mutex
+// profile of one run at once (profiling.CaptureContention), so that the
+// two cost one pass.
+type ContentionProfiler interface {
+	ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error)
+}
+
 // EngineMetrics are measured for every workload. Noise thresholds reflect
 // what an A/A run on a shared 2-core machine shows: time moves by a few
 // percent, allocation counts hardly at all. Tolerances are the regression
@@ -149,9 +156,17 @@ func (li *localInstance) Profile(ctx context.Context, kind profiling.Kind, n int
 	})
 }
 
+func (li *localInstance) ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error) {
+	return profiling.CaptureContention(ctx, func(ctx context.Context) error {
+		_, err := li.inst.Run(ctx, n)
+		return err
+	})
+}
+
 func (li *localInstance) Close() error { return li.inst.Close() }
 
 var (
-	_ Target         = local{}
-	_ ProfiledRunner = (*localInstance)(nil)
+	_ Target             = local{}
+	_ ProfiledRunner     = (*localInstance)(nil)
+	_ ContentionProfiler = (*localInstance)(nil)
 )

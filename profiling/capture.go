@@ -107,7 +107,7 @@ func runWorkload(ctx context.Context, fn func(context.Context) error) error { re
 // reads as a negative in-use size charged to the capture.
 // Named as strings (Capture refers to this set): TestOwnFuncsExist checks
 // each name against its function.
-var ownFuncs = qualify("Capture", "Merge", "Derive", "Compare", "Diff", "Load")
+var ownFuncs = qualify("Capture", "CaptureContention", "Merge", "Derive", "Compare", "Diff", "Load")
 
 var runWorkloadFunc = runtime.FuncForPC(reflect.ValueOf(runWorkload).Pointer()).Name()
 
@@ -289,8 +289,14 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	// Writing and parsing the before snapshot allocates (gzip, decoder) inside
 	// the window; that is the profiler's cost, not the phase's, and Capture
 	// drops it with the rest of its own frames (dropOwnFrames).
-	// pprof -base: the same steps as -diff_base minus the pprof::base label,
-	// because both snapshots are one cumulative profile, not two runs.
+	return since(before, after, start.UnixNano(), elapsed.Nanoseconds())
+}
+
+// since is the cumulative profile after minus the one before (pprof -base:
+// the same steps as -diff_base minus the pprof::base label, because both
+// snapshots are one cumulative profile, not two runs), stamped with the
+// phase's start and length.
+func since(before, after *profile.Profile, start, elapsed int64) (*profile.Profile, error) {
 	before.Scale(-1)
 	if err := profile.CompatibilizeSampleTypes([]*profile.Profile{after, before}); err != nil {
 		return nil, fmt.Errorf("subtract snapshots: %w", err)
@@ -302,8 +308,8 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	// Merge drops samples whose values all cancelled, i.e. stacks untouched
 	// by the phase. Its header fields are sums over both snapshots; make them
 	// describe the phase instead.
-	p.TimeNanos = start.UnixNano()
-	p.DurationNanos = elapsed.Nanoseconds()
+	p.TimeNanos = start
+	p.DurationNanos = elapsed
 	return p, nil
 }
 

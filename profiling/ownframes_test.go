@@ -18,7 +18,7 @@ import (
 // spells it; a rename that missed the list fails here.
 func TestOwnFuncsExist(t *testing.T) {
 	want := map[string]bool{}
-	for _, fn := range []any{Capture, Merge, Derive, Compare, Diff, Load} {
+	for _, fn := range []any{Capture, CaptureContention, Merge, Derive, Compare, Diff, Load} {
 		want[runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()] = true
 	}
 	if !reflect.DeepEqual(ownFuncs, want) {
