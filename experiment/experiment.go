@@ -173,7 +173,7 @@ func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing
 			out.Reused = append(out.Reused, side)
 			continue
 		}
-		r, err := pair.CaptureProfiles(ctx, side, out.Measurement.ProfileOps(o.ProfileTime, side), event)
+		r, err := pair.CaptureProfilesFrom(ctx, side, out.Measurement.ProfileOps(o.ProfileTime, side), out.Measurement.RoundProfiles(side), event)
 		if err != nil {
 			return err
 		}
@@ -287,7 +287,9 @@ func (r Options) config() (Config, error) {
 	}
 	o := Config{
 		Toggle: t, Workload: w, Off: t.Apply(features.Set{}, false), On: t.Apply(features.Set{}, true),
-		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt},
+		// The CPU profile is taken in the measured rounds, which both
+		// sides carry alike; a pass tops it up only when it is short.
+		Settings:    measure.Settings{Rounds: r.Rounds, Benchtime: bt, ProfileCPU: true},
 		ProfileTime: r.ProfileTime, Top: r.Top, Command: "profile", TraceTime: r.TraceTime,
 		Dir: filepath.Join(r.Out, t.Name, w.Name),
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/perfbench/perfbench/profiling"
 )
 
 // Names of the metrics the engine measures for every workload.
@@ -121,6 +123,7 @@ func samplePeakHeap() (stop func(), peak *uint64) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		profiling.MarkHarness()
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()

@@ -6,7 +6,9 @@
 // off with an on run taken back to back, and records per round the time, CPU,
 // allocation and GC figures each side measured with its workload's own
 // metrics. Profiles are taken by CaptureProfiles in passes of their own,
-// after the rounds, never during them.
+// after the rounds; the one exception is the CPU profile, which
+// Settings.ProfileCPU takes during every measured round of both sides
+// alike, so that its cost is paid by both sides of each paired ratio.
 package measure
 
 import (
@@ -14,6 +16,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/pprof/profile"
+
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
@@ -44,6 +49,14 @@ type Settings struct {
 	Deadline time.Time `json:"-"`
 	// Now is the clock Deadline is read on (time.Now when nil).
 	Now func() time.Time `json:"-"`
+	// ProfileCPU takes a CPU profile of every measured round of both
+	// sides (Result.RoundProfiles), so that no pass of its own is needed
+	// for it. Every round of both sides carries the profiler, in the same
+	// ABBA order: its cost per CPU-second is the same on both sides, and
+	// a paired ratio of two profiled rounds is the ratio of two unprofiled
+	// ones. Calibration runs unprofiled, as do the rounds of a run
+	// without it.
+	ProfileCPU bool `json:"-"`
 }
 
 // clock is s.Now, or time.Now.
@@ -95,6 +108,19 @@ type Result struct {
 	// interval of Compare takes; nil for a fixed-size run (stats.Confidence).
 	Look    *stats.Look `json:"look,omitempty"`
 	Stopped bool        `json:"-"`
+	// roundCPU is each side's CPU profile of its measured rounds, merged,
+	// with the operations they ran (Settings.ProfileCPU).
+	roundCPU [2]profiling.Run
+}
+
+// RoundProfiles is what a side's measured rounds were profiled for (the
+// CPU profile of all of them, merged: Settings.ProfileCPU), nil when they
+// were not.
+func (r *Result) RoundProfiles(side stats.Side) map[profiling.Kind]profiling.Run {
+	if r == nil || r.roundCPU[side].Profile == nil {
+		return nil
+	}
+	return map[profiling.Kind]profiling.Run{profiling.CPU: r.roundCPU[side]}
 }
 
 // Values returns one metric's per-round values for a side, in round order.
@@ -264,13 +290,27 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			looks[l.Pairs] = l
 		}
 	}
+	var profs [2][]*profile.Profile // each side's round profiles (ProfileCPU)
+	done := func() (*Result, error) {
+		for _, side := range stats.Sides() {
+			if len(profs[side]) == 0 {
+				continue
+			}
+			merged, err := profile.Merge(profs[side])
+			if err != nil {
+				return nil, fmt.Errorf("merge the round profiles of %s: %w", side, err)
+			}
+			res.roundCPU[side] = profiling.Run{Profile: merged, Ops: int64(len(profs[side]) * p.ops[side])}
+		}
+		return res, nil
+	}
 	var block time.Duration // the last ABBA block's length, the next one's forecast
 	blockStart := s.clock()
 	for r := 0; r < s.Rounds; r++ {
 		if l, ok := looks[r]; ok {
 			res.RoundsUsed, res.Look = r, &l
 			if l.CanStop() && s.Decided(res) {
-				return res, nil
+				return done()
 			}
 		}
 		if !s.Deadline.IsZero() && r%2 == 0 {
@@ -281,7 +321,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			blockStart = now
 			if !now.Add(block).Before(s.Deadline) {
 				res.RoundsUsed, res.Look, res.Stopped = r, nil, true
-				return res, nil
+				return done()
 			}
 		}
 		for _, side := range RoundOrder(r) {
@@ -289,9 +329,12 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 				return nil, err
 			}
 			progress(Event{Phase: "round", Side: side, Round: r + 1, Rounds: s.Rounds})
-			values, err := p.round(ctx, side)
+			values, prof, err := p.round(ctx, side, s.ProfileCPU)
 			if err != nil {
 				return nil, fmt.Errorf("round %d %s: %w", r+1, side, err)
+			}
+			if prof != nil {
+				profs[side] = append(profs[side], prof)
 			}
 			res.Samples = append(res.Samples, Round{Side: side, Index: r, Ops: p.ops[side], Values: values})
 		}
@@ -300,7 +343,7 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 	if l, ok := looks[s.Rounds]; ok {
 		res.Look = &l
 	}
-	return res, nil
+	return done()
 }
 
 // calibrate finds the operation count that fills the benchtime, the way
@@ -334,13 +377,23 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 	}
 }
 
-func (p *Pair) round(ctx context.Context, side stats.Side) (map[string]float64, error) {
+// round measures one round of a side on a fresh, warmed-up instance; with
+// profiled, it also returns the round's CPU profile (ProfiledRunner).
+func (p *Pair) round(ctx context.Context, side stats.Side, profiled bool) (map[string]float64, *profile.Profile, error) {
 	inst, err := p.open(ctx, side)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer inst.Close()
-	return inst.Run(ctx, p.ops[side])
+	if !profiled {
+		values, err := inst.Run(ctx, p.ops[side])
+		return values, nil, err
+	}
+	pr, ok := inst.(ProfiledRunner)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s cannot profile its measured rounds", p.sides[side])
+	}
+	return pr.RunProfiled(ctx, p.ops[side])
 }
 
 // Record is the result as a results document keeps it: every round of

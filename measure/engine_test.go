@@ -451,3 +451,146 @@ func TestMeasureFixedSize(t *testing.T) {
 		t.Fatalf("rounds used %d, look %+v; want 10 and none", res.RoundsUsed, res.Look)
 	}
 }
+
+// profiledRemote is a remote side that can also profile a measured run:
+// its CPU profile holds one sample per operation, charged to its name.
+type profiledRemote struct{ remote }
+
+func (r profiledRemote) Open(ctx context.Context) (Instance, error) {
+	inst, err := r.remote.Open(ctx)
+	return profiledInst{inst.(remoteInst)}, err
+}
+
+type profiledInst struct{ remoteInst }
+
+func (i profiledInst) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+	*i.r.calls = append(*i.r.calls, fmt.Sprintf("%s profiled %d", i.r.name, n))
+	values, err := i.Run(ctx, n)
+	*i.r.calls = (*i.r.calls)[:len(*i.r.calls)-1] // logged as profiled, not as a run
+	f := &profile.Function{ID: 1, Name: i.r.name + ".work"}
+	l := &profile.Location{ID: 1, Line: []profile.Line{{Function: f}}}
+	return values, &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
+		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"}, Period: 1,
+		Function: []*profile.Function{f}, Location: []*profile.Location{l},
+		Sample: []*profile.Sample{{Location: []*profile.Location{l}, Value: []int64{int64(n), int64(n)}}},
+	}, err
+}
+
+// TestMeasureProfilesEveryRoundOfBothSides: with ProfileCPU every measured
+// round of both sides, and nothing else (not a warm-up, not calibration),
+// runs under the profiler, so both sides of every paired ratio carry its
+// cost; each side's round profiles are merged, with the operations of
+// exactly the rounds measured (a sequential stop keeps those it had).
+// Without it no round is profiled; a side that cannot profile its rounds
+// is an error, not a silently unprofiled side.
+func TestMeasureProfilesEveryRoundOfBothSides(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		profiled bool
+		decided  bool
+		plain    bool // the sides cannot profile a run
+		pairs    int
+		err      string
+	}{
+		{name: "profiled", profiled: true, pairs: 10},
+		{name: "profiled, stopped at a look", profiled: true, decided: true, pairs: 8},
+		{name: "not profiled", pairs: 10},
+		{name: "side cannot profile", profiled: true, plain: true, err: "round 1 off: base cannot profile its measured rounds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			var off, on Target = profiledRemote{remote{"base", 1e6, &calls}}, profiledRemote{remote{"head", 1e6, &calls}}
+			if tc.plain {
+				off, on = remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls}
+			}
+			p := NewPair("w", []stats.Metric{{Name: "units/op"}}, 0, off, on)
+			s := Settings{Rounds: 10, Benchtime: Benchtime{N: 40}, ProfileCPU: tc.profiled,
+				Decided: func(*Result) bool { return tc.decided }}
+			res, err := p.Measure(context.Background(), s, nil)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Per round: open, a warm-up of 4 unprofiled, the measured 40, close.
+			count := map[string]int{}
+			for _, c := range calls {
+				count[c]++
+			}
+			measured, verb := "run 40", "profiled 40"
+			if !tc.profiled {
+				verb, measured = measured, "profiled 40"
+			}
+			for _, side := range []string{"base", "head"} {
+				if count[side+" "+verb] != tc.pairs || count[side+" "+measured] != 0 || count[side+" run 4"] != tc.pairs {
+					t.Errorf("%s: %d %q, %d %q, %d warm-ups; want %d, 0, %d", side, count[side+" "+verb], verb,
+						count[side+" "+measured], measured, count[side+" run 4"], tc.pairs, tc.pairs)
+				}
+			}
+			for _, side := range stats.Sides() {
+				runs := res.RoundProfiles(side)
+				if !tc.profiled {
+					if runs != nil {
+						t.Errorf("%s: round profiles %v without ProfileCPU", side, runs)
+					}
+					continue
+				}
+				cpu, ok := runs[profiling.CPU]
+				if len(runs) != 1 || !ok {
+					t.Fatalf("%s: round profiles %v, want cpu only", side, runs)
+				}
+				want := int64(40 * tc.pairs)
+				if cpu.Ops != want || profiling.SampleCount(cpu.Profile, profiling.CPU) != want {
+					t.Errorf("%s: %d ops, %d samples; want %d of each", side, cpu.Ops, profiling.SampleCount(cpu.Profile, profiling.CPU), want)
+				}
+				name := []string{"base.work", "head.work"}[side]
+				if fn := cpu.Profile.Sample[0].Location[0].Line[0].Function.Name; len(cpu.Profile.Sample) != 1 || fn != name {
+					t.Errorf("%s: %d samples, first in %s; want one in %s", side, len(cpu.Profile.Sample), fn, name)
+				}
+			}
+		})
+	}
+}
+
+// TestLocalRoundProfileIsTheWorkloads: a real local round under the CPU
+// profiler measures every metric as an unprofiled round does, and its
+// profile holds samples of the workload but none of the harness's
+// peak-heap sampler, which runs beside it.
+func TestLocalRoundProfileIsTheWorkloads(t *testing.T) {
+	var log []string
+	inst, err := Local(fake{log: &log, cost: 20 * time.Microsecond}.workload(), features.Set{}).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	values, prof, err := inst.(ProfiledRunner).RunProfiled(context.Background(), 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(EngineMetrics(), stats.Metric{Name: "units/op"}) {
+		if _, ok := values[m.Name]; !ok {
+			t.Errorf("no %s", m.Name)
+		}
+	}
+	var work, sampler int64
+	for _, s := range prof.Sample {
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				switch {
+				case strings.Contains(ln.Function.Name, "fakeInst).Run"):
+					work += s.Value[0]
+				case strings.Contains(ln.Function.Name, "samplePeakHeap"):
+					sampler += s.Value[0]
+				}
+			}
+		}
+	}
+	if work == 0 || sampler != 0 {
+		t.Fatalf("%d samples in the workload, %d in the sampler; want some and none", work, sampler)
+	}
+}

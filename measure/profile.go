@@ -64,11 +64,22 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 // allocates has little to show however long it runs. A pass with no
 // sample yet completes n and stops. A pass of a kind whose samples are not
 // counted (profiling.Modelled: block and mutex, which record every event)
-// runs n/2 and stops. A kind that profiling.Derive makes from
+// runs n/2 and stops; block and mutex share that pass when the side's
+// instance can take both at once (ContentionProfiler). A kind that profiling.Derive makes from
 // another (heap and allocs: one memory pass) costs no pass of its own.
 // Passes come after the measured rounds so the profilers never touch the
 // numbers.
 func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
+	return p.CaptureProfilesFrom(ctx, side, n, nil, progress)
+}
+
+// CaptureProfilesFrom is CaptureProfiles with profiles the side already
+// has (have, e.g. the CPU profile of its measured rounds, Result.RoundCPU):
+// a kind in have needs no probe; it is kept as it is when it holds
+// profiling.TargetSamples samples, and otherwise topped up by a pass
+// sized from its own sample rate, the pass's operations bounded as a
+// pass's are (MaxProfileStretch·n), and merged into it.
+func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, have map[profiling.Kind]profiling.Run, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
 	for _, k := range profiling.Kinds() {
@@ -76,10 +87,41 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
 			continue
 		}
+		if _, done := runs[k]; done {
+			continue
+		}
+		if k == profiling.Block && have[profiling.Block].Profile == nil && have[profiling.Mutex].Profile == nil {
+			if progress != nil {
+				progress(Event{Phase: "profile block+mutex", Side: side})
+			}
+			block, mutex, ok, err := p.contentionPass(ctx, side, n)
+			if err != nil {
+				return nil, fmt.Errorf("profile block and mutex %s: %w", side, err)
+			}
+			if ok {
+				set[profiling.Block], runs[profiling.Block] = block.Profile, block
+				set[profiling.Mutex], runs[profiling.Mutex] = mutex.Profile, mutex
+				continue
+			}
+		}
+		seed, seeded := have[k]
+		if seeded && (seed.Profile == nil || seed.Ops < 1) {
+			seeded = false
+		}
+		if seeded && (!profiling.Modelled(k) || float64(profiling.SampleCount(seed.Profile, k)) >= profiling.TargetSamples) {
+			set[k], runs[k] = seed.Profile, seed
+			continue
+		}
 		if progress != nil {
 			progress(Event{Phase: "profile " + string(k), Side: side})
 		}
-		run, err := p.profilePass(ctx, side, k, n)
+		var run profiling.Run
+		var err error
+		if seeded {
+			run, err = p.topUp(ctx, side, k, n, seed)
+		} else {
+			run, err = p.profilePass(ctx, side, k, n)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)
 		}
@@ -104,18 +146,59 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 	if err != nil {
 		return profiling.Run{}, err
 	}
-	run := profiling.Run{Profile: prof, Ops: int64(first)}
-	limit := int64(n)
+	return grow(ctx, inst, k, n, profiling.Run{Profile: prof, Ops: int64(first)}, 0, maxParts-1)
+}
+
+// contentionPass takes the block and the mutex profile of a side in one
+// pass of n/2 operations (what each kind's own pass runs), when the side's
+// instance can (ContentionProfiler); ok is false when it cannot.
+func (p *Pair) contentionPass(ctx context.Context, side stats.Side, n int) (block, mutex profiling.Run, ok bool, err error) {
+	inst, err := p.open(ctx, side)
+	if err != nil {
+		return block, mutex, false, err
+	}
+	defer inst.Close()
+	cp, ok := inst.(ContentionProfiler)
+	if !ok {
+		return block, mutex, false, nil
+	}
+	ops := max(1, n/2)
+	b, m, err := cp.ProfileContention(ctx, ops)
+	if err != nil {
+		return block, mutex, false, err
+	}
+	return profiling.Run{Profile: b, Ops: int64(ops)}, profiling.Run{Profile: m, Ops: int64(ops)}, true, nil
+}
+
+// topUp continues a profile the side already has (seed) in a pass of its
+// own, for as many operations as the seed's sample rate says the target
+// needs.
+func (p *Pair) topUp(ctx context.Context, side stats.Side, k profiling.Kind, n int, seed profiling.Run) (profiling.Run, error) {
+	inst, err := p.open(ctx, side)
+	if err != nil {
+		return profiling.Run{}, err
+	}
+	defer inst.Close()
+	return grow(ctx, inst, k, n, seed, seed.Ops, maxParts-1)
+}
+
+// grow adds parts to run on inst while it is short of the kind's target
+// (at most parts of them): each as many operations as the samples so far
+// say are missing, 10 % over. The operations run here, beyond the base
+// that run held before the pass, stay within the pass's bound: n for
+// memory, MaxProfileStretch·n for CPU and wall.
+func grow(ctx context.Context, inst Instance, k profiling.Kind, n int, run profiling.Run, base int64, parts int) (profiling.Run, error) {
+	limit := base + int64(n)
 	if k == profiling.CPU || k == profiling.Wall {
-		limit = MaxProfileStretch * int64(n)
+		limit = base + MaxProfileStretch*int64(n)
 	}
 	want := 1.1 * profiling.TargetSamples
-	for range maxParts - 1 {
+	for range parts {
 		got := float64(profiling.SampleCount(run.Profile, k))
 		if got >= profiling.TargetSamples || run.Ops >= limit {
 			break
 		}
-		more := int64(n) - run.Ops // no sample yet: the rate is unknown
+		more := base + int64(n) - run.Ops // no sample yet: the rate is unknown
 		if got > 0 {
 			more = int64(math.Ceil(float64(run.Ops) * (want - got) / got))
 		} else if more < 1 {
@@ -143,7 +226,7 @@ func (p *Pair) Profile(ctx context.Context, res *Result, d time.Duration, top in
 	var runs [2]map[profiling.Kind]profiling.Run
 	for _, side := range stats.Sides() {
 		var err error
-		if runs[side], err = p.CaptureProfiles(ctx, side, res.ProfileOps(d, side), progress); err != nil {
+		if runs[side], err = p.CaptureProfilesFrom(ctx, side, res.ProfileOps(d, side), res.RoundProfiles(side), progress); err != nil {
 			return profiling.Sets{}, nil, err
 		}
 	}

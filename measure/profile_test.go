@@ -128,3 +128,84 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 		})
 	}
 }
+
+// A side whose measured rounds were CPU-profiled (Result.RoundProfiles)
+// takes no CPU pass when they hold the target; short of it, one pass
+// without a probe tops them up by as many operations as their own rate
+// says are missing (10 % over), bounded like a pass (twice the
+// yardstick beyond them), and merged into them. Other kinds take their
+// passes as before.
+func TestCaptureProfilesFromRoundProfiles(t *testing.T) {
+	rounds := func(ops int64, samples float64) map[profiling.Kind]profiling.Run {
+		var calls []string
+		p, err := sampler{calls: &calls, perOp: map[profiling.Kind]float64{profiling.CPU: samples / float64(ops)}}.Profile(context.Background(), profiling.CPU, int(ops))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[profiling.Kind]profiling.Run{profiling.CPU: {Profile: p, Ops: ops}}
+	}
+	for _, c := range []struct {
+		name    string
+		have    map[profiling.Kind]profiling.Run
+		rate    float64 // cpu samples per op in a pass
+		want    string
+		ops     int64
+		samples int64
+	}{
+		// 400 samples in the rounds: kept as they are.
+		{name: "rich rounds", have: rounds(2000, 400), rate: 0.2, want: "heap 125|wall 125|block 500|mutex 500", ops: 2000, samples: 400},
+		// 200 in 2000 ops, 330 wanted: 1300 more, which hold 130.
+		{name: "short rounds", have: rounds(2000, 200), rate: 0.1, want: "cpu 1300|heap 125|wall 125|block 500|mutex 500", ops: 3300, samples: 330},
+		// 15 in 2000: 42000 more wanted, bounded by 2000 (twice the yardstick).
+		{name: "thin rounds", have: rounds(2000, 15), rate: 0.0075, want: "cpu 2000|heap 125|wall 125|block 500|mutex 500", ops: 4000, samples: 30},
+		// None in 2000: a yardstick more (200), then 1950 wanted by the
+		// rate so far, bounded by the 1000 left.
+		{name: "rounds without a sample", have: rounds(2000, 0), rate: 0.2, want: "cpu 1000|cpu 1000|heap 125|wall 125|block 500|mutex 500", ops: 4000, samples: 400},
+		{name: "no rounds", rate: 3, want: "cpu 125|heap 125|wall 125|block 500|mutex 500", ops: 125, samples: 375},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls []string
+			s := sampler{calls: &calls, perOp: map[profiling.Kind]float64{profiling.CPU: c.rate, profiling.Heap: 3, profiling.Wall: 3}}
+			runs, err := NewPair("w", nil, 1, s, s).CaptureProfilesFrom(context.Background(), stats.Off, 1000, c.have, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(calls, "|"); got != c.want {
+				t.Fatalf("passes %s, want %s", got, c.want)
+			}
+			cpu := runs[profiling.CPU]
+			if got := profiling.SampleCount(cpu.Profile, profiling.CPU); cpu.Ops != c.ops || got != c.samples {
+				t.Errorf("cpu: %d ops, %d samples; want %d, %d", cpu.Ops, got, c.ops, c.samples)
+			}
+		})
+	}
+}
+
+// contender is a sampler whose instances take block and mutex in one pass.
+type contender struct{ sampler }
+
+func (c contender) Open(context.Context) (Instance, error) { return c, nil }
+
+func (c contender) ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error) {
+	*c.calls = append(*c.calls, fmt.Sprintf("block+mutex %d", n))
+	return &profile.Profile{Comments: []string{"block"}}, &profile.Profile{Comments: []string{"mutex"}}, nil
+}
+
+// A side that can take block and mutex at once (ContentionProfiler)
+// takes both in one pass of half the yardstick, where others take two.
+func TestCaptureProfilesSharesTheContentionPass(t *testing.T) {
+	var calls []string
+	s := contender{sampler{calls: &calls, perOp: map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 3, profiling.Wall: 3}}}
+	runs, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(calls, "|"), "cpu 125|heap 125|wall 125|block+mutex 500"; got != want {
+		t.Fatalf("passes %s, want %s", got, want)
+	}
+	for k, comment := range map[profiling.Kind]string{profiling.Block: "block", profiling.Mutex: "mutex"} {
+		if r := runs[k]; r.Ops != 500 || r.Profile == nil || r.Profile.Comments[0] != comment {
+			t.Errorf("%s: %d ops, profile %v; want 500 and the %s profile", k, r.Ops, r.Profile, comment)
+		}
+	}
+}

@@ -39,6 +39,21 @@ type Instance interface {
 	Close() error
 }
 
+// ProfiledRunner is an Instance that can take a CPU profile of a measured
+// run (Settings.ProfileCPU).
+type ProfiledRunner interface {
+	// RunProfiled is Run with a CPU profile of exactly the measured span:
+	// the same metrics, measured the same way, and the profile.
+	RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error)
+}
+
+// ContentionProfiler is an Instance that can take the block and the mutex
+// profile of one run at once (profiling.CaptureContention), so that the
+// two cost one pass.
+type ContentionProfiler interface {
+	ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error)
+}
+
 // EngineMetrics are measured for every workload. Noise thresholds reflect
 // what an A/A run on a shared 2-core machine shows: time moves by a few
 // percent, allocation counts hardly at all. Tolerances are the regression
@@ -96,6 +111,29 @@ func (li *localInstance) Run(ctx context.Context, n int) (map[string]float64, er
 	// warm; a second would empty the victims and make the first operations
 	// of every round allocate afresh.
 	runtime.GC()
+	return li.span(ctx, n)
+}
+
+// RunProfiled is Run inside a CPU capture. The GC before the span stays
+// outside the profile; starting and stopping the profiler (and writing
+// the profile out) stay outside the span, and profiling.Capture drops the
+// samples of the harness's own goroutines, such as the peak-heap sampler.
+func (li *localInstance) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+	runtime.GC()
+	var values map[string]float64
+	prof, err := profiling.Capture(ctx, profiling.CPU, func(ctx context.Context) error {
+		var err error
+		values, err = li.span(ctx, n)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, prof, nil
+}
+
+// span measures n operations from the counters around them.
+func (li *localInstance) span(ctx context.Context, n int) (map[string]float64, error) {
 	stop, peak := samplePeakHeap()
 	before := li.counters.Read()
 	extra, err := li.inst.Run(ctx, n)
@@ -118,6 +156,17 @@ func (li *localInstance) Profile(ctx context.Context, kind profiling.Kind, n int
 	})
 }
 
+func (li *localInstance) ProfileContention(ctx context.Context, n int) (block, mutex *profile.Profile, err error) {
+	return profiling.CaptureContention(ctx, func(ctx context.Context) error {
+		_, err := li.inst.Run(ctx, n)
+		return err
+	})
+}
+
 func (li *localInstance) Close() error { return li.inst.Close() }
 
-var _ Target = local{}
+var (
+	_ Target             = local{}
+	_ ProfiledRunner     = (*localInstance)(nil)
+	_ ContentionProfiler = (*localInstance)(nil)
+)

@@ -107,7 +107,7 @@ func runWorkload(ctx context.Context, fn func(context.Context) error) error { re
 // reads as a negative in-use size charged to the capture.
 // Named as strings (Capture refers to this set): TestOwnFuncsExist checks
 // each name against its function.
-var ownFuncs = qualify("Capture", "Merge", "Derive", "Compare", "Diff", "Load")
+var ownFuncs = qualify("Capture", "CaptureContention", "Merge", "Derive", "Compare", "Diff", "Load")
 
 var runWorkloadFunc = runtime.FuncForPC(reflect.ValueOf(runWorkload).Pointer()).Name()
 
@@ -121,12 +121,27 @@ func qualify(names ...string) map[string]bool {
 	return set
 }
 
+// harnessKey and harnessValue are the pprof label MarkHarness gives a
+// goroutine.
+const harnessKey, harnessValue = "perfbench", "harness"
+
+// MarkHarness labels the calling goroutine as perfbench's own measuring
+// work that runs beside a workload (the peak-heap sampler of a measured
+// round): a capture drops its samples, which are not the workload's.
+func MarkHarness() {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(harnessKey, harnessValue)))
+}
+
 // dropOwnFrames removes the samples perfbench's own profiling work left in
-// p: those with one of ownFuncs in their stack (inlined frames included)
-// and not runWorkload below it, i.e. not charged to the workload. Samples of
-// the workload's own goroutines and of the runtime carry neither and stay.
+// p: those of a goroutine MarkHarness labelled, and those with one of
+// ownFuncs in their stack (inlined frames included) and not runWorkload
+// below it, i.e. not charged to the workload. Samples of the workload's own
+// goroutines and of the runtime carry neither and stay.
 func dropOwnFrames(p *profile.Profile) {
 	p.Sample = slices.DeleteFunc(p.Sample, func(s *profile.Sample) bool {
+		if slices.Contains(s.Label[harnessKey], harnessValue) {
+			return true
+		}
 		for _, loc := range s.Location { // leaf first
 			for _, ln := range loc.Line { // innermost inlined frame first
 				switch name := funcName(ln); {
@@ -156,8 +171,8 @@ func funcName(ln profile.Line) string {
 // 500 Hz, where every lost sample under-reports CPU time, since pprof
 // values each sample at one period. The cost is one SIGPROF and one stack
 // walk per sample, twice pprof's usual overhead (a few microseconds, 200
-// times per CPU-second); profiles are taken in passes of their own, never
-// while measuring.
+// times per CPU-second), paid alike by both sides when the CPU profile is
+// taken during the measured rounds (measure.Settings.ProfileCPU).
 //
 // runtime/pprof has no way to ask for a rate: the rate is set first with
 // runtime.SetCPUProfileRate, then StartCPUProfile's own call to set 100 Hz
@@ -274,8 +289,14 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	// Writing and parsing the before snapshot allocates (gzip, decoder) inside
 	// the window; that is the profiler's cost, not the phase's, and Capture
 	// drops it with the rest of its own frames (dropOwnFrames).
-	// pprof -base: the same steps as -diff_base minus the pprof::base label,
-	// because both snapshots are one cumulative profile, not two runs.
+	return since(before, after, start.UnixNano(), elapsed.Nanoseconds())
+}
+
+// since is the cumulative profile after minus the one before (pprof -base:
+// the same steps as -diff_base minus the pprof::base label, because both
+// snapshots are one cumulative profile, not two runs), stamped with the
+// phase's start and length.
+func since(before, after *profile.Profile, start, elapsed int64) (*profile.Profile, error) {
 	before.Scale(-1)
 	if err := profile.CompatibilizeSampleTypes([]*profile.Profile{after, before}); err != nil {
 		return nil, fmt.Errorf("subtract snapshots: %w", err)
@@ -287,8 +308,8 @@ func snapshotsAround(ctx context.Context, kind Kind, fn func(context.Context) er
 	// Merge drops samples whose values all cancelled, i.e. stacks untouched
 	// by the phase. Its header fields are sums over both snapshots; make them
 	// describe the phase instead.
-	p.TimeNanos = start.UnixNano()
-	p.DurationNanos = elapsed.Nanoseconds()
+	p.TimeNanos = start
+	p.DurationNanos = elapsed
 	return p, nil
 }
 

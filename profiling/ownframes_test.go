@@ -1,10 +1,13 @@
 package profiling
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +18,7 @@ import (
 // spells it; a rename that missed the list fails here.
 func TestOwnFuncsExist(t *testing.T) {
 	want := map[string]bool{}
-	for _, fn := range []any{Capture, Merge, Derive, Compare, Diff, Load} {
+	for _, fn := range []any{Capture, CaptureContention, Merge, Derive, Compare, Diff, Load} {
 		want[runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()] = true
 	}
 	if !reflect.DeepEqual(ownFuncs, want) {
@@ -117,4 +120,90 @@ func TestCaptureLeavesOutItsOwnFrames(t *testing.T) {
 		}
 	}
 	_ = held
+}
+
+// A goroutine MarkHarness labelled (the measuring harness beside a
+// workload) leaves no sample in a capture, whatever its stack; other
+// labels and unlabelled goroutines stay.
+func TestDropOwnFramesDropsTheHarness(t *testing.T) {
+	const app = "example.com/app."
+	tests := []struct {
+		name   string
+		labels map[string][]string
+		keep   bool
+	}{
+		{"harness goroutine", map[string][]string{harnessKey: {harnessValue}}, false},
+		{"harness among other labels", map[string][]string{"tenant": {"a"}, harnessKey: {harnessValue}}, false},
+		{"a workload label", map[string][]string{"tenant": {"a"}}, true},
+		{"another value of the key", map[string][]string{harnessKey: {"workload"}}, true},
+		{"no label", nil, true},
+	}
+	stacks := make([][]string, len(tests))
+	for i := range tests {
+		stacks[i] = []string{app + "poll", "runtime.goexit"}
+	}
+	p := stacked(stacks...)
+	for i, tt := range tests {
+		p.Sample[i].Label = tt.labels
+	}
+	dropOwnFrames(p)
+	var kept []int64
+	for _, s := range p.Sample {
+		kept = append(kept, s.Value[0])
+	}
+	for i, tt := range tests {
+		if got := slices.Contains(kept, int64(i+1)); got != tt.keep {
+			t.Errorf("%s: kept = %v, want %v", tt.name, got, tt.keep)
+		}
+	}
+}
+
+// MarkHarness's label reaches the CPU profile: a labelled goroutine that
+// spins through a capture leaves none of its samples, an unlabelled one
+// spinning beside it does.
+func TestCaptureDropsHarnessGoroutine(t *testing.T) {
+	var harness, workload int64
+	for attempt := 0; attempt < 5 && workload == 0; attempt++ {
+		p, err := Capture(context.Background(), CPU, func(context.Context) error {
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); MarkHarness(); spinHarness(100 * time.Millisecond) }()
+			go func() { defer wg.Done(); spinWorkload(100 * time.Millisecond) }()
+			wg.Wait()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		harness, workload = 0, 0
+		for _, s := range p.Sample {
+			for _, loc := range s.Location {
+				for _, ln := range loc.Line {
+					switch {
+					case strings.HasSuffix(funcName(ln), ".spinHarness"):
+						harness += s.Value[0]
+					case strings.HasSuffix(funcName(ln), ".spinWorkload"):
+						workload += s.Value[0]
+					}
+				}
+			}
+		}
+		if harness != 0 {
+			t.Fatalf("%d samples of the harness goroutine kept", harness)
+		}
+	}
+	if workload == 0 {
+		t.Fatal("no sample of the unlabelled goroutine in 5 captures")
+	}
+}
+
+//go:noinline
+func spinHarness(d time.Duration) { spin(d) }
+
+//go:noinline
+func spinWorkload(d time.Duration) { spin(d) }
+
+func spin(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
 }

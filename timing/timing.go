@@ -149,7 +149,7 @@ func Row(name string, r Record) []string {
 	return []string{
 		name, rounds, Seconds(b.Of(Calibrate)), Seconds(b.Of(Rounds)), Seconds(b.Of(ProfilePrefix)),
 		Seconds(b.Of(ProfilePrefix + "cpu")), Seconds(b.Of(ProfilePrefix+"heap") + b.Of(ProfilePrefix+"allocs")),
-		Seconds(b.Of(ProfilePrefix + "wall")), Seconds(b.Of(ProfilePrefix+"block") + b.Of(ProfilePrefix+"mutex")),
+		Seconds(b.Of(ProfilePrefix + "wall")), Seconds(b.Of(ProfilePrefix+"block") + b.Of(ProfilePrefix+"mutex") + b.Of(ProfilePrefix+"block+mutex")),
 		Seconds(b.Of(Diff)), Seconds(b.Of(Report)), Seconds(b.Total()),
 	}
 }
