@@ -3,12 +3,13 @@ package command
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/measure"
 )
 
-func profileCommand() *cli.Command {
+func profileCommand(cat catalog.Catalog) *cli.Command {
 	return flags.Renamed(&cli.Command{
 		Name:        "profile",
 		Usage:       "run a workload with a toggle off and on; compare, profile and diff",
@@ -24,13 +25,13 @@ func profileCommand() *cli.Command {
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
 			flags.Format(), flags.Timing(false)[0],
 		},
-		Action: runProfile,
+		Action: func(c *cli.Context) error { return runProfile(c, cat) },
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
-func runProfile(c *cli.Context) error {
+func runProfile(c *cli.Context, cat catalog.Catalog) error {
 	return experiment.Run(c.Context, experiment.Options{
-		Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
+		Catalog: cat, Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
 		Format: c.String("format"), Log: c.App.ErrWriter, TraceTime: c.Bool("trace-time"),
 	}, c.App.Writer)
