@@ -32,6 +32,10 @@ const (
 	exitCriteria = 3 // a criterion failed or a regression was found
 )
 
+// ExitUsage is the exit code of bad usage or input, for a binary of one's
+// own that refuses its tables before the command line runs.
+const ExitUsage = exitUsage
+
 // exitCode maps an error to its exit code: every package marks bad input
 // and a missed criterion with cmderr's two types.
 func exitCode(err error) int {
