@@ -86,7 +86,7 @@ func TestLoadBadFiles(t *testing.T) {
 	noVersion := strings.Replace(string(good), `"schema_version": 1,`, ``, 1)
 	foreign := `{"schema_version": 1, "tool": "perfbench", "command": "profile"}`
 	fewSamples := strings.Replace(string(good), `"rounds": 10`, `"rounds": 2`, 1)
-	badSet := strings.Replace(string(good), `"on": "jit"`, `"on": "turbo"`, 1)
+	badSet := strings.Replace(string(good), `"on": "jit"`, `"on": "Turbo"`, 1)
 	noRuns := strings.Replace(string(good), `"runs": [`, `"runs": [], "old_runs": [`, 1)
 	for _, tc := range []struct {
 		name, path, want string
@@ -101,7 +101,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{"foreign json", write("results.json", []byte(foreign)), "is not a perfbench baseline"},
 		{"wrong type", write("type.json", []byte(`{"schema": 7}`)), "is not a perfbench baseline"},
 		{"too few rounds", write("few.json", []byte(fewSamples)), "settings.rounds: invalid rounds 2: want 6 to 100 per side"},
-		{"bad feature set", write("set.json", []byte(badSet)), `unknown feature "turbo"`},
+		{"bad feature set", write("set.json", []byte(badSet)), `invalid feature name "Turbo"`},
 		{"no runs", write("noruns.json", []byte(noRuns)), "holds no runs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -480,7 +480,7 @@ func Open(path string, ts []toggles.Toggle, lookup catalog.Lookup, tol Tolerance
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := catalog.Plan(ts, nil)
+	all, err := catalog.Plan(ts, nil, lookup)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // Lookup resolves a workload name. Production code passes
-// workloads.Lookup; tests pass their own registry.
+// Catalog.Workload; tests pass their own registry.
 type Lookup func(name string) (workloads.Workload, error)
 
 // Kind says what a run of the suite is for.
@@ -60,6 +60,9 @@ const (
 // MixedWorkload is where the toggles are combined.
 const MixedWorkload = "mixed"
 
+// memoryAllocatedWorkload is where bytes allocated per signal are measured.
+const memoryAllocatedWorkload = "dispatch-local"
+
 // Run is one off/on measurement of the suite.
 type Run struct {
 	// ID is unique in a suite and path-like: "zerocopy/signal-pass/map-64",
@@ -101,13 +104,25 @@ func newRun(opt, workload string, kind Kind, off, on features.Set, toggle string
 //
 // only restricts the suite to some toggles (all their runs) and the groups
 // "all" and "memory"; empty means everything. An unknown name is an error
-// that lists the valid ones.
-func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
+// that lists the valid ones. lookup finds the groups' workloads: a group
+// whose workloads it lacks (a table of one's own without the runtime's
+// mixed blend) is not offered.
+func Plan(ts []toggles.Toggle, only []string, lookup Lookup) ([]Run, error) {
 	valid := []string{}
 	for _, t := range ts {
 		valid = append(valid, t.Name)
 	}
-	valid = append(valid, GroupAll, GroupMemory)
+	mixed, errMixed := lookup(MixedWorkload)
+	hasAll := errMixed == nil
+	_, errAlloc := lookup(memoryAllocatedWorkload)
+	_, errRetained := lookup(workloads.SignalMemoryName)
+	hasMemory := errAlloc == nil && errRetained == nil
+	if hasAll {
+		valid = append(valid, GroupAll)
+	}
+	if hasMemory {
+		valid = append(valid, GroupMemory)
+	}
 	want := map[string]bool{}
 	for _, n := range only {
 		for _, part := range strings.Split(n, ",") {
@@ -161,9 +176,8 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 			runs = append(runs, newRun(t.Name, u.Workload, Cost, none, on, t.Name))
 		}
 	}
-	if sel(GroupAll) && len(ts) > 0 {
+	if hasAll && sel(GroupAll) && len(ts) > 0 {
 		runs = append(runs, newRun(GroupAll, MixedWorkload, Cumulative, none, all, ""))
-		mixed, _ := workloads.Lookup(MixedWorkload)
 		for _, t := range ts {
 			// All-vs-one is only meaningful for a toggle the blend exercises:
 			// the cross-node ones never run in it.
@@ -173,9 +187,9 @@ func Plan(ts []toggles.Toggle, only []string) ([]Run, error) {
 			runs = append(runs, newRun(GroupAll+"-vs-"+t.Name, MixedWorkload, VersusSingle, t.Apply(none, true), all, t.Name))
 		}
 	}
-	if sel(GroupMemory) {
+	if hasMemory && sel(GroupMemory) {
 		runs = append(runs,
-			newRun(GroupMemory, "dispatch-local", MemoryAllocated, none, all, ""),
+			newRun(GroupMemory, memoryAllocatedWorkload, MemoryAllocated, none, all, ""),
 			newRun(GroupMemory, workloads.SignalMemoryName, MemoryRetained, none, all, ""))
 	}
 	return runs, nil
@@ -326,7 +340,7 @@ func (r PresetRequest) Preset() (Preset, error) {
 // resolves every workload before anything runs, so that a bad name fails
 // with nothing measured. Every error is about the input.
 func Select(ts []toggles.Toggle, opts []string, lookup Lookup) ([]Run, map[string]workloads.Workload, error) {
-	runs, err := Plan(ts, opts)
+	runs, err := Plan(ts, opts, lookup)
 	if err != nil {
 		return nil, nil, err
 	}

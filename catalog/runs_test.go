@@ -12,7 +12,7 @@ import (
 
 func TestPlan(t *testing.T) {
 	ts := toggles.All()
-	runs, err := Plan(ts, nil)
+	runs, err := Plan(ts, nil, workloads.Lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,23 +71,24 @@ func TestPlan(t *testing.T) {
 		t.Errorf("batching's credit runs missing: %v", ids)
 	}
 
-	some, err := Plan(ts, []string{"jit,memory"})
+	some, err := Plan(ts, []string{"jit,memory"}, workloads.Lookup)
 	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
-	if _, err := Plan(ts, []string{"turbo"}); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
+	if _, err := Plan(ts, []string{"turbo"}, workloads.Lookup); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
 		t.Errorf("unknown opt: %v", err)
 	}
 }
 
 func TestParseSet(t *testing.T) {
-	for _, s := range []features.Set{{}, features.All(), {JIT: true, Caching: true}} {
+	half := mustWith(t, features.Set{JIT: true}, "half-work", true)
+	for _, s := range []features.Set{{}, features.All(), {JIT: true, Caching: true}, half} {
 		got, err := ParseSet(s.String())
 		if err != nil || got != s {
 			t.Errorf("%s: %v %v", s, got, err)
 		}
 	}
-	for _, bad := range []string{"", "turbo", "jit+", "jit+turbo"} {
+	for _, bad := range []string{"", "Turbo", "jit+", "jit+Turbo", "jit++caching", "none+jit"} {
 		if _, err := ParseSet(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}

@@ -137,7 +137,7 @@ func TestRequestOptions(t *testing.T) {
 		{"bad profile-time", func(r *Request) { r.ProfileTime = 0 }, "invalid --profile-time", nil},
 		{"unknown opt", func(r *Request) { r.Opts = []string{"warp"} }, `unknown --opt "warp"`, nil},
 		{"unknown workload", func(r *Request) { r.Workloads = []string{"nope"} }, "valid: other, spin", nil},
-		{"groups need their workloads", func(r *Request) { r.Opts = nil }, `unknown workload "mixed"`, nil},
+		{"groups need their workloads", func(r *Request) { r.Opts = []string{"all"} }, `unknown --opt "all" (valid: jit, caching)`, nil},
 		{"workload not selected", func(r *Request) { r.Opts, r.Workloads = []string{"jit"}, []string{"other"} }, "use: spin", nil},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/results"
-	"github.com/perfbench/perfbench/runtime/features"
 )
 
 // Known is what one build can run: the workloads and toggles (feature
@@ -85,11 +84,9 @@ func runnable(cases []Case, base, head Known) (kept []Case, skipped []Skipped) {
 		if r := missing("workload", c.Workload, base.Workloads, head.Workloads); r != "" {
 			why = append(why, r)
 		}
-		for _, n := range features.Names() {
-			if on, _ := c.set.Get(n); on {
-				if r := missing("toggle "+n, n, base.Toggles, head.Toggles); r != "" {
-					why = append(why, r)
-				}
+		for _, n := range c.set.On() {
+			if r := missing("toggle "+n, n, base.Toggles, head.Toggles); r != "" {
+				why = append(why, r)
 			}
 		}
 		if len(why) == 0 {

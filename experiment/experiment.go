@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/progress"
@@ -231,6 +232,7 @@ const (
 
 // Options is a profile command as the user gave it.
 type Options struct {
+	Catalog     catalog.Catalog // the toggles and workloads Opt and Workload name
 	Opt         string
 	Workload    string // with WorkloadSet false, the toggle's primary workload
 	WorkloadSet bool   // --workload was given, so an empty one is an error
@@ -262,12 +264,12 @@ func (r Options) Config() (Config, error) {
 
 func (r Options) config() (Config, error) {
 	if r.Opt == "" {
-		return Config{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(toggles.Names(), ", "))
+		return Config{}, fmt.Errorf("--opt is required (valid: %s)", strings.Join(r.Catalog.ToggleNames(), ", "))
 	}
 	if strings.TrimSpace(r.Out) == "" {
 		return Config{}, fmt.Errorf("--out is empty: want the output root, e.g. profiles (the default)")
 	}
-	t, err := toggles.Lookup(r.Opt)
+	t, err := r.Catalog.Toggle(r.Opt)
 	if err != nil {
 		return Config{}, err
 	}
@@ -277,7 +279,7 @@ func (r Options) config() (Config, error) {
 	if r.Workload == "" {
 		r.Workload = t.Workloads[0]
 	}
-	w, err := workloads.Lookup(r.Workload)
+	w, err := r.Catalog.Workload(r.Workload)
 	if err != nil {
 		return Config{}, err
 	}

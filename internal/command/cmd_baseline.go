@@ -6,12 +6,13 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/numfmt"
 )
 
-func baselineCommand() *cli.Command { return newBaselineCommand(defaultSuiteDeps()) }
+func baselineCommand(cat catalog.Catalog) *cli.Command { return newBaselineCommand(depsOf(cat)) }
 
 func newBaselineCommand(d suiteDeps) *cli.Command {
 	return &cli.Command{

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite/suitetest"
 	"github.com/perfbench/perfbench/toggles"
@@ -44,7 +45,7 @@ func runSuiteCLI(t *testing.T, d suiteDeps, args ...string) (code int, stdout, s
 // runSuiteCLIContext is runSuiteCLI under ctx, which a test may cancel.
 func runSuiteCLIContext(ctx context.Context, d suiteDeps, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	app := newApp(&out, &errb)
+	app := newApp(catalog.Builtin(), &out, &errb)
 	for i, c := range app.Commands {
 		switch c.Name {
 		case "bench":

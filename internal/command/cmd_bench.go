@@ -11,7 +11,6 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // suiteDeps are the registries the suite commands work from. The commands
@@ -22,11 +21,11 @@ type suiteDeps struct {
 	lookup  catalog.Lookup
 }
 
-func defaultSuiteDeps() suiteDeps {
-	return suiteDeps{toggles: toggles.All(), lookup: workloads.Lookup}
+func depsOf(cat catalog.Catalog) suiteDeps {
+	return suiteDeps{toggles: cat.Toggles(), lookup: cat.Workload}
 }
 
-func benchCommand() *cli.Command { return newBenchCommand(defaultSuiteDeps()) }
+func benchCommand(cat catalog.Catalog) *cli.Command { return newBenchCommand(depsOf(cat)) }
 
 func newBenchCommand(d suiteDeps) *cli.Command {
 	return flags.Renamed(&cli.Command{

@@ -3,22 +3,22 @@ package command
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/usercode"
 	"github.com/perfbench/perfbench/worker"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // workerCommand serves one side of compare over stdin/stdout (hidden).
-func workerCommand() *cli.Command {
+func workerCommand(cat catalog.Catalog) *cli.Command {
 	return &cli.Command{Name: worker.Command, Hidden: true, Action: func(c *cli.Context) error {
-		return worker.Serve(c.Context, c.App.Reader, c.App.Writer, workloads.Lookup)
+		return worker.Serve(c.Context, c.App.Reader, c.App.Writer, cat.Workload)
 	}}
 }
 
-func compareCommand() *cli.Command {
+func compareCommand(cat catalog.Catalog) *cli.Command {
 	return flags.Renamed(&cli.Command{
 		Name:        "compare",
 		Usage:       "compare two builds (git refs, or a ref and the working tree) in interleaved rounds; exit 3 on a regression",
@@ -37,11 +37,11 @@ func compareCommand() *cli.Command {
 			flags.Out("profiles/compare", "output directory"),
 			flags.Format(),
 		}, ownCodeFlags()...),
-		Action: runCompare,
+		Action: func(c *cli.Context) error { return runCompare(c, depsOf(cat)) },
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
-func runCompare(c *cli.Context) error {
+func runCompare(c *cli.Context, d suiteDeps) error {
 	if anySet(c, "pkg", "bench", "dir") {
 		return usercode.RunCompare(c.Context, usercode.CompareOptions{
 			Dir: c.String("dir"), Base: c.String("base"), Head: c.String("head"), Pkg: c.String("pkg"), Bench: c.String("bench"),
@@ -49,7 +49,6 @@ func runCompare(c *cli.Context) error {
 			ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: usercode.DefaultTop, Format: c.String("format"), Log: c.App.ErrWriter,
 		}, c.App.Writer)
 	}
-	d := defaultSuiteDeps()
 	return compare.Run(c.Context, compare.Options{Request: compare.Request{
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),
 		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"),

@@ -3,13 +3,14 @@ package command
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/experiment"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/usercode"
 )
 
-func profileCommand() *cli.Command {
+func profileCommand(cat catalog.Catalog) *cli.Command {
 	return flags.Renamed(&cli.Command{
 		Name:        "profile",
 		Usage:       "run a workload with a toggle off and on; compare, profile and diff",
@@ -25,11 +26,11 @@ func profileCommand() *cli.Command {
 			flags.Top(experiment.DefaultTop, "top movers shown per profile kind"),
 			flags.Format(), flags.Timing(false)[0],
 		}, append(ownCodeFlags(), toggleFlags()...)...),
-		Action: runProfile,
+		Action: func(c *cli.Context) error { return runProfile(c, cat) },
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
 
-func runProfile(c *cli.Context) error {
+func runProfile(c *cli.Context, cat catalog.Catalog) error {
 	if anySet(c, "pkg", "bench", "on-env", "on-tags", "on-args", "dir") {
 		return usercode.RunProfile(c.Context, usercode.ProfileOptions{
 			Dir: c.String("dir"), Pkg: c.String("pkg"), Bench: c.String("bench"), Toggle: onToggle(c), Conflicts: setFlags(c, "opt", "workload"),
@@ -38,7 +39,7 @@ func runProfile(c *cli.Context) error {
 		}, c.App.Writer)
 	}
 	return experiment.Run(c.Context, experiment.Options{
-		Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
+		Catalog: cat, Opt: c.String("opt"), Workload: c.String("workload"), WorkloadSet: c.IsSet("workload"), Rounds: c.Int("rounds"),
 		Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"), Out: c.String("out"), Top: c.Int("top"),
 		Format: c.String("format"), Log: c.App.ErrWriter, TraceTime: c.Bool("trace-time"),
 	}, c.App.Writer)

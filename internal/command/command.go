@@ -18,6 +18,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/argv"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/flags"
@@ -30,6 +31,10 @@ const (
 	exitUsage    = 2 // bad flags, names or files: nothing was run or written
 	exitCriteria = 3 // a criterion failed or a regression was found
 )
+
+// ExitUsage is the exit code of bad usage or input, for a binary of one's
+// own that refuses its tables before the command line runs.
+const ExitUsage = exitUsage
 
 // exitCode maps an error to its exit code: every package marks bad input
 // and a missed criterion with cmderr's two types.
@@ -45,7 +50,8 @@ func exitCode(err error) int {
 	return exitError
 }
 
-func newApp(stdout, stderr io.Writer) *cli.App {
+// newApp is the command line over the tables of cat.
+func newApp(cat catalog.Catalog, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:  "perfbench",
 		Usage: "profile the runtime's optimizations off against on, with profiles and statistics",
@@ -58,18 +64,18 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		OnUsageError:    flags.UsageError,
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
-			listCommand(),
-			profileCommand(),
+			listCommand(cat),
+			profileCommand(cat),
 			diffCommand(),
-			benchCommand(),
-			baselineCommand(),
+			benchCommand(cat),
+			baselineCommand(cat),
 			loadCommand(),
 			reportCommand(),
 			clusterCommand(),
 			nodeCommand(),
 			monitorCommand(),
-			compareCommand(),
-			workerCommand(),
+			compareCommand(cat),
+			workerCommand(cat),
 		},
 		// Returning errors to main (instead of cli.Exit) keeps deferred
 		// cleanup running; main picks the exit code.
@@ -80,7 +86,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runApp(ctx, newApp(stdout, stderr), args)
+	return runApp(ctx, newApp(catalog.Builtin(), stdout, stderr), args)
 }
 
 // runApp runs app on args and maps its error to an exit code.
@@ -100,10 +106,24 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 	return exitOK
 }
 
-// Main runs the command line in args (args[0] is the program) until it
-// ends or the process is interrupted, and returns the exit code.
+// Main runs the command line in args (args[0] is the program) over the
+// runtime's own tables until it ends or the process is interrupted, and
+// returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return MainCatalog(catalog.Builtin(), args, stdout, stderr)
+}
+
+// MainCatalog is Main over the toggles and workloads of cat: a binary of
+// one's own runs every command on its own tables.
+func MainCatalog(cat catalog.Catalog, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, args, stdout, stderr)
+	return RunCatalog(ctx, cat, args, stdout, stderr)
+}
+
+// RunCatalog runs the command line in args over cat until it ends or ctx
+// is done, and returns the exit code; Main with a context of the caller's,
+// for tests and embedding.
+func RunCatalog(ctx context.Context, cat catalog.Catalog, args []string, stdout, stderr io.Writer) int {
+	return runApp(ctx, newApp(cat, stdout, stderr), args)
 }

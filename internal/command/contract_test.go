@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/catalog"
 )
 
 // Every command, and every subcommand that runs something, refuses bad
@@ -45,7 +47,7 @@ func TestEveryCommandRefusesBadInput(t *testing.T) {
 			walk(p, c.Subcommands)
 		}
 	}
-	walk("", newApp(io.Discard, io.Discard).Commands)
+	walk("", newApp(catalog.Builtin(), io.Discard, io.Discard).Commands)
 	for name := range bad {
 		if !slices.Contains(paths, name) {
 			t.Errorf("case %q names no command (commands: %s)", name, strings.Join(paths, ", "))

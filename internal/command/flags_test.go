@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/perfbench/perfbench/catalog"
 )
 
 // readFlag runs the real app on args with the command's Action replaced by
@@ -16,7 +18,7 @@ import (
 func readFlag(t *testing.T, name string, args ...string) (value any, code int, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	app := newApp(&out, &errb)
+	app := newApp(catalog.Builtin(), &out, &errb)
 	cmd := app.Command(args[0])
 	if cmd == nil {
 		t.Fatalf("no command %q", args[0])
@@ -86,7 +88,7 @@ func TestOldSpellingsAreHidden(t *testing.T) {
 // and 5k/s as the same rate.
 func TestRateSpellings(t *testing.T) {
 	var rated []string
-	for _, c := range newApp(nil, nil).Commands {
+	for _, c := range newApp(catalog.Builtin(), nil, nil).Commands {
 		for _, f := range c.Flags {
 			if f.Names()[0] == "rate" {
 				rated = append(rated, c.Name)

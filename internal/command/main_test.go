@@ -10,13 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/argv"
 	"go.uber.org/goleak"
 )
 
 // The real commands' flags: a flag after the arguments is read as a flag.
 func TestFlagsAfterArguments(t *testing.T) {
-	app := newApp(io.Discard, io.Discard)
+	app := newApp(catalog.Builtin(), io.Discard, io.Discard)
 	got := strings.Join(argv.FlagsFirst(argv.Commands(app.Commands), strings.Fields("perfbench diff a b --top 5 --format=json -o x")), " ")
 	if want := "perfbench diff --top 5 --format=json -o x a b"; got != want {
 		t.Fatalf("got %q, want %q", got, want)

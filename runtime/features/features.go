@@ -9,11 +9,18 @@ package features
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Set holds one switch per optimization. The zero value is "everything off",
 // the behaviour of the unoptimized Jido model.
+//
+// The runtime's own switches are typed fields, so its hot paths read a bool.
+// A switch the runtime does not know (a toggle defined by a team's own
+// workloads) is carried by name in extra, switched and read through With and
+// Get; extra is one sorted string so that a Set stays comparable and can key
+// a map.
 type Set struct {
 	// FastPath answers state queries from an immutable snapshot read through
 	// an atomic pointer instead of a round trip through the mailbox.
@@ -38,6 +45,10 @@ type Set struct {
 	// Tree sends a broadcast down a k-ary tree of nodes, each forwarding to
 	// its children, instead of the root sending to every other node.
 	Tree bool
+
+	// extra holds the names of the other switches that are on, sorted and
+	// joined by "+"; "" when there are none.
+	extra string
 }
 
 // switches is the one table of the switches' names, in a stable order, and
@@ -57,7 +68,8 @@ var switches = []struct {
 	{"tree", func(s *Set) *bool { return &s.Tree }},
 }
 
-// Names lists the switch names accepted by Get and With, in a stable order.
+// Names lists the runtime's own switch names, in a stable order. Get and
+// With also accept any other valid name (see ValidName).
 func Names() []string {
 	names := make([]string, len(switches))
 	for i, sw := range switches {
@@ -66,7 +78,7 @@ func Names() []string {
 	return names
 }
 
-// All returns a Set with every optimization on.
+// All returns a Set with every one of the runtime's own optimizations on.
 func All() Set {
 	var s Set
 	for _, sw := range switches {
@@ -75,42 +87,95 @@ func All() Set {
 	return s
 }
 
-func (s *Set) field(name string) (*bool, error) {
+func (s *Set) field(name string) *bool {
 	for _, sw := range switches {
 		if sw.name == name {
-			return sw.of(s), nil
+			return sw.of(s)
 		}
 	}
-	return nil, fmt.Errorf("unknown feature %q (valid: %s)", name, strings.Join(Names(), ", "))
+	return nil
 }
 
-// With returns a copy of s with the named switch set to on.
+// ValidName reports whether name can be a switch's name: kebab-case, a
+// lower-case letter first, then lower-case letters, digits and single
+// hyphens, not ending in one. "+" and "none" are reserved by String.
+func ValidName(name string) error {
+	ok := name != "" && name != "none" && name[0] >= 'a' && name[0] <= 'z' && name[len(name)-1] != '-'
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && name[i-1] != '-':
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("invalid feature name %q: want kebab-case (lower-case letters, digits and single hyphens, a letter first), not \"none\"; the runtime's own: %s",
+			name, strings.Join(Names(), ", "))
+	}
+	return nil
+}
+
+func (s Set) extras() []string {
+	if s.extra == "" {
+		return nil
+	}
+	return strings.Split(s.extra, "+")
+}
+
+// With returns a copy of s with the named switch set to on. A name that is
+// not one of the runtime's own is carried by name; only an invalid name is
+// an error.
 func (s Set) With(name string, on bool) (Set, error) {
-	p, err := s.field(name)
-	if err != nil {
+	if p := s.field(name); p != nil {
+		*p = on
+		return s, nil
+	}
+	if err := ValidName(name); err != nil {
 		return s, err
 	}
-	*p = on
+	ex := s.extras()
+	i, found := slices.BinarySearch(ex, name)
+	switch {
+	case on && !found:
+		ex = slices.Insert(ex, i, name)
+	case !on && found:
+		ex = slices.Delete(ex, i, i+1)
+	}
+	s.extra = strings.Join(ex, "+")
 	return s, nil
 }
 
-// Get reports whether the named switch is on.
+// Get reports whether the named switch is on; only an invalid name is an
+// error.
 func (s Set) Get(name string) (bool, error) {
-	p, err := s.field(name)
-	if err != nil {
+	if p := s.field(name); p != nil {
+		return *p, nil
+	}
+	if err := ValidName(name); err != nil {
 		return false, err
 	}
-	return *p, nil
+	_, found := slices.BinarySearch(s.extras(), name)
+	return found, nil
 }
 
-// String lists the switches that are on, e.g. "jit+caching", or "none".
-func (s Set) String() string {
+// On lists the switches that are on: the runtime's own in the order of
+// Names, then the others sorted.
+func (s Set) On() []string {
 	var on []string
-	for _, n := range Names() {
-		if v, _ := s.Get(n); v {
-			on = append(on, n)
+	for _, sw := range switches {
+		if *sw.of(&s) {
+			on = append(on, sw.name)
 		}
 	}
+	return append(on, s.extras()...)
+}
+
+// String lists the switches that are on as On does, joined by "+", e.g.
+// "jit+caching", or "none".
+func (s Set) String() string {
+	on := s.On()
 	if len(on) == 0 {
 		return "none"
 	}
