@@ -47,6 +47,10 @@ type Config struct {
 	// Budget is the run's share of a time budget, recorded with it (0:
 	// none). Settings.Deadline is where it ends.
 	Budget time.Duration
+	// Kinds, if set, are the only profile kinds the run takes and writes
+	// (nil: every kind), and KindsWhy says why, in the run's files.
+	Kinds    []profiling.Kind
+	KindsWhy string
 }
 
 // SharedProfiles holds the profiling passes of each configuration a suite
@@ -130,6 +134,9 @@ func Perform(ctx context.Context, o Config, progress func(measure.Event)) (*Outc
 		}
 	}
 	pair := measure.NewLocalPair(o.Workload, o.Off, o.On)
+	if o.Kinds != nil {
+		pair.WithProfileKinds(o.Kinds)
+	}
 	res, err := pair.Measure(ctx, o.Settings, event)
 	if err != nil {
 		return nil, err
@@ -169,7 +176,7 @@ func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing
 			set = o.On
 		}
 		key := sharedKey(o, set)
-		if r, ok := o.Shared.lookup(key); ok {
+		if r, ok := o.Shared.lookup(key, pair.ProfileKinds()); ok {
 			runs[side] = r
 			out.Reused = append(out.Reused, side)
 			continue
@@ -193,16 +200,31 @@ func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing
 	return nil
 }
 
-func (s *SharedProfiles) lookup(key string) (map[profiling.Kind]profiling.Run, bool) {
+// lookup lends the passes of key's side when they hold every kind asked
+// for, and only those: a run that took fewer kinds cannot serve one that
+// wants more, and one that took more serves one that wants fewer.
+func (s *SharedProfiles) lookup(key string, kinds []profiling.Kind) (map[profiling.Kind]profiling.Run, bool) {
 	if s == nil {
 		return nil, false
 	}
 	r, ok := s.passes[key]
-	return r, ok
+	if !ok {
+		return nil, false
+	}
+	out := map[profiling.Kind]profiling.Run{}
+	for _, k := range kinds {
+		run, ok := r[k]
+		if !ok {
+			return nil, false
+		}
+		out[k] = run
+	}
+	return out, true
 }
 
+// store keeps r for key unless the passes kept already hold more kinds.
 func (s *SharedProfiles) store(key string, r map[profiling.Kind]profiling.Run) {
-	if s != nil {
+	if s != nil && len(r) >= len(s.passes[key]) {
 		s.passes[key] = r
 	}
 }

@@ -2,8 +2,11 @@ package experiment
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,7 +32,7 @@ func (o *Outcome) Results() results.ProfileRun {
 			Toggle: opts.Toggle.Name, Workload: opts.Workload.Name,
 			Off: opts.Off.String(), On: opts.On.String(),
 			Rounds: opts.Settings.Rounds, Benchtime: opts.Settings.Benchtime.String(),
-			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir,
+			ProfileTime: opts.ProfileTime.String(), Dir: opts.Dir, ProfileKinds: strings.Join(o.kindNames(), ","),
 		},
 		Elapsed:     o.Elapsed.Round(time.Millisecond).String(),
 		Measurement: o.Measurement.Record(), Comparisons: report.SanitizeComparisons(o.Comparisons),
@@ -69,8 +72,38 @@ func (o *Outcome) Wrote() string {
 	return s
 }
 
+// kinds are the profile kinds the run takes, in Kinds order.
+func (o *Outcome) kinds() []profiling.Kind {
+	if o.Config.Kinds == nil {
+		return profiling.Kinds()
+	}
+	var ks []profiling.Kind
+	for _, k := range profiling.Kinds() {
+		if slices.Contains(o.Config.Kinds, k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// kindNames are kinds as results.json lists them: nil when the run takes
+// every kind.
+func (o *Outcome) kindNames() []string {
+	if o.Config.Kinds == nil {
+		return nil
+	}
+	var names []string
+	for _, k := range o.kinds() {
+		names = append(names, string(k))
+	}
+	return names
+}
+
 // Write saves every file of the run (FileNames) to its directory, all or
-// none, and adds the time it took to the run's breakdown.
+// none, and adds the time it took to the run's breakdown. A profile file
+// of an earlier run in the same directory that this run did not write is
+// removed once the run's own files are in place, so that the directory
+// holds what results.json lists and nothing older beside it.
 func (o *Outcome) Write() error {
 	start := time.Now()
 	defer func() { o.Timing.Time.Add(timing.Report, "", time.Since(start)) }()
@@ -94,7 +127,25 @@ func (o *Outcome) Write() error {
 		atomicfile.File{Name: "summary.md", Fill: o.WriteMarkdown},
 		atomicfile.File{Name: htmlpage.PageFile, Fill: func(w io.Writer) error { _, err := w.Write(page); return err }},
 	)
-	return atomicfile.WriteDir(o.Config.Dir, files)
+	if err := atomicfile.WriteDir(o.Config.Dir, files); err != nil {
+		return err
+	}
+	return o.removeStale()
+}
+
+// removeStale removes the profile files Write may write (Targets) that
+// this run did not.
+func (o *Outcome) removeStale() error {
+	wrote := o.FileNames()
+	for _, name := range profiling.AllFileNames() {
+		if slices.Contains(wrote, name) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(o.Config.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // WriteBench writes every round in the Go benchmark format, for benchstat.
@@ -118,7 +169,7 @@ func (o *Outcome) pprofCommands() []string {
 		cmds = append(cmds, "# off and on files of a kind are scaled to one operation count: -diff_base compares equal work")
 	}
 	dir := o.Config.Dir
-	for _, k := range profiling.Kinds() {
+	for _, k := range o.kinds() {
 		cmds = append(cmds, fmt.Sprintf("go tool pprof -top -diff_base %s %s",
 			filepath.Join(dir, profiling.FileName(k, stats.Off)), filepath.Join(dir, profiling.FileName(k, stats.On))))
 	}
@@ -174,7 +225,7 @@ func (o *Outcome) samplingSection() report.Section {
 
 func (o *Outcome) moverRows() []report.MoverRow {
 	var rows []report.MoverRow
-	for _, k := range profiling.Kinds() {
+	for _, k := range o.kinds() {
 		rows = append(rows, report.MoverRows(string(k), o.Movers[k])...)
 	}
 	return rows
@@ -194,6 +245,9 @@ func (o *Outcome) settingsLine() []string {
 	}
 	if o.Timing.Stopped != "" {
 		line = append(line, o.Timing.Stopped+" (the suite judges it INCONCLUSIVE; no profiles taken)")
+	}
+	if o.Config.Kinds != nil {
+		line = append(line, fmt.Sprintf("profiles: %s only (%s)", strings.Join(o.kindNames(), ", "), o.Config.KindsWhy))
 	}
 	if len(o.Reused) > 0 {
 		line = append(line, fmt.Sprintf("profiles of %v shared with an earlier run of the identical side", o.Reused))
@@ -250,7 +304,7 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	if slices.ContainsFunc(rows, func(r report.MoverRow) bool { return r.Tested }) {
 		fmt.Fprintf(&b, "\n%s\n", strings.Join(report.MoverNote, "\n"))
 	}
-	for _, k := range profiling.Kinds() {
+	for _, k := range o.kinds() {
 		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
 		if err := report.WriteMovers(&b, report.Text, rows, string(k)); err != nil {
 			return err

@@ -2,12 +2,17 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/workloads"
@@ -68,6 +73,104 @@ func TestSharedProfilesReuseIdenticalSides(t *testing.T) {
 		}
 		if c := out.Sampling[profiling.CPU]; c == nil || c.On.Ops != first.Sampling[profiling.CPU].On.Ops {
 			t.Errorf("run %d: cpu on side %+v, want the first run's passes", i, c)
+		}
+	}
+}
+
+// A run limited to some kinds takes and writes only those: it borrows a
+// side from an earlier run that took more, never lends a side to a run
+// that wants more, says so in results.json and summary.md, and removes
+// the profile files an earlier run left in its directory.
+func TestRunOfFewerKinds(t *testing.T) {
+	tg, err := toggles.Lookup("jit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := workloads.Lookup("signal-create")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := []profiling.Kind{profiling.CPU, profiling.Heap, profiling.Allocs}
+	shared, dir := NewSharedProfiles(), t.TempDir()
+	none, jit := features.Set{}, tg.Apply(features.Set{}, true)
+	other, err := features.Set{}.With("caching", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leanFiles := "allocs.diff.pb.gz allocs.off.pb.gz allocs.on.pb.gz bench.txt cpu.diff.pb.gz cpu.off.pb.gz cpu.on.pb.gz " +
+		"heap.diff.pb.gz heap.off.pb.gz heap.on.pb.gz report.html results.json summary.md"
+	fullFiles := "allocs.diff.pb.gz allocs.off.pb.gz allocs.on.pb.gz bench.txt block.diff.pb.gz block.off.pb.gz block.on.pb.gz " +
+		"cpu.diff.pb.gz cpu.off.pb.gz cpu.on.pb.gz heap.diff.pb.gz heap.off.pb.gz heap.on.pb.gz mutex.diff.pb.gz mutex.off.pb.gz mutex.on.pb.gz " +
+		"report.html results.json summary.md wall.diff.pb.gz wall.off.pb.gz wall.on.pb.gz"
+	for i, tt := range []struct {
+		off, on features.Set
+		kinds   []profiling.Kind
+		reused  string
+		wall    bool // a wall pass was taken
+		files   string
+	}{
+		{none, jit, nil, "[]", true, fullFiles},
+		{none, jit, lean, "[off on]", false, leanFiles},
+		{other, jit, lean, "[on]", false, leanFiles},
+		{other, jit, nil, "[on]", true, fullFiles},
+	} {
+		o := Config{
+			Toggle: tg, Workload: w, Off: tt.off, On: tt.on,
+			Settings:    measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 50}},
+			ProfileTime: 10 * time.Millisecond, Dir: dir, Top: 1, Command: "bench", Shared: shared,
+			Kinds: tt.kinds, KindsWhy: "a test's reason",
+		}
+		out, err := Perform(context.Background(), o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(out.Reused); got != tt.reused {
+			t.Errorf("run %d reused %s, want %s", i, got, tt.reused)
+		}
+		if got := out.Timing.Time.Of("profile wall") > 0; got != tt.wall {
+			t.Errorf("run %d: wall pass taken %v, want %v", i, got, tt.wall)
+		}
+		if err := out.Write(); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if got := strings.Join(names, " "); got != tt.files {
+			t.Errorf("run %d wrote\n%s\nwant\n%s", i, got, tt.files)
+		}
+		if got := strings.Join(out.FileNames(), " "); len(out.FileNames()) != len(names) {
+			t.Errorf("run %d lists %s", i, got)
+		}
+		js, err := os.ReadFile(filepath.Join(dir, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc results.ProfileRun
+		if err := json.Unmarshal(js, &doc); err != nil {
+			t.Fatal(err)
+		}
+		md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKinds, wantLine := "", ""
+		if tt.kinds != nil {
+			wantKinds, wantLine = "cpu,heap,allocs", "profiles: cpu, heap, allocs only (a test's reason)"
+		}
+		if doc.Settings.ProfileKinds != wantKinds {
+			t.Errorf("run %d: results.json profile_kinds %q, want %q", i, doc.Settings.ProfileKinds, wantKinds)
+		}
+		if has := strings.Contains(string(md), "profiles: cpu, heap, allocs only"); has != (wantLine != "") || !strings.Contains(string(md), wantLine) {
+			t.Errorf("run %d: summary.md says of the kinds %v, want %q", i, has, wantLine)
+		}
+		if has := strings.Contains(string(md), "wall.off.pb.gz"); has != (tt.kinds == nil) {
+			t.Errorf("run %d: summary.md names wall files: %v", i, has)
 		}
 	}
 }

@@ -201,8 +201,9 @@ type Pair struct {
 	metrics  []stats.Metric // the workload's own
 	minOps   int            // the fewest operations a calibrated round may have
 	sides    [2]Target
-	ops      [2]int // calibrated operations per round
-	equalOps bool   // both sides run max(ops) (EqualOps)
+	ops      [2]int           // calibrated operations per round
+	equalOps bool             // both sides run max(ops) (EqualOps)
+	kinds    []profiling.Kind // what CaptureProfiles takes; nil: profiling.Kinds()
 }
 
 // NewPair prepares a comparison of one workload on two targets; metrics

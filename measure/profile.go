@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -82,7 +83,7 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, have map[profiling.Kind]profiling.Run, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
-	for _, k := range profiling.Kinds() {
+	for _, k := range p.ProfileKinds() {
 		if from, d := profiling.Derive(set, k); d != nil {
 			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
 			continue
@@ -128,6 +129,28 @@ func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, 
 		set[k], runs[k] = run.Profile, run
 	}
 	return runs, nil
+}
+
+// WithProfileKinds makes CaptureProfiles take only kinds (in Kinds
+// order, unknown ones ignored): a caller that shows fewer kinds need not
+// pay for the passes of the others. Heap and allocs share one pass, so
+// asking for either costs the memory pass.
+func (p *Pair) WithProfileKinds(kinds []profiling.Kind) *Pair {
+	p.kinds = nil
+	for _, k := range profiling.Kinds() {
+		if slices.Contains(kinds, k) {
+			p.kinds = append(p.kinds, k)
+		}
+	}
+	return p
+}
+
+// ProfileKinds are the kinds CaptureProfiles takes, in Kinds order.
+func (p *Pair) ProfileKinds() []profiling.Kind {
+	if p.kinds == nil {
+		return profiling.Kinds()
+	}
+	return p.kinds
 }
 
 func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kind, n int) (profiling.Run, error) {

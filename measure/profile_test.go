@@ -209,3 +209,46 @@ func TestCaptureProfilesSharesTheContentionPass(t *testing.T) {
 		}
 	}
 }
+
+// WithProfileKinds limits the passes to the kinds asked for, in Kinds
+// order whatever the order asked; heap and allocs cost one pass between
+// them, and a kind not asked for is neither captured nor returned.
+func TestCaptureProfilesTakesOnlyTheKindsAsked(t *testing.T) {
+	rich := map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 2.4, profiling.Allocs: 2.4, profiling.Wall: 10}
+	for _, c := range []struct {
+		name   string
+		kinds  []profiling.Kind
+		passes string
+		got    string
+	}{
+		{"all by default", nil, "cpu 125|heap 125|wall 125|block 500|mutex 500", "cpu heap allocs wall block mutex"},
+		{"cpu and allocs, asked backwards", []profiling.Kind{profiling.Allocs, profiling.CPU}, "cpu 125|allocs 125", "cpu allocs"},
+		{"cpu and memory: one memory pass", []profiling.Kind{profiling.CPU, profiling.Heap, profiling.Allocs}, "cpu 125|heap 125", "cpu heap allocs"},
+		{"unknown kinds ignored", []profiling.Kind{profiling.Wall, "bogus"}, "wall 125", "wall"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var calls []string
+			s := sampler{calls: &calls, perOp: rich}
+			p := NewPair("w", nil, 1, s, s)
+			if c.kinds != nil {
+				p.WithProfileKinds(c.kinds)
+			}
+			runs, err := p.CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(calls, "|"); got != c.passes {
+				t.Errorf("passes %s, want %s", got, c.passes)
+			}
+			var got []string
+			for _, k := range profiling.Kinds() {
+				if _, ok := runs[k]; ok {
+					got = append(got, string(k))
+				}
+			}
+			if strings.Join(got, " ") != c.got || len(runs) != len(got) {
+				t.Errorf("captured %v (%d), want %s", got, len(runs), c.got)
+			}
+		})
+	}
+}

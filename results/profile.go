@@ -34,4 +34,7 @@ type ProfileSettings struct {
 	Benchtime   string `json:"benchtime"`
 	ProfileTime string `json:"profile_time"`
 	Dir         string `json:"dir"`
+	// ProfileKinds are the only kinds the run took, comma-separated, when
+	// not every kind.
+	ProfileKinds string `json:"profile_kinds,omitempty"`
 }

@@ -165,12 +165,43 @@ func (o Config) experiment(r catalog.Run) experiment.Config {
 	}
 	settings := o.Preset.Settings()
 	settings.Decided = Decided(o.Toggles, r)
+	kinds, why := ProfileKinds(r)
 	return experiment.Config{
 		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
 		Settings: settings, ProfileTime: o.Preset.ProfileTime,
 		Dir: filepath.Join(o.Root, r.Opt, r.Workload), Top: o.Top, Command: "bench",
+		Kinds: kinds, KindsWhy: why,
 	}
 }
+
+// LeanKinds are the profiles bench takes of a run that is not a toggle's
+// primary run: CPU and memory (one pass gives heap and allocs), where a
+// cost, a credit or a combination shows. The suite judges no profile;
+// each run's profiles are there to explain its numbers, and the wall,
+// block and mutex passes, a third of a run's profiling, are spent where a
+// toggle is credited: its primary runs. `perfbench profile` of the same
+// toggle and workload takes every kind.
+var LeanKinds = []profiling.Kind{profiling.CPU, profiling.Heap, profiling.Allocs}
+
+// ProfileKinds are the kinds bench profiles in run r (nil: every kind)
+// and why, as the run's files say it.
+func ProfileKinds(r catalog.Run) ([]profiling.Kind, string) {
+	if r.Kind == catalog.Primary {
+		return nil, ""
+	}
+	return LeanKinds, LeanWhy
+}
+
+func kindList(ks []profiling.Kind) string {
+	var s []string
+	for _, k := range ks {
+		s = append(s, string(k))
+	}
+	return strings.Join(s, ", ")
+}
+
+// LeanWhy is what a lean run's files say of its profiles.
+const LeanWhy = "bench takes wall, block and mutex profiles in a toggle's primary runs only; `perfbench profile` takes every kind"
 
 // RunBench measures, profiles and writes every run through the same
 // pipeline as `perfbench profile`, then judges the plan's criteria. The
@@ -453,7 +484,8 @@ func (b *Bench) WriteMarkdown(w io.Writer) error {
 	d.Section("Runs")
 	d.Table(benchRunHeader, b.runRows())
 	if len(b.Runs) > 0 {
-		d.Para("Each run's directory holds its profiles, results.json, summary.md and report.html, e.g.")
+		d.Para(fmt.Sprintf("Each run's directory holds its profiles, results.json, summary.md and report.html: a primary run every profile kind, any other run %s (%s), e.g.",
+			kindList(LeanKinds), LeanWhy))
 		d.Code("sh", fmt.Sprintf("go tool pprof -top -diff_base %s %s\nbenchstat -col toggle %s\n",
 			filepath.Join(b.Runs[0].Dir, "cpu.off.pb.gz"), filepath.Join(b.Runs[0].Dir, "cpu.on.pb.gz"), filepath.Join(b.Config.Root, "bench.txt")))
 	}

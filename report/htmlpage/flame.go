@@ -75,8 +75,12 @@ func (f fetcher) Fetch(src string, _, _ time.Duration) (*profile.Profile, string
 	if !ok {
 		return nil, "", fmt.Errorf("no profile %q", src)
 	}
-	// pprof modifies what it fetches (it scales and merges the base).
-	return p.Copy(), src, nil
+	// pprof modifies what it fetches (it scales and merges the base). No
+	// source name: pprof takes a named source for a remote one and saves a
+	// gzipped copy of every such profile under $HOME/pprof (PPROF_TMPDIR),
+	// a file per flame graph left outside the run directory and paid for
+	// in every rendering.
+	return p.Copy(), "", nil
 }
 
 // flagSet is pprof's command line, given as values instead of parsed:
