@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 func helperNode(args []string) int {
-	o := NodeOptions{Stderr: os.Stderr}
+	var o NodeOptions
 	for i := 0; i+1 < len(args); i++ {
 		switch args[i] {
 		case "--nats":
@@ -59,7 +59,7 @@ func helperNode(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := RunNode(ctx, o); err != nil {
+	if err := RunNode(ctx, o, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -32,8 +32,7 @@ type NodeOptions struct {
 	Heartbeat time.Duration
 	// Given reports whether the user gave the flag of that name: a given
 	// value is checked as typed, not replaced by its default (nil: none).
-	Given  func(flag string) bool
-	Stderr io.Writer
+	Given func(flag string) bool
 }
 
 // DefaultPrefix namespaces the subjects of a run started by hand.
@@ -102,30 +101,46 @@ func connect(urls, name string, extra ...nats.Option) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// RunNode runs one node until ctx ends or the coordinator says quit.
-func RunNode(ctx context.Context, o NodeOptions) error {
+// Validate checks the options before the node connects. Every error is
+// bad input (exit 2) and names what is valid.
+func (o NodeOptions) Validate() error {
+	_, err := o.resolve()
+	return err
+}
+
+// resolve fills the defaults of the flags not given and checks the rest.
+func (o NodeOptions) resolve() (NodeOptions, error) {
 	if err := checkID(o.ID); err != nil {
-		return err
+		return o, err
 	}
 	given := func(flag string) bool { return o.Given != nil && o.Given(flag) }
 	if o.Prefix == "" && !given("prefix") {
 		o.Prefix = DefaultPrefix
 	}
 	if err := checkID(o.Prefix); err != nil {
-		return cmderr.BadInputf("invalid --prefix %q: use letters, digits, '-' or '_'", o.Prefix)
+		return o, cmderr.BadInputf("invalid --prefix %q: use letters, digits, '-' or '_'", o.Prefix)
 	}
 	if o.Heartbeat == 0 && !given("heartbeat") {
 		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.Heartbeat <= 0 || o.Heartbeat > MaxHeartbeat {
-		return cmderr.BadInputf("invalid heartbeat %s: want more than 0, up to %s", o.Heartbeat, MaxHeartbeat)
+		return o, cmderr.BadInputf("invalid heartbeat %s: want more than 0, up to %s", o.Heartbeat, MaxHeartbeat)
 	}
-	if o.Stderr == nil {
-		o.Stderr = io.Discard
+	return o, nil
+}
+
+// RunNode runs one node until ctx ends or the coordinator says quit; out
+// gets the line saying where it runs (nil: nothing).
+func RunNode(ctx context.Context, o NodeOptions, out io.Writer) error {
+	o, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		out = io.Discard
 	}
 	host, _ := os.Hostname()
 	n := &node{opts: o, meter: natsrig.NewMeter(dialTimeout), host: host, oneWay: newHist()}
-	var err error
 	if n.ctl, err = connect(o.NATS, "perfbench-node-"+o.ID+"-ctl"); err != nil {
 		return err
 	}
@@ -154,7 +169,7 @@ func RunNode(ctx context.Context, o NodeOptions) error {
 		return fmt.Errorf("node %s: subscribe: %w", o.ID, err)
 	}
 	defer sub.Unsubscribe()
-	fmt.Fprintf(o.Stderr, "perfbench node %s: pid %d on %s, NATS %s\n", o.ID, os.Getpid(), host, n.data.ConnectedUrl())
+	fmt.Fprintf(out, "perfbench node %s: pid %d on %s, NATS %s\n", o.ID, os.Getpid(), host, n.data.ConnectedUrl())
 	beat := mustJSON(heartbeat{ID: o.ID, PID: os.Getpid(), Host: host})
 	t := time.NewTicker(o.Heartbeat)
 	defer t.Stop()

@@ -72,7 +72,10 @@ func TestNodeGivenZeroIsNotDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		o := NodeOptions{ID: "0", NATS: "nats://127.0.0.1:1", Given: func(f string) bool { return f == tt.flag }}
-		if err := RunNode(t.Context(), o); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
+		if err := o.Validate(); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("--%s given as zero: Validate = %v, want bad input containing %q", tt.flag, err, tt.want)
+		}
+		if err := RunNode(t.Context(), o, nil); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("--%s given as zero: err = %v, want bad input containing %q", tt.flag, err, tt.want)
 		}
 	}

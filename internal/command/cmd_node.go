@@ -21,8 +21,8 @@ func nodeCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			return cluster.RunNode(c.Context, cluster.NodeOptions{
 				ID: c.String("id"), NATS: c.String("nats"), Prefix: c.String("prefix"),
-				Heartbeat: c.Duration("heartbeat"), Given: c.IsSet, Stderr: c.App.ErrWriter,
-			})
+				Heartbeat: c.Duration("heartbeat"), Given: c.IsSet,
+			}, c.App.ErrWriter)
 		},
 	}
 }
