@@ -170,3 +170,20 @@ func (c Catalog) AllOn() features.Set {
 	}
 	return s
 }
+
+// ParseSet reads a feature set as Set.String writes it (ParseSet), and
+// refuses a switch that is not one of the table's toggles: a Set carries
+// any well-formed name, so only the table can tell a typo.
+func (c Catalog) ParseSet(s string) (features.Set, error) {
+	set, err := ParseSet(s)
+	if err != nil {
+		return set, err
+	}
+	names := c.ToggleNames()
+	for _, n := range set.On() {
+		if !slices.Contains(names, n) {
+			return features.Set{}, fmt.Errorf("unknown toggle %q in feature set %q (valid: %s)", n, s, strings.Join(names, ", "))
+		}
+	}
+	return set, nil
+}

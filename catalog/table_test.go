@@ -145,3 +145,23 @@ func TestPlanOwnTable(t *testing.T) {
 		t.Errorf("--opt all on a table without mixed: %v", err)
 	}
 }
+
+// A Set carries any well-formed name; the table refuses the ones that are
+// not its toggles, naming the valid ones.
+func TestCatalogParseSet(t *testing.T) {
+	c := Builtin()
+	for _, tc := range []struct{ in, want, err string }{
+		{"none", "none", ""},
+		{"jit+caching", "jit+caching", ""},
+		{"jit+bogus", "", `unknown toggle "bogus" in feature set "jit+bogus" (valid: fastpath, zerocopy`},
+		{"", "", "empty feature set"},
+	} {
+		set, err := c.ParseSet(tc.in)
+		switch {
+		case tc.err == "" && (err != nil || set.String() != tc.want):
+			t.Errorf("ParseSet(%q) = %s, %v; want %s", tc.in, set, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ParseSet(%q) error %v, want one containing %q", tc.in, err, tc.err)
+		}
+	}
+}

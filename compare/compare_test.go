@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/syncbuf"
 	"github.com/perfbench/perfbench/results"
 
@@ -36,12 +37,18 @@ import (
 // building the module.
 const helperEnv = "PERFBENCH_COMPARE_TEST_WORKER"
 
+// testTables serves the test workloads with the runtime's toggles.
+type testTables struct{}
+
+func (testTables) Workload(name string) (workloads.Workload, error) { return testLookup(name) }
+func (testTables) ParseSet(s string) (features.Set, error)          { return catalog.Builtin().ParseSet(s) }
+
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		if len(os.Args) > 1 && os.Args[1] == "list" {
 			os.Exit(helperList())
 		}
-		if err := worker.Serve(context.Background(), os.Stdin, os.Stdout, testLookup); err != nil {
+		if err := worker.Serve(context.Background(), os.Stdin, os.Stdout, testTables{}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -11,17 +11,25 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/workloads"
 )
+
+// Tables is what a worker looks up: the workload to open and the toggles
+// its feature set may name (catalog.Catalog).
+type Tables interface {
+	Workload(name string) (workloads.Workload, error)
+	ParseSet(s string) (features.Set, error)
+}
 
 // Serve is the worker end of the protocol: it says hello on out, then
 // reads requests from in and answers each, until in ends (the parent is
 // done: nil) or ctx is cancelled. One instance is open at a time. A
 // request that fails is answered with its error and the worker goes on; a
 // malformed line ends it, since the stream can no longer be trusted.
-func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup catalog.Lookup) error {
+func Serve(ctx context.Context, in io.Reader, out io.Writer, tables Tables) error {
 	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
 	send := func(m message) error {
@@ -57,7 +65,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup catalog.Look
 		}
 	}()
 
-	s := &session{lookup: lookup}
+	s := &session{tables: tables}
 	defer s.close()
 	for {
 		var r read
@@ -81,7 +89,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, lookup catalog.Look
 
 // session is the worker's state between requests: the open instance.
 type session struct {
-	lookup catalog.Lookup
+	tables Tables
 	inst   measure.Instance
 }
 
@@ -92,11 +100,11 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		if s.inst != nil {
 			return fail(errors.New("an instance is already open"))
 		}
-		w, err := s.lookup(r.Workload)
+		w, err := s.tables.Workload(r.Workload)
 		if err != nil {
 			return fail(err)
 		}
-		set, err := catalog.ParseSet(r.Features)
+		set, err := s.tables.ParseSet(r.Features)
 		if err != nil {
 			return fail(err)
 		}

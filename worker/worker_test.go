@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/syncbuf"
 
 	"go.uber.org/goleak"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 	case "":
 		goleak.VerifyTestMain(m)
 	case "serve":
-		if err := Serve(context.Background(), os.Stdin, os.Stdout, testLookup); err != nil {
+		if err := Serve(context.Background(), os.Stdin, os.Stdout, testTables{}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -48,6 +49,12 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 }
+
+// testTables serves the test workloads with the runtime's toggles.
+type testTables struct{}
+
+func (testTables) Workload(name string) (workloads.Workload, error) { return testLookup(name) }
+func (testTables) ParseSet(s string) (features.Set, error)          { return catalog.Builtin().ParseSet(s) }
 
 func testLookup(name string) (workloads.Workload, error) {
 	w := workloads.Workload{Name: name, Metrics: []stats.Metric{{Name: "jit-on"}}}
@@ -260,7 +267,7 @@ func TestServeRequests(t *testing.T) {
 		`{"op":"close"}`,
 	}, "\n")
 	var out bytes.Buffer
-	if err := Serve(context.Background(), strings.NewReader(lines), &out, testLookup); err != nil {
+	if err := Serve(context.Background(), strings.NewReader(lines), &out, testTables{}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -284,7 +291,7 @@ func TestServeRequests(t *testing.T) {
 			t.Errorf("message %d = %s, want %q", i, b, w)
 		}
 	}
-	if err := Serve(context.Background(), strings.NewReader("{bad"), io.Discard, testLookup); err == nil {
+	if err := Serve(context.Background(), strings.NewReader("{bad"), io.Discard, testTables{}); err == nil {
 		t.Error("malformed request accepted")
 	}
 }

@@ -14,7 +14,7 @@ import (
 // workerCommand serves one side of compare over stdin/stdout (hidden).
 func workerCommand(cat catalog.Catalog) *cli.Command {
 	return &cli.Command{Name: worker.Command, Hidden: true, Action: func(c *cli.Context) error {
-		return worker.Serve(c.Context, c.App.Reader, c.App.Writer, cat.Workload)
+		return worker.Serve(c.Context, c.App.Reader, c.App.Writer, cat)
 	}}
 }
 
