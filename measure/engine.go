@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
@@ -177,6 +178,9 @@ type Pair struct {
 	sides    [2]Target
 	ops      [2]int // calibrated operations per round
 	equalOps bool   // both sides run max(ops) (EqualOps)
+	// kinds, when set, are the only profile kinds CaptureProfiles takes
+	// (ProfileOnly).
+	kinds []profiling.Kind
 }
 
 // NewPair prepares a comparison of one workload on two targets; metrics
@@ -199,6 +203,14 @@ func NewPair(workload string, metrics []stats.Metric, minOps int, off, on Target
 // round stays near the benchtime.
 func (p *Pair) EqualOps() *Pair {
 	p.equalOps = true
+	return p
+}
+
+// ProfileOnly makes CaptureProfiles take only the given kinds (and what
+// profiling.Derive makes from them), for a caller whose output shows no
+// other: every pass it skips is a worker start and a profile time saved.
+func (p *Pair) ProfileOnly(kinds ...profiling.Kind) *Pair {
+	p.kinds = kinds
 	return p
 }
 

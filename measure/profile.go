@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -72,6 +73,9 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
 	for _, k := range profiling.Kinds() {
+		if p.kinds != nil && !slices.Contains(p.kinds, k) {
+			continue
+		}
 		if from, d := profiling.Derive(set, k); d != nil {
 			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
 			continue

@@ -23,7 +23,7 @@ func compareCommand() *cli.Command {
 		Usage:       "compare two builds (git refs, or a ref and the working tree) in interleaved rounds; exit 3 on a regression",
 		UsageText:   compare.Usage,
 		Description: compare.Doc,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "base", Usage: "git ref to compare against (required)"},
 			&cli.StringFlag{Name: "head", Usage: "git ref to compare (default: the working tree as it is, recorded with its commit and dirty state)"},
 			&cli.StringSliceFlag{Name: "opt", Usage: "only these toggles' runs (and the groups all, memory), as bench --opt"},
@@ -35,7 +35,7 @@ func compareCommand() *cli.Command {
 			&cli.StringFlag{Name: "tags-head", Usage: "build tags for head"},
 			flags.Out("profiles/compare", "output directory"),
 			flags.Format(),
-		},
+		}, flags.Timing(true)...),
 		Action: runCompare,
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
@@ -46,5 +46,6 @@ func runCompare(c *cli.Context) error {
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),
 		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"),
 		TagsBase: c.String("tags-base"), TagsHead: c.String("tags-head"), Out: c.String("out"), Dir: ".",
+		Timing: flags.TimingRequest(c),
 	}, Format: c.String("format"), Toggles: d.toggles, Lookup: d.lookup, Log: c.App.ErrWriter}, c.App.Writer)
 }
