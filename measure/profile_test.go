@@ -128,3 +128,33 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 		})
 	}
 }
+
+// ProfileOnly takes the passes of the named kinds and no other; heap
+// alone still derives allocs from its pass.
+func TestProfileOnly(t *testing.T) {
+	rich := map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 2.4, profiling.Wall: 10}
+	for _, c := range []struct {
+		kinds []profiling.Kind
+		want  string
+		got   []profiling.Kind
+	}{
+		{[]profiling.Kind{profiling.CPU}, "cpu 125", []profiling.Kind{profiling.CPU}},
+		{[]profiling.Kind{profiling.Heap, profiling.Allocs, profiling.Mutex}, "heap 125|mutex 500", []profiling.Kind{profiling.Heap, profiling.Allocs, profiling.Mutex}},
+	} {
+		var calls []string
+		s := sampler{calls: &calls, perOp: rich}
+		runs, err := NewPair("w", nil, 1, s, s).ProfileOnly(c.kinds...).CaptureProfiles(context.Background(), stats.Off, 1000, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []profiling.Kind
+		for _, k := range profiling.Kinds() {
+			if runs[k].Profile != nil {
+				got = append(got, k)
+			}
+		}
+		if strings.Join(calls, "|") != c.want || !slices.Equal(got, c.got) {
+			t.Errorf("ProfileOnly(%v): passes %s, kinds %v; want %s, %v", c.kinds, strings.Join(calls, "|"), got, c.want, c.got)
+		}
+	}
+}
