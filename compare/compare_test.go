@@ -26,6 +26,7 @@ import (
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
@@ -140,6 +141,11 @@ func TestRequestOptions(t *testing.T) {
 		{"unknown workload", func(r *Request) { r.Workloads = []string{"nope"} }, "valid: other, spin", nil},
 		{"groups need their workloads", func(r *Request) { r.Opts = nil }, `unknown workload "mixed"`, nil},
 		{"workload not selected", func(r *Request) { r.Opts, r.Workloads = []string{"jit"}, []string{"other"} }, "use: spin", nil},
+		{"max-time 0", func(r *Request) { r.Timing = timing.Request{MaxTimeSet: true} }, "invalid --max-time 0s: want a positive duration", nil},
+		{"max-time too long", func(r *Request) { r.Timing = timing.Request{MaxTime: 2 * time.Hour, MaxTimeSet: true} }, "at most 1h0m0s", nil},
+		{"max-time", func(r *Request) {
+			r.Opts, r.Timing = []string{"jit"}, timing.Request{MaxTime: time.Minute, MaxTimeSet: true}
+		}, "", []string{"spin@none", "spin@jit"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +160,9 @@ func TestRequestOptions(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if o.Settings.Decided == nil || o.MaxTime != r.Timing.MaxTime {
+				t.Errorf("settings: sequential %v, budget %s; want sequential, budget %s", o.Settings.Decided != nil, o.MaxTime, r.Timing.MaxTime)
 			}
 			var ids []string
 			for _, c := range o.Cases {
