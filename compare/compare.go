@@ -28,6 +28,7 @@ import (
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
@@ -54,6 +55,8 @@ type Request struct {
 	TagsBase, TagsHead string
 	Out                string
 	Dir                string // the perfbench module directory ("." normally)
+	// Timing is --max-time (split across the cases) and --trace-time.
+	Timing timing.Request
 }
 
 // Plan is a validated request: the cases to measure and how.
@@ -67,6 +70,10 @@ type Plan struct {
 	// buildcache.Default unless a test says otherwise.
 	Cache  *buildcache.Cache
 	Stderr io.Writer // progress and the workers' stderr
+	// MaxTime is the budget of the cases' measuring, split across them
+	// (0: none); TraceTime prints each case's time breakdown on Stderr.
+	MaxTime   time.Duration
+	TraceTime bool
 	// Env is added to every worker's environment (tests only).
 	Env []string
 }
@@ -105,7 +112,11 @@ func (r Request) Plan(ts []toggles.Toggle, lookup catalog.Lookup) (Plan, error) 
 	if r.ProfileTime <= 0 || r.ProfileTime > MaxProfileTime {
 		return o, fmt.Errorf("invalid --profile-time %s: want a positive duration up to %s", r.ProfileTime, MaxProfileTime)
 	}
-	o.Settings = measure.Settings{Rounds: r.Rounds, Benchtime: bt}
+	if o.MaxTime, err = r.Timing.Budget(); err != nil {
+		return o, err
+	}
+	o.TraceTime = r.Timing.Trace
+	o.Settings = measure.Settings{Rounds: r.Rounds, Benchtime: bt, Decided: Decided}
 	runs, _, err := catalog.Select(ts, r.Opts, lookup)
 	if err != nil {
 		return o, err
@@ -187,6 +198,9 @@ type CaseResult struct {
 	// head/base ratio is worse than their tolerance: the FAIL verdicts.
 	Regressions []string       `json:"regressions,omitempty"`
 	Profiles    profiling.Sets `json:"-"` // Off base, On head, Diff head − base
+	// Timing is the case's rounds used and where its time went.
+	Timing  timing.Record `json:"-"`
+	Elapsed time.Duration `json:"-"`
 }
 
 // Outcome is a finished compare, held in memory until written.
@@ -330,43 +344,115 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		return nil, cmderr.BadInputf("none of the %d selected cases runs on both builds (%s): select a workload and toggles both base and head know (see `perfbench list` at each ref)",
 			len(o.Cases), strings.Join(skippedLines(skipped), "; "))
 	}
+	// Every case costs about the same (same rounds, benchtime and
+	// profile time), so each gets an equal part of what is left; a case
+	// that stops early leaves its saving to the ones after it.
+	measuring := time.Now()
+	costs := make([]time.Duration, len(cases))
+	for i := range costs {
+		costs[i] = caseEstimate(o)
+	}
 	for i, c := range cases {
-		fmt.Fprintf(stderr, "perfbench compare: [%d/%d] %s: base vs head, %d rounds each, ABBA\n", i+1, len(cases), c.ID, o.Settings.Rounds)
-		cr, err := measureCase(ctx, o, out.Base, out.Head, c, stderr)
+		fmt.Fprintf(stderr, "perfbench compare: [%d/%d] %s: base vs head, up to %d rounds each, ABBA\n", i+1, len(cases), c.ID, o.Settings.Rounds)
+		share := time.Duration(-1)
+		if o.MaxTime > 0 {
+			share = timing.Share(o.MaxTime-time.Since(measuring), costs, i)
+		}
+		cr, err := measureCase(ctx, o, out.Base, out.Head, c, share, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.ID, err)
 		}
 		out.Cases = append(out.Cases, cr)
+	}
+	if o.TraceTime {
+		fmt.Fprintln(stderr, out.TraceTable())
 	}
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()
 	return out, nil
 }
 
-func measureCase(ctx context.Context, o Plan, base, head Build, c Case, stderr io.Writer) (CaseResult, error) {
+// workerStart is what opening a side costs beyond its work: a worker
+// process started and its workload built, for the budget's split only.
+const workerStart = 50 * time.Millisecond
+
+// caseEstimate is what one case is expected to take at most: calibration,
+// every round pair, and the CPU profiling pass of each side.
+func caseEstimate(o Plan) time.Duration {
+	round := workerStart + o.Settings.Benchtime.D*11/10
+	return 2*(workerStart+3*o.Settings.Benchtime.D) + time.Duration(2*o.Settings.Rounds)*round + profileReserve(o)
+}
+
+// profileReserve is the part of a case's share kept for its profiling
+// passes (a CPU pass per side may stretch to twice the profile time).
+func profileReserve(o Plan) time.Duration {
+	return 2 * (workerStart + measure.MaxProfileStretch*o.ProfileTime)
+}
+
+// phaseOf is the timing phase a measure event starts.
+func phaseOf(e measure.Event) string {
+	if e.Phase == "round" {
+		return timing.Rounds
+	}
+	return e.Phase
+}
+
+// measureCase measures one case, judges it and profiles it. With a share
+// of the budget (share ≥ 0; -1 for none), its rounds may run until the share less the
+// profiling reserve; a case stopped there is judged INCONCLUSIVE on every
+// gated metric, whatever its rounds show, and takes no profiles.
+func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, stderr io.Writer) (CaseResult, error) {
+	start := time.Now()
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
 	}
+	rec := timing.NewRecorder(nil)
+	event := func(e measure.Event) { rec.Mark(phaseOf(e), e.Side.String()) }
 	// Both sides start every round alike: each round is a worker process
 	// of its own (the pair opens a fresh instance per round), and EqualOps
 	// gives both the same warm-up and operation count, on which per-op
 	// allocations and GC figures depend.
 	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head")).EqualOps()
-	res, err := pair.Measure(ctx, o.Settings, nil)
+	settings := o.Settings
+	if share >= 0 {
+		settings.Deadline = start.Add(share - profileReserve(o))
+	}
+	res, err := pair.Measure(ctx, settings, event)
 	if err != nil {
 		return CaseResult{}, err
 	}
-	cr := CaseResult{Case: c, Measurement: res}
+	cr := CaseResult{Case: c, Measurement: res, Timing: timing.Record{RoundsUsed: res.RoundsUsed}}
+	if share >= 0 {
+		cr.Timing.Budget = share.Round(time.Millisecond).String()
+	}
 	cr.Comparisons = res.CompareWithin(func(m stats.Metric) float64 { b, _ := Tolerance(m); return b })
+	if res.Stopped {
+		cr.Timing.Stopped = fmt.Sprintf("budget reached after %d of %d rounds", res.RoundsUsed, res.Rounds)
+	}
 	for _, cmp := range cr.Comparisons {
 		v := Judge(c.ID, cmp)
+		if res.Stopped && v.Status != verdict.Info {
+			v.Status = verdict.Inconclusive
+			v.Reason = fmt.Sprintf("the case's time budget ran out after %d of %d round pairs: not judged on partial evidence", res.RoundsUsed, res.Rounds)
+		}
 		cr.Verdicts = append(cr.Verdicts, v)
 		if v.Status == verdict.Fail {
 			cr.Regressions = append(cr.Regressions, cmp.Metric.Name)
 		}
 	}
-	if cr.Profiles, _, err = pair.Profile(ctx, res, o.ProfileTime, 0, nil); err != nil {
-		return cr, err
+	// The outputs show the CPU profiles of every case (its pprof hint and
+	// flame graph) and the other kinds only where head regressed. A case
+	// out of budget takes none: its share is spent.
+	if !res.Stopped {
+		if len(cr.Regressions) == 0 {
+			pair.WithProfileKinds([]profiling.Kind{profiling.CPU})
+		}
+		if cr.Profiles, _, err = pair.Profile(ctx, res, o.ProfileTime, 0, event); err != nil {
+			return cr, err
+		}
 	}
+	rec.Stop()
+	cr.Timing.Time = rec.Breakdown()
+	cr.Elapsed = time.Since(start)
 	return cr, nil
 }

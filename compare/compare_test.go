@@ -27,7 +27,9 @@ import (
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
 	"github.com/perfbench/perfbench/workloads"
 )
@@ -146,6 +148,11 @@ func TestRequestOptions(t *testing.T) {
 		{"unknown workload", func(r *Request) { r.Workloads = []string{"nope"} }, "valid: other, spin", nil},
 		{"groups need their workloads", func(r *Request) { r.Opts = []string{"all"} }, `unknown --opt "all" (valid: jit, caching)`, nil},
 		{"workload not selected", func(r *Request) { r.Opts, r.Workloads = []string{"jit"}, []string{"other"} }, "use: spin", nil},
+		{"max-time 0", func(r *Request) { r.Timing = timing.Request{MaxTimeSet: true} }, "invalid --max-time 0s: want a positive duration", nil},
+		{"max-time too long", func(r *Request) { r.Timing = timing.Request{MaxTime: 2 * time.Hour, MaxTimeSet: true} }, "at most 1h0m0s", nil},
+		{"max-time", func(r *Request) {
+			r.Opts, r.Timing = []string{"jit"}, timing.Request{MaxTime: time.Minute, MaxTimeSet: true}
+		}, "", []string{"spin@none", "spin@jit"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,6 +167,9 @@ func TestRequestOptions(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if o.Settings.Decided == nil || o.MaxTime != r.Timing.MaxTime {
+				t.Errorf("settings: sequential %v, budget %s; want sequential, budget %s", o.Settings.Decided != nil, o.MaxTime, r.Timing.MaxTime)
 			}
 			var ids []string
 			for _, c := range o.Cases {
@@ -327,9 +337,19 @@ func TestRunAndWrite(t *testing.T) {
 	if err := out.Write(); err != nil {
 		t.Fatal(err)
 	}
+	// Every case's CPU profiles (base, head, diff), which the outputs show;
+	// every kind only for a case that regressed.
+	want := 3
+	for _, c := range out.Cases {
+		kinds := 1
+		if len(c.Regressions) > 0 {
+			kinds = len(profiling.Kinds())
+		}
+		want += 3 * kinds
+	}
 	names, _ := os.ReadDir(o.Out)
-	if len(names) != len(out.FileNames()) || len(names) != 2*len(profiling.Kinds())*3+3 {
-		t.Errorf("wrote %d files, want %d: %v", len(names), len(out.FileNames()), names)
+	if len(names) != len(out.FileNames()) || len(names) != want {
+		t.Errorf("wrote %d files (FileNames %d), want %d: %v", len(names), len(out.FileNames()), want, names)
 	}
 	// report.html is what `perfbench report` renders from the files, byte
 	// for byte, and summary.md links to it.
@@ -358,6 +378,11 @@ func TestRunAndWrite(t *testing.T) {
 	if doc.SchemaVersion != results.SchemaVersion || doc.Settings.Order != "ABBA" || len(doc.Cases) != 2 || doc.Cases[0].Comparisons[0].Paired == nil {
 		t.Errorf("results.json %s", b[:min(len(b), 400)])
 	}
+	for _, c := range doc.Cases {
+		if c.RoundsUsed != 6 || c.Elapsed == "" || c.Time.Of("rounds") <= 0 || c.Time.Of("profile cpu") <= 0 || c.Time.Of("profile wall") != 0 && len(c.Regressions) == 0 {
+			t.Errorf("case %s: rounds_used %d, elapsed %q, time %+v", c.ID, c.RoundsUsed, c.Elapsed, c.Time)
+		}
+	}
 	for _, f := range []report.Format{report.Text, report.Markdown, report.JSON} {
 		var buf bytes.Buffer
 		if err := out.Print(&buf, f); err != nil {
@@ -373,6 +398,39 @@ func TestRunAndWrite(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRunOutOfBudget: a compare whose --max-time is spent before its
+// cases start judges every gated metric INCONCLUSIVE, flags no
+// regression, takes no profiles, and says so.
+func TestRunOutOfBudget(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
+	o := options(t, repo)
+	o.MaxTime = time.Nanosecond
+	out, err := Measure(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClean(t, repo, tmp)
+	if len(out.Cases) != 2 || len(out.OutOfBudget()) != 2 || len(out.Regressions()) != 0 || len(out.PprofHints()) != 0 {
+		t.Fatalf("cases %d, out of budget %v, regressions %v, hints %v", len(out.Cases), out.OutOfBudget(), out.Regressions(), out.PprofHints())
+	}
+	for _, c := range out.Cases {
+		if c.Timing.Stopped == "" || c.Timing.Budget == "" || c.Profiles.Off != nil {
+			t.Errorf("case %s: timing %+v, profiles %v", c.ID, c.Timing, c.Profiles.Off)
+		}
+		for _, v := range c.Verdicts {
+			if v.Status != verdict.Inconclusive && v.Status != verdict.Info {
+				t.Errorf("case %s %s: %s, want INCONCLUSIVE", c.ID, v.Metric, v.Status)
+			}
+		}
+	}
+	if v := out.verdict(); !strings.HasPrefix(v, "INCONCLUSIVE: 2 case(s)") {
+		t.Errorf("verdict %q", v)
 	}
 }
 

@@ -2,7 +2,7 @@ package compare
 
 // Usage is the synopsis of `perfbench compare`, with an example.
 const Usage = "perfbench compare --base REF [--head REF] [--opt NAME …] [--workload NAME …] [--rounds N] [--benchtime 50ms] " +
-	"[--tags-base TAGS] [--tags-head TAGS] [--out DIR] [--format text|markdown|json]\n\nExample:\n" +
+	"[--tags-base TAGS] [--tags-head TAGS] [--out DIR] [--format text|markdown|json] [--max-time D] [--trace-time]\n\nExample:\n" +
 	"   perfbench compare --base main --opt jit --workload route-match"
 
 // Doc is the help of `perfbench compare`: what it builds, how it measures
@@ -23,12 +23,19 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"statistics of the log ratios) and the Wilcoxon signed-rank p-value. A regression is called only when p < 0.05 and " +
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
 	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
+	"--rounds is the most a case takes. It is measured sequentially: after 10 and 14 round pairs (of 20) it stops once " +
+	"every gated metric is settled at that look's level, an O'Brien-Fleming share of the 5 % error: a regression as " +
+	"above, or a whole interval on the side of the tolerance that is no regression. Otherwise it goes the distance and " +
+	"is judged on every round, as without looks. Each case's rounds used and time breakdown are in results.json " +
+	"(rounds_used, elapsed, time) and the tables; --trace-time prints the breakdown. --max-time D splits D across the " +
+	"cases; a case that reaches its share takes no more rounds and no profiles, and every gated metric of it is " +
+	"INCONCLUSIVE, never a regression or a pass.\n\n" +
 	"Before measuring, each build is asked which workloads and toggles it knows (`perfbench list --format json`). A " +
 	"case whose workload or a toggle one build lacks (new in head, or gone from it) is not compared: it is listed under " +
 	"the tables and in results.json (skipped: id and reason), and the exit code follows the compared cases only.\n\n" +
 	"Writes DIR/results.json (schema version, environment, settings, both refs and commits, every raw sample, the " +
-	"comparisons), DIR/summary.md for a pull request, DIR/report.html (one self-contained page: every round charted, CPU flame graphs; `perfbench report DIR` renders it again), and per case WORKLOAD@FEATURES.{cpu,heap,allocs,wall,block,mutex}.{base,head,diff}" +
-	".pb.gz, so that `go tool pprof -diff_base BASE HEAD` shows where head got slower. All or nothing: an interrupted " +
+	"comparisons), DIR/summary.md for a pull request, DIR/report.html (one self-contained page: every round charted, CPU flame graphs; `perfbench report DIR` renders it again), and per case WORKLOAD@FEATURES.cpu.{base,head,diff}.pb.gz (every kind, " +
+	"{cpu,heap,allocs,wall,block,mutex}, for a case that regressed: what the outputs show), so that `go tool pprof -diff_base BASE HEAD` shows where head got slower. All or nothing: an interrupted " +
 	"run writes no file, and the worktrees and binaries are removed on every exit path, Ctrl-C included.\n\n" +
 	"Exit codes: 0 no regression; 3 a regression; 2 bad input: no git repository, an unknown ref, a ref that does not " +
 	"build, a build older than the worker protocol (no `perfbench worker` command) or that cannot list what it knows, " +

@@ -14,6 +14,7 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/results"
+	"github.com/perfbench/perfbench/timing"
 )
 
 // tolerances describes the bands, for results.json and the output.
@@ -26,6 +27,7 @@ func (o *Outcome) Results() results.CompareRun {
 		cases[i] = results.CompareCaseResult{
 			CompareCase: c.CompareCase, Measurement: c.Measurement.Record(),
 			Comparisons: report.SanitizeComparisons(c.Comparisons), Verdicts: c.Verdicts, Regressions: c.Regressions,
+			Elapsed: c.Elapsed.Round(time.Millisecond).String(), Record: c.Timing,
 		}
 	}
 	regs := o.Regressions()
@@ -123,10 +125,14 @@ func (o *Outcome) Write() error {
 	return atomicfile.WriteDir(o.Plan.Out, files)
 }
 
-// PprofHints are the commands that show where head got slower, per case.
+// PprofHints are the commands that show where head got slower, per case
+// that has CPU profiles (a case out of budget has none).
 func (o *Outcome) PprofHints() []string {
 	var out []string
 	for _, c := range o.Cases {
+		if c.Profiles.Off[profiling.CPU] == nil {
+			continue
+		}
 		out = append(out, fmt.Sprintf("go tool pprof -top -diff_base %s/%s %s/%s", o.Plan.Out, ProfileName(c.ID, profiling.CPU, "base"),
 			o.Plan.Out, ProfileName(c.ID, profiling.CPU, "head")))
 	}
@@ -137,7 +143,54 @@ func (o *Outcome) verdict() string {
 	if regs := o.Regressions(); len(regs) > 0 {
 		return fmt.Sprintf("REGRESSION: head is worse than base beyond the tolerance in %d metric(s): %s", len(regs), strings.Join(regs, "; "))
 	}
-	return "no regression: no gated metric's 95 % CI of head/base lies wholly beyond its tolerance"
+	if out := o.OutOfBudget(); len(out) > 0 {
+		return fmt.Sprintf("INCONCLUSIVE: %d case(s) reached their share of --max-time before a verdict (%s); no regression in the other %d",
+			len(out), strings.Join(out, ", "), len(o.Cases)-len(out))
+	}
+	return "no regression: no gated metric's CI of head/base lies wholly beyond its tolerance"
+}
+
+// OutOfBudget names the cases whose time budget ran out: every gated
+// metric of theirs is INCONCLUSIVE.
+func (o *Outcome) OutOfBudget() []string {
+	var out []string
+	for _, c := range o.Cases {
+		if c.Timing.Stopped != "" {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+// roundsCell is a case's rounds as the tables show them: the round pairs
+// used of the most, and why it ended early.
+func roundsCell(c CaseResult) string {
+	s := fmt.Sprintf("%d of %d round pairs", c.Timing.RoundsUsed, c.Measurement.Rounds)
+	switch {
+	case c.Timing.Stopped != "":
+		s += ", time budget reached: INCONCLUSIVE"
+	case c.Timing.RoundsUsed < c.Measurement.Rounds && c.Measurement.Look != nil:
+		s += fmt.Sprintf(", settled at the look after %d (level %.2f %%)", c.Timing.RoundsUsed, c.Measurement.Look.Level()*100)
+	}
+	return s + ", " + c.Elapsed.Round(100*time.Millisecond).String()
+}
+
+// TraceTable is --trace-time's table: every case's time breakdown and the
+// totals.
+func (o *Outcome) TraceTable() string {
+	var rows [][]string
+	var total timing.Record
+	for _, c := range o.Cases {
+		rows = append(rows, timing.Row(c.ID, c.Timing))
+		total.RoundsUsed += c.Timing.RoundsUsed
+		total.Time.Merge(c.Timing.Time)
+	}
+	rows = append(rows, timing.Row("all cases", total))
+	var buf bytes.Buffer
+	if err := report.WriteTable(&buf, report.Text, timing.TableHeader, rows); err != nil {
+		return err.Error()
+	}
+	return strings.TrimRight(buf.String(), "\n")
 }
 
 var header = report.ComparisonHeaderFor("base", "head")
@@ -152,10 +205,10 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "perfbench compare: base %s vs head %s\n", o.Base.Label(), o.Head.Label())
-	fmt.Fprintf(&b, "%s; %d round pairs (ABBA) of %s per case; %s\n", o.Base.Go, o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, "tolerances: "+tolerances)
+	fmt.Fprintf(&b, "%s; up to %d round pairs (ABBA) of %s per case, stopping at a look once every gated metric is settled; %s\n", o.Base.Go, o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, "tolerances: "+tolerances)
 	for _, c := range o.Cases {
 		b.WriteString("\n")
-		if err := report.WriteComparisonsOf(&b, report.Text, c.ID+" (runs: "+strings.Join(c.Runs, ", ")+")", header, c.Comparisons); err != nil {
+		if err := report.WriteComparisonsOf(&b, report.Text, c.ID+" (runs: "+strings.Join(c.Runs, ", ")+"; "+roundsCell(c)+")", header, c.Comparisons); err != nil {
 			return err
 		}
 	}
@@ -174,12 +227,13 @@ func (o *Outcome) writeMarkdown(w io.Writer, page string) error {
 	d.Title(fmt.Sprintf("perfbench compare: `%s` → `%s`", o.Base.Label(), o.Head.Label()))
 	d.Field("Verdict", o.verdict())
 	d.Field("Environment", fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS %d", o.Base.Go, o.Env.OS, o.Env.Arch, o.Env.CPUs, o.Env.GOMAXPROCS))
-	d.Field("Settings", fmt.Sprintf("%d round pairs in ABBA order, %s per round; %s", o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, tolerances))
+	d.Field("Settings", fmt.Sprintf("up to %d round pairs in ABBA order, %s per round, stopping at a look once every gated metric is settled; %s", o.Plan.Settings.Rounds, o.Plan.Settings.Benchtime, tolerances))
 	if page != "" {
 		d.Field("Charts and flame graphs", fmt.Sprintf("[%s](%s), one self-contained page", page, page))
 	}
 	for _, c := range o.Cases {
 		d.Section(fmt.Sprintf("`%s`", c.ID))
+		d.Para("Rounds: " + roundsCell(c) + ".")
 		shown, idle := report.Exercised(c.Comparisons)
 		d.Table(header, report.ComparisonRows(shown))
 		if line := report.NotExercisedLine(idle); line != "" {

@@ -2,6 +2,7 @@ package results
 
 import (
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 	"github.com/perfbench/perfbench/verdict"
 )
 
@@ -88,6 +89,9 @@ type CompareCaseResult struct {
 	Verdicts []verdict.Verdict `json:"verdicts"`
 	// Regressions name the metrics whose verdict is FAIL.
 	Regressions []string `json:"regressions,omitempty"`
+	// Elapsed is the case's wall time: measuring, judging and profiling.
+	Elapsed       string `json:"elapsed,omitempty"`
+	timing.Record        // rounds_used, budget, stopped, time
 }
 
 // Skipped is a selected case that one build or both cannot run, and why.

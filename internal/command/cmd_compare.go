@@ -36,7 +36,7 @@ func compareCommand(cat catalog.Catalog) *cli.Command {
 			&cli.StringFlag{Name: "tags-head", Usage: "build tags for head"},
 			flags.Out("profiles/compare", "output directory"),
 			flags.Format(),
-		}, ownCodeFlags()...),
+		}, append(ownCodeFlags(), flags.Timing(true)...)...),
 		Action: func(c *cli.Context) error { return runCompare(c, depsOf(cat)) },
 	}, flags.Rename{Old: "profiletime", New: "profile-time"})
 }
@@ -53,5 +53,6 @@ func runCompare(c *cli.Context, d suiteDeps) error {
 		Base: c.String("base"), Head: c.String("head"), Opts: c.StringSlice("opt"), Workloads: c.StringSlice("workload"),
 		Rounds: c.Int("rounds"), Benchtime: c.String("benchtime"), ProfileTime: c.Duration("profile-time"),
 		TagsBase: c.String("tags-base"), TagsHead: c.String("tags-head"), Out: c.String("out"), Dir: ".",
+		Timing: flags.TimingRequest(c),
 	}, Format: c.String("format"), Toggles: d.toggles, Lookup: d.lookup, Log: c.App.ErrWriter}, c.App.Writer)
 }

@@ -56,7 +56,7 @@ func comparePage(r *Run) (*Page, error) {
 		kinds := profiling.Kinds()
 		if len(c.Regressions) == 0 {
 			kinds = []profiling.Kind{profiling.CPU}
-			sec.Notes = append(sec.Notes, "no regression in this case: only the CPU flame graph is shown; the other profiles are in the run directory")
+			sec.Notes = append(sec.Notes, "no regression in this case: only its CPU profiles are taken and shown")
 		}
 		for _, k := range kinds {
 			off, err := compareProfile(r, c.ID, k, "base")
