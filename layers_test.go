@@ -32,7 +32,8 @@ func TestImportLayers(t *testing.T) {
 		{"./worker", []string{mod + "suite"}},
 		{"./baseline", []string{mod + "suite"}},
 		{"./openloop", []string{mod + "load", mod + "monitor"}},
-		{"./catalog", []string{mod + "suite"}},
+		// The tables sit below every command that looks a name up in them.
+		{"./catalog", []string{mod + "suite", mod + "load", mod + "monitor", mod + "cluster", mod + "baseline"}},
 		// The results.json types and the verdict shape sit below every
 		// writer and reader, so both can use them.
 		{"./results", commands},

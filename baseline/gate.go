@@ -49,15 +49,15 @@ func (t Tolerances) For(m stats.Metric) (tol float64, gated bool) {
 	return t.Time, true
 }
 
-// Metrics are every metric the gate may meet, as their owners declare
-// them: the engine's, then each workload's, once each.
-func Metrics() []stats.Metric {
+// Metrics are every metric the gate may meet over the workloads ws, as
+// their owners declare them: the engine's, then each workload's, once each.
+func Metrics(ws []workloads.Workload) []stats.Metric {
 	all := measure.EngineMetrics()
 	seen := map[string]bool{}
 	for _, m := range all {
 		seen[m.Name] = true
 	}
-	for _, w := range workloads.All() {
+	for _, w := range ws {
 		for _, m := range w.Metrics {
 			if !seen[m.Name] {
 				seen[m.Name] = true

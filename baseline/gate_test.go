@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/suite/suitetest"
 	"github.com/perfbench/perfbench/verdict"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 var (
@@ -119,7 +121,7 @@ func TestTolerancesFor(t *testing.T) {
 		{"gc-pause-ns/op", 0, false}, {"peak-heap-B", 0.3, true}, {"latency-p99-ns", 0.1, true},
 	} {
 		m := stats.Metric{Name: tc.metric}
-		for _, d := range Metrics() {
+		for _, d := range Metrics(catalog.Builtin().Workloads()) {
 			if d.Name == tc.metric {
 				m = d
 			}
@@ -129,7 +131,7 @@ func TestTolerancesFor(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v %v", tc.metric, got, gated, tc.tol, tc.gated)
 		}
 	}
-	if d := DefaultTolerances().Describe(Metrics()); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10 %") || !strings.Contains(d, "B/op, allocs/op") {
+	if d := DefaultTolerances().Describe(Metrics(catalog.Builtin().Workloads())); !strings.Contains(d, "ns/op, ops/s, cpu-ns/op: 10 %") || !strings.Contains(d, "B/op, allocs/op") {
 		t.Errorf("Describe: %s", d)
 	}
 }
@@ -346,5 +348,31 @@ func TestFindingVerdict(t *testing.T) {
 		if f.Verdict.Status != verdict.Inconclusive || f.Verdict.Reason != "the new run did not report this metric" || f.Label() != "missing" || f.Verdict.Scope != "jit/w "+f.Side.String() {
 			t.Errorf("missing metric: %+v label %s", f.Verdict, f.Label())
 		}
+	}
+}
+
+// TestMetricsOfTheWorkloadsGiven: the gate's metrics and check's help come
+// from the workloads given, so a binary's own workload's metric is gated by
+// its declared gate.
+func TestMetricsOfTheWorkloadsGiven(t *testing.T) {
+	own := stats.Metric{Name: "half-units/op", Better: stats.HigherIsBetter, Gate: stats.AllocGate}
+	ws := []workloads.Workload{{Name: "half-work", Metrics: []stats.Metric{own, {Name: measure.BytesPerOp}}}}
+	var names []string
+	for _, m := range Metrics(ws) {
+		names = append(names, m.Name)
+	}
+	var want []string
+	for _, m := range measure.EngineMetrics() {
+		want = append(want, m.Name)
+	}
+	want = append(want, own.Name)
+	if !slices.Equal(names, want) {
+		t.Errorf("Metrics = %v, want the engine's then %s once", names, own.Name)
+	}
+	if doc := CheckDoc(ws); !strings.Contains(doc, "half-units/op") {
+		t.Errorf("CheckDoc does not list the workload's metric:\n%s", doc)
+	}
+	if doc := CheckDoc(nil); strings.Contains(doc, "half-units/op") {
+		t.Errorf("CheckDoc without the workload lists its metric")
 	}
 }

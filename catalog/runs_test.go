@@ -12,7 +12,7 @@ import (
 
 func TestPlan(t *testing.T) {
 	ts := toggles.All()
-	runs, err := Plan(ts, nil, workloads.Lookup)
+	runs, err := Plan(ts, nil, Builtin().Workload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestPlan(t *testing.T) {
 		}
 		ids[r.ID] = true
 		kinds[r.Kind]++
-		if _, err := workloads.Lookup(r.Workload); err != nil {
+		if _, err := Builtin().Workload(r.Workload); err != nil {
 			t.Errorf("%s: %v", r.ID, err)
 		}
 	}
@@ -36,7 +36,7 @@ func TestPlan(t *testing.T) {
 		credits += len(tg.Credit)
 		views += len(tg.Views)
 	}
-	mixed, _ := workloads.Lookup(MixedWorkload)
+	mixed, _ := Builtin().Workload(MixedWorkload)
 	versus := 0
 	for _, tg := range ts {
 		if slices.Contains(mixed.Toggles, tg.Name) {
@@ -71,11 +71,11 @@ func TestPlan(t *testing.T) {
 		t.Errorf("batching's credit runs missing: %v", ids)
 	}
 
-	some, err := Plan(ts, []string{"jit,memory"}, workloads.Lookup)
+	some, err := Plan(ts, []string{"jit,memory"}, Builtin().Workload)
 	if err != nil || len(some) != 4 || some[0].ID != "jit/route-match" || some[1].ID != "jit/route-churn" || some[3].ID != "memory/"+workloads.SignalMemoryName {
 		t.Errorf("jit,memory: %+v %v", some, err)
 	}
-	if _, err := Plan(ts, []string{"turbo"}, workloads.Lookup); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
+	if _, err := Plan(ts, []string{"turbo"}, Builtin().Workload); err == nil || !strings.Contains(err.Error(), "valid: fastpath, zerocopy, pooling, batching, jit, caching, xbatch, tree, all, memory") {
 		t.Errorf("unknown opt: %v", err)
 	}
 }

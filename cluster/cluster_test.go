@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/syncbuf"
 	"github.com/perfbench/perfbench/results"
 
@@ -71,7 +72,7 @@ func small(t *testing.T) (Options, *bytes.Buffer, *syncbuf.Buffer) {
 	var out bytes.Buffer
 	errs := &syncbuf.Buffer{}
 	return Options{
-		Nodes: 3, Rounds: 1, Duration: 400 * time.Millisecond, Rate: 3000, Broadcasts: 3, ProfileTime: 0,
+		Catalog: catalog.Builtin(), Nodes: 3, Rounds: 1, Duration: 400 * time.Millisecond, Rate: 3000, Broadcasts: 3, ProfileTime: 0,
 		Heartbeat: 500 * time.Millisecond, Format: report.JSON, Out: t.TempDir(),
 		NodeCommand: []string{os.Args[0], "-test.run=^$"}, NodeEnv: []string{helperEnv + "=1"},
 		Stderr: errs,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/natsrig"
 	"github.com/perfbench/perfbench/report"
@@ -20,8 +21,10 @@ import (
 // Options is one validated cluster run. Zero fields whose flag was not
 // Given take the defaults below; Normalize checks every bound.
 type Options struct {
-	Nodes    int
-	Opt      string        // a cross-node toggle's name, or all
+	Nodes int
+	Opt   string // a cross-node toggle's name, or all
+	// Catalog is the toggle table whose cross-node toggles Opt names.
+	Catalog  catalog.Catalog
 	Rounds   int           // measured rounds per side, interleaved A B B A …
 	Duration time.Duration // stream time per round
 	Rate     float64       // signals per second over the whole cluster
@@ -94,11 +97,11 @@ const (
 // AllOpt is the --opt value that compares every cross-node toggle at once.
 const AllOpt = "all"
 
-// crossNode lists the toggles this command measures: those the registry
-// marks as working across nodes.
-func crossNode() []toggles.Toggle {
+// crossNode lists the toggles this command measures: those of cat marked
+// as working across nodes.
+func crossNode(cat catalog.Catalog) []toggles.Toggle {
 	var ts []toggles.Toggle
-	for _, t := range toggles.All() {
+	for _, t := range cat.Toggles() {
 		if t.AcrossNodes {
 			ts = append(ts, t)
 		}
@@ -106,10 +109,11 @@ func crossNode() []toggles.Toggle {
 	return ts
 }
 
-// Opts lists the valid --opt values: every cross-node toggle, then all.
-func Opts() []string {
+// Opts lists the valid --opt values: every cross-node toggle of cat, then
+// all.
+func Opts(cat catalog.Catalog) []string {
 	var os []string
-	for _, t := range crossNode() {
+	for _, t := range crossNode(cat) {
 		os = append(os, t.Name)
 	}
 	return append(os, AllOpt)
@@ -194,7 +198,7 @@ func (o Options) Normalize() (Options, error) {
 		msg string
 	}{
 		{o.Nodes < 2 || o.Nodes > MaxNodes, fmt.Sprintf("invalid --nodes %d: want 2 to %d", o.Nodes, MaxNodes)},
-		{!slices.Contains(Opts(), o.Opt), fmt.Sprintf("unknown --opt %q (valid: %s)", o.Opt, strings.Join(Opts(), ", "))},
+		{!slices.Contains(Opts(o.Catalog), o.Opt), fmt.Sprintf("unknown --opt %q (valid: %s)", o.Opt, strings.Join(Opts(o.Catalog), ", "))},
 		{o.Rounds < 1 || o.Rounds > MaxRounds, fmt.Sprintf("invalid --rounds %d: want 1 to %d", o.Rounds, MaxRounds)},
 		{o.Duration < MinDuration || o.Duration > MaxDuration, fmt.Sprintf("invalid --duration %s: want %s to %s", o.Duration, MinDuration, MaxDuration)},
 		{o.Rate < 1 || o.Rate > MaxRate, fmt.Sprintf("invalid --rate %g: want 1 to %d signals/s", o.Rate, MaxRate)},
@@ -246,7 +250,7 @@ func (o Options) Normalize() (Options, error) {
 // chosen optimization(s) on.
 func (o Options) sides() [2]features.Set {
 	var on features.Set
-	for _, t := range crossNode() {
+	for _, t := range crossNode(o.Catalog) {
 		if o.has(t.Name) {
 			on = t.Apply(on, true)
 		}
@@ -275,10 +279,17 @@ func (o Options) nodeIDs() []string {
 	return ids
 }
 
-func (o Options) has(toggle string) bool { return o.Opt == toggle || o.Opt == AllOpt }
+// has reports whether the run compares the toggle: a cross-node toggle of
+// the catalog that Opt names or all covers.
+func (o Options) has(toggle string) bool {
+	return (o.Opt == toggle || o.Opt == AllOpt) && slices.ContainsFunc(crossNode(o.Catalog), func(t toggles.Toggle) bool { return t.Name == toggle })
+}
 
-// OptUsage says what --opt takes, e.g. "xbatch, tree or all".
-func OptUsage() string {
-	os := Opts()
+// OptUsage says what --opt takes: the cross-node toggles of cat, or all.
+func OptUsage(cat catalog.Catalog) string {
+	os := Opts(cat)
+	if len(os) == 1 {
+		return os[0]
+	}
 	return strings.Join(os[:len(os)-1], ", ") + " or " + os[len(os)-1]
 }

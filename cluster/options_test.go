@@ -5,8 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
+	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // A flag given as zero is checked as typed; only a flag not given takes
@@ -33,14 +37,14 @@ func TestGivenZeroIsNotDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
-			o := Options{Given: func(f string) bool { return f == tt.flag }}
+			o := Options{Catalog: catalog.Builtin(), Given: func(f string) bool { return f == tt.flag }}
 			err := o.Validate()
 			if !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("--%s given as zero: err = %v, want bad input containing %q", tt.flag, err, tt.want)
 			}
 		})
 	}
-	o, err := Options{Given: func(string) bool { return false }}.Normalize()
+	o, err := Options{Catalog: catalog.Builtin(), Given: func(string) bool { return false }}.Normalize()
 	if err != nil {
 		t.Fatalf("nothing given: %v", err)
 	}
@@ -55,7 +59,7 @@ func TestGivenZeroIsNotDefault(t *testing.T) {
 		t.Errorf("nothing given: got %+v, want the defaults %+v", got, want)
 	}
 	// --local 0 with a prefix is valid: every node joins by hand.
-	o, err = Options{Prefix: "p1", Given: func(f string) bool { return f == "local" }}.Normalize()
+	o, err = Options{Catalog: catalog.Builtin(), Prefix: "p1", Given: func(f string) bool { return f == "local" }}.Normalize()
 	if err != nil || o.Local != 0 {
 		t.Errorf("--local 0 --prefix p1: local %d, err %v; want 0, nil", o.Local, err)
 	}
@@ -78,5 +82,55 @@ func TestNodeGivenZeroIsNotDefault(t *testing.T) {
 		if err := RunNode(t.Context(), o, nil); !cmderr.IsBadInput(err) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("--%s given as zero: err = %v, want bad input containing %q", tt.flag, err, tt.want)
 		}
+	}
+}
+
+// TestOptFromCatalog: --opt takes the cross-node toggles of the catalog
+// given, an unknown one lists them, and all covers only those.
+func TestOptFromCatalog(t *testing.T) {
+	w := workloads.Workload{Name: "hop/1k", Op: "op", Toggles: []string{"hop-batch", "half-work"}, MinOps: 1,
+		New: func(features.Set) (workloads.Instance, error) { return nil, nil }}
+	cat, err := catalog.New([]toggles.Toggle{
+		{Name: "half-work", Workloads: []string{w.Name}},
+		{Name: "hop-batch", Workloads: []string{w.Name}, AcrossNodes: true},
+	}, []workloads.Workload{w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := OptUsage(cat); got != "hop-batch or all" {
+		t.Errorf("OptUsage = %q, want %q", got, "hop-batch or all")
+	}
+	on, err := features.Set{}.With("hop-batch", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		opt     string
+		wantErr string // "" for valid
+	}{
+		{"hop-batch", ""},
+		{AllOpt, ""},
+		{"half-work", `unknown --opt "half-work" (valid: hop-batch, all)`},
+		{toggles.XBatch, `unknown --opt "xbatch" (valid: hop-batch, all)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.opt, func(t *testing.T) {
+			o, err := Options{Catalog: cat, Opt: tt.opt}.Normalize()
+			if tt.wantErr != "" {
+				if !cmderr.IsBadInput(err) || err.Error() != tt.wantErr {
+					t.Fatalf("Normalize: %v, want bad input %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.sides(); got != [2]features.Set{{}, on} {
+				t.Errorf("sides %v, want none and hop-batch", got)
+			}
+			if o.has(toggles.XBatch) || o.has(toggles.Tree) {
+				t.Errorf("--opt %s compares a toggle the catalog does not hold", tt.opt)
+			}
+		})
 	}
 }

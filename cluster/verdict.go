@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/numfmt"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
@@ -45,10 +46,11 @@ func fewRounds(n int) string {
 	return fmt.Sprintf("needs at least %d rounds (--rounds %d); got %d", stats.MinSamplesForCI, stats.MinSamplesForCI, n)
 }
 
-func mustToggle(name string) toggles.Toggle {
-	t, err := toggles.Lookup(name)
+// mustToggle is a toggle of cat that Options.has reported compared.
+func mustToggle(cat catalog.Catalog, name string) toggles.Toggle {
+	t, err := cat.Toggle(name)
 	if err != nil {
-		panic(err) // the registry's own names
+		panic(err) // has checked it is in the catalog
 	}
 	return t
 }
@@ -64,7 +66,7 @@ func (r *Report) judge() {
 	var vs []verdict.Verdict
 	add := func(v verdict.Verdict) { vs = append(vs, v) }
 	if r.opts.has(toggles.XBatch) {
-		t := mustToggle(toggles.XBatch)
+		t := mustToggle(r.opts.Catalog, toggles.XBatch)
 		_, kind := crossNodeLatency(r.On)
 		add(r.onBelow(srcPlan, fmt.Sprintf("cross-node mean < %s (on)", fmtDur(toggles.CrossNodeMean)), keyCrossMean, kind+" mean", toggles.CrossNodeMean))
 		measures := toggles.XBatchMeasures()
@@ -136,7 +138,7 @@ func (r *Report) crossNodeP50(kind string) verdict.Verdict {
 // so is the tree against direct sends wherever the cost model
 // (broadcastModel) predicts the tree to win.
 func (r *Report) judgeTree(add func(verdict.Verdict)) {
-	t := mustToggle(toggles.Tree)
+	t := mustToggle(r.opts.Catalog, toggles.Tree)
 	groups := r.opts.groups()
 	largest := groups[len(groups)-1]
 	if largest-1 > r.opts.Fanout {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
@@ -23,7 +24,7 @@ func judged(t *testing.T, nodes, n int, off, on func(i int) map[string]float64) 
 // judgedAt is judged at a given --rate (0: the default).
 func judgedAt(t *testing.T, nodes, n int, rate float64, off, on func(i int) map[string]float64) map[string]verdict.Verdict {
 	t.Helper()
-	o, err := Options{Nodes: nodes, Rounds: n, Rate: rate}.Normalize()
+	o, err := Options{Catalog: catalog.Builtin(), Nodes: nodes, Rounds: n, Rate: rate}.Normalize()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,13 +197,13 @@ func keys(m map[string]verdict.Verdict) []string {
 // The cluster command reads its toggles, their criteria and the budget it
 // judges by from the registry, and has a measure for each.
 func TestClusterReadsTheRegistry(t *testing.T) {
-	if got := fmt.Sprint(Opts()); got != "[xbatch tree all]" {
+	if got := fmt.Sprint(Opts(catalog.Builtin())); got != "[xbatch tree all]" {
 		t.Errorf("Opts() = %s", got)
 	}
-	if got := OptUsage(); got != "xbatch, tree or all" {
-		t.Errorf("OptUsage() = %q", got)
+	if got := OptUsage(catalog.Builtin()); got != "xbatch, tree or all" {
+		t.Errorf("OptUsage(catalog.Builtin()) = %q", got)
 	}
-	for _, tg := range crossNode() {
+	for _, tg := range crossNode(catalog.Builtin()) {
 		if tg.Name == toggles.XBatch {
 			for _, c := range tg.Criteria {
 				if _, ok := toggles.XBatchMeasures()[c.Metric]; !ok || c.Kind != toggles.Reduction {
@@ -211,7 +212,7 @@ func TestClusterReadsTheRegistry(t *testing.T) {
 			}
 		}
 	}
-	if c := treeBudget(mustToggle(toggles.Tree)); c.Target != 10 {
+	if c := treeBudget(mustToggle(catalog.Builtin(), toggles.Tree)); c.Target != 10 {
 		t.Errorf("tree budget %s", c)
 	}
 }
@@ -234,7 +235,7 @@ func TestTreeShapeVerdictsCanFail(t *testing.T) {
 		{"a duplicate", func(g *GroupSummary) { g.Once = 9 }, map[string]verdict.Status{root: verdict.Pass, once: verdict.Fail}},
 		{"a stray copy", func(g *GroupSummary) { g.Received++ }, map[string]verdict.Status{root: verdict.Pass, once: verdict.Fail}},
 	} {
-		o, err := Options{Nodes: 8}.Normalize()
+		o, err := Options{Catalog: catalog.Builtin(), Nodes: 8}.Normalize()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +248,7 @@ func TestTreeShapeVerdictsCanFail(t *testing.T) {
 			r.On.Broadcast = append(r.On.Broadcast, s)
 		}
 		got := map[string]verdict.Status{}
-		r.judgeTreeShape(func(v verdict.Verdict) { got[v.Criterion] = v.Status }, mustToggle(toggles.Tree), o.groups())
+		r.judgeTreeShape(func(v verdict.Verdict) { got[v.Criterion] = v.Status }, mustToggle(catalog.Builtin(), toggles.Tree), o.groups())
 		for target, want := range c.want {
 			if got[target] != want {
 				t.Errorf("%s: %q = %s, want %s", c.name, target, got[target], want)
@@ -277,7 +278,7 @@ func TestLinkOptions(t *testing.T) {
 		{"10kbit", 0, ""},
 		{"1Gbit", 2 * time.Second, ""},
 	} {
-		o, err := Options{LinkBandwidth: c.bw, LinkLatency: c.lat}.Normalize()
+		o, err := Options{Catalog: catalog.Builtin(), LinkBandwidth: c.bw, LinkLatency: c.lat}.Normalize()
 		var in *cmderr.BadInputError
 		if c.want == "" {
 			if !errors.As(err, &in) {

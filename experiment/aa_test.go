@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // A/A on real profiles: signal-create builds its instance without looking
@@ -25,11 +24,11 @@ func TestAAProfileCallsNoMover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("profiles a real workload")
 	}
-	tg, err := toggles.Lookup("jit")
+	tg, err := catalog.Builtin().Toggle("jit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := workloads.Lookup("signal-create")
+	w, err := catalog.Builtin().Workload("signal-create")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/timing"
 
 	"go.uber.org/goleak"
@@ -15,8 +16,6 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
-	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,11 +23,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // FixedOutcome is a profile run built by hand: rounds whose values follow a
 // formula, movers as a diff would rank them, a fixed machine and clock.
 func fixedOutcome(t testing.TB) *Outcome {
-	tg, err := toggles.Lookup("jit")
+	tg, err := catalog.Builtin().Toggle("jit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := workloads.Lookup("route-match")
+	w, err := catalog.Builtin().Workload("route-match")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,23 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // A side whose configuration an earlier run profiled borrows its passes;
 // a side of another configuration is profiled afresh. The rounds are
 // always measured anew.
 func TestSharedProfilesReuseIdenticalSides(t *testing.T) {
-	tg, err := toggles.Lookup("jit")
+	tg, err := catalog.Builtin().Toggle("jit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := workloads.Lookup("signal-create")
+	w, err := catalog.Builtin().Workload("signal-create")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/atomicfile"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/internal/runout"
@@ -16,7 +17,6 @@ import (
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/report/htmlpage"
 	"github.com/perfbench/perfbench/runtime/features"
-	"github.com/perfbench/perfbench/toggles"
 )
 
 // VariantSpec is one feature set a load command runs the scenario with.
@@ -127,9 +127,12 @@ type Options struct {
 	Multiplier  int
 	Agents      int
 	Opt         string // toggle compared off vs on, AllOpt, or ""
-	Out         string // "" for profiles/load/<scenario>
-	Command     string // the command line, recorded in results.json
-	Format      string // text (""), markdown or json: how Run prints the report
+	// Catalog is the toggle table --opt names a toggle of, and all-on
+	// switches on.
+	Catalog catalog.Catalog
+	Out     string // "" for profiles/load/<scenario>
+	Command string // the command line, recorded in results.json
+	Format  string // text (""), markdown or json: how Run prints the report
 	// Log receives progress and the closing "wrote …" line (nil: none).
 	Log io.Writer
 }
@@ -206,9 +209,9 @@ func (r Options) validated() (Plan, error) {
 	}
 	switch {
 	case r.Opt == AllOpt:
-		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}}
+		o.Variants = []VariantSpec{{Label: "all-on", Set: r.Catalog.AllOn()}}
 	case r.Opt != "":
-		t, err := toggles.Lookup(r.Opt)
+		t, err := r.Catalog.Toggle(r.Opt)
 		if err != nil {
 			return o, fmt.Errorf("--opt: %w", err)
 		}
@@ -217,7 +220,7 @@ func (r Options) validated() (Plan, error) {
 	default:
 		// The configuration users ship is judged; all off shows what the
 		// optimizations are worth.
-		o.Variants = []VariantSpec{{Label: "all-on", Set: features.All()}, {Label: "all-off", Set: features.Set{}, Reference: true}}
+		o.Variants = []VariantSpec{{Label: "all-on", Set: r.Catalog.AllOn()}, {Label: "all-off", Set: features.Set{}, Reference: true}}
 	}
 	if o.Config, err = cfg.Normalize(); err != nil {
 		return o, err

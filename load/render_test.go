@@ -10,6 +10,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/machine"
 	"github.com/perfbench/perfbench/openloop"
 	"github.com/perfbench/perfbench/results"
@@ -120,7 +121,7 @@ func TestReport(t *testing.T) {
 // configuration users ship (all on) and shows all off beside it; a miss of
 // the reference side fails nothing, a miss of the judged side does.
 func TestDefaultJudgesAllOn(t *testing.T) {
-	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir()}.validated()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Out: t.TempDir(), Catalog: catalog.Builtin()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestDefaultJudgesAllOn(t *testing.T) {
 
 // TestOptAllRunsAllOnOnly: --opt all is one run with every optimization on.
 func TestOptAllRunsAllOnOnly(t *testing.T) {
-	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir()}.validated()
+	o, err := Options{Scenario: "sustained", Multiplier: 1, Agents: 1, Opt: AllOpt, Out: t.TempDir(), Catalog: catalog.Builtin()}.validated()
 	if err != nil {
 		t.Fatal(err)
 	}

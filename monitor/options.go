@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/cmderr"
 	"github.com/perfbench/perfbench/report"
 	"github.com/perfbench/perfbench/runtime/features"
@@ -58,8 +59,11 @@ type Options struct {
 	Summary string
 	Format  string // text (""), markdown or json, for Summary
 
-	Workload string   // a name from workloads.Names()
-	Opts     []string // optimizations switched on, AllOpt for every one (default: all off)
+	Workload string   // a workload of Catalog
+	Opts     []string // toggles of Catalog switched on, AllOpt for every one (default: all off)
+	// Catalog is the toggle and workload table the names above are looked
+	// up in.
+	Catalog catalog.Catalog
 
 	Interval time.Duration
 	Rate     float64 // probe operations per second
@@ -127,7 +131,7 @@ func (o Options) validate() (settings, error) {
 	if _, err := o.format(); err != nil {
 		return s, err
 	}
-	w, err := workloads.Lookup(s.Workload)
+	w, err := s.Catalog.Workload(s.Workload)
 	if err != nil {
 		return s, cmderr.BadInputf("--workload: %v", err)
 	}
@@ -136,10 +140,10 @@ func (o Options) validate() (settings, error) {
 		if len(s.Opts) > 1 {
 			return s, cmderr.BadInputf("--opt %s switches every optimization on: give it alone, not with %q", AllOpt, s.Opts)
 		}
-		s.features = features.All()
+		s.features = s.Catalog.AllOn()
 	}
 	for _, name := range slices.DeleteFunc(slices.Clone(s.Opts), func(n string) bool { return n == AllOpt }) {
-		t, err := toggles.Lookup(name)
+		t, err := s.Catalog.Toggle(name)
 		if err != nil {
 			return s, cmderr.BadInputf("--opt: %v", err)
 		}

@@ -430,6 +430,6 @@ func defaultOptions() Options {
 	return Options{
 		Workload: DefaultWorkload, Interval: DefaultInterval, Rate: DefaultRate, Batch: DefaultBatch,
 		AlertAfter: DefaultAfter, ClearAfter: DefaultAfter, Listen: DefaultListen, Dir: "profiles",
-		Keep: DefaultKeep, CaptureCPU: DefaultCaptureCPU, Window: DefaultWindow,
+		Keep: DefaultKeep, CaptureCPU: DefaultCaptureCPU, Window: DefaultWindow, Catalog: catalog.Builtin(),
 	}
 }

@@ -12,13 +12,12 @@ import (
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/toggles"
-	"github.com/perfbench/perfbench/workloads"
 )
 
 // measured builds a run's measurement by hand: every metric of the
 // workload goes from off to on×factor, with the same small spread each time.
 func measured(t testing.TB, r catalog.Run, factor float64) BenchRun {
-	w, err := workloads.Lookup(r.Workload)
+	w, err := catalog.Builtin().Workload(r.Workload)
 	if err != nil {
 		t.Fatal(err)
 	}

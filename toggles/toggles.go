@@ -8,7 +8,6 @@ package toggles
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/perfbench/perfbench/runtime/features"
 )
@@ -295,23 +294,4 @@ func zeroCopyViews() []Use {
 		vs = append(vs, Use{Workload: "signal-pass/" + size, Why: why})
 	}
 	return vs
-}
-
-// Names lists the toggle names.
-func Names() []string {
-	var ns []string
-	for _, t := range All() {
-		ns = append(ns, t.Name)
-	}
-	return ns
-}
-
-// Lookup finds a toggle; the error lists the valid names.
-func Lookup(name string) (Toggle, error) {
-	for _, t := range All() {
-		if t.Name == name {
-			return t, nil
-		}
-	}
-	return Toggle{}, fmt.Errorf("unknown toggle %q (valid: %s)", name, strings.Join(Names(), ", "))
 }

@@ -8,10 +8,8 @@ package workloads
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strings"
 
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/runtime/signal"
@@ -86,25 +84,6 @@ func All() []Workload {
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
 	return ws
-}
-
-// Names lists the workload names.
-func Names() []string {
-	var ns []string
-	for _, w := range All() {
-		ns = append(ns, w.Name)
-	}
-	return ns
-}
-
-// Lookup finds a workload by name; the error lists the valid ones.
-func Lookup(name string) (Workload, error) {
-	for _, w := range All() {
-		if w.Name == name {
-			return w, nil
-		}
-	}
-	return Workload{}, fmt.Errorf("unknown workload %q (valid: %s)", name, strings.Join(Names(), ", "))
 }
 
 // CopiedMetric is the bytes the local deliveries of one op copied (ZeroCopy

@@ -58,7 +58,7 @@ func baselineCheckCommand(d suiteDeps) *cli.Command {
 		Name:        "check",
 		Usage:       "rerun what the baseline holds and fail (exit 3) on a regression",
 		UsageText:   baseline.CheckUsage,
-		Description: baseline.CheckDoc,
+		Description: baseline.CheckDoc(d.workloads),
 		Flags: []cli.Flag{
 			fileFlag(),
 			&cli.StringFlag{Name: "tolerance", Value: numfmt.Pct(def.Time * 100), Usage: "tolerance of the metrics gated as time (see the list above) and of metrics without a gate of their own, with its % sign: 10%"},

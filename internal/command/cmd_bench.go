@@ -11,18 +11,20 @@ import (
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/suite"
 	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // suiteDeps are the registries the suite commands work from. The commands
 // get them as a value (never from globals) so tests can run the real CLI
 // on toggles and workloads of their own.
 type suiteDeps struct {
-	toggles []toggles.Toggle
-	lookup  catalog.Lookup
+	toggles   []toggles.Toggle
+	workloads []workloads.Workload
+	lookup    catalog.Lookup
 }
 
 func depsOf(cat catalog.Catalog) suiteDeps {
-	return suiteDeps{toggles: cat.Toggles(), lookup: cat.Workload}
+	return suiteDeps{toggles: cat.Toggles(), workloads: cat.Workloads(), lookup: cat.Workload}
 }
 
 func benchCommand(cat catalog.Catalog) *cli.Command { return newBenchCommand(depsOf(cat)) }

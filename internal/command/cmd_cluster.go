@@ -5,20 +5,21 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/cluster"
 	"github.com/perfbench/perfbench/internal/flags"
 	rtcluster "github.com/perfbench/perfbench/runtime/cluster"
 )
 
-func clusterCommand() *cli.Command {
+func clusterCommand(cat catalog.Catalog) *cli.Command {
 	return &cli.Command{
 		Name:        "cluster",
-		Usage:       "measure xbatch and tree across real node processes on NATS: latency, broadcast, wire bytes, conservation",
+		Usage:       "measure the cross-node toggles across real node processes on NATS: latency, broadcast, wire bytes, conservation",
 		UsageText:   cluster.Usage,
 		Description: cluster.Doc,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "nodes", Value: cluster.DefaultNodes, Usage: fmt.Sprintf("node processes (2–%d)", cluster.MaxNodes)},
-			&cli.StringFlag{Name: "opt", Value: cluster.AllOpt, Usage: cluster.OptUsage()},
+			&cli.StringFlag{Name: "opt", Value: cluster.AllOpt, Usage: cluster.OptUsage(cat)},
 			&cli.IntFlag{Name: "rounds", Value: cluster.DefaultRounds, Usage: "rounds per side (1–20; below 6 the targets are INCONCLUSIVE: no CI)"},
 			&cli.DurationFlag{Name: "duration", Value: cluster.DefaultDuration, Usage: "stream per round"},
 			flags.RateFlag(cluster.DefaultRate, "signals/s over the whole cluster"),
@@ -50,7 +51,7 @@ func clusterCommand() *cli.Command {
 				return err
 			}
 			return cluster.Run(c.Context, cluster.Options{
-				Nodes: c.Int("nodes"), Opt: c.String("opt"), Rounds: c.Int("rounds"), Duration: c.Duration("duration"),
+				Catalog: cat, Nodes: c.Int("nodes"), Opt: c.String("opt"), Rounds: c.Int("rounds"), Duration: c.Duration("duration"),
 				Rate: flags.RateOf(c), Payload: c.Int("payload"), NATS: c.String("nats"), Servers: c.Int("servers"),
 				Local: c.Int("local"), Prefix: c.String("prefix"),
 				Fanout: c.Int("fanout"), BatchBytes: c.Int("batch-bytes"), BatchDelay: c.Duration("batch-delay"),

@@ -6,11 +6,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/load"
 )
 
-func loadCommand() *cli.Command {
+func loadCommand(cat catalog.Catalog) *cli.Command {
 	return flags.Renamed(&cli.Command{
 		Name:        "load",
 		Usage:       "drive the runtime with burst, sustained or mixed load; latency from due time, verdicts against the plan",
@@ -26,14 +27,14 @@ func loadCommand() *cli.Command {
 			flags.Out("", "output directory (default profiles/load/<scenario>)"),
 			flags.Format(),
 		},
-		Action: runLoadCmd,
+		Action: func(c *cli.Context) error { return runLoadCmd(c, cat) },
 	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
 }
 
-func runLoadCmd(c *cli.Context) error {
+func runLoadCmd(c *cli.Context, cat catalog.Catalog) error {
 	return load.Run(c.Context, load.Options{
 		Scenario: c.String("scenario"), Rate: c.String("rate"), Duration: c.Duration("duration"), DurationSet: c.IsSet("duration"),
-		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"),
+		Multiplier: c.Int("multiplier"), Agents: c.Int("agents"), Opt: c.String("opt"), Catalog: cat,
 		Out: c.String("out"), Command: commandLine(c), Format: c.String("format"), Log: c.App.ErrWriter,
 	}, c.App.Writer)
 }

@@ -3,11 +3,12 @@ package command
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/flags"
 	"github.com/perfbench/perfbench/monitor"
 )
 
-func monitorCommand() *cli.Command {
+func monitorCommand(cat catalog.Catalog) *cli.Command {
 	return flags.Renamed(&cli.Command{
 		Name:        "monitor",
 		Usage:       "watch a long-lived runtime: periodic open-loop probe, runtime metrics, hysteresis alerts, profiles on alert, Prometheus /metrics",
@@ -33,16 +34,16 @@ func monitorCommand() *cli.Command {
 			&cli.StringFlag{Name: "summary", Usage: "print the last hour of this history file as a table, and exit"},
 			flags.Format(),
 		},
-		Action: runMonitor,
+		Action: func(c *cli.Context) error { return runMonitor(c, cat) },
 	}, flags.Rename{Old: "all-on", New: "opt", Means: "all"})
 }
 
 // runMonitor runs until interrupted or --for; a run bounded by --for in
 // which an alert fired exits 3.
-func runMonitor(c *cli.Context) error {
+func runMonitor(c *cli.Context, cat catalog.Catalog) error {
 	return monitor.Run(c.Context, monitor.Options{
 		Summary: c.String("summary"), Format: c.String("format"),
-		Workload: c.String("workload"), Opts: c.StringSlice("opt"),
+		Workload: c.String("workload"), Opts: c.StringSlice("opt"), Catalog: cat,
 		Interval: c.Duration("interval"), Rate: flags.RateOf(c), Batch: c.Int("batch"),
 		Thresholds: c.StringSlice("threshold"), Baseline: c.String("baseline"),
 		AlertAfter: c.Int("alert-after"), ClearAfter: c.Int("clear-after"),

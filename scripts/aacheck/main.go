@@ -22,6 +22,7 @@ import (
 	"sort"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/compare"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
@@ -40,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	declared := map[string]stats.Metric{}
-	for _, m := range baseline.Metrics() {
+	for _, m := range baseline.Metrics(catalog.Builtin().Workloads()) {
 		declared[m.Name] = m
 	}
 	bad := 0

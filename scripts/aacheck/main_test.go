@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/baseline"
+	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/stats"
 )
@@ -30,7 +31,7 @@ func doc(cs ...stats.Comparison) results.CompareRun {
 
 func declared() map[string]stats.Metric {
 	m := map[string]stats.Metric{}
-	for _, x := range baseline.Metrics() {
+	for _, x := range baseline.Metrics(catalog.Builtin().Workloads()) {
 		m[x.Name] = x
 	}
 	return m
