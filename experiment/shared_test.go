@@ -81,11 +81,11 @@ func TestSharedProfilesReuseIdenticalSides(t *testing.T) {
 // that wants more, says so in results.json and summary.md, and removes
 // the profile files an earlier run left in its directory.
 func TestRunOfFewerKinds(t *testing.T) {
-	tg, err := toggles.Lookup("jit")
+	tg, err := catalog.Builtin().Toggle("jit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := workloads.Lookup("signal-create")
+	w, err := catalog.Builtin().Workload("signal-create")
 	if err != nil {
 		t.Fatal(err)
 	}
