@@ -292,27 +292,12 @@ func (o *Outcome) Print(w io.Writer, f report.Format) error {
 	if err := report.WriteComparisons(&b, report.Text, "", o.Comparisons); err != nil {
 		return err
 	}
-	sec := o.samplingSection()
-	fmt.Fprintf(&b, "\n%s:\n", sec.Title)
-	if err := report.WriteTable(&b, report.Text, sec.Header, sec.Rows); err != nil {
-		return err
-	}
-	for _, n := range sec.Notes {
-		fmt.Fprintf(&b, "  %s\n", n)
-	}
-	rows := o.moverRows()
-	if slices.ContainsFunc(rows, func(r report.MoverRow) bool { return r.Tested }) {
-		fmt.Fprintf(&b, "\n%s\n", strings.Join(report.MoverNote, "\n"))
-	}
+	var kinds []string
 	for _, k := range o.kinds() {
-		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
-		if err := report.WriteMovers(&b, report.Text, rows, string(k)); err != nil {
-			return err
-		}
+		kinds = append(kinds, string(k))
 	}
-	b.WriteString("\nDig further:\n")
-	for _, c := range o.pprofCommands() {
-		fmt.Fprintf(&b, "  %s\n", c)
+	if err := report.WriteProfileText(&b, o.samplingSection(), o.moverRows(), kinds, o.pprofCommands()); err != nil {
+		return err
 	}
 	_, err := w.Write(b.Bytes())
 	return err

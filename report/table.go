@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -527,4 +528,34 @@ func WriteNotedTable(w io.Writer, f Format, header []string, rows [][]string) er
 		return fmt.Errorf("report: write table: %w", err)
 	}
 	return nil
+}
+
+// WriteProfileText writes the text tail every profile run prints after its
+// comparison table: the sampling section, the top movers of each kind in
+// kinds (with the note on tested movers when any is), and the pprof
+// commands to dig further.
+func WriteProfileText(w io.Writer, sampling Section, movers []MoverRow, kinds []string, dig []string) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\n%s:\n", sampling.Title)
+	if err := WriteTable(&b, Text, sampling.Header, sampling.Rows); err != nil {
+		return err
+	}
+	for _, n := range sampling.Notes {
+		fmt.Fprintf(&b, "  %s\n", n)
+	}
+	if slices.ContainsFunc(movers, func(m MoverRow) bool { return m.Tested }) {
+		fmt.Fprintf(&b, "\n%s\n", strings.Join(MoverNote, "\n"))
+	}
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
+		if err := WriteMovers(&b, Text, movers, k); err != nil {
+			return err
+		}
+	}
+	b.WriteString("\nDig further:\n")
+	for _, c := range dig {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }

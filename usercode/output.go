@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -224,30 +223,14 @@ func (r *Run) Print(w io.Writer, f report.Format) error {
 	if err := report.WriteComparisons(&b, report.Text, "", r.comparisons()); err != nil {
 		return err
 	}
-	sec := r.samplingSection()
-	fmt.Fprintf(&b, "\n%s:\n", sec.Title)
-	if err := report.WriteTable(&b, report.Text, sec.Header, sec.Rows); err != nil {
-		return err
-	}
-	for _, n := range sec.Notes {
-		fmt.Fprintf(&b, "  %s\n", n)
-	}
-	rows := r.moverRows()
-	if slices.ContainsFunc(rows, func(m report.MoverRow) bool { return m.Tested }) {
-		fmt.Fprintf(&b, "\n%s\n", strings.Join(report.MoverNote, "\n"))
-	}
+	var kinds []string
 	for _, k := range profiling.Kinds() {
-		if r.Profiles.Comparisons[k] == nil {
-			continue
-		}
-		fmt.Fprintf(&b, "\nTop movers, %s profile (flat, off → on):\n", k)
-		if err := report.WriteMovers(&b, report.Text, rows, string(k)); err != nil {
-			return err
+		if r.Profiles.Comparisons[k] != nil {
+			kinds = append(kinds, string(k))
 		}
 	}
-	b.WriteString("\nDig further:\n")
-	for _, c := range r.pprofCommands() {
-		fmt.Fprintf(&b, "  %s\n", c)
+	if err := report.WriteProfileText(&b, r.samplingSection(), r.moverRows(), kinds, r.pprofCommands()); err != nil {
+		return err
 	}
 	_, err := w.Write(b.Bytes())
 	return err
