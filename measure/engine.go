@@ -14,6 +14,7 @@ package measure
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -371,11 +372,23 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 		}
 		el := time.Duration(values[NsPerOp] * float64(n))
 		if el >= bt.D || n >= 1e9 {
-			return n, nil
+			return fill(n, el, bt.D, p.minOps), nil
 		}
 		next := int(float64(n) * 1.2 * float64(bt.D) / float64(max(el, time.Microsecond)))
 		n = min(max(next, n+1), 100*n, 1e9)
 	}
+}
+
+// fill is the operation count that fills d at the rate of the calibration
+// run that reached it (n operations in el): that run aimed 20 % past the
+// benchtime, as `go test` grows b.N, so that one more run is seldom
+// needed, and a round of its count would last 1.2 benchtimes, every round
+// paying for the margin. Never below minOps or one operation.
+func fill(n int, el, d time.Duration, minOps int) int {
+	if el <= d {
+		return n
+	}
+	return max(1, minOps, int(math.Round(float64(n)*float64(d)/float64(el))))
 }
 
 // round measures one round of a side on a fresh, warmed-up instance; with

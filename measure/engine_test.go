@@ -187,6 +187,28 @@ func TestCalibrateFillsBenchtime(t *testing.T) {
 	}
 }
 
+// A round runs the operations that fill the benchtime, not the 20 %
+// more the calibration run that reached it aimed for; a workload whose
+// first run already outlasts the benchtime keeps its MinOps.
+func TestFill(t *testing.T) {
+	for _, c := range []struct {
+		n      int
+		el, d  time.Duration
+		minOps int
+		want   int
+	}{
+		{n: 12, el: 12 * time.Millisecond, d: 10 * time.Millisecond, want: 10},
+		{n: 7500, el: 61 * time.Millisecond, d: 50 * time.Millisecond, want: 6148},
+		{n: 1000, el: 3 * time.Second, d: 50 * time.Millisecond, minOps: 1000, want: 1000},
+		{n: 1, el: time.Second, d: time.Millisecond, want: 1},
+		{n: 1e9, el: time.Millisecond, d: time.Second, want: 1e9}, // the count's cap, short of d
+	} {
+		if got := fill(c.n, c.el, c.d, c.minOps); got != c.want {
+			t.Errorf("fill(%d, %s, %s, %d) = %d, want %d", c.n, c.el, c.d, c.minOps, got, c.want)
+		}
+	}
+}
+
 func TestMeasureErrors(t *testing.T) {
 	var log []string
 	p := NewLocalPair(fake{log: &log, fail: true}.workload(), features.Set{}, features.Set{})
@@ -279,12 +301,13 @@ func TestMeasureThroughTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Calibration trusts the side's own ns/op: 1 ms per op fills 10 ms with
-	// 10 ops (1 op, then 12 by the 1.2 growth rule). Each round opens a
-	// fresh instance, warms it up with a tenth of a round, runs and closes;
-	// the second round runs head first (ABBA).
+	// 10 ops (1 op, then 12 by the 1.2 growth rule, whose 12 ms say 10
+	// fill the 10 ms). Each round opens a fresh instance, warms it up with
+	// a tenth of a round, runs and closes; the second round runs head
+	// first (ABBA).
 	want := "base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
-		"base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
-		"head open|head run 1|head run 12|head close|base open|base run 1|base run 12|base close"
+		"base open|base run 1|base run 10|base close|head open|head run 1|head run 10|head close|" +
+		"head open|head run 1|head run 10|head close|base open|base run 1|base run 10|base close"
 	if got := strings.Join(calls, "|"); got != want {
 		t.Fatalf("calls\n%s\nwant\n%s", got, want)
 	}
@@ -355,10 +378,12 @@ func TestCompareJudgesGCAsACount(t *testing.T) {
 // sides starts alike — a fresh instance, the same warm-up, the same
 // operations — whatever each side's calibration found; without it each side
 // keeps its own count. The sides here calibrate apart (1 ms/op fills
-// 10 ms with 12 ops, 0.5 ms/op with 24), as two identical builds do when a
+// 10 ms with 10 ops, 0.5 ms/op with 20), as two identical builds do when a
 // preempted calibration run stops one of them short.
 func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
 	calibration := "base open|base run 1|base run 12|base close|head open|head run 1|head run 24|head close|"
+	// 12 ops of 1 ms and 24 of 0.5 ms overshoot the 10 ms by the
+	// calibration's 20 % margin: the rounds run 10 and 20.
 	round := func(first, second string, warm, n [2]int) string {
 		return fmt.Sprintf("%[1]s open|%[1]s run %[3]d|%[1]s run %[4]d|%[1]s close|%[2]s open|%[2]s run %[5]d|%[2]s run %[6]d|%[2]s close|",
 			first, second, warm[0], n[0], warm[1], n[1])
@@ -370,11 +395,11 @@ func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
 		ops   [2]int
 	}{
 		{"each side its own count", false,
-			calibration + round("base", "head", [2]int{1, 2}, [2]int{12, 24}) + round("head", "base", [2]int{2, 1}, [2]int{24, 12}),
-			[2]int{12, 24}},
+			calibration + round("base", "head", [2]int{1, 2}, [2]int{10, 20}) + round("head", "base", [2]int{2, 1}, [2]int{20, 10}),
+			[2]int{10, 20}},
 		{"equal ops: the larger count on both", true,
-			calibration + round("base", "head", [2]int{2, 2}, [2]int{24, 24}) + round("head", "base", [2]int{2, 2}, [2]int{24, 24}),
-			[2]int{24, 24}},
+			calibration + round("base", "head", [2]int{2, 2}, [2]int{20, 20}) + round("head", "base", [2]int{2, 2}, [2]int{20, 20}),
+			[2]int{20, 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

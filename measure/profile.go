@@ -77,9 +77,11 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 // CaptureProfilesFrom is CaptureProfiles with profiles the side already
 // has (have, e.g. the CPU profile of its measured rounds, Result.RoundCPU):
 // a kind in have needs no probe; it is kept as it is when it holds
-// profiling.TargetSamples samples, and otherwise topped up by a pass
-// sized from its own sample rate, the pass's operations bounded as a
-// pass's are (MaxProfileStretch·n), and merged into it.
+// profiling.TargetSamples samples, or when it ran at least the operations
+// a pass of its own may run (passBound: it then holds as many samples as
+// such a pass could have given), and otherwise topped up by a pass sized
+// from its own sample rate, the pass's operations bounded as a pass's are
+// (MaxProfileStretch·n), and merged into it.
 func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, have map[profiling.Kind]profiling.Run, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
@@ -109,7 +111,7 @@ func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, 
 		if seeded && (seed.Profile == nil || seed.Ops < 1) {
 			seeded = false
 		}
-		if seeded && (!profiling.Modelled(k) || float64(profiling.SampleCount(seed.Profile, k)) >= profiling.TargetSamples) {
+		if seeded && (!profiling.Modelled(k) || float64(profiling.SampleCount(seed.Profile, k)) >= profiling.TargetSamples || seed.Ops >= passBound(k, n)) {
 			set[k], runs[k] = seed.Profile, seed
 			continue
 		}
@@ -205,16 +207,22 @@ func (p *Pair) topUp(ctx context.Context, side stats.Side, k profiling.Kind, n i
 	return grow(ctx, inst, k, n, seed, seed.Ops, maxParts-1)
 }
 
+// passBound is the most operations a pass of kind k with yardstick n
+// runs: MaxProfileStretch·n for CPU and wall, n for the others.
+func passBound(k profiling.Kind, n int) int64 {
+	if k == profiling.CPU || k == profiling.Wall {
+		return MaxProfileStretch * int64(n)
+	}
+	return int64(n)
+}
+
 // grow adds parts to run on inst while it is short of the kind's target
 // (at most parts of them): each as many operations as the samples so far
 // say are missing, 10 % over. The operations run here, beyond the base
 // that run held before the pass, stay within the pass's bound: n for
 // memory, MaxProfileStretch·n for CPU and wall.
 func grow(ctx context.Context, inst Instance, k profiling.Kind, n int, run profiling.Run, base int64, parts int) (profiling.Run, error) {
-	limit := base + int64(n)
-	if k == profiling.CPU || k == profiling.Wall {
-		limit = base + MaxProfileStretch*int64(n)
-	}
+	limit := base + passBound(k, n)
 	want := 1.1 * profiling.TargetSamples
 	for range parts {
 		got := float64(profiling.SampleCount(run.Profile, k))

@@ -130,7 +130,8 @@ func TestCaptureProfilesSizesPassesBySamples(t *testing.T) {
 }
 
 // A side whose measured rounds were CPU-profiled (Result.RoundProfiles)
-// takes no CPU pass when they hold the target; short of it, one pass
+// takes no CPU pass when they hold the target or ran at least the
+// operations a pass could (twice the yardstick); short of both, one pass
 // without a probe tops them up by as many operations as their own rate
 // says are missing (10 % over), bounded like a pass (twice the
 // yardstick beyond them), and merged into them. Other kinds take their
@@ -154,13 +155,16 @@ func TestCaptureProfilesFromRoundProfiles(t *testing.T) {
 	}{
 		// 400 samples in the rounds: kept as they are.
 		{name: "rich rounds", have: rounds(2000, 400), rate: 0.2, want: "heap 125|wall 125|block 500|mutex 500", ops: 2000, samples: 400},
-		// 200 in 2000 ops, 330 wanted: 1300 more, which hold 130.
-		{name: "short rounds", have: rounds(2000, 200), rate: 0.1, want: "cpu 1300|heap 125|wall 125|block 500|mutex 500", ops: 3300, samples: 330},
-		// 15 in 2000: 42000 more wanted, bounded by 2000 (twice the yardstick).
-		{name: "thin rounds", have: rounds(2000, 15), rate: 0.0075, want: "cpu 2000|heap 125|wall 125|block 500|mutex 500", ops: 4000, samples: 30},
-		// None in 2000: a yardstick more (200), then 1950 wanted by the
+		// 150 in 1500 ops, 330 wanted: 1800 more, which hold 180.
+		{name: "short rounds", have: rounds(1500, 150), rate: 0.1, want: "cpu 1800|heap 125|wall 125|block 500|mutex 500", ops: 3300, samples: 330},
+		// 15 in 1500: 31500 more wanted, bounded by 2000 (twice the yardstick).
+		{name: "thin rounds", have: rounds(1500, 15), rate: 0.01, want: "cpu 2000|heap 125|wall 125|block 500|mutex 500", ops: 3500, samples: 35},
+		// None in 1500: a yardstick more (1000), then 1625 wanted by the
 		// rate so far, bounded by the 1000 left.
-		{name: "rounds without a sample", have: rounds(2000, 0), rate: 0.2, want: "cpu 1000|cpu 1000|heap 125|wall 125|block 500|mutex 500", ops: 4000, samples: 400},
+		{name: "rounds without a sample", have: rounds(1500, 0), rate: 0.2, want: "cpu 1000|cpu 1000|heap 125|wall 125|block 500|mutex 500", ops: 3500, samples: 400},
+		// 15 in 2000, short of the target, but 2000 operations are all a
+		// pass of its own could run (twice the yardstick): kept as they are.
+		{name: "rounds past a pass's bound", have: rounds(2000, 15), rate: 0.0075, want: "heap 125|wall 125|block 500|mutex 500", ops: 2000, samples: 15},
 		{name: "no rounds", rate: 3, want: "cpu 125|heap 125|wall 125|block 500|mutex 500", ops: 125, samples: 375},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,7 +49,7 @@ func (l Look) CanStop() bool { return !l.Final && l.Alpha > 0 }
 // lookPairs are the round pairs after which a run may stop, capped by its
 // maximum. All even, so that a run stops after whole ABBA blocks; none
 // below MinSamplesForCI, where no interval exists.
-func lookPairs() []int { return []int{6, 8, 10, 14, 20} }
+func lookPairs() []int { return []int{6, 8, 10, 14, 16, 20} }
 
 // OBFSpending is the Lan-DeMets O'Brien-Fleming-type alpha-spending
 // function: the share of a two-sided alpha spent by information fraction
@@ -74,7 +74,7 @@ func OBFSpending(t, alpha float64) float64 {
 // SequentialDesign plans the looks of a run of at most maxPairs round
 // pairs at overall two-sided error alpha:
 //
-//   - looks after 6, 8, 10, 14 and 20 pairs below maxPairs, and a final
+//   - looks after 6, 8, 10, 14, 16 and 20 pairs below maxPairs, and a final
 //     look at maxPairs;
 //   - the final look first reserves the exact miss chance of the interval
 //     a fixed-size run of maxPairs pairs would use at alpha (0.0215 of

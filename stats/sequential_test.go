@@ -19,8 +19,10 @@ func TestSequentialDesign(t *testing.T) {
 		{6, []int{6}, []float64{0.05}},
 		// 8 pairs: [min, max] misses with 2/256; 10: the rest.
 		{10, []int{6, 8, 10}, []float64{0, 2.0 / 256, 0.05 - 2.0/256}},
-		// 10 pairs: [min, max], 2/1024; 14: [x(2), x(13)], 30/16384.
-		{20, []int{6, 8, 10, 14, 20}, []float64{0, 0, 2.0 / 1024, 30.0 / 16384, 0.05 - 2.0/1024 - 30.0/16384}},
+		// 10 pairs: [min, max], 2/1024; 14: [x(2), x(13)], 30/16384; 16:
+		// [x(3), x(14)], 274/65536, within what the final look's reserve
+		// (the fixed-size interval's 0.0414) leaves.
+		{20, []int{6, 8, 10, 14, 16, 20}, []float64{0, 0, 2.0 / 1024, 30.0 / 16384, 274.0 / 65536, 0.05 - 2.0/1024 - 30.0/16384 - 274.0/65536}},
 	} {
 		looks := SequentialDesign(tc.max, Alpha)
 		if len(looks) != len(tc.pairs) {
@@ -148,7 +150,7 @@ func TestSequentialFalseAlarm(t *testing.T) {
 }
 
 // TestNaiveLooksRaiseFalseAlarms shows the simulation can fail: the same
-// looks (6, 8, 10, 14, 20 pairs), each at the fixed-size 95 %, call a
+// looks (6, 8, 10, 14, 16, 20 pairs), each at the fixed-size 95 %, call a
 // change under the null more often than 5 % allows.
 func TestNaiveLooksRaiseFalseAlarms(t *testing.T) {
 	var naive []Look

@@ -165,6 +165,10 @@ func (o Config) experiment(r catalog.Run) experiment.Config {
 	}
 	settings := o.Preset.Settings()
 	settings.Decided = Decided(o.Toggles, r)
+	// The CPU profile is taken in the measured rounds, which both sides
+	// carry alike, as `perfbench profile` takes it: the rounds of a side
+	// run more operations than a CPU pass may, so no pass is needed.
+	settings.ProfileCPU = true
 	kinds, why := ProfileKinds(r)
 	return experiment.Config{
 		Toggle: t, Workload: o.Workloads[r.Workload], Off: r.Off, On: r.On,
