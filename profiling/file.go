@@ -83,7 +83,8 @@ func (s Sets) each(fn func(name string, p *profile.Profile)) {
 
 // Files are the profiles as files of the naming contract, for a run
 // directory written all-or-nothing. A profile whose content is not the kind
-// it is filed under is refused: users open these files by name.
+// it is filed under is refused: users open these files by name. The files
+// share one Encoder: fill them one at a time, as atomicfile.WriteDir does.
 func (s Sets) Files() ([]atomicfile.File, error) {
 	for _, set := range []Set{s.Off, s.On, s.Diff} {
 		for k, p := range set {
@@ -100,8 +101,10 @@ func (s Sets) Files() ([]atomicfile.File, error) {
 		}
 	}
 	var files []atomicfile.File
+	// atomicfile.WriteDir fills its files one after the other.
+	enc := &Encoder{}
 	s.each(func(name string, p *profile.Profile) {
-		files = append(files, atomicfile.File{Name: name, Fill: p.Write})
+		files = append(files, atomicfile.File{Name: name, Fill: func(w io.Writer) error { return enc.Write(w, p) }})
 	})
 	return files, nil
 }

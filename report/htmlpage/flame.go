@@ -47,6 +47,7 @@ func FlameGraph(base, new *profile.Profile) ([]byte, error) {
 		Flagset: &flagSet{values: flags, args: []string{"on"}},
 		Fetch:   fetcher(sources),
 		UI:      ui,
+		Obj:     noObjects{},
 		HTTPServer: func(a *driver.HTTPServerArgs) error {
 			handlers = a.Handlers
 			return nil
@@ -65,6 +66,23 @@ func FlameGraph(base, new *profile.Profile) ([]byte, error) {
 		return nil, fmt.Errorf("flame graph: pprof answered %d: %s%s", rec.Code, strings.TrimSpace(rec.Body.String()), ui.errs())
 	}
 	return rec.Body.Bytes(), nil
+}
+
+// noObjects is pprof's object tool for profiles that are never symbolized
+// here (symbolize=none) and never disassembled (a flame graph): it opens no
+// binary. pprof's default tool runs `llvm-objdump --version` (or objdump)
+// on every call of driver.PProf to learn which binutils it has, a child
+// process per flame graph that cost more than the rest of the report; and
+// it looks for the profiled binaries under $HOME/pprof/binaries, which
+// would make the page depend on the machine rendering it.
+type noObjects struct{}
+
+func (noObjects) Open(file string, _, _, _ uint64, _ string) (driver.ObjFile, error) {
+	return nil, fmt.Errorf("%s: flame graphs open no binary", file)
+}
+
+func (noObjects) Disasm(file string, _, _ uint64, _ bool) ([]driver.Inst, error) {
+	return nil, fmt.Errorf("%s: flame graphs disassemble nothing", file)
 }
 
 // fetcher hands pprof the profiles by source name.

@@ -1,10 +1,15 @@
 package htmlpage
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/perfbench/perfbench/profiling"
 )
@@ -51,5 +56,43 @@ func TestFlameGraphLeavesNoFile(t *testing.T) {
 				t.Errorf("files left in PPROF_TMPDIR: %v", names)
 			}
 		})
+	}
+}
+
+// A flame graph starts no process: pprof's default object tool would run
+// objdump on every rendering to learn its version, a child process per
+// kind in the report phase of every run. The objdump tools on PATH here
+// log their calls.
+func TestFlameGraphRunsNoTool(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake tools are shell scripts")
+	}
+	off, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.off.pb.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.on.pb.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+	for _, tool := range []string{"llvm-objdump", "objdump", "addr2line", "llvm-symbolizer", "nm", "llvm-nm"} {
+		script := "#!/bin/sh\necho " + tool + " \"$@\" >> " + log + "\nexit 1\n"
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+	for _, base := range []*profile.Profile{off, nil} {
+		if _, err := FlameGraph(base, on); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls, err := os.ReadFile(log)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if len(calls) != 0 {
+		t.Errorf("flame graphs ran tools:\n%s", calls)
 	}
 }
