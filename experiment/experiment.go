@@ -209,6 +209,7 @@ func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing
 			return err
 		}
 	}
+	out.Measurement.ReleaseRoundProfiles()
 	rec.Mark(timing.Diff, "")
 	sets, cmps, err := measure.CompareProfiles(runs, o.Top)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
+	"github.com/perfbench/perfbench/stats"
 )
 
 // A side whose configuration an earlier run profiled borrows its passes;
@@ -170,6 +171,38 @@ func TestRunOfFewerKinds(t *testing.T) {
 		}
 		if has := strings.Contains(string(md), "wall.off.pb.gz"); has != (tt.kinds == nil) {
 			t.Errorf("run %d: summary.md names wall files: %v", i, has)
+		}
+	}
+}
+
+// A run whose rounds were CPU-profiled keeps their profile in its files,
+// not in its result: a suite holds every run's result to its end, and
+// parsed profiles held there are live heap the later runs' GC figures
+// would answer to.
+func TestRoundProfilesReleasedOnceUsed(t *testing.T) {
+	tg, err := catalog.Builtin().Toggle("jit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := catalog.Builtin().Workload("signal-create")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Config{
+		Toggle: tg, Workload: w, Off: features.Set{}, On: tg.Apply(features.Set{}, true),
+		Settings:    measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 50}, ProfileCPU: true},
+		ProfileTime: 10 * time.Millisecond, Dir: t.TempDir(), Top: 1, Command: "bench",
+	}
+	out, err := Perform(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Profiles.Off[profiling.CPU] == nil || out.Profiles.On[profiling.CPU] == nil {
+		t.Fatal("no CPU profiles")
+	}
+	for _, side := range stats.Sides() {
+		if rp := out.Measurement.RoundProfiles(side); rp != nil {
+			t.Errorf("%s: the result still holds its round profiles %v", side, rp)
 		}
 	}
 }

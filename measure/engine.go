@@ -12,6 +12,7 @@
 package measure
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -122,6 +123,15 @@ func (r *Result) RoundProfiles(side stats.Side) map[profiling.Kind]profiling.Run
 		return nil
 	}
 	return map[profiling.Kind]profiling.Run{profiling.CPU: r.roundCPU[side]}
+}
+
+// ReleaseRoundProfiles lets go of the round profiles once they are used:
+// a suite keeps every run's result until it ends, and profiles held
+// parsed are live heap that every later run's GC figures would answer to.
+func (r *Result) ReleaseRoundProfiles() {
+	if r != nil {
+		r.roundCPU = [2]profiling.Run{}
+	}
 }
 
 // Values returns one metric's per-round values for a side, in round order.
@@ -292,13 +302,25 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 			looks[l.Pairs] = l
 		}
 	}
-	var profs [2][]*profile.Profile // each side's round profiles (ProfileCPU)
+	// Each side's round profiles (ProfileCPU), kept encoded until the
+	// rounds are over: parsed, a run's worth of them is megabytes of live
+	// heap, which the GC paces itself by, so that the rounds measured
+	// after them would count fewer collections per op than the first.
+	var profs [2][][]byte
 	done := func() (*Result, error) {
 		for _, side := range stats.Sides() {
 			if len(profs[side]) == 0 {
 				continue
 			}
-			merged, err := profile.Merge(profs[side])
+			parsed := make([]*profile.Profile, 0, len(profs[side]))
+			for i, b := range profs[side] {
+				prof, err := profile.ParseData(b)
+				if err != nil {
+					return nil, fmt.Errorf("round profile %d of %s: %w", i+1, side, err)
+				}
+				parsed = append(parsed, prof)
+			}
+			merged, err := profile.Merge(parsed)
 			if err != nil {
 				return nil, fmt.Errorf("merge the round profiles of %s: %w", side, err)
 			}
@@ -336,7 +358,11 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 				return nil, fmt.Errorf("round %d %s: %w", r+1, side, err)
 			}
 			if prof != nil {
-				profs[side] = append(profs[side], prof)
+				var b bytes.Buffer
+				if err := prof.Write(&b); err != nil {
+					return nil, fmt.Errorf("round %d %s: keep its CPU profile: %w", r+1, side, err)
+				}
+				profs[side] = append(profs[side], b.Bytes())
 			}
 			res.Samples = append(res.Samples, Round{Side: side, Index: r, Ops: p.ops[side], Values: values})
 		}
