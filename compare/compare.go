@@ -314,6 +314,10 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 			fmt.Fprintf(stderr, "perfbench compare: %s: %s from the build cache %s\n", []string{"base", "head"}[i], b.Label(), o.Cache.Dir)
 		}
 	}
+	// The rounds carry the CPU profiler when both workers can take it
+	// (measure.Settings.ProfileCPU), so no CPU pass follows them; an
+	// older build's worker cannot, and both sides must run alike.
+	profileRounds := true
 	for _, b := range []*Build{&out.Base, &out.Head} {
 		h, err := worker.Probe(ctx, b.Bin, o.Env)
 		if err != nil {
@@ -323,6 +327,10 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 			return nil, err
 		}
 		b.Go = h.GoVersion
+		if !h.Can(worker.CapRunProfiled) {
+			profileRounds = false
+			fmt.Fprintf(stderr, "perfbench compare: %s cannot profile its measured rounds (a build from before that): each case takes a CPU profiling pass per side after its rounds\n", b.Label())
+		}
 	}
 	if out.Base.Go != out.Head.Go {
 		return nil, fmt.Errorf("the builds run on different Go versions (base %s, head %s): their numbers are not comparable", out.Base.Go, out.Head.Go)
@@ -358,7 +366,7 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		if o.MaxTime > 0 {
 			share = timing.Share(o.MaxTime-time.Since(measuring), costs, i)
 		}
-		cr, err := measureCase(ctx, o, out.Base, out.Head, c, share, stderr)
+		cr, err := measureCase(ctx, o, out.Base, out.Head, c, share, profileRounds, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.ID, err)
 		}
@@ -400,8 +408,10 @@ func phaseOf(e measure.Event) string {
 // measureCase measures one case, judges it and profiles it. With a share
 // of the budget (share ≥ 0; -1 for none), its rounds may run until the share less the
 // profiling reserve; a case stopped there is judged INCONCLUSIVE on every
-// gated metric, whatever its rounds show, and takes no profiles.
-func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, stderr io.Writer) (CaseResult, error) {
+// gated metric, whatever its rounds show, and takes no profiles. With
+// profileRounds, every measured round of both sides is CPU-profiled, and
+// those profiles seed the CPU profile of each side.
+func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, profileRounds bool, stderr io.Writer) (CaseResult, error) {
 	start := time.Now()
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
@@ -414,6 +424,7 @@ func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share ti
 	// allocations and GC figures depend.
 	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head")).EqualOps()
 	settings := o.Settings
+	settings.ProfileCPU = profileRounds
 	if share >= 0 {
 		settings.Deadline = start.Add(share - profileReserve(o))
 	}

@@ -1,11 +1,13 @@
 package compare
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,13 +52,50 @@ func TestMain(m *testing.M) {
 		if len(os.Args) > 1 && os.Args[1] == "list" {
 			os.Exit(helperList())
 		}
-		if err := worker.Serve(context.Background(), os.Stdin, os.Stdout, testTables{}); err != nil {
+		serve := func() error { return worker.Serve(context.Background(), os.Stdin, os.Stdout, testTables{}) }
+		if os.Getenv(noCapsEnv) != "" {
+			serve = serveWithoutCaps
+		}
+		if err := serve(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		os.Exit(0)
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// noCapsEnv makes a helper worker advertise no capability, as a build
+// from before them does.
+const noCapsEnv = "PERFBENCH_COMPARE_TEST_NOCAPS"
+
+// serveWithoutCaps is worker.Serve with the capabilities cut from its
+// hello.
+func serveWithoutCaps() error {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := worker.Serve(context.Background(), os.Stdin, pw, testTables{})
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	r := bufio.NewReader(pr)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	var hello map[string]map[string]any
+	if err := json.Unmarshal(line, &hello); err != nil {
+		return err
+	}
+	delete(hello["hello"], "caps")
+	if err := json.NewEncoder(os.Stdout).Encode(hello); err != nil {
+		return err
+	}
+	if _, err := io.Copy(os.Stdout, r); err != nil {
+		return err
+	}
+	return <-done
 }
 
 // slowEnv makes a helper worker's spin cost 10 times as much per op.
@@ -460,6 +499,74 @@ func TestRunSidesRunTheSameOps(t *testing.T) {
 		if s.Ops != res.Samples[0].Ops {
 			t.Fatalf("round %d %s ran %d ops, round 1 %s ran %d: the sides start rounds unlike", s.Index+1, s.Side, s.Ops, res.Samples[0].Side, res.Samples[0].Ops)
 		}
+	}
+}
+
+// TestRunProfilesTheRounds: when both builds' workers can, every measured
+// round of both sides carries the CPU profiler and those profiles seed the
+// CPU profile of each side; when either cannot (a build from before it),
+// no round is profiled, on either side, and a CPU pass per side follows
+// the rounds, as it did before.
+func TestRunProfilesTheRounds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := isolate(t)
+	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
+	oldBuild := tagEnvBuilder(map[string]string{"old": noCapsEnv + "=1"})
+	tests := []struct {
+		name               string
+		tagsBase, tagsHead string
+		profiled           bool
+	}{
+		{"both can", "", "", true},
+		{"old base", "old", "", false},
+		{"old head", "", "old", false},
+	}
+	plan := options(t, repo) // here: a subtest's temporary directory would be inside tmp
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := plan
+			o.Build, o.TagsBase, o.TagsHead = oldBuild, tt.tagsBase, tt.tagsHead
+			o.Cases = o.Cases[:1]
+			var stderr syncbuf.Buffer
+			o.Stderr = &stderr
+			out, err := Measure(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertClean(t, repo, tmp)
+			c := out.Cases[0]
+			for _, side := range stats.Sides() {
+				run := c.Measurement.RoundProfiles(side)[profiling.CPU]
+				if got := run.Profile != nil; got != tt.profiled {
+					t.Errorf("%s: rounds profiled %v, want %v", side, got, tt.profiled)
+				}
+				if tt.profiled && run.Ops != int64(c.Measurement.RoundsUsed*c.Measurement.Samples[0].Ops) {
+					t.Errorf("%s: round profile of %d ops, want the %d rounds' %d each", side, run.Ops, c.Measurement.RoundsUsed, c.Measurement.Samples[0].Ops)
+				}
+			}
+			if c.Profiles.Off[profiling.CPU] == nil || c.Profiles.On[profiling.CPU] == nil {
+				t.Errorf("no CPU profile of a side: %v %v", c.Profiles.Off, c.Profiles.On)
+			}
+			// The fallback's pass shows in the timing.
+			if !tt.profiled && c.Timing.Time.Of("profile cpu") <= 0 {
+				t.Errorf("no CPU pass without profiled rounds: %+v", c.Timing.Time)
+			}
+			var want []string
+			for i, tags := range []string{tt.tagsBase, tt.tagsHead} {
+				if tags == "old" {
+					want = append(want, []Build{out.Base, out.Head}[i].Label()+" cannot profile its measured rounds")
+				}
+			}
+			if got := strings.Count(stderr.String(), "cannot profile its measured rounds"); got != len(want) {
+				t.Errorf("%d notes of a build that cannot profile its rounds, want %d:\n%s", got, len(want), stderr.String())
+			}
+			for _, w := range want {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
 	}
 }
 

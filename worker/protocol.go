@@ -7,20 +7,34 @@
 // pipe between the two processes costs the measurement nothing.
 //
 // The protocol is JSON, one message per line: the worker says hello (with
-// Protocol), then answers each request (open, run, profile, close) with one
-// response, in order.
+// Protocol and its capabilities), then answers each request (open, run,
+// run-profiled, profile, close) with one response, in order.
 package worker
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
 // Protocol is the version of the messages below. A parent refuses a worker
 // that speaks another version, since it cannot know what the worker means.
+// A request added later is a capability (Hello.Caps), not a new version:
+// a compare against an older commit runs that commit's worker, which must
+// stay usable for everything it knows.
 const Protocol = 1
+
+// Capabilities a worker may advertise beyond the requests every worker of
+// Protocol serves.
+const (
+	// CapRunProfiled: the worker serves OpRunProfiled.
+	CapRunProfiled = "run-profiled"
+)
+
+// Caps are the capabilities this build's worker advertises.
+func Caps() []string { return []string{CapRunProfiled} }
 
 // Command is the perfbench command that serves the protocol.
 const Command = "worker"
@@ -32,7 +46,13 @@ type Hello struct {
 	// Build describes the worker's binary (VCS revision, modified flag,
 	// build tags), as runtime/debug reports it.
 	Build BuildInfo `json:"build"`
+	// Caps are the requests beyond Protocol's first set that the worker
+	// serves; a worker built before they existed sends none.
+	Caps []string `json:"caps,omitempty"`
 }
+
+// Can says whether the worker advertised capability c.
+func (h Hello) Can(c string) bool { return slices.Contains(h.Caps, c) }
 
 // BuildInfo is what a binary knows about how it was built.
 type BuildInfo struct {
@@ -47,6 +67,9 @@ const (
 	OpRun     = "run"
 	OpProfile = "profile"
 	OpClose   = "close"
+	// OpRunProfiled is a run inside a CPU capture: its response holds the
+	// values of the run and the profile (CapRunProfiled).
+	OpRunProfiled = "run-profiled"
 )
 
 // Request is one instruction from the parent.
@@ -54,7 +77,7 @@ type Request struct {
 	Op       string `json:"op"`
 	Workload string `json:"workload,omitempty"` // open
 	Features string `json:"features,omitempty"` // open: features.Set.String
-	N        int    `json:"n,omitempty"`        // run, profile
+	N        int    `json:"n,omitempty"`        // run, run-profiled, profile
 	Kind     string `json:"kind,omitempty"`     // profile
 }
 
@@ -63,8 +86,8 @@ type Request struct {
 type message struct {
 	Hello   *Hello           `json:"hello,omitempty"`
 	Error   string           `json:"error,omitempty"`
-	Values  map[string]Float `json:"values,omitempty"`  // run
-	Profile []byte           `json:"profile,omitempty"` // profile: gzipped pprof protobuf
+	Values  map[string]Float `json:"values,omitempty"`  // run, run-profiled
+	Profile []byte           `json:"profile,omitempty"` // profile, run-profiled: gzipped pprof protobuf
 }
 
 // Float carries a metric value through JSON, NaN and ±Inf included (which

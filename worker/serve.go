@@ -38,7 +38,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, tables Tables) erro
 		}
 		return w.Flush()
 	}
-	if err := send(message{Hello: &Hello{Protocol: Protocol, GoVersion: runtime.Version(), Build: ReadBuildInfo()}}); err != nil {
+	if err := send(message{Hello: &Hello{Protocol: Protocol, GoVersion: runtime.Version(), Build: ReadBuildInfo(), Caps: Caps()}}); err != nil {
 		return err
 	}
 
@@ -123,11 +123,29 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		if err != nil {
 			return fail(err)
 		}
-		values := make(map[string]Float, len(v))
-		for k, x := range v {
-			values[k] = Float(x)
+		return message{Values: floats(v)}
+	case OpRunProfiled:
+		if s.inst == nil {
+			return fail(errors.New("run before open"))
 		}
-		return message{Values: values}
+		if r.N < 1 {
+			return fail(fmt.Errorf("run %d operations: want at least 1", r.N))
+		}
+		// The local instance keeps its GC and the profiler's start and stop
+		// outside the measured span; encoding follows the span too.
+		pr, ok := s.inst.(measure.ProfiledRunner)
+		if !ok {
+			return fail(errors.New("this instance cannot profile a measured run"))
+		}
+		v, prof, err := pr.RunProfiled(ctx, r.N)
+		if err != nil {
+			return fail(err)
+		}
+		var buf bytes.Buffer
+		if err := prof.Write(&buf); err != nil {
+			return fail(fmt.Errorf("encode cpu profile: %w", err))
+		}
+		return message{Values: floats(v), Profile: buf.Bytes()}
 	case OpProfile:
 		if s.inst == nil {
 			return fail(errors.New("profile before open"))
@@ -154,7 +172,16 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		}
 		return message{}
 	}
-	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpProfile, OpClose))
+	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpRunProfiled, OpProfile, OpClose))
+}
+
+// floats carries a run's values through JSON (Float).
+func floats(v map[string]float64) map[string]Float {
+	out := make(map[string]Float, len(v))
+	for k, x := range v {
+		out[k] = Float(x)
+	}
+	return out
 }
 
 func (s *session) close() error {

@@ -48,7 +48,10 @@ type Target struct {
 	Env []string
 }
 
-var _ measure.Target = Target{}
+var (
+	_ measure.Target         = Target{}
+	_ measure.ProfiledRunner = (*proc)(nil)
+)
 
 func (t Target) String() string { return t.Name + ":" + t.Features.String() }
 
@@ -218,6 +221,30 @@ func (p *proc) Run(ctx context.Context, n int) (map[string]float64, error) {
 		v[k] = float64(x)
 	}
 	return v, nil
+}
+
+// RunProfiled is Run inside a CPU capture of exactly the measured span,
+// taken by the worker (OpRunProfiled). A worker whose hello did not
+// advertise CapRunProfiled (a build from before it) is not asked: the
+// error says so, and a caller checks Hello.Can before it relies on this.
+func (p *proc) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+	if !p.hello.Can(CapRunProfiled) {
+		return nil, nil, fmt.Errorf("%s: %s cannot profile a measured run: its worker does not advertise %q (a build from before it)",
+			p.t, p.t.Bin, CapRunProfiled)
+	}
+	m, err := p.call(ctx, Request{Op: OpRunProfiled, N: n})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: run %d profiled: %w", p.t, n, err)
+	}
+	prof, err := profile.Parse(bytes.NewReader(m.Profile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: cpu profile of a run from worker: %w", p.t, err)
+	}
+	v := make(map[string]float64, len(m.Values))
+	for k, x := range m.Values {
+		v[k] = float64(x)
+	}
+	return v, prof, nil
 }
 
 func (p *proc) Profile(ctx context.Context, kind profiling.Kind, n int) (*profile.Profile, error) {

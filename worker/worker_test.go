@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/internal/syncbuf"
 
+	"github.com/google/pprof/profile"
 	"go.uber.org/goleak"
 
 	"github.com/perfbench/perfbench/measure"
@@ -39,6 +41,12 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Exit(0)
+	case "nocaps":
+		if err := serveWithoutCaps(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	case "old":
 		// What a perfbench from before the worker command says.
 		fmt.Fprintln(os.Stderr, `perfbench: unknown command "worker" (valid: list, profile, diff, bench)`)
@@ -48,6 +56,35 @@ func TestMain(m *testing.M) {
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}
+}
+
+// serveWithoutCaps is Serve with a hello that advertises no capability,
+// as a worker built before they existed says it.
+func serveWithoutCaps(in io.Reader, out io.Writer) error {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := Serve(context.Background(), in, pw, testTables{})
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	r := bufio.NewReader(pr)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	var hello map[string]map[string]any
+	if err := json.Unmarshal(line, &hello); err != nil {
+		return err
+	}
+	delete(hello["hello"], "caps")
+	if err := json.NewEncoder(out).Encode(hello); err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, r); err != nil {
+		return err
+	}
+	return <-done
 }
 
 // testTables serves the test workloads with the runtime's toggles.
@@ -190,6 +227,124 @@ func TestPairOfWorkers(t *testing.T) {
 	}
 }
 
+func TestHelloCaps(t *testing.T) {
+	ctx := guard(t)
+	for _, tt := range []struct {
+		kind string
+		can  bool
+	}{{"serve", true}, {"nocaps", false}} {
+		h, err := Probe(ctx, os.Args[0], []string{helperEnv + "=" + tt.kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Protocol != Protocol || h.Can(CapRunProfiled) != tt.can {
+			t.Errorf("%s: hello %+v: protocol %d, can %s %v; want %d, %v", tt.kind, h, h.Protocol, CapRunProfiled, h.Can(CapRunProfiled), Protocol, tt.can)
+		}
+	}
+}
+
+// TestRunProfiled: a worker that advertises it runs a measured round
+// inside a CPU capture and returns both the values, measured as Run
+// measures them, and a profile of the workload; one that does not is never
+// asked, and stays usable.
+func TestRunProfiled(t *testing.T) {
+	ctx := guard(t)
+	inst, err := target("serve", "count", features.Set{JIT: true}, nil).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	pr, ok := inst.(measure.ProfiledRunner)
+	if !ok {
+		t.Fatal("a worker instance is not a measure.ProfiledRunner")
+	}
+	// Enough work for CPU samples at 100 Hz: retried on a machine so
+	// loaded that a run got no CPU time to speak of.
+	var prof *profile.Profile
+	var v map[string]float64
+	for try := 0; try < 5 && workloadSamples(prof) == 0; try++ {
+		if v, prof, err = pr.RunProfiled(ctx, 50_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range measure.EngineMetrics() {
+		if _, ok := v[m.Name]; !ok {
+			t.Errorf("no %s in %v", m.Name, v)
+		}
+	}
+	if v["jit-on"] != 1 || !math.IsNaN(v["undefined"]) {
+		t.Errorf("values %v", v)
+	}
+	if k, err := profiling.KindOf(prof); err != nil || k != profiling.CPU {
+		t.Fatalf("profile kind %s, %v; want cpu", k, err)
+	}
+	if workloadSamples(prof) == 0 {
+		t.Errorf("no sample of countInst.Run in the profile of %d samples", len(prof.Sample))
+	}
+	if _, err := inst.Run(ctx, 1); err != nil {
+		t.Errorf("Run after RunProfiled: %v", err)
+	}
+
+	old, err := target("nocaps", "count", features.Set{}, nil).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	// This worker would serve the request if asked: the error shows the
+	// parent did not ask.
+	_, _, err = old.(measure.ProfiledRunner).RunProfiled(ctx, 1)
+	if err == nil || !strings.Contains(err.Error(), `does not advertise "run-profiled"`) {
+		t.Fatalf("RunProfiled on a worker without the capability: %v", err)
+	}
+	if _, err := old.Run(ctx, 1); err != nil {
+		t.Errorf("Run after the refused RunProfiled: %v", err)
+	}
+}
+
+// workloadSamples counts the samples of p whose stack holds the test
+// workload.
+func workloadSamples(p *profile.Profile) int {
+	if p == nil {
+		return 0
+	}
+	n := 0
+	for _, s := range p.Sample {
+		for _, l := range s.Location {
+			for _, line := range l.Line {
+				if line.Function != nil && strings.HasSuffix(line.Function.Name, "countInst.Run") {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// TestPairOfWorkersProfiledRounds: the engine profiles the measured rounds
+// of worker sides (Settings.ProfileCPU), both sides alike.
+func TestPairOfWorkersProfiledRounds(t *testing.T) {
+	ctx := guard(t)
+	base := target("serve", "count", features.Set{}, nil)
+	head := target("serve", "count", features.Set{JIT: true}, nil)
+	head.Name = "head"
+	pair := measure.NewPair("count", []stats.Metric{{Name: "jit-on"}}, 0, base, head)
+	res, err := pair.Measure(ctx, measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 5}, ProfileCPU: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, side := range stats.Sides() {
+		run := res.RoundProfiles(side)[profiling.CPU]
+		if run.Profile == nil || run.Ops != 10 {
+			t.Errorf("%s: round profile %v of %d ops; want one of 10", side, run.Profile != nil, run.Ops)
+		}
+	}
+	old := target("nocaps", "count", features.Set{}, nil)
+	_, err = measure.NewPair("count", nil, 0, old, old).Measure(ctx, measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 5}, ProfileCPU: true}, nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot profile a measured run") {
+		t.Fatalf("profiled rounds on workers without the capability: %v", err)
+	}
+}
+
 func TestCrashingWorker(t *testing.T) {
 	ctx := guard(t)
 	var stderr syncbuf.Buffer
@@ -263,6 +418,8 @@ func TestServeRequests(t *testing.T) {
 		`{"op":"open","workload":"count","features":"none"}`,
 		`{"op":"open","workload":"count","features":"none"}`,
 		`{"op":"run","n":0}`,
+		`{"op":"run-profiled","n":0}`,
+		`{"op":"run-profiled","n":1}`,
 		`{"op":"fly"}`,
 		`{"op":"close"}`,
 	}, "\n")
@@ -271,12 +428,14 @@ func TestServeRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`"protocol":1`,
+		`"caps":["run-profiled"]`,
 		"run before open",
 		"bogus",
 		"",
 		"already open",
 		"want at least 1",
+		"want at least 1",
+		`"profile":`,
 		"unknown op",
 		"",
 	}
