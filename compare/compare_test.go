@@ -528,6 +528,9 @@ func TestRunProfilesTheRounds(t *testing.T) {
 			o := plan
 			o.Build, o.TagsBase, o.TagsHead = oldBuild, tt.tagsBase, tt.tagsHead
 			o.Cases = o.Cases[:1]
+			// A yardstick of one operation: the rounds' 20 per round are
+			// more than a CPU pass may run.
+			o.ProfileTime = time.Nanosecond
 			var stderr syncbuf.Buffer
 			o.Stderr = &stderr
 			out, err := Measure(ctx, o)
@@ -548,9 +551,10 @@ func TestRunProfilesTheRounds(t *testing.T) {
 			if c.Profiles.Off[profiling.CPU] == nil || c.Profiles.On[profiling.CPU] == nil {
 				t.Errorf("no CPU profile of a side: %v %v", c.Profiles.Off, c.Profiles.On)
 			}
-			// The fallback's pass shows in the timing.
-			if !tt.profiled && c.Timing.Time.Of("profile cpu") <= 0 {
-				t.Errorf("no CPU pass without profiled rounds: %+v", c.Timing.Time)
+			// The fallback's pass shows in the timing; profiled rounds
+			// need none.
+			if pass := c.Timing.Time.Of("profile cpu"); tt.profiled != (pass == 0) {
+				t.Errorf("rounds profiled %v, yet a CPU pass of %gs: %+v", tt.profiled, pass, c.Timing.Time)
 			}
 			var want []string
 			for i, tags := range []string{tt.tagsBase, tt.tagsHead} {
