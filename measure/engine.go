@@ -374,13 +374,15 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 	return done()
 }
 
-// calibrate finds the operation count that fills the benchtime, the way
-// `go test` grows b.N, on one instance of the side. The time of a run is
-// the side's own ns/op, so that a side in another process is not charged
-// for the round trip. It starts from, and never goes below, the workload's
-// MinOps: a first run that already takes longer than the benchtime must not
-// leave a round of one operation. An explicit count (5000x) is taken as
-// given.
+// calibrate finds the operation count that fills the benchtime, on one
+// instance of the side: it grows the count the way `go test` grows b.N
+// (aiming 20 % past its mark, at most 100× a step) until a run lasts a
+// calibrationShare of the benchtime, then scales that run's count to the
+// benchtime at its rate (fill). The time of a run is the side's own ns/op,
+// so that a side in another process is not charged for the round trip.
+// It starts from, and never goes below, the workload's MinOps: a first run
+// that already takes longer than the benchtime must not leave a round of
+// one operation. An explicit count (5000x) is taken as given.
 func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
@@ -390,6 +392,7 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 		return 0, err
 	}
 	defer inst.Close()
+	mark := bt.D / calibrationShare
 	n := max(1, p.minOps)
 	for {
 		values, err := inst.Run(ctx, n)
@@ -397,24 +400,29 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 			return 0, err
 		}
 		el := time.Duration(values[NsPerOp] * float64(n))
-		if el >= bt.D || n >= 1e9 {
+		if el >= mark || n >= 1e9 {
 			return fill(n, el, bt.D, p.minOps), nil
 		}
-		next := int(float64(n) * 1.2 * float64(bt.D) / float64(max(el, time.Microsecond)))
+		next := int(float64(n) * 1.2 * float64(mark) / float64(max(el, time.Microsecond)))
 		n = min(max(next, n+1), 100*n, 1e9)
 	}
 }
 
-// fill is the operation count that fills d at the rate of the calibration
-// run that reached it (n operations in el): that run aimed 20 % past the
-// benchtime, as `go test` grows b.N, so that one more run is seldom
-// needed, and a round of its count would last 1.2 benchtimes, every round
-// paying for the margin. Never below minOps or one operation.
+// calibrationShare is the part of the benchtime the last calibration run
+// lasts: a quarter times the rate well within the rounds' own noise (at
+// the shortest preset's 50 ms, a run of 12.5 ms or more against a clock of
+// microseconds), and calibrating a side costs about a third of a round
+// rather than the 1.2 rounds a run of the whole benchtime took.
+const calibrationShare = 4
+
+// fill is the operation count that lasts d at the rate of a calibration
+// run of n operations in el, at least minOps and one, at most 1e9 (a count
+// that reached 1e9 in less than d stays there).
 func fill(n int, el, d time.Duration, minOps int) int {
-	if el <= d {
-		return n
+	if el <= 0 || n >= 1e9 {
+		return max(n, minOps, 1)
 	}
-	return max(1, minOps, int(math.Round(float64(n)*float64(d)/float64(el))))
+	return max(1, minOps, min(int(math.Round(float64(n)*float64(d)/float64(el))), 1e9))
 }
 
 // round measures one round of a side on a fresh, warmed-up instance; with
