@@ -540,7 +540,11 @@ func TestRunProfilesTheRounds(t *testing.T) {
 			assertClean(t, repo, tmp)
 			c := out.Cases[0]
 			for _, side := range stats.Sides() {
-				run := c.Measurement.RoundProfiles(side)[profiling.CPU]
+				have, err := c.Measurement.RoundProfiles(side)
+				if err != nil {
+					t.Fatal(err)
+				}
+				run := have[profiling.CPU]
 				if got := run.Profile != nil; got != tt.profiled {
 					t.Errorf("%s: rounds profiled %v, want %v", side, got, tt.profiled)
 				}

@@ -53,6 +53,18 @@ type Config struct {
 	// (nil: every kind), and KindsWhy says why, in the run's files.
 	Kinds    []profiling.Kind
 	KindsWhy string
+	// Measured, if set, is the run's measurement, already taken (a suite
+	// measures the runs that share a side together: measure.Group):
+	// Perform goes straight to the profiles with it.
+	Measured *Measured
+}
+
+// Measured is a run's measurement taken before the run, with the time it
+// is charged for it (calibration and rounds, per side), which its timing
+// record starts with.
+type Measured struct {
+	Result *measure.Result
+	Time   timing.Breakdown
 }
 
 // SharedProfiles holds the profiling passes of each configuration a suite
@@ -152,9 +164,16 @@ func Perform(ctx context.Context, o Config, progress func(measure.Event)) (*Outc
 	if o.Kinds != nil {
 		pair.WithProfileKinds(o.Kinds)
 	}
-	res, err := pair.Measure(ctx, o.Settings, event)
-	if err != nil {
-		return nil, err
+	var res *measure.Result
+	var measured timing.Breakdown
+	if o.Measured != nil {
+		res, measured = o.Measured.Result, o.Measured.Time
+		pair.MeasuredBy(res)
+	} else {
+		var err error
+		if res, err = pair.Measure(ctx, o.Settings, event); err != nil {
+			return nil, err
+		}
 	}
 	out := &Outcome{
 		Config: o, Env: machine.Current(), Measurement: res, Comparisons: res.Compare(),
@@ -174,8 +193,9 @@ func Perform(ctx context.Context, o Config, progress func(measure.Event)) (*Outc
 		}
 	}
 	rec.Stop()
-	out.Timing.Time = rec.Breakdown()
-	out.Elapsed = time.Since(start)
+	out.Timing.Time = measured
+	out.Timing.Time.Merge(rec.Breakdown())
+	out.Elapsed = time.Since(start) + time.Duration(measured.Total()*float64(time.Second))
 	out.Created = time.Now().UTC()
 	return out, nil
 }
@@ -200,7 +220,11 @@ func (out *Outcome) profile(ctx context.Context, pair *measure.Pair, rec *timing
 			out.Reused = append(out.Reused, side)
 			continue
 		}
-		r, err = pair.CaptureProfilesFrom(ctx, side, out.Measurement.ProfileOps(o.ProfileTime, side), out.Measurement.RoundProfiles(side), event)
+		have, err := out.Measurement.RoundProfiles(side)
+		if err != nil {
+			return err
+		}
+		r, err = pair.CaptureProfilesFrom(ctx, side, out.Measurement.ProfileOps(o.ProfileTime, side), have, event)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/perfbench/perfbench/results"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/timing"
 )
 
 // A side whose configuration an earlier run profiled borrows its passes;
@@ -201,8 +202,59 @@ func TestRoundProfilesReleasedOnceUsed(t *testing.T) {
 		t.Fatal("no CPU profiles")
 	}
 	for _, side := range stats.Sides() {
-		if rp := out.Measurement.RoundProfiles(side); rp != nil {
+		if rp, err := out.Measurement.RoundProfiles(side); rp != nil || err != nil {
 			t.Errorf("%s: the result still holds its round profiles %v", side, rp)
 		}
+	}
+}
+
+// A run given its measurement (Config.Measured) measures nothing itself:
+// no calibration, no round; its outcome judges the measurement given,
+// its timing record starts with the time charged for it, and its profiles
+// are still taken of both sides, the rounds' CPU profiles seeding them.
+func TestPerformMeasured(t *testing.T) {
+	tg, err := catalog.Builtin().Toggle("jit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := catalog.Builtin().Workload("signal-create")
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, jit := features.Set{}, tg.Apply(features.Set{}, true)
+	s := measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 50}, ProfileCPU: true}
+	res, err := measure.NewLocalPair(w, none, jit).Measure(context.Background(), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spent timing.Breakdown
+	spent.Add(timing.Calibrate, "off", time.Second)
+	spent.Add(timing.Rounds, "on", 2*time.Second)
+	o := Config{
+		Toggle: tg, Workload: w, Off: none, On: jit, Settings: s, Kinds: []profiling.Kind{profiling.CPU},
+		ProfileTime: 10 * time.Millisecond, Dir: t.TempDir(), Top: 1, Command: "bench",
+		Measured: &Measured{Result: res, Time: spent},
+	}
+	var phases []string
+	out, err := Perform(context.Background(), o, func(e measure.Event) { phases = append(phases, e.Phase) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range phases {
+		if p == "calibrate" || p == "round" {
+			t.Fatalf("a measured run ran phase %q (phases %v)", p, phases)
+		}
+	}
+	if out.Measurement != res || out.Timing.RoundsUsed != 2 || len(out.Comparisons) != len(res.Metrics) {
+		t.Errorf("outcome: measurement %p (given %p), %d rounds used, %d comparisons", out.Measurement, res, out.Timing.RoundsUsed, len(out.Comparisons))
+	}
+	if ph := out.Timing.Time.Phases; len(ph) < 2 || ph[0] != (timing.Span{Phase: timing.Calibrate, Side: "off", Seconds: 1}) || ph[1] != (timing.Span{Phase: timing.Rounds, Side: "on", Seconds: 2}) {
+		t.Errorf("timing %+v does not start with the measured spans", ph)
+	}
+	if out.Elapsed < 3*time.Second {
+		t.Errorf("elapsed %s leaves out the 3 s charged for the measurement", out.Elapsed)
+	}
+	if out.Profiles.Off[profiling.CPU] == nil || out.Profiles.On[profiling.CPU] == nil {
+		t.Errorf("profiles %v: want CPU of both sides", out.Profiles)
 	}
 }

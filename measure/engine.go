@@ -111,26 +111,65 @@ type Result struct {
 	Look    *stats.Look `json:"look,omitempty"`
 	Stopped bool        `json:"-"`
 	// roundCPU is each side's CPU profile of its measured rounds, merged,
-	// with the operations they ran (Settings.ProfileCPU).
-	roundCPU [2]profiling.Run
+	// with the operations they ran (Settings.ProfileCPU), kept encoded:
+	// a suite holds the results of runs measured together (a Group) until
+	// each run's turn, and parsed profiles are megabytes of live heap,
+	// which the GC paces itself by, so that every run measured meanwhile
+	// would count fewer collections per op.
+	roundCPU [2]keptRun
+}
+
+// keptRun is a profile of some operations, held encoded.
+type keptRun struct {
+	data []byte
+	ops  int64
+}
+
+// keep encodes a profile to be held (gzipped protobuf, as written to disk).
+func keep(p *profile.Profile) ([]byte, error) {
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// mergeKept parses and merges profiles held encoded, and encodes the
+// merge.
+func mergeKept(kept [][]byte) ([]byte, error) {
+	parsed := make([]*profile.Profile, 0, len(kept))
+	for i, b := range kept {
+		p, err := profile.ParseData(b)
+		if err != nil {
+			return nil, fmt.Errorf("profile %d: %w", i+1, err)
+		}
+		parsed = append(parsed, p)
+	}
+	merged, err := profile.Merge(parsed)
+	if err != nil {
+		return nil, err
+	}
+	return keep(merged)
 }
 
 // RoundProfiles is what a side's measured rounds were profiled for (the
 // CPU profile of all of them, merged: Settings.ProfileCPU), nil when they
 // were not.
-func (r *Result) RoundProfiles(side stats.Side) map[profiling.Kind]profiling.Run {
-	if r == nil || r.roundCPU[side].Profile == nil {
-		return nil
+func (r *Result) RoundProfiles(side stats.Side) (map[profiling.Kind]profiling.Run, error) {
+	if r == nil || r.roundCPU[side].data == nil {
+		return nil, nil
 	}
-	return map[profiling.Kind]profiling.Run{profiling.CPU: r.roundCPU[side]}
+	p, err := profile.ParseData(r.roundCPU[side].data)
+	if err != nil {
+		return nil, fmt.Errorf("the %s side's round profile: %w", side, err)
+	}
+	return map[profiling.Kind]profiling.Run{profiling.CPU: {Profile: p, Ops: r.roundCPU[side].ops}}, nil
 }
 
-// ReleaseRoundProfiles lets go of the round profiles once they are used:
-// a suite keeps every run's result until it ends, and profiles held
-// parsed are live heap that every later run's GC figures would answer to.
+// ReleaseRoundProfiles lets go of the round profiles once they are used.
 func (r *Result) ReleaseRoundProfiles() {
 	if r != nil {
-		r.roundCPU = [2]profiling.Run{}
+		r.roundCPU = [2]keptRun{}
 	}
 }
 
@@ -201,7 +240,17 @@ type Event struct {
 	Side   stats.Side
 	Round  int // 1-based, for "round"
 	Rounds int
+	// Arm is, in a measurement's calibrate and round events, the arm of
+	// its Group the event is of, or SharedArm for the shared side (a
+	// Pair is a Group of its on side, with its off side shared).
+	Arm int
+	// Arms are, in a round of the shared side, the arms still measured:
+	// those whose rounds this one pairs with.
+	Arms []int
 }
+
+// SharedArm is Event.Arm of the shared side of a Group.
+const SharedArm = -1
 
 // Pair is a workload to be run on two sides. Every round opens the side
 // afresh, warms it up, measures it and closes it, so that only one side's
@@ -245,19 +294,29 @@ func NewLocalPair(w workloads.Workload, off, on features.Set) *Pair {
 	return NewPair(w.Name, w.Metrics, w.MinOps, Local(w, off), Local(w, on))
 }
 
-// open builds one side and warms it up with a tenth of a round (at least
-// one operation): caches, pools and the JIT plan start a round warm, as they
-// would in a long-running service. The caller closes it.
+// MeasuredBy gives p the operation counts res ran per round on each side
+// (a measurement taken elsewhere, such as by a Group), so that the
+// warm-ups of its profiling passes are a tenth of a measured round, as
+// after its own Measure.
+func (p *Pair) MeasuredBy(res *Result) *Pair {
+	for _, side := range stats.Sides() {
+		for _, s := range res.Samples {
+			if s.Side == side {
+				p.ops[side] = s.Ops
+				break
+			}
+		}
+	}
+	return p
+}
+
+// open builds one side and warms it up (openWarm).
 func (p *Pair) open(ctx context.Context, side stats.Side) (Instance, error) {
-	inst, err := p.sides[side].Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := inst.Run(ctx, max(1, p.ops[side]/10)); err != nil {
-		inst.Close()
-		return nil, fmt.Errorf("warm up %s (%s): %w", p.workload, side, err)
-	}
-	return inst, nil
+	return p.member(side).openWarm(ctx, p.workload)
+}
+
+func (p *Pair) member(side stats.Side) *member {
+	return &member{target: p.sides[side], side: side, ops: p.ops[side]}
 }
 
 // Measure calibrates both sides, then runs the interleaved rounds
@@ -268,110 +327,42 @@ func (p *Pair) open(ctx context.Context, side stats.Side) (Instance, error) {
 // stopped keeps the rounds it had and says so (Stopped); judging it is the
 // caller's business, and the suite calls every criterion of such a run
 // INCONCLUSIVE rather than judge on less evidence than it planned.
+//
+// A Pair is the Group of one arm, its on side, with its off side shared:
+// the two measure alike by construction.
 func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*Result, error) {
-	if err := s.Validate(); err != nil {
+	g := NewGroup(p.workload, p.metrics, p.minOps, p.sides[stats.Off], stats.Off, []Target{p.sides[stats.On]})
+	g.equalOps = p.equalOps
+	rs, err := g.Measure(ctx, s, []func(*Result) bool{s.Decided}, progress)
+	p.ops = [2]int{g.shared.ops, g.arms[0].ops}
+	if err != nil {
 		return nil, err
 	}
-	if progress == nil {
-		progress = func(Event) {}
+	return rs[0], nil
+}
+
+// member is one side of a measurement as the engine runs it: its target,
+// the side it takes in its comparisons, and its calibrated operations per
+// round.
+type member struct {
+	target Target
+	side   stats.Side
+	ops    int
+}
+
+// openWarm builds the side and warms it up with a tenth of a round (at
+// least one operation): caches, pools and the JIT plan start a round warm,
+// as they would in a long-running service. The caller closes it.
+func (m *member) openWarm(ctx context.Context, workload string) (Instance, error) {
+	inst, err := m.target.Open(ctx)
+	if err != nil {
+		return nil, err
 	}
-	res := &Result{
-		Workload: p.workload, Off: p.sides[stats.Off].String(), On: p.sides[stats.On].String(),
-		Rounds: s.Rounds, Benchtime: s.Benchtime.String(),
-		Metrics: append(EngineMetrics(), p.metrics...),
+	if _, err := inst.Run(ctx, max(1, m.ops/10)); err != nil {
+		inst.Close()
+		return nil, fmt.Errorf("warm up %s (%s): %w", workload, m.side, err)
 	}
-	if s.BudgetReached() {
-		res.Stopped = true
-		return res, nil
-	}
-	for _, side := range stats.Sides() {
-		progress(Event{Phase: "calibrate", Side: side})
-		n, err := p.calibrate(ctx, side, s.Benchtime)
-		if err != nil {
-			return nil, fmt.Errorf("calibrate %s: %w", side, err)
-		}
-		p.ops[side] = n
-	}
-	if p.equalOps {
-		n := max(p.ops[stats.Off], p.ops[stats.On])
-		p.ops = [2]int{n, n}
-	}
-	looks := map[int]stats.Look{}
-	if s.Decided != nil {
-		for _, l := range stats.SequentialDesign(s.Rounds, stats.Alpha) {
-			looks[l.Pairs] = l
-		}
-	}
-	// Each side's round profiles (ProfileCPU), kept encoded until the
-	// rounds are over: parsed, a run's worth of them is megabytes of live
-	// heap, which the GC paces itself by, so that the rounds measured
-	// after them would count fewer collections per op than the first.
-	var profs [2][][]byte
-	done := func() (*Result, error) {
-		for _, side := range stats.Sides() {
-			if len(profs[side]) == 0 {
-				continue
-			}
-			parsed := make([]*profile.Profile, 0, len(profs[side]))
-			for i, b := range profs[side] {
-				prof, err := profile.ParseData(b)
-				if err != nil {
-					return nil, fmt.Errorf("round profile %d of %s: %w", i+1, side, err)
-				}
-				parsed = append(parsed, prof)
-			}
-			merged, err := profile.Merge(parsed)
-			if err != nil {
-				return nil, fmt.Errorf("merge the round profiles of %s: %w", side, err)
-			}
-			res.roundCPU[side] = profiling.Run{Profile: merged, Ops: int64(len(profs[side]) * p.ops[side])}
-		}
-		return res, nil
-	}
-	var block time.Duration // the last ABBA block's length, the next one's forecast
-	blockStart := s.clock()
-	for r := 0; r < s.Rounds; r++ {
-		if l, ok := looks[r]; ok {
-			res.RoundsUsed, res.Look = r, &l
-			if l.CanStop() && s.Decided(res) {
-				return done()
-			}
-		}
-		if !s.Deadline.IsZero() && r%2 == 0 {
-			now := s.clock()
-			if r > 0 {
-				block = now.Sub(blockStart)
-			}
-			blockStart = now
-			if !now.Add(block).Before(s.Deadline) {
-				res.RoundsUsed, res.Look, res.Stopped = r, nil, true
-				return done()
-			}
-		}
-		for _, side := range RoundOrder(r) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			progress(Event{Phase: "round", Side: side, Round: r + 1, Rounds: s.Rounds})
-			values, prof, err := p.round(ctx, side, s.ProfileCPU)
-			if err != nil {
-				return nil, fmt.Errorf("round %d %s: %w", r+1, side, err)
-			}
-			if prof != nil {
-				var b bytes.Buffer
-				if err := prof.Write(&b); err != nil {
-					return nil, fmt.Errorf("round %d %s: keep its CPU profile: %w", r+1, side, err)
-				}
-				profs[side] = append(profs[side], b.Bytes())
-			}
-			res.Samples = append(res.Samples, Round{Side: side, Index: r, Ops: p.ops[side], Values: values})
-		}
-	}
-	res.RoundsUsed, res.Look = s.Rounds, nil
-	if l, ok := looks[s.Rounds]; ok {
-		res.Look = &l
-	}
-	return done()
+	return inst, nil
 }
 
 // calibrate finds the operation count that fills the benchtime, on one
@@ -383,17 +374,17 @@ func (p *Pair) Measure(ctx context.Context, s Settings, progress func(Event)) (*
 // It starts from, and never goes below, the workload's MinOps: a first run
 // that already takes longer than the benchtime must not leave a round of
 // one operation. An explicit count (5000x) is taken as given.
-func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (int, error) {
+func (m *member) calibrate(ctx context.Context, minOps int, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
 	}
-	inst, err := p.sides[side].Open(ctx)
+	inst, err := m.target.Open(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer inst.Close()
 	mark := bt.D / calibrationShare
-	n := max(1, p.minOps)
+	n := max(1, minOps)
 	for {
 		values, err := inst.Run(ctx, n)
 		if err != nil {
@@ -401,7 +392,7 @@ func (p *Pair) calibrate(ctx context.Context, side stats.Side, bt Benchtime) (in
 		}
 		el := time.Duration(values[NsPerOp] * float64(n))
 		if el >= mark || n >= 1e9 {
-			return fill(n, el, bt.D, p.minOps), nil
+			return fill(n, el, bt.D, minOps), nil
 		}
 		next := int(float64(n) * 1.2 * float64(mark) / float64(max(el, time.Microsecond)))
 		n = min(max(next, n+1), 100*n, 1e9)
@@ -425,23 +416,23 @@ func fill(n int, el, d time.Duration, minOps int) int {
 	return max(1, minOps, min(int(math.Round(float64(n)*float64(d)/float64(el))), 1e9))
 }
 
-// round measures one round of a side on a fresh, warmed-up instance; with
-// profiled, it also returns the round's CPU profile (ProfiledRunner).
-func (p *Pair) round(ctx context.Context, side stats.Side, profiled bool) (map[string]float64, *profile.Profile, error) {
-	inst, err := p.open(ctx, side)
+// round measures one round of the side on a fresh, warmed-up instance;
+// with profiled, it also returns the round's CPU profile (ProfiledRunner).
+func (m *member) round(ctx context.Context, workload string, profiled bool) (map[string]float64, *profile.Profile, error) {
+	inst, err := m.openWarm(ctx, workload)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer inst.Close()
 	if !profiled {
-		values, err := inst.Run(ctx, p.ops[side])
+		values, err := inst.Run(ctx, m.ops)
 		return values, nil, err
 	}
 	pr, ok := inst.(ProfiledRunner)
 	if !ok {
-		return nil, nil, fmt.Errorf("%s cannot profile its measured rounds", p.sides[side])
+		return nil, nil, fmt.Errorf("%s cannot profile its measured rounds", m.target)
 	}
-	return pr.RunProfiled(ctx, p.ops[side])
+	return pr.RunProfiled(ctx, m.ops)
 }
 
 // Record is the result as a results document keeps it: every round of

@@ -562,7 +562,10 @@ func TestMeasureProfilesEveryRoundOfBothSides(t *testing.T) {
 				}
 			}
 			for _, side := range stats.Sides() {
-				runs := res.RoundProfiles(side)
+				runs, err := res.RoundProfiles(side)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if !tc.profiled {
 					if runs != nil {
 						t.Errorf("%s: round profiles %v without ProfileCPU", side, runs)

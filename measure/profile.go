@@ -256,8 +256,11 @@ func grow(ctx context.Context, inst Instance, k profiling.Kind, n int, run profi
 func (p *Pair) Profile(ctx context.Context, res *Result, d time.Duration, top int, progress func(Event)) (profiling.Sets, map[profiling.Kind]*profiling.Comparison, error) {
 	var runs [2]map[profiling.Kind]profiling.Run
 	for _, side := range stats.Sides() {
-		var err error
-		if runs[side], err = p.CaptureProfilesFrom(ctx, side, res.ProfileOps(d, side), res.RoundProfiles(side), progress); err != nil {
+		have, err := res.RoundProfiles(side)
+		if err != nil {
+			return profiling.Sets{}, nil, err
+		}
+		if runs[side], err = p.CaptureProfilesFrom(ctx, side, res.ProfileOps(d, side), have, progress); err != nil {
 			return profiling.Sets{}, nil, err
 		}
 	}

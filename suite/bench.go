@@ -221,13 +221,21 @@ func RunBench(ctx context.Context, o Config) (*Bench, error) {
 	for _, r := range o.Runs {
 		costs = append(costs, o.experiment(r).Estimate())
 	}
+	groups := shareGroups(o.Runs)
 	for i, r := range o.Runs {
 		eo := o.experiment(r)
 		eo.Shared, eo.TraceTime = shared, o.TraceTime
-		if o.MaxTime > 0 {
-			budgetRun(&eo, timing.Share(o.MaxTime-time.Since(start)-suiteReserve(o.MaxTime), costs, i))
+		g := groups[i]
+		gs := eo.Settings
+		if g != nil && g.measured == nil && o.MaxTime > 0 {
+			gs.Deadline = groupDeadline(o.MaxTime-time.Since(start)-suiteReserve(o.MaxTime), costs, i, g.runs, eo)
 		}
-		br, err := b.runOne(ctx, i, r, eo)
+		budget := func(eo *experiment.Config) {
+			if o.MaxTime > 0 {
+				budgetRun(eo, timing.Share(o.MaxTime-time.Since(start)-suiteReserve(o.MaxTime), costs, i))
+			}
+		}
+		br, err := b.runOne(ctx, i, r, eo, g, gs, budget)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil, fmt.Errorf("interrupted after %d of %d runs: the finished runs' directories are complete, the suite files were not written", i, len(o.Runs))
@@ -261,7 +269,32 @@ func budgetRun(eo *experiment.Config, share time.Duration) {
 	eo.Settings.Deadline = time.Now().Add(rounds)
 }
 
-func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run, eo experiment.Config) (BenchRun, error) {
+// groupDeadline is when the rounds of a group of runs measured together,
+// at run i, must end: the sum of the parts of its runs' shares of the
+// budget left that their estimates give their rounds (as budgetRun splits
+// one run's share). The group's runs are then charged only what is left
+// of them, their profiles and files, in the costs the shares of the runs
+// after them are drawn from.
+func groupDeadline(left time.Duration, costs []time.Duration, i int, runs []int, eo experiment.Config) time.Time {
+	rest := 8*eo.ProfileTime + time.Second
+	var sum, rounds time.Duration
+	for _, c := range costs[i:] {
+		sum += c
+	}
+	for _, j := range runs {
+		rounds += max(0, costs[j]-rest)
+		costs[j] = min(costs[j], rest)
+	}
+	if left <= 0 || sum <= 0 {
+		return time.Now()
+	}
+	return time.Now().Add(time.Duration(float64(left) * float64(rounds) / float64(sum)))
+}
+
+// runOne runs run i through the profile pipeline; a run of a share group
+// takes its group's measurement, measured with gs when its first run comes
+// up. budget gives the run its share once its group is measured.
+func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run, eo experiment.Config, g *shareGroup, gs measure.Settings, budget func(*experiment.Config)) (BenchRun, error) {
 	o := b.Config
 	cleanup, err := atomicfile.PrepareDir(eo.Dir)
 	if err != nil {
@@ -272,7 +305,17 @@ func (b *Bench) runOne(ctx context.Context, i int, r catalog.Run, eo experiment.
 	if o.Progress != nil {
 		event, done = o.Progress(i, len(o.Runs), r, eo.Estimate())
 	}
-	out, err := experiment.Perform(ctx, eo, event)
+	if g != nil && g.measured == nil {
+		err = g.measure(ctx, o, gs, event)
+	}
+	var out *experiment.Outcome
+	if err == nil {
+		budget(&eo)
+		if g != nil {
+			eo.Measured = g.measured[i]
+		}
+		out, err = experiment.Perform(ctx, eo, event)
+	}
 	done()
 	if err == nil {
 		err = out.Write()

@@ -333,7 +333,11 @@ func TestPairOfWorkersProfiledRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, side := range stats.Sides() {
-		run := res.RoundProfiles(side)[profiling.CPU]
+		have, err := res.RoundProfiles(side)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := have[profiling.CPU]
 		if run.Profile == nil || run.Ops != 10 {
 			t.Errorf("%s: round profile %v of %d ops; want one of 10", side, run.Profile != nil, run.Ops)
 		}
