@@ -53,8 +53,8 @@ func (r *Result) median(side stats.Side, metric string) float64 {
 }
 
 // CaptureProfiles takes one profile of every kind of one side, each in a
-// pass of its own on a freshly opened instance; only the operations of the
-// pass are profiled. A pass is sized by its samples, with n (the
+// pass of its own, on one freshly opened instance; only the operations of
+// the pass are profiled. A pass is sized by its samples, with n (the
 // operations that fill the profile time) as the yardstick: it runs a
 // probe of n/ProbeDivisor operations, stops there if they left
 // profiling.TargetSamples samples, and otherwise continues on the same
@@ -85,6 +85,26 @@ func (p *Pair) CaptureProfiles(ctx context.Context, side stats.Side, n int, prog
 func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, have map[profiling.Kind]profiling.Run, progress func(Event)) (map[profiling.Kind]profiling.Run, error) {
 	set := profiling.Set{}
 	runs := map[profiling.Kind]profiling.Run{}
+	// The side's passes share one freshly opened, warmed-up instance, each
+	// profiling only its own operations: opening one per pass cost a
+	// workload build and a warm-up each (a route table or a cluster of
+	// nodes, tens of milliseconds) and showed nothing more.
+	var inst Instance
+	instance := func() (Instance, error) {
+		if inst == nil {
+			i, err := p.open(ctx, side)
+			if err != nil {
+				return nil, err
+			}
+			inst = i
+		}
+		return inst, nil
+	}
+	defer func() {
+		if inst != nil {
+			inst.Close()
+		}
+	}()
 	for _, k := range p.ProfileKinds() {
 		if from, d := profiling.Derive(set, k); d != nil {
 			set[k], runs[k] = d, profiling.Run{Profile: d, Ops: runs[from].Ops}
@@ -97,7 +117,7 @@ func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, 
 			if progress != nil {
 				progress(Event{Phase: "profile block+mutex", Side: side})
 			}
-			block, mutex, ok, err := p.contentionPass(ctx, side, n)
+			block, mutex, ok, err := p.contentionPass(ctx, instance, n)
 			if err != nil {
 				return nil, fmt.Errorf("profile block and mutex %s: %w", side, err)
 			}
@@ -121,9 +141,9 @@ func (p *Pair) CaptureProfilesFrom(ctx context.Context, side stats.Side, n int, 
 		var run profiling.Run
 		var err error
 		if seeded {
-			run, err = p.topUp(ctx, side, k, n, seed)
+			run, err = p.topUp(ctx, instance, k, n, seed)
 		} else {
-			run, err = p.profilePass(ctx, side, k, n)
+			run, err = p.profilePass(ctx, instance, k, n)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("profile %s %s: %w", k, side, err)
@@ -155,12 +175,11 @@ func (p *Pair) ProfileKinds() []profiling.Kind {
 	return p.kinds
 }
 
-func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kind, n int) (profiling.Run, error) {
-	inst, err := p.open(ctx, side)
+func (p *Pair) profilePass(ctx context.Context, instance func() (Instance, error), k profiling.Kind, n int) (profiling.Run, error) {
+	inst, err := instance()
 	if err != nil {
 		return profiling.Run{}, err
 	}
-	defer inst.Close()
 	if !profiling.Modelled(k) {
 		first := max(1, n/2)
 		prof, err := inst.Profile(ctx, k, first)
@@ -177,12 +196,11 @@ func (p *Pair) profilePass(ctx context.Context, side stats.Side, k profiling.Kin
 // contentionPass takes the block and the mutex profile of a side in one
 // pass of n/2 operations (what each kind's own pass runs), when the side's
 // instance can (ContentionProfiler); ok is false when it cannot.
-func (p *Pair) contentionPass(ctx context.Context, side stats.Side, n int) (block, mutex profiling.Run, ok bool, err error) {
-	inst, err := p.open(ctx, side)
+func (p *Pair) contentionPass(ctx context.Context, instance func() (Instance, error), n int) (block, mutex profiling.Run, ok bool, err error) {
+	inst, err := instance()
 	if err != nil {
 		return block, mutex, false, err
 	}
-	defer inst.Close()
 	cp, ok := inst.(ContentionProfiler)
 	if !ok {
 		return block, mutex, false, nil
@@ -198,12 +216,11 @@ func (p *Pair) contentionPass(ctx context.Context, side stats.Side, n int) (bloc
 // topUp continues a profile the side already has (seed) in a pass of its
 // own, for as many operations as the seed's sample rate says the target
 // needs.
-func (p *Pair) topUp(ctx context.Context, side stats.Side, k profiling.Kind, n int, seed profiling.Run) (profiling.Run, error) {
-	inst, err := p.open(ctx, side)
+func (p *Pair) topUp(ctx context.Context, instance func() (Instance, error), k profiling.Kind, n int, seed profiling.Run) (profiling.Run, error) {
+	inst, err := instance()
 	if err != nil {
 		return profiling.Run{}, err
 	}
-	defer inst.Close()
 	return grow(ctx, inst, k, n, seed, seed.Ops, maxParts-1)
 }
 

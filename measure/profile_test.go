@@ -256,3 +256,29 @@ func TestCaptureProfilesTakesOnlyTheKindsAsked(t *testing.T) {
 		})
 	}
 }
+
+// opener counts the instances a side opens and closes.
+type opener struct {
+	contender
+	opened, closed *int
+}
+
+func (o opener) Open(context.Context) (Instance, error) { *o.opened++; return o, nil }
+func (o opener) Close() error                           { *o.closed++; return nil }
+
+// A side's passes — CPU, memory, wall, block and mutex — share one
+// instance, opened once and closed once.
+func TestCaptureProfilesOpensOneInstance(t *testing.T) {
+	var calls []string
+	var opened, closed int
+	s := opener{contender{sampler{calls: &calls, perOp: map[profiling.Kind]float64{profiling.CPU: 3, profiling.Heap: 3, profiling.Wall: 3}}}, &opened, &closed}
+	if _, err := NewPair("w", nil, 1, s, s).CaptureProfiles(context.Background(), stats.Off, 1000, nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := "cpu 125|heap 125|wall 125|block+mutex 500"; strings.Join(calls, "|") != want {
+		t.Fatalf("passes %s, want %s", strings.Join(calls, "|"), want)
+	}
+	if opened != 1 || closed != 1 {
+		t.Errorf("%d instances opened, %d closed; want one of each", opened, closed)
+	}
+}
