@@ -61,13 +61,16 @@ func (pc *pacer) prestart(ctx context.Context, t Target) {
 	}
 }
 
-// close closes inst, in the background when it can.
-func (pc *pacer) close(inst Instance) error {
+// close closes inst after its measured run, in the background when it
+// can; the error of such a close comes from the next barrier. An instance
+// that cannot is closed in place, its error ignored: the round's values
+// are taken.
+func (pc *pacer) close(inst Instance) {
 	if ac, ok := inst.(AsyncCloser); ok {
 		pc.closing = append(pc.closing, ac.CloseAsync())
-		return nil
+		return
 	}
-	return inst.Close()
+	_ = inst.Close()
 }
 
 // barrier waits until every prestarted spare is ready and every close has
