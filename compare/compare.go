@@ -414,12 +414,15 @@ func phaseOf(e measure.Event) string {
 func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, profileRounds bool, stderr io.Writer) (CaseResult, error) {
 	start := time.Now()
 	side := func(b Build, name string) worker.Target {
-		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env}
+		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env,
+			Spares: new(worker.Spares)}
 	}
 	rec := timing.NewRecorder(nil)
 	event := func(e measure.Event) { rec.Mark(phaseOf(e), e.Side.String()) }
 	// Both sides start every round alike: each round is a worker process
-	// of its own (the pair opens a fresh instance per round), and EqualOps
+	// of its own (the pair opens a fresh instance per round; the engine
+	// starts the next one's process, and lets the last one exit, while a
+	// side opens and warms up, never during a measured run), and EqualOps
 	// gives both the same warm-up and operation count, on which per-op
 	// allocations and GC figures depend.
 	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head")).EqualOps()

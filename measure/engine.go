@@ -418,21 +418,44 @@ func fill(n int, el, d time.Duration, minOps int) int {
 
 // round measures one round of the side on a fresh, warmed-up instance;
 // with profiled, it also returns the round's CPU profile (ProfiledRunner).
-func (m *member) round(ctx context.Context, workload string, profiled bool) (map[string]float64, *profile.Profile, error) {
-	inst, err := m.openWarm(ctx, workload)
+// While the side opens and warms up, the pacer prestarts next (the target
+// the round after this one opens, nil for none); the measured run waits
+// for that and for every close still under way (pacer.barrier), and the
+// instance is closed in the background when it can be, so that no process
+// starts or exits during a measured run.
+func (m *member) round(ctx context.Context, workload string, profiled bool, pc *pacer, next Target) (map[string]float64, *profile.Profile, error) {
+	// The next member's start-up overlaps this one's open as well as its
+	// warm-up; a target's spares are taken in the order they were made, so
+	// this Open takes its own (made the round-side before), not this one.
+	if next != nil {
+		pc.prestart(ctx, next)
+	}
+	inst, err := m.target.Open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer inst.Close()
+	if _, err := inst.Run(ctx, max(1, m.ops/10)); err != nil {
+		inst.Close()
+		return nil, nil, fmt.Errorf("warm up %s (%s): %w", workload, m.side, err)
+	}
+	if err := pc.barrier(); err != nil {
+		inst.Close()
+		return nil, nil, err
+	}
+	var values map[string]float64
+	var prof *profile.Profile
 	if !profiled {
-		values, err := inst.Run(ctx, m.ops)
-		return values, nil, err
+		values, err = inst.Run(ctx, m.ops)
+	} else if pr, ok := inst.(ProfiledRunner); ok {
+		values, prof, err = pr.RunProfiled(ctx, m.ops)
+	} else {
+		err = fmt.Errorf("%s cannot profile its measured rounds", m.target)
 	}
-	pr, ok := inst.(ProfiledRunner)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s cannot profile its measured rounds", m.target)
+	pc.close(inst)
+	if err != nil {
+		return nil, nil, err
 	}
-	return pr.RunProfiled(ctx, m.ops)
+	return values, prof, nil
 }
 
 // Record is the result as a results document keeps it: every round of

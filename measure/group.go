@@ -83,7 +83,7 @@ func GroupOrder(r int, shared stats.Side, arms []int) []int {
 // the arms measured stay the same over each block of two rounds and the
 // drift cancels as GroupOrder says. A Deadline stops every arm still
 // measured as Pair.Measure stops (Stopped).
-func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result) bool, progress func(Event)) ([]*Result, error) {
+func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result) bool, progress func(Event)) (rs []*Result, err error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -176,6 +176,15 @@ func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result)
 		}
 		return res, nil
 	}
+	// The rounds prestart each next member's process and close each
+	// measured one in the background (member.round); whatever is left
+	// when they end, by any path, is ended and waited for here.
+	pc := &pacer{}
+	defer func() {
+		if ferr := pc.finish(); ferr != nil && err == nil {
+			rs, err = nil, fmt.Errorf("close a round's instance: %w", ferr)
+		}
+	}()
 	var block time.Duration // the last block's length, the next one's forecast
 	blockStart := s.clock()
 	values := make([]map[string]float64, len(g.arms)+1) // this round's, by arm+1
@@ -210,7 +219,17 @@ func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result)
 				return done()
 			}
 		}
-		for _, a := range GroupOrder(r, g.sharedSide, active) {
+		order := GroupOrder(r, g.sharedSide, active)
+		for k, a := range order {
+			// The member that opens next: the next of this round, or the
+			// first of the next round as the arms stand now (a look there
+			// may stop one; a spare so made for nothing is discarded).
+			var next Target
+			if k+1 < len(order) {
+				next = g.member(order[k+1]).target
+			} else if r+1 < s.Rounds {
+				next = g.member(GroupOrder(r+1, g.sharedSide, active)[0]).target
+			}
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -220,7 +239,7 @@ func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result)
 				e.Arms = append([]int(nil), active...)
 			}
 			progress(e)
-			v, prof, err := m.round(ctx, g.workload, s.ProfileCPU)
+			v, prof, err := m.round(ctx, g.workload, s.ProfileCPU, pc, next)
 			if err != nil {
 				return nil, fmt.Errorf("round %d %s: %w", r+1, m.side, err)
 			}

@@ -46,6 +46,10 @@ type Target struct {
 	// Env is added to the worker's environment (the tests' helper-process
 	// switch; perfbench itself sets none).
 	Env []string
+	// Spares, if set, makes the target a measure.Prestarter: the engine
+	// starts the worker of a round-side while the side before it is
+	// opened and warmed up, and the next Open takes it (see Prestart).
+	Spares *Spares
 }
 
 var (
@@ -58,8 +62,25 @@ func (t Target) String() string { return t.Name + ":" + t.Features.String() }
 // Open starts a worker and opens the workload in it. A binary that exits
 // before saying hello, or says it speaks another protocol, gives an error
 // wrapping ErrNotWorker.
+//
+// When t has a prestarted worker (Prestart), Open waits for the oldest one
+// and opens the workload in it instead of starting one.
 func (t Target) Open(ctx context.Context) (measure.Instance, error) {
-	p, err := start(ctx, t)
+	var p *proc
+	var err error
+	if s := t.Spares.take(); s != nil {
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			if <-s.ready; s.p != nil {
+				s.p.kill()
+			}
+			return nil, ctx.Err()
+		}
+		p, err = s.p, s.err
+	} else {
+		p, err = start(ctx, t)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +302,22 @@ func (p *proc) Close() error {
 		p.closeErr = fmt.Errorf("%s: close: %w", p.t, err)
 	}
 	return p.closeErr
+}
+
+// CloseAsync is Close in the background: the worker is asked to close and
+// exits and is reaped while the caller goes on; wait returns Close's
+// error once it has.
+func (p *proc) CloseAsync() (wait func() error) {
+	done := make(chan struct{})
+	var err error
+	go func() {
+		err = p.Close()
+		close(done)
+	}()
+	return func() error {
+		<-done
+		return err
+	}
 }
 
 // kill ends the worker at once and waits until it is reaped.

@@ -36,6 +36,12 @@ func TestMain(m *testing.M) {
 	case "":
 		goleak.VerifyTestMain(m)
 	case "serve":
+		if f := os.Getenv(startsEnv); f != "" {
+			if err := logStart(f); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
 		if err := Serve(context.Background(), os.Stdin, os.Stdout, testTables{}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
