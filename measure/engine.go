@@ -365,15 +365,19 @@ func (m *member) openWarm(ctx context.Context, workload string) (Instance, error
 	return inst, nil
 }
 
-// calibrate finds the operation count that fills the benchtime, on one
-// instance of the side: it grows the count the way `go test` grows b.N
-// (aiming 20 % past its mark, at most 100× a step) until a run lasts a
-// calibrationShare of the benchtime, then scales that run's count to the
-// benchtime at its rate (fill). The time of a run is the side's own ns/op,
-// so that a side in another process is not charged for the round trip.
-// It starts from, and never goes below, the workload's MinOps: a first run
-// that already takes longer than the benchtime must not leave a round of
-// one operation. An explicit count (5000x) is taken as given.
+// calibrate finds the operation count that fills the benchtime, the way
+// `go test` grows b.N, on one instance of the side, and scales the count
+// of the run that reached the benchtime down to it (fill). The time of a
+// run is the side's own ns/op, so that a side in another process is not
+// charged for the round trip. It starts from, and never goes below, the
+// workload's MinOps: a first run that already takes longer than the
+// benchtime must not leave a round of one operation. An explicit count
+// (5000x) is taken as given.
+//
+// The run the count rests on lasts the whole benchtime: a shorter one, of
+// a quarter of it, was tried and read the rate of a side still warming up
+// (pools empty, caches cold), which halved the rounds of pooling's
+// instruction-churn and with them the GC cycles its criterion counts.
 func (m *member) calibrate(ctx context.Context, minOps int, bt Benchtime) (int, error) {
 	if bt.N > 0 {
 		return bt.N, nil
@@ -383,7 +387,6 @@ func (m *member) calibrate(ctx context.Context, minOps int, bt Benchtime) (int, 
 		return 0, err
 	}
 	defer inst.Close()
-	mark := bt.D / calibrationShare
 	n := max(1, minOps)
 	for {
 		values, err := inst.Run(ctx, n)
@@ -391,20 +394,13 @@ func (m *member) calibrate(ctx context.Context, minOps int, bt Benchtime) (int, 
 			return 0, err
 		}
 		el := time.Duration(values[NsPerOp] * float64(n))
-		if el >= mark || n >= 1e9 {
+		if el >= bt.D || n >= 1e9 {
 			return fill(n, el, bt.D, minOps), nil
 		}
-		next := int(float64(n) * 1.2 * float64(mark) / float64(max(el, time.Microsecond)))
+		next := int(float64(n) * 1.2 * float64(bt.D) / float64(max(el, time.Microsecond)))
 		n = min(max(next, n+1), 100*n, 1e9)
 	}
 }
-
-// calibrationShare is the part of the benchtime the last calibration run
-// lasts: a quarter times the rate well within the rounds' own noise (at
-// the shortest preset's 50 ms, a run of 12.5 ms or more against a clock of
-// microseconds), and calibrating a side costs about a third of a round
-// rather than the 1.2 rounds a run of the whole benchtime took.
-const calibrationShare = 4
 
 // fill is the operation count that lasts d at the rate of a calibration
 // run of n operations in el, at least minOps and one, at most 1e9 (a count

@@ -176,11 +176,10 @@ func TestCalibrateFillsBenchtime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 20 ms at 10 µs/op is 2000 ops. Calibration stops once a run lasts a
-	// quarter of the benchtime and scales it, so a preempted run can stop
-	// it early or scale it short: demand only that it grew well past its
-	// start (1 op) and stayed within the 100× growth bound of the
-	// prediction.
+	// 20 ms at 10 µs/op is 2000 ops. Calibration stops once a run lasts
+	// the benchtime, so a preempted run can stop it early: demand only that
+	// it grew well past its start (1 op) and stayed within the 100× growth
+	// bound of the prediction.
 	for _, r := range res.Samples {
 		if r.Ops < 200 || r.Ops > 100*2000 {
 			t.Errorf("%s calibrated to %d ops", r.Side, r.Ops)
@@ -188,10 +187,10 @@ func TestCalibrateFillsBenchtime(t *testing.T) {
 	}
 }
 
-// A round runs the operations that last the benchtime at the rate of
-// the calibration run that reached its mark (a quarter of it), scaled up
-// or down; a workload whose first run already outlasts the benchtime
-// keeps its MinOps.
+// A round runs the operations that last the benchtime at the rate of the
+// calibration run that reached it, not the 20 % more that run aimed for;
+// a workload whose first run already outlasts the benchtime keeps its
+// MinOps.
 func TestFill(t *testing.T) {
 	for _, c := range []struct {
 		n      int
@@ -305,11 +304,11 @@ func TestMeasureThroughTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Calibration trusts the side's own ns/op: 1 ms per op fills 10 ms with
-	// 10 ops (1 op, then 3 by the 1.2 growth rule towards a quarter of the
-	// benchtime, whose 3 ms say 10 fill the 10 ms). Each round opens a
-	// fresh instance, warms it up with a tenth of a round, runs and
-	// closes; the second round runs head first (ABBA).
-	want := "base open|base run 1|base run 3|base close|head open|head run 1|head run 3|head close|" +
+	// 10 ops (1 op, then 12 by the 1.2 growth rule, whose 12 ms say 10
+	// fill the 10 ms). Each round opens a fresh instance, warms it up with
+	// a tenth of a round, runs and closes; the second round runs head
+	// first (ABBA).
+	want := "base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|" +
 		"base open|base run 1|base run 10|base close|head open|head run 1|head run 10|head close|" +
 		"head open|head run 1|head run 10|head close|base open|base run 1|base run 10|base close"
 	if got := strings.Join(calls, "|"); got != want {
@@ -385,9 +384,9 @@ func TestCompareJudgesGCAsACount(t *testing.T) {
 // 10 ms with 10 ops, 0.5 ms/op with 20), as two identical builds do when a
 // preempted calibration run stops one of them short.
 func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
-	calibration := "base open|base run 1|base run 3|base close|head open|head run 1|head run 6|head close|"
-	// 3 ops of 1 ms and 6 of 0.5 ms pass a quarter of the 10 ms: the
-	// rounds run 10 and 20.
+	calibration := "base open|base run 1|base run 12|base close|head open|head run 1|head run 24|head close|"
+	// 12 ops of 1 ms and 24 of 0.5 ms overshoot the 10 ms by the
+	// calibration's 20 % margin: the rounds run 10 and 20.
 	round := func(first, second string, warm, n [2]int) string {
 		return fmt.Sprintf("%[1]s open|%[1]s run %[3]d|%[1]s run %[4]d|%[1]s close|%[2]s open|%[2]s run %[5]d|%[2]s run %[6]d|%[2]s close|",
 			first, second, warm[0], n[0], warm[1], n[1])

@@ -151,9 +151,8 @@ func TestGroupMeasuresTheSharedSideOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Calibration: off sides (the arms) first, each to a run past a
-	// quarter of the benchtime; 1 ms/op fills 10 ms with 10 ops, 2 ms/op
-	// with 5. Round 1: arms a b c, then the shared on
+	// Calibration: off sides (the arms) first; 1 ms/op fills 10 ms with
+	// 10 ops, 2 ms/op with 5. Round 1: arms a b c, then the shared on
 	// side; round 2: the shared side, then c b a.
 	cal := func(n string, ops ...int) string {
 		s := n + " open|"
@@ -165,7 +164,7 @@ func TestGroupMeasuresTheSharedSideOnce(t *testing.T) {
 	round := func(n string, ops int) string {
 		return fmt.Sprintf("%[1]s open|%[1]s run %[2]d|%[1]s profiled %[3]d|%[1]s close|", n, max(1, ops/10), ops)
 	}
-	want := cal("a", 1, 2) + cal("b", 1, 2) + cal("c", 1, 2) + cal("all", 1, 3) +
+	want := cal("a", 1, 6) + cal("b", 1, 6) + cal("c", 1, 6) + cal("all", 1, 12) +
 		round("a", 5) + round("b", 5) + round("c", 5) + round("all", 10) +
 		round("all", 10) + round("c", 5) + round("b", 5) + round("a", 5)
 	if got := strings.Join(calls, "|") + "|"; got != want {
