@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
@@ -24,14 +23,7 @@ func TestAAProfileCallsNoMover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("profiles a real workload")
 	}
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("signal-create")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "signal-create")
 	o := Config{
 		Toggle: tg, Workload: w, Off: tg.Apply(features.Set{}, false), On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 3, Benchtime: measure.Benchtime{D: 50 * time.Millisecond}},

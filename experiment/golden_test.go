@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/timing"
 
 	"go.uber.org/goleak"
@@ -23,14 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // FixedOutcome is a profile run built by hand: rounds whose values follow a
 // formula, movers as a diff would rank them, a fixed machine and clock.
 func fixedOutcome(t testing.TB) *Outcome {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("route-match")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "route-match")
 	o := Config{
 		Toggle: tg, Workload: w, Off: tg.Apply(features.Set{}, false), On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 6, Benchtime: measure.Benchtime{D: 200 * time.Millisecond}},

@@ -17,20 +17,15 @@ import (
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
 	"github.com/perfbench/perfbench/timing"
+	"github.com/perfbench/perfbench/toggles"
+	"github.com/perfbench/perfbench/workloads"
 )
 
 // A side whose configuration an earlier run profiled borrows its passes;
 // a side of another configuration is profiled afresh. The rounds are
 // always measured anew.
 func TestSharedProfilesReuseIdenticalSides(t *testing.T) {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("signal-create")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "signal-create")
 	shared := NewSharedProfiles()
 	opts := func(off, on features.Set) Config {
 		return Config{
@@ -83,14 +78,7 @@ func TestSharedProfilesReuseIdenticalSides(t *testing.T) {
 // that wants more, says so in results.json and summary.md, and removes
 // the profile files an earlier run left in its directory.
 func TestRunOfFewerKinds(t *testing.T) {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("signal-create")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "signal-create")
 	lean := []profiling.Kind{profiling.CPU, profiling.Heap, profiling.Allocs}
 	shared, dir := NewSharedProfiles(), t.TempDir()
 	none, jit := features.Set{}, tg.Apply(features.Set{}, true)
@@ -181,14 +169,7 @@ func TestRunOfFewerKinds(t *testing.T) {
 // parsed profiles held there are live heap the later runs' GC figures
 // would answer to.
 func TestRoundProfilesReleasedOnceUsed(t *testing.T) {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("signal-create")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "signal-create")
 	o := Config{
 		Toggle: tg, Workload: w, Off: features.Set{}, On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 50}, ProfileCPU: true},
@@ -213,14 +194,7 @@ func TestRoundProfilesReleasedOnceUsed(t *testing.T) {
 // its timing record starts with the time charged for it, and its profiles
 // are still taken of both sides, the rounds' CPU profiles seeding them.
 func TestPerformMeasured(t *testing.T) {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("signal-create")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, w := jitOn(t, "signal-create")
 	none, jit := features.Set{}, tg.Apply(features.Set{}, true)
 	s := measure.Settings{Rounds: 2, Benchtime: measure.Benchtime{N: 50}, ProfileCPU: true}
 	res, err := measure.NewLocalPair(w, none, jit).Measure(context.Background(), s, nil)
@@ -257,4 +231,19 @@ func TestPerformMeasured(t *testing.T) {
 	if out.Profiles.Off[profiling.CPU] == nil || out.Profiles.On[profiling.CPU] == nil {
 		t.Errorf("profiles %v: want CPU of both sides", out.Profiles)
 	}
+}
+
+// jitOn is the built-in jit toggle and the named workload, for the tests
+// that profile a real run.
+func jitOn(t testing.TB, workload string) (toggles.Toggle, workloads.Workload) {
+	t.Helper()
+	tg, err := catalog.Builtin().Toggle("jit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := catalog.Builtin().Workload(workload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg, w
 }

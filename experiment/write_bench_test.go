@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfbench/perfbench/catalog"
 	"github.com/perfbench/perfbench/measure"
 	"github.com/perfbench/perfbench/runtime/features"
 )
@@ -13,14 +12,7 @@ import (
 // BenchmarkWrite writes one run of bench --quick's settings (every profile
 // kind, 100ms passes) again and again: the report phase of every bench run.
 func BenchmarkWrite(b *testing.B) {
-	tg, err := catalog.Builtin().Toggle("jit")
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := catalog.Builtin().Workload("route-match")
-	if err != nil {
-		b.Fatal(err)
-	}
+	tg, w := jitOn(b, "route-match")
 	out, err := Perform(context.Background(), Config{
 		Toggle: tg, Workload: w, Off: features.Set{}, On: tg.Apply(features.Set{}, true),
 		Settings:    measure.Settings{Rounds: 6, Benchtime: measure.Benchtime{D: 20 * time.Millisecond}},
