@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -33,6 +32,7 @@ import (
 	"github.com/perfbench/perfbench/toggles"
 	"github.com/perfbench/perfbench/verdict"
 	"github.com/perfbench/perfbench/worker"
+	"github.com/perfbench/perfbench/worker/workertest"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -54,7 +54,11 @@ func TestMain(m *testing.M) {
 		}
 		serve := func() error { return worker.Serve(context.Background(), os.Stdin, os.Stdout, testTables{}) }
 		if os.Getenv(noCapsEnv) != "" {
-			serve = serveWithoutCaps
+			serve = func() error {
+				return workertest.WithoutCaps(func(w io.Writer) error {
+					return worker.Serve(context.Background(), os.Stdin, w, testTables{})
+				}, os.Stdout)
+			}
 		}
 		if err := serve(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -68,35 +72,6 @@ func TestMain(m *testing.M) {
 // noCapsEnv makes a helper worker advertise no capability, as a build
 // from before them does.
 const noCapsEnv = "PERFBENCH_COMPARE_TEST_NOCAPS"
-
-// serveWithoutCaps is worker.Serve with the capabilities cut from its
-// hello.
-func serveWithoutCaps() error {
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := worker.Serve(context.Background(), os.Stdin, pw, testTables{})
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	r := bufio.NewReader(pr)
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		return err
-	}
-	var hello map[string]map[string]any
-	if err := json.Unmarshal(line, &hello); err != nil {
-		return err
-	}
-	delete(hello["hello"], "caps")
-	if err := json.NewEncoder(os.Stdout).Encode(hello); err != nil {
-		return err
-	}
-	if _, err := io.Copy(os.Stdout, r); err != nil {
-		return err
-	}
-	return <-done
-}
 
 // slowEnv makes a helper worker's spin cost 10 times as much per op.
 const slowEnv = "PERFBENCH_COMPARE_TEST_SLOW"

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -24,6 +23,7 @@ import (
 	"github.com/perfbench/perfbench/profiling"
 	"github.com/perfbench/perfbench/runtime/features"
 	"github.com/perfbench/perfbench/stats"
+	"github.com/perfbench/perfbench/worker/workertest"
 	"github.com/perfbench/perfbench/workloads"
 )
 
@@ -48,7 +48,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	case "nocaps":
-		if err := serveWithoutCaps(os.Stdin, os.Stdout); err != nil {
+		serve := func(w io.Writer) error { return Serve(context.Background(), os.Stdin, w, testTables{}) }
+		if err := workertest.WithoutCaps(serve, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -62,35 +63,6 @@ func TestMain(m *testing.M) {
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}
-}
-
-// serveWithoutCaps is Serve with a hello that advertises no capability,
-// as a worker built before they existed says it.
-func serveWithoutCaps(in io.Reader, out io.Writer) error {
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := Serve(context.Background(), in, pw, testTables{})
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	r := bufio.NewReader(pr)
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		return err
-	}
-	var hello map[string]map[string]any
-	if err := json.Unmarshal(line, &hello); err != nil {
-		return err
-	}
-	delete(hello["hello"], "caps")
-	if err := json.NewEncoder(out).Encode(hello); err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, r); err != nil {
-		return err
-	}
-	return <-done
 }
 
 // testTables serves the test workloads with the runtime's toggles.
@@ -167,16 +139,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The worker measures the engine's metrics itself, and the workload's
-	// own arrive as reported: NaN included, and the feature set reached it.
-	for _, m := range measure.EngineMetrics() {
-		if _, ok := v[m.Name]; !ok {
-			t.Errorf("no %s in %v", m.Name, v)
-		}
-	}
-	if v["jit-on"] != 1 || !math.IsNaN(v["undefined"]) {
-		t.Errorf("values %v", v)
-	}
+	checkRunValues(t, v)
 	for _, k := range []profiling.Kind{profiling.CPU, profiling.Allocs} {
 		prof, err := inst.Profile(ctx, k, 100)
 		if err != nil {
@@ -273,14 +236,7 @@ func TestRunProfiled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range measure.EngineMetrics() {
-		if _, ok := v[m.Name]; !ok {
-			t.Errorf("no %s in %v", m.Name, v)
-		}
-	}
-	if v["jit-on"] != 1 || !math.IsNaN(v["undefined"]) {
-		t.Errorf("values %v", v)
-	}
+	checkRunValues(t, v)
 	if k, err := profiling.KindOf(prof); err != nil || k != profiling.CPU {
 		t.Fatalf("profile kind %s, %v; want cpu", k, err)
 	}
@@ -482,5 +438,20 @@ func TestFloatJSON(t *testing.T) {
 	var f Float
 	if err := json.Unmarshal([]byte(`"many"`), &f); err == nil {
 		t.Error(`"many" accepted`)
+	}
+}
+
+// checkRunValues: the worker measures the engine's metrics itself, and the
+// workload's own arrive as reported: NaN included, and the feature set
+// (jit on) reached it.
+func checkRunValues(t *testing.T, v map[string]float64) {
+	t.Helper()
+	for _, m := range measure.EngineMetrics() {
+		if _, ok := v[m.Name]; !ok {
+			t.Errorf("no %s in %v", m.Name, v)
+		}
+	}
+	if v["jit-on"] != 1 || !math.IsNaN(v["undefined"]) {
+		t.Errorf("values %v", v)
 	}
 }
