@@ -237,12 +237,13 @@ func NewTypeMix(routes []router.Route[int], seed uint64, s float64) *TypeMix {
 			m.wild = append(m.wild, t)
 		}
 	}
+	split := splitPatterns(routes)
 	for tries, want := 0, max(2, len(m.hit)/50); len(m.none) < want && tries < 50*want; tries++ {
 		t := fmt.Sprintf("unrouted.z%d", r.IntN(1000))
 		if r.IntN(2) == 0 {
 			t += ".q" + fmt.Sprint(r.IntN(10))
 		}
-		if !seen[t] && !matchesAny(routes, t) {
+		if !seen[t] && !split.matchAny(t) {
 			seen[t] = true
 			m.none = append(m.none, t)
 		}
@@ -281,9 +282,25 @@ func instantiate(r *rand.Rand, pattern string, words []string) string {
 	return strings.Join(out, ".")
 }
 
-func matchesAny(routes []router.Route[int], typ string) bool {
-	for _, rt := range routes {
-		if Matches(rt.Pattern, typ) {
+// patterns are route patterns split into segments once: a type is
+// checked against all of a table's routes many times over while a type
+// space is drawn, and splitting every pattern for every type made up a
+// third of building route-cache's workload, which every round rebuilds.
+type patterns [][]string
+
+func splitPatterns(routes []router.Route[int]) patterns {
+	ps := make(patterns, len(routes))
+	for i, rt := range routes {
+		ps[i] = strings.Split(rt.Pattern, ".")
+	}
+	return ps
+}
+
+// matchAny reports whether any pattern matches typ (Matches).
+func (ps patterns) matchAny(typ string) bool {
+	t := strings.Split(typ, ".")
+	for _, p := range ps {
+		if matchSegs(p, t) {
 			return true
 		}
 	}
@@ -367,8 +384,9 @@ func Universe(routes []router.Route[int], seed uint64, n int) []string {
 		word := []string{fmt.Sprintf("w%d", r.IntN(max(n/4, 1)))}
 		add(instantiate(r, pick(r, wildcards), word))
 	}
+	split := splitPatterns(routes)
 	for i := 0; len(out) < n && i < 50*n; i++ {
-		if t := fmt.Sprintf("unrouted.z%d", i); !matchesAny(routes, t) {
+		if t := fmt.Sprintf("unrouted.z%d", i); !split.matchAny(t) {
 			add(t)
 		}
 	}

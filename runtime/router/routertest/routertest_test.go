@@ -1,6 +1,8 @@
 package routertest_test
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -170,5 +172,27 @@ func TestUniverse(t *testing.T) {
 	}
 	if !reflect.DeepEqual(u, routertest.Universe(routes, 3, 16384)) {
 		t.Error("not deterministic for a seed")
+	}
+}
+
+// The type spaces route-match and route-cache draw are pinned: a faster
+// way to draw them must draw the same ones, or two commits' workloads
+// would look up different types and their comparison would measure the
+// fixture instead of the router.
+func TestDrawnTypesArePinned(t *testing.T) {
+	routes := routertest.Table(1000, 7)
+	for _, tc := range []struct {
+		name  string
+		types []string
+		want  string
+	}{
+		{"route-cache universe", routertest.Universe(routes, 13, 4*router.DefaultCacheSize),
+			"737d09cf38712a73cd515b1ce4218383dc151cdc8a367d75cf6111c1b35b3c31"},
+		{"route-match mix", routertest.NewTypeMix(routes, 11, 1.1).Sample(8192),
+			"1dadbf22aa5dad0a0536584e0317d5fd1e5dcc8f53dcee884ba48f6ba3cd00cc"},
+	} {
+		if got := fmt.Sprintf("%x", sha256.Sum256([]byte(strings.Join(tc.types, "\n")))); got != tc.want {
+			t.Errorf("%s: sha256 of the types %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }
