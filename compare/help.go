@@ -23,7 +23,7 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"statistics of the log ratios) and the Wilcoxon signed-rank p-value. A regression is called only when p < 0.05 and " +
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
 	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
-	"--rounds is the most a case takes. It is measured sequentially: after 10 and 14 round pairs (of 20) it stops once " +
+	"--rounds is the most a case takes. It is measured sequentially: after 10, 14 and 16 round pairs (of 20) it stops once " +
 	"every gated metric is settled at that look's level, an O'Brien-Fleming share of the 5 % error: a regression as " +
 	"above, or a whole interval on the side of the tolerance that is no regression. Otherwise it goes the distance and " +
 	"is judged on every round, as without looks. Each case's rounds used and time breakdown are in results.json " +
@@ -40,7 +40,8 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"Exit codes: 0 no regression; 3 a regression; 2 bad input: no git repository, an unknown ref, a ref that does not " +
 	"build, a build older than the worker protocol (no `perfbench worker` command) or that cannot list what it knows, " +
 	"or no selected case that both builds can run; 1 an error while running.\n\n" +
-	"Power, measured by `bash scripts/gate-power.sh route-match` on a 2-core machine at default settings: a planted " +
-	"20 % slowdown (-tags perfbench_plant) was flagged on time in 10 of 10 compares; A/A (HEAD against HEAD) flagged " +
-	"nothing in 20 of 20; a 5 % plant (perfbench_plant5) was flagged on time in 1 of 10 (the goal of 0 was missed). " +
+	"Power, measured by `bash scripts/gate-power.sh route-match` (task gate-power) on a 2-core machine at default " +
+	"settings: a planted 20 % slowdown (-tags perfbench_plant) was flagged on time in 9 of 10 compares; A/A (HEAD " +
+	"against HEAD, one run per workload family) was bad in 0 of 20 by scripts/aacheck (a gated metric called better or " +
+	"worse, or its whole CI beyond half its tolerance); a 5 % plant (perfbench_plant5) was flagged on time in 0 of 10. " +
 	"The plants' extra lookups allocate, so both were also, rightly, flagged on allocations."
