@@ -374,6 +374,8 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 	}
 	if o.TraceTime {
 		fmt.Fprintln(stderr, out.TraceTable())
+		fmt.Fprintf(stderr, "perfbench compare: before the cases, %s (builds, worker probes, what each build knows)\n",
+			measuring.Sub(start).Round(time.Millisecond))
 	}
 	out.Elapsed = time.Since(start)
 	out.Created = time.Now().UTC()

@@ -330,6 +330,8 @@ func TestRunAndWrite(t *testing.T) {
 	repo := gitRepo(t, "package main\n\nfunc main() {}\n")
 	writeFile(t, filepath.Join(repo, "main.go"), "package main\n\nfunc main() { println() }\n") // dirty
 	o := options(t, repo)
+	var trace bytes.Buffer
+	o.TraceTime, o.Stderr = true, &trace
 	out, err := Measure(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -350,6 +352,12 @@ func TestRunAndWrite(t *testing.T) {
 	}
 	if err := out.Write(); err != nil {
 		t.Fatal(err)
+	}
+	// --trace-time accounts for the time outside the cases too.
+	for _, want := range []string{"│ all cases", "perfbench compare: before the cases, ", "perfbench compare: writing the run directory took "} {
+		if !strings.Contains(trace.String(), want) {
+			t.Errorf("--trace-time output lacks %q:\n%s", want, trace.String())
+		}
 	}
 	// Every case's CPU profiles (base, head, diff), which the outputs show;
 	// every kind only for a case that regressed.

@@ -27,7 +27,8 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"every gated metric is settled at that look's level, an O'Brien-Fleming share of the 5 % error: a regression as " +
 	"above, or a whole interval on the side of the tolerance that is no regression. Otherwise it goes the distance and " +
 	"is judged on every round, as without looks. Each case's rounds used and time breakdown are in results.json " +
-	"(rounds_used, elapsed, time) and the tables; --trace-time prints the breakdown. --max-time D splits D across the " +
+	"(rounds_used, elapsed, time) and the tables; --trace-time prints the breakdown, with the time before the cases " +
+	"(builds, worker probes) and the time writing the run directory. --max-time D splits D across the " +
 	"cases; a case that reaches its share takes no more rounds and no profiles, and every gated metric of it is " +
 	"INCONCLUSIVE, never a regression or a pass.\n\n" +
 	"Before measuring, each build is asked which workloads and toggles it knows (`perfbench list --format json`). A " +

@@ -102,6 +102,11 @@ func (o *Outcome) Wrote() string {
 // results.json, summary.md and report.html (rendered from the same
 // results.json and profiles, so `perfbench report` reproduces it).
 func (o *Outcome) Write() error {
+	if o.Plan.TraceTime && o.Plan.Stderr != nil {
+		defer func(start time.Time) {
+			fmt.Fprintf(o.Plan.Stderr, "perfbench compare: writing the run directory took %s\n", time.Since(start).Round(time.Millisecond))
+		}(time.Now())
+	}
 	js, err := report.EncodeJSON(o.Results())
 	if err != nil {
 		return fmt.Errorf("encode results.json: %w", err)
