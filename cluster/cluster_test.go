@@ -122,8 +122,23 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	r := readResults(t, o)
-	undecided := 0
+	// Five targets need more rounds than one whatever the timing. The
+	// tree's p99 bound is met (INFO) or, on a machine slow enough that the
+	// one round's p99 is past it (-race on a loaded 2-core CI machine),
+	// INCONCLUSIVE for the same reason, never FAIL on one round.
+	undecided, p99Row := 0, false
 	for _, v := range r.Verdicts {
+		if strings.HasSuffix(v.Criterion, "broadcast ≤ 30.0 ms (p99, all complete)") {
+			p99Row = true
+			if v.Status == verdict.Inconclusive && v.Reason == "p99 beyond the bound; needs at least 6 rounds (--rounds 6); got 1" {
+				undecided++
+				continue
+			}
+			if v.Status != verdict.Info {
+				t.Errorf("%q: %s (%q), want INFO, or INCONCLUSIVE past the bound on one round", v.Criterion, v.Status, v.Reason)
+			}
+			continue
+		}
 		if v.Status == verdict.Inconclusive {
 			undecided++
 			if v.Reason != "needs at least 6 rounds (--rounds 6); got 1" {
@@ -131,10 +146,19 @@ func TestThreeNodesOnLoopback(t *testing.T) {
 			}
 		}
 	}
+	if !p99Row {
+		t.Error("no verdict on the tree's p99 bound")
+	}
 	// xbatch's −80 % wire goal is bench's (INFO here); its p50 goal is
 	// judged at this run's rate.
-	if undecided != 5 || !strings.Contains(stderr.String(), "5 target(s) INCONCLUSIVE") {
-		t.Errorf("%d INCONCLUSIVE verdicts, want 5 (4 of xbatch, 1 of tree)\n%s", undecided, stderr)
+	want := 5
+	for _, v := range r.Verdicts {
+		if strings.HasPrefix(v.Reason, "p99 beyond the bound") {
+			want = 6
+		}
+	}
+	if undecided != want || !strings.Contains(stderr.String(), fmt.Sprintf("%d target(s) INCONCLUSIVE", want)) {
+		t.Errorf("%d INCONCLUSIVE verdicts, want %d (4 of xbatch, 1 of tree, and the p99 bound if past it)\n%s", undecided, want, stderr)
 	}
 	if r.SchemaVersion != results.SchemaVersion || r.Command != "cluster" || r.Env.GoVersion == "" {
 		t.Errorf("header %+v", r.Header)
