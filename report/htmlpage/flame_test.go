@@ -18,14 +18,7 @@ import (
 // file behind: pprof's copy of a fetched profile (under PPROF_TMPDIR,
 // by default $HOME/pprof) is not made, whether with a base or without.
 func TestFlameGraphLeavesNoFile(t *testing.T) {
-	off, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.off.pb.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	on, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.on.pb.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	off, on := cpuProfiles(t)
 	for _, c := range []struct {
 		name string
 		base bool
@@ -67,14 +60,7 @@ func TestFlameGraphRunsNoTool(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the fake tools are shell scripts")
 	}
-	off, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.off.pb.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	on, err := profiling.Load(filepath.Join("testdata", "profile", "cpu.on.pb.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	off, on := cpuProfiles(t)
 	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
 	for _, tool := range []string{"llvm-objdump", "objdump", "addr2line", "llvm-symbolizer", "nm", "llvm-nm"} {
 		script := "#!/bin/sh\necho " + tool + " \"$@\" >> " + log + "\nexit 1\n"
@@ -95,4 +81,17 @@ func TestFlameGraphRunsNoTool(t *testing.T) {
 	if len(calls) != 0 {
 		t.Errorf("flame graphs ran tools:\n%s", calls)
 	}
+}
+
+// cpuProfiles are the off and on CPU profiles of testdata/profile.
+func cpuProfiles(t *testing.T) (off, on *profile.Profile) {
+	t.Helper()
+	var err error
+	if off, err = profiling.Load(filepath.Join("testdata", "profile", "cpu.off.pb.gz")); err != nil {
+		t.Fatal(err)
+	}
+	if on, err = profiling.Load(filepath.Join("testdata", "profile", "cpu.on.pb.gz")); err != nil {
+		t.Fatal(err)
+	}
+	return off, on
 }
