@@ -24,7 +24,8 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +
 	"allocation metrics (B/op, allocs/op); GC and heap metrics are shown, never a regression.\n\n" +
 	"--rounds is the most a case takes. It is measured sequentially: after 10, 14 and 16 round pairs (of 20) it stops once " +
-	"every gated metric is settled at that look's level, an O'Brien-Fleming share of the 5 % error: a regression as " +
+	"every gated metric is settled at that look's interval ([min, max] at 10, [x(3), x(12)] at 14, [x(4), x(13)] at 16; " +
+	"the chance that any look's interval misses is computed exactly, 4.9 %, within the 5 % error): a regression as " +
 	"above, or a whole interval on the side of the tolerance that is no regression. Otherwise it goes the distance and " +
 	"is judged on every round, as without looks. Each case's rounds used and time breakdown are in results.json " +
 	"(rounds_used, elapsed, time) and the tables; --trace-time prints the breakdown, with the time before the cases " +

@@ -207,15 +207,15 @@ func (r *Result) Compare() []stats.Comparison {
 // totals) against the band that band gives it (a fraction): the noise band
 // for an off/on comparison, the gate's tolerance for a base/head one.
 func (r *Result) CompareWithin(band func(stats.Metric) float64) []stats.Comparison {
-	conf := stats.Confidence
+	conf, countConf := stats.Confidence, stats.Confidence
 	if r.Look != nil {
-		conf = r.Look.Level()
+		conf, countConf = r.Look.Level(), r.Look.CountLevel()
 	}
 	var cs []stats.Comparison
 	for _, m := range r.Metrics {
 		off, on := r.Values(stats.Off, m.Name), r.Values(stats.On, m.Name)
 		if m.Count {
-			cs = append(cs, stats.CompareCountsAt(m, off, r.ops(stats.Off, m.Name), on, r.ops(stats.On, m.Name), band(m), conf))
+			cs = append(cs, stats.CompareCountsAt(m, off, r.ops(stats.Off, m.Name), on, r.ops(stats.On, m.Name), band(m), countConf))
 			continue
 		}
 		cs = append(cs, stats.ComparePairedAt(m, off, on, band(m), conf))

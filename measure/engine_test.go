@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -428,18 +429,19 @@ func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
 }
 
 // TestMeasureStopsAtADecidedLook: a sequential run asks its rule only at
-// the looks that can stop (8 of 10 pairs), ends there when the rule says
+// the looks that can stop (6 and 8 of 10 pairs), ends at the first where the rule says
 // the run is decided, records the pairs it used and the look whose level
 // Compare judges at; undecided, it takes every round and the final look.
 func TestMeasureStopsAtADecidedLook(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		decided bool
+		asked   []int
 		used    int
 		level   float64
 	}{
-		{"decided", true, 8, 1 - 2.0/256},
-		{"undecided", false, 10, 1 - (stats.Alpha - 2.0/256)},
+		{"decided", true, []int{6}, 6, 1 - 2.0/64},
+		{"undecided", false, []int{6, 8}, 10, 1 - 22.0/1024},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []string
@@ -453,8 +455,8 @@ func TestMeasureStopsAtADecidedLook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(asked) != 1 || asked[0] != 8 {
-				t.Errorf("rule asked after %v pairs, want [8]", asked)
+			if !slices.Equal(asked, tc.asked) {
+				t.Errorf("rule asked after %v pairs, want %v", asked, tc.asked)
 			}
 			if res.RoundsUsed != tc.used || len(res.Samples) != 2*tc.used || res.Rounds != 10 {
 				t.Errorf("rounds used %d, samples %d, rounds %d; want %d, %d, 10", res.RoundsUsed, len(res.Samples), res.Rounds, tc.used, 2*tc.used)
@@ -522,7 +524,7 @@ func TestMeasureProfilesEveryRoundOfBothSides(t *testing.T) {
 		err      string
 	}{
 		{name: "profiled", profiled: true, pairs: 10},
-		{name: "profiled, stopped at a look", profiled: true, decided: true, pairs: 8},
+		{name: "profiled, stopped at a look", profiled: true, decided: true, pairs: 6},
 		{name: "not profiled", pairs: 10},
 		{name: "side cannot profile", profiled: true, plain: true, err: "round 1 off: base cannot profile its measured rounds"},
 	} {

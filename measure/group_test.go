@@ -217,24 +217,24 @@ func TestGroupStopsEachArmOnItsOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"x@8", "y@8"}; !slices.Equal(asked, want) {
+	if want := []string{"x@6", "y@6", "y@8"}; !slices.Equal(asked, want) {
 		t.Errorf("rules asked %v, want %v", asked, want)
 	}
 	count := map[string]int{}
 	for _, c := range calls {
 		count[c]++
 	}
-	if count["none run 20"] != 10 || count["x run 20"] != 8 || count["y run 20"] != 10 {
-		t.Errorf("measured rounds: shared %d, x %d, y %d; want 10, 8, 10", count["none run 20"], count["x run 20"], count["y run 20"])
+	if count["none run 20"] != 10 || count["x run 20"] != 6 || count["y run 20"] != 10 {
+		t.Errorf("measured rounds: shared %d, x %d, y %d; want 10, 6, 10", count["none run 20"], count["x run 20"], count["y run 20"])
 	}
 	x, y := rs[0], rs[1]
-	if x.RoundsUsed != 8 || len(x.Samples) != 16 || x.Look == nil || x.Look.Pairs != 8 {
-		t.Errorf("x: %d rounds, %d samples, look %+v; want 8, 16, the look at 8", x.RoundsUsed, len(x.Samples), x.Look)
+	if x.RoundsUsed != 6 || len(x.Samples) != 12 || x.Look == nil || x.Look.Pairs != 6 {
+		t.Errorf("x: %d rounds, %d samples, look %+v; want 6, 12, the look at 6", x.RoundsUsed, len(x.Samples), x.Look)
 	}
 	if y.RoundsUsed != 10 || len(y.Samples) != 20 || y.Look == nil || y.Look.Pairs != 10 {
 		t.Errorf("y: %d rounds, %d samples, look %+v; want 10, 20, the final look", y.RoundsUsed, len(y.Samples), y.Look)
 	}
-	if len(sharedArms) != 10 || !slices.Equal(sharedArms[7], []int{0, 1}) || !slices.Equal(sharedArms[8], []int{1}) {
+	if len(sharedArms) != 10 || !slices.Equal(sharedArms[5], []int{0, 1}) || !slices.Equal(sharedArms[6], []int{1}) {
 		t.Errorf("arms paired with the shared rounds: %v", sharedArms)
 	}
 

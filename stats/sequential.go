@@ -7,40 +7,57 @@ import (
 )
 
 // Look is one planned look at the round pairs of a sequential run: after
-// Pairs pairs the criteria are judged with every interval at level
-// 1-Alpha, and the run stops when they are all decided.
+// Pairs pairs the criteria are judged, paired ratios with intervals at
+// level 1-Alpha and counts at 1-CountAlpha, and the run stops when they
+// are all decided.
 //
 // Why the repeated looks keep the overall error at the design's alpha: a
 // criterion is wrongly PASSed or FAILed at a look only when that look's
 // interval misses the true value (the interval lies wholly beyond a target
-// the true value does not reach, or wholly short of one it does). The
-// intervals are the distribution-free order-statistic ones of the median
-// (the sign-test inversion, benchmath.AssumeNothing), whose chance of
-// missing is at most 1-level for any continuous distribution, and the
-// exact Clopper-Pearson rate-ratio interval for counts, likewise at most
-// 1-level. By the union bound the chance that any look's interval misses
-// is at most the sum of the looks' Alpha, which the design keeps at or
-// below its alpha. No independence between looks and no normality is
-// assumed. The signed-rank test's p < Alpha stays a second condition for a
-// called change; it only makes a call rarer, so the bound does not rest on
-// it.
+// the true value does not reach, or wholly short of one it does).
+//
+//   - The paired intervals are the distribution-free order-statistic ones
+//     of the median (the sign-test inversion, benchmath.AssumeNothing).
+//     [x(l), x(n+1-l)] of the first n pairs misses the true median exactly
+//     when fewer than l, or more than n-l, of those pairs lie below it. For
+//     independent pairs from any continuous distribution that count is a
+//     walk of fair coin flips, whatever the distribution, so the chance
+//     that the interval of any look misses is computed exactly (AnyMiss),
+//     not bounded: the design keeps it at or below alpha.
+//   - Count intervals are the exact Clopper-Pearson rate-ratio ones, whose
+//     looks have no such walk: they keep a union bound, each look spending
+//     CountAlpha and the looks together at most alpha.
+//
+// Pairs must be independent, as every single interval already requires;
+// no normality is assumed. The signed-rank test's p < Alpha stays a second
+// condition for a called change; it only makes a call rarer, so neither
+// bound rests on it.
 type Look struct {
 	Pairs int `json:"pairs"`
-	// Allowed is what the spending function lets this look spend: its
-	// cumulative value at Pairs/max, capped (see SequentialDesign), less
-	// what the earlier looks spent.
-	Allowed float64 `json:"allowed"`
-	// Alpha is what the look spends, the chance its intervals miss. At an
-	// interim look it is the exact miss chance of the narrowest
-	// order-statistic interval of Pairs values that Allowed buys, 0 when
-	// even [min, max] costs more (the look cannot stop). At the final look
-	// it is everything the interim looks left.
+	// Rank is l of the look's paired interval, [x(l), x(Pairs+1-l)] of
+	// the ratios sorted; 0 when the look has none.
+	Rank int `json:"rank,omitempty"`
+	// Alpha is the chance that this look's paired interval misses, alone:
+	// its exact miss chance, so that SummarizeAt(…, Level()) picks that
+	// interval. 0 when the look has none (it cannot stop).
 	Alpha float64 `json:"alpha"`
-	Final bool    `json:"final,omitempty"`
+	// CountAlpha is what the look's count intervals spend of the union
+	// bound (see SequentialDesign). A look recorded before it existed has
+	// none and used Alpha for counts too.
+	CountAlpha float64 `json:"count_alpha,omitempty"`
+	Final      bool    `json:"final,omitempty"`
 }
 
-// Level is the confidence level of every interval at the look.
+// Level is the confidence level of the paired intervals at the look.
 func (l Look) Level() float64 { return 1 - l.Alpha }
+
+// CountLevel is the confidence level of the count intervals at the look.
+func (l Look) CountLevel() float64 {
+	if l.CountAlpha > 0 {
+		return 1 - l.CountAlpha
+	}
+	return l.Level()
+}
 
 // CanStop says whether an interim look can end the run: it has an interval
 // to judge with.
@@ -54,12 +71,8 @@ func lookPairs() []int { return []int{6, 8, 10, 14, 16, 20} }
 // OBFSpending is the Lan-DeMets O'Brien-Fleming-type alpha-spending
 // function: the share of a two-sided alpha spent by information fraction
 // t, 2 - 2Φ(z_{α/2}/√t). It spends almost nothing early (0.0056 of 0.05
-// at half the rounds), so the last look keeps nearly the whole alpha: the
-// rounds it adds stop runs whose answer is already overwhelming, without
-// widening the final interval. The Pocock-type function would spend
-// evenly and so narrow the final look's level for every run, to stop
-// runs early that the interval at 6–8 pairs could decide only if all
-// ratios agreed anyway.
+// at half the rounds), so the last look keeps nearly the whole alpha. The
+// count intervals' looks spend by it.
 func OBFSpending(t, alpha float64) float64 {
 	switch {
 	case t <= 0:
@@ -76,39 +89,115 @@ func OBFSpending(t, alpha float64) float64 {
 //
 //   - looks after 6, 8, 10, 14, 16 and 20 pairs below maxPairs, and a final
 //     look at maxPairs;
-//   - the final look first reserves the exact miss chance of the interval
-//     a fixed-size run of maxPairs pairs would use at alpha (0.0215 of
-//     [x(2), x(9)] for 10 pairs, 0.0414 of [x(6), x(15)] for 20), so that
-//     a run that goes the distance is judged on the same interval as
-//     without looks: no power is lost there;
-//   - each interim look may spend up to the O'Brien-Fleming-type spending
-//     function (OBFSpending), capped at alpha less that reserve, minus what
-//     the earlier looks spent; it spends the exact miss chance of the
-//     narrowest order-statistic interval within that, or nothing;
-//   - the final look spends the rest, so the looks sum to at most alpha.
+//   - the final look keeps the interval a fixed-size run of maxPairs pairs
+//     uses at alpha ([x(2), x(9)] for 10 pairs, [x(6), x(15)] for 20), so a
+//     run that goes the distance is judged as without looks: no power is
+//     lost there;
+//   - the interim looks, the latest first (it has the most pairs, and is
+//     where runs stop), each take the narrowest order-statistic interval
+//     that keeps the exact chance that any look's interval misses (AnyMiss)
+//     at or below alpha, or none. For 20 pairs: [x(1), x(10)] at 10,
+//     [x(3), x(12)] at 14, [x(4), x(13)] at 16, any miss 0.0493; for 10:
+//     [min, max] at 6 and 8, 0.0430;
+//   - count intervals spend by the O'Brien-Fleming-type function
+//     (OBFSpending), the interim looks together at most what the final
+//     paired interval leaves of alpha, the final look the rest.
 //
-// The order-statistic intervals reach only certain levels: at n pairs the
-// widest, [min, max], still misses with chance 2/2^n (1/32 at 6 pairs), so
-// a look whose allowance is below that spends nothing and cannot stop.
+// The exact joint chance replaced a union bound over the paired looks (the
+// sum of their single miss chances), which counted a walk that misses at
+// 16 pairs and again at 20 twice: for 20 pairs it allowed only [x(2),
+// x(13)] at 14 and [x(3), x(14)] at 16, and its true error was 0.042.
 // Futility stopping (stopping once a decision is out of reach) is not
 // planned: a bound on it would need the effect's distribution, which the
 // distribution-free intervals do not model.
 func SequentialDesign(maxPairs int, alpha float64) []Look {
-	reserve := orderStatMiss(maxPairs, alpha)
-	limit := alpha - reserve
 	var looks []Look
-	spent := 0.0
 	for _, n := range lookPairs() {
-		if n >= maxPairs {
+		if n < maxPairs {
+			looks = append(looks, Look{Pairs: n})
+		}
+	}
+	looks = append(looks, Look{Pairs: maxPairs, Rank: fixedRank(maxPairs, alpha), Final: true})
+	for i := len(looks) - 2; i >= 0; i-- {
+		for l := looks[i].Pairs / 2; l >= 1; l-- {
+			if looks[i].Rank = l; AnyMiss(looks) <= alpha {
+				break
+			}
+			looks[i].Rank = 0
+		}
+	}
+	final := &looks[len(looks)-1]
+	limit := alpha - rankMiss(maxPairs, final.Rank)
+	spent := 0.0
+	for i := range looks {
+		l := &looks[i]
+		l.Alpha = rankMiss(l.Pairs, l.Rank)
+		if l.Final {
+			l.CountAlpha = alpha - spent
 			break
 		}
-		allowed := max(0, min(OBFSpending(float64(n)/float64(maxPairs), alpha), limit)-spent)
-		a := orderStatMiss(n, allowed)
-		spent += a
-		looks = append(looks, Look{Pairs: n, Allowed: allowed, Alpha: a})
+		l.CountAlpha = max(0, min(OBFSpending(float64(l.Pairs)/float64(maxPairs), alpha), limit)-spent)
+		spent += l.CountAlpha
 	}
-	rest := max(0, alpha-spent)
-	return append(looks, Look{Pairs: maxPairs, Allowed: rest, Alpha: rest, Final: true})
+	return looks
+}
+
+// AnyMiss is the exact chance that, for independent values from a
+// continuous distribution, the paired interval of at least one of looks
+// (in order of Pairs) misses the median: [x(Rank), x(Pairs+1-Rank)] of the
+// first Pairs values, none for Rank 0. The count of values below the
+// median is a walk of fair coin flips; a look's interval misses when the
+// count after its Pairs values is below Rank or above Pairs-Rank.
+func AnyMiss(looks []Look) float64 {
+	if len(looks) == 0 {
+		return 0
+	}
+	// alive[s]: the chance of s values below the median so far and no
+	// miss yet.
+	alive := []float64{1}
+	missed := 0.0
+	next := 0
+	for n := 1; n <= looks[len(looks)-1].Pairs; n++ {
+		grown := make([]float64, n+1)
+		for s, p := range alive {
+			grown[s] += p / 2
+			grown[s+1] += p / 2
+		}
+		alive = grown
+		for ; next < len(looks) && looks[next].Pairs == n; next++ {
+			if l := looks[next].Rank; l > 0 {
+				for s := range alive {
+					if s < l || s > n-l {
+						missed += alive[s]
+						alive[s] = 0
+					}
+				}
+			}
+		}
+	}
+	return missed
+}
+
+// rankMiss is the exact chance that [x(l), x(n+1-l)] of n values misses
+// the median, 2·P(Binomial(n, 1/2) < l); 0 for l = 0 (no interval).
+func rankMiss(n, l int) float64 {
+	if l < 1 {
+		return 0
+	}
+	return AnyMiss([]Look{{Pairs: n, Rank: l}})
+}
+
+// fixedRank is the l of the interval a fixed-size run of n values uses at
+// alpha: the narrowest [x(l), x(n+1-l)] whose miss chance is at most alpha
+// (benchmath.AssumeNothing's), 0 when even [min, max] misses more often.
+func fixedRank(n int, alpha float64) int {
+	best := 0
+	for l := 1; 2*l <= n+1; l++ {
+		if rankMiss(n, l) <= alpha {
+			best = l
+		}
+	}
+	return best
 }
 
 // orderStatMiss is the exact chance that the narrowest order-statistic
