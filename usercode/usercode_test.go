@@ -147,8 +147,11 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestFailingBenchmark: a panic on one side is a plain error (exit 1)
-// naming the side and the benchmark; nothing is written.
+// naming the side and the benchmark, whose output is kept in the temporary
+// directory for the user to read; nothing is written to the run directory.
 func TestFailingBenchmark(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the failed benchmark's output is kept
 	root := filepath.Join(t.TempDir(), "out")
 	err := RunProfile(context.Background(), profileOpts(root, "^BenchmarkFragile$", gobench.Toggle{Env: []string{"USERMOD_BREAK=1"}}), &bytes.Buffer{})
 	if err == nil || cmderr.IsBadInput(err) || cmderr.IsCriterion(err) {
@@ -159,6 +162,10 @@ func TestFailingBenchmark(t *testing.T) {
 	}
 	if _, err := os.Stat(root); !os.IsNotExist(err) {
 		t.Errorf("%s exists after a failed run", root)
+	}
+	kept, _ := filepath.Glob(filepath.Join(tmp, "usermod.BenchmarkFragile.on.*.txt"))
+	if len(kept) != 1 || !strings.Contains(err.Error(), kept[0]) {
+		t.Errorf("kept %v; want the one file the error names (%v)", kept, err)
 	}
 }
 

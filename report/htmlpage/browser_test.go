@@ -87,6 +87,9 @@ func TestPagesInChromium(t *testing.T) {
 		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
+		// Chromium leaves its singleton socket's directory in TMPDIR when it
+		// exits: keep it in the test's own directory, which is removed.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 		// The flame graphs live in sandboxed frames, which Chromium runs in
 		// processes of their own, out of reach of the page's events. Kept in
 		// the page's process, their requests, console errors and DOM are
