@@ -44,3 +44,26 @@ func ExampleComparePaired() {
 	// Output:
 	// median ratio 1.200, 95% CI [1.193, 1.206], Wilcoxon p=0.0059: worse
 }
+
+// The looks of a run of at most 20 round pairs: the pairs after which it
+// may stop, the ranks of each look's interval of the paired ratios, and
+// the exact chance that any look's interval misses.
+func ExampleSequentialDesign() {
+	looks := stats.SequentialDesign(20, stats.Alpha)
+	for _, l := range looks {
+		if l.Rank == 0 {
+			fmt.Printf("%2d pairs: no interval, cannot stop\n", l.Pairs)
+			continue
+		}
+		fmt.Printf("%2d pairs: [x(%d), x(%d)], misses alone with %.4f\n", l.Pairs, l.Rank, l.Pairs+1-l.Rank, l.Alpha)
+	}
+	fmt.Printf("any look misses with %.4f\n", stats.AnyMiss(looks))
+	// Output:
+	//  6 pairs: no interval, cannot stop
+	//  8 pairs: no interval, cannot stop
+	// 10 pairs: [x(1), x(10)], misses alone with 0.0020
+	// 14 pairs: [x(3), x(12)], misses alone with 0.0129
+	// 16 pairs: [x(4), x(13)], misses alone with 0.0213
+	// 20 pairs: [x(6), x(15)], misses alone with 0.0414
+	// any look misses with 0.0493
+}

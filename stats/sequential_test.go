@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -276,6 +277,27 @@ func TestSequentialStopsEarly(t *testing.T) {
 		called, pairs := simulate(SequentialDesign(tc.max, Alpha), 0.05, 100, 3, large)
 		if called != 100 || pairs != 100*tc.first {
 			t.Errorf("max %d: %d of 100 called, %d pairs in all; want 100 called after %d pairs each", tc.max, called, pairs, tc.first)
+		}
+	}
+}
+
+// TestLookLevels: a look's paired and count intervals take their own
+// levels; a look recorded before count_alpha existed (in an older
+// results.json, with its "allowed") takes Alpha for both, as it did.
+func TestLookLevels(t *testing.T) {
+	for _, tc := range []struct {
+		json         string
+		level, count float64
+	}{
+		{`{"pairs":16,"rank":4,"alpha":0.02127,"count_alpha":0.0014,"final":false}`, 1 - 0.02127, 1 - 0.0014},
+		{`{"pairs":16,"allowed":0.0048,"alpha":0.00418}`, 1 - 0.00418, 1 - 0.00418},
+	} {
+		var l Look
+		if err := json.Unmarshal([]byte(tc.json), &l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Level() != tc.level || l.CountLevel() != tc.count {
+			t.Errorf("%s: levels %g and %g, want %g and %g", tc.json, l.Level(), l.CountLevel(), tc.level, tc.count)
 		}
 	}
 }
