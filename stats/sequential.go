@@ -1,10 +1,6 @@
 package stats
 
-import (
-	"math"
-
-	"golang.org/x/perf/benchmath"
-)
+import "math"
 
 // Look is one planned look at the round pairs of a sequential run: after
 // Pairs pairs the criteria are judged, paired ratios with intervals at
@@ -126,8 +122,7 @@ func SequentialDesign(maxPairs int, alpha float64) []Look {
 			looks[i].Rank = 0
 		}
 	}
-	final := &looks[len(looks)-1]
-	limit := alpha - rankMiss(maxPairs, final.Rank)
+	limit := alpha - rankMiss(maxPairs, looks[len(looks)-1].Rank)
 	spent := 0.0
 	for i := range looks {
 		l := &looks[i]
@@ -200,30 +195,11 @@ func fixedRank(n int, alpha float64) int {
 	return best
 }
 
-// orderStatMiss is the exact chance that the narrowest order-statistic
-// interval of the median of n values with miss chance at most a misses,
-// as benchmath.AssumeNothing picks it; 0 when no finite interval reaches
-// level 1-a.
-func orderStatMiss(n int, a float64) float64 {
-	if n < 2 || !(a > 0) {
-		return 0
-	}
-	vals := make([]float64, n)
-	for i := range vals {
-		vals[i] = float64(i)
-	}
-	s := benchmath.AssumeNothing.Summary(newSample(vals), 1-a)
-	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) {
-		return 0
-	}
-	return 1 - s.Confidence
-}
-
 // minSamplesFor is the fewest values with a finite median interval at
 // level conf.
 func minSamplesFor(conf float64) int {
 	for n := 2; n < 64; n++ {
-		if orderStatMiss(n, 1-conf) > 0 {
+		if fixedRank(n, 1-conf) > 0 {
 			return n
 		}
 	}
