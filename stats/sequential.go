@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+)
 
 // Look is one planned look at the round pairs of a sequential run: after
 // Pairs pairs the criteria are judged, paired ratios with intervals at
@@ -38,22 +41,35 @@ type Look struct {
 	// interval. 0 when the look has none (it cannot stop).
 	Alpha float64 `json:"alpha"`
 	// CountAlpha is what the look's count intervals spend of the union
-	// bound (see SequentialDesign). A look recorded before it existed has
-	// none and used Alpha for counts too.
-	CountAlpha float64 `json:"count_alpha,omitempty"`
+	// bound (see SequentialDesign).
+	CountAlpha float64 `json:"count_alpha"`
 	Final      bool    `json:"final,omitempty"`
+}
+
+// UnmarshalJSON reads a look; one recorded before count_alpha existed (an
+// older results.json) judged its counts at Alpha too, and keeps doing so.
+func (l *Look) UnmarshalJSON(b []byte) error {
+	type plain Look
+	var v struct {
+		plain
+		CountAlpha *float64 `json:"count_alpha"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*l = Look(v.plain)
+	l.CountAlpha = l.Alpha
+	if v.CountAlpha != nil {
+		l.CountAlpha = *v.CountAlpha
+	}
+	return nil
 }
 
 // Level is the confidence level of the paired intervals at the look.
 func (l Look) Level() float64 { return 1 - l.Alpha }
 
 // CountLevel is the confidence level of the count intervals at the look.
-func (l Look) CountLevel() float64 {
-	if l.CountAlpha > 0 {
-		return 1 - l.CountAlpha
-	}
-	return l.Level()
-}
+func (l Look) CountLevel() float64 { return 1 - l.CountAlpha }
 
 // CanStop says whether an interim look can end the run: it has an interval
 // to judge with.
@@ -95,9 +111,11 @@ func OBFSpending(t, alpha float64) float64 {
 //     at or below alpha, or none. For 20 pairs: [x(1), x(10)] at 10,
 //     [x(3), x(12)] at 14, [x(4), x(13)] at 16, any miss 0.0493; for 10:
 //     [min, max] at 6 and 8, 0.0430;
-//   - count intervals spend by the O'Brien-Fleming-type function
-//     (OBFSpending), the interim looks together at most what the final
-//     paired interval leaves of alpha, the final look the rest.
+//   - count intervals keep a union bound: the final look spends what the
+//     final paired interval does, and the interim looks share the rest of
+//     alpha in the shape of the O'Brien-Fleming-type function
+//     (OBFSpending), scaled so that the last interim look completes it:
+//     every interim look has some, the early ones very little.
 //
 // The exact joint chance replaced a union bound over the paired looks (the
 // sum of their single miss chances), which counted a walk that misses at
@@ -122,7 +140,11 @@ func SequentialDesign(maxPairs int, alpha float64) []Look {
 			looks[i].Rank = 0
 		}
 	}
-	limit := alpha - rankMiss(maxPairs, looks[len(looks)-1].Rank)
+	interim := alpha - rankMiss(maxPairs, looks[len(looks)-1].Rank)
+	if len(looks) == 1 {
+		interim = 0
+	}
+	shape := func(l Look) float64 { return OBFSpending(float64(l.Pairs)/float64(maxPairs), alpha) }
 	spent := 0.0
 	for i := range looks {
 		l := &looks[i]
@@ -131,8 +153,8 @@ func SequentialDesign(maxPairs int, alpha float64) []Look {
 			l.CountAlpha = alpha - spent
 			break
 		}
-		l.CountAlpha = max(0, min(OBFSpending(float64(l.Pairs)/float64(maxPairs), alpha), limit)-spent)
-		spent += l.CountAlpha
+		cum := interim * shape(*l) / shape(looks[len(looks)-2])
+		l.CountAlpha, spent = cum-spent, cum
 	}
 	return looks
 }

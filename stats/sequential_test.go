@@ -38,6 +38,12 @@ func TestSequentialDesign(t *testing.T) {
 			if l.Pairs != tc.pairs[i] || l.Rank != tc.ranks[i] || l.Alpha != tc.alpha[i] || l.Final != (i == len(looks)-1) {
 				t.Errorf("max %d look %d: %+v, want %d pairs, rank %d, alpha %g", tc.max, i, l, tc.pairs[i], tc.ranks[i], tc.alpha[i])
 			}
+			// Every look may judge counts (a share of 0 would leave them
+			// unbounded there), and the final one spends what its paired
+			// interval does.
+			if !(l.CountAlpha > 0) || l.Final && len(looks) > 1 && math.Abs(l.CountAlpha-l.Alpha) > 1e-15 {
+				t.Errorf("max %d look %d: count intervals spend %g", tc.max, l.Pairs, l.CountAlpha)
+			}
 			countSum += l.CountAlpha
 		}
 		if got := AnyMiss(looks); got != tc.any || got > Alpha {
@@ -282,14 +288,16 @@ func TestSequentialStopsEarly(t *testing.T) {
 }
 
 // TestLookLevels: a look's paired and count intervals take their own
-// levels; a look recorded before count_alpha existed (in an older
-// results.json, with its "allowed") takes Alpha for both, as it did.
+// levels, a share of 0 included; a look recorded before count_alpha
+// existed (in an older results.json, with its "allowed") takes Alpha for
+// both, as it did.
 func TestLookLevels(t *testing.T) {
 	for _, tc := range []struct {
 		json         string
 		level, count float64
 	}{
 		{`{"pairs":16,"rank":4,"alpha":0.02127,"count_alpha":0.0014,"final":false}`, 1 - 0.02127, 1 - 0.0014},
+		{`{"pairs":16,"rank":4,"alpha":0.02127,"count_alpha":0}`, 1 - 0.02127, 1},
 		{`{"pairs":16,"allowed":0.0048,"alpha":0.00418}`, 1 - 0.00418, 1 - 0.00418},
 	} {
 		var l Look
