@@ -140,10 +140,7 @@ func SequentialDesign(maxPairs int, alpha float64) []Look {
 			looks[i].Rank = 0
 		}
 	}
-	interim := alpha - rankMiss(maxPairs, looks[len(looks)-1].Rank)
-	if len(looks) == 1 {
-		interim = 0
-	}
+	interim := alpha - rankMiss(maxPairs, looks[len(looks)-1].Rank) // what the interim looks' counts share
 	shape := func(l Look) float64 { return OBFSpending(float64(l.Pairs)/float64(maxPairs), alpha) }
 	spent := 0.0
 	for i := range looks {
