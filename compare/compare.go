@@ -35,6 +35,16 @@ import (
 )
 
 // Defaults and limits of the settings (every knob has a maximum).
+//
+// A round is 50 ms, though shorter ones finish sooner: each round-side
+// costs about 24 ms beyond its work, and most of a round's spread is the
+// host's, not its length's (sd of log ns/op per round pair over
+// whole-suite A/A compares: 0.142 at 25 ms, 0.132 at 30 ms, 0.124 at
+// 50 ms), so the whole suite took 113–128 s at 25–30 ms and 162–189 s at
+// 50 ms. But batch-throughput, whose rounds keep both cores busy, reads
+// apart enough at 30 ms that the family A/A of scripts/gate-power.sh was
+// bad in 5 of 20 compares (its goal is at most 1), against 0 of 20 at
+// 50 ms in the same hour; see the README.
 const (
 	DefaultRounds      = 20
 	DefaultBenchtime   = "50ms"

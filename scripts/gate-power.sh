@@ -11,7 +11,7 @@
 #   scripts/gate-power.sh --suite-aa [N] [extra compare flags …]
 #
 # The first form runs the plants on WORKLOAD (default route-match) and 20
-# A/A compares over one run per workload family (14 cases, about 2 minutes
+# A/A compares over one run per workload family (14 cases, 40–55 s
 # each on a quiet machine):
 #   routes      jit/route-match
 #   agents      pooling/instruction-churn
@@ -20,7 +20,7 @@
 #               toggles, with and without fastpath)
 #   cluster     tree/cluster-broadcast/3
 # mixed, a blend of these, is left to the second form: N (default 3) A/A
-# compares of the whole suite (50 cases, about 6 minutes each), with no
+# compares of the whole suite (56 cases, about 3 minutes each), with no
 # --opt or --workload.
 #
 # Every A/A compare is judged from its results.json by scripts/aacheck: a
