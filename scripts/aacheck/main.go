@@ -7,7 +7,12 @@
 //
 //	go run ./scripts/aacheck RUN_DIR|results.json …
 //
-// Exit 0 when every run is clean, 3 when one is bad, 2 on unreadable input.
+// Given runs of the same cases (at least 8 of a case), it also reports
+// how far a case's mean log ratio moves from run to run against what its
+// pairs' own spread predicts (spread.go): a check of the independence of
+// pairs that every interval assumes. That report does not change the exit
+// code: exit 0 when every run is clean, 3 when one is bad, 2 on unreadable
+// input.
 // The gates are not stored in results.json: they are looked up where the
 // metrics are declared (baseline.Metrics), as compare itself does.
 package main
@@ -45,12 +50,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		declared[m.Name] = m
 	}
 	bad := 0
+	var docs []results.CompareRun
 	for _, a := range args {
 		doc, err := load(a)
 		if err != nil {
 			fmt.Fprintf(stderr, "aacheck: %v\n", err)
 			return 2
 		}
+		docs = append(docs, doc)
 		v, err := judge(doc, declared)
 		if err != nil {
 			fmt.Fprintf(stderr, "aacheck: %s: %v\n", a, err)
@@ -60,6 +67,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			bad++
 		}
 		v.print(stdout, a)
+	}
+	for _, m := range spreadMetrics {
+		ss, err := spreads(docs, m)
+		if err != nil {
+			fmt.Fprintf(stderr, "aacheck: spread of %s: %v\n", m, err)
+			return 2
+		}
+		printSpread(stdout, m, ss)
 	}
 	fmt.Fprintf(stdout, "aacheck: %d of %d A/A runs bad (a gated metric called better or worse, or its CI wholly beyond half its tolerance)\n", bad, len(args))
 	if bad > 0 {

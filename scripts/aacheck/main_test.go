@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,5 +118,97 @@ func TestRunExitCodes(t *testing.T) {
 		if code := run(tt.args, &out, &errb); code != tt.code || !strings.Contains(out.String()+errb.String(), tt.out) {
 			t.Errorf("run(%v) = %d\n%s%s\nwant %d and %q", tt.args, code, out.String(), errb.String(), tt.code, tt.out)
 		}
+	}
+}
+
+// runsOf makes k A/A runs of two cases of n pairs each: in "independent"
+// every pair's log ratio of ns/op is drawn afresh (sd 0.1); in "shifted"
+// each run also moves all its pairs by one draw (sd 0.05), as a
+// disturbance that holds for a run would.
+func runsOf(k, n int, seed uint64) []results.CompareRun {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	docs := make([]results.CompareRun, k)
+	for r := range docs {
+		docs[r] = doc()
+		docs[r].Cases = nil
+		for _, id := range []string{"independent@none", "shifted@none"} {
+			shift := 0.0
+			if id == "shifted@none" {
+				shift = 0.05 * rng.NormFloat64()
+			}
+			m := &results.Measurement{}
+			for i := range n {
+				lr := shift + 0.1*rng.NormFloat64()
+				m.Samples = append(m.Samples,
+					results.Round{Side: stats.Off, Index: i, Values: map[string]float64{"ns/op": 1000}},
+					results.Round{Side: stats.On, Index: i, Values: map[string]float64{"ns/op": 1000 * math.Exp(lr)}})
+			}
+			docs[r].Cases = append(docs[r].Cases, results.CompareCaseResult{CompareCase: results.CompareCase{ID: id}, Measurement: m})
+		}
+	}
+	return docs
+}
+
+func TestSpreadsSeeWhatHoldsForARun(t *testing.T) {
+	// Pairs' sd 0.1 over 20 pairs: within = 0.1/√20 ≈ 0.022; the shift
+	// adds 0.05 between runs, so the shifted case's ratio is about
+	// √(0.022² + 0.05²)/0.022 ≈ 2.5, the independent one's about 1
+	// (±0.32 at 40 runs).
+	ss, err := spreads(runsOf(40, 20, 7), "ns/op")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 || ss[0].caseID != "shifted@none" || ss[1].caseID != "independent@none" {
+		t.Fatalf("spreads %+v, want shifted then independent", ss)
+	}
+	if r := ss[0].ratio(); r < 2 || r > 3 {
+		t.Errorf("shifted: ratio %.2f, want about 2.5", r)
+	}
+	if r := ss[1].ratio(); r < 0.7 || r > 1.3 {
+		t.Errorf("independent: ratio %.2f, want about 1", r)
+	}
+	if w := ss[1].within; math.Abs(w-0.1/math.Sqrt(20)) > 0.003 {
+		t.Errorf("independent: within %.4f, want about %.4f", w, 0.1/math.Sqrt(20))
+	}
+	// Too few runs, or runs of a single pair, are not reported.
+	if ss, err := spreads(runsOf(minSpreadRuns-1, 20, 7), "ns/op"); err != nil || len(ss) != 0 {
+		t.Errorf("%d runs: spreads %+v, %v; want none", minSpreadRuns-1, ss, err)
+	}
+	if ss, err := spreads(runsOf(40, 1, 7), "ns/op"); err != nil || len(ss) != 0 {
+		t.Errorf("one pair a run: spreads %+v, %v; want none", ss, err)
+	}
+}
+
+func TestRunReportsSpread(t *testing.T) {
+	dir := t.TempDir()
+	var args []string
+	for i, d := range runsOf(minSpreadRuns, 20, 3) {
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "results.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("run = %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{
+		"spread of ns/op: between-run sd of a case's mean log ratio / the sd its pairs predict (1 when pairs are independent; sampling allows about ±0.53 at 8 runs): median ",
+		" over 2 cases (8–8 runs each)\n  spread shifted@none ns/op ",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "spread of cpu-ns/op") {
+		t.Errorf("a metric no run has is reported:\n%s", out.String())
 	}
 }
