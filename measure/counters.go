@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"context"
 	"math"
 	"runtime/metrics"
 	"sync"
@@ -116,14 +117,13 @@ func PerOp(a, b Counters, n int, peak uint64) map[string]float64 {
 }
 
 // samplePeakHeap polls the heap size every 2 ms until stop is called.
-func samplePeakHeap() (stop func(), peak *uint64) {
+func samplePeakHeap(ctx context.Context) (stop func(), peak *uint64) {
 	peak = new(uint64)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() {
+	profiling.GoHarness(ctx, func() {
 		defer wg.Done()
-		profiling.MarkHarness()
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		t := time.NewTicker(2 * time.Millisecond)
 		defer t.Stop()
@@ -138,6 +138,6 @@ func samplePeakHeap() (stop func(), peak *uint64) {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 	return func() { close(done); wg.Wait() }, peak
 }

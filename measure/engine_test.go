@@ -617,7 +617,9 @@ func TestLocalRoundProfileIsTheWorkloads(t *testing.T) {
 				switch {
 				case strings.Contains(ln.Function.Name, "fakeInst).Run"):
 					work += s.Value[0]
-				case strings.Contains(ln.Function.Name, "samplePeakHeap"):
+				case strings.Contains(ln.Function.Name, "samplePeakHeap.func"):
+					// the sampler's goroutine; starting and stopping it are
+					// the measuring goroutine's, under the workload's span
 					sampler += s.Value[0]
 				}
 			}

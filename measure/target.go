@@ -134,7 +134,7 @@ func (li *localInstance) RunProfiled(ctx context.Context, n int) (map[string]flo
 
 // span measures n operations from the counters around them.
 func (li *localInstance) span(ctx context.Context, n int) (map[string]float64, error) {
-	stop, peak := samplePeakHeap()
+	stop, peak := samplePeakHeap(ctx)
 	before := li.counters.Read()
 	extra, err := li.inst.Run(ctx, n)
 	after := li.counters.Read()

@@ -121,15 +121,21 @@ func qualify(names ...string) map[string]bool {
 	return set
 }
 
-// harnessKey and harnessValue are the pprof label MarkHarness gives a
+// harnessKey and harnessValue are the pprof label GoHarness gives a
 // goroutine.
 const harnessKey, harnessValue = "perfbench", "harness"
 
-// MarkHarness labels the calling goroutine as perfbench's own measuring
-// work that runs beside a workload (the peak-heap sampler of a measured
-// round): a capture drops its samples, which are not the workload's.
-func MarkHarness() {
-	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(harnessKey, harnessValue)))
+// GoHarness runs f in a new goroutine labelled as perfbench's own
+// measuring work that runs beside a workload (the peak-heap sampler of a
+// measured round): a capture drops its samples, which are not the
+// workload's. The goroutine has the label from its creation: one that
+// labelled itself would leave its first instructions unlabelled, and a CPU
+// sample landing there (rare, but it happened in CI) is charged to the
+// workload. ctx carries the caller's own labels, which the caller keeps.
+func GoHarness(ctx context.Context, f func()) {
+	// A goroutine inherits the labels its creator has when it is created;
+	// pprof.Do sets the creator's back to ctx's when the go statement is done.
+	pprof.Do(ctx, pprof.Labels(harnessKey, harnessValue), func(context.Context) { go f() })
 }
 
 // dropOwnFrames removes the samples perfbench's own profiling work left in

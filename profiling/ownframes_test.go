@@ -1,10 +1,12 @@
 package profiling
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -122,7 +124,7 @@ func TestCaptureLeavesOutItsOwnFrames(t *testing.T) {
 	_ = held
 }
 
-// A goroutine MarkHarness labelled (the measuring harness beside a
+// A goroutine GoHarness started (the measuring harness beside a
 // workload) leaves no sample in a capture, whatever its stack; other
 // labels and unlabelled goroutines stay.
 func TestDropOwnFramesDropsTheHarness(t *testing.T) {
@@ -158,7 +160,7 @@ func TestDropOwnFramesDropsTheHarness(t *testing.T) {
 	}
 }
 
-// MarkHarness's label reaches the CPU profile: a labelled goroutine that
+// GoHarness's label reaches the CPU profile: a labelled goroutine that
 // spins through a capture leaves none of its samples, an unlabelled one
 // spinning beside it does.
 func TestCaptureDropsHarnessGoroutine(t *testing.T) {
@@ -167,7 +169,7 @@ func TestCaptureDropsHarnessGoroutine(t *testing.T) {
 		p, err := Capture(context.Background(), CPU, func(context.Context) error {
 			var wg sync.WaitGroup
 			wg.Add(2)
-			go func() { defer wg.Done(); MarkHarness(); spinHarness(100 * time.Millisecond) }()
+			GoHarness(context.Background(), func() { defer wg.Done(); spinHarness(100 * time.Millisecond) })
 			go func() { defer wg.Done(); spinWorkload(100 * time.Millisecond) }()
 			wg.Wait()
 			return nil
@@ -194,6 +196,43 @@ func TestCaptureDropsHarnessGoroutine(t *testing.T) {
 	}
 	if workload == 0 {
 		t.Fatal("no sample of the unlabelled goroutine in 5 captures")
+	}
+}
+
+// TestGoHarnessLabelsFromCreation: the goroutine carries the harness
+// label before it has run at all (a goroutine that labelled itself would
+// not, and a CPU sample can land in that window), and its creator keeps
+// its own labels, with no harness label among them.
+func TestGoHarnessLabelsFromCreation(t *testing.T) {
+	ctx := pprof.WithLabels(context.Background(), pprof.Labels("tenant", "a"))
+	pprof.SetGoroutineLabels(ctx)
+	defer pprof.SetGoroutineLabels(context.Background())
+	// One P, and no yield between the go statement and the dump: the dump
+	// finds the goroutine not yet started, with only what it was born with.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	done := make(chan struct{})
+	GoHarness(ctx, func() { close(done) })
+	var b bytes.Buffer
+	err := pprof.Lookup("goroutine").WriteTo(&b, 1)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	// debug=1 groups goroutines by stack and prints each group's labels.
+	var harness, creator string
+	for _, group := range strings.Split(b.String(), "\n\n") {
+		switch {
+		case strings.Contains(group, ".TestGoHarnessLabelsFromCreation.func1+"):
+			harness = group
+		case strings.Contains(group, ".TestGoHarnessLabelsFromCreation+"):
+			creator = group
+		}
+	}
+	if !strings.Contains(harness, `"perfbench":"harness"`) || !strings.Contains(harness, `"tenant":"a"`) {
+		t.Errorf("the harness goroutine's labels, before it ran, are not the harness's and its creator's:\n%s", harness)
+	}
+	if !strings.Contains(creator, `"tenant":"a"`) || strings.Contains(creator, "harness") {
+		t.Errorf("the creator's labels changed:\n%s", creator)
 	}
 }
 
