@@ -101,10 +101,11 @@ func runWorkload(ctx context.Context, fn func(context.Context) error) error { re
 // capture itself (snapshots, starting and stopping profilers, the padding of
 // a short wall pass) and what the harness does with profiles between passes
 // (merging the parts of a pass, deriving heap from allocs, comparing,
-// loading). The profiles are process-wide, so that work is recorded too: a
-// CPU sample in StopCPUProfile, a goroutine sleeping out a wall pass's
-// padding, or a profile from an earlier pass freed during this one, which
-// reads as a negative in-use size charged to the capture.
+// loading), and the body of every GoHarness goroutine. The profiles are
+// process-wide, so that work is recorded too: a CPU sample in
+// StopCPUProfile, a goroutine sleeping out a wall pass's padding, or a
+// profile from an earlier pass freed during this one, which reads as a
+// negative in-use size charged to the capture.
 // Named as strings (Capture refers to this set): TestOwnFuncsExist checks
 // each name against its function.
 var ownFuncs = qualify("Capture", "CaptureContention", "Merge", "Derive", "Compare", "Diff", "Load", "harness")
@@ -147,7 +148,7 @@ func GoHarness(ctx context.Context, f func()) {
 func harness(f func()) { f() }
 
 // dropOwnFrames removes the samples perfbench's own profiling work left in
-// p: those of a goroutine MarkHarness labelled, and those with one of
+// p: those of a goroutine GoHarness labelled, and those with one of
 // ownFuncs in their stack (inlined frames included) and not runWorkload
 // below it, i.e. not charged to the workload. Samples of the workload's own
 // goroutines and of the runtime carry neither and stay.
