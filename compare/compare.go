@@ -325,9 +325,10 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		}
 	}
 	// The rounds carry the CPU profiler when both workers can take it
-	// (measure.Settings.ProfileCPU), so no CPU pass follows them; an
-	// older build's worker cannot, and both sides must run alike.
-	profileRounds := true
+	// (measure.Settings.ProfileCPU), so no CPU pass follows them, and warm
+	// up without a collection first when both can (FreshWarmUp); an older
+	// build's worker cannot, and both sides must run alike.
+	profileRounds, freshWarm := true, true
 	for _, b := range []*Build{&out.Base, &out.Head} {
 		h, err := worker.Probe(ctx, b.Bin, o.Env)
 		if err != nil {
@@ -340,6 +341,10 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		if !h.Can(worker.CapRunProfiled) {
 			profileRounds = false
 			fmt.Fprintf(stderr, "perfbench compare: %s cannot profile its measured rounds (a build from before that): each case takes a CPU profiling pass per side after its rounds\n", b.Label())
+		}
+		if !h.Can(worker.CapWarm) {
+			freshWarm = false
+			fmt.Fprintf(stderr, "perfbench compare: %s cannot warm up without measuring (a build from before that): every warm-up of both sides starts with a collection\n", b.Label())
 		}
 	}
 	if out.Base.Go != out.Head.Go {
@@ -365,6 +370,8 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 	// Every case costs about the same (same rounds, benchtime and
 	// profile time), so each gets an equal part of what is left; a case
 	// that stops early leaves its saving to the ones after it.
+	settings := o.Settings
+	settings.ProfileCPU, settings.FreshWarmUp = profileRounds, freshWarm
 	measuring := time.Now()
 	costs := make([]time.Duration, len(cases))
 	for i := range costs {
@@ -376,7 +383,7 @@ func Measure(ctx context.Context, o Plan) (out *Outcome, err error) {
 		if o.MaxTime > 0 {
 			share = timing.Share(o.MaxTime-time.Since(measuring), costs, i)
 		}
-		cr, err := measureCase(ctx, o, out.Base, out.Head, c, share, profileRounds, stderr)
+		cr, err := measureCase(ctx, o, out.Base, out.Head, c, share, settings, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.ID, err)
 		}
@@ -420,10 +427,11 @@ func phaseOf(e measure.Event) string {
 // measureCase measures one case, judges it and profiles it. With a share
 // of the budget (share ≥ 0; -1 for none), its rounds may run until the share less the
 // profiling reserve; a case stopped there is judged INCONCLUSIVE on every
-// gated metric, whatever its rounds show, and takes no profiles. With
-// profileRounds, every measured round of both sides is CPU-profiled, and
-// those profiles seed the CPU profile of each side.
-func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, profileRounds bool, stderr io.Writer) (CaseResult, error) {
+// gated metric, whatever its rounds show, and takes no profiles. settings
+// are o.Settings as both builds can run them: with ProfileCPU, every
+// measured round of both sides is CPU-profiled, and those profiles seed
+// the CPU profile of each side.
+func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share time.Duration, settings measure.Settings, stderr io.Writer) (CaseResult, error) {
 	start := time.Now()
 	side := func(b Build, name string) worker.Target {
 		return worker.Target{Bin: b.Bin, Name: name, Workload: c.Workload, Features: c.set, Stderr: stderr, Env: o.Env,
@@ -438,8 +446,6 @@ func measureCase(ctx context.Context, o Plan, base, head Build, c Case, share ti
 	// gives both the same warm-up and operation count, on which per-op
 	// allocations and GC figures depend.
 	pair := measure.NewPair(c.ID, c.metrics, c.minOps, side(base, "base"), side(head, "head")).EqualOps()
-	settings := o.Settings
-	settings.ProfileCPU = profileRounds
 	if share >= 0 {
 		settings.Deadline = start.Add(share - profileReserve(o))
 	}

@@ -489,7 +489,7 @@ func TestRunSidesRunTheSameOps(t *testing.T) {
 // round of both sides carries the CPU profiler and those profiles seed the
 // CPU profile of each side; when either cannot (a build from before it),
 // no round is profiled, on either side, and a CPU pass per side follows
-// the rounds, as it did before.
+// the rounds, as it did before; nor does either side warm up unmeasured.
 func TestRunProfilesTheRounds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -551,6 +551,13 @@ func TestRunProfilesTheRounds(t *testing.T) {
 			}
 			if got := strings.Count(stderr.String(), "cannot profile its measured rounds"); got != len(want) {
 				t.Errorf("%d notes of a build that cannot profile its rounds, want %d:\n%s", got, len(want), stderr.String())
+			}
+			// Nor can it warm up unmeasured (measure.Settings.FreshWarmUp),
+			// which the rounds of both sides then do without: had one side
+			// warmed up unmeasured, its worker would have been asked, and the
+			// measurement would have failed.
+			if got := strings.Count(stderr.String(), "cannot warm up without measuring"); got != len(want) {
+				t.Errorf("%d notes of a build that cannot warm up unmeasured, want %d:\n%s", got, len(want), stderr.String())
 			}
 			for _, w := range want {
 				if !strings.Contains(stderr.String(), w) {

@@ -59,6 +59,17 @@ type Settings struct {
 	// ones. Calibration runs unprofiled, as do the rounds of a run
 	// without it.
 	ProfileCPU bool `json:"-"`
+	// FreshWarmUp runs the warm-up of every measured round as Warmer.Warm:
+	// its operations alone, with no collection before them. It is for
+	// sides whose every round is a fresh process (compare's workers):
+	// there, the collection Run starts with frees only what building the
+	// instance left, and pays the process's first GC, ~5 ms a round-side
+	// on a 2-core machine, about 3 % of a whole-suite compare. The
+	// collection before the measured run stays, so the run starts from a
+	// collected heap as before, with the pools the warm-up filled in the
+	// victim cache. Both sides must warm up alike: compare sets it only
+	// when both builds' workers can (worker.CapWarm).
+	FreshWarmUp bool `json:"-"`
 }
 
 // clock is s.Now, or time.Now.
@@ -358,11 +369,31 @@ func (m *member) openWarm(ctx context.Context, workload string) (Instance, error
 	if err != nil {
 		return nil, err
 	}
-	if _, err := inst.Run(ctx, max(1, m.ops/10)); err != nil {
+	if err := m.warmUp(ctx, inst, workload, false); err != nil {
 		inst.Close()
-		return nil, fmt.Errorf("warm up %s (%s): %w", workload, m.side, err)
+		return nil, err
 	}
 	return inst, nil
+}
+
+// warmUp runs the tenth of a round (at least one operation) that starts
+// inst warm: as a Run, or with fresh as Warmer.Warm
+// (Settings.FreshWarmUp), which an instance that cannot do it refuses
+// rather than warm up unlike the other side.
+func (m *member) warmUp(ctx context.Context, inst Instance, workload string, fresh bool) error {
+	n := max(1, m.ops/10)
+	var err error
+	if w, ok := inst.(Warmer); fresh && ok {
+		err = w.Warm(ctx, n)
+	} else if fresh {
+		err = fmt.Errorf("%s cannot warm up without measuring", m.target)
+	} else {
+		_, err = inst.Run(ctx, n)
+	}
+	if err != nil {
+		return fmt.Errorf("warm up %s (%s): %w", workload, m.side, err)
+	}
+	return nil
 }
 
 // calibrate finds the operation count that fills the benchtime, the way
@@ -412,14 +443,15 @@ func fill(n int, el, d time.Duration, minOps int) int {
 	return max(1, minOps, min(int(math.Round(float64(n)*float64(d)/float64(el))), 1e9))
 }
 
-// round measures one round of the side on a fresh, warmed-up instance;
-// with profiled, it also returns the round's CPU profile (ProfiledRunner).
+// round measures one round of the side on a fresh instance warmed up as s
+// says (Settings.FreshWarmUp); with s.ProfileCPU, it also returns the
+// round's CPU profile (ProfiledRunner).
 // While the side opens and warms up, the pacer prestarts next (the target
 // the round after this one opens, nil for none); the measured run waits
 // for that and for every close still under way (pacer.barrier), and the
 // instance is closed in the background when it can be, so that no process
 // starts or exits during a measured run.
-func (m *member) round(ctx context.Context, workload string, profiled bool, pc *pacer, next Target) (map[string]float64, *profile.Profile, error) {
+func (m *member) round(ctx context.Context, workload string, s Settings, pc *pacer, next Target) (map[string]float64, *profile.Profile, error) {
 	// The next member's start-up overlaps this one's open as well as its
 	// warm-up; a target's spares are taken in the order they were made, so
 	// this Open takes its own (made the round-side before), not this one.
@@ -430,9 +462,9 @@ func (m *member) round(ctx context.Context, workload string, profiled bool, pc *
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := inst.Run(ctx, max(1, m.ops/10)); err != nil {
+	if err := m.warmUp(ctx, inst, workload, s.FreshWarmUp); err != nil {
 		inst.Close()
-		return nil, nil, fmt.Errorf("warm up %s (%s): %w", workload, m.side, err)
+		return nil, nil, err
 	}
 	if err := pc.barrier(); err != nil {
 		inst.Close()
@@ -440,7 +472,7 @@ func (m *member) round(ctx context.Context, workload string, profiled bool, pc *
 	}
 	var values map[string]float64
 	var prof *profile.Profile
-	if !profiled {
+	if !s.ProfileCPU {
 		values, err = inst.Run(ctx, m.ops)
 	} else if pr, ok := inst.(ProfiledRunner); ok {
 		values, prof, err = pr.RunProfiled(ctx, m.ops)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -425,6 +426,90 @@ func TestEqualOpsGivesBothSidesOneStart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// warmingRemote is a remote side whose instances can warm up unmeasured
+// (Warmer).
+type warmingRemote struct{ remote }
+
+func (r warmingRemote) Open(ctx context.Context) (Instance, error) {
+	inst, err := r.remote.Open(ctx)
+	return warmingInst{inst.(remoteInst)}, err
+}
+
+type warmingInst struct{ remoteInst }
+
+func (i warmingInst) Warm(_ context.Context, n int) error {
+	*i.r.calls = append(*i.r.calls, fmt.Sprintf("%s warm %d", i.r.name, n))
+	return nil
+}
+
+// TestFreshWarmUp: with Settings.FreshWarmUp every measured round warms up
+// through Warmer.Warm and is still measured by Run, while calibration
+// stays as it was; without it a Warmer warms up by Run; and a side that
+// cannot warm up so is refused, not warmed up unlike the other.
+func TestFreshWarmUp(t *testing.T) {
+	calibration := "base open|base run 1|base run 12|base close|head open|head run 1|head run 12|head close|"
+	round := func(warm string) string {
+		return fmt.Sprintf("base open|base %[1]s 1|base run 10|base close|head open|head %[1]s 1|head run 10|head close|"+
+			"head open|head %[1]s 1|head run 10|head close|base open|base %[1]s 1|base run 10|base close", warm)
+	}
+	for _, tt := range []struct {
+		name    string
+		fresh   bool
+		warmers bool
+		want    string // calls, or the error
+	}{
+		{"fresh", true, true, calibration + round("warm")},
+		{"not asked", false, true, calibration + round("run")},
+		{"a side that cannot", true, false, "round 1 off: warm up w (off): base cannot warm up without measuring"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls []string
+			var base, head Target = remote{"base", 1e6, &calls}, remote{"head", 1e6, &calls}
+			if tt.warmers {
+				base, head = warmingRemote{base.(remote)}, warmingRemote{head.(remote)}
+			}
+			s := Settings{Rounds: 2, Benchtime: Benchtime{D: 10 * time.Millisecond}, FreshWarmUp: tt.fresh}
+			_, err := NewPair("w", nil, 0, base, head).Measure(context.Background(), s, nil)
+			got := strings.Join(calls, "|")
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Fatalf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLocalWarmCollectsNothing: a local instance's Warm runs the
+// workload's operations and nothing else, where Run starts with a
+// collection.
+func TestLocalWarmCollectsNothing(t *testing.T) {
+	var log []string
+	inst, err := Local(fake{log: &log}.workload(), features.Set{}).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	cycles := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	before := cycles()
+	if err := inst.(Warmer).Warm(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	warm := cycles() - before
+	if _, err := inst.Run(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	run := cycles() - before - warm
+	if warm != 0 || run < 1 || len(log) != 2 {
+		t.Errorf("Warm: %d GC cycles, Run: %d; workload ran %d times; want 0, at least 1, 2", warm, run, len(log))
 	}
 }
 

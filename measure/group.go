@@ -239,7 +239,7 @@ func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result)
 				e.Arms = append([]int(nil), active...)
 			}
 			progress(e)
-			v, prof, err := m.round(ctx, g.workload, s.ProfileCPU, pc, next)
+			v, prof, err := m.round(ctx, g.workload, s, pc, next)
 			if err != nil {
 				return nil, fmt.Errorf("round %d %s: %w", r+1, m.side, err)
 			}

@@ -47,6 +47,14 @@ type ProfiledRunner interface {
 	RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error)
 }
 
+// Warmer is an Instance that can warm up without what Run wraps around its
+// operations: the collection before them and the figures read around them
+// (Settings.FreshWarmUp).
+type Warmer interface {
+	// Warm performs n operations and measures nothing.
+	Warm(ctx context.Context, n int) error
+}
+
 // ContentionProfiler is an Instance that can take the block and the mutex
 // profile of one run at once (profiling.CaptureContention), so that the
 // two cost one pass.
@@ -149,6 +157,13 @@ func (li *localInstance) span(ctx context.Context, n int) (map[string]float64, e
 	return values, nil
 }
 
+// Warm runs the operations alone: a warm-up is not measured, so there is
+// no heap to start it from and no figure to read.
+func (li *localInstance) Warm(ctx context.Context, n int) error {
+	_, err := li.inst.Run(ctx, n)
+	return err
+}
+
 func (li *localInstance) Profile(ctx context.Context, kind profiling.Kind, n int) (*profile.Profile, error) {
 	return profiling.Capture(ctx, kind, func(ctx context.Context) error {
 		_, err := li.inst.Run(ctx, n)
@@ -168,5 +183,6 @@ func (li *localInstance) Close() error { return li.inst.Close() }
 var (
 	_ Target             = local{}
 	_ ProfiledRunner     = (*localInstance)(nil)
+	_ Warmer             = (*localInstance)(nil)
 	_ ContentionProfiler = (*localInstance)(nil)
 )

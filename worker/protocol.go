@@ -8,7 +8,7 @@
 //
 // The protocol is JSON, one message per line: the worker says hello (with
 // Protocol and its capabilities), then answers each request (open, run,
-// run-profiled, profile, close) with one response, in order.
+// run-profiled, warm, profile, close) with one response, in order.
 package worker
 
 import (
@@ -31,10 +31,12 @@ const Protocol = 1
 const (
 	// CapRunProfiled: the worker serves OpRunProfiled.
 	CapRunProfiled = "run-profiled"
+	// CapWarm: the worker serves OpWarm.
+	CapWarm = "warm"
 )
 
 // Caps are the capabilities this build's worker advertises.
-func Caps() []string { return []string{CapRunProfiled} }
+func Caps() []string { return []string{CapRunProfiled, CapWarm} }
 
 // Command is the perfbench command that serves the protocol.
 const Command = "worker"
@@ -70,6 +72,9 @@ const (
 	// OpRunProfiled is a run inside a CPU capture: its response holds the
 	// values of the run and the profile (CapRunProfiled).
 	OpRunProfiled = "run-profiled"
+	// OpWarm runs operations and measures nothing (measure.Warmer): its
+	// response is empty (CapWarm).
+	OpWarm = "warm"
 )
 
 // Request is one instruction from the parent.
@@ -77,7 +82,7 @@ type Request struct {
 	Op       string `json:"op"`
 	Workload string `json:"workload,omitempty"` // open
 	Features string `json:"features,omitempty"` // open: features.Set.String
-	N        int    `json:"n,omitempty"`        // run, run-profiled, profile
+	N        int    `json:"n,omitempty"`        // run, run-profiled, warm, profile
 	Kind     string `json:"kind,omitempty"`     // profile
 }
 

@@ -146,6 +146,21 @@ func (s *session) handle(ctx context.Context, r Request) message {
 			return fail(fmt.Errorf("encode cpu profile: %w", err))
 		}
 		return message{Values: floats(v), Profile: buf.Bytes()}
+	case OpWarm:
+		if s.inst == nil {
+			return fail(errors.New("warm before open"))
+		}
+		if r.N < 1 {
+			return fail(fmt.Errorf("warm %d operations: want at least 1", r.N))
+		}
+		w, ok := s.inst.(measure.Warmer)
+		if !ok {
+			return fail(errors.New("this instance cannot warm up"))
+		}
+		if err := w.Warm(ctx, r.N); err != nil {
+			return fail(err)
+		}
+		return message{}
 	case OpProfile:
 		if s.inst == nil {
 			return fail(errors.New("profile before open"))
@@ -172,7 +187,7 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		}
 		return message{}
 	}
-	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpRunProfiled, OpProfile, OpClose))
+	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpRunProfiled, OpWarm, OpProfile, OpClose))
 }
 
 // floats carries a run's values through JSON (Float).

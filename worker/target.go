@@ -55,6 +55,7 @@ type Target struct {
 var (
 	_ measure.Target         = Target{}
 	_ measure.ProfiledRunner = (*proc)(nil)
+	_ measure.Warmer         = (*proc)(nil)
 )
 
 func (t Target) String() string { return t.Name + ":" + t.Features.String() }
@@ -266,6 +267,21 @@ func (p *proc) RunProfiled(ctx context.Context, n int) (map[string]float64, *pro
 		v[k] = float64(x)
 	}
 	return v, prof, nil
+}
+
+// Warm runs n operations in the worker and measures nothing (OpWarm). A
+// worker whose hello did not advertise CapWarm (a build from before it) is
+// not asked: the error says so, and a caller checks Hello.Can before it
+// relies on this.
+func (p *proc) Warm(ctx context.Context, n int) error {
+	if !p.hello.Can(CapWarm) {
+		return fmt.Errorf("%s: %s cannot warm up without measuring: its worker does not advertise %q (a build from before it)",
+			p.t, p.t.Bin, CapWarm)
+	}
+	if _, err := p.call(ctx, Request{Op: OpWarm, N: n}); err != nil {
+		return fmt.Errorf("%s: warm %d: %w", p.t, n, err)
+	}
+	return nil
 }
 
 func (p *proc) Profile(ctx context.Context, kind profiling.Kind, n int) (*profile.Profile, error) {

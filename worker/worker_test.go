@@ -206,8 +206,10 @@ func TestHelloCaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Protocol != Protocol || h.Can(CapRunProfiled) != tt.can {
-			t.Errorf("%s: hello %+v: protocol %d, can %s %v; want %d, %v", tt.kind, h, h.Protocol, CapRunProfiled, h.Can(CapRunProfiled), Protocol, tt.can)
+		for _, c := range []string{CapRunProfiled, CapWarm} {
+			if h.Protocol != Protocol || h.Can(c) != tt.can {
+				t.Errorf("%s: hello %+v: protocol %d, can %s %v; want %d, %v", tt.kind, h, h.Protocol, c, h.Can(c), Protocol, tt.can)
+			}
 		}
 	}
 }
@@ -260,6 +262,58 @@ func TestRunProfiled(t *testing.T) {
 	}
 	if _, err := old.Run(ctx, 1); err != nil {
 		t.Errorf("Run after the refused RunProfiled: %v", err)
+	}
+}
+
+// TestWarm: a worker that advertises it runs the workload's operations
+// when asked to warm up (the crash workload's crash shows they ran) and
+// stays usable; one that does not is never asked, and stays usable.
+func TestWarm(t *testing.T) {
+	ctx := guard(t)
+	inst, err := target("serve", "count", features.Set{JIT: true}, nil).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	w, ok := inst.(measure.Warmer)
+	if !ok {
+		t.Fatal("a worker instance is not a measure.Warmer")
+	}
+	if err := w.Warm(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Warm(ctx, 0); err == nil || !strings.Contains(err.Error(), "want at least 1") {
+		t.Errorf("Warm of 0 operations: %v, want it refused", err)
+	}
+	if v, err := inst.Run(ctx, 1); err != nil {
+		t.Errorf("Run after Warm: %v", err)
+	} else {
+		checkRunValues(t, v)
+	}
+
+	var stderr syncbuf.Buffer
+	crash, err := target("serve", "crash", features.Set{}, &stderr).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer crash.Close()
+	if err := crash.(measure.Warmer).Warm(ctx, 1); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("Warm of the crash workload: %v, want its crash", err)
+	}
+
+	old, err := target("nocaps", "count", features.Set{}, nil).Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	// This worker would serve the request if asked: the error shows the
+	// parent did not ask.
+	err = old.(measure.Warmer).Warm(ctx, 1)
+	if err == nil || !strings.Contains(err.Error(), `does not advertise "warm"`) {
+		t.Fatalf("Warm on a worker without the capability: %v", err)
+	}
+	if _, err := old.Run(ctx, 1); err != nil {
+		t.Errorf("Run after the refused Warm: %v", err)
 	}
 }
 
@@ -380,12 +434,15 @@ func TestNotAWorker(t *testing.T) {
 func TestServeRequests(t *testing.T) {
 	lines := strings.Join([]string{
 		`{"op":"run","n":1}`,
+		`{"op":"warm","n":1}`,
 		`{"op":"open","workload":"count","features":"jit+bogus"}`,
 		`{"op":"open","workload":"count","features":"none"}`,
 		`{"op":"open","workload":"count","features":"none"}`,
 		`{"op":"run","n":0}`,
 		`{"op":"run-profiled","n":0}`,
 		`{"op":"run-profiled","n":1}`,
+		`{"op":"warm","n":0}`,
+		`{"op":"warm","n":2}`,
 		`{"op":"fly"}`,
 		`{"op":"close"}`,
 	}, "\n")
@@ -394,14 +451,17 @@ func TestServeRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`"caps":["run-profiled"]`,
+		`"caps":["run-profiled","warm"]`,
 		"run before open",
+		"warm before open",
 		"bogus",
 		"",
 		"already open",
 		"want at least 1",
 		"want at least 1",
 		`"profile":`,
+		"want at least 1",
+		"{}",
 		"unknown op",
 		"",
 	}
