@@ -445,13 +445,13 @@ func fill(n int, el, d time.Duration, minOps int) int {
 
 // round measures one round of the side on a fresh instance warmed up as s
 // says (Settings.FreshWarmUp); with s.ProfileCPU, it also returns the
-// round's CPU profile (ProfiledRunner).
+// round's CPU profile, encoded (ProfiledRunner).
 // While the side opens and warms up, the pacer prestarts next (the target
 // the round after this one opens, nil for none); the measured run waits
 // for that and for every close still under way (pacer.barrier), and the
 // instance is closed in the background when it can be, so that no process
 // starts or exits during a measured run.
-func (m *member) round(ctx context.Context, workload string, s Settings, pc *pacer, next Target) (map[string]float64, *profile.Profile, error) {
+func (m *member) round(ctx context.Context, workload string, s Settings, pc *pacer, next Target) (map[string]float64, []byte, error) {
 	// The next member's start-up overlaps this one's open as well as its
 	// warm-up; a target's spares are taken in the order they were made, so
 	// this Open takes its own (made the round-side before), not this one.
@@ -471,7 +471,7 @@ func (m *member) round(ctx context.Context, workload string, s Settings, pc *pac
 		return nil, nil, err
 	}
 	var values map[string]float64
-	var prof *profile.Profile
+	var prof []byte
 	if !s.ProfileCPU {
 		values, err = inst.Run(ctx, m.ops)
 	} else if pr, ok := inst.(ProfiledRunner); ok {

@@ -578,18 +578,19 @@ func (r profiledRemote) Open(ctx context.Context) (Instance, error) {
 
 type profiledInst struct{ remoteInst }
 
-func (i profiledInst) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+func (i profiledInst) RunProfiled(ctx context.Context, n int) (map[string]float64, []byte, error) {
 	*i.r.calls = append(*i.r.calls, fmt.Sprintf("%s profiled %d", i.r.name, n))
 	values, err := i.Run(ctx, n)
 	*i.r.calls = (*i.r.calls)[:len(*i.r.calls)-1] // logged as profiled, not as a run
 	f := &profile.Function{ID: 1, Name: i.r.name + ".work"}
 	l := &profile.Location{ID: 1, Line: []profile.Line{{Function: f}}}
-	return values, &profile.Profile{
+	data, kerr := keep(&profile.Profile{
 		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
 		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"}, Period: 1,
 		Function: []*profile.Function{f}, Location: []*profile.Location{l},
 		Sample: []*profile.Sample{{Location: []*profile.Location{l}, Value: []int64{int64(n), int64(n)}}},
-	}, err
+	})
+	return values, data, errors.Join(err, kerr)
 }
 
 // TestMeasureProfilesEveryRoundOfBothSides: with ProfileCPU every measured
@@ -686,7 +687,11 @@ func TestLocalRoundProfileIsTheWorkloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inst.Close()
-	values, prof, err := inst.(ProfiledRunner).RunProfiled(context.Background(), 5000)
+	values, data, err := inst.(ProfiledRunner).RunProfiled(context.Background(), 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := profile.ParseData(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,14 +244,10 @@ func (g *Group) Measure(ctx context.Context, s Settings, decided []func(*Result)
 				return nil, fmt.Errorf("round %d %s: %w", r+1, m.side, err)
 			}
 			if prof != nil {
-				b, err := keep(prof)
-				if err != nil {
-					return nil, fmt.Errorf("round %d %s: keep its CPU profile: %w", r+1, m.side, err)
-				}
 				if a == SharedArm {
-					sharedProfs = append(sharedProfs, b)
+					sharedProfs = append(sharedProfs, prof)
 				} else {
-					armProfs[a] = append(armProfs[a], b)
+					armProfs[a] = append(armProfs[a], prof)
 				}
 			}
 			values[a+1] = v

@@ -43,8 +43,11 @@ type Instance interface {
 // run (Settings.ProfileCPU).
 type ProfiledRunner interface {
 	// RunProfiled is Run with a CPU profile of exactly the measured span:
-	// the same metrics, measured the same way, and the profile.
-	RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error)
+	// the same metrics, measured the same way, and the profile encoded as
+	// profile.Parse reads it. The engine keeps round profiles encoded
+	// (Result.roundCPU), so a side in another process hands on the bytes
+	// it received, unparsed.
+	RunProfiled(ctx context.Context, n int) (map[string]float64, []byte, error)
 }
 
 // Warmer is an Instance that can warm up without what Run wraps around its
@@ -126,7 +129,9 @@ func (li *localInstance) Run(ctx context.Context, n int) (map[string]float64, er
 // outside the profile; starting and stopping the profiler (and writing
 // the profile out) stay outside the span, and profiling.Capture drops the
 // samples of the harness's own goroutines, such as the peak-heap sampler.
-func (li *localInstance) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+// The profile is gzipped (keep): a suite in this process holds it until
+// its run's turn.
+func (li *localInstance) RunProfiled(ctx context.Context, n int) (map[string]float64, []byte, error) {
 	runtime.GC()
 	var values map[string]float64
 	prof, err := profiling.Capture(ctx, profiling.CPU, func(ctx context.Context) error {
@@ -137,7 +142,11 @@ func (li *localInstance) RunProfiled(ctx context.Context, n int) (map[string]flo
 	if err != nil {
 		return nil, nil, err
 	}
-	return values, prof, nil
+	data, err := keep(prof)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode the cpu profile: %w", err)
+	}
+	return values, data, nil
 }
 
 // span measures n operations from the counters around them.

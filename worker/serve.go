@@ -141,11 +141,7 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		if err != nil {
 			return fail(err)
 		}
-		var buf bytes.Buffer
-		if err := prof.Write(&buf); err != nil {
-			return fail(fmt.Errorf("encode cpu profile: %w", err))
-		}
-		return message{Values: floats(v), Profile: buf.Bytes()}
+		return message{Values: floats(v), Profile: prof}
 	case OpWarm:
 		if s.inst == nil {
 			return fail(errors.New("warm before open"))

@@ -249,7 +249,10 @@ func (p *proc) Run(ctx context.Context, n int) (map[string]float64, error) {
 // taken by the worker (OpRunProfiled). A worker whose hello did not
 // advertise CapRunProfiled (a build from before it) is not asked: the
 // error says so, and a caller checks Hello.Can before it relies on this.
-func (p *proc) RunProfiled(ctx context.Context, n int) (map[string]float64, *profile.Profile, error) {
+//
+// The profile is handed on as the worker sent it: the engine keeps it
+// encoded, and parses it when it merges a side's rounds.
+func (p *proc) RunProfiled(ctx context.Context, n int) (map[string]float64, []byte, error) {
 	if !p.hello.Can(CapRunProfiled) {
 		return nil, nil, fmt.Errorf("%s: %s cannot profile a measured run: its worker does not advertise %q (a build from before it)",
 			p.t, p.t.Bin, CapRunProfiled)
@@ -258,15 +261,14 @@ func (p *proc) RunProfiled(ctx context.Context, n int) (map[string]float64, *pro
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: run %d profiled: %w", p.t, n, err)
 	}
-	prof, err := profile.Parse(bytes.NewReader(m.Profile))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cpu profile of a run from worker: %w", p.t, err)
+	if len(m.Profile) == 0 {
+		return nil, nil, fmt.Errorf("%s: run %d profiled: the worker sent no profile", p.t, n)
 	}
 	v := make(map[string]float64, len(m.Values))
 	for k, x := range m.Values {
 		v[k] = float64(x)
 	}
-	return v, prof, nil
+	return v, m.Profile, nil
 }
 
 // Warm runs n operations in the worker and measures nothing (OpWarm). A

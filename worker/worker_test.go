@@ -234,8 +234,12 @@ func TestRunProfiled(t *testing.T) {
 	var prof *profile.Profile
 	var v map[string]float64
 	for try := 0; try < 5 && workloadSamples(prof) == 0; try++ {
-		if v, prof, err = pr.RunProfiled(ctx, 50_000); err != nil {
+		var data []byte
+		if v, data, err = pr.RunProfiled(ctx, 50_000); err != nil {
 			t.Fatal(err)
+		}
+		if prof, err = profile.ParseData(data); err != nil {
+			t.Fatalf("the profile the worker sent: %v", err)
 		}
 	}
 	checkRunValues(t, v)
