@@ -19,6 +19,8 @@ const Doc = "Builds perfbench at --base and at --head in temporary `git worktree
 	"Both builds run as worker processes (`perfbench worker`, a fresh process per round) driven through the engine's side " +
 	"interface: for every run of the suite (or those --opt and --workload select), each feature set of the run is measured " +
 	"on base and head in interleaved rounds, in ABBA order (base, head, head, base …), after calibration and a warm-up. " +
+	"The warm-up, a tenth of a round, runs with no collection before it when both builds' workers can (a build from " +
+	"before that: both sides collect first, and stderr says so); the measured round always starts from a collected heap. " +
 	"Each metric is judged on the round-by-round ratios head/base: the median ratio, its 95 % CI (sign-test order " +
 	"statistics of the log ratios) and the Wilcoxon signed-rank p-value. A regression is called only when p < 0.05 and " +
 	"the whole 95 % CI of the ratio is worse than the tolerance: 10 % for time metrics (ns/op, ops/s, cpu-ns/op), 2 % for " +

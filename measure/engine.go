@@ -63,8 +63,9 @@ type Settings struct {
 	// its operations alone, with no collection before them. It is for
 	// sides whose every round is a fresh process (compare's workers):
 	// there, the collection Run starts with frees only what building the
-	// instance left, and pays the process's first GC, ~5 ms a round-side
-	// on a 2-core machine, about 3 % of a whole-suite compare. The
+	// instance left, and pays the process's first GC (~5 ms on a 2-core
+	// machine); without it a warm-up took 12.2 ms, not 15.4, about 3 % of
+	// a whole-suite compare. The
 	// collection before the measured run stays, so the run starts from a
 	// collected heap as before, with the pools the warm-up filled in the
 	// victim cache. Both sides must warm up alike: compare sets it only
