@@ -65,11 +65,11 @@ type Settings struct {
 	// there, the collection Run starts with frees only what building the
 	// instance left, and pays the process's first GC (~5 ms on a 2-core
 	// machine); without it a warm-up took 12.2 ms, not 15.4, about 3 % of
-	// a whole-suite compare. The
-	// collection before the measured run stays, so the run starts from a
-	// collected heap as before, with the pools the warm-up filled in the
-	// victim cache. Both sides must warm up alike: compare sets it only
-	// when both builds' workers can (worker.CapWarm).
+	// a whole-suite compare. The collection before the measured run
+	// stays, so the run starts from a collected heap as before, with the
+	// pools the warm-up filled in the victim cache. Both sides must warm
+	// up alike: compare sets it only when both builds' workers can
+	// (worker.CapWarm).
 	FreshWarmUp bool `json:"-"`
 }
 
