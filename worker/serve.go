@@ -113,11 +113,8 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		}
 		return message{}
 	case OpRun:
-		if s.inst == nil {
-			return fail(errors.New("run before open"))
-		}
-		if r.N < 1 {
-			return fail(fmt.Errorf("run %d operations: want at least 1", r.N))
+		if err := s.operable("run", r.N); err != nil {
+			return fail(err)
 		}
 		v, err := s.inst.Run(ctx, r.N)
 		if err != nil {
@@ -125,11 +122,8 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		}
 		return message{Values: floats(v)}
 	case OpRunProfiled:
-		if s.inst == nil {
-			return fail(errors.New("run before open"))
-		}
-		if r.N < 1 {
-			return fail(fmt.Errorf("run %d operations: want at least 1", r.N))
+		if err := s.operable("run", r.N); err != nil {
+			return fail(err)
 		}
 		// The local instance keeps its GC and the profiler's start and stop
 		// outside the measured span; encoding follows the span too.
@@ -143,11 +137,8 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		}
 		return message{Values: floats(v), Profile: prof}
 	case OpWarm:
-		if s.inst == nil {
-			return fail(errors.New("warm before open"))
-		}
-		if r.N < 1 {
-			return fail(fmt.Errorf("warm %d operations: want at least 1", r.N))
+		if err := s.operable("warm", r.N); err != nil {
+			return fail(err)
 		}
 		w, ok := s.inst.(measure.Warmer)
 		if !ok {
@@ -184,6 +175,18 @@ func (s *session) handle(ctx context.Context, r Request) message {
 		return message{}
 	}
 	return fail(fmt.Errorf("unknown op %q (valid: %s, %s, %s, %s, %s, %s)", r.Op, OpOpen, OpRun, OpRunProfiled, OpWarm, OpProfile, OpClose))
+}
+
+// operable refuses a request to verb n operations before an instance is
+// open, or for fewer than one.
+func (s *session) operable(verb string, n int) error {
+	if s.inst == nil {
+		return fmt.Errorf("%s before open", verb)
+	}
+	if n < 1 {
+		return fmt.Errorf("%s %d operations: want at least 1", verb, n)
+	}
+	return nil
 }
 
 // floats carries a run's values through JSON (Float).
